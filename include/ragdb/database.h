@@ -1,0 +1,177 @@
+// The embedded API: a database is a folder of collections; a collection stores records and
+// answers searches over them.
+//
+//   RAGDB_ASSIGN_OR_RETURN(auto db, ragdb::Database::Open("./data"));
+//   RAGDB_ASSIGN_OR_RETURN(auto col, db->CreateCollection("docs", schema));
+//   RAGDB_RETURN_IF_ERROR(col->Upsert(records));   // durable when it returns OK
+//   RAGDB_ASSIGN_OR_RETURN(auto hits, col->Search(request));
+//
+// Thread safety: Database and Collection are safe to use from many threads. Searches run
+// concurrently with each other and with writes; writes to one collection are serialized (and
+// group-committed to its write-ahead log).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ragdb/filter.h"
+#include "ragdb/json.h"
+#include "ragdb/point_id.h"
+#include "ragdb/record.h"
+#include "ragdb/schema.h"
+#include "ragdb/status.h"
+
+namespace ragdb {
+
+struct DatabaseOptions {
+  // Create the folder when it does not exist. Default: true.
+  bool create_if_missing = true;
+  // fsync the write-ahead log before a write is acknowledged. Default: true. Turning it off
+  // trades durability on power loss for speed (a process crash still loses nothing).
+  bool sync_writes = true;
+  // The growing (in-memory) segment is sealed into an immutable segment file at this many rows.
+  // Default: 65,536.
+  size_t seal_threshold_rows = 65536;
+  // Limits; past them a write fails with ResourceExhausted and nothing is stored.
+  size_t max_payload_bytes = 1 << 20;  // serialized JSON payload of one record: 1 MiB
+  size_t max_text_bytes = 4 << 20;     // text of one record: 4 MiB
+  size_t max_record_bytes = 8 << 20;   // a whole record (vectors + payload + text): 8 MiB
+  size_t max_batch_records = 100000;   // records in one Upsert call
+};
+
+// A search hit.
+struct ScoredPoint {
+  PointId id;
+  // Similarity for cosine and ip (higher is better); Euclidean distance for l2 (lower is better).
+  float score = 0;
+  Json payload;                                      // null unless requested
+  std::map<std::string, std::vector<float>> vectors;  // empty unless requested
+  std::optional<std::string> text;                   // unset unless requested
+};
+
+struct SearchRequest {
+  std::string field = kDefaultVectorName;  // which vector field
+  std::vector<float> vector;               // the query; its dimension must match the field
+  size_t k = 10;
+  std::optional<Filter> filter;
+  size_t offset = 0;           // skip this many best hits (paging)
+  bool with_payload = true;
+  bool with_vectors = false;
+  bool with_text = false;
+  std::optional<float> score_threshold;  // drop hits worse than this
+  bool exact = false;                    // force a FLAT scan even when an index exists
+  uint32_t ef = 0;                       // HNSW beam width; 0 = index default
+  uint32_t nprobe = 0;                   // IVF lists probed; 0 = index default
+};
+
+struct ScrollRequest {
+  std::optional<Filter> filter;
+  std::optional<PointId> offset;  // first id of the page (inclusive); unset = from the start
+  size_t limit = 10;
+  bool with_payload = true;
+  bool with_vectors = false;
+};
+
+struct ScrollPage {
+  std::vector<Record> records;       // in id order
+  std::optional<PointId> next_offset;  // unset when this is the last page
+};
+
+struct SegmentInfo {
+  uint64_t id = 0;
+  uint64_t rows = 0;     // rows stored, deleted ones included
+  uint64_t deleted = 0;  // rows hidden by tombstones
+  uint64_t bytes = 0;    // size of its files
+  bool sealed = false;
+  std::vector<std::string> indexes;  // e.g. "hnsw" per vector field that has one
+};
+
+struct CollectionInfo {
+  std::string name;
+  CollectionSchema schema;
+  uint64_t points = 0;  // live records
+  uint64_t wal_bytes = 0;
+  std::vector<SegmentInfo> segments;
+  Json ToJson() const;
+};
+
+class Collection {
+ public:
+  virtual ~Collection() = default;
+
+  virtual const std::string& name() const = 0;
+  virtual CollectionSchema schema() const = 0;
+  virtual Result<CollectionInfo> Describe() const = 0;
+
+  // Inserts or replaces records by id. All or nothing: every record is validated (dimension,
+  // finite components, limits) before anything is written; returns OK once the batch is durable.
+  virtual Status Upsert(std::span<const Record> records) = 0;
+  // The record, or NotFound.
+  virtual Result<Record> Get(const PointId& id, bool with_vectors = true) const = 0;
+  virtual Result<std::vector<Record>> GetMany(std::span<const PointId> ids,
+                                              bool with_vectors = true) const = 0;
+  // Returns how many of the ids existed (and are now deleted). Durable on return.
+  virtual Result<size_t> Delete(std::span<const PointId> ids) = 0;
+  virtual Result<size_t> DeleteByFilter(const Filter& filter) = 0;
+  // Replaces (merge = false) or merges into (merge = true) the payload of the given records.
+  virtual Result<size_t> SetPayload(std::span<const PointId> ids, const Json& payload,
+                                    bool merge) = 0;
+  virtual Result<size_t> Count(const Filter* filter = nullptr) const = 0;
+  virtual Result<ScrollPage> Scroll(const ScrollRequest& request) const = 0;
+
+  // Top-k by the field's metric, best first.
+  virtual Result<std::vector<ScoredPoint>> Search(const SearchRequest& request) const = 0;
+  // Many searches, spread over `threads` threads (0 = one per core).
+  virtual Result<std::vector<std::vector<ScoredPoint>>> SearchBatch(
+      std::span<const SearchRequest> requests, size_t threads = 0) const = 0;
+
+  // Declares an indexed payload field (kept in the schema, built for existing data).
+  virtual Status CreatePayloadIndex(const PayloadIndexField& field) = 0;
+  // Seals the growing segment, merges segments (dropping deleted rows) and builds indexes.
+  virtual Status Optimize() = 0;
+  // Bulk load of vectors for the named field with ids first_id, first_id + 1, ...: same
+  // durability as Upsert, without a payload or text.
+  virtual Status ImportVectors(const std::string& field, const float* data, size_t rows,
+                               uint64_t first_id) = 0;
+};
+
+// What `Database::Check` found: one line per problem, each naming the damaged file.
+struct CheckReport {
+  std::vector<std::string> problems;
+  size_t files_checked = 0;
+  bool ok() const { return problems.empty(); }
+};
+
+class Database {
+ public:
+  // Opens (and with create_if_missing, creates) the database at `path`, recovering each
+  // collection from its manifest and write-ahead log. A torn WAL tail is dropped and reported in
+  // RecoveryNotes(); any other damage fails with Corruption naming the file.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path,
+                                                DatabaseOptions options = {});
+  // Verifies every checksum and structure of the database at `path` without opening it for
+  // writing. Fails only when the folder cannot be read; damage goes into the report.
+  static Result<CheckReport> Check(const std::string& path);
+
+  virtual ~Database() = default;
+
+  virtual Result<std::shared_ptr<Collection>> CreateCollection(const std::string& name,
+                                                               const CollectionSchema& schema) = 0;
+  virtual Result<std::shared_ptr<Collection>> GetCollection(const std::string& name) const = 0;
+  virtual std::vector<std::string> ListCollections() const = 0;
+  // Removes the collection and its files. Holders of its shared_ptr get FailedPrecondition from
+  // then on.
+  virtual Status DropCollection(const std::string& name) = 0;
+  // What recovery dropped on open (torn WAL tails), one line each; empty when nothing.
+  virtual std::vector<std::string> RecoveryNotes() const = 0;
+  virtual const std::string& path() const = 0;
+};
+
+// Collection names: 1..255 characters of [A-Za-z0-9_.-], not starting with '.'.
+Status ValidateCollectionName(const std::string& name);
+
+}  // namespace ragdb

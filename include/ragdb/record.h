@@ -1,0 +1,35 @@
+// Record: one stored item — an id, named dense vectors, named sparse vectors, a JSON payload and
+// an optional text.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ragdb/json.h"
+#include "ragdb/point_id.h"
+
+namespace ragdb {
+
+// The name of the vector field of a collection created with a single unnamed vector (Qdrant's
+// convention). In JSON it is the plain `"vector": [...]` form.
+inline constexpr const char* kDefaultVectorName = "";
+
+// index -> weight map, as produced by SPLADE or BGE-M3. Indices strictly increasing once stored.
+struct SparseVector {
+  std::vector<uint32_t> indices;
+  std::vector<float> values;
+  friend bool operator==(const SparseVector&, const SparseVector&) = default;
+};
+
+struct Record {
+  PointId id;
+  std::map<std::string, std::vector<float>> vectors;  // field name -> vector
+  std::map<std::string, SparseVector> sparse_vectors;   // field name -> sparse vector
+  Json payload = Json::object();                        // always a JSON object
+  std::optional<std::string> text;
+};
+
+}  // namespace ragdb

@@ -1,0 +1,80 @@
+// CollectionSchema: what a collection stores and how it is indexed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ragdb/json.h"
+#include "ragdb/status.h"
+
+namespace ragdb {
+
+enum class Metric { kCosine, kL2, kIp };
+enum class ElementType { kFloat32, kFloat16, kInt8, kBinary };
+enum class IndexType { kFlat, kHnsw, kIvfFlat, kIvfPq };
+enum class Quantization { kNone, kSq8 };
+enum class PayloadType { kKeyword, kInteger, kFloat, kBool, kText };
+
+std::string_view MetricName(Metric m);  // "cosine", "l2", "ip"
+Result<Metric> ParseMetric(std::string_view name);
+std::string_view ElementTypeName(ElementType t);  // "float32", "float16", "int8", "binary"
+Result<ElementType> ParseElementType(std::string_view name);
+std::string_view IndexTypeName(IndexType t);  // "flat", "hnsw", "ivf_flat", "ivf_pq"
+Result<IndexType> ParseIndexType(std::string_view name);
+std::string_view QuantizationName(Quantization q);  // "none", "sq8"
+Result<Quantization> ParseQuantization(std::string_view name);
+std::string_view PayloadTypeName(PayloadType t);  // "keyword", "integer", "float", "bool", "text"
+Result<PayloadType> ParsePayloadType(std::string_view name);
+
+struct IndexParams {
+  IndexType type = IndexType::kFlat;          // default: exact search
+  uint32_t m = 16;                            // HNSW links per node
+  uint32_t ef_construction = 200;             // HNSW build beam width
+  uint32_t nlist = 0;                         // IVF lists; 0 = about sqrt(rows)
+  uint32_t pq_m = 0;                          // IVF-PQ sub-quantizers; 0 = dim / 4
+  Quantization quantization = Quantization::kNone;
+};
+
+struct VectorField {
+  std::string name;  // kDefaultVectorName ("") for the single unnamed vector
+  uint32_t dim = 0;  // 1..kMaxDim
+  Metric metric = Metric::kCosine;
+  ElementType element_type = ElementType::kFloat32;
+  IndexParams index;
+
+  static constexpr uint32_t kMaxDim = 65536;
+};
+
+struct SparseVectorField {
+  std::string name;
+};
+
+struct TextField {
+  std::string analyzer = "standard";  // standard | whitespace | keyword | ngram
+};
+
+struct PayloadIndexField {
+  std::string path;  // dotted path into the payload, e.g. "meta.lang"
+  PayloadType type = PayloadType::kKeyword;
+};
+
+struct CollectionSchema {
+  std::vector<VectorField> vectors;
+  std::vector<SparseVectorField> sparse_vectors;
+  std::optional<TextField> text;  // set = records may carry "text", indexed for BM25
+  std::vector<PayloadIndexField> payload_indexes;
+
+  // Checks names, dimensions and duplicates; the message names the offending field.
+  Status Validate() const;
+  const VectorField* FindVector(std::string_view name) const;
+  const PayloadIndexField* FindPayloadIndex(std::string_view path) const;
+
+  Json ToJson() const;
+  // Strict: unknown keys and wrong types are errors naming the key.
+  static Result<CollectionSchema> FromJson(const Json& j);
+};
+
+}  // namespace ragdb

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that ragdb's build, tests and demo need.
+# Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --bench  also the peers used by benchmarks (Faiss, hnswlib, Xapian,
+#                                    PyTorch, wrk)
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  # libraries
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev libicu-dev libstemmer-dev libopenblas-dev libsentencepiece-dev
+  libpoppler-cpp-dev libzip-dev libxml2-dev libtomlplusplus-dev libzstd-dev libboost-dev
+)
+# Tests drive the server through official npm clients. Node.js may come from elsewhere than
+# Debian (its npm then ships inside the nodejs package), so only a missing command is installed.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(python3 python3-numpy python3-faiss python3-hnswlib python3-xapian python3-torch wrk
+             sqlite3 hyperfine)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

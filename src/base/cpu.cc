@@ -1,0 +1,43 @@
+#include "base/cpu.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace ragdb {
+
+const CpuFeatures& GetCpuFeatures() {
+  static const CpuFeatures features = [] {
+    CpuFeatures f;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    f.sse42 = __builtin_cpu_supports("sse4.2");
+    f.avx2 = __builtin_cpu_supports("avx2");
+    f.fma = __builtin_cpu_supports("fma");
+    f.f16c = __builtin_cpu_supports("f16c");
+    f.avx512f = __builtin_cpu_supports("avx512f");
+#endif
+    return f;
+  }();
+  return features;
+}
+
+SimdLevel ActiveSimdLevel() {
+  static const SimdLevel level = [] {
+    const CpuFeatures& f = GetCpuFeatures();
+    SimdLevel best = (f.avx2 && f.fma && f.f16c) ? SimdLevel::kAvx2 : SimdLevel::kScalar;
+    const char* env = std::getenv("RAGDB_SIMD");
+    if (env != nullptr && std::strcmp(env, "scalar") == 0) best = SimdLevel::kScalar;
+    return best;
+  }();
+  return level;
+}
+
+std::string SimdLevelName(SimdLevel level) {
+  switch (level) {
+    case SimdLevel::kScalar: return "scalar";
+    case SimdLevel::kAvx2: return "avx2";
+  }
+  return "unknown";
+}
+
+}  // namespace ragdb
