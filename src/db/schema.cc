@@ -1,0 +1,305 @@
+#include "ragdb/schema.h"
+
+#include <array>
+#include <set>
+#include <utility>
+
+#include "ragdb/database.h"
+#include "ragdb/record.h"
+
+namespace ragdb {
+namespace {
+
+template <typename E, size_t N>
+Result<E> ParseName(std::string_view name, const std::array<std::pair<E, const char*>, N>& table,
+                    std::string_view what) {
+  for (const auto& [value, text] : table) {
+    if (name == text) return value;
+  }
+  std::string options;
+  for (const auto& [value, text] : table) options += std::string(options.empty() ? "" : ", ") + text;
+  return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(name) +
+                                 "' (expected one of: " + options + ")");
+}
+
+template <typename E, size_t N>
+std::string_view NameOf(E value, const std::array<std::pair<E, const char*>, N>& table) {
+  for (const auto& [v, text] : table) {
+    if (v == value) return text;
+  }
+  return "unknown";
+}
+
+constexpr std::array<std::pair<Metric, const char*>, 3> kMetrics{
+    {{Metric::kCosine, "cosine"}, {Metric::kL2, "l2"}, {Metric::kIp, "ip"}}};
+constexpr std::array<std::pair<ElementType, const char*>, 4> kElementTypes{
+    {{ElementType::kFloat32, "float32"},
+     {ElementType::kFloat16, "float16"},
+     {ElementType::kInt8, "int8"},
+     {ElementType::kBinary, "binary"}}};
+constexpr std::array<std::pair<IndexType, const char*>, 4> kIndexTypes{
+    {{IndexType::kFlat, "flat"},
+     {IndexType::kHnsw, "hnsw"},
+     {IndexType::kIvfFlat, "ivf_flat"},
+     {IndexType::kIvfPq, "ivf_pq"}}};
+constexpr std::array<std::pair<Quantization, const char*>, 2> kQuantizations{
+    {{Quantization::kNone, "none"}, {Quantization::kSq8, "sq8"}}};
+constexpr std::array<std::pair<PayloadType, const char*>, 5> kPayloadTypes{
+    {{PayloadType::kKeyword, "keyword"},
+     {PayloadType::kInteger, "integer"},
+     {PayloadType::kFloat, "float"},
+     {PayloadType::kBool, "bool"},
+     {PayloadType::kText, "text"}}};
+
+// Reads JSON objects strictly: every key must be consumed, or the error names the stray key.
+class StrictObject {
+ public:
+  StrictObject(const Json& j, std::string path) : j_(j), path_(std::move(path)) {}
+
+  Status CheckIsObject() const {
+    if (!j_.is_object()) return Status::InvalidArgument(path_ + ": expected an object");
+    return Status::Ok();
+  }
+  const Json* Get(const std::string& key) {
+    seen_.insert(key);
+    auto it = j_.find(key);
+    return it == j_.end() ? nullptr : &*it;
+  }
+  Result<std::string> String(const std::string& key, std::string def) {
+    const Json* v = Get(key);
+    if (v == nullptr) return def;
+    if (!v->is_string()) return Status::InvalidArgument(path_ + "." + key + ": expected a string");
+    return v->get<std::string>();
+  }
+  Result<uint32_t> Uint(const std::string& key, uint32_t def) {
+    const Json* v = Get(key);
+    if (v == nullptr) return def;
+    if (!v->is_number_unsigned() || v->get<uint64_t>() > UINT32_MAX) {
+      return Status::InvalidArgument(path_ + "." + key + ": expected an unsigned integer");
+    }
+    return v->get<uint32_t>();
+  }
+  Status Finish() const {
+    for (const auto& [key, value] : j_.items()) {
+      if (!seen_.count(key)) return Status::InvalidArgument(path_ + ": unknown key '" + key + "'");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const Json& j_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+bool ValidFieldName(std::string_view name) {
+  if (name.size() > 255) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view MetricName(Metric m) { return NameOf(m, kMetrics); }
+Result<Metric> ParseMetric(std::string_view name) { return ParseName(name, kMetrics, "metric"); }
+std::string_view ElementTypeName(ElementType t) { return NameOf(t, kElementTypes); }
+Result<ElementType> ParseElementType(std::string_view name) {
+  return ParseName(name, kElementTypes, "element type");
+}
+std::string_view IndexTypeName(IndexType t) { return NameOf(t, kIndexTypes); }
+Result<IndexType> ParseIndexType(std::string_view name) {
+  return ParseName(name, kIndexTypes, "index type");
+}
+std::string_view QuantizationName(Quantization q) { return NameOf(q, kQuantizations); }
+Result<Quantization> ParseQuantization(std::string_view name) {
+  return ParseName(name, kQuantizations, "quantization");
+}
+std::string_view PayloadTypeName(PayloadType t) { return NameOf(t, kPayloadTypes); }
+Result<PayloadType> ParsePayloadType(std::string_view name) {
+  return ParseName(name, kPayloadTypes, "payload index type");
+}
+
+Status CollectionSchema::Validate() const {
+  if (vectors.empty() && !text.has_value() && sparse_vectors.empty()) {
+    return Status::InvalidArgument(
+        "schema: a collection needs at least one vector field, a sparse vector field or text");
+  }
+  std::set<std::string> names;
+  for (const auto& v : vectors) {
+    std::string label = v.name.empty() ? "the default vector" : "vector '" + v.name + "'";
+    if (!ValidFieldName(v.name)) {
+      return Status::InvalidArgument("schema: invalid vector name '" + v.name +
+                                     "' (use letters, digits, '_', '-', '.')");
+    }
+    if (!names.insert(v.name).second) {
+      return Status::InvalidArgument("schema: duplicate vector name '" + v.name + "'");
+    }
+    if (v.dim < 1 || v.dim > VectorField::kMaxDim) {
+      return Status::InvalidArgument("schema: " + label + ": dimension " + std::to_string(v.dim) +
+                                     " out of range 1.." + std::to_string(VectorField::kMaxDim));
+    }
+    if (v.element_type != ElementType::kFloat32) {
+      return Status::Unimplemented("schema: " + label + ": element type '" +
+                                   std::string(ElementTypeName(v.element_type)) +
+                                   "' is not supported yet (float32 is)");
+    }
+    if (v.index.m < 2 || v.index.m > 256) {
+      return Status::InvalidArgument("schema: " + label + ": hnsw m must be in 2..256");
+    }
+    if (v.index.ef_construction < 1) {
+      return Status::InvalidArgument("schema: " + label + ": ef_construction must be >= 1");
+    }
+  }
+  for (const auto& s : sparse_vectors) {
+    if (!ValidFieldName(s.name) || s.name.empty()) {
+      return Status::InvalidArgument("schema: invalid sparse vector name '" + s.name + "'");
+    }
+    if (!names.insert(s.name).second) {
+      return Status::InvalidArgument("schema: duplicate vector name '" + s.name + "'");
+    }
+  }
+  std::set<std::string> paths;
+  for (const auto& p : payload_indexes) {
+    if (p.path.empty()) return Status::InvalidArgument("schema: empty payload index path");
+    if (!paths.insert(p.path).second) {
+      return Status::InvalidArgument("schema: duplicate payload index '" + p.path + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+const VectorField* CollectionSchema::FindVector(std::string_view name) const {
+  for (const auto& v : vectors) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+const PayloadIndexField* CollectionSchema::FindPayloadIndex(std::string_view path) const {
+  for (const auto& p : payload_indexes) {
+    if (p.path == path) return &p;
+  }
+  return nullptr;
+}
+
+Json CollectionSchema::ToJson() const {
+  Json j = Json::object();
+  Json vs = Json::array();
+  for (const auto& v : vectors) {
+    vs.push_back({{"name", v.name},
+                  {"dim", v.dim},
+                  {"metric", MetricName(v.metric)},
+                  {"element_type", ElementTypeName(v.element_type)},
+                  {"index",
+                   {{"type", IndexTypeName(v.index.type)},
+                    {"m", v.index.m},
+                    {"ef_construction", v.index.ef_construction},
+                    {"nlist", v.index.nlist},
+                    {"pq_m", v.index.pq_m},
+                    {"quantization", QuantizationName(v.index.quantization)}}}});
+  }
+  j["vectors"] = vs;
+  Json sp = Json::array();
+  for (const auto& s : sparse_vectors) sp.push_back({{"name", s.name}});
+  j["sparse_vectors"] = sp;
+  if (text) j["text"] = {{"analyzer", text->analyzer}};
+  Json pi = Json::array();
+  for (const auto& p : payload_indexes) {
+    pi.push_back({{"path", p.path}, {"type", PayloadTypeName(p.type)}});
+  }
+  j["payload_indexes"] = pi;
+  return j;
+}
+
+Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
+  CollectionSchema s;
+  StrictObject root(j, "schema");
+  RAGDB_RETURN_IF_ERROR(root.CheckIsObject());
+  if (const Json* vs = root.Get("vectors")) {
+    if (!vs->is_array()) return Status::InvalidArgument("schema.vectors: expected an array");
+    for (size_t i = 0; i < vs->size(); ++i) {
+      std::string path = "schema.vectors[" + std::to_string(i) + "]";
+      StrictObject o((*vs)[i], path);
+      RAGDB_RETURN_IF_ERROR(o.CheckIsObject());
+      VectorField f;
+      RAGDB_ASSIGN_OR_RETURN(f.name, o.String("name", ""));
+      RAGDB_ASSIGN_OR_RETURN(f.dim, o.Uint("dim", 0));
+      RAGDB_ASSIGN_OR_RETURN(std::string metric, o.String("metric", "cosine"));
+      RAGDB_ASSIGN_OR_RETURN(f.metric, ParseMetric(metric));
+      RAGDB_ASSIGN_OR_RETURN(std::string et, o.String("element_type", "float32"));
+      RAGDB_ASSIGN_OR_RETURN(f.element_type, ParseElementType(et));
+      if (const Json* idx = o.Get("index")) {
+        StrictObject io(*idx, path + ".index");
+        RAGDB_RETURN_IF_ERROR(io.CheckIsObject());
+        RAGDB_ASSIGN_OR_RETURN(std::string type, io.String("type", "flat"));
+        RAGDB_ASSIGN_OR_RETURN(f.index.type, ParseIndexType(type));
+        RAGDB_ASSIGN_OR_RETURN(f.index.m, io.Uint("m", f.index.m));
+        RAGDB_ASSIGN_OR_RETURN(f.index.ef_construction,
+                               io.Uint("ef_construction", f.index.ef_construction));
+        RAGDB_ASSIGN_OR_RETURN(f.index.nlist, io.Uint("nlist", 0));
+        RAGDB_ASSIGN_OR_RETURN(f.index.pq_m, io.Uint("pq_m", 0));
+        RAGDB_ASSIGN_OR_RETURN(std::string q, io.String("quantization", "none"));
+        RAGDB_ASSIGN_OR_RETURN(f.index.quantization, ParseQuantization(q));
+        RAGDB_RETURN_IF_ERROR(io.Finish());
+      }
+      RAGDB_RETURN_IF_ERROR(o.Finish());
+      s.vectors.push_back(std::move(f));
+    }
+  }
+  if (const Json* sp = root.Get("sparse_vectors")) {
+    if (!sp->is_array()) return Status::InvalidArgument("schema.sparse_vectors: expected an array");
+    for (size_t i = 0; i < sp->size(); ++i) {
+      StrictObject o((*sp)[i], "schema.sparse_vectors[" + std::to_string(i) + "]");
+      RAGDB_RETURN_IF_ERROR(o.CheckIsObject());
+      SparseVectorField f;
+      RAGDB_ASSIGN_OR_RETURN(f.name, o.String("name", ""));
+      RAGDB_RETURN_IF_ERROR(o.Finish());
+      s.sparse_vectors.push_back(std::move(f));
+    }
+  }
+  if (const Json* t = root.Get("text"); t != nullptr && !t->is_null()) {
+    StrictObject o(*t, "schema.text");
+    RAGDB_RETURN_IF_ERROR(o.CheckIsObject());
+    TextField f;
+    RAGDB_ASSIGN_OR_RETURN(f.analyzer, o.String("analyzer", f.analyzer));
+    RAGDB_RETURN_IF_ERROR(o.Finish());
+    s.text = f;
+  }
+  if (const Json* pi = root.Get("payload_indexes")) {
+    if (!pi->is_array()) {
+      return Status::InvalidArgument("schema.payload_indexes: expected an array");
+    }
+    for (size_t i = 0; i < pi->size(); ++i) {
+      StrictObject o((*pi)[i], "schema.payload_indexes[" + std::to_string(i) + "]");
+      RAGDB_RETURN_IF_ERROR(o.CheckIsObject());
+      PayloadIndexField f;
+      RAGDB_ASSIGN_OR_RETURN(f.path, o.String("path", ""));
+      RAGDB_ASSIGN_OR_RETURN(std::string type, o.String("type", "keyword"));
+      RAGDB_ASSIGN_OR_RETURN(f.type, ParsePayloadType(type));
+      RAGDB_RETURN_IF_ERROR(o.Finish());
+      s.payload_indexes.push_back(std::move(f));
+    }
+  }
+  RAGDB_RETURN_IF_ERROR(root.Finish());
+  RAGDB_RETURN_IF_ERROR(s.Validate());
+  return s;
+}
+
+Status ValidateCollectionName(const std::string& name) {
+  if (name.empty() || name.size() > 255) {
+    return Status::InvalidArgument("collection name must have 1..255 characters");
+  }
+  if (name[0] == '.') return Status::InvalidArgument("collection name must not start with '.'");
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) {
+      return Status::InvalidArgument("collection name '" + name +
+                                     "' may only contain letters, digits, '_', '-' and '.'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace ragdb

@@ -1,0 +1,33 @@
+// Binary encoding of records, shared by the write-ahead log and segment files.
+//
+// Record layout (all integers little-endian, "bytes" = varint length + raw bytes):
+//   id        u8 tag (0 = uint64, 1 = string) then u64 | bytes
+//   vectors   varint count, then per vector: bytes name, varint dim, dim x f32
+//   sparse    varint count, then per vector: bytes name, varint n, n x u32 index, n x f32 value
+//   payload   bytes (MessagePack of the JSON object)
+//   text      u8 present, then bytes when present
+// The id and the document part (payload, text, sparse) can also be encoded alone: segment files
+// keep dense vectors in their own columns.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ragdb/record.h"
+#include "ragdb/status.h"
+#include "base/bytes.h"
+
+namespace ragdb::storage {
+
+void EncodeId(const PointId& id, std::string* out);
+bool DecodeId(ByteReader* in, PointId* id);
+
+// The whole record.
+void EncodeRecord(const Record& r, std::string* out);
+Status DecodeRecord(ByteReader* in, Record* r);
+
+// payload + text + sparse vectors (what a segment stores per row besides dense vectors and id).
+void EncodeDocument(const Record& r, std::string* out);
+Status DecodeDocument(std::string_view bytes, Record* r);
+
+}  // namespace ragdb::storage
