@@ -1,0 +1,56 @@
+// The server's settings: defaults, then the TOML file (--config), then command-line flags and
+// RAGDB_ADMIN_KEY. Example file:
+//
+//   [server]
+//   host = "0.0.0.0"
+//   port = 6333
+//   max_body_bytes = 33554432
+//   max_concurrent_requests = 512
+//   header_timeout_ms = 10000
+//   body_timeout_ms = 60000
+//   idle_timeout_ms = 60000
+//   io_threads = 0            # 0 = one per core
+//   worker_threads = 16
+//   access_log = true
+//   admin_key = "..."         # optional; same as --admin-key
+//
+//   [tls]
+//   cert = "/etc/ragdb/cert.pem"
+//   key = "/etc/ragdb/key.pem"
+//
+//   [[api_keys]]
+//   key = "secret-1"
+//   tenant = "acme"           # default: "default" (the database folder itself)
+//   role = "read-write"       # admin | read-write | read-only
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ragdb/status.h"
+#include "server/http_server.h"
+
+namespace ragdb::server {
+
+enum class Role { kReadOnly = 0, kReadWrite = 1, kAdmin = 2 };
+std::string_view RoleName(Role r);  // "read-only", "read-write", "admin"
+Result<Role> ParseRole(std::string_view name);
+
+struct ConfiguredKey {
+  std::string key;  // plain text, as written in the config file
+  std::string tenant = "default";
+  Role role = Role::kReadOnly;
+};
+
+struct ServerConfig {
+  HttpServerOptions http;
+  std::string admin_key;
+  std::vector<ConfiguredKey> api_keys;
+};
+
+// Reads a TOML file over `config`. Unknown keys are errors naming the key, so a typo in a limit
+// does not silently keep the default.
+Status LoadConfigFile(const std::string& path, ServerConfig* config);
+Status LoadConfigString(std::string_view toml, ServerConfig* config);
+
+}  // namespace ragdb::server

@@ -1,0 +1,460 @@
+#include "server/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+namespace ragdb::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+void LogEarly(const HttpServerOptions& o, std::string_view method, std::string_view target,
+              int code, std::string_view remote) {
+  if (!o.access_log) return;
+  // One write call per line so that lines from several threads do not interleave.
+  std::string line = "access " + std::string(method.empty() ? "-" : method) + " " +
+                     std::string(target.empty() ? "-" : target) + " " + std::to_string(code) +
+                     " 0.0ms tenant=- remote=" + std::string(remote) + "\n";
+  fwrite(line.data(), 1, line.size(), stderr);
+}
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Called on shutdown: a connection between requests is closed now; one inside a request is
+  // closed after its response.
+  virtual void CloseIfIdle() = 0;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  // Declared before the io_context: destroying it destroys queued handlers, which destroy
+  // sessions, which unregister here and update the stats.
+  HttpServerOptions opts;
+  HttpHandler handler;
+  HttpServerStats stats;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> active_handlers{0};
+  bool shut_down = false;
+  std::mutex shutdown_mu;
+  uint16_t port = 0;
+  std::mutex sessions_mu;
+  uint64_t next_session = 0;
+  std::unordered_map<uint64_t, std::weak_ptr<SessionBase>> sessions;
+
+  net::io_context ioc;
+  std::optional<ssl::context> ssl_ctx;
+  tcp::acceptor acceptor{ioc};
+  net::steady_timer accept_retry{ioc};
+  std::unique_ptr<net::thread_pool> workers;
+  std::vector<std::thread> threads;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+
+  void Accept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  uint64_t Register(std::weak_ptr<SessionBase> s) {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    sessions.emplace(next_session, std::move(s));
+    return next_session++;
+  }
+  void Unregister(uint64_t id) {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    sessions.erase(id);
+  }
+
+  // Calls the handler, turning any escaped exception into a 500.
+  HttpResponse SafeCall(const HttpRequest& req) {
+    try {
+      return handler(req);
+    } catch (const std::exception& e) {
+      stats.handler_exceptions++;
+      return ErrorResponse(500, std::string("internal error: ") + e.what());
+    } catch (...) {
+      stats.handler_exceptions++;
+      return ErrorResponse(500, "internal error");
+    }
+  }
+};
+
+namespace {
+
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(HttpServer::Impl* server, Stream stream, std::string remote)
+      : server_(server),
+        stream_(std::move(stream)),
+        timer_(stream_.get_executor()),
+        remote_(std::move(remote)) {
+    server_->stats.connections_accepted++;
+    server_->stats.connections_open++;
+  }
+  ~Session() override {
+    server_->stats.connections_open--;
+    server_->Unregister(id_);
+  }
+
+  void Start() {
+    id_ = server_->Register(this->weak_from_this());
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      ReadFirstByte();
+    } else {
+      ArmTimer(server_->opts.header_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                self->DisarmTimer();
+                                if (ec) return self->Close();
+                                self->ReadFirstByte();
+                              });
+    }
+  }
+
+  void CloseIfIdle() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->idle_) self->CancelSocket();
+    });
+  }
+
+ private:
+  void CancelSocket() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).cancel(ec);
+  }
+
+  // The timer cancels the socket's pending operation when it fires; the generation guards
+  // against a firing that was already queued when the operation completed on its own.
+  void ArmTimer(std::chrono::milliseconds d) {
+    timed_out_ = false;
+    uint64_t gen = ++timer_gen_;
+    timer_.expires_after(d);
+    timer_.async_wait([self = this->shared_from_this(), gen](beast::error_code ec) {
+      if (ec || gen != self->timer_gen_) return;
+      self->timed_out_ = true;
+      self->CancelSocket();
+    });
+  }
+  void DisarmTimer() {
+    ++timer_gen_;
+    timer_.cancel();
+  }
+
+  void ReadFirstByte() {
+    if (server_->stopping) return Close();
+    parser_.emplace();
+    parser_->body_limit(server_->opts.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(server_->opts.max_header_bytes));
+    if (buffer_.size() > 0) return ReadHeader();  // pipelined bytes already here
+    idle_ = true;
+    ArmTimer(server_->opts.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+          self->idle_ = false;
+          self->buffer_.commit(n);
+          if (ec) return self->Close();  // idle timeout, shutdown or the peer left: no answer due
+          self->ReadHeader();
+        });
+  }
+
+  void ReadHeader() {
+    started_ = Clock::now();
+    ArmTimer(server_->opts.header_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec, "request header");
+    const auto& h = parser_->get();
+    method_ = std::string(h.method_string());
+    target_ = std::string(h.target());
+    if (auto len = parser_->content_length(); len && *len > server_->opts.max_body_bytes) {
+      // Refuse before reading it; the connection closes since the body is left unread.
+      server_->stats.rejected_too_large++;
+      return RespondEarly(413, "request body of " + std::to_string(*len) +
+                                   " bytes is over the limit of " +
+                                   std::to_string(server_->opts.max_body_bytes));
+    }
+    ArmTimer(server_->opts.body_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  }
+
+  void OnReadError(beast::error_code ec, std::string_view what) {
+    if (timed_out_) {
+      server_->stats.rejected_timeout++;
+      return RespondEarly(408, std::string(what) + " not received in time");
+    }
+    if (ec == http::error::body_limit) {
+      server_->stats.rejected_too_large++;
+      return RespondEarly(413, "request body over the limit of " +
+                                   std::to_string(server_->opts.max_body_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      server_->stats.rejected_too_large++;
+      return RespondEarly(431, "request header over the limit");
+    }
+    if (ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+        ec == http::error::partial_message || ec == ssl::error::stream_truncated) {
+      return Close();  // the peer left (or we are shutting down): nobody to answer
+    }
+    server_->stats.rejected_malformed++;
+    RespondEarly(400, "malformed HTTP request: " + ec.message());
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec) return OnReadError(ec, "request body");
+    DisarmTimer();
+    auto req = parser_->release();
+    keep_alive_ = req.keep_alive();
+
+    auto& stats = server_->stats;
+    // The limit counts handlers at work (not responses still being written), so a client that
+    // got its answer can send the next request at once.
+    if (server_->active_handlers.fetch_add(1) >= server_->opts.max_concurrent_requests) {
+      server_->active_handlers--;
+      stats.rejected_overloaded++;
+      LogEarly(server_->opts, method_, target_, 429, remote_);
+      HttpResponse r = ErrorResponse(429, "too many concurrent requests; retry later");
+      r.headers.emplace_back("Retry-After", "1");
+      stats.requests_in_flight++;  // Write() decrements
+      return Write(std::move(r));
+    }
+    stats.requests_in_flight++;
+
+    auto hreq = std::make_shared<HttpRequest>();
+    hreq->method = std::string(req.method_string());
+    hreq->target = std::string(req.target());
+    std::string_view t = hreq->target;
+    size_t q = t.find('?');
+    hreq->path = std::string(t.substr(0, q));
+    if (q != std::string_view::npos) hreq->query = ParseQueryString(t.substr(q + 1));
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      hreq->headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    hreq->body = std::move(req.body());
+    hreq->remote = remote_;
+
+    net::post(*server_->workers, [self = this->shared_from_this(), hreq] {
+      auto res = std::make_shared<HttpResponse>(self->server_->SafeCall(*hreq));
+      self->server_->active_handlers--;
+      net::post(self->stream_.get_executor(), [self, res] { self->Write(std::move(*res)); });
+    });
+  }
+
+  // An answer made by the transport itself; the connection closes after it because the rest of
+  // the request is unread or unreadable.
+  void RespondEarly(int code, std::string message) {
+    LogEarly(server_->opts, method_, target_, code, remote_);
+    keep_alive_ = false;
+    server_->stats.requests_in_flight++;
+    Write(ErrorResponse(code, message));
+  }
+
+  void Write(HttpResponse r) {
+    res_ = std::make_shared<http::response<http::string_body>>();
+    res_->version(11);
+    res_->result(static_cast<unsigned>(r.status));
+    res_->set(http::field::server, "ragdb");
+    res_->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res_->set(k, v);
+    res_->body() = std::move(r.body);
+    bool keep = keep_alive_ && !server_->stopping;
+    res_->keep_alive(keep);
+    res_->prepare_payload();
+    ArmTimer(server_->opts.body_timeout);
+    http::async_write(stream_, *res_,
+                      [self = this->shared_from_this(), keep](beast::error_code ec, size_t) {
+                        self->DisarmTimer();
+                        self->res_.reset();
+                        self->server_->stats.requests_in_flight--;
+                        if (ec || !keep) return self->Close();
+                        self->ReadFirstByte();
+                      });
+  }
+
+  void Close() {
+    DisarmTimer();
+    beast::error_code ec;
+    auto& sock = beast::get_lowest_layer(stream_);
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
+  }
+
+  HttpServer::Impl* server_;
+  Stream stream_;
+  net::steady_timer timer_;
+  uint64_t timer_gen_ = 0;
+  bool timed_out_ = false;
+  bool idle_ = false;
+  bool keep_alive_ = true;
+  uint64_t id_ = 0;
+  std::string remote_;
+  std::string method_, target_;
+  Clock::time_point started_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> res_;
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (stopping) return;
+  if (ec) {
+    // Out of descriptors (EMFILE) and similar: wait a little instead of spinning on accept.
+    accept_retry.expires_after(std::chrono::milliseconds(50));
+    accept_retry.async_wait([this](beast::error_code) {
+      if (!stopping) Accept();
+    });
+    return;
+  }
+  try {
+    beast::error_code ep_ec;
+    auto ep = socket.remote_endpoint(ep_ec);
+    std::string remote = ep_ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+    socket.set_option(tcp::no_delay(true), ep_ec);
+    if (ssl_ctx) {
+      auto s = std::make_shared<Session<ssl::stream<tcp::socket>>>(
+          this, ssl::stream<tcp::socket>(std::move(socket), *ssl_ctx), std::move(remote));
+      s->Start();
+    } else {
+      auto s = std::make_shared<Session<tcp::socket>>(this, std::move(socket), std::move(remote));
+      s->Start();
+    }
+  } catch (const std::exception& e) {
+    fprintf(stderr, "ragdb: accept failed: %s\n", e.what());
+  }
+  Accept();
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { Shutdown(); }
+
+uint16_t HttpServer::port() const { return impl_->port; }
+bool HttpServer::tls() const { return impl_->ssl_ctx.has_value(); }
+const HttpServerStats& HttpServer::stats() const { return impl_->stats; }
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                      HttpHandler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->opts = options;
+  impl->handler = std::move(handler);
+  try {
+    if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+      if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+        return Status::InvalidArgument("TLS needs both a certificate and a key file");
+      }
+      impl->ssl_ctx.emplace(ssl::context::tls_server);
+      impl->ssl_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                                 ssl::context::no_tlsv1_1);
+      beast::error_code ec;
+      impl->ssl_ctx->use_certificate_chain_file(options.tls_cert_file, ec);
+      if (ec) {
+        return Status::InvalidArgument("TLS certificate " + options.tls_cert_file + ": " +
+                                       ec.message());
+      }
+      impl->ssl_ctx->use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
+      if (ec) {
+        return Status::InvalidArgument("TLS key " + options.tls_key_file + ": " + ec.message());
+      }
+    }
+    beast::error_code ec;
+    auto addr = net::ip::make_address(options.host == "localhost" ? "127.0.0.1" : options.host, ec);
+    if (ec) return Status::InvalidArgument("bad listen address '" + options.host + "'");
+    tcp::endpoint ep(addr, options.port);
+    impl->acceptor.open(ep.protocol(), ec);
+    if (!ec) impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) impl->acceptor.bind(ep, ec);
+    if (!ec) impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::Unavailable("cannot listen on " + options.host + ":" +
+                                 std::to_string(options.port) + ": " + ec.message());
+    }
+    impl->port = impl->acceptor.local_endpoint().port();
+    size_t io = options.io_threads ? options.io_threads
+                                   : std::max<size_t>(1, std::thread::hardware_concurrency());
+    impl->workers = std::make_unique<net::thread_pool>(std::max<size_t>(1, options.worker_threads));
+    impl->work.emplace(impl->ioc.get_executor());
+    impl->Accept();
+    Impl* raw = impl.get();
+    for (size_t i = 0; i < io; ++i) {
+      impl->threads.emplace_back([raw] {
+        // A handler that throws must not end the I/O thread: log it and keep serving.
+        for (;;) {
+          try {
+            raw->ioc.run();
+            return;
+          } catch (const std::exception& e) {
+            fprintf(stderr, "ragdb: I/O thread caught: %s\n", e.what());
+          } catch (...) {
+            fprintf(stderr, "ragdb: I/O thread caught an unknown exception\n");
+          }
+        }
+      });
+    }
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("server start: ") + e.what());
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+void HttpServer::Shutdown(std::chrono::milliseconds grace) {
+  std::lock_guard<std::mutex> lock(impl_->shutdown_mu);
+  if (impl_->shut_down) return;
+  impl_->shut_down = true;
+  impl_->stopping = true;
+  net::post(impl_->ioc, [impl = impl_.get()] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+    impl->accept_retry.cancel();
+  });
+  auto deadline = Clock::now() + grace;
+  // Sessions may be between requests right now or become so after their response: repeat.
+  do {
+    std::vector<std::shared_ptr<SessionBase>> live;
+    {
+      std::lock_guard<std::mutex> l(impl_->sessions_mu);
+      for (auto& [id, w] : impl_->sessions) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->CloseIfIdle();
+    if (impl_->stats.requests_in_flight.load() == 0 && live.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (Clock::now() < deadline &&
+           (impl_->stats.requests_in_flight.load() > 0 || impl_->stats.connections_open > 0));
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  impl_->workers->join();
+}
+
+}  // namespace ragdb::server
