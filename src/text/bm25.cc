@@ -230,6 +230,25 @@ Status Wand(const InvertedIndexReader& seg, Plan& plan, const TextSearchOptions&
   return Status::Ok();
 }
 
+// Dense accumulation, one term after the other in query order (so sums match the exhaustive
+// scorer bit for bit). Cost: the query's postings plus one pass over the segment's rows.
+Status TermAtATime(const InvertedIndexReader& seg, Plan& plan, const TextSearchOptions& opt,
+                   TopK* top) {
+  std::vector<float> acc(seg.num_rows(), 0.0f);
+  for (auto& t : plan.terms) {
+    if (!t->present) continue;
+    PostingCursor& c = t->cur;
+    for (uint32_t d = c.doc(); d != PostingCursor::kEnd; c.Next(), d = c.doc()) {
+      acc[d] += Scorer::Term(t->weight, c.tf(), plan.scorer.Norm(seg.doc_length(d)));
+    }
+  }
+  // BM25 contributions are > 0, so acc > 0 exactly marks the matching rows.
+  for (uint32_t d = 0; d < acc.size(); ++d) {
+    if (acc[d] > 0 && acc[d] >= top->Threshold() && Allowed(opt.allowed, d)) top->Push(d, acc[d]);
+  }
+  return Status::Ok();
+}
+
 // Required cursors (AND terms, phrase terms) leapfrog; optional terms are added when present.
 Status Conjunction(const InvertedIndexReader& seg, Plan& plan, const TextQuery& q,
                    const TextSearchOptions& opt, TopK* top) {
@@ -304,7 +323,16 @@ Result<std::vector<ScoredRow>> SearchText(const InvertedIndexReader& segment,
   if (plan.impossible) return std::vector<ScoredRow>{};
   TopK top(options.k);
   if (query.mode == MatchMode::kAny && query.phrases.empty()) {
-    RAGDB_RETURN_IF_ERROR(Wand(segment, plan, options, &top));
+    uint64_t postings = 0;
+    for (const auto& t : plan.terms) postings += t->present ? t->cur.df() : 0;
+    const bool taat = options.or_strategy == OrStrategy::kTermAtATime ||
+                      (options.or_strategy == OrStrategy::kAuto &&
+                       postings * 16 >= segment.num_rows());
+    if (taat) {
+      RAGDB_RETURN_IF_ERROR(TermAtATime(segment, plan, options, &top));
+    } else {
+      RAGDB_RETURN_IF_ERROR(Wand(segment, plan, options, &top));
+    }
   } else {
     RAGDB_RETURN_IF_ERROR(Conjunction(segment, plan, query, options, &top));
   }

@@ -55,13 +55,20 @@ struct ScoredRow {
   friend bool operator==(const ScoredRow&, const ScoredRow&) = default;
 };
 
+// How SearchText evaluates pure OR queries. kAuto picks dense term-at-a-time accumulation when
+// the query's postings are dense relative to the segment (small segments, common terms: WAND's
+// per-document bookkeeping costs more than it prunes there), block-max WAND otherwise.
+enum class OrStrategy { kAuto, kWand, kTermAtATime };
+
 struct TextSearchOptions {
   size_t k = 10;
+  OrStrategy or_strategy = OrStrategy::kAuto;
   Bm25Params bm25;
   const Bitset* allowed = nullptr;  // rows outside it (or past its size) never match
 };
 
-// Top-k rows, best first (ties: lower row first). OR queries without phrases use block-max WAND;
+// Top-k rows, best first (ties: lower row first). OR queries without phrases use block-max WAND
+// or term-at-a-time accumulation (see OrStrategy);
 // AND and phrase queries use a document-at-a-time conjunction. Corruption if the index bytes are
 // found inconsistent while reading.
 Result<std::vector<ScoredRow>> SearchText(const InvertedIndexReader& segment,

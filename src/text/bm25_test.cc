@@ -157,10 +157,15 @@ TEST(Bm25Test, WandEqualsExhaustiveOnRandomCorpora) {
         o.k = 1 + rng() % 50;
         o.allowed = al;
         o.bm25 = {0.5f + static_cast<float>(rng() % 10) / 10, static_cast<float>(rng() % 11) / 10};
-        auto fast = SearchText(reader, q, stats, o);
         auto slow = SearchTextExhaustive(reader, q, stats, o);
-        ASSERT_TRUE(fast.ok() && slow.ok());
-        ASSERT_EQ(*fast, *slow) << "seed " << seed << " query " << qi;
+        ASSERT_TRUE(slow.ok());
+        for (OrStrategy st : {OrStrategy::kWand, OrStrategy::kTermAtATime, OrStrategy::kAuto}) {
+          o.or_strategy = st;
+          auto fast = SearchText(reader, q, stats, o);
+          ASSERT_TRUE(fast.ok());
+          ASSERT_EQ(*fast, *slow) << "seed " << seed << " query " << qi << " strategy "
+                                  << static_cast<int>(st);
+        }
       }
     }
   }
