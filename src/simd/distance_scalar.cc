@@ -40,4 +40,8 @@ void DotBatch(const float* q, const float* base, size_t n, size_t d, float* out)
   for (size_t i = 0; i < n; ++i) out[i] = Dot(q, base + i * d, d);
 }
 
+void CosineBatch(const float* q, const float* base, size_t n, size_t d, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = Cosine(q, base + i * d, d);
+}
+
 }  // namespace ragdb::simd::scalar
