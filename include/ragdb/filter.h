@@ -2,8 +2,8 @@
 //
 // Two equivalent forms build the same tree:
 //   JSON (Qdrant): {"must": [{"key": "cat", "match": {"value": "news"}}],
-//                   "should": [...], "must_not": [{"is_empty": {"key": "deleted"}}]}
-//   expression:    cat == "news" and (price < 9.5 or tags in ["a", "b"]) and not exists(deleted)
+//                   "should": [...], "must_not": [{"is_null": {"key": "deleted"}}]}
+//   expression:    cat == "news" and (price < 9.5 or tags in ["a", "b"]) and deleted != null
 //
 // Semantics (as in Qdrant): a record passes when every `must` condition holds, at least one
 // `should` condition holds (if there are any), and no `must_not` condition holds. A field that is

@@ -1,0 +1,102 @@
+// Built-in models: text embedders and cross-encoder rerankers that run in-process.
+//
+// Embedder::Load accepts either
+//   * a model folder in Hugging Face format (config.json, model.safetensors, and tokenizer.json
+//     and/or vocab.txt / sentencepiece.bpe.model) of a BERT or XLM-RoBERTa encoder
+//     (all-MiniLM-L6-v2, bge-*, e5, multilingual-e5, bge-m3, ...), or
+//   * "hash" / "hash:DIM": a lexical feature-hashing embedder (words + character 3-grams). It needs
+//     no files and is deterministic, but it is NOT semantic: it only matches shared words and
+//     spellings.
+// Reranker::Load accepts a folder holding a BertForSequenceClassification or
+// XLMRobertaForSequenceClassification cross-encoder (e.g. bge-reranker-v2-m3).
+//
+// Weights are read from safetensors (f32, f16 or bf16) through mmap and kept as f32 in memory.
+// Inference is multithreaded over the caller's core budget (`threads`); OpenBLAS runs with one
+// thread per call so the two never oversubscribe. Embed and Score are thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ragdb/status.h"
+
+namespace ragdb {
+
+enum class Pooling {
+  kAuto,  // sentence-transformers 1_Pooling/config.json when present, else mean
+  kMean,  // mean of the last hidden states over the attention mask
+  kCls,   // the first token's last hidden state
+};
+
+struct EmbedderOptions {
+  Pooling pooling = Pooling::kAuto;
+  bool normalize = true;       // L2-normalize every embedding
+  size_t max_length = 0;       // tokens, specials included; 0 = the model's maximum
+  size_t threads = 0;          // 0 = one per hardware core
+  size_t batch_size = 32;      // texts per forward pass (texts are sorted by length first)
+  bool quantize_int8 = false;  // int8 weights for the big matrices (faster, slightly less exact)
+};
+
+class Embedder {
+ public:
+  virtual ~Embedder() = default;
+
+  // `spec` is a model folder, "hash" or "hash:DIM".
+  static Result<std::unique_ptr<Embedder>> Load(const std::string& spec,
+                                                EmbedderOptions options = {});
+
+  // One vector of dim() floats per text, in input order. `is_query` prepends the model's query
+  // prompt (config_sentence_transformers.json "prompts"."query") when the folder has one.
+  // Texts must be valid UTF-8.
+  virtual Result<std::vector<std::vector<float>>> Embed(std::span<const std::string> texts,
+                                                        bool is_query = false) const = 0;
+  virtual size_t dim() const = 0;
+  // Longest input in tokens (specials included); longer inputs are truncated. 0 = unlimited.
+  virtual size_t max_length() const = 0;
+  // "hash:256" or the model folder's name, for logs and metadata.
+  virtual std::string name() const = 0;
+};
+
+// Feature hashing of lowercased words and character 3-grams of " word " (signed hashing with a
+// 64-bit FNV-1a hash, then L2 normalization). Lexical, not semantic.
+class HashEmbedder : public Embedder {
+ public:
+  static constexpr size_t kDefaultDim = 256;
+  explicit HashEmbedder(size_t dim = kDefaultDim) : dim_(dim) {}
+
+  Result<std::vector<std::vector<float>>> Embed(std::span<const std::string> texts,
+                                                bool is_query = false) const override;
+  size_t dim() const override { return dim_; }
+  size_t max_length() const override { return 0; }
+  std::string name() const override { return "hash:" + std::to_string(dim_); }
+
+ private:
+  size_t dim_;
+};
+
+struct RerankerOptions {
+  size_t max_length = 0;  // tokens for query + document + specials; 0 = the model's maximum
+  size_t threads = 0;     // 0 = one per hardware core
+  size_t batch_size = 32;
+  bool sigmoid = false;  // map the logit through 1 / (1 + e^-x) (sentence-transformers' default)
+  bool quantize_int8 = false;
+};
+
+class Reranker {
+ public:
+  virtual ~Reranker() = default;
+  static Result<std::unique_ptr<Reranker>> Load(const std::string& dir,
+                                                RerankerOptions options = {});
+
+  // One relevance score per document, in input order: the classifier logit (the last label's
+  // when the model has several), higher = more relevant. Pairs longer than max_length are
+  // truncated longest-first, like Hugging Face's default.
+  virtual Result<std::vector<float>> Score(const std::string& query,
+                                           std::span<const std::string> docs) const = 0;
+  virtual size_t max_length() const = 0;
+};
+
+}  // namespace ragdb

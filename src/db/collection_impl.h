@@ -1,0 +1,120 @@
+// CollectionImpl: one collection's folder — manifest, WAL, segments — and the in-memory state
+// rebuilt from them. Writes go through a group-commit queue: the first waiting writer becomes the
+// leader, appends every queued batch to the WAL with one fsync, applies them in log order, and
+// wakes the others (as LevelDB does), so concurrent writers share fsyncs without reordering.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "db/segment.h"
+#include "ragdb/database.h"
+#include "storage/manifest.h"
+#include "storage/wal.h"
+
+namespace ragdb::db {
+
+class CollectionImpl final : public Collection {
+ public:
+  // Creates a new collection folder (fails if it exists).
+  static Result<std::shared_ptr<CollectionImpl>> Create(const std::string& dir,
+                                                        const std::string& name,
+                                                        const CollectionSchema& schema,
+                                                        const DatabaseOptions& options);
+  // Opens an existing folder: manifest, segments, tombstones, then WAL replay.
+  static Result<std::shared_ptr<CollectionImpl>> Open(const std::string& dir,
+                                                      const std::string& name,
+                                                      const DatabaseOptions& options,
+                                                      std::vector<std::string>* notes);
+  ~CollectionImpl() override;
+
+  const std::string& name() const override { return name_; }
+  CollectionSchema schema() const override;
+  Result<CollectionInfo> Describe() const override;
+
+  Status Upsert(std::span<const Record> records) override;
+  Result<Record> Get(const PointId& id, bool with_vectors) const override;
+  Result<std::vector<Record>> GetMany(std::span<const PointId> ids,
+                                      bool with_vectors) const override;
+  Result<size_t> Delete(std::span<const PointId> ids) override;
+  Result<size_t> DeleteByFilter(const Filter& filter) override;
+  Result<size_t> SetPayload(std::span<const PointId> ids, const Json& payload,
+                            bool merge) override;
+  Result<size_t> Count(const Filter* filter) const override;
+  Result<ScrollPage> Scroll(const ScrollRequest& request) const override;
+  Result<std::vector<ScoredPoint>> Search(const SearchRequest& request) const override;
+  Result<std::vector<std::vector<ScoredPoint>>> SearchBatch(std::span<const SearchRequest> requests,
+                                                            size_t threads) const override;
+  Status CreatePayloadIndex(const PayloadIndexField& field) override;
+  Status Optimize() override;
+  Status ImportVectors(const std::string& field, const float* data, size_t rows,
+                       uint64_t first_id) override;
+
+  // Marks the collection dropped: every later call fails. The caller removes the folder.
+  void MarkDropped();
+
+ private:
+  struct Location {
+    Segment* segment;
+    uint32_t row;
+  };
+  struct PendingWrite {
+    storage::WalRecordType type;
+    std::string payload;
+    std::function<void()> apply;  // runs under the exclusive data lock, in log order
+    Status status;
+    bool done = false;
+    std::condition_variable cv;
+  };
+
+  CollectionImpl(std::string dir, std::string name, CollectionSchema schema,
+                 DatabaseOptions options);
+
+  Status CheckAlive() const;
+  // Validates and normalizes records for storage (cosine vectors scaled to unit length).
+  Result<std::vector<Record>> Prepare(std::span<const Record> records) const;
+  Status Commit(PendingWrite* w);
+
+  // Under the exclusive data lock:
+  void ApplyUpsert(std::vector<Record>& records);
+  size_t ApplyDelete(const std::vector<PointId>& ids);
+  Status ApplyWalRecord(storage::WalRecordType type, std::string_view payload);
+  Status MaybeSeal();
+  // Seals the growing segment (if it has rows) and checkpoints: new segment file, fresh WAL,
+  // tombstone files, manifest. With `merge`, also rewrites all segments into one.
+  Status Checkpoint(bool merge);
+  Status WriteCurrentManifest(const std::string& wal_file);
+  std::string NewFileName(const std::string& prefix, const std::string& suffix);
+  void RebuildLocations();
+
+  Result<std::vector<ScoredPoint>> SearchLocked(const SearchRequest& request) const;
+  Bitset AllowedRows(const Segment& s, const Filter* filter) const;
+
+  const std::string dir_;
+  const std::string name_;
+  const DatabaseOptions options_;
+
+  // Queue of writers waiting for the group commit.
+  std::mutex queue_mu_;
+  std::deque<PendingWrite*> queue_;
+
+  // The data: schema, segments, id map. Shared for reads, exclusive for applying writes.
+  mutable std::shared_mutex data_mu_;
+  CollectionSchema schema_;
+  storage::Manifest manifest_;
+  std::vector<std::unique_ptr<SealedSegment>> sealed_;
+  std::unique_ptr<GrowingSegment> growing_;
+  std::map<PointId, Location> locations_;  // live ids; ordered, for scroll
+  std::unique_ptr<storage::WalWriter> wal_;
+  uint64_t last_seq_ = 0;
+  bool dropped_ = false;
+};
+
+}  // namespace ragdb::db

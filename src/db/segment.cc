@@ -1,0 +1,218 @@
+#include "db/segment.h"
+
+#include <cstring>
+
+#include "base/bytes.h"
+#include "storage/record_codec.h"
+
+namespace ragdb::db {
+namespace {
+
+// Section names inside a segment file (docs/format-segment.md).
+constexpr const char* kIdsSection = "ids";
+constexpr const char* kDocOffsetsSection = "docs.offsets";
+constexpr const char* kDocsSection = "docs";
+std::string VectorSection(const std::string& field) { return "vec/" + field; }
+std::string PresenceSection(const std::string& field) { return "has/" + field; }
+std::string PayloadIndexSection(const std::string& path) { return "pidx/" + path; }
+
+std::string_view AsBytes(const void* p, size_t n) {
+  return {static_cast<const char*>(p), n};
+}
+
+}  // namespace
+
+Status Segment::ReadRecord(const CollectionSchema& schema, size_t row, bool with_vectors,
+                           Record* out) const {
+  out->id = id(row);
+  out->vectors.clear();
+  out->sparse_vectors.clear();
+  RAGDB_RETURN_IF_ERROR(ReadDocument(row, out));
+  if (with_vectors) {
+    for (size_t f = 0; f < schema.vectors.size(); ++f) {
+      if (!has_vector(f).Test(row)) continue;
+      const uint32_t dim = schema.vectors[f].dim;
+      const float* v = column(f) + row * dim;
+      out->vectors[schema.vectors[f].name] = std::vector<float>(v, v + dim);
+    }
+  } else {
+    out->sparse_vectors.clear();
+  }
+  return Status::Ok();
+}
+
+GrowingSegment::GrowingSegment(const CollectionSchema& schema) {
+  for (const auto& v : schema.vectors) {
+    names_.push_back(v.name);
+    dims_.push_back(v.dim);
+  }
+  columns_.resize(dims_.size());
+  present_.resize(dims_.size());
+}
+
+size_t GrowingSegment::Append(const Record& r) {
+  size_t row = ids_.size();
+  ids_.push_back(r.id);
+  deleted_.Resize(row + 1);
+  for (size_t f = 0; f < dims_.size(); ++f) {
+    present_[f].Resize(row + 1);
+    columns_[f].resize((row + 1) * dims_[f], 0.0f);
+    auto it = r.vectors.find(names_[f]);
+    if (it == r.vectors.end()) continue;
+    present_[f].Set(row);
+    std::memcpy(&columns_[f][row * dims_[f]], it->second.data(), dims_[f] * sizeof(float));
+  }
+  Record doc;
+  doc.payload = r.payload;
+  doc.text = r.text;
+  doc.sparse_vectors = r.sparse_vectors;
+  docs_.push_back(std::move(doc));
+  return row;
+}
+
+Status GrowingSegment::ReadDocument(size_t row, Record* out) const {
+  const Record& d = docs_[row];
+  out->payload = d.payload;
+  out->text = d.text;
+  out->sparse_vectors = d.sparse_vectors;
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& path,
+                                                           const CollectionSchema& schema) {
+  std::unique_ptr<SealedSegment> s(new SealedSegment());
+  RAGDB_ASSIGN_OR_RETURN(s->file_, storage::SegmentFileReader::Open(path, /*verify=*/true));
+  const size_t rows = s->file_->rows();
+  auto corrupt = [&](const std::string& what) { return Status::Corruption(path + ": " + what); };
+
+  RAGDB_ASSIGN_OR_RETURN(std::string_view ids, s->file_->Section(kIdsSection));
+  ByteReader in(ids);
+  s->ids_.resize(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    if (!storage::DecodeId(&in, &s->ids_[r])) return corrupt("bad id at row " + std::to_string(r));
+  }
+  if (!in.empty()) return corrupt("trailing bytes after ids");
+
+  RAGDB_ASSIGN_OR_RETURN(std::string_view offsets, s->file_->Section(kDocOffsetsSection));
+  RAGDB_ASSIGN_OR_RETURN(s->doc_blob_, s->file_->Section(kDocsSection));
+  if (offsets.size() != (rows + 1) * 8) return corrupt("document offsets have the wrong size");
+  s->doc_offsets_ = reinterpret_cast<const uint64_t*>(offsets.data());
+  for (size_t r = 0; r < rows; ++r) {
+    if (s->doc_offsets_[r] > s->doc_offsets_[r + 1]) return corrupt("document offsets decrease");
+  }
+  if (s->doc_offsets_[0] != 0 || s->doc_offsets_[rows] != s->doc_blob_.size()) {
+    return corrupt("document offsets do not cover the documents");
+  }
+
+  for (const auto& field : schema.vectors) {
+    RAGDB_ASSIGN_OR_RETURN(std::string_view vec, s->file_->Section(VectorSection(field.name)));
+    if (vec.size() != rows * field.dim * sizeof(float)) {
+      return corrupt("vector column '" + field.name + "' has the wrong size");
+    }
+    s->columns_.push_back(reinterpret_cast<const float*>(vec.data()));
+    RAGDB_ASSIGN_OR_RETURN(std::string_view has, s->file_->Section(PresenceSection(field.name)));
+    Bitset present(rows);
+    if (has.size() != present.words().size() * 8) {
+      return corrupt("vector presence of '" + field.name + "' has the wrong size");
+    }
+    std::memcpy(present.mutable_words().data(), has.data(), has.size());
+    s->present_.push_back(std::move(present));
+  }
+  for (const auto& pi : schema.payload_indexes) {
+    std::string name = PayloadIndexSection(pi.path);
+    if (!s->file_->Has(name)) continue;  // declared after this segment was written
+    RAGDB_ASSIGN_OR_RETURN(std::string_view bytes, s->file_->Section(name));
+    auto index = PayloadIndex::Load(bytes);
+    if (!index.ok()) return index.status().WithContext(path + ": payload index '" + pi.path + "'");
+    s->payload_indexes_.emplace_back(pi.path, std::move(index).value());
+  }
+  s->deleted_ = Bitset(rows);
+  return s;
+}
+
+Status SealedSegment::ReadDocument(size_t row, Record* out) const {
+  std::string_view bytes =
+      doc_blob_.substr(doc_offsets_[row], doc_offsets_[row + 1] - doc_offsets_[row]);
+  Status s = storage::DecodeDocument(bytes, out);
+  if (!s.ok()) return s.WithContext(path() + ": row " + std::to_string(row));
+  return s;
+}
+
+const PayloadIndex* SealedSegment::payload_index(std::string_view path) const {
+  for (const auto& [p, index] : payload_indexes_) {
+    if (p == path && index.rows() == rows()) return &index;
+  }
+  return nullptr;
+}
+
+const Json& SegmentFilterSource::payload(size_t row) const {
+  static const Json kNull;
+  if (!segment_.ReadDocument(row, &buffer_).ok()) return kNull;  // checksummed at open
+  return buffer_.payload;
+}
+
+Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& schema,
+                            const std::vector<const Segment*>& sources) {
+  // Gather the live rows.
+  std::vector<std::pair<const Segment*, size_t>> rows;
+  for (const Segment* s : sources) {
+    s->LiveRows().ForEach([&](size_t r) { rows.emplace_back(s, r); });
+  }
+  const size_t n = rows.size();
+  RAGDB_ASSIGN_OR_RETURN(auto w, storage::SegmentFileWriter::Create(path, n));
+
+  std::string ids;
+  for (const auto& [s, r] : rows) storage::EncodeId(s->id(r), &ids);
+  RAGDB_RETURN_IF_ERROR(w->AddSection(kIdsSection, ids));
+  ids.clear();
+  ids.shrink_to_fit();
+
+  std::vector<uint64_t> offsets{0};
+  std::string docs;
+  std::vector<Json> payloads;
+  payloads.reserve(schema.payload_indexes.empty() ? 0 : n);
+  Record doc;
+  for (const auto& [s, r] : rows) {
+    RAGDB_RETURN_IF_ERROR(s->ReadDocument(r, &doc));
+    storage::EncodeDocument(doc, &docs);
+    offsets.push_back(docs.size());
+    if (!schema.payload_indexes.empty()) payloads.push_back(std::move(doc.payload));
+  }
+  RAGDB_RETURN_IF_ERROR(w->AddSection(kDocOffsetsSection, AsBytes(offsets.data(), offsets.size() * 8)));
+  RAGDB_RETURN_IF_ERROR(w->AddSection(kDocsSection, docs));
+  docs.clear();
+  docs.shrink_to_fit();
+
+  for (size_t f = 0; f < schema.vectors.size(); ++f) {
+    const uint32_t dim = schema.vectors[f].dim;
+    std::vector<float> column(n * dim, 0.0f);
+    Bitset present(n);
+    for (size_t i = 0; i < n; ++i) {
+      const auto& [s, r] = rows[i];
+      if (!s->has_vector(f).Test(r)) continue;
+      present.Set(i);
+      std::memcpy(&column[i * dim], s->column(f) + r * dim, dim * sizeof(float));
+    }
+    const std::string& name = schema.vectors[f].name;
+    RAGDB_RETURN_IF_ERROR(
+        w->AddSection(VectorSection(name), AsBytes(column.data(), column.size() * sizeof(float))));
+    RAGDB_RETURN_IF_ERROR(w->AddSection(
+        PresenceSection(name), AsBytes(present.words().data(), present.words().size() * 8)));
+  }
+
+  if (!schema.payload_indexes.empty()) {
+    std::vector<const Json*> ptrs;
+    ptrs.reserve(n);
+    for (const Json& p : payloads) ptrs.push_back(&p);
+    for (const auto& field : schema.payload_indexes) {
+      RAGDB_ASSIGN_OR_RETURN(PayloadIndex index, PayloadIndex::Build(field, ptrs));
+      std::string bytes;
+      index.AppendTo(&bytes);
+      RAGDB_RETURN_IF_ERROR(w->AddSection(PayloadIndexSection(field.path), bytes));
+    }
+  }
+  RAGDB_RETURN_IF_ERROR(w->Finish());
+  return n;
+}
+
+}  // namespace ragdb::db

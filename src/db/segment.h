@@ -1,0 +1,131 @@
+// Segments: the units a collection's rows live in. One growing segment (in memory, rebuilt from
+// the WAL on open) takes new writes; it is sealed into an immutable, memory-mapped segment file.
+// Rows are numbered 0..rows()-1 within a segment; deletes are tombstones (a bitset per segment).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/bitset.h"
+#include "query/filter_eval.h"
+#include "query/payload_index.h"
+#include "ragdb/record.h"
+#include "ragdb/schema.h"
+#include "ragdb/status.h"
+#include "storage/segment_file.h"
+
+namespace ragdb::db {
+
+class Segment {
+ public:
+  virtual ~Segment() = default;
+
+  virtual size_t rows() const = 0;
+  virtual bool sealed() const = 0;
+  virtual const PointId& id(size_t row) const = 0;
+  // The row's vector for the field at `field_index` in the schema, or nullptr when the record had
+  // none for that field. Contiguous: row r of a field starts at column(field) + r * dim.
+  virtual const float* column(size_t field_index) const = 0;
+  virtual const Bitset& has_vector(size_t field_index) const = 0;
+  // Payload, text and sparse vectors of a row into `out` (id and dense vectors untouched).
+  virtual Status ReadDocument(size_t row, Record* out) const = 0;
+  // Payload index on `path`, when this segment has one.
+  virtual const PayloadIndex* payload_index(std::string_view path) const { return nullptr; }
+
+  // Tombstones. Guarded by the owning collection's lock.
+  Bitset& deleted() { return deleted_; }
+  const Bitset& deleted() const { return deleted_; }
+  // Rows that are live: not deleted.
+  Bitset LiveRows() const {
+    Bitset live = deleted_;
+    live.Flip();
+    return live;
+  }
+
+  // The full record of a row.
+  Status ReadRecord(const CollectionSchema& schema, size_t row, bool with_vectors,
+                    Record* out) const;
+
+ protected:
+  Bitset deleted_;
+};
+
+class GrowingSegment final : public Segment {
+ public:
+  explicit GrowingSegment(const CollectionSchema& schema);
+
+  // Appends a validated record (vectors already normalized where the metric needs it).
+  size_t Append(const Record& r);
+
+  size_t rows() const override { return ids_.size(); }
+  bool sealed() const override { return false; }
+  const PointId& id(size_t row) const override { return ids_[row]; }
+  const float* column(size_t f) const override { return columns_[f].data(); }
+  const Bitset& has_vector(size_t f) const override { return present_[f]; }
+  Status ReadDocument(size_t row, Record* out) const override;
+  const Json& payload(size_t row) const { return docs_[row].payload; }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<uint32_t> dims_;
+  std::vector<PointId> ids_;
+  std::vector<std::vector<float>> columns_;
+  std::vector<Bitset> present_;
+  std::vector<Record> docs_;  // payload, text, sparse only
+};
+
+class SealedSegment final : public Segment {
+ public:
+  // Opens a segment file (checksums verified) for the given schema.
+  static Result<std::unique_ptr<SealedSegment>> Open(const std::string& path,
+                                                     const CollectionSchema& schema);
+
+  size_t rows() const override { return ids_.size(); }
+  bool sealed() const override { return true; }
+  const PointId& id(size_t row) const override { return ids_[row]; }
+  const float* column(size_t f) const override { return columns_[f]; }
+  const Bitset& has_vector(size_t f) const override { return present_[f]; }
+  Status ReadDocument(size_t row, Record* out) const override;
+  const PayloadIndex* payload_index(std::string_view path) const override;
+  const std::string& path() const { return file_->path(); }
+  size_t file_size() const { return file_->file_size(); }
+  std::vector<std::string> section_names() const { return file_->SectionNames(); }
+
+  // Set when tombstones changed since the last checkpoint (they must be written out).
+  bool tombstones_dirty = false;
+
+ private:
+  std::unique_ptr<storage::SegmentFileReader> file_;
+  std::vector<PointId> ids_;
+  std::vector<const float*> columns_;
+  std::vector<Bitset> present_;
+  const uint64_t* doc_offsets_ = nullptr;
+  std::string_view doc_blob_;
+  std::vector<std::pair<std::string, PayloadIndex>> payload_indexes_;
+};
+
+// Writes the live rows of `sources` (in order) into a new segment file at `path`, with payload
+// indexes for the schema's indexed fields. Returns the number of rows written.
+Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& schema,
+                            const std::vector<const Segment*>& sources);
+
+// Adapts a segment to the filter evaluator. Decodes payloads of sealed segments into its own
+// buffer, so use one per thread.
+class SegmentFilterSource final : public FilterSource {
+ public:
+  explicit SegmentFilterSource(const Segment& s) : segment_(s) {}
+  size_t rows() const override { return segment_.rows(); }
+  const PayloadIndex* index(std::string_view path) const override {
+    return segment_.payload_index(path);
+  }
+  const Json& payload(size_t row) const override;
+  PointId id(size_t row) const override { return segment_.id(row); }
+
+ private:
+  const Segment& segment_;
+  mutable Record buffer_;
+};
+
+}  // namespace ragdb::db
