@@ -1,0 +1,140 @@
+#include "model/cli_commands.h"
+
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+
+#include "ragdb/model.h"
+
+namespace ragdb {
+namespace {
+
+constexpr char kEmbedUsage[] =
+    "usage: ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] TEXT...";
+constexpr char kRerankUsage[] = "usage: ragdb rerank --model DIR|hash[:DIM] --query Q DOC...";
+
+int Usage(const char* usage, const std::string& why) {
+  std::cerr << "ragdb: " << why << "\n" << usage << "\n";
+  return 2;
+}
+
+int Fail(const Status& s) {
+  std::cerr << "ragdb: " << s.message() << "\n";
+  return 1;
+}
+
+// Shortest text that reads back as the same float.
+std::string FormatFloat(float x) {
+  char buf[32];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), x);
+  return ec == std::errc() ? std::string(buf, p) : std::string("0");
+}
+
+bool IsHashSpec(const std::string& s) { return s == "hash" || s.starts_with("hash:"); }
+
+}  // namespace
+
+int RunEmbedCommand(const std::vector<std::string>& args) {
+  std::string model;
+  EmbedderOptions opts;
+  opts.normalize = false;
+  std::vector<std::string> texts;
+  bool options_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (options_done || !a.starts_with("--")) {
+      texts.push_back(a);
+    } else if (a == "--") {
+      options_done = true;
+    } else if (a == "--model" || a == "--pooling") {
+      if (i + 1 >= args.size()) return Usage(kEmbedUsage, a + " needs a value");
+      const std::string& v = args[++i];
+      if (a == "--model") {
+        model = v;
+      } else if (v == "mean") {
+        opts.pooling = Pooling::kMean;
+      } else if (v == "cls") {
+        opts.pooling = Pooling::kCls;
+      } else {
+        return Usage(kEmbedUsage, "--pooling must be mean or cls, not '" + v + "'");
+      }
+    } else if (a == "--normalize") {
+      opts.normalize = true;
+    } else {
+      return Usage(kEmbedUsage, "unknown option " + a);
+    }
+  }
+  if (model.empty()) return Usage(kEmbedUsage, "--model is required");
+  if (texts.empty()) return Usage(kEmbedUsage, "no text to embed");
+  auto embedder = Embedder::Load(model, opts);
+  if (!embedder.ok()) return Fail(embedder.status());
+  auto vecs = (*embedder)->Embed(texts);
+  if (!vecs.ok()) return Fail(vecs.status());
+  std::string out;
+  for (const auto& v : *vecs) {
+    out += '[';
+    for (size_t j = 0; j < v.size(); ++j) {
+      if (j) out += ',';
+      out += FormatFloat(v[j]);
+    }
+    out += "]\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+int RunRerankCommand(const std::vector<std::string>& args) {
+  std::string model, query;
+  bool have_query = false;
+  std::vector<std::string> docs;
+  bool options_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (options_done || !a.starts_with("--")) {
+      docs.push_back(a);
+    } else if (a == "--") {
+      options_done = true;
+    } else if (a == "--model" || a == "--query") {
+      if (i + 1 >= args.size()) return Usage(kRerankUsage, a + " needs a value");
+      if (a == "--model") {
+        model = args[++i];
+      } else {
+        query = args[++i];
+        have_query = true;
+      }
+    } else {
+      return Usage(kRerankUsage, "unknown option " + a);
+    }
+  }
+  if (model.empty()) return Usage(kRerankUsage, "--model is required");
+  if (!have_query) return Usage(kRerankUsage, "--query is required");
+  if (docs.empty()) return Usage(kRerankUsage, "no document to score");
+  std::vector<float> scores;
+  if (IsHashSpec(model)) {
+    auto embedder = Embedder::Load(model);
+    if (!embedder.ok()) return Fail(embedder.status());
+    auto q = (*embedder)->Embed(std::vector<std::string>{query}, true);
+    if (!q.ok()) return Fail(q.status());
+    auto d = (*embedder)->Embed(docs);
+    if (!d.ok()) return Fail(d.status());
+    for (const auto& v : *d) {
+      float dot = 0;
+      for (size_t j = 0; j < v.size(); ++j) dot += v[j] * (*q)[0][j];
+      scores.push_back(dot);  // both sides are unit vectors (or zero)
+    }
+  } else {
+    auto reranker = Reranker::Load(model);
+    if (!reranker.ok()) return Fail(reranker.status());
+    auto s = (*reranker)->Score(query, docs);
+    if (!s.ok()) return Fail(s.status());
+    scores = std::move(*s);
+  }
+  std::string out;
+  for (float s : scores) out += FormatFloat(s) + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace ragdb

@@ -1,0 +1,21 @@
+// The `ragdb embed` and `ragdb rerank` commands, for the CLI's dispatcher to call. `args` excludes
+// the program name and the command word. Exit codes: 0 ok, 1 runtime error (one line on stderr),
+// 2 usage error.
+//
+//   ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] TEXT...
+//       one JSON array of floats per text, one per line
+//   ragdb rerank --model DIR|hash[:DIM] --query Q DOC...
+//       one score per document, one per line, in input order (with a hash model: the cosine
+//       similarity of the hash embeddings)
+// "--" ends the options, so texts may start with "--".
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ragdb {
+
+int RunEmbedCommand(const std::vector<std::string>& args);
+int RunRerankCommand(const std::vector<std::string>& args);
+
+}  // namespace ragdb

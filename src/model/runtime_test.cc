@@ -1,0 +1,245 @@
+// The encoder against the PyTorch reference, rerankers, the hash embedder and the CLI commands.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "model/cli_commands.h"
+#include "model/kernels.h"
+#include "model/test_util.h"
+#include "ragdb/model.h"
+
+namespace ragdb {
+namespace {
+
+using model::testing::FixtureDir;
+using model::testing::Reference;
+
+double Cosine(const std::vector<float>& a, const std::vector<double>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ab += a[i] * b[i];
+    aa += static_cast<double>(a[i]) * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
+double MaxAbsDiff(const std::vector<float>& a, const std::vector<double>& b) {
+  double m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
+}
+
+struct Case {
+  std::string model;
+  Pooling pooling;
+  const char* key;
+  size_t threads;
+  size_t batch;
+};
+
+class EmbedReference : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EmbedReference, MatchesPyTorch) {
+  const Case& c = GetParam();
+  const auto& ref = Reference()[c.model];
+  ASSERT_TRUE(ref.is_object());
+  EmbedderOptions o;
+  o.pooling = c.pooling;
+  o.normalize = false;
+  o.threads = c.threads;
+  o.batch_size = c.batch;
+  auto e = Embedder::Load(FixtureDir(c.model), o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ((*e)->dim(), 32u);
+  EXPECT_EQ((*e)->max_length(), 64u);
+  auto texts = ref["texts"].get<std::vector<std::string>>();
+  auto out = (*e)->Embed(texts);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto want = ref[c.key][i].get<std::vector<double>>();
+    ASSERT_EQ((*out)[i].size(), want.size());
+    EXPECT_LT(MaxAbsDiff((*out)[i], want), 1e-4) << c.model << " text " << i;
+    EXPECT_GE(Cosine((*out)[i], want), 0.9999) << c.model << " text " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, EmbedReference,
+    ::testing::Values(Case{"bert_tiny", Pooling::kCls, "cls", 1, 32},
+                      Case{"bert_tiny", Pooling::kMean, "mean", 2, 3},
+                      Case{"bert_tiny", Pooling::kAuto, "cls", 2, 32},  // 1_Pooling says CLS
+                      Case{"xlmr_tiny", Pooling::kCls, "cls", 2, 4},
+                      Case{"xlmr_tiny", Pooling::kMean, "mean", 1, 1},
+                      Case{"xlmr_tiny", Pooling::kAuto, "mean", 2, 32}));  // no 1_Pooling
+
+TEST(Embedder, QueryPromptAndNormalization) {
+  const auto& ref = Reference()["bert_tiny"];
+  auto e = Embedder::Load(FixtureDir("bert_tiny"));  // auto pooling (CLS), normalized
+  ASSERT_TRUE(e.ok());
+  auto q = (*e)->Embed(std::vector<std::string>{ref["query_text"].get<std::string>()}, true);
+  ASSERT_TRUE(q.ok());
+  auto want = ref["query_cls"].get<std::vector<double>>();
+  EXPECT_GE(Cosine((*q)[0], want), 0.9999);
+  double n = 0;
+  for (float x : (*q)[0]) n += x * x;
+  EXPECT_NEAR(n, 1.0, 1e-5);
+  // The document side has no prompt, so it differs from the query side.
+  auto d = (*e)->Embed(std::vector<std::string>{ref["query_text"].get<std::string>()}, false);
+  ASSERT_TRUE(d.ok());
+  EXPECT_LT(Cosine((*d)[0], want), 0.9999);
+  EXPECT_EQ((*e)->name(), "bert_tiny");
+}
+
+TEST(Embedder, InvalidUtf8IsAnError) {
+  auto e = Embedder::Load(FixtureDir("xlmr_tiny"));
+  ASSERT_TRUE(e.ok());
+  auto r = (*e)->Embed(std::vector<std::string>{"fine", "bad \xfe"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not valid UTF-8"), std::string::npos);
+}
+
+TEST(Embedder, RejectsCrossEncoderFolder) {
+  auto e = Embedder::Load(FixtureDir("bert_tiny_ce"));
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("Reranker"), std::string::npos);
+}
+
+TEST(Reranker, MatchesPyTorch) {
+  for (const char* name : {"bert_tiny_ce", "xlmr_tiny_ce"}) {
+    const auto& ref = Reference()[name];
+    for (size_t threads : {1, 2}) {
+      RerankerOptions o;
+      o.threads = threads;
+      o.batch_size = threads == 1 ? 2 : 32;
+      auto r = Reranker::Load(FixtureDir(name), o);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      auto docs = ref["docs"].get<std::vector<std::string>>();
+      auto s = (*r)->Score(ref["query"], docs);
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      auto want = ref["scores"].get<std::vector<double>>();
+      ASSERT_EQ(s->size(), want.size());
+      for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_NEAR((*s)[i], want[i], 1e-4) << name << " doc " << i;
+      }
+    }
+  }
+  RerankerOptions o;
+  o.sigmoid = true;
+  auto r = Reranker::Load(FixtureDir("bert_tiny_ce"), o);
+  ASSERT_TRUE(r.ok());
+  auto s = (*r)->Score("q", std::vector<std::string>{"d"});
+  ASSERT_TRUE(s.ok());
+  EXPECT_GT((*s)[0], 0.0f);
+  EXPECT_LT((*s)[0], 1.0f);
+}
+
+TEST(HashEmbedder, DeterministicNormalizedLexical) {
+  auto e = Embedder::Load("hash");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ((*e)->dim(), 256u);
+  EXPECT_EQ((*e)->name(), "hash:256");
+  auto e2 = Embedder::Load("hash:384");
+  ASSERT_TRUE(e2.ok());
+  EXPECT_EQ((*e2)->dim(), 384u);
+  for (const char* bad : {"hash:", "hash:0", "hash:12x", "hash:9999999"}) {
+    EXPECT_FALSE(Embedder::Load(bad).ok()) << bad;
+  }
+  std::vector<std::string> texts = {"The river bank", "the RIVER bank!", "quantum chromodynamics",
+                                    ""};
+  auto a = (*e)->Embed(texts);
+  auto b = (*e)->Embed(texts);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*a, *b);
+  auto dot = [&](size_t i, size_t j) {
+    double d = 0;
+    for (size_t k = 0; k < 256; ++k) d += (*a)[i][k] * (*a)[j][k];
+    return d;
+  };
+  EXPECT_NEAR(dot(0, 0), 1.0, 1e-5);
+  EXPECT_NEAR(dot(0, 1), 1.0, 1e-5);  // case and punctuation do not matter
+  EXPECT_LT(dot(0, 2), 0.5);
+  EXPECT_EQ(dot(3, 3), 0.0);  // no features: the zero vector
+  EXPECT_FALSE((*e)->Embed(std::vector<std::string>{"\xff"}).ok());
+}
+
+TEST(Kernels, FastMathIsAccurate) {
+  double max_exp = 0, max_gelu = 0;
+  for (float x = -20.0f; x <= 20.0f; x += 0.01f) {
+    max_exp = std::max(max_exp, std::abs(model::FastExpForTest(x) / std::exp(x) - 1.0));
+    max_gelu = std::max(max_gelu, std::abs(static_cast<double>(model::FastGeluForTest(x)) -
+                                           0.5 * x * (1 + std::erf(x / std::sqrt(2.0)))));
+  }
+  EXPECT_LT(max_exp, 1e-6);
+  EXPECT_LT(max_gelu, 1e-5);
+}
+
+std::string CaptureStdout(const std::function<int()>& fn, int* code) {
+  ::testing::internal::CaptureStdout();
+  *code = fn();
+  return ::testing::internal::GetCapturedStdout();
+}
+
+TEST(Cli, EmbedAndRerank) {
+  int code = -1;
+  std::string out = CaptureStdout(
+      [] {
+        return RunEmbedCommand({"--model", "hash:8", "--normalize", "hello world", "x"});
+      },
+      &code);
+  EXPECT_EQ(code, 0);
+  ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+  EXPECT_EQ(out[0], '[');
+  EXPECT_EQ(std::count(out.begin(), out.begin() + out.find('\n'), ','), 7);
+
+  out = CaptureStdout(
+      [] {
+        return RunEmbedCommand(
+            {"--model", FixtureDir("bert_tiny"), "--pooling", "cls", "Hello, World!"});
+      },
+      &code);
+  EXPECT_EQ(code, 0);
+  auto arr = nlohmann::json::parse(out);
+  auto want = Reference()["bert_tiny"]["cls"][0].get<std::vector<double>>();
+  ASSERT_EQ(arr.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(arr[i].get<double>(), want[i], 1e-4);
+
+  const auto& ref = Reference()["xlmr_tiny_ce"];
+  std::vector<std::string> args = {"--model", FixtureDir("xlmr_tiny_ce"), "--query", ref["query"]};
+  for (const auto& d : ref["docs"]) args.push_back(d);
+  out = CaptureStdout([&] { return RunRerankCommand(args); }, &code);
+  EXPECT_EQ(code, 0);
+  std::istringstream lines(out);
+  std::string line;
+  size_t i = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_NEAR(std::stod(line), ref["scores"][i].get<double>(), 1e-4);
+    ++i;
+  }
+  EXPECT_EQ(i, ref["docs"].size());
+
+  out = CaptureStdout(
+      [] {
+        return RunRerankCommand(
+            {"--model", "hash", "--query", "river bank", "bank of the river", "cats"});
+      },
+      &code);
+  EXPECT_EQ(code, 0);
+  std::istringstream hl(out);
+  double s1, s2;
+  hl >> s1 >> s2;
+  EXPECT_GT(s1, s2);
+
+  EXPECT_EQ(RunEmbedCommand({"hello"}), 2);
+  EXPECT_EQ(RunEmbedCommand({"--model", "hash"}), 2);
+  EXPECT_EQ(RunEmbedCommand({"--model", "hash", "--pooling", "max", "x"}), 2);
+  EXPECT_EQ(RunEmbedCommand({"--model", "hash", "--bogus", "x"}), 2);
+  EXPECT_EQ(RunRerankCommand({"--model", "hash", "doc"}), 2);
+  EXPECT_EQ(RunEmbedCommand({"--model", "/nonexistent/model", "x"}), 1);
+  EXPECT_EQ(RunRerankCommand({"--model", FixtureDir("bert_tiny"), "--query", "q", "d"}), 1);
+}
+
+}  // namespace
+}  // namespace ragdb

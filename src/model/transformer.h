@@ -1,0 +1,62 @@
+// A BERT / XLM-RoBERTa encoder (and its sequence-classification head) over a batch of
+// variable-length sequences. Sequences are packed back to back ([total tokens x hidden]) rather
+// than padded to the longest, so dense layers do no work on padding, and attention runs per
+// (sequence, head) over exactly that sequence's tokens, which is the padding mask made implicit.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "model/model_config.h"
+#include "model/safetensors.h"
+#include "model/tokenizer.h"
+
+namespace ragdb::model {
+
+// A weight matrix in PyTorch Linear layout [out x in], f32; optionally also int8 per row.
+struct Matrix {
+  std::vector<float> w;
+  std::vector<float> b;
+  size_t out = 0, in = 0;
+};
+
+struct LayerWeights {
+  Matrix qkv;  // query, key and value stacked: [3H x H]
+  Matrix attn_out;
+  std::vector<float> ln1_g, ln1_b;
+  Matrix inter;
+  Matrix out;
+  std::vector<float> ln2_g, ln2_b;
+};
+
+class Transformer {
+ public:
+  // Reads the tensors (with or without the "bert." / "roberta." prefix) and checks every shape.
+  static Result<std::unique_ptr<Transformer>> Load(const SafeTensors& st, const ModelConfig& cfg);
+
+  // Last hidden states of all tokens of all sequences, packed: row offsets[i] .. offsets[i+1]-1
+  // belong to sequence i. Ids must be < vocab size (checked).
+  Status Forward(std::span<const Encoding* const> batch, std::vector<float>* hidden,
+                 std::vector<size_t>* offsets, ThreadPool* pool) const;
+  // Classifier logits [batch x num_labels] from the first-token rows of `hidden`.
+  std::vector<float> Classify(const std::vector<float>& hidden,
+                              const std::vector<size_t>& offsets) const;
+
+  const ModelConfig& config() const { return cfg_; }
+
+ private:
+  explicit Transformer(ModelConfig cfg) : cfg_(std::move(cfg)) {}
+
+  ModelConfig cfg_;
+  std::vector<float> word_emb_, pos_emb_, type_emb_, emb_ln_g_, emb_ln_b_;
+  std::vector<LayerWeights> layers_;
+  Matrix pooler_;     // BERT classification: pooler dense + tanh
+  Matrix cls_dense_;  // XLM-R classification: classifier.dense + tanh
+  Matrix cls_out_;    // classifier (BERT) / classifier.out_proj (XLM-R)
+};
+
+}  // namespace ragdb::model
