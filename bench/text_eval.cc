@@ -9,8 +9,6 @@
 // query analysis included). The index is built both as one segment and as --segments segments
 // with collection-wide statistics; the run checks that every score is identical. The last line
 // of output is one JSON object (bench/text_bench.py parses it).
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -116,9 +115,8 @@ std::vector<ScoredRow> SearchAll(const Segmented& s, const TextQuery& q, size_t 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::map<std::string, std::string> args = {{"preset", "anserini"}, {"segments", "4"},
-                                             {"threads", "2"},       {"repeat", "5"},
-                                             {"k", "100"}};
+  std::map<std::string, std::string> args = {
+      {"preset", "anserini"}, {"segments", "4"}, {"threads", "2"}, {"repeat", "5"}, {"k", "100"}};
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i];
     if (key.rfind("--", 0) != 0) Die("bad argument " + key);
@@ -142,7 +140,7 @@ int main(int argc, char** argv) {
   if (args.count("b")) bm25.b = std::stof(args["b"]);
   if (args.count("strategy")) {
     const std::string& st = args["strategy"];
-    g_strategy = st == "wand" ? OrStrategy::kWand
+    g_strategy = st == "wand"   ? OrStrategy::kWand
                  : st == "taat" ? OrStrategy::kTermAtATime
                                 : OrStrategy::kAuto;
   }
@@ -155,8 +153,8 @@ int main(int argc, char** argv) {
   std::vector<Doc> corpus;
   for (const std::string& line : Lines(dir + "/corpus.jsonl")) {
     auto j = nlohmann::json::parse(line);
-    corpus.push_back({j.at("_id").get<std::string>(),
-                      j.value("title", "") + " " + j.value("text", "")});
+    corpus.push_back(
+        {j.at("_id").get<std::string>(), j.value("title", "") + " " + j.value("text", "")});
   }
   std::unordered_map<std::string, std::string> query_text;
   for (const std::string& line : Lines(dir + "/queries.jsonl")) {
@@ -276,8 +274,8 @@ int main(int argc, char** argv) {
 
   std::printf("data            %s (%zu docs, %zu test queries, %llu tokens)\n", dir.c_str(),
               corpus.size(), qids.size(), static_cast<unsigned long long>(total_tokens));
-  std::printf("analyzer        %s stemmer=%s stopwords=%s  BM25 k1=%.2f b=%.2f\n",
-              ac.name.c_str(), ac.stemmer.c_str(), ac.stopwords.c_str(), bm25.k1, bm25.b);
+  std::printf("analyzer        %s stemmer=%s stopwords=%s  BM25 k1=%.2f b=%.2f\n", ac.name.c_str(),
+              ac.stemmer.c_str(), ac.stopwords.c_str(), bm25.k1, bm25.b);
   std::printf("nDCG@10         %.4f\nRecall@100      %.4f\nMRR@10          %.4f\n", ndcg / nq,
               recall / nq, mrr / nq);
   std::printf("build           %.3f s (analysis %.3f s, index+serialize %.3f s), %zu bytes\n",

@@ -325,9 +325,9 @@ Result<std::vector<ScoredRow>> SearchText(const InvertedIndexReader& segment,
   if (query.mode == MatchMode::kAny && query.phrases.empty()) {
     uint64_t postings = 0;
     for (const auto& t : plan.terms) postings += t->present ? t->cur.df() : 0;
-    const bool taat = options.or_strategy == OrStrategy::kTermAtATime ||
-                      (options.or_strategy == OrStrategy::kAuto &&
-                       postings * 16 >= segment.num_rows());
+    const bool taat =
+        options.or_strategy == OrStrategy::kTermAtATime ||
+        (options.or_strategy == OrStrategy::kAuto && postings * 16 >= segment.num_rows());
     if (taat) {
       RAGDB_RETURN_IF_ERROR(TermAtATime(segment, plan, options, &top));
     } else {
