@@ -1,0 +1,692 @@
+#include "index/hnsw.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <queue>
+
+#include "base/thread_pool.h"
+#include "index/common.h"
+#include "index/filter.h"
+#include "index/kernels.h"
+
+namespace ragdb::index {
+namespace {
+
+constexpr uint32_t kMeta = SectionTag("HMET");
+constexpr uint32_t kLevel0 = SectionTag("HL0_");
+constexpr uint32_t kLevels = SectionTag("HLVL");
+constexpr uint32_t kUpper = SectionTag("HUPR");
+constexpr uint32_t kSq8Params = SectionTag("SQ8P");
+constexpr uint32_t kSq8Codes = SectionTag("SQ8C");
+constexpr int kMaxLevel = 30;
+
+struct HnswMeta {
+  uint32_t dim, metric, m, ef_construction;
+  uint32_t quantization, max_level, entry, reserved;
+  uint64_t n, upper_words, seed;
+};
+
+uint64_t SplitMix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// The level of row x: deterministic in (seed, x), so rebuilding gives the same graph shape.
+int RandomLevel(uint64_t seed, uint32_t x, double mult) {
+  double u = (double((SplitMix(seed ^ (uint64_t{x} * 0x632be59bd9b4e019ull)) >> 11)) + 0.5) *
+             (1.0 / 9007199254740992.0);
+  int level = static_cast<int>(-std::log(u) * mult);
+  return std::min(level, kMaxLevel);
+}
+
+inline uint32_t LoadCount(const uint32_t* block, uint32_t max) {
+  uint32_t c =
+      std::atomic_ref<uint32_t>(*const_cast<uint32_t*>(block)).load(std::memory_order_acquire);
+  return c < max ? c : max;
+}
+inline void StoreCount(uint32_t* block, uint32_t c) {
+  std::atomic_ref<uint32_t>(*block).store(c, std::memory_order_release);
+}
+
+}  // namespace
+
+struct HnswIndex::Query {
+  const float* q;   // prepared float query (normalized for cosine)
+  const float* qs;  // SQ8-prepared query
+  float bias;       // SQ8 dot: dot(q, vmin)
+  const float* scale;
+};
+
+HnswIndex::HnswIndex(const IndexConfig& c)
+    : metric_(c.metric),
+      l2_(UsesL2(c.metric)),
+      d_(c.dim),
+      m_(std::max<uint32_t>(2, c.m)),
+      max0_(2 * std::max<uint32_t>(2, c.m)),
+      ef_construction_(std::max<uint32_t>(c.ef_construction, std::max<uint32_t>(2, c.m))),
+      level_mult_(1.0 / std::log(double(std::max<uint32_t>(2, c.m)))),
+      seed_(c.seed),
+      sq8_(c.quantization == Quantization::kSq8) {}
+
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Build(const IndexConfig& config, const float* vectors,
+                                                    size_t n, ThreadPool* pool) {
+  if (config.dim == 0) return Status::InvalidArgument("hnsw: dim must be > 0");
+  if (config.m < 2 || config.m > 256) return Status::InvalidArgument("hnsw: m must be in [2, 256]");
+  if (n >= 0x7fffffffu) return Status::InvalidArgument("hnsw: too many rows for one segment");
+  if (config.metric == Metric::kCosine)
+    RAGDB_RETURN_IF_ERROR(CheckUnitRows(vectors, n, config.dim));
+  auto index = std::unique_ptr<HnswIndex>(new HnswIndex(config));
+  if (index->sq8_) index->quantizer_.Train(vectors, n, config.dim);
+  RAGDB_RETURN_IF_ERROR(index->Add(vectors, n, pool));
+  return index;
+}
+
+void HnswIndex::Reserve(size_t capacity) {
+  if (capacity <= capacity_ && !mapped_) return;
+  capacity = std::max(capacity, capacity_);
+  size_t n = n_.load();
+  size_t block = 1 + max0_;
+  std::vector<uint32_t> l0(capacity * block, 0);
+  if (n) std::memcpy(l0.data(), l0_, n * block * sizeof(uint32_t));
+  l0_owned_ = std::move(l0);
+  l0_ = l0_owned_.data();
+  if (sq8_) {
+    std::vector<uint8_t> codes(capacity * d_, 0);
+    if (n) std::memcpy(codes.data(), codes_, n * d_);
+    codes_owned_ = std::move(codes);
+    codes_ = codes_owned_.data();
+  }
+  levels_.resize(capacity, 0);
+  upper_.resize(capacity);
+  auto locks = std::make_unique<std::atomic<uint8_t>[]>(capacity);
+  for (size_t i = 0; i < capacity; ++i) locks[i].store(0, std::memory_order_relaxed);
+  locks_ = std::move(locks);
+  capacity_ = capacity;
+  mapped_ = false;
+}
+
+void HnswIndex::LockNode(uint32_t x) const {
+  std::atomic<uint8_t>& l = locks_[x];
+  while (l.exchange(1, std::memory_order_acquire)) {
+    while (l.load(std::memory_order_relaxed)) _mm_pause();
+  }
+}
+void HnswIndex::UnlockNode(uint32_t x) const { locks_[x].store(0, std::memory_order_release); }
+
+float HnswIndex::RowDistance(uint32_t a, uint32_t b) const {
+  return FloatDistance(Kernels(), l2_, Row(a), Row(b), d_);
+}
+
+Status HnswIndex::Add(const float* vectors, size_t n_total, ThreadPool* pool) {
+  std::lock_guard<std::mutex> add_lock(add_mu_);
+  size_t old = n_.load();
+  if (n_total < old) return Status::InvalidArgument("hnsw: Add cannot shrink the index");
+  if (n_total >= 0x7fffffffu) return Status::InvalidArgument("hnsw: too many rows");
+  if (vectors == nullptr && n_total > 0) return Status::InvalidArgument("hnsw: null vectors");
+  {
+    std::unique_lock<std::shared_mutex> grow(grow_mu_);
+    if (n_total > capacity_ || mapped_) Reserve(std::max(n_total, capacity_ + capacity_ / 2));
+    vectors_ = vectors;
+    if (sq8_ && quantizer_.dim() == 0) quantizer_.Train(vectors, n_total, d_);
+    for (size_t x = old; x < n_total; ++x) {
+      int level = RandomLevel(seed_, static_cast<uint32_t>(x), level_mult_);
+      levels_[x] = static_cast<uint8_t>(level);
+      if (level > 0) {
+        size_t words = size_t(level) * (1 + m_);
+        upper_[x].reset(new uint32_t[words]());
+      }
+      if (sq8_) quantizer_.Encode(Row(static_cast<uint32_t>(x)), codes_owned_.data() + x * d_);
+    }
+  }
+  if (n_total == old) return Status::Ok();
+  std::shared_lock<std::shared_mutex> shared(grow_mu_);
+  size_t begin = old;
+  if ((entry_.load() >> 32) == kNone) {
+    entry_.store(uint64_t{static_cast<uint32_t>(begin)} << 32 | levels_[begin]);
+    ++begin;
+  }
+  auto run = [&](size_t lo, size_t hi) {
+    auto scratch = scratch_.Acquire();
+    for (size_t x = lo; x < hi; ++x) Insert(static_cast<uint32_t>(x), &*scratch);
+  };
+  // Small grains keep both threads busy to the end; the first rows go in serially so early
+  // inserts are not all racing on a graph with a handful of nodes.
+  size_t serial_end = std::min(n_total, begin + 64);
+  run(begin, serial_end);
+  if (pool != nullptr && n_total - serial_end > 256) {
+    pool->ParallelFor(n_total - serial_end, 64,
+                      [&](size_t lo, size_t hi) { run(serial_end + lo, serial_end + hi); });
+  } else {
+    run(serial_end, n_total);
+  }
+  n_.store(n_total, std::memory_order_release);
+  return Status::Ok();
+}
+
+void HnswIndex::SearchLayerBuild(const float* q, uint32_t ep, float ep_dist, int level, size_t ef,
+                                 SearchScratch* s) const {
+  const IndexKernels& kern = Kernels();
+  s->visited.Prepare(capacity_);
+  s->pool.Reset(ef);
+  s->visited.Set(ep);
+  s->pool.Insert(ep, ep_dist);
+  uint32_t maxl = MaxLinks(level);
+  std::vector<uint32_t>& ids = s->ids;
+  while (s->pool.HasNext()) {
+    uint32_t u = s->pool.Pop();
+    ids.clear();
+    LockNode(u);
+    const uint32_t* blk = Links(u, level);
+    uint32_t cnt = std::min(blk[0], maxl);
+    for (uint32_t j = 0; j < cnt; ++j) {
+      uint32_t v = blk[1 + j];
+      if (!s->visited.TestAndSet(v)) {
+        ids.push_back(v);
+        PrefetchRow(Row(v), d_ * sizeof(float));
+      }
+    }
+    UnlockNode(u);
+    for (uint32_t v : ids) {
+      float dv = FloatDistance(kern, l2_, q, Row(v), d_);
+      s->pool.Insert(v, dv);
+    }
+  }
+}
+
+// The HNSW heuristic (relative neighbourhood rule): keep a candidate only if it is closer to the
+// base node than to every neighbour kept so far; this spreads links across directions.
+// `cand` is sorted ascending on entry and holds the result on return.
+void HnswIndex::SelectNeighbors(std::vector<std::pair<float, uint32_t>>* cand, size_t m) const {
+  if (cand->size() <= m) return;
+  std::vector<std::pair<float, uint32_t>> kept;
+  kept.reserve(m);
+  for (const auto& c : *cand) {
+    if (kept.size() >= m) break;
+    bool good = true;
+    for (const auto& k : kept) {
+      if (RowDistance(c.second, k.second) < c.first) {
+        good = false;
+        break;
+      }
+    }
+    if (good) kept.push_back(c);
+  }
+  *cand = std::move(kept);
+}
+
+void HnswIndex::Connect(uint32_t x, int level,
+                        const std::vector<std::pair<float, uint32_t>>& selected) {
+  uint32_t maxl = MaxLinks(level);
+  LockNode(x);
+  {
+    uint32_t* blk = Links(x, level);
+    uint32_t c = 0;
+    for (const auto& s : selected) {
+      if (c >= maxl) break;
+      blk[1 + c++] = s.second;
+    }
+    StoreCount(blk, c);
+  }
+  UnlockNode(x);
+  std::vector<std::pair<float, uint32_t>> cand;
+  for (const auto& s : selected) {
+    uint32_t e = s.second;
+    if (e == x) continue;
+    LockNode(e);
+    uint32_t* blk = Links(e, level);
+    uint32_t cnt = std::min(blk[0], maxl);
+    bool present = false;
+    for (uint32_t j = 0; j < cnt; ++j) present |= blk[1 + j] == x;
+    if (!present) {
+      if (cnt < maxl) {
+        blk[1 + cnt] = x;
+        StoreCount(blk, cnt + 1);
+      } else {
+        cand.clear();
+        cand.emplace_back(s.first, x);
+        for (uint32_t j = 0; j < cnt; ++j)
+          cand.emplace_back(RowDistance(e, blk[1 + j]), blk[1 + j]);
+        std::sort(cand.begin(), cand.end());
+        SelectNeighbors(&cand, maxl);
+        uint32_t c = 0;
+        for (const auto& p : cand) blk[1 + c++] = p.second;
+        StoreCount(blk, c);
+      }
+    }
+    UnlockNode(e);
+  }
+}
+
+void HnswIndex::Insert(uint32_t x, SearchScratch* s) {
+  int level = levels_[x];
+  std::unique_lock<std::mutex> top_lock(entry_mu_, std::defer_lock);
+  uint64_t e = entry_.load(std::memory_order_acquire);
+  if (level > int(e & 0xffffffff)) {
+    top_lock.lock();  // serializes inserts that may raise the top level
+    e = entry_.load(std::memory_order_acquire);
+  }
+  uint32_t ep = static_cast<uint32_t>(e >> 32);
+  int max_level = static_cast<int>(e & 0xffffffff);
+  const float* q = Row(x);
+  float ep_dist = RowDistance(x, ep);
+  // Greedy descent through the levels above the new node's.
+  for (int lc = max_level; lc > level; --lc) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      LockNode(ep);
+      const uint32_t* blk = BlockUpper(ep, lc);
+      uint32_t cnt = std::min(blk[0], m_);
+      uint32_t local[257];
+      std::copy(blk + 1, blk + 1 + cnt, local);
+      UnlockNode(ep);
+      for (uint32_t j = 0; j < cnt; ++j) {
+        float dv = RowDistance(x, local[j]);
+        if (dv < ep_dist) {
+          ep_dist = dv;
+          ep = local[j];
+          changed = true;
+        }
+      }
+    }
+  }
+  std::vector<std::pair<float, uint32_t>> cand;
+  for (int lc = std::min(level, max_level); lc >= 0; --lc) {
+    SearchLayerBuild(q, ep, ep_dist, lc, ef_construction_, s);
+    cand.clear();
+    for (size_t i = 0; i < s->pool.size(); ++i) {
+      if (s->pool.id(i) != x) cand.emplace_back(s->pool.dist(i), s->pool.id(i));
+    }
+    if (!cand.empty()) {
+      ep = cand[0].second;
+      ep_dist = cand[0].first;
+    }
+    SelectNeighbors(&cand, m_);
+    Connect(x, lc, cand);
+  }
+  if (level > max_level) entry_.store(uint64_t{x} << 32 | uint32_t(level));
+}
+
+// ---------------- search ----------------
+
+template <bool kSq8>
+inline float HnswIndex::Dist(const Query& q, uint32_t x) const {
+  const IndexKernels& kern = Kernels();
+  if constexpr (kSq8) {
+    const uint8_t* c = codes_ + size_t{x} * d_;
+    return l2_ ? kern.sq8_l2(q.qs, c, q.scale, d_) : -(kern.sq8_dot(q.qs, c, d_) + q.bias);
+  } else {
+    return FloatDistance(kern, l2_, q.q, Row(x), d_);
+  }
+}
+
+template <bool kSq8>
+uint32_t HnswIndex::GreedyUpper(const Query& q, uint32_t ep, float* ep_dist, int top) const {
+  for (int lc = top; lc > 0; --lc) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      const uint32_t* blk = BlockUpper(ep, lc);
+      uint32_t cnt = LoadCount(blk, m_);
+      for (uint32_t j = 0; j < cnt; ++j) {
+        uint32_t v = blk[1 + j];
+        float dv = Dist<kSq8>(q, v);
+        if (dv < *ep_dist) {
+          *ep_dist = dv;
+          ep = v;
+          changed = true;
+        }
+      }
+    }
+  }
+  return ep;
+}
+
+template <bool kSq8>
+void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef, SearchScratch* s,
+                           size_t* ndist) const {
+  s->visited.Prepare(capacity_);
+  s->pool.Reset(ef);
+  s->visited.Set(ep);
+  s->pool.Insert(ep, ep_dist);
+  const size_t row_bytes = kSq8 ? d_ : d_ * sizeof(float);
+  uint32_t* ids = s->ids.data();
+  size_t count = 0;
+  while (s->pool.HasNext()) {
+    uint32_t u = s->pool.Pop();
+    const uint32_t* blk = Block0(u);
+    uint32_t cnt = LoadCount(blk, max0_);
+    // Gather the unvisited neighbours first and prefetch their rows, then compute: the loads for
+    // later rows overlap the arithmetic on earlier ones.
+    size_t m = 0;
+    for (uint32_t j = 0; j < cnt; ++j) {
+      uint32_t v = blk[1 + j];
+      if (!s->visited.TestAndSet(v)) {
+        ids[m++] = v;
+        if constexpr (kSq8)
+          PrefetchRow(codes_ + size_t{v} * d_, row_bytes);
+        else
+          PrefetchRow(Row(v), row_bytes);
+      }
+    }
+    for (size_t j = 0; j < m; ++j) {
+      float dv = Dist<kSq8>(q, ids[j]);
+      s->pool.Insert(ids[j], dv);
+    }
+    count += m;
+    // Prefetch the next node's link block while this one's results settle.
+    if (s->pool.HasNext()) Prefetch(Block0(s->pool.next_id()));
+  }
+  *ndist += count;
+}
+
+template <bool kSq8>
+bool HnswIndex::SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_t ef, bool two_hop,
+                               const Bitset* allowed, size_t budget, SearchScratch* s,
+                               std::vector<std::pair<float, uint32_t>>* out, size_t* ndist) const {
+  using P = std::pair<float, uint32_t>;
+  std::priority_queue<P, std::vector<P>, std::greater<P>> cand;  // closest first
+  std::priority_queue<P> res;                                    // worst allowed on top
+  s->visited.Prepare(capacity_);
+  s->visited.Set(ep);
+  cand.emplace(ep_dist, ep);
+  if (IsAllowed(allowed, ep)) res.emplace(ep_dist, ep);
+  size_t count = 0;
+  std::vector<uint32_t>& ids = s->ids;
+  const uint32_t max_gather = 2 * max0_;
+  auto consider = [&](uint32_t v) {
+    float dv = Dist<kSq8>(q, v);
+    ++count;
+    if (res.size() < ef || dv < res.top().first) {
+      cand.emplace(dv, v);
+      if (IsAllowed(allowed, v)) {
+        res.emplace(dv, v);
+        if (res.size() > ef) res.pop();
+      }
+    }
+  };
+  while (!cand.empty()) {
+    auto [du, u] = cand.top();
+    if (res.size() >= ef && du > res.top().first) break;
+    cand.pop();
+    const uint32_t* blk = Block0(u);
+    uint32_t cnt = LoadCount(blk, max0_);
+    if (!two_hop) {
+      for (uint32_t j = 0; j < cnt; ++j) {
+        uint32_t v = blk[1 + j];
+        if (!s->visited.TestAndSet(v)) consider(v);
+      }
+    } else {
+      // Only allowed nodes are expanded; a disallowed neighbour is a bridge to its own
+      // neighbours. Gathering stops at 2 * max0 nodes so dense regions stay cheap.
+      ids.clear();
+      for (uint32_t j = 0; j < cnt && ids.size() < max_gather; ++j) {
+        uint32_t v = blk[1 + j];
+        if (s->visited.TestAndSet(v)) continue;
+        if (IsAllowed(allowed, v)) {
+          ids.push_back(v);
+          continue;
+        }
+        const uint32_t* vb = Block0(v);
+        uint32_t vc = LoadCount(vb, max0_);
+        for (uint32_t t = 0; t < vc && ids.size() < max_gather; ++t) {
+          uint32_t w = vb[1 + t];
+          if (IsAllowed(allowed, w) && !s->visited.TestAndSet(w)) ids.push_back(w);
+        }
+      }
+      for (uint32_t v : ids) consider(v);
+    }
+    if (count > budget) {
+      *ndist += count;
+      return false;
+    }
+  }
+  *ndist += count;
+  out->clear();
+  while (!res.empty()) {
+    out->push_back(res.top());
+    res.pop();
+  }
+  std::reverse(out->begin(), out->end());
+  return true;
+}
+
+template <bool kSq8>
+std::vector<Neighbor> HnswIndex::SearchImpl(const Query& q, size_t k, const SearchParams& params,
+                                            const Bitset* allowed, SearchScratch* s) const {
+  size_t n = n_.load(std::memory_order_acquire);
+  uint64_t e = entry_.load(std::memory_order_acquire);
+  uint32_t ep = static_cast<uint32_t>(e >> 32);
+  size_t ef = std::max<size_t>(params.ef ? params.ef : 64, k);
+  SearchStats local;
+  SearchStats* stats = params.stats ? params.stats : &local;
+  *stats = SearchStats();
+  if (n == 0 || ep == kNone || k == 0) return {};
+
+  FilterStrategy strategy = FilterStrategy::kGraph;
+  size_t allowed_count = n;
+  if (allowed != nullptr) {
+    allowed_count = CountAllowed(allowed, n);
+    strategy = params.filter == FilterStrategy::kAuto ? PlanFilteredSearch(n, allowed_count, k)
+                                                      : params.filter;
+    if (allowed_count == 0) return {};
+  }
+  auto exact = [&] {
+    stats->strategy = FilterStrategy::kExact;
+    auto r = ExactSearch(vectors_, n, d_, l2_, q.q, k, allowed, &stats->distance_computations);
+    return r;
+  };
+  if (strategy == FilterStrategy::kExact) return exact();
+
+  float ep_dist = Dist<kSq8>(q, ep);
+  ep = GreedyUpper<kSq8>(q, ep, &ep_dist, static_cast<int>(e & 0xffffffff));
+
+  std::vector<std::pair<float, uint32_t>> found;
+  if (allowed == nullptr) {
+    stats->strategy = FilterStrategy::kGraph;
+    SearchBase<kSq8>(q, ep, ep_dist, ef, s, &stats->distance_computations);
+    found.reserve(s->pool.size());
+    for (size_t i = 0; i < s->pool.size(); ++i) found.emplace_back(s->pool.dist(i), s->pool.id(i));
+  } else {
+    stats->strategy = strategy;
+    bool ok =
+        SearchFiltered<kSq8>(q, ep, ep_dist, ef, strategy == FilterStrategy::kGraphTwoHop, allowed,
+                             allowed_count, s, &found, &stats->distance_computations);
+    if (!ok || found.size() < std::min(k, allowed_count)) {
+      stats->fell_back_to_exact = true;
+      return exact();
+    }
+  }
+  TopK top(k);
+  if (kSq8 && vectors_ != nullptr) {
+    size_t rerank = params.rerank ? params.rerank : found.size();
+    rerank = std::min(std::max(rerank, k), found.size());
+    const IndexKernels& kern = Kernels();
+    for (size_t i = 0; i < rerank; ++i) PrefetchRow(Row(found[i].second), d_ * sizeof(float));
+    for (size_t i = 0; i < rerank; ++i) {
+      uint32_t id = found[i].second;
+      top.Push(id, FloatDistance(kern, l2_, q.q, Row(id), d_));
+    }
+    stats->distance_computations += rerank;
+  } else {
+    for (size_t i = 0; i < found.size() && i < k; ++i) top.Push(found[i].second, found[i].first);
+  }
+  return top.Take();
+}
+
+std::vector<Neighbor> HnswIndex::Search(const float* query, size_t k, const SearchParams& params,
+                                        const Bitset* allowed) const {
+  std::shared_lock<std::shared_mutex> shared(grow_mu_);
+  auto s = scratch_.Acquire();
+  if (s->ids.size() < 4 * size_t{max0_}) s->ids.resize(4 * size_t{max0_});
+  Query q;
+  q.q = PrepareQuery(metric_, query, d_, &s->query_buf);
+  q.qs = nullptr;
+  q.bias = 0;
+  q.scale = nullptr;
+  std::vector<Neighbor> r;
+  if (sq8_) {
+    s->qs.resize(d_);
+    if (l2_) {
+      quantizer_.PrepareL2(q.q, s->qs.data());
+    } else {
+      q.bias = quantizer_.PrepareDot(q.q, s->qs.data());
+    }
+    q.qs = s->qs.data();
+    q.scale = quantizer_.scale().data();
+    r = SearchImpl<true>(q, k, params, allowed, &*s);
+  } else {
+    r = SearchImpl<false>(q, k, params, allowed, &*s);
+  }
+  FinishResults(metric_, &r);
+  return r;
+}
+
+// ---------------- persistence ----------------
+
+size_t HnswIndex::GraphBytes() const {
+  size_t n = n_.load();
+  size_t upper = 0;
+  for (size_t x = 0; x < n; ++x) upper += levels_[x] * (1 + m_) * sizeof(uint32_t);
+  return n * (1 + max0_) * sizeof(uint32_t) + n + upper;
+}
+size_t HnswIndex::CodeBytes() const { return sq8_ ? n_.load() * d_ + 2 * d_ * sizeof(float) : 0; }
+
+size_t HnswIndex::MemoryUsage() const {
+  return GraphBytes() + CodeBytes() + capacity_ * (sizeof(void*) + 1);  // + upper ptrs, locks
+}
+
+Status HnswIndex::Serialize(std::string* out) const {
+  std::shared_lock<std::shared_mutex> shared(grow_mu_);
+  std::lock_guard<std::mutex> add_lock(const_cast<std::mutex&>(add_mu_));  // no concurrent Add
+  size_t n = n_.load();
+  uint64_t e = entry_.load();
+  std::vector<uint32_t> upper;
+  for (size_t x = 0; x < n; ++x) {
+    if (levels_[x])
+      upper.insert(upper.end(), upper_[x].get(), upper_[x].get() + levels_[x] * (1 + m_));
+  }
+  HnswMeta meta{};
+  meta.dim = d_;
+  meta.metric = static_cast<uint32_t>(metric_);
+  meta.m = m_;
+  meta.ef_construction = ef_construction_;
+  meta.quantization = sq8_ ? 1 : 0;
+  meta.entry = static_cast<uint32_t>(e >> 32);
+  meta.max_level = meta.entry == kNone ? 0 : static_cast<uint32_t>(e & 0xffffffff);
+  meta.n = n;
+  meta.upper_words = upper.size();
+  meta.seed = seed_;
+  BlobWriter w(IndexKind::kHnsw);
+  w.Add(kMeta, &meta, sizeof(meta));
+  w.Add(kLevel0, l0_, n * (1 + max0_) * sizeof(uint32_t));
+  w.Add(kLevels, levels_.data(), n);
+  w.AddVector(kUpper, upper);
+  std::vector<float> params;
+  if (sq8_) {
+    params = quantizer_.vmin();
+    params.insert(params.end(), quantizer_.scale().begin(), quantizer_.scale().end());
+    w.AddVector(kSq8Params, params);
+    w.Add(kSq8Codes, codes_, n * d_);
+  }
+  w.Finish(out);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const float* vectors,
+                                                   size_t n, const OpenOptions& options) {
+  RAGDB_ASSIGN_OR_RETURN(auto blob,
+                         BlobReader::Open(bytes, IndexKind::kHnsw, options.verify_checksums));
+  HnswMeta meta;
+  RAGDB_RETURN_IF_ERROR(blob->Pod(kMeta, &meta));
+  if (meta.dim == 0 || meta.dim > VectorField::kMaxDim || meta.metric > 2 || meta.m < 2 ||
+      meta.m > 256 || meta.quantization > 1 || meta.n >= 0x7fffffffu) {
+    return Status::Corruption("hnsw: bad metadata");
+  }
+  if (meta.n != n) {
+    return Status::InvalidArgument("hnsw: index has " + std::to_string(meta.n) +
+                                   " rows, caller passed " + std::to_string(n));
+  }
+  IndexConfig c;
+  c.kind = IndexKind::kHnsw;
+  c.metric = static_cast<Metric>(meta.metric);
+  c.dim = meta.dim;
+  c.m = meta.m;
+  c.ef_construction = meta.ef_construction;
+  c.quantization = meta.quantization ? Quantization::kSq8 : Quantization::kNone;
+  c.seed = meta.seed;
+  auto index = std::unique_ptr<HnswIndex>(new HnswIndex(c));
+  HnswIndex& h = *index;
+  size_t block = 1 + h.max0_;
+  RAGDB_ASSIGN_OR_RETURN(const uint32_t* l0, blob->Array<uint32_t>(kLevel0, n * block));
+  RAGDB_ASSIGN_OR_RETURN(const uint8_t* levels, blob->Array<uint8_t>(kLevels, n));
+  if (meta.upper_words > bytes.size()) return Status::Corruption("hnsw: upper size");
+  RAGDB_ASSIGN_OR_RETURN(const uint32_t* upper, blob->Array<uint32_t>(kUpper, meta.upper_words));
+  if (h.sq8_) {
+    RAGDB_ASSIGN_OR_RETURN(const float* params, blob->Array<float>(kSq8Params, 2 * size_t{c.dim}));
+    for (size_t j = 0; j < c.dim; ++j) {
+      if (!std::isfinite(params[j]) || !(params[c.dim + j] > 0) ||
+          !std::isfinite(params[c.dim + j])) {
+        return Status::Corruption("hnsw: bad SQ8 parameters");
+      }
+    }
+    h.quantizer_.Load(params, params + c.dim, c.dim);
+    RAGDB_ASSIGN_OR_RETURN(const uint8_t* codes, blob->Array<uint8_t>(kSq8Codes, n * c.dim));
+    h.codes_ = codes;
+  }
+  h.vectors_ = vectors;
+  h.capacity_ = n;
+  h.mapped_ = true;
+  h.l0_ = const_cast<uint32_t*>(l0);  // never written while mapped_ (Add copies first)
+  h.levels_.assign(levels, levels + n);
+  h.upper_.resize(n);
+  size_t pos = 0;
+  for (size_t x = 0; x < n; ++x) {
+    if (h.levels_[x] > kMaxLevel) return Status::Corruption("hnsw: node level out of range");
+    if (h.levels_[x] == 0) continue;
+    size_t words = size_t{h.levels_[x]} * (1 + h.m_);
+    if (pos + words > meta.upper_words) return Status::Corruption("hnsw: upper links truncated");
+    h.upper_[x].reset(new uint32_t[words]);
+    std::memcpy(h.upper_[x].get(), upper + pos, words * sizeof(uint32_t));
+    pos += words;
+  }
+  if (pos != meta.upper_words) return Status::Corruption("hnsw: upper links size mismatch");
+  h.locks_ = std::make_unique<std::atomic<uint8_t>[]>(n);
+  for (size_t i = 0; i < n; ++i) h.locks_[i].store(0, std::memory_order_relaxed);
+  if (n == 0) {
+    if (meta.entry != kNone) return Status::Corruption("hnsw: entry in empty index");
+  } else {
+    if (meta.entry >= n || meta.max_level != h.levels_[meta.entry]) {
+      return Status::Corruption("hnsw: bad entry point");
+    }
+    for (size_t x = 0; x < n; ++x) {
+      if (h.levels_[x] > meta.max_level) return Status::Corruption("hnsw: level above top");
+    }
+    h.entry_.store(uint64_t{meta.entry} << 32 | meta.max_level);
+  }
+  h.n_.store(n);
+  h.blob_ = std::move(blob);
+  RAGDB_RETURN_IF_ERROR(h.Validate());
+  return index;
+}
+
+// Every link must name an existing row and every count fit its block: searches rely on both.
+Status HnswIndex::Validate() const {
+  size_t n = n_.load();
+  for (size_t x = 0; x < n; ++x) {
+    for (int lc = 0; lc <= levels_[x]; ++lc) {
+      const uint32_t* blk = Links(static_cast<uint32_t>(x), lc);
+      if (blk[0] > MaxLinks(lc)) return Status::Corruption("hnsw: link count out of range");
+      for (uint32_t j = 0; j < blk[0]; ++j) {
+        if (blk[1 + j] >= n) return Status::Corruption("hnsw: link to a missing row");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace ragdb::index

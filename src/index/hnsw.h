@@ -1,0 +1,127 @@
+// HNSW graph index (Malkov & Yashunin) over caller-owned float rows.
+//
+// Layout: level 0 is one flat array of fixed-size blocks, block(x) = [count, 2m links], so a
+// search touches one contiguous block per expanded node; upper levels (about 1/m of the nodes)
+// hold m links per level and only serve to find the level-0 entry point. With SQ8 the walk
+// computes distances on 8-bit codes (d bytes per row instead of 4d) and the final beam is
+// re-ranked with the exact float rows.
+//
+// Concurrency: searches take a shared lock; Add() inserts under the shared lock with per-node
+// spinlocks and takes the exclusive lock only to grow capacity. Searches read link blocks without
+// node locks (a block being rewritten holds only valid ids; counts are clamped), as hnswlib does.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/format.h"
+#include "index/search_scratch.h"
+#include "index/sq8.h"
+#include "index/vector_index.h"
+
+namespace ragdb::index {
+
+class HnswIndex final : public VectorIndex {
+ public:
+  static Result<std::unique_ptr<HnswIndex>> Build(const IndexConfig& config, const float* vectors,
+                                                  size_t n, ThreadPool* pool);
+  static Result<std::unique_ptr<HnswIndex>> Open(std::string_view bytes, const float* vectors,
+                                                 size_t n, const OpenOptions& options);
+
+  IndexKind kind() const override { return IndexKind::kHnsw; }
+  Metric metric() const override { return metric_; }
+  uint32_t dim() const override { return d_; }
+  size_t size() const override { return n_.load(std::memory_order_acquire); }
+  std::vector<Neighbor> Search(const float* query, size_t k, const SearchParams& params,
+                               const Bitset* allowed) const override;
+  Status Add(const float* vectors, size_t n_total, ThreadPool* pool) override;
+  Status Serialize(std::string* out) const override;
+  size_t MemoryUsage() const override;
+
+  // Bytes of the graph alone (level 0 + upper levels + levels), and of the SQ8 codes.
+  size_t GraphBytes() const;
+  size_t CodeBytes() const;
+  bool quantized() const { return sq8_; }
+
+ private:
+  struct Query;
+  static constexpr uint32_t kNone = 0xffffffffu;
+
+  HnswIndex(const IndexConfig& config);
+  void Reserve(size_t capacity);  // exclusive lock held
+  void Insert(uint32_t x, SearchScratch* scratch);
+
+  uint32_t* Block0(uint32_t x) const { return l0_ + size_t{x} * (1 + max0_); }
+  uint32_t* BlockUpper(uint32_t x, int level) const {
+    return upper_[x].get() + size_t(level - 1) * (1 + m_);
+  }
+  uint32_t* Links(uint32_t x, int level) const {
+    return level == 0 ? Block0(x) : BlockUpper(x, level);
+  }
+  uint32_t MaxLinks(int level) const { return level == 0 ? max0_ : m_; }
+  const float* Row(uint32_t x) const { return vectors_ + size_t{x} * d_; }
+  float RowDistance(uint32_t a, uint32_t b) const;
+
+  void LockNode(uint32_t x) const;
+  void UnlockNode(uint32_t x) const;
+
+  // Build-time beam search on one level (links copied under node locks), float distances.
+  void SearchLayerBuild(const float* q, uint32_t ep, float ep_dist, int level, size_t ef,
+                        SearchScratch* s) const;
+  void SelectNeighbors(std::vector<std::pair<float, uint32_t>>* cand, size_t m) const;
+  void Connect(uint32_t x, int level, const std::vector<std::pair<float, uint32_t>>& selected);
+
+  template <bool kSq8>
+  float Dist(const Query& q, uint32_t x) const;
+  template <bool kSq8>
+  uint32_t GreedyUpper(const Query& q, uint32_t ep, float* ep_dist, int top) const;
+  template <bool kSq8>
+  void SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef, SearchScratch* s,
+                  size_t* ndist) const;
+  template <bool kSq8>
+  bool SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_t ef, bool two_hop,
+                      const Bitset* allowed, size_t budget, SearchScratch* s,
+                      std::vector<std::pair<float, uint32_t>>* out, size_t* ndist) const;
+  template <bool kSq8>
+  std::vector<Neighbor> SearchImpl(const Query& q, size_t k, const SearchParams& params,
+                                   const Bitset* allowed, SearchScratch* s) const;
+
+  Status Validate() const;
+
+  // Configuration.
+  Metric metric_;
+  bool l2_;
+  uint32_t d_, m_, max0_, ef_construction_;
+  double level_mult_;
+  uint64_t seed_;
+  bool sq8_;
+  Sq8Quantizer quantizer_;
+
+  // Storage. l0_ / codes_ point either into the owned vectors or into the mapped blob.
+  const float* vectors_ = nullptr;
+  size_t capacity_ = 0;
+  std::atomic<size_t> n_{0};
+  bool mapped_ = false;
+  uint32_t* l0_ = nullptr;
+  std::vector<uint32_t> l0_owned_;
+  const uint8_t* codes_ = nullptr;
+  std::vector<uint8_t> codes_owned_;
+  std::vector<uint8_t> levels_;
+  std::vector<std::unique_ptr<uint32_t[]>> upper_;
+  std::unique_ptr<std::atomic<uint8_t>[]> locks_;
+
+  // (entry << 32) | max_level, or kNone << 32 when empty.
+  std::atomic<uint64_t> entry_{uint64_t{kNone} << 32};
+  std::mutex entry_mu_;  // held by an insert that raises the top level
+  std::mutex add_mu_;    // one Add at a time
+  mutable std::shared_mutex grow_mu_;
+  std::unique_ptr<BlobReader> blob_;
+  mutable ScratchPool scratch_;
+};
+
+}  // namespace ragdb::index

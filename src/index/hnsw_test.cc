@@ -1,0 +1,224 @@
+#include "index/hnsw.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "base/thread_pool.h"
+#include "index/test_util.h"
+
+namespace ragdb::index {
+namespace {
+
+using testing::AlignedBytes;
+using testing::BruteForce;
+using testing::Clustered;
+using testing::Recall;
+
+constexpr size_t kN = 6000, kD = 32, kQ = 100, kK = 10;
+
+IndexConfig Hnsw(Metric m, Quantization q = Quantization::kNone) {
+  IndexConfig c;
+  c.kind = IndexKind::kHnsw;
+  c.metric = m;
+  c.dim = kD;
+  c.m = 16;
+  c.ef_construction = 100;
+  c.quantization = q;
+  return c;
+}
+
+double MeanRecall(const VectorIndex& index, Metric m, const std::vector<float>& x,
+                  const std::vector<float>& q, uint32_t ef, const Bitset* allowed = nullptr) {
+  double sum = 0;
+  SearchParams p;
+  p.ef = ef;
+  size_t nq = q.size() / kD;
+  for (size_t i = 0; i < nq; ++i) {
+    auto got = index.Search(&q[i * kD], kK, p, allowed);
+    sum += Recall(got, BruteForce(m, x, kD, &q[i * kD], kK, allowed));
+  }
+  return sum / double(nq);
+}
+
+class HnswMetricTest : public ::testing::TestWithParam<std::tuple<Metric, Quantization>> {};
+
+TEST_P(HnswMetricTest, RecallAgainstBruteForce) {
+  auto [metric, quant] = GetParam();
+  bool unit = metric == Metric::kCosine;
+  auto [x, q] = testing::MakeData(kN, kQ, kD, 20, 1, unit);
+  ThreadPool pool(2);
+  auto built = HnswIndex::Build(Hnsw(metric, quant), x.data(), kN, &pool);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  double r = MeanRecall(**built, metric, x, q, 64);
+  EXPECT_GE(r, 0.95) << static_cast<int>(metric);
+  // Distances are reported in the documented form and sorted.
+  auto res = (*built)->Search(&q[0], kK, SearchParams{.ef = 64}, nullptr);
+  ASSERT_EQ(res.size(), kK);
+  for (size_t i = 1; i < res.size(); ++i) EXPECT_LE(res[i - 1].distance, res[i].distance);
+  std::vector<float> qn(q.begin(), q.begin() + kD);
+  if (metric == Metric::kCosine) {
+    double s = 0;
+    for (float v : qn) s += v * v;
+    for (float& v : qn) v = float(v / std::sqrt(s));
+  }
+  EXPECT_NEAR(res[0].distance, testing::RefDistance(metric, qn.data(), &x[res[0].row * kD], kD),
+              1e-3 * (1 + std::fabs(res[0].distance)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Metrics, HnswMetricTest,
+    ::testing::Combine(::testing::Values(Metric::kL2, Metric::kIp, Metric::kCosine),
+                       ::testing::Values(Quantization::kNone, Quantization::kSq8)));
+
+TEST(Hnsw, CosineRejectsNonUnitRows) {
+  auto x = Clustered(100, kD, 3, 1, false);
+  auto built = HnswIndex::Build(Hnsw(Metric::kCosine), x.data(), 100, nullptr);
+  EXPECT_EQ(built.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Hnsw, Sq8MemoryIsSmall) {
+  // Memory counted as what must stay resident for the walk: codes + graph (SQ8) against
+  // float rows + graph (float32). The float rows of the SQ8 index are touched only to re-rank.
+  constexpr size_t d = 128, n = 3000;
+  auto x = Clustered(n, d, 10, 3);
+  IndexConfig c = Hnsw(Metric::kL2, Quantization::kSq8);
+  c.dim = d;
+  auto h = HnswIndex::Build(c, x.data(), n, nullptr);
+  ASSERT_TRUE(h.ok());
+  double sq8 = double((*h)->CodeBytes() + (*h)->GraphBytes());
+  double f32 = double(n * d * 4 + (*h)->GraphBytes());
+  EXPECT_LT(sq8 / f32, 0.45);
+  RecordProperty("sq8_ratio", std::to_string(sq8 / f32));
+}
+
+TEST(Hnsw, EmptyAndTiny) {
+  std::vector<float> x(kD, 1.0f);
+  auto empty = HnswIndex::Build(Hnsw(Metric::kL2), x.data(), 0, nullptr);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE((*empty)->Search(x.data(), 5, {}, nullptr).empty());
+  auto one = HnswIndex::Build(Hnsw(Metric::kL2), x.data(), 1, nullptr);
+  ASSERT_TRUE(one.ok());
+  auto r = (*one)->Search(x.data(), 5, {}, nullptr);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].row, 0u);
+  // An empty index round-trips too.
+  std::string blob;
+  ASSERT_TRUE((*empty)->Serialize(&blob).ok());
+  AlignedBytes a(blob);
+  EXPECT_TRUE(OpenIndex(a.view(), x.data(), 0).ok());
+}
+
+TEST(Hnsw, SerializeRoundTripIdenticalResults) {
+  for (Quantization quant : {Quantization::kNone, Quantization::kSq8}) {
+    auto [x, q] = testing::MakeData(3000, 50, kD, 10, 4);
+    auto built = HnswIndex::Build(Hnsw(Metric::kL2, quant), x.data(), 3000, nullptr);
+    ASSERT_TRUE(built.ok());
+    std::string blob;
+    ASSERT_TRUE((*built)->Serialize(&blob).ok());
+    for (size_t shift : {0, 1}) {  // aligned (zero-copy) and misaligned (copied) blobs
+      AlignedBytes a(blob, shift);
+      auto opened = OpenIndex(a.view(), x.data(), 3000);
+      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+      EXPECT_EQ((*opened)->size(), 3000u);
+      for (size_t i = 0; i < 50; ++i) {
+        SearchParams p{.ef = 40};
+        EXPECT_EQ((*built)->Search(&q[i * kD], kK, p, nullptr),
+                  (*opened)->Search(&q[i * kD], kK, p, nullptr));
+      }
+      std::string again;
+      ASSERT_TRUE((*opened)->Serialize(&again).ok());
+      EXPECT_EQ(blob, again);
+    }
+  }
+}
+
+TEST(Hnsw, TombstonedRowsNeverReturned) {
+  auto [x, q] = testing::MakeData(kN, kQ, kD, 20, 6);
+  ThreadPool pool(2);
+  auto built = HnswIndex::Build(Hnsw(Metric::kL2), x.data(), kN, &pool);
+  ASSERT_TRUE(built.ok());
+  // Delete 30% of rows, including every query's unfiltered nearest neighbours.
+  Bitset alive = testing::RandomBits(kN, 0.7, 8);
+  for (size_t i = 0; i < kQ; ++i)
+    for (uint32_t r : BruteForce(Metric::kL2, x, kD, &q[i * kD], 3)) alive.Reset(r);
+  SearchParams p{.ef = 64};
+  double sum = 0;
+  for (size_t i = 0; i < kQ; ++i) {
+    auto got = (*built)->Search(&q[i * kD], kK, p, &alive);
+    ASSERT_EQ(got.size(), kK);
+    for (const Neighbor& nb : got) EXPECT_TRUE(alive.Test(nb.row));
+    sum += Recall(got, BruteForce(Metric::kL2, x, kD, &q[i * kD], kK, &alive));
+  }
+  EXPECT_GE(sum / kQ, 0.95);
+}
+
+TEST(Hnsw, InsertsAfterBuildAndAfterOpenAreFound) {
+  auto [x, q] = testing::MakeData(kN, kQ, kD, 20, 9);
+  ThreadPool pool(2);
+  auto built = HnswIndex::Build(Hnsw(Metric::kL2), x.data(), kN / 2, &pool);
+  ASSERT_TRUE(built.ok());
+  ASSERT_TRUE((*built)->Add(x.data(), kN * 3 / 4, &pool).ok());
+  EXPECT_EQ((*built)->size(), kN * 3 / 4);
+  // Reopen and add the rest to the mapped index (it copies its arrays first).
+  std::string blob;
+  ASSERT_TRUE((*built)->Serialize(&blob).ok());
+  AlignedBytes a(blob);
+  auto opened = OpenIndex(a.view(), x.data(), kN * 3 / 4);
+  ASSERT_TRUE(opened.ok());
+  ASSERT_TRUE((*opened)->Add(x.data(), kN, &pool).ok());
+  ASSERT_EQ((*opened)->size(), kN);
+  EXPECT_GE(MeanRecall(**opened, Metric::kL2, x, q, 64), 0.95);
+  // Each inserted row finds itself.
+  size_t self = 0;
+  for (size_t r = kN / 2; r < kN; r += 7) {
+    auto got = (*opened)->Search(&x[r * kD], 1, SearchParams{.ef = 32}, nullptr);
+    self += !got.empty() && got[0].distance == 0.0f;
+  }
+  EXPECT_GE(self, size_t(0.98 * ((kN / 2 + 6) / 7)));
+}
+
+TEST(Hnsw, ConcurrentSearchesWhileInserting) {
+  auto [x, q] = testing::MakeData(kN, kQ, kD, 20, 11);
+  auto built = HnswIndex::Build(Hnsw(Metric::kL2), x.data(), 500, nullptr);
+  ASSERT_TRUE(built.ok());
+  VectorIndex& index = **built;
+  std::atomic<bool> done{false};
+  std::atomic<size_t> searches{0}, bad{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 1; ++t) {
+    readers.emplace_back([&, t] {
+      size_t i = t;
+      while (!done.load()) {
+        auto got = index.Search(&q[(i++ % kQ) * kD], kK, SearchParams{.ef = 32}, nullptr);
+        for (size_t j = 0; j < got.size(); ++j) {
+          if (got[j].row >= kN || (j && got[j].distance < got[j - 1].distance)) ++bad;
+        }
+        ++searches;
+      }
+    });
+  }
+  ThreadPool pool(2);
+  for (size_t n = 1500; n <= kN; n += 1500) ASSERT_TRUE(index.Add(x.data(), n, &pool).ok());
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(bad.load(), 0u);
+  EXPECT_GT(searches.load(), 0u);
+  EXPECT_GE(MeanRecall(index, Metric::kL2, x, q, 64), 0.95);
+}
+
+TEST(Hnsw, BatchSearchMatchesSingle) {
+  auto [x, q] = testing::MakeData(2000, 64, kD, 10, 13);
+  auto built = HnswIndex::Build(Hnsw(Metric::kIp), x.data(), 2000, nullptr);
+  ASSERT_TRUE(built.ok());
+  ThreadPool pool(2);
+  std::vector<std::vector<Neighbor>> out;
+  SearchParams p{.ef = 50};
+  (*built)->SearchBatch(q.data(), 64, kK, p, nullptr, &pool, &out);
+  ASSERT_EQ(out.size(), 64u);
+  for (size_t i = 0; i < 64; ++i) EXPECT_EQ(out[i], (*built)->Search(&q[i * kD], kK, p, nullptr));
+}
+
+}  // namespace
+}  // namespace ragdb::index
