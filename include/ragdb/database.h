@@ -110,6 +110,9 @@ class Collection {
   // Inserts or replaces records by id. All or nothing: every record is validated (dimension,
   // finite components, limits) before anything is written; returns OK once the batch is durable.
   virtual Status Upsert(std::span<const Record> records) = 0;
+  // The checks Upsert makes, without writing: lets a caller reject a whole input before any of
+  // it is stored.
+  virtual Status Validate(std::span<const Record> records) const = 0;
   // The record, or NotFound.
   virtual Result<Record> Get(const PointId& id, bool with_vectors = true) const = 0;
   virtual Result<std::vector<Record>> GetMany(std::span<const PointId> ids,

@@ -10,6 +10,7 @@
 
 #include "ragdb/json.h"
 #include "ragdb/point_id.h"
+#include "ragdb/status.h"
 
 namespace ragdb {
 
@@ -31,5 +32,16 @@ struct Record {
   Json payload = Json::object();                        // always a JSON object
   std::optional<std::string> text;
 };
+
+}  // namespace ragdb
+
+namespace ragdb {
+
+// The JSON shape of a record, as `ragdb upsert` reads and `ragdb get` prints it:
+//   {"id": 7, "vector": [..] | {"name": [..], "sparse_name": {"indices": [..], "values": [..]}},
+//    "payload": {..}, "text": ".."}
+// The plain array form is the default (unnamed) vector. Unknown keys are errors naming the key.
+Result<Record> RecordFromJson(const Json& j);
+Json RecordToJson(const Record& r, bool with_vectors = true);
 
 }  // namespace ragdb

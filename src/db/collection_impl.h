@@ -40,6 +40,9 @@ class CollectionImpl final : public Collection {
   Result<CollectionInfo> Describe() const override;
 
   Status Upsert(std::span<const Record> records) override;
+  Status Validate(std::span<const Record> records) const override {
+    return Prepare(records).status();
+  }
   Result<Record> Get(const PointId& id, bool with_vectors) const override;
   Result<std::vector<Record>> GetMany(std::span<const PointId> ids,
                                       bool with_vectors) const override;

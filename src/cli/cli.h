@@ -1,0 +1,55 @@
+// Shared pieces of the `ragdb` command line: the context every command gets, and the one place
+// where a Status becomes an error line and an exit code.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "ragdb/database.h"
+#include "ragdb/filter.h"
+#include "ragdb/json.h"
+
+namespace ragdb::cli {
+
+// Exit codes: 0 success, 1 an operation failed (not found, corruption, I/O...), 2 usage error.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+struct Context {
+  std::string data_dir;  // --data, or $RAGDB_DATA, or ./ragdb-data
+};
+
+using CommandFn = int (*)(const Context& ctx, const std::vector<std::string>& args);
+
+// Prints "ragdb: <message>" on stderr; returns kExitUsage for InvalidArgument raised by argument
+// parsing (usage = true), kExitFailure otherwise.
+int Fail(const Status& status, bool usage = false);
+// Opens the database at ctx.data_dir, printing recovery notes on stderr.
+Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx);
+// A filter given on the command line: the expression form, or the JSON form when it starts
+// with '{'.
+Result<Filter> ParseFilterArg(const std::string& text);
+// A float as a JSON number printed in its shortest round-trip form (0.1, not 0.10000000149).
+Json FloatJson(float x);
+// Prints one JSON value on its own line on stdout.
+void PrintJson(const Json& j);
+
+int CmdCreate(const Context& ctx, const std::vector<std::string>& args);
+int CmdList(const Context& ctx, const std::vector<std::string>& args);
+int CmdDescribe(const Context& ctx, const std::vector<std::string>& args);
+int CmdDrop(const Context& ctx, const std::vector<std::string>& args);
+int CmdOptimize(const Context& ctx, const std::vector<std::string>& args);
+int CmdCheck(const Context& ctx, const std::vector<std::string>& args);
+int CmdUpsert(const Context& ctx, const std::vector<std::string>& args);
+int CmdImport(const Context& ctx, const std::vector<std::string>& args);
+int CmdGet(const Context& ctx, const std::vector<std::string>& args);
+int CmdDelete(const Context& ctx, const std::vector<std::string>& args);
+int CmdCount(const Context& ctx, const std::vector<std::string>& args);
+int CmdScroll(const Context& ctx, const std::vector<std::string>& args);
+int CmdSearch(const Context& ctx, const std::vector<std::string>& args);
+
+}  // namespace ragdb::cli

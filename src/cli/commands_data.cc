@@ -1,0 +1,210 @@
+// Commands that read and write records: upsert, import, get, delete, count, scroll.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "cli/vecs_io.h"
+
+namespace ragdb::cli {
+namespace {
+
+constexpr size_t kUpsertBatch = 1000;
+
+Result<std::shared_ptr<Collection>> OpenCollection(const Context& ctx, const std::string& name,
+                                                   std::unique_ptr<Database>* db) {
+  RAGDB_ASSIGN_OR_RETURN(*db, OpenDatabase(ctx));
+  return (*db)->GetCollection(name);
+}
+
+// Parses JSON Lines; errors carry the 1-based line number.
+Result<std::vector<Record>> ReadRecords(std::istream& in, const std::string& source) {
+  std::vector<Record> records;
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Json j;
+    try {
+      j = Json::parse(line);
+    } catch (const Json::parse_error& e) {
+      std::string what = e.what();
+      auto pos = what.find("parse error");
+      return Status::InvalidArgument(source + " line " + std::to_string(n) + ": malformed JSON: " +
+                                     (pos == std::string::npos ? what : what.substr(pos)));
+    }
+    auto r = RecordFromJson(j);
+    if (!r.ok()) return r.status().WithContext(source + " line " + std::to_string(n));
+    records.push_back(std::move(r).value());
+  }
+  if (in.bad()) return Status::IOError("reading " + source + " failed");
+  return records;
+}
+
+}  // namespace
+
+int CmdUpsert(const Context& ctx, const std::vector<std::string>& argv) {
+  auto a = Args::Parse(argv, {});
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().empty() || a->positional().size() > 2) {
+    return Fail(Status::InvalidArgument("usage: ragdb upsert NAME [FILE]"), true);
+  }
+  Result<std::vector<Record>> records = std::vector<Record>{};
+  if (a->positional().size() == 2 && a->positional()[1] != "-") {
+    std::ifstream f(a->positional()[1]);
+    if (!f) return Fail(Status::NotFound("cannot open " + a->positional()[1]));
+    records = ReadRecords(f, a->positional()[1]);
+  } else {
+    records = ReadRecords(std::cin, "stdin");
+  }
+  if (!records.ok()) return Fail(records.status());
+  std::unique_ptr<Database> db;
+  auto c = OpenCollection(ctx, a->positional()[0], &db);
+  if (!c.ok()) return Fail(c.status());
+  // Validate everything first, so bad input anywhere leaves the collection unchanged.
+  std::span<const Record> all(*records);
+  for (size_t start = 0; start < all.size(); start += kUpsertBatch) {
+    auto part = all.subspan(start, std::min(kUpsertBatch, all.size() - start));
+    Status s = (*c)->Validate(part);
+    if (!s.ok()) {
+      return Fail(Status(s.code(), s.message() + " (in input record " + std::to_string(start) +
+                                       ".." + std::to_string(start + part.size() - 1) + ")"));
+    }
+  }
+  size_t done = 0;
+  for (size_t start = 0; start < all.size(); start += kUpsertBatch) {
+    auto part = all.subspan(start, std::min(kUpsertBatch, all.size() - start));
+    Status s = (*c)->Upsert(part);
+    if (!s.ok()) {
+      std::cerr << "ragdb: " << done << " records were stored before the error\n";
+      return Fail(s);
+    }
+    done += part.size();
+  }
+  PrintJson({{"upserted", done}});
+  return kExitOk;
+}
+
+int CmdImport(const Context& ctx, const std::vector<std::string>& argv) {
+  auto a = Args::Parse(argv, {{"fvecs", "field", "first-id"}, {}, {}});
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() != 1 || !a->Has("fvecs")) {
+    return Fail(Status::InvalidArgument("usage: ragdb import NAME --fvecs FILE [--field NAME]"), true);
+  }
+  auto first = a->GetUint("first-id", 0);
+  if (!first.ok()) return Fail(first.status(), true);
+  auto m = ReadFvecs(*a->Get("fvecs"));
+  if (!m.ok()) return Fail(m.status());
+  std::unique_ptr<Database> db;
+  auto c = OpenCollection(ctx, a->positional()[0], &db);
+  if (!c.ok()) return Fail(c.status());
+  auto start = std::chrono::steady_clock::now();
+  Status s = (*c)->ImportVectors(a->GetOr("field", kDefaultVectorName), m->data.data(), m->rows, *first);
+  if (!s.ok()) return Fail(s);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  PrintJson({{"imported", m->rows},
+             {"seconds", secs},
+             {"vectors_per_second", secs > 0 ? m->rows / secs : 0.0}});
+  return kExitOk;
+}
+
+int CmdGet(const Context& ctx, const std::vector<std::string>& argv) {
+  auto a = Args::Parse(argv, {});
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() != 2) return Fail(Status::InvalidArgument("usage: ragdb get NAME ID"), true);
+  auto id = PointId::Parse(a->positional()[1]);
+  if (!id.ok()) return Fail(id.status(), true);
+  std::unique_ptr<Database> db;
+  auto c = OpenCollection(ctx, a->positional()[0], &db);
+  if (!c.ok()) return Fail(c.status());
+  auto r = (*c)->Get(*id);
+  if (!r.ok()) {
+    if (r.status().code() == StatusCode::kNotFound) {
+      std::cerr << "not found\n";
+      return kExitFailure;
+    }
+    return Fail(r.status());
+  }
+  PrintJson(RecordToJson(*r));
+  return kExitOk;
+}
+
+int CmdDelete(const Context& ctx, const std::vector<std::string>& argv) {
+  auto a = Args::Parse(argv, {{"ids", "filter"}, {}, {}});
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() != 1 || a->Has("ids") == a->Has("filter")) {
+    return Fail(Status::InvalidArgument("usage: ragdb delete NAME (--ids 1,2,3 | --filter EXPR)"), true);
+  }
+  std::vector<PointId> ids;
+  std::optional<Filter> filter;
+  if (a->Has("ids")) {
+    for (const auto& part : SplitComma(*a->Get("ids"))) {
+      auto id = PointId::Parse(part);
+      if (!id.ok()) return Fail(id.status(), true);
+      ids.push_back(*id);
+    }
+  } else {
+    auto f = ParseFilterArg(*a->Get("filter"));
+    if (!f.ok()) return Fail(f.status(), true);
+    filter = std::move(f).value();
+  }
+  std::unique_ptr<Database> db;
+  auto c = OpenCollection(ctx, a->positional()[0], &db);
+  if (!c.ok()) return Fail(c.status());
+  auto n = filter ? (*c)->DeleteByFilter(*filter) : (*c)->Delete(ids);
+  if (!n.ok()) return Fail(n.status());
+  PrintJson({{"deleted", *n}});
+  return kExitOk;
+}
+
+int CmdCount(const Context& ctx, const std::vector<std::string>& argv) {
+  auto a = Args::Parse(argv, {{"filter"}, {}, {}});
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() != 1) return Fail(Status::InvalidArgument("usage: ragdb count NAME [--filter EXPR]"), true);
+  std::optional<Filter> filter;
+  if (a->Has("filter")) {
+    auto f = ParseFilterArg(*a->Get("filter"));
+    if (!f.ok()) return Fail(f.status(), true);
+    filter = std::move(f).value();
+  }
+  std::unique_ptr<Database> db;
+  auto c = OpenCollection(ctx, a->positional()[0], &db);
+  if (!c.ok()) return Fail(c.status());
+  auto n = (*c)->Count(filter ? &*filter : nullptr);
+  if (!n.ok()) return Fail(n.status());
+  std::cout << *n << "\n";
+  return kExitOk;
+}
+
+int CmdScroll(const Context& ctx, const std::vector<std::string>& argv) {
+  auto a = Args::Parse(argv, {{"limit", "offset", "filter"}, {"with-vector"}, {}});
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() != 1) return Fail(Status::InvalidArgument("usage: ragdb scroll NAME [--limit N]"), true);
+  ScrollRequest req;
+  auto limit = a->GetUint("limit", 10);
+  if (!limit.ok()) return Fail(limit.status(), true);
+  req.limit = *limit;
+  req.with_vectors = a->Has("with-vector");
+  if (a->Has("offset")) {
+    auto id = PointId::Parse(*a->Get("offset"));
+    if (!id.ok()) return Fail(id.status(), true);
+    req.offset = *id;
+  }
+  if (a->Has("filter")) {
+    auto f = ParseFilterArg(*a->Get("filter"));
+    if (!f.ok()) return Fail(f.status(), true);
+    req.filter = std::move(f).value();
+  }
+  std::unique_ptr<Database> db;
+  auto c = OpenCollection(ctx, a->positional()[0], &db);
+  if (!c.ok()) return Fail(c.status());
+  auto page = (*c)->Scroll(req);
+  if (!page.ok()) return Fail(page.status());
+  Json records = Json::array();
+  for (const auto& r : page->records) records.push_back(RecordToJson(r, req.with_vectors));
+  PrintJson({{"records", records},
+             {"next_offset", page->next_offset ? page->next_offset->ToJson() : Json()}});
+  return kExitOk;
+}
+
+}  // namespace ragdb::cli

@@ -1,0 +1,126 @@
+// `ragdb search`: one query printed as JSON Lines, or a batch from an .fvecs file written as
+// .ivecs with the timing of the search phase alone.
+#include <chrono>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "cli/vecs_io.h"
+
+namespace ragdb::cli {
+namespace {
+
+Result<std::vector<float>> ParseVectorArg(const std::string& text) {
+  Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array()) {
+    return Status::InvalidArgument("--vector expects a JSON array of numbers, e.g. '[0.1, 0.2]'");
+  }
+  std::vector<float> v;
+  for (const auto& x : j) {
+    if (!x.is_number()) return Status::InvalidArgument("--vector: every element must be a number");
+    v.push_back(x.get<float>());
+  }
+  return v;
+}
+
+int BatchSearch(const Args& a, const std::shared_ptr<Collection>& c, SearchRequest base) {
+  if (!a.Has("out")) return Fail(Status::InvalidArgument("batch search needs --out FILE.ivecs"), true);
+  auto threads = a.GetUint("threads", 0);
+  if (!threads.ok()) return Fail(threads.status(), true);
+  auto queries = ReadFvecs(*a.Get("queries"));
+  if (!queries.ok()) return Fail(queries.status());
+  base.with_payload = false;
+  std::vector<SearchRequest> requests(queries->rows, base);
+  for (size_t i = 0; i < queries->rows; ++i) {
+    const float* q = queries->data.data() + i * queries->dim;
+    requests[i].vector.assign(q, q + queries->dim);
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto results = c->SearchBatch(requests, *threads);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!results.ok()) return Fail(results.status());
+  std::vector<std::vector<int32_t>> ids(results->size());
+  for (size_t i = 0; i < results->size(); ++i) {
+    for (const auto& hit : (*results)[i]) {
+      if (!hit.id.is_number() || hit.id.number() > INT32_MAX) {
+        return Fail(Status::InvalidArgument(".ivecs output needs integer ids below 2^31; got " +
+                                            hit.id.ToString()));
+      }
+      ids[i].push_back(static_cast<int32_t>(hit.id.number()));
+    }
+  }
+  Status s = WriteIvecs(*a.Get("out"), ids, base.k);
+  if (!s.ok()) return Fail(s);
+  PrintJson({{"queries", queries->rows}, {"seconds", secs}, {"qps", secs > 0 ? queries->rows / secs : 0.0}});
+  return kExitOk;
+}
+
+}  // namespace
+
+int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
+  FlagSpec spec{{"vector", "k", "filter", "using", "queries", "out", "threads", "ef", "nprobe",
+                 "offset", "score-threshold"},
+                {"with-vector", "exact", "no-payload"},
+                {}};
+  auto a = Args::Parse(argv, spec);
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() != 1 || a->Has("vector") == a->Has("queries")) {
+    return Fail(Status::InvalidArgument(
+                    "usage: ragdb search NAME (--vector '[..]' | --queries FILE.fvecs --out FILE.ivecs) "
+                    "[--k 10] [--filter EXPR]"),
+                true);
+  }
+  SearchRequest req;
+  req.field = a->GetOr("using", kDefaultVectorName);
+  auto k = a->GetUint("k", 10);
+  auto ef = a->GetUint("ef", 0);
+  auto nprobe = a->GetUint("nprobe", 0);
+  auto offset = a->GetUint("offset", 0);
+  for (const auto* r : {&k, &ef, &nprobe, &offset}) {
+    if (!r->ok()) return Fail(r->status(), true);
+  }
+  req.k = *k;
+  req.ef = static_cast<uint32_t>(*ef);
+  req.nprobe = static_cast<uint32_t>(*nprobe);
+  req.offset = *offset;
+  req.exact = a->Has("exact");
+  req.with_vectors = a->Has("with-vector");
+  req.with_payload = !a->Has("no-payload");
+  if (a->Has("score-threshold")) {
+    try {
+      req.score_threshold = std::stof(*a->Get("score-threshold"));
+    } catch (...) {
+      return Fail(Status::InvalidArgument("--score-threshold expects a number"), true);
+    }
+  }
+  if (a->Has("filter")) {
+    auto f = ParseFilterArg(*a->Get("filter"));
+    if (!f.ok()) return Fail(f.status(), true);
+    req.filter = std::move(f).value();
+  }
+  if (a->Has("vector")) {
+    auto v = ParseVectorArg(*a->Get("vector"));
+    if (!v.ok()) return Fail(v.status(), true);
+    req.vector = std::move(v).value();
+  }
+  auto db = OpenDatabase(ctx);
+  if (!db.ok()) return Fail(db.status());
+  auto c = (*db)->GetCollection(a->positional()[0]);
+  if (!c.ok()) return Fail(c.status());
+  if (a->Has("queries")) return BatchSearch(*a, *c, req);
+
+  auto hits = (*c)->Search(req);
+  if (!hits.ok()) return Fail(hits.status());
+  for (const auto& h : *hits) {
+    Json line = {{"id", h.id.ToJson()}, {"score", FloatJson(h.score)}};
+    if (req.with_payload) line["payload"] = h.payload.is_null() ? Json::object() : h.payload;
+    if (req.with_vectors) {
+      Record r;
+      r.vectors = h.vectors;
+      line["vector"] = RecordToJson(r)["vector"];
+    }
+    PrintJson(line);
+  }
+  return kExitOk;
+}
+
+}  // namespace ragdb::cli

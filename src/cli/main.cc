@@ -1,0 +1,89 @@
+// The `ragdb` binary: global options, then one command.
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+
+namespace ragdb::cli {
+namespace {
+
+struct Command {
+  const char* name;
+  CommandFn fn;
+  const char* usage;
+};
+
+const Command kCommands[] = {
+    {"create", CmdCreate,
+     "create NAME --dim D [--metric cosine|l2|ip] [--index flat] [--vector NAME:DIM[:METRIC]]...\n"
+     "         [--text [--analyzer standard]] [--sparse NAME]... [--payload-index PATH:TYPE]..."},
+    {"list", CmdList, "list"},
+    {"describe", CmdDescribe, "describe NAME"},
+    {"drop", CmdDrop, "drop NAME"},
+    {"upsert", CmdUpsert, "upsert NAME [FILE]        JSON Lines from FILE or stdin"},
+    {"import", CmdImport, "import NAME --fvecs FILE [--field NAME] [--first-id N]"},
+    {"get", CmdGet, "get NAME ID"},
+    {"delete", CmdDelete, "delete NAME (--ids 1,2,3 | --filter EXPR)"},
+    {"count", CmdCount, "count NAME [--filter EXPR]"},
+    {"scroll", CmdScroll, "scroll NAME [--limit N] [--offset ID] [--filter EXPR] [--with-vector]"},
+    {"search", CmdSearch,
+     "search NAME --vector '[..]' [--k 10] [--filter EXPR] [--using FIELD] [--with-vector]\n"
+     "  search NAME --queries FILE.fvecs --k K [--threads T] --out FILE.ivecs [--filter EXPR]"},
+    {"optimize", CmdOptimize, "optimize NAME             seal, merge segments, build indexes"},
+    {"check", CmdCheck, "check                     verify every checksum and structure"},
+};
+
+void PrintUsage() {
+  std::cerr << "usage: ragdb [--data DIR] COMMAND [ARGS]\n\n"
+               "The data folder is --data DIR, else $RAGDB_DATA, else ./ragdb-data.\n\n"
+               "commands:\n";
+  for (const auto& c : kCommands) std::cerr << "  " << c.usage << "\n";
+}
+
+}  // namespace
+}  // namespace ragdb::cli
+
+int main(int argc, char** argv) {
+  using namespace ragdb::cli;
+  std::ios::sync_with_stdio(false);
+  Context ctx;
+  const char* env = std::getenv("RAGDB_DATA");
+  ctx.data_dir = env != nullptr && *env != '\0' ? env : "ragdb-data";
+  int i = 1;
+  for (; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--data") {
+      if (i + 1 >= argc) return Fail(ragdb::Status::InvalidArgument("--data needs a folder"), true);
+      ctx.data_dir = argv[++i];
+    } else if (arg.rfind("--data=", 0) == 0) {
+      ctx.data_dir = arg.substr(7);
+    } else if (arg == "--help" || arg == "-h" || arg == "help") {
+      PrintUsage();
+      return kExitOk;
+    } else if (arg == "--version") {
+      std::cout << "ragdb 0.1.0\n";
+      return kExitOk;
+    } else {
+      break;
+    }
+  }
+  if (i >= argc) {
+    PrintUsage();
+    return kExitUsage;
+  }
+  std::string name = argv[i];
+  std::vector<std::string> args(argv + i + 1, argv + argc);
+  for (const auto& c : kCommands) {
+    if (name == c.name) {
+      int rc = c.fn(ctx, args);
+      std::cout.flush();
+      return rc;
+    }
+  }
+  std::cerr << "ragdb: unknown command '" << name << "'\n";
+  PrintUsage();
+  return kExitUsage;
+}
