@@ -1,6 +1,7 @@
 #include "model/encoder_model.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "base/file.h"
@@ -26,6 +27,19 @@ Result<std::unique_ptr<EncoderModel>> EncoderModel::Load(const std::string& dir,
   }  // the mapping is released: weights now live as f32 copies
   size_t limit = static_cast<size_t>(m->cfg_.max_position_embeddings - m->cfg_.position_offset());
   if (size_t t = m->tokenizer_->model_max_length(); t > 0) limit = std::min(limit, t);
+  // sentence-transformers truncates at its own max_seq_length (256 for all-MiniLM-L6-v2).
+  if (std::string p = JoinPath(dir, "sentence_bert_config.json"); FileExists(p)) {
+    RAGDB_ASSIGN_OR_RETURN(std::string text, ReadFile(p));
+    try {
+      auto j = nlohmann::json::parse(text);
+      if (auto it = j.find("max_seq_length");
+          it != j.end() && it->is_number_integer() && it->get<int64_t>() > 0) {
+        limit = std::min(limit, it->get<size_t>());
+      }
+    } catch (const nlohmann::json::exception& e) {
+      return Status::InvalidArgument(p + ": not valid JSON: " + e.what());
+    }
+  }
   m->max_length_ = max_length > 0 ? std::min(max_length, limit) : limit;
   if (threads == 0) threads = ThreadPool::HardwareThreads();
   if (threads > 1) m->pool_ = std::make_unique<ThreadPool>(threads - 1);

@@ -1,5 +1,8 @@
 #include "model/safetensors.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -120,6 +123,16 @@ Result<std::unique_ptr<SafeTensors>> SafeTensors::Parse(const uint8_t* bytes, si
 const TensorInfo* SafeTensors::Find(const std::string& name) const {
   auto it = tensors_.find(name);
   return it == tensors_.end() ? nullptr : &it->second;
+}
+
+void SafeTensors::Release(const std::string& name) const {
+  const TensorInfo* t = Find(name);
+  if (t == nullptr || file_ == nullptr) return;
+  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  // Only whole pages inside the tensor: neighbours may still be needed.
+  uintptr_t b = (reinterpret_cast<uintptr_t>(t->data) + page - 1) / page * page;
+  uintptr_t e = (reinterpret_cast<uintptr_t>(t->data) + t->bytes) / page * page;
+  if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
 }
 
 Result<std::vector<float>> SafeTensors::ReadF32(const std::string& name,

@@ -38,6 +38,9 @@ class SafeTensors {
   // The tensor converted to f32 (row-major), after checking its shape equals `shape`.
   Result<std::vector<float>> ReadF32(const std::string& name,
                                      const std::vector<int64_t>& shape) const;
+  // Drops this process's pages of the tensor's bytes (they stay in the page cache), so that
+  // converting a large model does not hold the mapping and the f32 copy resident at once.
+  void Release(const std::string& name) const;
   const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }
   const std::string& path() const { return path_; }
 

@@ -26,7 +26,9 @@ class WeightReader {
       if (alt.ends_with("LayerNorm.bias")) alt.replace(alt.size() - 4, 4, "beta");
       if (st_.Has(alt)) full = alt;
     }
-    return st_.ReadF32(full, shape);
+    auto r = st_.ReadF32(full, shape);
+    st_.Release(full);
+    return r;
   }
 
   Result<Matrix> Linear(const std::string& name, int64_t out, int64_t in, bool bare = false) {

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Throughput of ragdb's built-in encoder vs PyTorch on the same random weights.
+
+Writes MiniLM-L6-shaped (6 x 384, 12 heads, 1536, vocab 30522) and bge-base-shaped (12 x 768,
+12 heads, 3072) BERT models with random f32 weights to a temp folder, then measures sentences per
+second for each (batch, sequence length) with
+  * ragdb: the C++ driver `model_bench` (build/src/model/model_bench), packed batches, own thread
+    pool over the 2 cores, OpenBLAS single-threaded per call;
+  * PyTorch: the plain PyTorch BERT of scripts/gen_model_fixtures.py in float32 under
+    torch.inference_mode() with torch.set_num_threads(2);
+each in its own process so that peak RSS is reported per engine. Inputs are random ids of exactly
+the given length (no padding: the packed layout's advantage on mixed lengths is not counted).
+
+Usage: /usr/bin/python3 bench/model_bench.py --driver BUILD/src/model/model_bench [--quick]
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import gen_model_fixtures as fx  # noqa: E402
+
+SHAPES = {
+    "minilm-l6": dict(num_hidden_layers=6, hidden_size=384, num_attention_heads=12,
+                      intermediate_size=1536),
+    "bge-base": dict(num_hidden_layers=12, hidden_size=768, num_attention_heads=12,
+                     intermediate_size=3072),
+}
+
+
+def make_model(root, name):
+    import torch
+    folder = os.path.join(root, name)
+    if os.path.exists(os.path.join(folder, "model.safetensors")):
+        return folder
+    os.makedirs(folder, exist_ok=True)
+    cfg = dict(model_type="bert", architectures=["BertModel"], hidden_act="gelu",
+               max_position_embeddings=512, type_vocab_size=2, vocab_size=30522,
+               layer_norm_eps=1e-12, pad_token_id=0, **SHAPES[name])
+    gen = torch.Generator().manual_seed(1)
+    W = fx.random_weights(cfg, gen, scale=0.02)
+    fx.write_safetensors(os.path.join(folder, "model.safetensors"), W)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    with open(os.path.join(folder, "vocab.txt"), "w") as f:
+        toks = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"] + [f"tok{i}" for i in range(30522 - 4)]
+        f.write("\n".join(toks) + "\n")
+    return folder
+
+
+def read_safetensors(path):
+    import numpy as np
+    import torch
+    with open(path, "rb") as f:
+        blob = f.read()
+    n = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + n])
+    out = {}
+    for k, v in header.items():
+        if k == "__metadata__":
+            continue
+        a, b = v["data_offsets"]
+        arr = np.frombuffer(blob, dtype="<f4", count=(b - a) // 4, offset=8 + n + a)
+        out[k] = torch.from_numpy(arr.copy()).view(*v["shape"])
+    return out
+
+
+def torch_worker(folder, batch, seq, seconds):
+    import torch
+    torch.set_num_threads(2)
+    W = read_safetensors(os.path.join(folder, "model.safetensors"))
+    with open(os.path.join(folder, "config.json")) as f:
+        cfg = json.load(f)
+    g = torch.Generator().manual_seed(7)
+    ids = torch.randint(1000, cfg["vocab_size"], (batch, seq), generator=g).tolist()
+    types = [[0] * seq for _ in range(batch)]
+
+    def run():
+        with torch.inference_mode():
+            x, m = fx.forward(W, cfg, ids, types, dtype=torch.float32)
+            return fx.pool(x, m, "mean")
+
+    run()
+    t0, iters = time.perf_counter(), 0
+    while True:
+        run()
+        iters += 1
+        el = time.perf_counter() - t0
+        if el >= seconds and iters >= 2:
+            break
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"sentences_per_sec": iters * batch / el, "iters": iters, "seconds": el,
+                      "peak_rss_mb": rss}))
+
+
+def run_json(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd}: {p.stderr}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--driver", default="build/src/model/model_bench")
+    ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "ragdb_model_bench"))
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--quick", action="store_true", help="only batch 32 x 128")
+    ap.add_argument("--torch-worker", nargs=4, metavar=("DIR", "BATCH", "SEQ", "SECONDS"))
+    args = ap.parse_args()
+    if args.torch_worker:
+        d, b, s, sec = args.torch_worker
+        torch_worker(d, int(b), int(s), float(sec))
+        return
+    sweep = {
+        "minilm-l6": [(1, 32), (1, 128), (1, 512), (32, 32), (32, 128), (32, 512)],
+        "bge-base": [(1, 32), (1, 128), (1, 512), (32, 32), (32, 128)],
+    }
+    if args.quick:
+        sweep = {k: [(32, 128)] for k in sweep}
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    hdr = (f"{'model':<10} {'batch':>5} {'seq':>4} | {'ragdb sent/s':>12} {'torch sent/s':>12} "
+           f"{'speedup':>7} | {'ragdb RSS MB':>12} {'torch RSS MB':>12}")
+    print(hdr)
+    print("-" * len(hdr), flush=True)
+    for name, cases in sweep.items():
+        folder = make_model(args.dir, name)
+        for batch, seq in cases:
+            r = run_json([args.driver, "--model", folder, "--batch", str(batch), "--seq", str(seq),
+                          "--seconds", str(args.seconds), "--threads", "2"])
+            t = run_json([sys.executable, os.path.abspath(__file__), "--torch-worker", folder,
+                          str(batch), str(seq), str(args.seconds)])
+            print(f"{name:<10} {batch:>5} {seq:>4} | {r['sentences_per_sec']:>12.1f} "
+                  f"{t['sentences_per_sec']:>12.1f} {r['sentences_per_sec'] / t['sentences_per_sec']:>6.2f}x"
+                  f" | {r['peak_rss_mb']:>12.0f} {t['peak_rss_mb']:>12.0f}", flush=True)
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
