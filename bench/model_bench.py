@@ -9,7 +9,9 @@ second for each (batch, sequence length) with
   * PyTorch: the plain PyTorch BERT of scripts/gen_model_fixtures.py in float32 under
     torch.inference_mode() with torch.set_num_threads(2);
 each in its own process so that peak RSS is reported per engine. Inputs are random ids of exactly
-the given length (no padding: the packed layout's advantage on mixed lengths is not counted).
+the given length, except the rows marked "<=L": there sequence i of the batch has
+max(8, L * (i + 1) / batch) tokens, which PyTorch pads to the longest (masking the padding, as
+Hugging Face does) and ragdb packs without padding.
 
 Usage: /usr/bin/python3 bench/model_bench.py --driver BUILD/src/model/model_bench [--quick]
 """
@@ -70,15 +72,21 @@ def read_safetensors(path):
     return out
 
 
-def torch_worker(folder, batch, seq, seconds):
+def lengths(batch, seq, mixed):
+    """Mixed: a spread of lengths up to seq (the C++ driver uses the same formula)."""
+    return [max(8, seq * (i + 1) // batch) if mixed else seq for i in range(batch)]
+
+
+def torch_worker(folder, batch, seq, seconds, mixed):
     import torch
     torch.set_num_threads(2)
     W = read_safetensors(os.path.join(folder, "model.safetensors"))
     with open(os.path.join(folder, "config.json")) as f:
         cfg = json.load(f)
     g = torch.Generator().manual_seed(7)
-    ids = torch.randint(1000, cfg["vocab_size"], (batch, seq), generator=g).tolist()
-    types = [[0] * seq for _ in range(batch)]
+    ids = [torch.randint(1000, cfg["vocab_size"], (n,), generator=g).tolist()
+           for n in lengths(batch, seq, mixed)]
+    types = [[0] * len(x) for x in ids]  # forward() pads to the longest and masks, like HF
 
     def run():
         with torch.inference_mode():
@@ -111,31 +119,33 @@ def main():
     ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "ragdb_model_bench"))
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--quick", action="store_true", help="only batch 32 x 128")
-    ap.add_argument("--torch-worker", nargs=4, metavar=("DIR", "BATCH", "SEQ", "SECONDS"))
+    ap.add_argument("--torch-worker", nargs=5, metavar=("DIR", "BATCH", "SEQ", "SECONDS", "MIXED"))
     args = ap.parse_args()
     if args.torch_worker:
-        d, b, s, sec = args.torch_worker
-        torch_worker(d, int(b), int(s), float(sec))
+        d, b, s, sec, mixed = args.torch_worker
+        torch_worker(d, int(b), int(s), float(sec), mixed == "1")
         return
     sweep = {
-        "minilm-l6": [(1, 32), (1, 128), (1, 512), (32, 32), (32, 128), (32, 512)],
-        "bge-base": [(1, 32), (1, 128), (1, 512), (32, 32), (32, 128)],
+        "minilm-l6": [(1, 32, 0), (1, 128, 0), (1, 512, 0), (32, 32, 0), (32, 128, 0),
+                      (32, 512, 0), (32, 128, 1)],
+        "bge-base": [(1, 32, 0), (1, 128, 0), (1, 512, 0), (32, 32, 0), (32, 128, 0), (32, 128, 1)],
     }
     if args.quick:
-        sweep = {k: [(32, 128)] for k in sweep}
+        sweep = {k: [(32, 128, 0)] for k in sweep}
     print(f"load average before: {os.getloadavg()}", flush=True)
-    hdr = (f"{'model':<10} {'batch':>5} {'seq':>4} | {'ragdb sent/s':>12} {'torch sent/s':>12} "
+    hdr = (f"{'model':<10} {'batch':>5} {'seq':>5} | {'ragdb sent/s':>12} {'torch sent/s':>12} "
            f"{'speedup':>7} | {'ragdb RSS MB':>12} {'torch RSS MB':>12}")
     print(hdr)
     print("-" * len(hdr), flush=True)
     for name, cases in sweep.items():
         folder = make_model(args.dir, name)
-        for batch, seq in cases:
+        for batch, seq, mixed in cases:
             r = run_json([args.driver, "--model", folder, "--batch", str(batch), "--seq", str(seq),
-                          "--seconds", str(args.seconds), "--threads", "2"])
+                          "--seconds", str(args.seconds), "--threads", "2", "--mixed", str(mixed)])
             t = run_json([sys.executable, os.path.abspath(__file__), "--torch-worker", folder,
-                          str(batch), str(seq), str(args.seconds)])
-            print(f"{name:<10} {batch:>5} {seq:>4} | {r['sentences_per_sec']:>12.1f} "
+                          str(batch), str(seq), str(args.seconds), str(mixed)])
+            seq_label = f"<={seq}" if mixed else str(seq)
+            print(f"{name:<10} {batch:>5} {seq_label:>5} | {r['sentences_per_sec']:>12.1f} "
                   f"{t['sentences_per_sec']:>12.1f} {r['sentences_per_sec'] / t['sentences_per_sec']:>6.2f}x"
                   f" | {r['peak_rss_mb']:>12.0f} {t['peak_rss_mb']:>12.0f}", flush=True)
     print(f"load average after: {os.getloadavg()}")
