@@ -1,0 +1,210 @@
+#include "server/app.h"
+
+#include <cstdio>
+
+#include "server/status_http.h"
+
+namespace ragdb::server {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Deeply nested JSON would exhaust the stack in the recursive code that later walks it (dump,
+// filter parsing), so it is refused up front. Counts brackets outside strings.
+constexpr int kMaxJsonDepth = 128;
+bool TooDeep(std::string_view s) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : s) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+std::string_view BearerToken(std::string_view auth) {
+  if (auth.size() > 7) {
+    std::string prefix(auth.substr(0, 7));
+    for (char& c : prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (prefix == "bearer ") {
+      auth.remove_prefix(7);
+      while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
+      return auth;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Result<Json> Ctx::Body() const {
+  if (req.body.empty()) return Json::object();
+  if (TooDeep(req.body)) {
+    return Status::InvalidArgument("Format error in JSON body: nested deeper than " +
+                                   std::to_string(kMaxJsonDepth) + " levels");
+  }
+  try {
+    Json j = Json::parse(req.body);
+    if (!j.is_object()) {
+      return Status::InvalidArgument("Format error in JSON body: expected an object, got " +
+                                     std::string(j.type_name()));
+    }
+    return j;
+  } catch (const Json::exception& e) {
+    return Status::InvalidArgument(std::string("Format error in JSON body: ") + e.what());
+  }
+}
+
+Result<Database*> Ctx::Db() {
+  if (!lease_) {
+    RAGDB_ASSIGN_OR_RETURN(auto l, app.tenants().Acquire(principal.tenant));
+    lease_.emplace(std::move(l));
+  }
+  return lease_->db();
+}
+
+Result<std::shared_ptr<Collection>> Ctx::GetCollection(const std::string& name) {
+  RAGDB_ASSIGN_OR_RETURN(Database * db, Db());
+  auto c = db->GetCollection(name);
+  if (!c.ok() && c.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("Collection `" + name + "` doesn't exist!");
+  }
+  return c;
+}
+
+void Ctx::LockForWrite(const std::string& collection) {
+  auto gate = app.tenants().WriteGate(principal.tenant, collection);
+  write_locks_.emplace_back(*gate);
+  gates_.push_back(std::move(gate));
+}
+
+App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> auth,
+         DatabaseOptions db_options)
+    : data_dir_(std::move(data_dir)),
+      config_(std::move(config)),
+      auth_(std::move(auth)),
+      tenants_(data_dir_, db_options) {
+  RegisterServiceRoutes(*this);
+  RegisterCollectionRoutes(*this);
+  RegisterPointRoutes(*this);
+  RegisterQueryRoutes(*this);
+  RegisterSnapshotRoutes(*this);
+  RegisterAdminRoutes(*this);
+}
+
+App::~App() { tenants_.CloseAll(); }
+
+void App::Route(std::string method, std::string pattern, Access access, Handler h) {
+  int id = router_.Add(std::move(method), std::move(pattern));
+  if (static_cast<size_t>(id) >= routes_.size()) routes_.resize(id + 1);
+  routes_[id] = {access, std::move(h)};
+}
+
+HttpResponse App::Handle(const HttpRequest& req) {
+  auto start = Clock::now();
+  std::string route = "unmatched", tenant = "-";
+  HttpResponse r;
+  try {
+    r = Dispatch(req, &route, &tenant);
+  } catch (const std::exception& e) {
+    r = ErrorResponse(500, std::string("internal error: ") + e.what(), SecondsSince(start));
+  } catch (...) {
+    r = ErrorResponse(500, "internal error", SecondsSince(start));
+  }
+  double secs = SecondsSince(start);
+  metrics_.Observe(req.method, route, r.status, secs);
+  if (config_.http.access_log) {
+    char line[512];
+    std::string path = req.path.size() > 300 ? req.path.substr(0, 300) + "..." : req.path;
+    int n = snprintf(line, sizeof(line), "access %s %s %d %.3fms tenant=%s remote=%s\n",
+                     req.method.c_str(), path.c_str(), r.status, secs * 1000, tenant.c_str(),
+                     req.remote.c_str());
+    fwrite(line, 1, std::min<size_t>(static_cast<size_t>(n), sizeof(line) - 1), stderr);
+  }
+  return r;
+}
+
+HttpResponse App::Dispatch(const HttpRequest& req, std::string* route_label, std::string* tenant) {
+  auto start = Clock::now();
+  RouteMatch m = router_.Match(req.method, req.path);
+  switch (m.kind) {
+    case RouteMatch::Kind::kNotFound:
+      return ErrorResponse(404, "Not found: no endpoint " + req.method + " " + req.path);
+    case RouteMatch::Kind::kMethodNotAllowed:
+      return ErrorResponse(405, "method " + req.method + " is not allowed on " + req.path);
+    case RouteMatch::Kind::kBadPath:
+      return ErrorResponse(400, "malformed percent-encoding in path");
+    case RouteMatch::Kind::kFound:
+      break;
+  }
+  *route_label = router_.pattern(m.route);
+  const RouteEntry& entry = routes_[m.route];
+
+  Principal principal;
+  if (entry.access != Access::kPublic) {
+    std::string_view key = req.Header("api-key");
+    if (key.empty()) key = BearerToken(req.Header("authorization"));
+    auto p = auth_->Authenticate(key);
+    if (!p.ok()) {
+      return ErrorResponse(HttpStatusFor(p.status().code()), p.status().message(),
+                           SecondsSince(start));
+    }
+    principal = std::move(p).value();
+    if (entry.access == Access::kWrite && principal.role == Role::kReadOnly) {
+      return ErrorResponse(403, "this API key is read-only", SecondsSince(start));
+    }
+    if (entry.access == Access::kAdmin && principal.role != Role::kAdmin) {
+      return ErrorResponse(403, "this endpoint needs an admin API key", SecondsSince(start));
+    }
+    // An admin may act inside another tenant by naming it.
+    std::string_view as = req.Header("ragdb-tenant");
+    if (!as.empty()) {
+      if (principal.role != Role::kAdmin) {
+        return ErrorResponse(403, "only admin keys may use the ragdb-tenant header",
+                             SecondsSince(start));
+      }
+      if (!auth_->TenantExists(std::string(as))) {
+        return ErrorResponse(404, "tenant '" + std::string(as) + "' does not exist",
+                             SecondsSince(start));
+      }
+      principal.tenant = std::string(as);
+    }
+  }
+  *tenant = principal.tenant;
+
+  Ctx ctx{*this, req, m, principal};
+  Result<Json> result = entry.handler(ctx);
+  if (!result.ok()) {
+    return ErrorResponse(HttpStatusFor(result.status().code()), result.status().message(),
+                         SecondsSince(start));
+  }
+  if (ctx.raw) return std::move(*ctx.raw);
+  Json env = {
+      {"result", std::move(result).value()}, {"status", "ok"}, {"time", SecondsSince(start)}};
+  HttpResponse r;
+  r.status = ctx.success_status;
+  r.body = env.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
+}  // namespace ragdb::server

@@ -1,0 +1,114 @@
+// The application behind the transport: routing, authentication, per-tenant databases, the
+// Qdrant envelope ({"result", "status", "time"}), metrics and the access log. Endpoints live in
+// qdrant_*.cc, snapshots.cc and admin_api.cc, each registering its routes here.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/http.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/router.h"
+#include "server/tenants.h"
+
+namespace ragdb::server {
+
+// What a route needs from the caller's key.
+enum class Access { kPublic, kRead, kWrite, kAdmin };
+
+class App;
+
+// One request as a handler sees it.
+struct Ctx {
+  Ctx(App& a, const HttpRequest& r, const RouteMatch& m, Principal p)
+      : app(a), req(r), match(m), principal(std::move(p)) {}
+
+  App& app;
+  const HttpRequest& req;
+  const RouteMatch& match;
+  Principal principal;
+  // Set by handlers that answer something other than the JSON envelope (downloads, /metrics).
+  std::optional<HttpResponse> raw;
+  // Set by handlers that must answer with a different status than 200 on success.
+  int success_status = 200;
+
+  const std::string& Param(std::string_view name) const { return match.Param(name); }
+  // The body as JSON: {} when empty; InvalidArgument on malformed JSON or a non-object.
+  Result<Json> Body() const;
+  // The caller's tenant database (held for the whole request).
+  Result<Database*> Db();
+  // The collection, or NotFound in Qdrant's words.
+  Result<std::shared_ptr<Collection>> GetCollection(const std::string& name);
+  // Holds the collection's write gate shared until the request ends.
+  void LockForWrite(const std::string& collection);
+
+ private:
+  std::optional<TenantDbs::Lease> lease_;
+  std::vector<std::shared_lock<std::shared_mutex>> write_locks_;
+  std::vector<std::shared_ptr<std::shared_mutex>> gates_;
+};
+
+using Handler = std::function<Result<Json>(Ctx&)>;
+
+class App {
+ public:
+  App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> auth,
+      DatabaseOptions db_options = {});
+  ~App();
+
+  // The transport's entry point. Never throws.
+  HttpResponse Handle(const HttpRequest& req);
+
+  void Route(std::string method, std::string pattern, Access access, Handler h);
+
+  AuthStore& auth() { return *auth_; }
+  TenantDbs& tenants() { return tenants_; }
+  Metrics& metrics() { return metrics_; }
+  const std::string& data_dir() const { return data_dir_; }
+  const ServerConfig& config() const { return config_; }
+  // Set once the transport runs, for /metrics.
+  void set_http_server(const HttpServer* s) { http_server_ = s; }
+  const HttpServer* http_server() const { return http_server_; }
+  uint64_t NextOperationId() { return next_operation_id_++; }
+  bool ready() const { return ready_; }
+  void set_ready(bool r) { ready_ = r; }
+
+ private:
+  struct RouteEntry {
+    Access access;
+    Handler handler;
+  };
+  HttpResponse Dispatch(const HttpRequest& req, std::string* route_label, std::string* tenant);
+
+  std::string data_dir_;
+  ServerConfig config_;
+  std::unique_ptr<AuthStore> auth_;
+  TenantDbs tenants_;
+  Metrics metrics_;
+  Router router_;
+  std::vector<RouteEntry> routes_;
+  const HttpServer* http_server_ = nullptr;
+  std::atomic<uint64_t> next_operation_id_{0};
+  std::atomic<bool> ready_{true};
+};
+
+// Route registration, one function per file.
+void RegisterServiceRoutes(App& app);     // qdrant_collections.cc: /, /healthz, /readyz
+void RegisterCollectionRoutes(App& app);  // qdrant_collections.cc
+void RegisterPointRoutes(App& app);       // qdrant_points.cc
+void RegisterQueryRoutes(App& app);       // qdrant_query.cc
+void RegisterSnapshotRoutes(App& app);    // snapshots.cc
+void RegisterAdminRoutes(App& app);       // admin_api.cc: /ragdb/tenants, /metrics
+
+// Seconds since `start`, for the envelope's "time".
+double SecondsSince(std::chrono::steady_clock::time_point start);
+
+}  // namespace ragdb::server

@@ -1,0 +1,547 @@
+#include "server/qdrant_convert.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+namespace ragdb::server {
+namespace {
+
+bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Normalizes a UUID to the hyphenated lower-case form; nullopt if `s` is not one.
+std::optional<std::string> NormalizeUuid(std::string_view s) {
+  if (s.size() == 45 && (s.substr(0, 9) == "urn:uuid:" || s.substr(0, 9) == "URN:UUID:")) {
+    s.remove_prefix(9);
+  }
+  if (s.size() == 38 && s.front() == '{' && s.back() == '}') s = s.substr(1, 36);
+  std::string hex;
+  if (s.size() == 36) {
+    for (size_t i = 0; i < 36; ++i) {
+      bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+      if (dash != (s[i] == '-')) return std::nullopt;
+      if (!dash) {
+        if (!IsHex(s[i])) return std::nullopt;
+        hex.push_back(s[i]);
+      }
+    }
+  } else if (s.size() == 32) {
+    for (char c : s) {
+      if (!IsHex(c)) return std::nullopt;
+    }
+    hex = std::string(s);
+  } else {
+    return std::nullopt;
+  }
+  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+std::string TypeName(const Json& j) { return j.type_name(); }
+
+}  // namespace
+
+Result<PointId> ParseQdrantId(const Json& j) {
+  if (j.is_number_unsigned()) return PointId(j.get<uint64_t>());
+  if (j.is_number_integer()) return Status::InvalidArgument("point id must not be negative");
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    auto u = NormalizeUuid(s);
+    if (!u) {
+      return Status::InvalidArgument("Unable to parse UUID: " + s +
+                                     " (point ids are unsigned integers or UUIDs)");
+    }
+    return PointId(*u);
+  }
+  return Status::InvalidArgument("point id must be an unsigned integer or a UUID string, got " +
+                                 TypeName(j));
+}
+
+Result<PointId> ParseQdrantIdText(std::string_view text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    return PointId::Parse(text);
+  }
+  return ParseQdrantId(Json(std::string(text)));
+}
+
+Result<std::vector<PointId>> ParseQdrantIds(const Json& j, std::string_view what) {
+  if (!j.is_array()) return Status::InvalidArgument(std::string(what) + " must be an array of ids");
+  std::vector<PointId> out;
+  out.reserve(j.size());
+  for (const auto& e : j) {
+    auto id = ParseQdrantId(e);
+    if (!id.ok()) return id.status().WithContext(what);
+    out.push_back(std::move(id).value());
+  }
+  return out;
+}
+
+Result<PayloadSelector> ParseWithPayload(const Json* j, bool default_value) {
+  PayloadSelector s;
+  s.enabled = default_value;
+  if (!j || j->is_null()) return s;
+  auto strings = [](const Json& a, std::vector<std::string>* out) -> Status {
+    if (!a.is_array()) return Status::InvalidArgument("with_payload: expected an array of keys");
+    for (const auto& k : a) {
+      if (!k.is_string()) return Status::InvalidArgument("with_payload: keys must be strings");
+      out->push_back(k.get<std::string>());
+    }
+    return Status::Ok();
+  };
+  if (j->is_boolean()) {
+    s.enabled = j->get<bool>();
+  } else if (j->is_array()) {
+    s.enabled = true;
+    RAGDB_RETURN_IF_ERROR(strings(*j, &s.include));
+    if (s.include.empty()) s.enabled = false;
+  } else if (j->is_object() && j->contains("include")) {
+    s.enabled = true;
+    RAGDB_RETURN_IF_ERROR(strings((*j)["include"], &s.include));
+  } else if (j->is_object() && j->contains("exclude")) {
+    s.enabled = true;
+    RAGDB_RETURN_IF_ERROR(strings((*j)["exclude"], &s.exclude));
+  } else {
+    return Status::InvalidArgument(
+        "with_payload: expected a boolean, an array of keys, {\"include\": [...]} or "
+        "{\"exclude\": [...]}");
+  }
+  return s;
+}
+
+namespace {
+// Dotted path lookup / erase on an object ("a.b").
+const Json* FindPath(const Json& j, std::string_view path) {
+  const Json* cur = &j;
+  while (true) {
+    size_t dot = path.find('.');
+    std::string key(path.substr(0, dot));
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(key);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+    if (dot == std::string_view::npos) return cur;
+    path.remove_prefix(dot + 1);
+  }
+}
+void SetPath(Json& j, std::string_view path, const Json& v) {
+  Json* cur = &j;
+  while (true) {
+    size_t dot = path.find('.');
+    std::string key(path.substr(0, dot));
+    if (dot == std::string_view::npos) {
+      (*cur)[key] = v;
+      return;
+    }
+    Json& next = (*cur)[key];
+    if (!next.is_object()) next = Json::object();
+    cur = &next;
+    path.remove_prefix(dot + 1);
+  }
+}
+void ErasePath(Json& j, std::string_view path) {
+  size_t dot = path.find('.');
+  if (!j.is_object()) return;
+  std::string key(path.substr(0, dot));
+  if (dot == std::string_view::npos) {
+    j.erase(key);
+    return;
+  }
+  auto it = j.find(key);
+  if (it != j.end()) ErasePath(*it, path.substr(dot + 1));
+}
+}  // namespace
+
+Json SelectPayload(const Json& payload, const PayloadSelector& s) {
+  if (!s.enabled) return nullptr;
+  if (!payload.is_object()) return Json::object();
+  if (!s.include.empty()) {
+    Json out = Json::object();
+    for (const auto& k : s.include) {
+      if (const Json* v = FindPath(payload, k)) SetPath(out, k, *v);
+    }
+    return out;
+  }
+  if (!s.exclude.empty()) {
+    Json out = payload;
+    for (const auto& k : s.exclude) ErasePath(out, k);
+    return out;
+  }
+  return payload;
+}
+
+Result<VectorSelector> ParseWithVector(const Json* j, bool default_value) {
+  VectorSelector s;
+  s.enabled = default_value;
+  if (!j || j->is_null()) return s;
+  if (j->is_boolean()) {
+    s.enabled = j->get<bool>();
+    return s;
+  }
+  if (j->is_array()) {
+    for (const auto& n : *j) {
+      if (!n.is_string()) return Status::InvalidArgument("with_vector: names must be strings");
+      s.names.push_back(n.get<std::string>());
+    }
+    s.enabled = !s.names.empty();
+    return s;
+  }
+  return Status::InvalidArgument("with_vector: expected a boolean or an array of vector names");
+}
+
+bool Selects(const VectorSelector& s, const std::string& name) {
+  if (!s.enabled) return false;
+  if (s.names.empty()) return true;
+  return std::find(s.names.begin(), s.names.end(), name) != s.names.end();
+}
+
+Result<std::optional<Filter>> ParseQdrantFilter(const Json* j) {
+  if (!j || j->is_null()) return std::optional<Filter>();
+  auto f = Filter::FromJson(*j);
+  if (!f.ok()) return f.status().WithContext("filter");
+  if (f->empty()) return std::optional<Filter>();
+  return std::optional<Filter>(std::move(f).value());
+}
+
+std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::optional<Filter>& b) {
+  if (!a) return b;
+  if (!b) return a;
+  Filter out;
+  for (const Filter* f : {&*a, &*b}) {
+    Condition c;
+    c.kind = Condition::Kind::kNested;
+    c.filter = std::make_shared<const Filter>(*f);
+    out.must.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<std::optional<uint64_t>> OptUint(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::optional<uint64_t>();
+  if (!it->is_number_unsigned()) {
+    return Status::InvalidArgument(std::string(key) + ": expected a non-negative integer, got " +
+                                   TypeName(*it));
+  }
+  return std::optional<uint64_t>(it->get<uint64_t>());
+}
+
+Result<std::optional<double>> OptNumber(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::optional<double>();
+  if (!it->is_number()) {
+    return Status::InvalidArgument(std::string(key) + ": expected a number, got " + TypeName(*it));
+  }
+  return std::optional<double>(it->get<double>());
+}
+
+Result<std::optional<bool>> OptBool(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) {
+    return Status::InvalidArgument(std::string(key) + ": expected a boolean, got " + TypeName(*it));
+  }
+  return std::optional<bool>(it->get<bool>());
+}
+
+Result<std::optional<std::string>> OptString(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) {
+    return Status::InvalidArgument(std::string(key) + ": expected a string, got " + TypeName(*it));
+  }
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::vector<float>> ParseDense(const Json& j, std::string_view what) {
+  if (!j.is_array()) return Status::InvalidArgument(std::string(what) + ": expected an array");
+  std::vector<float> v;
+  v.reserve(j.size());
+  for (const auto& x : j) {
+    if (!x.is_number()) {
+      return Status::InvalidArgument(std::string(what) + ": vector components must be numbers");
+    }
+    double d = x.get<double>();
+    if (!std::isfinite(d)) return Status::InvalidArgument(std::string(what) + ": non-finite value");
+    v.push_back(static_cast<float>(d));
+  }
+  return v;
+}
+
+namespace {
+
+Result<Metric> MetricFromQdrant(const Json& d) {
+  if (!d.is_string()) return Status::InvalidArgument("distance: expected a string");
+  const auto& s = d.get_ref<const std::string&>();
+  if (s == "Cosine") return Metric::kCosine;
+  if (s == "Euclid") return Metric::kL2;
+  if (s == "Dot") return Metric::kIp;
+  if (s == "Manhattan") {
+    return Status::Unimplemented(
+        "distance Manhattan is not supported yet (Cosine, Euclid, Dot are)");
+  }
+  return Status::InvalidArgument("distance: unknown value '" + s +
+                                 "' (expected Cosine, Euclid, Dot or Manhattan)");
+}
+
+const char* QdrantDistance(Metric m) {
+  switch (m) {
+    case Metric::kCosine:
+      return "Cosine";
+    case Metric::kL2:
+      return "Euclid";
+    case Metric::kIp:
+      return "Dot";
+  }
+  return "Cosine";
+}
+
+Status ApplyHnsw(const Json& h, IndexParams* p) {
+  if (h.is_null()) return Status::Ok();
+  if (!h.is_object()) return Status::InvalidArgument("hnsw_config: expected an object");
+  RAGDB_ASSIGN_OR_RETURN(auto m, OptUint(h, "m"));
+  RAGDB_ASSIGN_OR_RETURN(auto ef, OptUint(h, "ef_construct"));
+  // Qdrant builds HNSW lazily; m = 0 disables the graph. An explicit config asks for the graph.
+  if (m && *m == 0) {
+    p->type = IndexType::kFlat;
+    return Status::Ok();
+  }
+  p->type = IndexType::kHnsw;
+  if (m) p->m = static_cast<uint32_t>(*m);
+  if (ef) p->ef_construction = static_cast<uint32_t>(*ef);
+  return Status::Ok();
+}
+
+Status ApplyQuantization(const Json& q, IndexParams* p) {
+  if (q.is_null()) return Status::Ok();
+  if (!q.is_object()) return Status::InvalidArgument("quantization_config: expected an object");
+  if (q.contains("scalar")) {
+    const Json& s = q["scalar"];
+    if (!s.is_object() || s.value("type", "") != "int8") {
+      return Status::InvalidArgument("quantization_config.scalar.type must be \"int8\"");
+    }
+    p->quantization = Quantization::kSq8;
+    return Status::Ok();
+  }
+  return Status::Unimplemented(
+      "quantization_config: only scalar int8 quantization is supported yet (not product, binary "
+      "or turbo)");
+}
+
+Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v,
+                                          const Json& top_hnsw, const Json& top_quant) {
+  if (!v.is_object()) return Status::InvalidArgument("vector params: expected an object");
+  VectorField f;
+  f.name = name;
+  auto size = OptUint(v, "size");
+  if (!size.ok()) return size.status();
+  if (!*size) return Status::InvalidArgument("vector params: missing field `size`");
+  f.dim = static_cast<uint32_t>(std::min<uint64_t>(**size, UINT32_MAX));
+  if (!v.contains("distance"))
+    return Status::InvalidArgument("vector params: missing field `distance`");
+  RAGDB_ASSIGN_OR_RETURN(f.metric, MetricFromQdrant(v["distance"]));
+  if (v.contains("multivector_config") && !v["multivector_config"].is_null()) {
+    return Status::Unimplemented("multivector_config is not supported yet");
+  }
+  if (auto dt = v.find("datatype"); dt != v.end() && !dt->is_null()) {
+    std::string t = dt->is_string() ? dt->get<std::string>() : "";
+    if (t == "float32") {
+      f.element_type = ElementType::kFloat32;
+    } else if (t == "float16") {
+      f.element_type = ElementType::kFloat16;
+    } else if (t == "uint8") {
+      return Status::Unimplemented("datatype uint8 is not supported yet");
+    } else {
+      return Status::InvalidArgument("datatype: expected float32, float16 or uint8");
+    }
+  }
+  RAGDB_RETURN_IF_ERROR(ApplyHnsw(top_hnsw, &f.index));
+  RAGDB_RETURN_IF_ERROR(ApplyHnsw(v.value("hnsw_config", Json()), &f.index));
+  RAGDB_RETURN_IF_ERROR(ApplyQuantization(top_quant, &f.index));
+  RAGDB_RETURN_IF_ERROR(ApplyQuantization(v.value("quantization_config", Json()), &f.index));
+  return f;
+}
+
+Json VectorParamsJson(const VectorField& f) {
+  Json j = {{"size", f.dim}, {"distance", QdrantDistance(f.metric)}};
+  if (f.element_type == ElementType::kFloat16) j["datatype"] = "float16";
+  return j;
+}
+
+}  // namespace
+
+Result<CollectionSchema> SchemaFromQdrant(const Json& body) {
+  if (!body.is_object()) return Status::InvalidArgument("expected a JSON object");
+  CollectionSchema schema;
+  Json hnsw = body.value("hnsw_config", Json());
+  Json quant = body.value("quantization_config", Json());
+  if (auto v = body.find("vectors"); v != body.end() && !v->is_null()) {
+    if (!v->is_object()) return Status::InvalidArgument("vectors: expected an object");
+    if (v->contains("size") || v->contains("distance")) {
+      RAGDB_ASSIGN_OR_RETURN(auto f, VectorFieldFromQdrant(kDefaultVectorName, *v, hnsw, quant));
+      schema.vectors.push_back(std::move(f));
+    } else {
+      for (const auto& [name, params] : v->items()) {
+        auto f = VectorFieldFromQdrant(name, params, hnsw, quant);
+        if (!f.ok()) return f.status().WithContext("vectors." + name);
+        schema.vectors.push_back(std::move(f).value());
+      }
+    }
+  }
+  if (auto s = body.find("sparse_vectors"); s != body.end() && !s->is_null()) {
+    if (!s->is_object()) return Status::InvalidArgument("sparse_vectors: expected an object");
+    for (const auto& [name, params] : s->items()) {
+      schema.sparse_vectors.push_back(SparseVectorField{name});
+    }
+  }
+  return schema;
+}
+
+Json QdrantCollectionInfo(const CollectionInfo& info,
+                          const std::vector<std::pair<std::string, uint64_t>>& payload_points) {
+  const CollectionSchema& s = info.schema;
+  Json vectors;
+  const VectorField* first = nullptr;
+  if (s.vectors.size() == 1 && s.vectors[0].name.empty()) {
+    vectors = VectorParamsJson(s.vectors[0]);
+    first = &s.vectors[0];
+  } else {
+    vectors = Json::object();
+    for (const auto& f : s.vectors) {
+      vectors[f.name] = VectorParamsJson(f);
+      if (!first) first = &f;
+    }
+  }
+  Json params = {{"vectors", vectors},
+                 {"shard_number", 1},
+                 {"replication_factor", 1},
+                 {"write_consistency_factor", 1},
+                 {"on_disk_payload", true}};
+  if (!s.sparse_vectors.empty()) {
+    Json sp = Json::object();
+    for (const auto& f : s.sparse_vectors) sp[f.name] = Json::object();
+    params["sparse_vectors"] = sp;
+  }
+  bool hnsw = first && first->index.type == IndexType::kHnsw;
+  Json hnsw_config = {{"m", hnsw ? first->index.m : 0},
+                      {"ef_construct", first ? first->index.ef_construction : 100},
+                      {"full_scan_threshold", 10000},
+                      {"max_indexing_threads", 0},
+                      {"on_disk", false}};
+  Json quant = nullptr;
+  if (first && first->index.quantization == Quantization::kSq8) {
+    quant = {{"scalar", {{"type", "int8"}, {"always_ram", true}}}};
+  }
+  Json payload_schema = Json::object();
+  for (const auto& p : s.payload_indexes) {
+    uint64_t n = 0;
+    for (const auto& [k, v] : payload_points) {
+      if (k == p.path) n = v;
+    }
+    payload_schema[p.path] = {{"data_type", PayloadTypeName(p.type)}, {"points", n}};
+  }
+  uint64_t indexed = 0;
+  for (const auto& seg : info.segments) {
+    if (!seg.indexes.empty()) indexed += seg.rows - seg.deleted;
+  }
+  return {{"status", "green"},
+          {"optimizer_status", "ok"},
+          {"indexed_vectors_count", indexed},
+          {"points_count", info.points},
+          {"segments_count", info.segments.size()},
+          {"config",
+           {{"params", params},
+            {"hnsw_config", hnsw_config},
+            {"optimizer_config",
+             {{"deleted_threshold", 0.2},
+              {"vacuum_min_vector_number", 1000},
+              {"default_segment_number", 0},
+              {"max_segment_size", nullptr},
+              {"memmap_threshold", nullptr},
+              {"indexing_threshold", 10000},
+              {"flush_interval_sec", 5},
+              {"max_optimization_threads", nullptr}}},
+            {"wal_config", {{"wal_capacity_mb", 32}, {"wal_segments_ahead", 0}}},
+            {"quantization_config", quant}}},
+          {"payload_schema", payload_schema}};
+}
+
+Status ParsePointVectors(const Json& v, Record* r) {
+  if (v.is_array()) {
+    if (!v.empty() && v[0].is_array()) {
+      return Status::Unimplemented("multivectors are not supported yet");
+    }
+    RAGDB_ASSIGN_OR_RETURN(r->vectors[kDefaultVectorName], ParseDense(v, "vector"));
+    return Status::Ok();
+  }
+  if (!v.is_object()) {
+    return Status::InvalidArgument(
+        "vector: expected an array of numbers or an object of named "
+        "vectors");
+  }
+  for (const auto& [name, x] : v.items()) {
+    std::string what = "vector." + name;
+    if (x.is_object()) {
+      if (x.contains("text") || x.contains("image") || x.contains("object")) {
+        return Status::Unimplemented(what + ": server-side inference is not supported yet");
+      }
+      SparseVector sv;
+      if (!x.contains("indices") || !x.contains("values") || !x["indices"].is_array() ||
+          !x["values"].is_array()) {
+        return Status::InvalidArgument(what + ": a sparse vector needs `indices` and `values`");
+      }
+      for (const auto& i : x["indices"]) {
+        if (!i.is_number_unsigned() || i.get<uint64_t>() > UINT32_MAX) {
+          return Status::InvalidArgument(what + ".indices: expected unsigned 32-bit integers");
+        }
+        sv.indices.push_back(i.get<uint32_t>());
+      }
+      RAGDB_ASSIGN_OR_RETURN(sv.values, ParseDense(x["values"], what + ".values"));
+      if (sv.indices.size() != sv.values.size()) {
+        return Status::InvalidArgument(what + ": indices and values differ in length");
+      }
+      r->sparse_vectors[name] = std::move(sv);
+    } else if (x.is_array() && !x.empty() && x[0].is_array()) {
+      return Status::Unimplemented(what + ": multivectors are not supported yet");
+    } else {
+      RAGDB_ASSIGN_OR_RETURN(r->vectors[name], ParseDense(x, what));
+    }
+  }
+  return Status::Ok();
+}
+
+Json VectorsJson(const std::map<std::string, std::vector<float>>& dense,
+                 const std::map<std::string, SparseVector>* sparse, const VectorSelector& s) {
+  if (!s.enabled) return nullptr;
+  bool only_default = (!sparse || sparse->empty()) && dense.size() == 1 &&
+                      dense.begin()->first == kDefaultVectorName;
+  if (only_default) {
+    if (!Selects(s, kDefaultVectorName) && !s.names.empty()) return nullptr;
+    return dense.begin()->second;
+  }
+  Json out = Json::object();
+  for (const auto& [name, v] : dense) {
+    if (Selects(s, name)) out[name] = v;
+  }
+  if (sparse) {
+    for (const auto& [name, v] : *sparse) {
+      if (Selects(s, name)) out[name] = {{"indices", v.indices}, {"values", v.values}};
+    }
+  }
+  return out;
+}
+
+Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector& vs) {
+  Json j = {{"id", r.id.ToJson()}, {"payload", SelectPayload(r.payload, ps)}};
+  j["vector"] = VectorsJson(r.vectors, &r.sparse_vectors, vs);
+  return j;
+}
+
+Json ScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps, const VectorSelector& vs) {
+  Json j = {{"id", p.id.ToJson()}, {"version", 0}, {"score", p.score}};
+  j["payload"] = SelectPayload(p.payload, ps);
+  j["vector"] = VectorsJson(p.vectors, nullptr, vs);
+  return j;
+}
+
+}  // namespace ragdb::server

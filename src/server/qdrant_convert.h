@@ -1,0 +1,72 @@
+// Conversions between Qdrant's REST JSON shapes and ragdb's types: ids, vectors, payload and
+// vector selectors, filters, collection configs, records and hits.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ragdb/database.h"
+
+namespace ragdb::server {
+
+// Ids are unsigned integers or UUID strings, as in Qdrant. UUIDs are accepted in the simple
+// (32 hex digits), hyphenated, braced and urn forms and stored hyphenated lower-case, so the
+// same UUID written two ways is one point.
+Result<PointId> ParseQdrantId(const Json& j);
+// From a URL segment: all digits = number, else a UUID.
+Result<PointId> ParseQdrantIdText(std::string_view text);
+Result<std::vector<PointId>> ParseQdrantIds(const Json& j, std::string_view what);
+
+// `with_payload`: true/false, a list of keys, {"include": [...]} or {"exclude": [...]}.
+struct PayloadSelector {
+  bool enabled = false;
+  std::vector<std::string> include;  // empty = all
+  std::vector<std::string> exclude;
+};
+Result<PayloadSelector> ParseWithPayload(const Json* j, bool default_value);
+// The payload reduced by the selector; null when disabled.
+Json SelectPayload(const Json& payload, const PayloadSelector& s);
+
+// `with_vector`: true/false or a list of vector names.
+struct VectorSelector {
+  bool enabled = false;
+  std::vector<std::string> names;  // empty = all
+};
+Result<VectorSelector> ParseWithVector(const Json* j, bool default_value);
+bool Selects(const VectorSelector& s, const std::string& name);
+
+// Unset for an absent or null filter.
+Result<std::optional<Filter>> ParseQdrantFilter(const Json* j);
+// Both must hold (either may be unset).
+std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::optional<Filter>& b);
+
+// PUT /collections/{name} body -> schema. Qdrant-only knobs (shards, WAL, optimizers) are
+// accepted and ignored; features ragdb does not have (multivectors, product/binary
+// quantization, Manhattan distance) are Unimplemented.
+Result<CollectionSchema> SchemaFromQdrant(const Json& body);
+// The Qdrant CollectionInfo for GET /collections/{name}. `payload_points` holds, for each
+// indexed payload field, how many points have it.
+Json QdrantCollectionInfo(const CollectionInfo& info,
+                          const std::vector<std::pair<std::string, uint64_t>>& payload_points);
+
+// A point's "vector" in a PointStruct / Batch: a dense array for the unnamed vector, or a map
+// of name -> dense array or sparse {"indices", "values"}.
+Status ParsePointVectors(const Json& v, Record* r);
+// The "vector" of a record or hit for output; null when nothing is selected.
+Json VectorsJson(const std::map<std::string, std::vector<float>>& dense,
+                 const std::map<std::string, SparseVector>* sparse, const VectorSelector& s);
+
+Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector& vs);
+Json ScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps, const VectorSelector& vs);
+
+// Reads an optional unsigned integer field; InvalidArgument naming it on a wrong type.
+Result<std::optional<uint64_t>> OptUint(const Json& obj, const char* key);
+Result<std::optional<double>> OptNumber(const Json& obj, const char* key);
+Result<std::optional<bool>> OptBool(const Json& obj, const char* key);
+Result<std::optional<std::string>> OptString(const Json& obj, const char* key);
+// A dense vector: an array of finite numbers.
+Result<std::vector<float>> ParseDense(const Json& j, std::string_view what);
+
+}  // namespace ragdb::server

@@ -1,0 +1,512 @@
+// Search endpoints of the Qdrant REST API: the Query API (/points/query, batch, groups) with
+// prefetch and fusion, and the legacy /points/search (batch, groups).
+//
+// A query is a tree: each node has an optional `query`, a `filter`, a `limit`, and prefetch
+// children. A node without children searches the whole collection; a node with children
+// either fuses their lists (`{"fusion": ...}`) or re-scores the union of their hits with its own
+// vector. The parent's filter also applies to its children, as in Qdrant.
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "server/app.h"
+#include "server/fusion.h"
+#include "server/qdrant_convert.h"
+
+namespace ragdb::server {
+namespace {
+
+struct QueryNode {
+  enum class Kind { kNone, kVector, kPointId, kRrf, kDbsf };
+  Kind kind = Kind::kNone;
+  std::vector<float> vector;
+  PointId id;
+  size_t rrf_k = kDefaultRrfK;
+  std::optional<std::vector<float>> weights;
+  std::string using_ = kDefaultVectorName;
+  std::optional<Filter> filter;  // effective: ANDed with the ancestors' filters
+  size_t limit = 10;
+  size_t offset = 0;
+  std::optional<float> score_threshold;
+  bool exact = false;
+  uint32_t ef = 0;
+  std::vector<QueryNode> prefetch;
+};
+
+constexpr size_t kMaxLimit = 100000;
+
+Status Unsupported(const std::string& what) {
+  return Status::Unimplemented(what + " is not supported yet");
+}
+
+// The `query` member (QueryInterface in Qdrant's spec).
+Status ParseQueryInterface(const Json& q, QueryNode* n) {
+  if (q.is_null()) return Status::Ok();
+  if (q.is_array()) {
+    if (!q.empty() && q[0].is_array()) return Unsupported("multivector queries");
+    n->kind = QueryNode::Kind::kVector;
+    RAGDB_ASSIGN_OR_RETURN(n->vector, ParseDense(q, "query"));
+    return Status::Ok();
+  }
+  if (q.is_number() || q.is_string()) {
+    n->kind = QueryNode::Kind::kPointId;
+    RAGDB_ASSIGN_OR_RETURN(n->id, ParseQdrantId(q));
+    return Status::Ok();
+  }
+  if (!q.is_object())
+    return Status::InvalidArgument("query: unexpected " + std::string(q.type_name()));
+  if (q.contains("nearest")) {
+    if (q.contains("mmr") && !q["mmr"].is_null()) return Unsupported("MMR re-ranking");
+    return ParseQueryInterface(q["nearest"], n);
+  }
+  if (q.contains("fusion")) {
+    std::string f = q["fusion"].is_string() ? q["fusion"].get<std::string>() : "";
+    if (f == "rrf") {
+      n->kind = QueryNode::Kind::kRrf;
+    } else if (f == "dbsf") {
+      n->kind = QueryNode::Kind::kDbsf;
+    } else {
+      return Status::InvalidArgument("query.fusion: expected \"rrf\" or \"dbsf\"");
+    }
+    return Status::Ok();
+  }
+  if (q.contains("rrf")) {
+    const Json& r = q["rrf"];
+    if (!r.is_object()) return Status::InvalidArgument("query.rrf: expected an object");
+    n->kind = QueryNode::Kind::kRrf;
+    RAGDB_ASSIGN_OR_RETURN(auto k, OptUint(r, "k"));
+    if (k) n->rrf_k = *k;
+    if (r.contains("weights") && !r["weights"].is_null()) {
+      RAGDB_ASSIGN_OR_RETURN(auto w, ParseDense(r["weights"], "query.rrf.weights"));
+      n->weights = std::move(w);
+    }
+    return Status::Ok();
+  }
+  if (q.contains("indices") && q.contains("values")) return Unsupported("sparse vector search");
+  if (q.contains("text")) {
+    return Unsupported("text (BM25 / inference) queries");
+  }
+  if (q.contains("image") || q.contains("object")) return Unsupported("inference queries");
+  for (const char* k : {"recommend", "discover", "context", "order_by", "formula", "sample",
+                        "relevance_feedback"}) {
+    if (q.contains(k)) return Unsupported(std::string("query type `") + k + "`");
+  }
+  return Status::InvalidArgument("query: unrecognized query object");
+}
+
+Result<QueryNode> ParseNode(const Json& j, const std::optional<Filter>& parent_filter, int depth) {
+  if (!j.is_object()) return Status::InvalidArgument("expected a query object");
+  if (depth > 8) return Status::InvalidArgument("prefetch nested too deep");
+  QueryNode n;
+  if (j.contains("query")) RAGDB_RETURN_IF_ERROR(ParseQueryInterface(j["query"], &n));
+  RAGDB_ASSIGN_OR_RETURN(auto using_, OptString(j, "using"));
+  if (using_) n.using_ = *using_;
+  RAGDB_ASSIGN_OR_RETURN(auto own,
+                         ParseQdrantFilter(j.contains("filter") ? &j["filter"] : nullptr));
+  n.filter = AndFilters(parent_filter, own);
+  RAGDB_ASSIGN_OR_RETURN(auto limit, OptUint(j, "limit"));
+  if (limit) {
+    if (*limit == 0) return Status::InvalidArgument("limit: must be at least 1");
+    n.limit = std::min<uint64_t>(*limit, kMaxLimit);
+  }
+  RAGDB_ASSIGN_OR_RETURN(auto offset, OptUint(j, "offset"));
+  if (offset) n.offset = std::min<uint64_t>(*offset, kMaxLimit);
+  RAGDB_ASSIGN_OR_RETURN(auto thr, OptNumber(j, "score_threshold"));
+  if (thr) n.score_threshold = static_cast<float>(*thr);
+  if (j.contains("params") && j["params"].is_object()) {
+    RAGDB_ASSIGN_OR_RETURN(auto exact, OptBool(j["params"], "exact"));
+    RAGDB_ASSIGN_OR_RETURN(auto ef, OptUint(j["params"], "hnsw_ef"));
+    n.exact = exact.value_or(false);
+    n.ef = static_cast<uint32_t>(ef.value_or(0));
+  }
+  if (j.contains("lookup_from") && !j["lookup_from"].is_null()) {
+    return Unsupported("lookup_from");
+  }
+  if (j.contains("prefetch") && !j["prefetch"].is_null()) {
+    const Json& p = j["prefetch"];
+    if (p.is_array()) {
+      for (const auto& c : p) {
+        RAGDB_ASSIGN_OR_RETURN(auto child, ParseNode(c, n.filter, depth + 1));
+        n.prefetch.push_back(std::move(child));
+      }
+    } else {
+      RAGDB_ASSIGN_OR_RETURN(auto child, ParseNode(p, n.filter, depth + 1));
+      n.prefetch.push_back(std::move(child));
+    }
+  }
+  if ((n.kind == QueryNode::Kind::kRrf || n.kind == QueryNode::Kind::kDbsf) && n.prefetch.empty()) {
+    return Status::InvalidArgument("fusion queries need at least one prefetch");
+  }
+  return n;
+}
+
+struct Fetch {
+  bool payload = false;
+  bool vectors = false;
+};
+
+// Resolves the query vector of a node (a point id becomes that point's vector).
+Result<std::vector<float>> QueryVector(Collection& col, const QueryNode& n) {
+  const VectorField* field = nullptr;
+  CollectionSchema schema = col.schema();
+  field = schema.FindVector(n.using_);
+  if (!field) {
+    for (const auto& s : schema.sparse_vectors) {
+      if (s.name == n.using_) return Unsupported("search on sparse vector `" + n.using_ + "`");
+    }
+    return Status::InvalidArgument("Wrong input: Not existing vector name error: " +
+                                   (n.using_.empty() ? std::string("(default)") : n.using_));
+  }
+  if (n.kind == QueryNode::Kind::kVector) return n.vector;
+  auto rec = col.Get(n.id, true);
+  if (!rec.ok() && rec.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("No point with id " + n.id.ToString() + " found");
+  }
+  if (!rec.ok()) return rec.status();
+  auto it = rec->vectors.find(n.using_);
+  if (it == rec->vectors.end()) {
+    return Status::InvalidArgument("point " + n.id.ToString() + " has no vector `" + n.using_ +
+                                   "`");
+  }
+  return it->second;
+}
+
+bool LargerIsBetter(Collection& col, const std::string& using_) {
+  CollectionSchema s = col.schema();
+  const VectorField* f = s.FindVector(using_);
+  return !f || f->metric != Metric::kL2;
+}
+
+// Runs a node and returns its best `limit + offset` hits (offset is applied by the caller).
+// `top` asks the engine for payloads/vectors directly when it can.
+Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, const Fetch& fetch) {
+  size_t want = n.limit + n.offset;
+  std::vector<std::vector<ScoredPoint>> lists;
+  for (const auto& child : n.prefetch) {
+    RAGDB_ASSIGN_OR_RETURN(auto l, Execute(col, child, Fetch{}));
+    lists.push_back(std::move(l));
+  }
+  switch (n.kind) {
+    case QueryNode::Kind::kNone: {
+      if (!n.prefetch.empty()) {
+        if (lists.size() != 1) {
+          return Status::InvalidArgument("a query is needed to combine several prefetches");
+        }
+        auto& l = lists[0];
+        if (l.size() > want) l.resize(want);
+        return std::move(l);
+      }
+      // No query: points in id order, score 0.
+      ScrollRequest req;
+      req.filter = n.filter;
+      req.limit = want;
+      req.with_payload = fetch.payload;
+      req.with_vectors = fetch.vectors;
+      RAGDB_ASSIGN_OR_RETURN(ScrollPage page, col.Scroll(req));
+      std::vector<ScoredPoint> out;
+      for (auto& r : page.records) {
+        ScoredPoint p;
+        p.id = std::move(r.id);
+        p.payload = std::move(r.payload);
+        p.vectors = std::move(r.vectors);
+        out.push_back(std::move(p));
+      }
+      return out;
+    }
+    case QueryNode::Kind::kRrf:
+    case QueryNode::Kind::kDbsf: {
+      std::vector<ScoredPoint> fused;
+      if (n.kind == QueryNode::Kind::kRrf) {
+        RAGDB_ASSIGN_OR_RETURN(
+            fused, FuseRrf(std::move(lists), n.rrf_k, n.weights ? &*n.weights : nullptr));
+      } else {
+        // DBSF sums "larger is better" scores: Euclidean distances are negated first.
+        for (size_t i = 0; i < lists.size(); ++i) {
+          if (!LargerIsBetter(col, n.prefetch[i].using_)) {
+            for (auto& p : lists[i]) p.score = -p.score;
+          }
+        }
+        fused = FuseDbsf(std::move(lists));
+      }
+      if (n.score_threshold) {
+        fused.erase(
+            std::remove_if(fused.begin(), fused.end(),
+                           [&](const ScoredPoint& p) { return p.score < *n.score_threshold; }),
+            fused.end());
+      }
+      if (fused.size() > want) fused.resize(want);
+      return fused;
+    }
+    case QueryNode::Kind::kVector:
+    case QueryNode::Kind::kPointId: {
+      SearchRequest req;
+      req.field = n.using_;
+      RAGDB_ASSIGN_OR_RETURN(req.vector, QueryVector(col, n));
+      req.k = want;
+      req.filter = n.filter;
+      req.score_threshold = n.score_threshold;
+      req.with_payload = fetch.payload;
+      req.with_vectors = fetch.vectors;
+      req.exact = n.exact;
+      req.ef = n.ef;
+      if (n.kind == QueryNode::Kind::kPointId) {  // the example point itself is not a result
+        Filter f;
+        Condition c;
+        c.kind = Condition::Kind::kHasId;
+        c.ids = {n.id};
+        f.must_not.push_back(std::move(c));
+        req.filter = AndFilters(req.filter, f);
+      }
+      if (!n.prefetch.empty()) {
+        // Re-score only the prefetched candidates.
+        Filter f;
+        Condition c;
+        c.kind = Condition::Kind::kHasId;
+        std::unordered_set<PointId> seen;
+        for (const auto& l : lists) {
+          for (const auto& p : l) {
+            if (seen.insert(p.id).second) c.ids.push_back(p.id);
+          }
+        }
+        if (c.ids.empty()) return std::vector<ScoredPoint>();
+        f.must.push_back(std::move(c));
+        req.filter = AndFilters(req.filter, f);
+      }
+      return col.Search(req);
+    }
+  }
+  return Status::Internal("unknown query kind");
+}
+
+// Fills payloads and vectors of hits that came without them (fusion, prefetch).
+Status Hydrate(Collection& col, std::vector<ScoredPoint>& hits, const PayloadSelector& ps,
+               const VectorSelector& vs) {
+  if (!ps.enabled && !vs.enabled) return Status::Ok();
+  std::vector<PointId> ids;
+  for (const auto& h : hits) ids.push_back(h.id);
+  RAGDB_ASSIGN_OR_RETURN(auto recs, col.GetMany(ids, vs.enabled));
+  std::unordered_map<PointId, Record*> by_id;
+  for (auto& r : recs) by_id[r.id] = &r;
+  for (auto& h : hits) {
+    auto it = by_id.find(h.id);
+    if (it == by_id.end()) continue;
+    if (ps.enabled) h.payload = it->second->payload;
+    if (vs.enabled) h.vectors = it->second->vectors;
+  }
+  return Status::Ok();
+}
+
+// The top level of /points/query: parse, run, page, hydrate.
+Result<std::vector<ScoredPoint>> RunQuery(Collection& col, const Json& body, PayloadSelector* ps,
+                                          VectorSelector* vs, size_t limit_override = 0) {
+  RAGDB_ASSIGN_OR_RETURN(QueryNode n, ParseNode(body, std::nullopt, 0));
+  RAGDB_ASSIGN_OR_RETURN(
+      *ps,
+      ParseWithPayload(body.contains("with_payload") ? &body["with_payload"] : nullptr, false));
+  RAGDB_ASSIGN_OR_RETURN(
+      *vs, ParseWithVector(body.contains("with_vector") ? &body["with_vector"] : nullptr, false));
+  if (limit_override) n.limit = limit_override;
+  // A direct search or scroll can return payloads itself; fused results are hydrated after.
+  bool direct =
+      n.prefetch.empty() && n.kind != QueryNode::Kind::kRrf && n.kind != QueryNode::Kind::kDbsf;
+  Fetch fetch;
+  if (direct) fetch = Fetch{ps->enabled, vs->enabled};
+  RAGDB_ASSIGN_OR_RETURN(auto hits, Execute(col, n, fetch));
+  if (n.offset > 0) {
+    hits.erase(hits.begin(), hits.begin() + std::min(n.offset, hits.size()));
+  }
+  if (!direct) RAGDB_RETURN_IF_ERROR(Hydrate(col, hits, *ps, *vs));
+  return hits;
+}
+
+Json HitsJson(const std::vector<ScoredPoint>& hits, const PayloadSelector& ps,
+              const VectorSelector& vs) {
+  Json out = Json::array();
+  for (const auto& h : hits) out.push_back(ScoredPointJson(h, ps, vs));
+  return out;
+}
+
+Result<Json> Query(Ctx& ctx) {
+  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
+  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  PayloadSelector ps;
+  VectorSelector vs;
+  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, body, &ps, &vs));
+  return Json{{"points", HitsJson(hits, ps, vs)}};
+}
+
+Result<Json> QueryBatch(Ctx& ctx) {
+  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
+  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  if (!body.contains("searches") || !body["searches"].is_array()) {
+    return Status::InvalidArgument("missing field `searches` (an array)");
+  }
+  Json out = Json::array();
+  for (const auto& q : body["searches"]) {
+    PayloadSelector ps;
+    VectorSelector vs;
+    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
+    out.push_back({{"points", HitsJson(hits, ps, vs)}});
+  }
+  return out;
+}
+
+// Group ids: strings and integers, or each such element of an array.
+std::vector<Json> GroupKeys(const Json& payload, const std::string& path) {
+  const Json* cur = &payload;
+  size_t start = 0;
+  while (cur && cur->is_object()) {
+    size_t dot = path.find('.', start);
+    std::string key =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    auto it = cur->find(key);
+    if (it == cur->end()) return {};
+    cur = &*it;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (!cur) return {};
+  std::vector<Json> out;
+  auto ok = [](const Json& v) { return v.is_string() || v.is_number_integer(); };
+  if (ok(*cur)) out.push_back(*cur);
+  if (cur->is_array()) {
+    for (const auto& e : *cur) {
+      if (ok(e)) out.push_back(e);
+    }
+  }
+  return out;
+}
+
+// Groups hits by a payload field, widening the search until `limit` groups are full or the
+// collection has no more hits.
+Result<Json> Groups(Ctx& ctx, bool legacy_search);
+
+Result<Json> QueryGroups(Ctx& ctx) { return Groups(ctx, false); }
+Result<Json> SearchGroups(Ctx& ctx) { return Groups(ctx, true); }
+
+// Legacy /points/search body -> Query API body.
+Result<Json> SearchToQuery(const Json& s) {
+  if (!s.is_object()) return Status::InvalidArgument("expected a search object");
+  if (!s.contains("vector")) return Status::InvalidArgument("missing field `vector`");
+  Json q = Json::object();
+  const Json& v = s["vector"];
+  if (v.is_array()) {
+    q["query"] = v;
+  } else if (v.is_object() && v.contains("name")) {
+    q["using"] = v["name"];
+    if (!v.contains("vector")) return Status::InvalidArgument("vector: missing field `vector`");
+    if (v["vector"].is_object()) return Unsupported("sparse vector search");
+    q["query"] = v["vector"];
+  } else {
+    return Status::InvalidArgument("vector: expected an array or {\"name\", \"vector\"}");
+  }
+  for (const char* k : {"filter", "params", "limit", "offset", "with_payload", "with_vector",
+                        "score_threshold", "group_by", "group_size", "with_lookup"}) {
+    if (s.contains(k)) q[k] = s[k];
+  }
+  if (!q.contains("limit") && s.contains("top")) q["limit"] = s["top"];
+  return q;
+}
+
+Result<Json> Groups(Ctx& ctx, bool legacy_search) {
+  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
+  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  if (legacy_search) {
+    RAGDB_ASSIGN_OR_RETURN(body, SearchToQuery(body));
+  }
+  RAGDB_ASSIGN_OR_RETURN(auto group_by, OptString(body, "group_by"));
+  if (!group_by || group_by->empty()) return Status::InvalidArgument("missing field `group_by`");
+  if (body.contains("with_lookup") && !body["with_lookup"].is_null()) {
+    return Unsupported("with_lookup");
+  }
+  RAGDB_ASSIGN_OR_RETURN(auto gs, OptUint(body, "group_size"));
+  RAGDB_ASSIGN_OR_RETURN(auto gl, OptUint(body, "limit"));
+  size_t group_size = gs.value_or(3), limit = gl.value_or(10);
+  if (group_size == 0 || limit == 0) {
+    return Status::InvalidArgument("group_size and limit must be at least 1");
+  }
+  // The inner query fetches payloads (to read the group key); the answer strips them if unwanted.
+  Json inner = body;
+  PayloadSelector want_ps;
+  RAGDB_ASSIGN_OR_RETURN(
+      want_ps,
+      ParseWithPayload(body.contains("with_payload") ? &body["with_payload"] : nullptr, false));
+  inner["with_payload"] = true;
+  for (const char* k : {"group_by", "group_size", "with_lookup"}) inner.erase(k);
+  size_t fetch = std::min<size_t>(std::max<size_t>(limit * group_size * 4, 64), kMaxLimit);
+  for (;;) {
+    PayloadSelector ps;
+    VectorSelector vs;
+    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, inner, &ps, &vs, fetch));
+    std::vector<std::pair<Json, std::vector<const ScoredPoint*>>> groups;
+    std::unordered_map<std::string, size_t> index;  // group key (dumped) -> position
+    for (const auto& h : hits) {
+      for (const Json& key : GroupKeys(h.payload, *group_by)) {
+        auto [it, inserted] = index.emplace(key.dump(), groups.size());
+        if (inserted) {
+          if (groups.size() >= limit) {
+            index.erase(it);
+            continue;
+          }
+          groups.push_back({key, {}});
+        }
+        auto& g = groups[it->second].second;
+        if (g.size() < group_size) g.push_back(&h);
+      }
+    }
+    bool full = groups.size() >= limit &&
+                std::all_of(groups.begin(), groups.end(),
+                            [&](const auto& g) { return g.second.size() >= group_size; });
+    if (full || hits.size() < fetch || fetch >= kMaxLimit) {
+      Json out = Json::array();
+      for (const auto& [key, members] : groups) {
+        Json h = Json::array();
+        for (const ScoredPoint* p : members) h.push_back(ScoredPointJson(*p, want_ps, vs));
+        out.push_back({{"id", key}, {"hits", h}});
+      }
+      return Json{{"groups", out}};
+    }
+    fetch = std::min(fetch * 4, kMaxLimit);
+  }
+}
+
+Result<Json> Search(Ctx& ctx) {
+  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
+  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(body));
+  PayloadSelector ps;
+  VectorSelector vs;
+  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
+  return HitsJson(hits, ps, vs);
+}
+
+Result<Json> SearchBatch(Ctx& ctx) {
+  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
+  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  if (!body.contains("searches") || !body["searches"].is_array()) {
+    return Status::InvalidArgument("missing field `searches` (an array)");
+  }
+  Json out = Json::array();
+  for (const auto& s : body["searches"]) {
+    RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(s));
+    PayloadSelector ps;
+    VectorSelector vs;
+    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
+    out.push_back(HitsJson(hits, ps, vs));
+  }
+  return out;
+}
+
+}  // namespace
+
+void RegisterQueryRoutes(App& app) {
+  const std::string c = "/collections/{collection_name}/points";
+  app.Route("POST", c + "/query", Access::kRead, Query);
+  app.Route("POST", c + "/query/batch", Access::kRead, QueryBatch);
+  app.Route("POST", c + "/query/groups", Access::kRead, QueryGroups);
+  app.Route("POST", c + "/search", Access::kRead, Search);
+  app.Route("POST", c + "/search/batch", Access::kRead, SearchBatch);
+  app.Route("POST", c + "/search/groups", Access::kRead, SearchGroups);
+}
+
+}  // namespace ragdb::server

@@ -1,0 +1,152 @@
+#include "server/serve_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "base/file.h"
+#include "server/app.h"
+#include "server/http_server.h"
+
+namespace ragdb::server {
+namespace {
+
+const char* kUsage =
+    "usage: ragdb --data DIR serve [--host 127.0.0.1] [--port 6333] [--config FILE]\n"
+    "                              [--admin-key KEY]\n"
+    "  RAGDB_ADMIN_KEY in the environment works like --admin-key.\n"
+    "  Without any API key the server runs in local single-user mode, on loopback only.\n";
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// 1000+ concurrent connections need more descriptors than the usual soft limit of 1024.
+void RaiseFdLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+}  // namespace
+
+int RunServeCommand(const std::string& data_dir, const std::vector<std::string>& args) {
+  ServerConfig config;
+  std::string config_file, host, admin_key;
+  int port = -1;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= args.size()) return false;
+      *out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--host" && value(&host)) continue;
+    if (a == "--config" && value(&config_file)) continue;
+    if (a == "--admin-key" && value(&admin_key)) continue;
+    if (a == "--port" && value(&v)) {
+      char* end = nullptr;
+      long p = strtol(v.c_str(), &end, 10);
+      if (*end || p < 0 || p > 65535) {
+        fprintf(stderr, "ragdb serve: bad port '%s'\n%s", v.c_str(), kUsage);
+        return 2;
+      }
+      port = static_cast<int>(p);
+      continue;
+    }
+    if (a == "--help" || a == "-h") {
+      fputs(kUsage, stdout);
+      return 0;
+    }
+    fprintf(stderr, "ragdb serve: unknown or incomplete argument '%s'\n%s", a.c_str(), kUsage);
+    return 2;
+  }
+  if (!config_file.empty()) {
+    Status s = LoadConfigFile(config_file, &config);
+    if (!s.ok()) {
+      fprintf(stderr, "ragdb serve: %s\n", s.ToString().c_str());
+      return 2;
+    }
+  }
+  if (!host.empty()) config.http.host = host;
+  if (port >= 0) config.http.port = static_cast<uint16_t>(port);
+  if (const char* env = getenv("RAGDB_ADMIN_KEY"); env && *env && admin_key.empty()) {
+    admin_key = env;
+  }
+  if (!admin_key.empty()) config.admin_key = admin_key;
+
+  Status s = CreateDirs(data_dir);
+  if (!s.ok()) {
+    fprintf(stderr, "ragdb serve: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  auto auth = AuthStore::Open(data_dir, config);
+  if (!auth.ok()) {
+    fprintf(stderr, "ragdb serve: %s\n", auth.status().ToString().c_str());
+    return 1;
+  }
+  bool auth_on = (*auth)->enabled();
+  if (!auth_on && !IsLoopback(config.http.host)) {
+    fprintf(stderr,
+            "ragdb serve: refusing to listen on %s without authentication; configure an API "
+            "key (--admin-key, RAGDB_ADMIN_KEY or [[api_keys]] in --config) or use 127.0.0.1\n",
+            config.http.host.c_str());
+    return 2;
+  }
+  RaiseFdLimit();
+
+  // Block the signals in every thread; this one waits for them with sigwait below.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto app = std::make_unique<App>(data_dir, config, std::move(auth).value());
+  // Open the default tenant now so that a damaged database fails the start, not a request.
+  {
+    auto lease = app->tenants().Acquire(kDefaultTenant);
+    if (!lease.ok()) {
+      fprintf(stderr, "ragdb serve: %s\n", lease.status().ToString().c_str());
+      return 1;
+    }
+  }
+  App* raw = app.get();
+  auto server =
+      HttpServer::Start(config.http, [raw](const HttpRequest& r) { return raw->Handle(r); });
+  if (!server.ok()) {
+    fprintf(stderr, "ragdb serve: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  app->set_http_server(server->get());
+  fprintf(stderr, "ragdb serve: listening on %s://%s:%u, data %s\n",
+          (*server)->tls() ? "https" : "http", config.http.host.c_str(), (*server)->port(),
+          data_dir.c_str());
+  if (!auth_on) {
+    fprintf(stderr,
+            "ragdb serve: no API key configured: local single-user mode (loopback only, no "
+            "authentication)\n");
+  } else {
+    fprintf(stderr, "ragdb serve: API key authentication is on\n");
+  }
+  fflush(stderr);
+
+  int sig = 0;
+  sigwait(&set, &sig);
+  fprintf(stderr, "ragdb serve: %s received, draining requests\n",
+          sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  app->set_ready(false);
+  (*server)->Shutdown(std::chrono::seconds(30));
+  app.reset();  // closes every database (each fsyncs what it holds)
+  fprintf(stderr, "ragdb serve: stopped\n");
+  return 0;
+}
+
+}  // namespace ragdb::server
