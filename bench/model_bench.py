@@ -106,8 +106,8 @@ def torch_worker(folder, batch, seq, seconds, mixed):
                       "peak_rss_mb": rss}))
 
 
-def run_json(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
+def run_json(cmd, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         raise RuntimeError(f"{cmd}: {p.stderr}")
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -132,7 +132,13 @@ def main():
     }
     if args.quick:
         sweep = {k: [(32, 128, 0)] for k in sweep}
-    print(f"load average before: {os.getloadavg()}", flush=True)
+    # libgomp's default spin-waiting makes PyTorch's 2 OpenMP threads collapse (20x slower at
+    # batch 1) when other processes compete for the cores; passive waiting is its best setting
+    # there and matches ragdb's pool, which sleeps on a condition variable.
+    torch_env = dict(os.environ)
+    torch_env.setdefault("OMP_WAIT_POLICY", "passive")
+    print(f"load average before: {os.getloadavg()}; PyTorch OMP_WAIT_POLICY="
+          f"{torch_env['OMP_WAIT_POLICY']}", flush=True)
     hdr = (f"{'model':<10} {'batch':>5} {'seq':>5} | {'ragdb sent/s':>12} {'torch sent/s':>12} "
            f"{'speedup':>7} | {'ragdb RSS MB':>12} {'torch RSS MB':>12}")
     print(hdr)
@@ -143,7 +149,7 @@ def main():
             r = run_json([args.driver, "--model", folder, "--batch", str(batch), "--seq", str(seq),
                           "--seconds", str(args.seconds), "--threads", "2", "--mixed", str(mixed)])
             t = run_json([sys.executable, os.path.abspath(__file__), "--torch-worker", folder,
-                          str(batch), str(seq), str(args.seconds), str(mixed)])
+                          str(batch), str(seq), str(args.seconds), str(mixed)], env=torch_env)
             seq_label = f"<={seq}" if mixed else str(seq)
             print(f"{name:<10} {batch:>5} {seq_label:>5} | {r['sentences_per_sec']:>12.1f} "
                   f"{t['sentences_per_sec']:>12.1f} {r['sentences_per_sec'] / t['sentences_per_sec']:>6.2f}x"

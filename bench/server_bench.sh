@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# HTTP server benchmark (issue #5): wrk search and search+upsert mixes at 1, 16, 256 and 1000
+# connections, the HTTP cost against embedded search on the same data, and a 60 s soak at 256
+# connections with RSS sampling.
+#   bench/server_bench.sh [BUILD_DIR] [POINTS] [DURATION_S]
+# Needs: wrk, python3, curl; BUILD_DIR holds ragdb (or server/ragdb_serve) and
+# server/server_embedded_bench.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build="${1:-$here/../build}"
+points="${2:-20000}"
+dur="${3:-10}"
+dim=128
+bin="$build/ragdb"
+[[ -x "$bin" ]] || bin="$build/server/ragdb_serve"
+embedded="$build/server/server_embedded_bench"
+data="$(mktemp -d /tmp/ragdb-bench.XXXXXX)"
+port=$((20000 + RANDOM % 20000))
+url="http://127.0.0.1:$port"
+cfg="$data.toml"
+cat > "$cfg" <<TOML
+[server]
+access_log = false
+max_concurrent_requests = 4096
+worker_threads = 16
+TOML
+pid=""
+cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$data" "$cfg"; }
+trap cleanup EXIT
+
+start() {
+  "$bin" --data "$data" serve --port "$port" --config "$cfg" 2>"$data.log" &
+  pid=$!
+  for _ in $(seq 100); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.1; done
+  echo "server did not start"; cat "$data.log"; exit 1
+}
+stop() { kill -TERM "$pid"; wait "$pid" || true; pid=""; }
+
+echo "# ragdb server bench: $points points, dim $dim, cosine, FLAT; $(nproc) cores; binary $bin"
+start
+curl -sf -X PUT "$url/collections/bench" -H 'Content-Type: application/json' \
+  -d "{\"vectors\":{\"size\":$dim,\"distance\":\"Cosine\"}}" >/dev/null
+python3 - "$url" "$points" "$dim" <<'PY'
+import json, random, sys, urllib.request
+url, n, dim = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+random.seed(1)
+for start in range(0, n, 1000):
+    pts = [{"id": i, "vector": [random.uniform(-1, 1) for _ in range(dim)], "payload": {"g": i % 10}}
+           for i in range(start + 1, min(n, start + 1000) + 1)]
+    req = urllib.request.Request(url + "/collections/bench/points?wait=true",
+                                 data=json.dumps({"points": pts}).encode(), method="PUT",
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+PY
+echo "loaded: $(curl -sf -X POST "$url/collections/bench/points/count" -H 'Content-Type: application/json' -d '{}')"
+
+run() {  # script connections seconds
+  local out
+  out="$(wrk -t2 -c"$2" -d"$3"s --latency -s "$here/$1" "$url" 2>&1)"
+  local qps p50 p99 errs
+  qps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+  p50="$(awk '$1=="50%" {print $2}' <<<"$out")"
+  p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
+  errs="$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print}' <<<"$out" | tr '\n' ' ')"
+  printf "%-18s c=%-5s qps=%-10s p50=%-9s p99=%-9s errors=%s\n" "$1" "$2" "$qps" "$p50" "$p99" "${errs:-0}"
+}
+for c in 1 16 256 1000; do run server_search.lua "$c" "$dur"; done
+for c in 1 16 256 1000; do run server_mixed.lua "$c" "$dur"; done
+
+# Soak: 60 s at 256 connections, RSS every 5 s.
+rss=()
+( for _ in $(seq 12); do sleep 5; awk '/VmRSS/ {print $2}' /proc/$pid/status; done ) > "$data.rss" &
+sampler=$!
+run server_search.lua 256 60
+wait $sampler || true
+echo "soak RSS kB every 5 s: $(tr '\n' ' ' < "$data.rss")"
+
+# HTTP cost: the same searches in-process (2 threads = the cores wrk and the server shared).
+best_http="$(wrk -t2 -c16 -d"$dur"s -s "$here/server_search.lua" "$url" | awk '/Requests\/sec/ {print $2}')"
+stop
+emb="$("$embedded" "$data" bench "$dur" 2 | awk '{print $2}')"
+python3 -c "h=float('$best_http'); e=float('$emb'); print(f'http_qps(c=16) {h:.0f}  embedded_qps(2 threads) {e:.0f}  http/embedded = {h/e:.2f}  (HTTP cost {100*(1-h/e):.0f}%)')"
