@@ -56,19 +56,20 @@ def make_model(root, name):
 
 
 def read_safetensors(path):
+    """Tensor by tensor, so PyTorch's peak RSS is not inflated by a copy of the whole file."""
     import numpy as np
     import torch
-    with open(path, "rb") as f:
-        blob = f.read()
-    n = int.from_bytes(blob[:8], "little")
-    header = json.loads(blob[8:8 + n])
     out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        a, b = v["data_offsets"]
-        arr = np.frombuffer(blob, dtype="<f4", count=(b - a) // 4, offset=8 + n + a)
-        out[k] = torch.from_numpy(arr.copy()).view(*v["shape"])
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+        for k, v in header.items():
+            if k == "__metadata__":
+                continue
+            a, b = v["data_offsets"]
+            f.seek(8 + n + a)
+            arr = np.frombuffer(bytearray(f.read(b - a)), dtype="<f4")
+            out[k] = torch.from_numpy(arr).view(*v["shape"])
     return out
 
 
