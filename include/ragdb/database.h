@@ -68,6 +68,76 @@ struct SearchRequest {
   uint32_t nprobe = 0;                   // IVF lists probed; 0 = index default
 };
 
+// Full-text (BM25) search over the collection's text field.
+//   query: words (OR by default) and "double-quoted phrases" (always required).
+struct TextSearchRequest {
+  std::string query;
+  bool all_terms = false;  // AND: every word must occur
+  bool phrase = false;     // the whole query is one phrase (quotes in it are ignored)
+  size_t k = 10;
+  std::optional<Filter> filter;
+  size_t offset = 0;
+  bool with_payload = true;
+  bool with_vectors = false;
+  bool with_text = false;
+};
+
+// Exact dot-product top-k over a sparse vector field.
+struct SparseSearchRequest {
+  std::string field;    // a name from schema.sparse_vectors
+  SparseVector vector;  // indices need not be sorted; no repeats
+  size_t k = 10;
+  std::optional<Filter> filter;
+  size_t offset = 0;
+  bool with_payload = true;
+  bool with_vectors = false;
+  bool with_text = false;
+};
+
+// One sub-query of a hybrid query: exactly one of the three is set. Its k is the sub-query's own
+// limit (how many candidates it contributes), its filter applies to it alone.
+struct HybridSubQuery {
+  std::optional<SearchRequest> dense;
+  std::optional<SparseSearchRequest> sparse;
+  std::optional<TextSearchRequest> text;
+};
+
+enum class FusionMethod {
+  kRrf,       // sum of weight / (rrf_k + rank), rank from 1
+  kWeighted,  // sum of weight * normalized score
+};
+enum class ScoreNormalization {
+  kMinMax,  // (s - min) / (max - min)
+  kDbsf,    // (s - (mean - 3 sigma)) / (6 sigma)
+};
+
+// Several sub-queries fused into one ranking, optionally grouped by a payload field, then paged.
+struct HybridQuery {
+  std::vector<HybridSubQuery> queries;
+  FusionMethod fusion = FusionMethod::kRrf;
+  double rrf_k = 60;
+  ScoreNormalization normalization = ScoreNormalization::kMinMax;
+  std::vector<float> weights;    // one per sub-query; empty = all 1
+  std::optional<Filter> filter;  // applies to every sub-query (AND with its own)
+  size_t limit = 10;             // points, or groups with group_by
+  size_t offset = 0;
+  std::optional<std::string> group_by;  // payload path; points without it are left out
+  size_t group_size = 1;                // best points kept per group
+  bool with_payload = true;
+  bool with_vectors = false;
+  bool with_text = false;
+};
+
+struct PointGroup {
+  Json key;                        // the group_by value
+  std::vector<ScoredPoint> hits;   // best first
+};
+
+struct QueryResult {
+  std::vector<ScoredPoint> points;  // fused, best first (with group_by: the groups' hits in order)
+  std::vector<PointGroup> groups;   // only with group_by
+};
+
 struct ScrollRequest {
   std::optional<Filter> filter;
   std::optional<PointId> offset;  // first id of the page (inclusive); unset = from the start
@@ -131,6 +201,17 @@ class Collection {
   // Many searches, spread over `threads` threads (0 = one per core).
   virtual Result<std::vector<std::vector<ScoredPoint>>> SearchBatch(
       std::span<const SearchRequest> requests, size_t threads = 0) const = 0;
+
+  // BM25 top-k over the text field, best first; scores use collection-wide statistics, so they do
+  // not depend on how rows are split into segments. InvalidArgument when there is no text field.
+  virtual Result<std::vector<ScoredPoint>> SearchText(const TextSearchRequest& request) const = 0;
+  virtual Result<std::vector<std::vector<ScoredPoint>>> SearchTextBatch(
+      std::span<const TextSearchRequest> requests, size_t threads = 0) const = 0;
+  // Dot-product top-k over a sparse vector field, best first.
+  virtual Result<std::vector<ScoredPoint>> SearchSparse(
+      const SparseSearchRequest& request) const = 0;
+  // Hybrid: runs every sub-query on one snapshot, fuses, groups, pages (docs/text-search.md).
+  virtual Result<QueryResult> Query(const HybridQuery& query) const = 0;
 
   // Declares an indexed payload field (kept in the schema, built for existing data).
   virtual Status CreatePayloadIndex(const PayloadIndexField& field) = 0;

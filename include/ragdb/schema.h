@@ -52,8 +52,23 @@ struct SparseVectorField {
   std::string name;
 };
 
+// BM25 parameters of a collection's text field (Lucene's defaults).
+struct Bm25Config {
+  float k1 = 1.2f;  // term-frequency saturation, >= 0
+  float b = 0.75f;  // document-length normalization, 0..1
+};
+
 struct TextField {
   std::string analyzer = "standard";  // standard | whitespace | keyword | ngram
+  // standard: Snowball stemmer ("english" = Porter2, "porter" = classic Porter) or "none".
+  std::string stemmer = "english";
+  // standard: drop Lucene's 33 English stop words. Off by default: stop words break phrase and
+  // short queries ("the who") in a general-purpose database.
+  bool stopwords = false;
+  // ngram: gram lengths in code points.
+  uint32_t min_gram = 2;
+  uint32_t max_gram = 3;
+  Bm25Config bm25;
 };
 
 struct PayloadIndexField {

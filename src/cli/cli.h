@@ -51,5 +51,9 @@ int CmdDelete(const Context& ctx, const std::vector<std::string>& args);
 int CmdCount(const Context& ctx, const std::vector<std::string>& args);
 int CmdScroll(const Context& ctx, const std::vector<std::string>& args);
 int CmdSearch(const Context& ctx, const std::vector<std::string>& args);
+// `search` with --text / --sparse / --queries-text (commands_text_search.cc).
+int TextSearch(const Context& ctx, const Args& args);
+// `eval --beir DIR`: BM25 quality of the collection text path (commands_eval.cc).
+int CmdEval(const Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace ragdb::cli

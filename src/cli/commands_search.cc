@@ -58,11 +58,15 @@ int BatchSearch(const Args& a, const std::shared_ptr<Collection>& c, SearchReque
 
 int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
   FlagSpec spec{{"vector", "k", "filter", "using", "queries", "out", "threads", "ef", "nprobe",
-                 "offset", "score-threshold"},
-                {"with-vector", "exact", "no-payload"},
+                 "offset", "score-threshold",
+                 // text, sparse and hybrid search (commands_text_search.cc)
+                 "text", "sparse", "queries-text", "fusion", "weights", "rrf-k", "normalization",
+                 "group-by", "group-size", "prefetch-limit"},
+                {"with-vector", "exact", "no-payload", "phrase", "all-terms"},
                 {}};
   auto a = Args::Parse(argv, spec);
   if (!a.ok()) return Fail(a.status(), true);
+  if (a->Has("text") || a->Has("sparse") || a->Has("queries-text")) return TextSearch(ctx, *a);
   if (a->positional().size() != 1 || a->Has("vector") == a->Has("queries")) {
     return Fail(Status::InvalidArgument(
                     "usage: ragdb search NAME (--vector '[..]' | --queries FILE.fvecs --out FILE.ivecs) "

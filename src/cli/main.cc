@@ -31,9 +31,18 @@ const Command kCommands[] = {
     {"scroll", CmdScroll, "scroll NAME [--limit N] [--offset ID] [--filter EXPR] [--with-vector]"},
     {"search", CmdSearch,
      "search NAME --vector '[..]' [--k 10] [--filter EXPR] [--using FIELD] [--with-vector]\n"
-     "  search NAME --queries FILE.fvecs --k K [--threads T] --out FILE.ivecs [--filter EXPR]"},
+     "  search NAME --queries FILE.fvecs --k K [--threads T] --out FILE.ivecs [--filter EXPR]\n"
+     "  search NAME --text \"query\" [--k 10] [--filter EXPR] [--phrase | --all-terms]\n"
+     "  search NAME --sparse '{\"indices\":[..],\"values\":[..]}' [--using NAME]\n"
+     "  search NAME --text \"q\" --vector '[..]' [--sparse ..] --fusion rrf|weighted\n"
+     "         [--weights 0.3,0.7] [--rrf-k 60] [--normalization minmax|dbsf]\n"
+     "         [--group-by PATH [--group-size 1]] [--prefetch-limit N] [--offset N]\n"
+     "  search NAME --queries-text FILE.tsv --k K [--threads T] --out RUN.tsv"},
     {"optimize", CmdOptimize, "optimize NAME             seal, merge segments, build indexes"},
     {"check", CmdCheck, "check                     verify every checksum and structure"},
+    {"eval", CmdEval,
+     "eval --beir DIR [--k1 1.2] [--b 0.75] [--analyzer standard] [--stemmer english]\n"
+     "         [--stopwords] [--preset anserini] [--threads T]   BM25 nDCG@10 / Recall@100 / MRR@10"},
 };
 
 void PrintUsage() {

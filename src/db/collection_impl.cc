@@ -10,6 +10,7 @@
 #include "simd/distance.h"
 #include "storage/record_codec.h"
 #include "storage/segment_file.h"
+#include "text/utf8.h"
 
 namespace ragdb::db {
 namespace {
@@ -264,6 +265,12 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
                                        std::to_string(r.text->size()) +
                                        " bytes is over the limit of " +
                                        std::to_string(options_.max_text_bytes));
+    }
+    // The analyzers reject only invalid UTF-8; checking it here means sealing a segment (which
+    // analyzes every text) cannot fail on a stored record.
+    if (r.text && schema_.text) {
+      Status utf8 = text::ValidateUtf8(*r.text);
+      if (!utf8.ok()) return fail("text is not valid UTF-8 (" + utf8.message() + ")");
     }
     bytes += payload_bytes + (r.text ? r.text->size() : 0);
     if (bytes > options_.max_record_bytes) {

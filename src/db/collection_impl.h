@@ -55,6 +55,11 @@ class CollectionImpl final : public Collection {
   Result<std::vector<ScoredPoint>> Search(const SearchRequest& request) const override;
   Result<std::vector<std::vector<ScoredPoint>>> SearchBatch(std::span<const SearchRequest> requests,
                                                             size_t threads) const override;
+  Result<std::vector<ScoredPoint>> SearchText(const TextSearchRequest& request) const override;
+  Result<std::vector<std::vector<ScoredPoint>>> SearchTextBatch(
+      std::span<const TextSearchRequest> requests, size_t threads) const override;
+  Result<std::vector<ScoredPoint>> SearchSparse(const SparseSearchRequest& request) const override;
+  Result<QueryResult> Query(const HybridQuery& query) const override;
   Status CreatePayloadIndex(const PayloadIndexField& field) override;
   Status Optimize() override;
   Status ImportVectors(const std::string& field, const float* data, size_t rows,
@@ -99,6 +104,12 @@ class CollectionImpl final : public Collection {
 
   Result<std::vector<ScoredPoint>> SearchLocked(const SearchRequest& request) const;
   Bitset AllowedRows(const Segment& s, const Filter* filter) const;
+  // Text and sparse search under the shared data lock (collection_text.cc).
+  Result<std::vector<ScoredPoint>> SearchTextLocked(const TextSearchRequest& request) const;
+  Result<std::vector<ScoredPoint>> SearchSparseLocked(const SparseSearchRequest& request) const;
+  // Turns a hit (segment, row) into a ScoredPoint with what the request asked for.
+  Status FillPoint(const Segment& s, uint32_t row, bool with_payload, bool with_vectors,
+                   bool with_text, ScoredPoint* out) const;
 
   const std::string dir_;
   const std::string name_;

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "db/text_segment_index.h"
 #include "ragdb/database.h"
 #include "ragdb/record.h"
 
@@ -78,6 +79,18 @@ class StrictObject {
       return Status::InvalidArgument(path_ + "." + key + ": expected an unsigned integer");
     }
     return v->get<uint32_t>();
+  }
+  Result<float> Float(const std::string& key, float def) {
+    const Json* v = Get(key);
+    if (v == nullptr) return def;
+    if (!v->is_number()) return Status::InvalidArgument(path_ + "." + key + ": expected a number");
+    return v->get<float>();
+  }
+  Result<bool> Bool(const std::string& key, bool def) {
+    const Json* v = Get(key);
+    if (v == nullptr) return def;
+    if (!v->is_boolean()) return Status::InvalidArgument(path_ + "." + key + ": expected a bool");
+    return v->get<bool>();
   }
   Status Finish() const {
     for (const auto& [key, value] : j_.items()) {
@@ -161,6 +174,7 @@ Status CollectionSchema::Validate() const {
       return Status::InvalidArgument("schema: duplicate vector name '" + s.name + "'");
     }
   }
+  if (text) RAGDB_RETURN_IF_ERROR(db::ValidateTextField(*text));
   std::set<std::string> paths;
   for (const auto& p : payload_indexes) {
     if (p.path.empty()) return Status::InvalidArgument("schema: empty payload index path");
@@ -205,7 +219,14 @@ Json CollectionSchema::ToJson() const {
   Json sp = Json::array();
   for (const auto& s : sparse_vectors) sp.push_back({{"name", s.name}});
   j["sparse_vectors"] = sp;
-  if (text) j["text"] = {{"analyzer", text->analyzer}};
+  if (text) {
+    j["text"] = {{"analyzer", text->analyzer},
+                 {"stemmer", text->stemmer},
+                 {"stopwords", text->stopwords},
+                 {"min_gram", text->min_gram},
+                 {"max_gram", text->max_gram},
+                 {"bm25", {{"k1", text->bm25.k1}, {"b", text->bm25.b}}}};
+  }
   Json pi = Json::array();
   for (const auto& p : payload_indexes) {
     pi.push_back({{"path", p.path}, {"type", PayloadTypeName(p.type)}});
@@ -265,6 +286,17 @@ Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
     RAGDB_RETURN_IF_ERROR(o.CheckIsObject());
     TextField f;
     RAGDB_ASSIGN_OR_RETURN(f.analyzer, o.String("analyzer", f.analyzer));
+    RAGDB_ASSIGN_OR_RETURN(f.stemmer, o.String("stemmer", f.stemmer));
+    RAGDB_ASSIGN_OR_RETURN(f.stopwords, o.Bool("stopwords", f.stopwords));
+    RAGDB_ASSIGN_OR_RETURN(f.min_gram, o.Uint("min_gram", f.min_gram));
+    RAGDB_ASSIGN_OR_RETURN(f.max_gram, o.Uint("max_gram", f.max_gram));
+    if (const Json* bm = o.Get("bm25")) {
+      StrictObject bo(*bm, "schema.text.bm25");
+      RAGDB_RETURN_IF_ERROR(bo.CheckIsObject());
+      RAGDB_ASSIGN_OR_RETURN(f.bm25.k1, bo.Float("k1", f.bm25.k1));
+      RAGDB_ASSIGN_OR_RETURN(f.bm25.b, bo.Float("b", f.bm25.b));
+      RAGDB_RETURN_IF_ERROR(bo.Finish());
+    }
     RAGDB_RETURN_IF_ERROR(o.Finish());
     s.text = f;
   }

@@ -41,7 +41,7 @@ Status Segment::ReadRecord(const CollectionSchema& schema, size_t row, bool with
   return Status::Ok();
 }
 
-GrowingSegment::GrowingSegment(const CollectionSchema& schema) {
+GrowingSegment::GrowingSegment(const CollectionSchema& schema) : text_(schema) {
   for (const auto& v : schema.vectors) {
     names_.push_back(v.name);
     dims_.push_back(v.dim);
@@ -67,6 +67,7 @@ size_t GrowingSegment::Append(const Record& r) {
   doc.text = r.text;
   doc.sparse_vectors = r.sparse_vectors;
   docs_.push_back(std::move(doc));
+  text_.Append(static_cast<uint32_t>(row), r);
   return row;
 }
 
@@ -126,6 +127,7 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
     if (!index.ok()) return index.status().WithContext(path + ": payload index '" + pi.path + "'");
     s->payload_indexes_.emplace_back(pi.path, std::move(index).value());
   }
+  RAGDB_ASSIGN_OR_RETURN(s->text_, SegmentTextIndex::Open(*s->file_, schema));
   s->deleted_ = Bitset(rows);
   return s;
 }
@@ -133,6 +135,9 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
 Status SealedSegment::ReadDocument(size_t row, Record* out) const {
   std::string_view bytes =
       doc_blob_.substr(doc_offsets_[row], doc_offsets_[row + 1] - doc_offsets_[row]);
+  // DecodeDocument adds sparse vectors without clearing (std::map::emplace keeps old entries), so
+  // a reused Record would carry the previous row's vectors into this one.
+  out->sparse_vectors.clear();
   Status s = storage::DecodeDocument(bytes, out);
   if (!s.ok()) return s.WithContext(path() + ": row " + std::to_string(row));
   return s;
@@ -172,8 +177,11 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
   std::vector<Json> payloads;
   payloads.reserve(schema.payload_indexes.empty() ? 0 : n);
   Record doc;
+  RAGDB_ASSIGN_OR_RETURN(auto text_writer, SegmentTextWriter::Make(schema));
   for (const auto& [s, r] : rows) {
     RAGDB_RETURN_IF_ERROR(s->ReadDocument(r, &doc));
+    doc.id = s->id(r);
+    RAGDB_RETURN_IF_ERROR(text_writer->Add(static_cast<uint32_t>(offsets.size() - 1), doc));
     storage::EncodeDocument(doc, &docs);
     offsets.push_back(docs.size());
     if (!schema.payload_indexes.empty()) payloads.push_back(std::move(doc.payload));
@@ -182,6 +190,7 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
   RAGDB_RETURN_IF_ERROR(w->AddSection(kDocsSection, docs));
   docs.clear();
   docs.shrink_to_fit();
+  RAGDB_RETURN_IF_ERROR(text_writer->Finish(static_cast<uint32_t>(n), w.get()));
 
   for (size_t f = 0; f < schema.vectors.size(); ++f) {
     const uint32_t dim = schema.vectors[f].dim;

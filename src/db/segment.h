@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/bitset.h"
+#include "db/text_segment_index.h"
 #include "query/filter_eval.h"
 #include "query/payload_index.h"
 #include "ragdb/record.h"
@@ -33,6 +34,10 @@ class Segment {
   virtual Status ReadDocument(size_t row, Record* out) const = 0;
   // Payload index on `path`, when this segment has one.
   virtual const PayloadIndex* payload_index(std::string_view path) const { return nullptr; }
+  // BM25 index over rows()' text (null when the schema has no text), and the index of the sparse
+  // field at `field_index` in schema.sparse_vectors.
+  virtual const text::InvertedIndexReader* text_index() const { return nullptr; }
+  virtual const text::SparseIndexReader* sparse_index(size_t field_index) const { return nullptr; }
 
   // Tombstones. Guarded by the owning collection's lock.
   Bitset& deleted() { return deleted_; }
@@ -66,6 +71,12 @@ class GrowingSegment final : public Segment {
   const Bitset& has_vector(size_t f) const override { return present_[f]; }
   Status ReadDocument(size_t row, Record* out) const override;
   const Json& payload(size_t row) const { return docs_[row].payload; }
+  const text::InvertedIndexReader* text_index() const override {
+    return text_.text(static_cast<uint32_t>(rows()));
+  }
+  const text::SparseIndexReader* sparse_index(size_t f) const override {
+    return text_.sparse(f, static_cast<uint32_t>(rows()));
+  }
 
  private:
   std::vector<std::string> names_;
@@ -74,6 +85,7 @@ class GrowingSegment final : public Segment {
   std::vector<std::vector<float>> columns_;
   std::vector<Bitset> present_;
   std::vector<Record> docs_;  // payload, text, sparse only
+  GrowingTextIndex text_;
 };
 
 class SealedSegment final : public Segment {
@@ -92,6 +104,8 @@ class SealedSegment final : public Segment {
   const std::string& path() const { return file_->path(); }
   size_t file_size() const { return file_->file_size(); }
   std::vector<std::string> section_names() const { return file_->SectionNames(); }
+  const text::InvertedIndexReader* text_index() const override { return text_.text(); }
+  const text::SparseIndexReader* sparse_index(size_t f) const override { return text_.sparse(f); }
 
   // Set when tombstones changed since the last checkpoint (they must be written out).
   bool tombstones_dirty = false;
@@ -104,6 +118,7 @@ class SealedSegment final : public Segment {
   const uint64_t* doc_offsets_ = nullptr;
   std::string_view doc_blob_;
   std::vector<std::pair<std::string, PayloadIndex>> payload_indexes_;
+  SegmentTextIndex text_;
 };
 
 // Writes the live rows of `sources` (in order) into a new segment file at `path`, with payload
