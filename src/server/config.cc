@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <limits>
 #include <set>
 
 #include "base/file.h"
@@ -45,8 +46,9 @@ Status ReadInt(const toml::table& t, const char* key, const std::string& where, 
   const toml::node* n = t.get(key);
   if (!n) return Status::Ok();
   auto v = n->value<int64_t>();
-  if (!v || *v < 0) {
-    return Status::InvalidArgument("config: " + where + key + " must be a non-negative integer");
+  if (!v || *v < 0 || static_cast<uint64_t>(*v) > std::numeric_limits<T>::max()) {
+    return Status::InvalidArgument("config: " + where + key + " must be an integer in 0.." +
+                                   std::to_string(std::numeric_limits<T>::max()));
   }
   *out = static_cast<T>(*v);
   return Status::Ok();
