@@ -156,6 +156,21 @@ def main():
                   f"{t['sentences_per_sec']:>12.1f} {r['sentences_per_sec'] / t['sentences_per_sec']:>6.2f}x"
                   f" | {r['peak_rss_mb']:>12.0f} {t['peak_rss_mb']:>12.0f}", flush=True)
     print(f"load average after: {os.getloadavg()}")
+    # Accuracy at full size: ragdb (f32) against PyTorch in float64 on the same ids.
+    import torch
+    for name in sweep:
+        folder = make_model(args.dir, name)
+        d = run_json([args.driver, "--model", folder, "--batch", "1", "--seq", "128", "--dump", "1"])
+        W = {k: v.to(torch.float64) for k, v in read_safetensors(
+            os.path.join(folder, "model.safetensors")).items()}
+        with open(os.path.join(folder, "config.json")) as f:
+            cfg = json.load(f)
+        x, m = fx.forward(W, cfg, [d["ids"]], [[0] * len(d["ids"])])
+        want = fx.pool(x, m, "mean")[0]
+        got = torch.tensor(d["mean"], dtype=torch.float64)
+        cos = float(torch.dot(got, want) / (got.norm() * want.norm()))
+        print(f"accuracy {name} (seq 128, mean pooling) vs float64 PyTorch: max |diff| "
+              f"{float((got - want).abs().max()):.2e}, cosine {cos:.9f}")
 
 
 if __name__ == "__main__":

@@ -33,11 +33,10 @@ enum class Pooling {
 
 struct EmbedderOptions {
   Pooling pooling = Pooling::kAuto;
-  bool normalize = true;       // L2-normalize every embedding
-  size_t max_length = 0;       // tokens, specials included; 0 = the model's maximum
-  size_t threads = 0;          // 0 = one per hardware core
-  size_t batch_size = 32;      // texts per forward pass (texts are sorted by length first)
-  bool quantize_int8 = false;  // int8 weights for the big matrices (faster, slightly less exact)
+  bool normalize = true;   // L2-normalize every embedding
+  size_t max_length = 0;   // tokens, specials included; 0 = the model's maximum
+  size_t threads = 0;      // 0 = one per hardware core
+  size_t batch_size = 32;  // texts per forward pass (texts are sorted by length first)
 };
 
 class Embedder {
@@ -82,7 +81,6 @@ struct RerankerOptions {
   size_t threads = 0;     // 0 = one per hardware core
   size_t batch_size = 32;
   bool sigmoid = false;  // map the logit through 1 / (1 + e^-x) (sentence-transformers' default)
-  bool quantize_int8 = false;
 };
 
 class Reranker {

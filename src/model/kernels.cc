@@ -209,14 +209,18 @@ void MatMulTransB(const float* x, size_t m, size_t k, const float* w, size_t n, 
     return;
   }
   if (m >= 16 * threads) {
-    // Row split: rounded to multiples of 8 rows so every slice keeps OpenBLAS's full kernels.
-    size_t per = (m + threads - 1) / threads;
-    per = (per + 7) / 8 * 8;
+    // Row slices claimed dynamically, about four per thread: when another process takes a core
+    // away from one of our threads, the others pick up its share instead of waiting at the end.
+    // Slices are multiples of 16 rows so each keeps OpenBLAS's full-width kernels, and at least
+    // 64 rows so re-packing the weights per slice stays cheap.
+    size_t per = std::max<size_t>(64, (m + 4 * threads - 1) / (4 * threads));
+    per = (per + 15) / 16 * 16;
+    if (per * threads > m) per = ((m + threads - 1) / threads + 15) / 16 * 16;
     pool->ParallelFor(m, per, run);
     return;
   }
   // Few rows (batch 1, short text): split the output columns instead.
-  size_t per = (n + threads - 1) / threads;
+  size_t per = std::max<size_t>(64, (n + 4 * threads - 1) / (4 * threads));
   per = (per + 15) / 16 * 16;
   pool->ParallelFor(n, per, [&](size_t c0, size_t c1) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m),

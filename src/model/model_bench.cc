@@ -2,7 +2,10 @@
 // tokenization) on random token ids and prints one JSON line with sentences per second and peak
 // RSS.
 //
-//   model_bench --model DIR --batch B --seq L [--seconds S] [--threads T] [--int8]
+//   model_bench --model DIR --batch B --seq L [--seconds S] [--threads T] [--mixed 1]
+//
+// --mixed 1: sequence i has max(8, L * (i + 1) / B) tokens (a spread of lengths up to L), the same
+// lengths bench/model_bench.py gives PyTorch (which pads them to L).
 #include <sys/resource.h>
 
 #include <chrono>
@@ -19,6 +22,8 @@ int Main(int argc, char** argv) {
   std::string dir;
   size_t batch = 1, seq = 128, threads = 0;
   double seconds = 3.0;
+  bool mixed = false;
+  bool dump = false;  // print sequence 0's ids and mean-pooled output instead of timing
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--model")
@@ -31,6 +36,10 @@ int Main(int argc, char** argv) {
       threads = std::stoul(argv[i + 1]);
     else if (a == "--seconds")
       seconds = std::stod(argv[i + 1]);
+    else if (a == "--mixed")
+      mixed = std::string(argv[i + 1]) == "1";
+    else if (a == "--dump")
+      dump = std::string(argv[i + 1]) == "1";
     else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
@@ -45,10 +54,11 @@ int Main(int argc, char** argv) {
   std::mt19937 rng(7);
   std::uniform_int_distribution<int32_t> tok(1000, cfg.vocab_size - 1);
   std::vector<ragdb::model::Encoding> enc(batch);
-  for (auto& e : enc) {
-    e.ids.resize(seq);
+  for (size_t i = 0; i < batch; ++i) {
+    auto& e = enc[i];
+    e.ids.resize(mixed ? std::max<size_t>(8, seq * (i + 1) / batch) : seq);
     for (auto& id : e.ids) id = tok(rng);
-    e.type_ids.assign(seq, 0);
+    e.type_ids.assign(e.ids.size(), 0);
   }
   const size_t H = static_cast<size_t>(cfg.hidden_size);
   double checksum = 0;
@@ -63,6 +73,26 @@ int Main(int argc, char** argv) {
                             });
     if (!st.ok()) std::fprintf(stderr, "%s\n", st.ToString().c_str());
   };
+  if (dump) {
+    std::vector<ragdb::model::Encoding> one(enc.begin(), enc.begin() + 1);
+    std::vector<double> mean(H, 0.0);
+    auto st = (*model)->Run(one, 1,
+                            [&](const std::vector<size_t>&, const std::vector<float>& hidden,
+                                const std::vector<size_t>& offsets) {
+                              for (size_t r = offsets[0]; r < offsets[1]; ++r) {
+                                for (size_t j = 0; j < H; ++j) mean[j] += hidden[r * H + j];
+                              }
+                              for (double& v : mean)
+                                v /= static_cast<double>(offsets[1] - offsets[0]);
+                            });
+    if (!st.ok()) return 1;
+    std::printf("{\"ids\": [");
+    for (size_t i = 0; i < one[0].ids.size(); ++i) std::printf(i ? ",%d" : "%d", one[0].ids[i]);
+    std::printf("], \"mean\": [");
+    for (size_t j = 0; j < H; ++j) std::printf(j ? ",%.9g" : "%.9g", mean[j]);
+    std::printf("]}\n");
+    return 0;
+  }
   run();  // warm-up
   auto t0 = std::chrono::steady_clock::now();
   size_t iters = 0;

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iomanip>
+#include <iostream>
 
 #include "model/cli_commands.h"
 #include "model/kernels.h"
@@ -57,12 +59,17 @@ TEST_P(EmbedReference, MatchesPyTorch) {
   auto out = (*e)->Embed(texts);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->size(), texts.size());
+  double worst_diff = 0, worst_cos = 1;
   for (size_t i = 0; i < texts.size(); ++i) {
     auto want = ref[c.key][i].get<std::vector<double>>();
     ASSERT_EQ((*out)[i].size(), want.size());
     EXPECT_LT(MaxAbsDiff((*out)[i], want), 1e-4) << c.model << " text " << i;
     EXPECT_GE(Cosine((*out)[i], want), 0.9999) << c.model << " text " << i;
+    worst_diff = std::max(worst_diff, MaxAbsDiff((*out)[i], want));
+    worst_cos = std::min(worst_cos, Cosine((*out)[i], want));
   }
+  std::cout << "[ accuracy ] " << c.model << " " << c.key << ": max |diff| " << worst_diff
+            << ", min cosine " << std::setprecision(10) << worst_cos << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -120,9 +127,13 @@ TEST(Reranker, MatchesPyTorch) {
       ASSERT_TRUE(s.ok()) << s.status().ToString();
       auto want = ref["scores"].get<std::vector<double>>();
       ASSERT_EQ(s->size(), want.size());
+      double worst = 0;
       for (size_t i = 0; i < want.size(); ++i) {
         EXPECT_NEAR((*s)[i], want[i], 1e-4) << name << " doc " << i;
+        worst = std::max(worst, std::abs((*s)[i] - want[i]));
       }
+      std::cout << "[ accuracy ] " << name << " scores, " << threads << " thread(s): max |diff| "
+                << worst << "\n";
     }
   }
   RerankerOptions o;

@@ -140,7 +140,7 @@ Status Transformer::Forward(std::span<const Encoding* const> batch, std::vector<
   auto parallel_rows = [&](size_t n, const std::function<void(size_t, size_t)>& fn) {
     if (pool == nullptr || n < 8) return fn(0, n);
     size_t threads = pool->size() + 1;
-    pool->ParallelFor(n, (n + threads - 1) / threads, fn);
+    pool->ParallelFor(n, std::max<size_t>(8, (n + 4 * threads - 1) / (4 * threads)), fn);
   };
 
   // Embeddings: word + position + token type, then LayerNorm (fused as the residual form).

@@ -17,7 +17,7 @@
 
 namespace ragdb::model {
 
-// A weight matrix in PyTorch Linear layout [out x in], f32; optionally also int8 per row.
+// A weight matrix in PyTorch Linear layout [out x in], f32, and its bias.
 struct Matrix {
   std::vector<float> w;
   std::vector<float> b;
