@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <thread>
 
 #include "model/cli_commands.h"
 #include "model/kernels.h"
@@ -97,6 +98,33 @@ TEST(Embedder, QueryPromptAndNormalization) {
   ASSERT_TRUE(d.ok());
   EXPECT_LT(Cosine((*d)[0], want), 0.9999);
   EXPECT_EQ((*e)->name(), "bert_tiny");
+}
+
+TEST(Embedder, MaxLengthAndConcurrentCalls) {
+  EmbedderOptions o;
+  o.max_length = 8;
+  auto e = Embedder::Load(FixtureDir("xlmr_tiny"), o);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ((*e)->max_length(), 8u);
+  auto texts = Reference()["xlmr_tiny"]["texts"].get<std::vector<std::string>>();
+  auto want = (*e)->Embed(texts);
+  ASSERT_TRUE(want.ok());
+  // Embed is const and thread-safe: concurrent calls on one embedder give the same vectors.
+  std::vector<std::vector<std::vector<float>>> got(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < got.size(); ++t) {
+    threads.emplace_back([&, t] {
+      auto r = (*e)->Embed(texts);
+      if (r.ok()) got[t] = std::move(*r);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& g : got) EXPECT_EQ(g, *want);
+  // The model's own limit is never exceeded, whatever the option says.
+  o.max_length = 100000;
+  auto big = Embedder::Load(FixtureDir("xlmr_tiny"), o);
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ((*big)->max_length(), 64u);
 }
 
 TEST(Embedder, InvalidUtf8IsAnError) {
