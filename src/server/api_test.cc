@@ -298,13 +298,18 @@ TEST_F(ApiTest, SearchAndQuery) {
   EXPECT_EQ(rescore.json()["result"]["points"].size(), 2u);
   for (const auto& p : rescore.json()["result"]["points"]) EXPECT_EQ(p["id"].get<int>() % 2, 1);
 
-  // Not supported yet -> 501.
+  // This collection has no BM25 text field and no sparse vectors.
   EXPECT_EQ(Call("POST", "/collections/docs/points/query",
                  {{"query", {{"text", "hello"}, {"model", "qdrant/bm25"}}}})
                 .status,
-            501);
+            400);
   EXPECT_EQ(Call("POST", "/collections/docs/points/query",
                  {{"query", {{"indices", {1}}, {"values", {0.5}}}}})
+                .status,
+            400);
+  // Not supported yet -> 501.
+  EXPECT_EQ(Call("POST", "/collections/docs/points/query",
+                 {{"query", {{"recommend", {{"positive", {1}}}}}}})
                 .status,
             501);
   // Groups.
@@ -333,6 +338,53 @@ TEST_F(ApiTest, SearchAndQuery) {
   EXPECT_NE(m.body.find("ragdb_collection_points{tenant=\"default\",collection=\"docs\"} 6"),
             std::string::npos)
       << m.body;
+}
+
+TEST_F(ApiTest, Bm25AndSparseHybrid) {
+  Start();
+  // Qdrant's BM25 recipe: a sparse vector with the IDF modifier fed by qdrant/bm25 documents.
+  auto c =
+      Call("PUT", "/collections/hy",
+           {{"vectors", {{"dense", {{"size", 2}, {"distance", "Cosine"}}}}},
+            {"sparse_vectors", {{"bm25", {{"modifier", "idf"}}}, {"splade", Json::object()}}}});
+  ASSERT_EQ(c.status, 200) << c.body;
+  const char* texts[] = {"the quick brown fox", "lazy dogs sleep all day", "a fox and a dog",
+                         "quantum physics lecture notes"};
+  Json pts = Json::array();
+  for (int i = 0; i < 4; ++i) {
+    pts.push_back({{"id", i + 1},
+                   {"vector",
+                    {{"dense", {1.0, 0.1 * i}},
+                     {"bm25", {{"text", texts[i]}, {"model", "Qdrant/bm25"}}},
+                     {"splade", {{"indices", {i, 10}}, {"values", {1.0, 0.5}}}}}},
+                   {"payload", {{"i", i + 1}}}});
+  }
+  auto up = Call("PUT", "/collections/hy/points", {{"points", pts}});
+  ASSERT_EQ(up.status, 200) << up.body;
+  auto t = Call("POST", "/collections/hy/points/query",
+                {{"query", {{"text", "fox"}, {"model", "qdrant/bm25"}}}, {"using", "bm25"}});
+  ASSERT_EQ(t.status, 200) << t.body;
+  auto tp = t.json()["result"]["points"];
+  ASSERT_EQ(tp.size(), 2u);
+  EXPECT_TRUE((tp[0]["id"] == 1 && tp[1]["id"] == 3) || (tp[0]["id"] == 3 && tp[1]["id"] == 1));
+  auto sp = Call("POST", "/collections/hy/points/query",
+                 {{"query", {{"indices", {2}}, {"values", {1.0}}}}, {"using", "splade"}});
+  ASSERT_EQ(sp.status, 200) << sp.body;
+  EXPECT_EQ(sp.json()["result"]["points"][0]["id"], 3);
+  auto h =
+      Call("POST", "/collections/hy/points/query",
+           {{"prefetch",
+             {{{"query", {1.0, 0.3}}, {"using", "dense"}, {"limit", 4}},
+              {{"query", {{"text", "dog fox"}, {"model", "qdrant/bm25"}}}, {"using", "bm25"}}}},
+            {"query", {{"fusion", "rrf"}}},
+            {"limit", 2},
+            {"with_payload", true}});
+  ASSERT_EQ(h.status, 200) << h.body;
+  EXPECT_EQ(h.json()["result"]["points"][0]["id"], 3);  // 1st by dense and 1st/2nd by text
+  EXPECT_EQ(Call("POST", "/collections/hy/points/query",
+                 {{"query", {{"text", "fox"}, {"model", "openai/text-embedding-3"}}}})
+                .status,
+            501);
 }
 
 TEST_F(ApiTest, Snapshots) {

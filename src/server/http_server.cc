@@ -265,6 +265,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void RespondEarly(int code, std::string message) {
     LogEarly(server_->opts, method_, target_, code, remote_);
     keep_alive_ = false;
+    linger_ = true;
     server_->stats.requests_in_flight++;
     Write(ErrorResponse(code, message));
   }
@@ -286,9 +287,30 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                         self->DisarmTimer();
                         self->res_.reset();
                         self->server_->stats.requests_in_flight--;
+                        if (!ec && self->linger_) return self->LingerClose();
                         if (ec || !keep) return self->Close();
                         self->ReadFirstByte();
                       });
+  }
+
+  // After an early answer the client may still be sending the body we refused; closing at once
+  // would make the kernel reset the connection and the client could lose our answer. So: stop
+  // sending, read and drop what still comes for a short while, then close.
+  void LingerClose() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ec);
+    linger_deadline_ = Clock::now() + std::chrono::seconds(2);
+    ArmTimer(std::chrono::seconds(2));
+    Drain();
+  }
+  void Drain() {
+    auto& sock = beast::get_lowest_layer(stream_);
+    drain_buf_.resize(64 * 1024);
+    sock.async_read_some(net::buffer(drain_buf_),
+                         [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                           if (ec || Clock::now() > self->linger_deadline_) return self->Close();
+                           self->Drain();
+                         });
   }
 
   void Close() {
@@ -306,6 +328,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool timed_out_ = false;
   bool idle_ = false;
   bool keep_alive_ = true;
+  bool linger_ = false;
+  Clock::time_point linger_deadline_;
+  std::vector<char> drain_buf_;
   uint64_t id_ = 0;
   std::string remote_;
   std::string method_, target_;

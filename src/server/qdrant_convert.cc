@@ -253,6 +253,19 @@ Result<std::optional<std::string>> OptString(const Json& obj, const char* key) {
   return std::optional<std::string>(it->get<std::string>());
 }
 
+Result<std::string> Bm25DocumentText(const Json& doc, std::string_view what) {
+  if (!doc["text"].is_string()) {
+    return Status::InvalidArgument(std::string(what) + ".text: expected a string");
+  }
+  std::string model = doc.value("model", Json("")).is_string() ? doc.value("model", "") : "";
+  for (char& c : model) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (model != "qdrant/bm25") {
+    return Status::Unimplemented(std::string(what) + ": inference model '" + model +
+                                 "' is not supported (only qdrant/bm25, served by BM25)");
+  }
+  return doc["text"].get<std::string>();
+}
+
 Result<std::vector<float>> ParseDense(const Json& j, std::string_view what) {
   if (!j.is_array()) return Status::InvalidArgument(std::string(what) + ": expected an array");
   std::vector<float> v;
@@ -392,6 +405,11 @@ Result<CollectionSchema> SchemaFromQdrant(const Json& body) {
     if (!s->is_object()) return Status::InvalidArgument("sparse_vectors: expected an object");
     for (const auto& [name, params] : s->items()) {
       schema.sparse_vectors.push_back(SparseVectorField{name});
+      // Qdrant's BM25 recipe is a sparse vector with the IDF modifier fed by "qdrant/bm25"
+      // documents; here those documents go to the collection's BM25 text field.
+      if (params.is_object() && params.value("modifier", Json("")) == "idf") {
+        schema.text = TextField{};
+      }
     }
   }
   return schema;
@@ -419,7 +437,9 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
                  {"on_disk_payload", true}};
   if (!s.sparse_vectors.empty()) {
     Json sp = Json::object();
-    for (const auto& f : s.sparse_vectors) sp[f.name] = Json::object();
+    for (const auto& f : s.sparse_vectors) {
+      sp[f.name] = s.text ? Json{{"modifier", "idf"}} : Json::object();
+    }
     params["sparse_vectors"] = sp;
   }
   bool hnsw = first && first->index.type == IndexType::kHnsw;
@@ -482,7 +502,14 @@ Status ParsePointVectors(const Json& v, Record* r) {
   for (const auto& [name, x] : v.items()) {
     std::string what = "vector." + name;
     if (x.is_object()) {
-      if (x.contains("text") || x.contains("image") || x.contains("object")) {
+      if (x.contains("text")) {
+        // Qdrant's server-side BM25 document: stored as the record's text, indexed by the
+        // collection's BM25 text field.
+        RAGDB_ASSIGN_OR_RETURN(std::string text, Bm25DocumentText(x, what));
+        r->text = std::move(text);
+        continue;
+      }
+      if (x.contains("image") || x.contains("object")) {
         return Status::Unimplemented(what + ": server-side inference is not supported yet");
       }
       SparseVector sv;

@@ -66,6 +66,8 @@ Result<std::optional<uint64_t>> OptUint(const Json& obj, const char* key);
 Result<std::optional<double>> OptNumber(const Json& obj, const char* key);
 Result<std::optional<bool>> OptBool(const Json& obj, const char* key);
 Result<std::optional<std::string>> OptString(const Json& obj, const char* key);
+// The text of a {"text": ..., "model": "qdrant/bm25"} document; Unimplemented for other models.
+Result<std::string> Bm25DocumentText(const Json& doc, std::string_view what);
 // A dense vector: an array of finite numbers.
 Result<std::vector<float>> ParseDense(const Json& j, std::string_view what);
 

@@ -17,9 +17,11 @@ namespace ragdb::server {
 namespace {
 
 struct QueryNode {
-  enum class Kind { kNone, kVector, kPointId, kRrf, kDbsf };
+  enum class Kind { kNone, kVector, kPointId, kRrf, kDbsf, kText, kSparse };
   Kind kind = Kind::kNone;
   std::vector<float> vector;
+  std::string text;     // kText: a BM25 query
+  SparseVector sparse;  // kSparse
   PointId id;
   size_t rrf_k = kDefaultRrfK;
   std::optional<std::vector<float>> weights;
@@ -82,9 +84,17 @@ Status ParseQueryInterface(const Json& q, QueryNode* n) {
     }
     return Status::Ok();
   }
-  if (q.contains("indices") && q.contains("values")) return Unsupported("sparse vector search");
+  if (q.contains("indices") && q.contains("values")) {
+    Record r;
+    RAGDB_RETURN_IF_ERROR(ParsePointVectors(Json{{"q", q}}, &r));
+    n->kind = QueryNode::Kind::kSparse;
+    n->sparse = std::move(r.sparse_vectors["q"]);
+    return Status::Ok();
+  }
   if (q.contains("text")) {
-    return Unsupported("text (BM25 / inference) queries");
+    RAGDB_ASSIGN_OR_RETURN(n->text, Bm25DocumentText(q, "query"));
+    n->kind = QueryNode::Kind::kText;
+    return Status::Ok();
   }
   if (q.contains("image") || q.contains("object")) return Unsupported("inference queries");
   for (const char* k : {"recommend", "discover", "context", "order_by", "formula", "sample",
@@ -177,6 +187,23 @@ bool LargerIsBetter(Collection& col, const std::string& using_) {
   return !f || f->metric != Metric::kL2;
 }
 
+// Re-scoring with prefetch considers only the prefetched points: has_id over their union
+// (unset when there are none).
+Result<std::optional<Filter>> CandidatesFilter(const std::vector<std::vector<ScoredPoint>>& lists) {
+  Condition c;
+  c.kind = Condition::Kind::kHasId;
+  std::unordered_set<PointId> seen;
+  for (const auto& l : lists) {
+    for (const auto& p : l) {
+      if (seen.insert(p.id).second) c.ids.push_back(p.id);
+    }
+  }
+  if (c.ids.empty()) return std::optional<Filter>();
+  Filter f;
+  f.must.push_back(std::move(c));
+  return std::optional<Filter>(std::move(f));
+}
+
 // Runs a node and returns its best `limit + offset` hits (offset is applied by the caller).
 // `top` asks the engine for payloads/vectors directly when it can.
 Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, const Fetch& fetch) {
@@ -222,7 +249,9 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
       } else {
         // DBSF sums "larger is better" scores: Euclidean distances are negated first.
         for (size_t i = 0; i < lists.size(); ++i) {
-          if (!LargerIsBetter(col, n.prefetch[i].using_)) {
+          bool dense = n.prefetch[i].kind == QueryNode::Kind::kVector ||
+                       n.prefetch[i].kind == QueryNode::Kind::kPointId;
+          if (dense && !LargerIsBetter(col, n.prefetch[i].using_)) {
             for (auto& p : lists[i]) p.score = -p.score;
           }
         }
@@ -236,6 +265,41 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
       }
       if (fused.size() > want) fused.resize(want);
       return fused;
+    }
+    case QueryNode::Kind::kText:
+    case QueryNode::Kind::kSparse: {
+      std::optional<Filter> filter = n.filter;
+      if (!n.prefetch.empty()) {
+        RAGDB_ASSIGN_OR_RETURN(auto f, CandidatesFilter(lists));
+        if (!f) return std::vector<ScoredPoint>();
+        filter = AndFilters(filter, f);
+      }
+      std::vector<ScoredPoint> hits;
+      if (n.kind == QueryNode::Kind::kText) {
+        TextSearchRequest req;
+        req.query = n.text;
+        req.k = want;
+        req.filter = filter;
+        req.with_payload = fetch.payload;
+        req.with_vectors = fetch.vectors;
+        RAGDB_ASSIGN_OR_RETURN(hits, col.SearchText(req));
+      } else {
+        SparseSearchRequest req;
+        req.field = n.using_;
+        req.vector = n.sparse;
+        req.k = want;
+        req.filter = filter;
+        req.with_payload = fetch.payload;
+        req.with_vectors = fetch.vectors;
+        RAGDB_ASSIGN_OR_RETURN(hits, col.SearchSparse(req));
+      }
+      if (n.score_threshold) {
+        hits.erase(
+            std::remove_if(hits.begin(), hits.end(),
+                           [&](const ScoredPoint& p) { return p.score < *n.score_threshold; }),
+            hits.end());
+      }
+      return hits;
     }
     case QueryNode::Kind::kVector:
     case QueryNode::Kind::kPointId: {
@@ -258,18 +322,8 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
         req.filter = AndFilters(req.filter, f);
       }
       if (!n.prefetch.empty()) {
-        // Re-score only the prefetched candidates.
-        Filter f;
-        Condition c;
-        c.kind = Condition::Kind::kHasId;
-        std::unordered_set<PointId> seen;
-        for (const auto& l : lists) {
-          for (const auto& p : l) {
-            if (seen.insert(p.id).second) c.ids.push_back(p.id);
-          }
-        }
-        if (c.ids.empty()) return std::vector<ScoredPoint>();
-        f.must.push_back(std::move(c));
+        RAGDB_ASSIGN_OR_RETURN(auto f, CandidatesFilter(lists));
+        if (!f) return std::vector<ScoredPoint>();
         req.filter = AndFilters(req.filter, f);
       }
       return col.Search(req);
@@ -395,7 +449,6 @@ Result<Json> SearchToQuery(const Json& s) {
   } else if (v.is_object() && v.contains("name")) {
     q["using"] = v["name"];
     if (!v.contains("vector")) return Status::InvalidArgument("vector: missing field `vector`");
-    if (v["vector"].is_object()) return Unsupported("sparse vector search");
     q["query"] = v["vector"];
   } else {
     return Status::InvalidArgument("vector: expected an array or {\"name\", \"vector\"}");

@@ -180,14 +180,53 @@ test('collections, upsert, index, query, fusion, scroll, count, delete, snapshot
 
   // Errors come back as the client's ApiError with Qdrant's status codes.
   await assert.rejects(client.getCollection('missing'), (e) => e.status === 404);
-  await assert.rejects(
+  await assert.rejects(  // no BM25 field in this collection
     client.query('docs', { query: { text: 'hello', model: 'qdrant/bm25' } }),
+    (e) => e.status === 400,
+  );
+  await assert.rejects(
+    client.query('docs', { query: { recommend: { positive: [1] } } }),
     (e) => e.status === 501,
   );
   await assert.rejects(
     client.upsert('docs', { points: [{ id: 'not-a-uuid', vector: vec(1) }] }),
     (e) => e.status === 400,
   );
+});
+
+test('hybrid: dense + BM25 (qdrant/bm25 documents) fused with RRF', async () => {
+  await client.createCollection('hy', {
+    vectors: { dense: { size: 4, distance: 'Cosine' } },
+    sparse_vectors: { bm25: { modifier: 'idf' } },
+  });
+  const texts = ['red apples and green pears', 'a fast red car', 'slow green turtles',
+    'apples fall far from trees', 'cars and trucks on roads'];
+  await client.upsert('hy', {
+    wait: true,
+    points: texts.map((t, i) => ({
+      id: i + 1,
+      vector: { dense: vec(i + 1), bm25: { text: t, model: 'qdrant/bm25' } },
+      payload: { t },
+    })),
+  });
+  const bm = await client.query('hy', {
+    query: { text: 'apples', model: 'qdrant/bm25' }, using: 'bm25', with_payload: true,
+  });
+  assert.deepEqual(bm.points.map((p) => p.id).sort(), [1, 4]);
+  for (const p of bm.points) assert.match(p.payload.t, /apples/);
+  const dense = (await client.query('hy', { query: vec(4), using: 'dense', limit: 5 })).points;
+  const fused = await client.query('hy', {
+    prefetch: [
+      { query: vec(4), using: 'dense', limit: 5 },
+      { query: { text: 'apples', model: 'qdrant/bm25' }, using: 'bm25', limit: 5 },
+    ],
+    query: { fusion: 'rrf' },
+    limit: 3,
+  });
+  // Point 4 is the dense nearest (its own vector) and a BM25 hit: it must win.
+  assert.equal(dense[0].id, 4);
+  assert.equal(fused.points[0].id, 4);
+  assert.ok(fused.points[0].score > 0.5);
 });
 
 test('every acknowledged point survives kill -9 during an upsert stream', async () => {
