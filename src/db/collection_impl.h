@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "db/segment.h"
+#include "db/topk.h"
 #include "ragdb/database.h"
 #include "storage/manifest.h"
 #include "storage/wal.h"
@@ -102,7 +103,23 @@ class CollectionImpl final : public Collection {
   std::string NewFileName(const std::string& prefix, const std::string& suffix);
   void RebuildLocations();
 
+  // A validated query: its field, and its vector normalized when the metric is cosine.
+  struct PreparedQuery {
+    const VectorField* field = nullptr;
+    size_t field_index = 0;
+    std::vector<float> vector;
+    float norm_sq = 0;
+  };
+  Result<PreparedQuery> PrepareQuery(const SearchRequest& request) const;
+  // Turns the best candidates into hits: offset, threshold, payload and vectors as requested.
+  Result<std::vector<ScoredPoint>> Materialize(const SearchRequest& request,
+                                               const PreparedQuery& q, std::vector<Candidate> best,
+                                               bool gemm_l2) const;
   Result<std::vector<ScoredPoint>> SearchLocked(const SearchRequest& request) const;
+  // Exact batches that share field, k and filter go through one blocked matrix product.
+  bool CanBatchTogether(std::span<const SearchRequest> requests) const;
+  Result<std::vector<std::vector<ScoredPoint>>> SearchBatchTogether(
+      std::span<const SearchRequest> requests, size_t threads) const;
   Bitset AllowedRows(const Segment& s, const Filter* filter) const;
   // Text and sparse search under the shared data lock (collection_text.cc).
   Result<std::vector<ScoredPoint>> SearchTextLocked(const TextSearchRequest& request) const;

@@ -5,49 +5,13 @@
 
 #include "base/thread_pool.h"
 #include "db/collection_impl.h"
+#include "db/flat_batch.h"
+#include "db/topk.h"
 #include "query/filter_eval.h"
 #include "simd/distance.h"
 
 namespace ragdb::db {
 namespace {
-
-struct Candidate {
-  float distance;  // lower is better: squared L2, or minus the similarity
-  const Segment* segment;
-  uint32_t row;
-  bool operator<(const Candidate& o) const { return distance < o.distance; }
-};
-
-// The k smallest distances seen so far (a max-heap on distance).
-class TopK {
- public:
-  explicit TopK(size_t k) : k_(k) {}
-  float threshold() const {
-    return heap_.size() < k_ ? std::numeric_limits<float>::infinity() : heap_.top().distance;
-  }
-  void Push(float distance, const Segment* s, uint32_t row) {
-    if (heap_.size() < k_) {
-      heap_.push({distance, s, row});
-    } else if (distance < heap_.top().distance) {
-      heap_.pop();
-      heap_.push({distance, s, row});
-    }
-  }
-  std::vector<Candidate> TakeSorted() {
-    std::vector<Candidate> out;
-    out.reserve(heap_.size());
-    while (!heap_.empty()) {
-      out.push_back(heap_.top());
-      heap_.pop();
-    }
-    std::reverse(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  size_t k_;
-  std::priority_queue<Candidate> heap_;
-};
 
 // Scans the allowed rows of one vector column. Whole 64-row words that are fully allowed go
 // through the batch kernel; the rest row by row.
@@ -177,6 +141,14 @@ Result<CollectionInfo> CollectionImpl::Describe() const {
     si.deleted = s->deleted().Count();
     si.bytes = s->file_size();
     si.sealed = true;
+    for (size_t f = 0; f < schema_.vectors.size(); ++f) {
+      if (const index::VectorIndex* index = s->vector_index(f)) {
+        const std::string& name = schema_.vectors[f].name;
+        si.indexes.push_back(std::string(IndexTypeName(schema_.vectors[f].index.type)) +
+                             (name.empty() ? "" : ":" + name) + " (" +
+                             std::to_string(index->MemoryUsage()) + " bytes)");
+      }
+    }
     info.segments.push_back(si);
   }
   SegmentInfo g;
@@ -193,7 +165,8 @@ Result<std::vector<ScoredPoint>> CollectionImpl::Search(const SearchRequest& req
   return SearchLocked(request);
 }
 
-Result<std::vector<ScoredPoint>> CollectionImpl::SearchLocked(const SearchRequest& request) const {
+Result<CollectionImpl::PreparedQuery> CollectionImpl::PrepareQuery(
+    const SearchRequest& request) const {
   const VectorField* field = schema_.FindVector(request.field);
   if (field == nullptr) {
     return Status::InvalidArgument("collection '" + name_ + "' has no vector field '" +
@@ -205,31 +178,32 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchLocked(const SearchReques
                                    std::to_string(field->dim));
   }
   for (float x : request.vector) {
-    if (!std::isfinite(x)) return Status::InvalidArgument("query vector has a NaN or infinite component");
+    if (!std::isfinite(x)) {
+      return Status::InvalidArgument("query vector has a NaN or infinite component");
+    }
   }
-  if (request.k == 0) return std::vector<ScoredPoint>{};
-  const size_t field_index = static_cast<size_t>(field - schema_.vectors.data());
-  std::vector<float> query = request.vector;
-  if (field->metric == Metric::kCosine) simd::Normalize(query.data(), query.size());
+  PreparedQuery q;
+  q.field = field;
+  q.field_index = static_cast<size_t>(field - schema_.vectors.data());
+  q.vector = request.vector;
+  if (field->metric == Metric::kCosine) simd::Normalize(q.vector.data(), q.vector.size());
+  for (float x : q.vector) q.norm_sq += x * x;
+  return q;
+}
 
-  const Filter* filter = request.filter && !request.filter->empty() ? &*request.filter : nullptr;
-  TopK top(request.k + request.offset);
-  auto scan = [&](const Segment& s) {
-    Bitset allowed = AllowedRows(s, filter);
-    allowed &= s.has_vector(field_index);
-    ScanColumn(s, s.column(field_index), field->dim, field->metric, query.data(), allowed, &top);
-  };
-  for (const auto& s : sealed_) scan(*s);
-  scan(*growing_);
-
-  std::vector<Candidate> best = top.TakeSorted();
+Result<std::vector<ScoredPoint>> CollectionImpl::Materialize(const SearchRequest& request,
+                                                             const PreparedQuery& q,
+                                                             std::vector<Candidate> best,
+                                                             bool gemm_l2) const {
   std::vector<ScoredPoint> out;
   for (size_t i = request.offset; i < best.size(); ++i) {
     const Candidate& c = best[i];
     ScoredPoint p;
     p.id = c.segment->id(c.row);
-    p.score = ToScore(field->metric, c.distance);
-    if (request.score_threshold && !PassesThreshold(field->metric, p.score, *request.score_threshold)) {
+    // The batched L2 path leaves out the query's own norm (constant per query).
+    p.score = ToScore(q.field->metric, gemm_l2 ? c.distance + q.norm_sq : c.distance);
+    if (request.score_threshold &&
+        !PassesThreshold(q.field->metric, p.score, *request.score_threshold)) {
       break;  // sorted best first: the rest are worse
     }
     if (request.with_payload || request.with_vectors || request.with_text) {
@@ -244,13 +218,120 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchLocked(const SearchReques
   return out;
 }
 
+Result<std::vector<ScoredPoint>> CollectionImpl::SearchLocked(const SearchRequest& request) const {
+  RAGDB_ASSIGN_OR_RETURN(PreparedQuery q, PrepareQuery(request));
+  if (request.k == 0) return std::vector<ScoredPoint>{};
+  const Filter* filter = request.filter && !request.filter->empty() ? &*request.filter : nullptr;
+  const size_t top_k = request.k + request.offset;
+  TopK top(top_k);
+  auto scan = [&](const Segment& s) {
+    Bitset allowed = AllowedRows(s, filter);
+    allowed &= s.has_vector(q.field_index);
+    const index::VectorIndex* index = request.exact ? nullptr : s.vector_index(q.field_index);
+    if (index == nullptr) {
+      ScanColumn(s, s.column(q.field_index), q.field->dim, q.field->metric, q.vector.data(),
+                 allowed, &top);
+      return;
+    }
+    // The index plans the filtered search itself (exact scan of few allowed rows, or a
+    // filter-aware graph walk).
+    index::SearchParams params;
+    params.ef = request.ef;
+    params.nprobe = request.nprobe;
+    // Index distances for cosine are 1 - dot; ours are -dot.
+    const float shift = q.field->metric == Metric::kCosine ? -1.0f : 0.0f;
+    for (const auto& n : index->Search(q.vector.data(), top_k, params, &allowed)) {
+      top.Push(n.distance + shift, &s, n.row);
+    }
+  };
+  for (const auto& s : sealed_) scan(*s);
+  scan(*growing_);
+  return Materialize(request, q, top.TakeSorted(), /*gemm_l2=*/false);
+}
+
+bool CollectionImpl::CanBatchTogether(std::span<const SearchRequest> requests) const {
+  if (requests.size() < 8) return false;  // below this the per-query scan is as fast
+  const SearchRequest& first = requests[0];
+  const VectorField* field = schema_.FindVector(first.field);
+  if (field == nullptr) return false;
+  const size_t fi = static_cast<size_t>(field - schema_.vectors.data());
+  for (const auto& s : sealed_) {
+    if (s->vector_index(fi) != nullptr && !first.exact) return false;  // the index is faster
+  }
+  Json filter = first.filter ? first.filter->ToJson() : Json();
+  for (const auto& r : requests) {
+    if (r.field != first.field || r.k + r.offset != first.k + first.offset) return false;
+    if (r.exact != first.exact) return false;
+    if (r.filter.has_value() != first.filter.has_value()) return false;
+    if (r.filter && &r != &first && r.filter->ToJson() != filter) return false;
+  }
+  return true;
+}
+
+Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatchTogether(
+    std::span<const SearchRequest> requests, size_t threads) const {
+  const size_t nq = requests.size();
+  std::vector<PreparedQuery> prepared;
+  prepared.reserve(nq);
+  for (size_t i = 0; i < nq; ++i) {
+    auto q = PrepareQuery(requests[i]);
+    if (!q.ok()) return q.status().WithContext("query " + std::to_string(i));
+    prepared.push_back(std::move(q).value());
+  }
+  const VectorField* field = prepared[0].field;
+  const size_t fi = prepared[0].field_index;
+  const uint32_t dim = field->dim;
+  std::vector<float> queries(nq * dim);
+  for (size_t i = 0; i < nq; ++i) {
+    std::copy(prepared[i].vector.begin(), prepared[i].vector.end(), &queries[i * dim]);
+  }
+  const SearchRequest& first = requests[0];
+  const Filter* filter = first.filter && !first.filter->empty() ? &*first.filter : nullptr;
+  std::vector<const Segment*> segments;
+  std::vector<Bitset> allowed;
+  for (const auto& s : sealed_) segments.push_back(s.get());
+  segments.push_back(growing_.get());
+  for (const Segment* s : segments) {
+    allowed.push_back(AllowedRows(*s, filter));
+    allowed.back() &= s->has_vector(fi);
+  }
+
+  // Each thread takes a slice of the queries and scans every segment for them.
+  const size_t k = first.k + first.offset;
+  std::vector<TopK> tops(nq, TopK(k));
+  auto run = [&](size_t qb, size_t qe) {
+    std::vector<TopK> local(qe - qb, TopK(k));
+    for (size_t si = 0; si < segments.size(); ++si) {
+      FlatBatchScan(&queries[qb * dim], qe - qb, segments[si], segments[si]->column(fi), 0,
+                    segments[si]->rows(), dim, field->metric, allowed[si], &local);
+    }
+    for (size_t i = qb; i < qe; ++i) tops[i] = std::move(local[i - qb]);
+  };
+  if (threads <= 1) {
+    run(0, nq);
+  } else {
+    ThreadPool pool(threads - 1);
+    size_t grain = std::max<size_t>(8, (nq + threads - 1) / threads);
+    pool.ParallelFor(nq, grain, run);
+  }
+  std::vector<std::vector<ScoredPoint>> results(nq);
+  for (size_t i = 0; i < nq; ++i) {
+    auto r = Materialize(requests[i], prepared[i], tops[i].TakeSorted(),
+                         /*gemm_l2=*/field->metric == Metric::kL2);
+    if (!r.ok()) return r.status();
+    results[i] = std::move(r).value();
+  }
+  return results;
+}
+
 Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatch(
     std::span<const SearchRequest> requests, size_t threads) const {
   std::shared_lock lock(data_mu_);
   RAGDB_RETURN_IF_ERROR(CheckAlive());
+  if (threads == 0) threads = ThreadPool::HardwareThreads();
+  if (CanBatchTogether(requests)) return SearchBatchTogether(requests, threads);
   std::vector<std::vector<ScoredPoint>> results(requests.size());
   std::vector<Status> errors(requests.size());
-  if (threads == 0) threads = ThreadPool::HardwareThreads();
   auto run = [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       auto r = SearchLocked(requests[i]);

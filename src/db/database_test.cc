@@ -217,3 +217,48 @@ TEST(Database, PayloadIndexGivesTheSameAnswersAsAScan) {
 
 }  // namespace
 }  // namespace ragdb
+
+namespace ragdb {
+namespace {
+
+TEST(Database, BatchedSearchEqualsOneByOne) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> g;
+  const uint32_t dim = 37;
+  for (Metric metric : {Metric::kL2, Metric::kIp, Metric::kCosine}) {
+    for (bool filtered : {false, true}) {
+      TempDir dir;
+      auto db = *Database::Open(dir.path(), SmallSegments());
+      auto c = *db->CreateCollection("c", VectorSchema(dim, metric));
+      std::vector<Record> batch;
+      for (uint64_t i = 0; i < 2500; ++i) {
+        std::vector<float> v(dim);
+        for (float& x : v) x = g(rng);
+        batch.push_back(MakeRecord(i, v, {{"m", i % 3}}));
+      }
+      ASSERT_TRUE(c->Upsert(batch).ok());
+      std::vector<SearchRequest> reqs(20);
+      for (auto& r : reqs) {
+        r.vector.resize(dim);
+        for (float& x : r.vector) x = g(rng);
+        r.k = 7;
+        r.offset = 2;
+        r.with_payload = false;
+        if (filtered) r.filter = *Filter::Parse("m == 1");
+      }
+      auto together = c->SearchBatch(reqs, 2);
+      ASSERT_TRUE(together.ok()) << together.status().ToString();
+      for (size_t i = 0; i < reqs.size(); ++i) {
+        auto one = *c->Search(reqs[i]);
+        ASSERT_EQ((*together)[i].size(), one.size());
+        for (size_t j = 0; j < one.size(); ++j) {
+          EXPECT_EQ((*together)[i][j].id, one[j].id) << "metric " << int(metric) << " q " << i;
+          EXPECT_NEAR((*together)[i][j].score, one[j].score, 1e-3 * (1 + std::abs(one[j].score)));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ragdb

@@ -119,6 +119,8 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
     std::memcpy(present.mutable_words().data(), has.data(), has.size());
     s->present_.push_back(std::move(present));
   }
+  RAGDB_ASSIGN_OR_RETURN(s->vector_indexes_,
+                         OpenVectorIndexes(*s->file_, schema, s->columns_, rows));
   for (const auto& pi : schema.payload_indexes) {
     std::string name = PayloadIndexSection(pi.path);
     if (!s->file_->Has(name)) continue;  // declared after this segment was written
@@ -207,6 +209,8 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
         w->AddSection(VectorSection(name), AsBytes(column.data(), column.size() * sizeof(float))));
     RAGDB_RETURN_IF_ERROR(w->AddSection(
         PresenceSection(name), AsBytes(present.words().data(), present.words().size() * 8)));
+    RAGDB_RETURN_IF_ERROR(
+        AddVectorIndexSection(schema.vectors[f], column.data(), n, present, w.get()));
   }
 
   if (!schema.payload_indexes.empty()) {

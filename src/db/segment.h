@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/bitset.h"
+#include "db/vector_segment_index.h"
 #include "db/text_segment_index.h"
 #include "query/filter_eval.h"
 #include "query/payload_index.h"
@@ -32,6 +33,8 @@ class Segment {
   virtual const Bitset& has_vector(size_t field_index) const = 0;
   // Payload, text and sparse vectors of a row into `out` (id and dense vectors untouched).
   virtual Status ReadDocument(size_t row, Record* out) const = 0;
+  // The approximate index of the vector field at `field_index`, when this segment has one.
+  virtual const index::VectorIndex* vector_index(size_t field_index) const { return nullptr; }
   // Payload index on `path`, when this segment has one.
   virtual const PayloadIndex* payload_index(std::string_view path) const { return nullptr; }
   // BM25 index over rows()' text (null when the schema has no text), and the index of the sparse
@@ -101,6 +104,9 @@ class SealedSegment final : public Segment {
   const Bitset& has_vector(size_t f) const override { return present_[f]; }
   Status ReadDocument(size_t row, Record* out) const override;
   const PayloadIndex* payload_index(std::string_view path) const override;
+  const index::VectorIndex* vector_index(size_t f) const override {
+    return vector_indexes_[f].get();
+  }
   const std::string& path() const { return file_->path(); }
   size_t file_size() const { return file_->file_size(); }
   std::vector<std::string> section_names() const { return file_->SectionNames(); }
@@ -118,6 +124,7 @@ class SealedSegment final : public Segment {
   const uint64_t* doc_offsets_ = nullptr;
   std::string_view doc_blob_;
   std::vector<std::pair<std::string, PayloadIndex>> payload_indexes_;
+  std::vector<std::unique_ptr<index::VectorIndex>> vector_indexes_;  // per vector field, or null
   SegmentTextIndex text_;
 };
 
