@@ -13,6 +13,15 @@
 // Weights are read from safetensors (f32, f16 or bf16) through mmap and kept as f32 in memory.
 // Inference is multithreaded over the caller's core budget (`threads`); OpenBLAS runs with one
 // thread per call so the two never oversubscribe. Embed and Score are thread-safe.
+//
+// Tokenization follows the folder's Hugging Face tokenizer (WordPiece or Unigram from
+// tokenizer.json, else vocab.txt, else sentencepiece.bpe.model with fairseq ids). Known
+// approximations: the "Precompiled" normalizer of SentencePiece-converted tokenizers is replaced
+// by ICU NFKC plus nmt_nfkc's control-character rules, and special-token strings typed inside a
+// text ("[SEP]", "<mask>") are tokenized as plain text, not as the special token.
+// The token limit is the smallest of max_position_embeddings (minus XLM-R's offset),
+// tokenizer_config.json model_max_length, sentence_bert_config.json max_seq_length and the
+// caller's max_length.
 #pragma once
 
 #include <cstddef>
