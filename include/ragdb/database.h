@@ -56,6 +56,9 @@ struct ScoredPoint {
 struct SearchRequest {
   std::string field = kDefaultVectorName;  // which vector field
   std::vector<float> vector;               // the query; its dimension must match the field
+  // Instead of `vector`: text embedded with the field's embedding function (as a query, with the
+  // model's query prompt where it has one). Only for fields that have an embedder.
+  std::optional<std::string> query_text;
   size_t k = 10;
   std::optional<Filter> filter;
   size_t offset = 0;           // skip this many best hits (paging)

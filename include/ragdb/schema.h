@@ -44,6 +44,10 @@ struct VectorField {
   Metric metric = Metric::kCosine;
   ElementType element_type = ElementType::kFloat32;
   IndexParams index;
+  // Embedding function: "" = none; "hash" / "hash:DIM" (lexical, no weights) or a model folder.
+  // A record that has text but no vector for this field gets one embedded from its text, and a
+  // search may give text instead of a vector (SearchRequest::query_text).
+  std::string embedder;
 
   static constexpr uint32_t kMaxDim = 65536;
 };

@@ -40,7 +40,7 @@ Result<VectorField> ParseVectorSpec(const std::string& spec, Metric default_metr
 
 int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
   FlagSpec spec{{"dim", "metric", "index", "m", "ef-construction", "nlist", "pq-m", "quantization",
-                 "analyzer", "vector", "sparse", "payload-index"},
+                 "embedder", "analyzer", "vector", "sparse", "payload-index"},
                 {"text"},
                 {"vector", "sparse", "payload-index"}};
   auto a = Args::Parse(argv, spec);
@@ -77,12 +77,14 @@ int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
     f.dim = static_cast<uint32_t>(std::min<uint64_t>(*dim, UINT32_MAX));
     f.metric = *metric;
     f.index = index;
+    f.embedder = a->GetOr("embedder", "");
     schema.vectors.push_back(f);
   }
   for (const auto& v : a->GetAll("vector")) {
     auto f = ParseVectorSpec(v, *metric);
     if (!f.ok()) return Fail(f.status(), true);
     f->index = index;
+    f->embedder = a->GetOr("embedder", "");
     schema.vectors.push_back(*f);
   }
   for (const auto& s : a->GetAll("sparse")) schema.sparse_vectors.push_back({s});

@@ -58,7 +58,7 @@ int BatchSearch(const Args& a, const std::shared_ptr<Collection>& c, SearchReque
 
 int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
   FlagSpec spec{{"vector", "k", "filter", "using", "queries", "out", "threads", "ef", "nprobe",
-                 "offset", "score-threshold",
+                 "offset", "score-threshold", "near-text",
                  // text, sparse and hybrid search (commands_text_search.cc)
                  "text", "sparse", "queries-text", "fusion", "weights", "rrf-k", "normalization",
                  "group-by", "group-size", "prefetch-limit"},
@@ -67,9 +67,11 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, spec);
   if (!a.ok()) return Fail(a.status(), true);
   if (a->Has("text") || a->Has("sparse") || a->Has("queries-text")) return TextSearch(ctx, *a);
-  if (a->positional().size() != 1 || a->Has("vector") == a->Has("queries")) {
+  if (a->positional().size() != 1 ||
+      int(a->Has("vector")) + int(a->Has("queries")) + int(a->Has("near-text")) != 1) {
     return Fail(Status::InvalidArgument(
-                    "usage: ragdb search NAME (--vector '[..]' | --queries FILE.fvecs --out FILE.ivecs) "
+                    "usage: ragdb search NAME (--vector '[..]' | --near-text TEXT | "
+                    "--queries FILE.fvecs --out FILE.ivecs) "
                     "[--k 10] [--filter EXPR]"),
                 true);
   }
@@ -105,6 +107,9 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
     auto v = ParseVectorArg(*a->Get("vector"));
     if (!v.ok()) return Fail(v.status(), true);
     req.vector = std::move(v).value();
+  }
+  if (a->Has("near-text")) {
+    req.query_text = *a->Get("near-text");
   }
   auto db = OpenDatabase(ctx);
   if (!db.ok()) return Fail(db.status());

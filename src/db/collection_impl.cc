@@ -58,8 +58,11 @@ Result<std::shared_ptr<CollectionImpl>> CollectionImpl::Create(const std::string
                                                                const DatabaseOptions& options) {
   RAGDB_RETURN_IF_ERROR(schema.Validate());
   if (FileExists(dir)) return Status::AlreadyExists("collection '" + name + "' already exists");
-  RAGDB_RETURN_IF_ERROR(CreateDirs(dir));
   std::shared_ptr<CollectionImpl> c(new CollectionImpl(dir, name, schema, options));
+  for (size_t f = 0; f < schema.vectors.size(); ++f) {
+    RAGDB_RETURN_IF_ERROR(c->FieldEmbedder(f).status());  // a bad spec fails the create
+  }
+  RAGDB_RETURN_IF_ERROR(CreateDirs(dir));
   c->manifest_.schema = schema.ToJson();
   std::string wal_name = c->NewFileName("wal-", ".log");
   RAGDB_ASSIGN_OR_RETURN(c->wal_, storage::WalWriter::Create(JoinPath(dir, wal_name)));
@@ -196,6 +199,7 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
   std::vector<Record> out(records.begin(), records.end());
   std::shared_lock lock(data_mu_);
   RAGDB_RETURN_IF_ERROR(CheckAlive());
+  RAGDB_RETURN_IF_ERROR(EmbedMissingVectors(schema_, &out));
   for (size_t i = 0; i < out.size(); ++i) {
     Record& r = out[i];
     auto fail = [&](const std::string& what) {

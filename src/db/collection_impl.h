@@ -17,6 +17,7 @@
 #include "db/segment.h"
 #include "db/topk.h"
 #include "ragdb/database.h"
+#include "ragdb/model.h"
 #include "storage/manifest.h"
 #include "storage/wal.h"
 
@@ -146,6 +147,14 @@ class CollectionImpl final : public Collection {
   std::unique_ptr<storage::WalWriter> wal_;
   uint64_t last_seq_ = 0;
   bool dropped_ = false;
+
+  // Embedding functions of vector fields (schema VectorField::embedder), loaded on first use.
+  // Returns null when the field has none.
+  Result<const Embedder*> FieldEmbedder(size_t field_index) const;
+  // Fills in vectors of fields with an embedder for records that have text but no such vector.
+  Status EmbedMissingVectors(const CollectionSchema& schema, std::vector<Record>* records) const;
+  mutable std::mutex embedders_mu_;
+  mutable std::map<size_t, std::unique_ptr<Embedder>> embedders_;
 };
 
 }  // namespace ragdb::db

@@ -172,20 +172,28 @@ Result<CollectionImpl::PreparedQuery> CollectionImpl::PrepareQuery(
     return Status::InvalidArgument("collection '" + name_ + "' has no vector field '" +
                                    request.field + "'");
   }
-  if (request.vector.size() != field->dim) {
-    return Status::InvalidArgument("query vector has dimension " +
-                                   std::to_string(request.vector.size()) + ", expected " +
-                                   std::to_string(field->dim));
-  }
-  for (float x : request.vector) {
-    if (!std::isfinite(x)) {
-      return Status::InvalidArgument("query vector has a NaN or infinite component");
-    }
-  }
   PreparedQuery q;
   q.field = field;
   q.field_index = static_cast<size_t>(field - schema_.vectors.data());
   q.vector = request.vector;
+  if (request.query_text && request.vector.empty()) {
+    RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(q.field_index));
+    if (embedder == nullptr) {
+      return Status::InvalidArgument("vector field '" + field->name +
+                                     "' has no embedder, so a text query needs a vector");
+    }
+    RAGDB_ASSIGN_OR_RETURN(auto v, embedder->Embed(std::span<const std::string>(&*request.query_text, 1), /*is_query=*/true));
+    q.vector = std::move(v[0]);
+  }
+  if (q.vector.size() != field->dim) {
+    return Status::InvalidArgument("query vector has dimension " + std::to_string(q.vector.size()) +
+                                   ", expected " + std::to_string(field->dim));
+  }
+  for (float x : q.vector) {
+    if (!std::isfinite(x)) {
+      return Status::InvalidArgument("query vector has a NaN or infinite component");
+    }
+  }
   if (field->metric == Metric::kCosine) simd::Normalize(q.vector.data(), q.vector.size());
   for (float x : q.vector) q.norm_sq += x * x;
   return q;

@@ -262,3 +262,47 @@ TEST(Database, BatchedSearchEqualsOneByOne) {
 
 }  // namespace
 }  // namespace ragdb
+
+namespace ragdb {
+namespace {
+
+TEST(Database, EmbeddingFunctionFillsVectorsFromTextAndEmbedsTextQueries) {
+  TempDir dir;
+  auto db = *Database::Open(dir.path());
+  CollectionSchema schema;
+  VectorField f;
+  f.dim = 128;
+  f.embedder = "hash:128";
+  schema.vectors.push_back(f);
+  auto c = *db->CreateCollection("c", schema);
+  std::vector<std::string> texts = {"the quick brown fox jumps", "espresso coffee machine",
+                                    "hiking boots for mountain trails"};
+  std::vector<Record> batch;
+  for (uint64_t i = 0; i < texts.size(); ++i) {
+    Record r;
+    r.id = i;
+    r.text = texts[i];
+    batch.push_back(r);
+  }
+  ASSERT_TRUE(c->Upsert(batch).ok());
+  auto stored = *c->Get(1);
+  ASSERT_EQ(stored.vectors.at("").size(), 128u);
+  SearchRequest req;
+  req.query_text = "coffee";
+  req.k = 1;
+  auto hits = c->Search(req);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].id, PointId(1));
+
+  // A record with neither text nor vector simply has no vector; a wrong-size embedder is refused.
+  CollectionSchema bad = schema;
+  bad.vectors[0].embedder = "hash:64";
+  auto created = db->CreateCollection("bad", bad);
+  EXPECT_EQ(created.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(created.status().message().find("64-d"), std::string::npos) << created.status().message();
+  EXPECT_EQ(db->GetCollection("bad").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ragdb

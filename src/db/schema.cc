@@ -207,6 +207,7 @@ Json CollectionSchema::ToJson() const {
                   {"dim", v.dim},
                   {"metric", MetricName(v.metric)},
                   {"element_type", ElementTypeName(v.element_type)},
+                  {"embedder", v.embedder},
                   {"index",
                    {{"type", IndexTypeName(v.index.type)},
                     {"m", v.index.m},
@@ -250,6 +251,7 @@ Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
       RAGDB_ASSIGN_OR_RETURN(f.dim, o.Uint("dim", 0));
       RAGDB_ASSIGN_OR_RETURN(std::string metric, o.String("metric", "cosine"));
       RAGDB_ASSIGN_OR_RETURN(f.metric, ParseMetric(metric));
+      RAGDB_ASSIGN_OR_RETURN(f.embedder, o.String("embedder", ""));
       RAGDB_ASSIGN_OR_RETURN(std::string et, o.String("element_type", "float32"));
       RAGDB_ASSIGN_OR_RETURN(f.element_type, ParseElementType(et));
       if (const Json* idx = o.Get("index")) {

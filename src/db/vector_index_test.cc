@@ -115,7 +115,8 @@ TEST(VectorIndex, HnswInCollectionKeepsRecallWithFiltersAndSurvivesReopen) {
     for (int i = 0; i < 20; ++i) {
       probe.vector = Query(rng);
       probe.k = 10;
-      for (const auto& h : *c->Search(probe)) EXPECT_EQ(h.id.number() % 2, 1u);
+      auto hits = *c->Search(probe);
+      for (const auto& h : hits) EXPECT_EQ(h.id.number() % 2, 1u);
     }
     EXPECT_GE(Recall(c, std::nullopt, 64), 0.95);
     before = *c->Search(probe);
