@@ -55,5 +55,12 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& args);
 int TextSearch(const Context& ctx, const Args& args);
 // `eval --beir DIR`: BM25 quality of the collection text path (commands_eval.cc).
 int CmdEval(const Context& ctx, const std::vector<std::string>& args);
+// Knowledge bases and the RAG pipeline (commands_rag.cc, commands_mcp.cc; docs/rag.md).
+int CmdKb(const Context& ctx, const std::vector<std::string>& args);
+int CmdIngest(const Context& ctx, const std::vector<std::string>& args);
+int CmdRetrieve(const Context& ctx, const std::vector<std::string>& args);
+int CmdAsk(const Context& ctx, const std::vector<std::string>& args);
+int CmdEvalKb(const Context& ctx, const std::vector<std::string>& args);
+int CmdMcp(const Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace ragdb::cli

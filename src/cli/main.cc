@@ -43,6 +43,19 @@ const Command kCommands[] = {
     {"eval", CmdEval,
      "eval --beir DIR [--k1 1.2] [--b 0.75] [--analyzer standard] [--stemmer english]\n"
      "         [--stopwords] [--preset anserini] [--threads T]   BM25 nDCG@10 / Recall@100 / MRR@10"},
+    {"kb", CmdKb,
+     "kb list | kb create NAME [--chunk-size N --overlap N --mode M --embedder E] |\n"
+     "         kb describe NAME [--documents] | kb drop NAME        knowledge bases (docs/rag.md)"},
+    {"ingest", CmdIngest,
+     "ingest KB PATH... [--sync] [--chunk-size 400] [--overlap 60] [--mode recursive|parent-child]\n"
+     "         [--embedder hash|DIR]   files/folders (txt md html pdf docx csv json) into KB"},
+    {"retrieve", CmdRetrieve,
+     "retrieve KB \"query\" [--k 5] [--filter EXPR] [--reranker DIR]   chunks as JSON Lines"},
+    {"ask", CmdAsk,
+     "ask KB \"question\" [--k 5] [--filter EXPR] [--stream] [--llm-config FILE] [--no-llm]\n"
+     "         answer with citations (LLM from RAGDB_LLM_* or DATA/llm.json, else extractive)"},
+    {"eval-kb", CmdEvalKb, "eval-kb KB FILE.jsonl [--k 5] [--details]   hit rate@k and MRR"},
+    {"mcp", CmdMcp, "mcp [--llm-config FILE] [--no-llm]   MCP server (JSON-RPC) on stdio"},
 };
 
 void PrintUsage() {

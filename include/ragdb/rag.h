@@ -1,0 +1,222 @@
+// Knowledge bases: the one-stop RAG pipeline on top of ragdb collections (issue #7).
+//
+//   RAGDB_ASSIGN_OR_RETURN(auto db, ragdb::Database::Open("./data"));
+//   RAGDB_ASSIGN_OR_RETURN(auto kb, ragdb::rag::KnowledgeBase::OpenOrCreate(*db, "docs", {}));
+//   RAGDB_ASSIGN_OR_RETURN(auto summary, kb->IngestPaths({"./manuals"}, {}));
+//   RAGDB_ASSIGN_OR_RETURN(auto chunks, kb->Retrieve("how do I install it?", {}));
+//   RAGDB_ASSIGN_OR_RETURN(auto answer, ragdb::rag::Ask(*kb, "how do I install it?", {}));
+//
+// Storage (docs/rag.md): a knowledge base K is two collections of the database,
+//   kb.K       chunks: BM25 text, a dense vector "dense" from the KB's embedder, payload with
+//              doc_id, version, source, page, heading_path, chunk, start, end, parent
+//   kb.K.docs  one row per source document (id = doc_id): source, content_hash, metadata,
+//              version, chunk count; plus the row "_config" holding the KB's options.
+// The document row is the commit point of an ingestion: chunks are written first under a new
+// version, then the row names that version, then older versions are deleted. Readers drop chunks
+// whose version is not the row's, so a crash at any step never shows a mix of old and new chunks.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ragdb/database.h"
+#include "ragdb/filter.h"
+#include "ragdb/json.h"
+#include "ragdb/model.h"
+#include "ragdb/status.h"
+
+namespace ragdb::rag {
+
+// Fixed when the knowledge base is created (chunks of one KB must be comparable).
+struct KbOptions {
+  size_t chunk_size = 400;  // tokens (approximate counter)
+  size_t overlap = 60;
+  std::string mode = "recursive";  // recursive | parent-child
+  size_t parent_size = 1600;       // parent-child only
+  std::string embedder = "hash";   // "hash", "hash:DIM" or a model folder
+
+  Json ToJson() const;
+  static Result<KbOptions> FromJson(const Json& j);
+};
+
+struct KbInfo {
+  std::string name;
+  KbOptions options;
+  size_t documents = 0;
+  size_t chunks = 0;  // live chunk records (stale versions included until cleaned)
+  Json ToJson() const;
+};
+
+// One document's outcome in an ingestion.
+struct IngestResult {
+  std::string source;
+  std::string status;  // added | updated | unchanged | skipped | removed
+  std::string reason;  // skipped: why
+  std::string doc_id;
+  size_t chunks = 0;
+  size_t bytes = 0;
+  int pages = 0;
+};
+
+struct IngestSummary {
+  size_t files = 0;  // files looked at
+  size_t added = 0, updated = 0, unchanged = 0, skipped = 0, removed = 0;
+  size_t chunks = 0;  // chunks written by this run
+  size_t bytes = 0;   // bytes of the files parsed
+  size_t pages = 0;   // PDF pages parsed
+  double seconds = 0;
+  std::vector<IngestResult> skipped_files;
+  Json ToJson() const;
+};
+
+struct IngestOptions {
+  bool sync = false;  // also remove documents whose source file no longer exists
+  // Called after each file with (files done, files total, current path).
+  std::function<void(size_t, size_t, const std::string&)> progress;
+};
+
+struct RetrieveOptions {
+  size_t k = 5;                  // context items returned
+  size_t candidates = 0;         // fused candidates fetched; 0 = max(4k, 20)
+  std::optional<Filter> filter;  // on chunk payloads (source, page, doc_id, metadata.*)
+  std::string reranker;          // cross-encoder folder; empty = none
+  size_t max_per_document = 3;   // context items per document
+  size_t token_budget = 3000;    // total approximate tokens of the returned texts; 0 = none
+  bool merge_neighbors = true;   // join adjacent chunks of one document into one item
+  double dedup_threshold = 0.9;  // word-set Jaccard above which a chunk is a near-duplicate
+};
+
+struct RetrievedChunk {
+  std::string chunk_id;  // of the best chunk of the item (merged items list all in chunk_ids)
+  std::vector<std::string> chunk_ids;
+  std::string doc_id;
+  std::string source;
+  int page = 0;
+  std::vector<std::string> heading_path;
+  size_t chunk_index = 0;
+  size_t start = 0, end = 0;
+  double score = 0;         // fused RRF score, or the reranker's when one is used
+  double dense_score = 0;   // cosine between the query and the chunk's embedding
+  bool bm25_match = false;  // the chunk matched the BM25 sub-query
+  std::string text;         // the chunk (or merged chunks; the parent in parent-child mode)
+  Json metadata;            // the document's metadata
+  Json ToJson() const;
+};
+
+// Timings of one retrieval, in milliseconds.
+struct RetrieveStats {
+  double embed_ms = 0, search_ms = 0, rerank_ms = 0, assemble_ms = 0;
+};
+
+class KnowledgeBase {
+ public:
+  ~KnowledgeBase();
+
+  // Names: 1..200 characters of [A-Za-z0-9_-].
+  static Status ValidateName(const std::string& name);
+  static Result<std::unique_ptr<KnowledgeBase>> Create(Database& db, const std::string& name,
+                                                       const KbOptions& options);
+  static Result<std::unique_ptr<KnowledgeBase>> Open(Database& db, const std::string& name);
+  // Opens K; creates it with `options` when it does not exist.
+  static Result<std::unique_ptr<KnowledgeBase>> OpenOrCreate(Database& db, const std::string& name,
+                                                             const KbOptions& options);
+  static std::vector<std::string> List(const Database& db);
+  static Status Drop(Database& db, const std::string& name);
+
+  const std::string& name() const;
+  const KbOptions& options() const;
+  Result<KbInfo> Describe() const;
+
+  // Files and folders (recursive). A file that cannot be parsed is skipped with its reason;
+  // only database failures abort the batch.
+  Result<IngestSummary> IngestPaths(const std::vector<std::string>& paths,
+                                    const IngestOptions& options);
+  // One file; status "skipped" (with reason) when it cannot be read or parsed.
+  Result<IngestResult> IngestFile(const std::string& path);
+  // In-memory text (Markdown when source ends in .md, HTML for .html, else plain text).
+  // `source` identifies the document: the same source again replaces it.
+  Result<IngestResult> IngestText(const std::string& source, const std::string& text,
+                                  const Json& metadata = Json::object());
+  // Removes a document and its chunks; NotFound when the source is unknown.
+  Status RemoveDocument(const std::string& source);
+  // All document rows (payloads), in id order.
+  Result<std::vector<Json>> ListDocuments() const;
+
+  // Hybrid retrieval -> optional rerank -> context assembly.
+  Result<std::vector<RetrievedChunk>> Retrieve(const std::string& query,
+                                               const RetrieveOptions& options,
+                                               RetrieveStats* stats = nullptr) const;
+
+  struct Impl;
+
+ private:
+  explicit KnowledgeBase(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// An OpenAI-compatible chat endpoint.
+struct LlmConfig {
+  std::string base_url;  // e.g. https://api.openai.com/v1 (…/chat/completions is appended)
+  std::string model;
+  std::string api_key;     // sent as a Bearer token when set
+  int timeout_ms = 60000;  // connect + each read
+  double temperature = 0.1;
+  size_t max_tokens = 512;
+  bool enabled() const { return !base_url.empty(); }
+  // RAGDB_LLM_BASE_URL / RAGDB_LLM_MODEL / RAGDB_LLM_API_KEY / RAGDB_LLM_TIMEOUT_MS override
+  // the JSON file `config_path` ({"base_url", "model", "api_key", "timeout_ms"}) when it exists.
+  static Result<LlmConfig> FromEnvAndFile(const std::string& config_path);
+};
+
+struct Citation {
+  int n = 0;
+  std::string source;
+  int page = 0;
+  std::string chunk_id;
+  double score = 0;
+  std::string snippet;
+  Json ToJson() const;
+};
+
+struct Answer {
+  std::string answer;
+  std::vector<Citation> citations;
+  std::string mode;  // "llm" | "extractive"
+  // Milliseconds per stage: embed, search, rerank, assemble, generate, total.
+  Json timings = Json::object();
+  Json ToJson(bool with_timings = false) const;
+};
+
+struct AskOptions {
+  RetrieveOptions retrieve;
+  LlmConfig llm;  // disabled = extractive answers
+  // Streaming: called with each piece of generated text as it arrives (LLM mode only).
+  std::function<void(const std::string&)> on_token;
+  size_t extractive_sentences = 3;
+  // A chunk counts as relevant when it matched BM25 on a content word of the question or its
+  // dense similarity reaches this.
+  double min_dense_score = 0.5;
+};
+
+Result<Answer> Ask(const KnowledgeBase& kb, const std::string& question, const AskOptions& options);
+
+// Retrieval quality on a JSON Lines file of {"question": .., "expected_sources": [..]}: a hit is
+// a retrieved item whose source ends with one of the expected sources (so "guide.md" matches
+// "/data/docs/guide.md").
+struct EvalReport {
+  size_t questions = 0;
+  size_t k = 0;
+  double hit_rate = 0;  // fraction with an expected source in the top k
+  double mrr = 0;       // mean of 1 / rank of the first expected source (0 when absent)
+  double mean_latency_ms = 0;
+  std::vector<Json> per_question;
+  Json ToJson(bool with_details) const;
+};
+Result<EvalReport> EvaluateKb(const KnowledgeBase& kb, const std::string& jsonl_path,
+                              const RetrieveOptions& options);
+
+}  // namespace ragdb::rag

@@ -1,0 +1,295 @@
+// Knowledge-base commands: kb (list/create/describe/drop), ingest, retrieve, ask, eval-kb.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "base/file.h"
+#include "cli/cli.h"
+#include "ragdb/rag.h"
+
+namespace ragdb::cli {
+namespace {
+
+using rag::KbOptions;
+using rag::KnowledgeBase;
+
+const FlagSpec kKbOptionFlags = {
+    {"chunk-size", "overlap", "mode", "embedder", "parent-size"}, {}, {}};
+
+FlagSpec WithKbOptions(FlagSpec spec) {
+  spec.with_value.insert(kKbOptionFlags.with_value.begin(), kKbOptionFlags.with_value.end());
+  return spec;
+}
+
+// KB options from flags; `given` says whether any was set explicitly.
+Result<KbOptions> KbOptionsFromArgs(const Args& a, bool* given) {
+  KbOptions o;
+  *given = false;
+  for (const auto& f : kKbOptionFlags.with_value) *given = *given || a.Has(f);
+  RAGDB_ASSIGN_OR_RETURN(o.chunk_size, a.GetUint("chunk-size", o.chunk_size));
+  RAGDB_ASSIGN_OR_RETURN(o.overlap, a.GetUint("overlap", o.overlap));
+  RAGDB_ASSIGN_OR_RETURN(o.parent_size, a.GetUint("parent-size", o.parent_size));
+  o.mode = a.GetOr("mode", o.mode);
+  o.embedder = a.GetOr("embedder", o.embedder);
+  // A smaller chunk size without an explicit overlap: keep the default ~15% ratio valid.
+  if (a.Has("chunk-size") && !a.Has("overlap"))
+    o.overlap = std::min(o.overlap, o.chunk_size * 15 / 100);
+  return o;
+}
+
+// Options given on the command line for an existing KB must match the stored ones: chunks of one
+// knowledge base are only comparable when they were cut and embedded the same way.
+Status CheckSameOptions(const KnowledgeBase& kb, const Args& a, const KbOptions& wanted) {
+  const KbOptions& have = kb.options();
+  auto differs = [&](const char* flag, const std::string& want, const std::string& got) -> Status {
+    if (a.Has(flag) && want != got) {
+      return Status::InvalidArgument("knowledge base '" + kb.name() + "' was created with --" +
+                                     flag + " " + got +
+                                     "; drop it to change that, or leave the "
+                                     "option out");
+    }
+    return Status::Ok();
+  };
+  RAGDB_RETURN_IF_ERROR(
+      differs("chunk-size", std::to_string(wanted.chunk_size), std::to_string(have.chunk_size)));
+  RAGDB_RETURN_IF_ERROR(
+      differs("overlap", std::to_string(wanted.overlap), std::to_string(have.overlap)));
+  RAGDB_RETURN_IF_ERROR(differs("mode", wanted.mode, have.mode));
+  RAGDB_RETURN_IF_ERROR(differs("embedder", wanted.embedder, have.embedder));
+  return Status::Ok();
+}
+
+Result<rag::RetrieveOptions> RetrieveOptionsFromArgs(const Args& a) {
+  rag::RetrieveOptions o;
+  RAGDB_ASSIGN_OR_RETURN(o.k, a.GetUint("k", o.k));
+  RAGDB_ASSIGN_OR_RETURN(o.candidates, a.GetUint("candidates", 0));
+  RAGDB_ASSIGN_OR_RETURN(o.max_per_document, a.GetUint("max-per-doc", o.max_per_document));
+  RAGDB_ASSIGN_OR_RETURN(o.token_budget, a.GetUint("budget", o.token_budget));
+  if (a.Has("filter")) {
+    RAGDB_ASSIGN_OR_RETURN(o.filter, ParseFilterArg(*a.Get("filter")));
+  }
+  o.reranker = a.GetOr("reranker", "");
+  if (o.reranker.empty()) {
+    const char* env = std::getenv("RAGDB_RERANKER");
+    if (env != nullptr) o.reranker = env;
+  }
+  if (a.Has("no-merge")) o.merge_neighbors = false;
+  return o;
+}
+
+const std::set<std::string> kRetrieveFlags = {"k",           "filter", "reranker",
+                                              "max-per-doc", "budget", "candidates"};
+
+// One line of progress on a terminal: [=====     ] 12/40 name
+void DrawProgress(size_t done, size_t total, const std::string& path) {
+  const int width = 30;
+  int filled = total ? static_cast<int>(width * done / total) : width;
+  std::string name = path.size() > 40 ? "…" + path.substr(path.size() - 39) : path;
+  std::cerr << "\r[" << std::string(filled, '=') << std::string(width - filled, ' ') << "] " << done
+            << "/" << total << " " << name << "\033[K" << std::flush;
+}
+
+Result<std::unique_ptr<KnowledgeBase>> OpenKb(Database& db, const std::string& name) {
+  return KnowledgeBase::Open(db, name);
+}
+
+int KbUsage() {
+  return Fail(Status::InvalidArgument(
+                  "usage: ragdb kb list | kb create NAME [--chunk-size N] [--overlap N] "
+                  "[--mode recursive|parent-child] [--embedder hash|DIR] | kb describe NAME "
+                  "[--documents] | kb drop NAME"),
+              true);
+}
+
+}  // namespace
+
+int CmdKb(const Context& ctx, const std::vector<std::string>& argv) {
+  auto a = Args::Parse(argv, WithKbOptions({{}, {"documents"}, {}}));
+  if (!a.ok()) return Fail(a.status(), true);
+  const auto& pos = a->positional();
+  if (pos.empty()) return KbUsage();
+  const std::string& sub = pos[0];
+  if ((sub == "list" && pos.size() != 1) || (sub != "list" && pos.size() != 2)) return KbUsage();
+  auto db = OpenDatabase(ctx);
+  if (!db.ok()) return Fail(db.status());
+  if (sub == "list") {
+    for (const auto& name : KnowledgeBase::List(**db)) {
+      auto kb = OpenKb(**db, name);
+      if (!kb.ok()) {
+        PrintJson({{"name", name}, {"error", kb.status().message()}});
+        continue;
+      }
+      auto info = (*kb)->Describe();
+      if (!info.ok()) return Fail(info.status());
+      PrintJson(info->ToJson());
+    }
+    return kExitOk;
+  }
+  const std::string& name = pos[1];
+  if (sub == "create") {
+    bool given = false;
+    auto opts = KbOptionsFromArgs(*a, &given);
+    if (!opts.ok()) return Fail(opts.status(), true);
+    auto kb = KnowledgeBase::Create(**db, name, *opts);
+    if (!kb.ok()) return Fail(kb.status(), kb.status().code() == StatusCode::kInvalidArgument);
+    auto info = (*kb)->Describe();
+    if (!info.ok()) return Fail(info.status());
+    PrintJson(info->ToJson());
+    return kExitOk;
+  }
+  if (sub == "describe") {
+    auto kb = OpenKb(**db, name);
+    if (!kb.ok()) return Fail(kb.status());
+    auto info = (*kb)->Describe();
+    if (!info.ok()) return Fail(info.status());
+    Json j = info->ToJson();
+    if (a->Has("documents")) {
+      auto docs = (*kb)->ListDocuments();
+      if (!docs.ok()) return Fail(docs.status());
+      j["document_list"] = *docs;
+    }
+    PrintJson(j);
+    return kExitOk;
+  }
+  if (sub == "drop") {
+    Status st = KnowledgeBase::Drop(**db, name);
+    if (!st.ok()) return Fail(st);
+    PrintJson({{"dropped", name}});
+    return kExitOk;
+  }
+  return KbUsage();
+}
+
+int CmdIngest(const Context& ctx, const std::vector<std::string>& argv) {
+  auto a = Args::Parse(argv, WithKbOptions({{}, {"sync", "quiet"}, {}}));
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() < 2) {
+    return Fail(Status::InvalidArgument(
+                    "usage: ragdb ingest KB PATH... [--sync] [--chunk-size N] [--overlap N] "
+                    "[--mode recursive|parent-child] [--embedder hash|DIR]"),
+                true);
+  }
+  bool given = false;
+  auto opts = KbOptionsFromArgs(*a, &given);
+  if (!opts.ok()) return Fail(opts.status(), true);
+  auto db = OpenDatabase(ctx);
+  if (!db.ok()) return Fail(db.status());
+  const std::string& name = a->positional()[0];
+  auto kb = KnowledgeBase::OpenOrCreate(**db, name, *opts);
+  if (!kb.ok()) return Fail(kb.status(), kb.status().code() == StatusCode::kInvalidArgument);
+  if (given) {
+    Status st = CheckSameOptions(**kb, *a, *opts);
+    if (!st.ok()) return Fail(st, true);
+  }
+  rag::IngestOptions io;
+  io.sync = a->Has("sync");
+  const bool tty = isatty(STDERR_FILENO) && !a->Has("quiet");
+  if (tty) io.progress = DrawProgress;
+  std::vector<std::string> paths(a->positional().begin() + 1, a->positional().end());
+  auto summary = (*kb)->IngestPaths(paths, io);
+  if (tty) std::cerr << "\r\033[K" << std::flush;
+  if (!summary.ok()) return Fail(summary.status());
+  Json j = summary->ToJson();
+  j["knowledge_base"] = name;
+  for (const auto& s : summary->skipped_files) {
+    std::cerr << "ragdb: skipped " << s.source << ": " << s.reason << "\n";
+  }
+  PrintJson(j);
+  return kExitOk;
+}
+
+int CmdRetrieve(const Context& ctx, const std::vector<std::string>& argv) {
+  FlagSpec spec{kRetrieveFlags, {"no-merge", "full"}, {}};
+  auto a = Args::Parse(argv, spec);
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() != 2) {
+    return Fail(Status::InvalidArgument(
+                    "usage: ragdb retrieve KB \"query\" [--k 5] [--filter EXPR] [--reranker DIR] "
+                    "[--max-per-doc 3] [--budget 3000] [--no-merge] [--full]"),
+                true);
+  }
+  auto ro = RetrieveOptionsFromArgs(*a);
+  if (!ro.ok()) return Fail(ro.status(), true);
+  auto db = OpenDatabase(ctx);
+  if (!db.ok()) return Fail(db.status());
+  auto kb = OpenKb(**db, a->positional()[0]);
+  if (!kb.ok()) return Fail(kb.status());
+  auto items = (*kb)->Retrieve(a->positional()[1], *ro);
+  if (!items.ok())
+    return Fail(items.status(), items.status().code() == StatusCode::kInvalidArgument);
+  for (const auto& it : *items) {
+    if (a->Has("full")) {
+      PrintJson(it.ToJson());
+    } else {
+      PrintJson({{"chunk_id", it.chunk_id},
+                 {"source", it.source},
+                 {"page", it.page},
+                 {"heading_path", it.heading_path},
+                 {"score", it.score},
+                 {"text", it.text}});
+    }
+  }
+  return kExitOk;
+}
+
+int CmdAsk(const Context& ctx, const std::vector<std::string>& argv) {
+  FlagSpec spec{kRetrieveFlags, {"stream", "timings", "no-llm", "no-merge"}, {}};
+  spec.with_value.insert("llm-config");
+  auto a = Args::Parse(argv, spec);
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() != 2) {
+    return Fail(Status::InvalidArgument(
+                    "usage: ragdb ask KB \"question\" [--k 5] [--filter EXPR] [--reranker DIR] "
+                    "[--stream] [--llm-config FILE] [--no-llm] [--timings]"),
+                true);
+  }
+  rag::AskOptions ao;
+  auto ro = RetrieveOptionsFromArgs(*a);
+  if (!ro.ok()) return Fail(ro.status(), true);
+  ao.retrieve = *ro;
+  if (!a->Has("no-llm")) {
+    auto llm =
+        rag::LlmConfig::FromEnvAndFile(a->GetOr("llm-config", JoinPath(ctx.data_dir, "llm.json")));
+    if (!llm.ok()) return Fail(llm.status(), true);
+    ao.llm = *llm;
+  }
+  if (a->Has("stream")) {
+    // Streaming: one {"delta": ".."} JSON line per piece on stdout, then the final object.
+    ao.on_token = [](const std::string& piece) {
+      PrintJson({{"delta", piece}});
+      std::cout.flush();
+    };
+  }
+  auto db = OpenDatabase(ctx);
+  if (!db.ok()) return Fail(db.status());
+  auto kb = OpenKb(**db, a->positional()[0]);
+  if (!kb.ok()) return Fail(kb.status());
+  auto answer = rag::Ask(**kb, a->positional()[1], ao);
+  if (!answer.ok()) {
+    return Fail(answer.status(), answer.status().code() == StatusCode::kInvalidArgument);
+  }
+  PrintJson(answer->ToJson(a->Has("timings")));
+  return kExitOk;
+}
+
+int CmdEvalKb(const Context& ctx, const std::vector<std::string>& argv) {
+  FlagSpec spec{kRetrieveFlags, {"details", "no-merge"}, {}};
+  auto a = Args::Parse(argv, spec);
+  if (!a.ok()) return Fail(a.status(), true);
+  if (a->positional().size() != 2) {
+    return Fail(Status::InvalidArgument("usage: ragdb eval-kb KB FILE.jsonl [--k 5] [--details]"),
+                true);
+  }
+  auto ro = RetrieveOptionsFromArgs(*a);
+  if (!ro.ok()) return Fail(ro.status(), true);
+  auto db = OpenDatabase(ctx);
+  if (!db.ok()) return Fail(db.status());
+  auto kb = OpenKb(**db, a->positional()[0]);
+  if (!kb.ok()) return Fail(kb.status());
+  auto report = rag::EvaluateKb(**kb, a->positional()[1], *ro);
+  if (!report.ok()) return Fail(report.status());
+  PrintJson(report->ToJson(a->Has("details")));
+  return kExitOk;
+}
+
+}  // namespace ragdb::cli
