@@ -446,6 +446,9 @@ bool HnswIndex::SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_
     }
   }
   *ndist += count;
+  // The walk ran out of candidates before its result set filled: the allowed nodes it could reach
+  // are fewer than ef, so allowed nodes elsewhere in the graph may be closer. Let the caller scan.
+  if (cand.empty() && res.size() < ef) return false;
   out->clear();
   while (!res.empty()) {
     out->push_back(res.top());
