@@ -6,9 +6,22 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "model/cli_commands.h"
+#include "server/serve_command.h"
 
 namespace ragdb::cli {
 namespace {
+
+// Commands implemented in other layers, adapted to the table's signature.
+int CmdServe(const Context& ctx, const std::vector<std::string>& args) {
+  return server::RunServeCommand(ctx.data_dir, args);
+}
+int CmdEmbed(const Context&, const std::vector<std::string>& args) {
+  return RunEmbedCommand(args);
+}
+int CmdRerank(const Context&, const std::vector<std::string>& args) {
+  return RunRerankCommand(args);
+}
 
 struct Command {
   const char* name;
@@ -40,6 +53,10 @@ const Command kCommands[] = {
      "  search NAME --queries-text FILE.tsv --k K [--threads T] --out RUN.tsv"},
     {"optimize", CmdOptimize, "optimize NAME             seal, merge segments, build indexes"},
     {"check", CmdCheck, "check                     verify every checksum and structure"},
+    {"serve", CmdServe,
+     "serve [--host 127.0.0.1] [--port 6333] [--config FILE] [--admin-key K]   HTTP API"},
+    {"embed", CmdEmbed, "embed --model DIR|hash [--pooling mean|cls] [--normalize] TEXT..."},
+    {"rerank", CmdRerank, "rerank --model DIR --query Q DOC..."},
     {"eval", CmdEval,
      "eval --beir DIR [--k1 1.2] [--b 0.75] [--analyzer standard] [--stemmer english]\n"
      "         [--stopwords] [--preset anserini] [--threads T]   BM25 nDCG@10 / Recall@100 / MRR@10"},
