@@ -24,6 +24,7 @@ void EncodeSparseAndPayloadAndText(const Record& r, std::string* out) {
 }
 
 Status DecodeSparseAndPayloadAndText(ByteReader* in, Record* r) {
+  r->sparse_vectors.clear();  // callers reuse one Record across rows
   uint64_t n;
   if (!in->GetVarint(&n)) return Truncated("sparse vectors");
   for (uint64_t i = 0; i < n; ++i) {

@@ -51,6 +51,14 @@ TEST(RecordCodec, DocumentAloneRoundTrips) {
   EXPECT_EQ(back.payload, r.payload);
   EXPECT_EQ(back.text, r.text);
   EXPECT_EQ(back.sparse_vectors, r.sparse_vectors);
+  // Decoding into a reused record leaves nothing of the previous one behind.
+  Record plain;
+  plain.payload = {{"k", 1}};
+  std::string plain_bytes;
+  EncodeDocument(plain, &plain_bytes);
+  ASSERT_TRUE(DecodeDocument(plain_bytes, &back).ok());
+  EXPECT_TRUE(back.sparse_vectors.empty());
+  EXPECT_FALSE(back.text.has_value());
   bytes.push_back('x');
   EXPECT_EQ(DecodeDocument(bytes, &back).code(), StatusCode::kCorruption);
 }
