@@ -48,9 +48,9 @@ struct ScoredPoint {
   PointId id;
   // Similarity for cosine and ip (higher is better); Euclidean distance for l2 (lower is better).
   float score = 0;
-  Json payload;                                      // null unless requested
+  Json payload;                                       // null unless requested
   std::map<std::string, std::vector<float>> vectors;  // empty unless requested
-  std::optional<std::string> text;                   // unset unless requested
+  std::optional<std::string> text;                    // unset unless requested
 };
 
 struct SearchRequest {
@@ -61,7 +61,7 @@ struct SearchRequest {
   std::optional<std::string> query_text;
   size_t k = 10;
   std::optional<Filter> filter;
-  size_t offset = 0;           // skip this many best hits (paging)
+  size_t offset = 0;  // skip this many best hits (paging)
   bool with_payload = true;
   bool with_vectors = false;
   bool with_text = false;
@@ -132,8 +132,8 @@ struct HybridQuery {
 };
 
 struct PointGroup {
-  Json key;                        // the group_by value
-  std::vector<ScoredPoint> hits;   // best first
+  Json key;                       // the group_by value
+  std::vector<ScoredPoint> hits;  // best first
 };
 
 struct QueryResult {
@@ -150,7 +150,7 @@ struct ScrollRequest {
 };
 
 struct ScrollPage {
-  std::vector<Record> records;       // in id order
+  std::vector<Record> records;         // in id order
   std::optional<PointId> next_offset;  // unset when this is the last page
 };
 

@@ -16,8 +16,8 @@ namespace ragdb {
 class PointId {
  public:
   PointId() : v_(uint64_t{0}) {}
-  PointId(uint64_t n) : v_(n) {}            // NOLINT: implicit by design
-  PointId(std::string s) : v_(std::move(s)) {}  // NOLINT
+  PointId(uint64_t n) : v_(n) {}                  // NOLINT: implicit by design
+  PointId(std::string s) : v_(std::move(s)) {}    // NOLINT
   PointId(const char* s) : v_(std::string(s)) {}  // NOLINT
 
   bool is_number() const { return std::holds_alternative<uint64_t>(v_); }

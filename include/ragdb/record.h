@@ -27,9 +27,9 @@ struct SparseVector {
 
 struct Record {
   PointId id;
-  std::map<std::string, std::vector<float>> vectors;  // field name -> vector
-  std::map<std::string, SparseVector> sparse_vectors;   // field name -> sparse vector
-  Json payload = Json::object();                        // always a JSON object
+  std::map<std::string, std::vector<float>> vectors;   // field name -> vector
+  std::map<std::string, SparseVector> sparse_vectors;  // field name -> sparse vector
+  Json payload = Json::object();                       // always a JSON object
   std::optional<std::string> text;
 };
 

@@ -30,11 +30,11 @@ std::string_view PayloadTypeName(PayloadType t);  // "keyword", "integer", "floa
 Result<PayloadType> ParsePayloadType(std::string_view name);
 
 struct IndexParams {
-  IndexType type = IndexType::kFlat;          // default: exact search
-  uint32_t m = 16;                            // HNSW links per node
-  uint32_t ef_construction = 200;             // HNSW build beam width
-  uint32_t nlist = 0;                         // IVF lists; 0 = about sqrt(rows)
-  uint32_t pq_m = 0;                          // IVF-PQ sub-quantizers; 0 = dim / 4
+  IndexType type = IndexType::kFlat;  // default: exact search
+  uint32_t m = 16;                    // HNSW links per node
+  uint32_t ef_construction = 200;     // HNSW build beam width
+  uint32_t nlist = 0;                 // IVF lists; 0 = about sqrt(rows)
+  uint32_t pq_m = 0;                  // IVF-PQ sub-quantizers; 0 = dim / 4
   Quantization quantization = Quantization::kNone;
 };
 

@@ -89,7 +89,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(v_).ok()) v_ = Status::Internal("Result built from an OK Status");
   }
@@ -120,10 +120,10 @@ class [[nodiscard]] Result {
 #define RAGDB_CONCAT_(a, b) RAGDB_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not OK.
-#define RAGDB_RETURN_IF_ERROR(expr)                     \
-  do {                                                  \
-    ::ragdb::Status ragdb_status_ = (expr);             \
-    if (!ragdb_status_.ok()) return ragdb_status_;      \
+#define RAGDB_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::ragdb::Status ragdb_status_ = (expr);        \
+    if (!ragdb_status_.ok()) return ragdb_status_; \
   } while (0)
 
 // RAGDB_ASSIGN_OR_RETURN(auto x, MakeX()); declares x from a Result, or returns its Status.

@@ -34,8 +34,10 @@ SimdLevel ActiveSimdLevel() {
 
 std::string SimdLevelName(SimdLevel level) {
   switch (level) {
-    case SimdLevel::kScalar: return "scalar";
-    case SimdLevel::kAvx2: return "avx2";
+    case SimdLevel::kScalar:
+      return "scalar";
+    case SimdLevel::kAvx2:
+      return "avx2";
   }
   return "unknown";
 }

@@ -27,7 +27,7 @@ constexpr auto kTable = MakeTable();
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, const void* data,
-                                                           size_t n) {
+                                                          size_t n) {
   const auto* p = static_cast<const uint8_t*>(data);
   uint64_t c = ~crc;
   while (n >= 8) {

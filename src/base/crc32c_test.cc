@@ -25,8 +25,8 @@ TEST(Crc32c, HardwareMatchesPortableAtEveryLengthAndSplit) {
     uint32_t whole = crc32c::Value(data.data(), n);
     EXPECT_EQ(whole, crc32c::ExtendPortable(0, data.data(), n)) << n;
     size_t split = n / 3;
-    EXPECT_EQ(whole, crc32c::Extend(crc32c::Value(data.data(), split), data.data() + split,
-                                    n - split))
+    EXPECT_EQ(whole,
+              crc32c::Extend(crc32c::Value(data.data(), split), data.data() + split, n - split))
         << n;
   }
 }

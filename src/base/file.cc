@@ -103,7 +103,8 @@ Status RemoveAll(const std::string& path) {
 }
 
 Status RenameFile(const std::string& from, const std::string& to) {
-  if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus("rename to " + to + " from", from);
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    return ErrnoStatus("rename to " + to + " from", from);
   return Status::Ok();
 }
 

@@ -45,7 +45,8 @@ class AppendableFile {
   const std::string& path() const { return path_; }
 
  private:
-  AppendableFile(int fd, std::string path, uint64_t size) : fd_(fd), path_(std::move(path)), size_(size) {}
+  AppendableFile(int fd, std::string path, uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
   int fd_;
   std::string path_;
   uint64_t size_;

@@ -4,9 +4,7 @@
 
 namespace ragdb {
 
-std::string PointId::ToString() const {
-  return is_number() ? std::to_string(number()) : str();
-}
+std::string PointId::ToString() const { return is_number() ? std::to_string(number()) : str(); }
 
 Json PointId::ToJson() const { return is_number() ? Json(number()) : Json(str()); }
 
@@ -17,8 +15,8 @@ Result<PointId> PointId::FromJson(const Json& j) {
     const auto& s = j.get_ref<const std::string&>();
     if (s.empty()) return Status::InvalidArgument("id must not be an empty string");
     if (s.size() > kMaxStringIdBytes) {
-      return Status::InvalidArgument("string id longer than " +
-                                     std::to_string(kMaxStringIdBytes) + " bytes");
+      return Status::InvalidArgument("string id longer than " + std::to_string(kMaxStringIdBytes) +
+                                     " bytes");
     }
     return PointId(s);
   }

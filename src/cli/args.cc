@@ -65,7 +65,8 @@ Result<uint64_t> Args::GetUint(const std::string& flag, uint64_t def) const {
   uint64_t n = 0;
   auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
   if (ec != std::errc() || ptr != v->data() + v->size()) {
-    return Status::InvalidArgument("--" + flag + " expects a non-negative integer, got '" + *v + "'");
+    return Status::InvalidArgument("--" + flag + " expects a non-negative integer, got '" + *v +
+                                   "'");
   }
   return n;
 }

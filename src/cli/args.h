@@ -13,9 +13,9 @@
 namespace ragdb::cli {
 
 struct FlagSpec {
-  std::set<std::string> with_value;     // --k 10
-  std::set<std::string> switches;       // --normalize
-  std::set<std::string> repeatable;     // subset of with_value that may repeat
+  std::set<std::string> with_value;  // --k 10
+  std::set<std::string> switches;    // --normalize
+  std::set<std::string> repeatable;  // subset of with_value that may repeat
 };
 
 class Args {

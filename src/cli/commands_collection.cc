@@ -7,7 +7,8 @@ namespace ragdb::cli {
 namespace {
 
 Result<std::string> OneName(const Args& a, const char* usage) {
-  if (a.positional().size() != 1) return Status::InvalidArgument(std::string("usage: ragdb ") + usage);
+  if (a.positional().size() != 1)
+    return Status::InvalidArgument(std::string("usage: ragdb ") + usage);
   return a.positional()[0];
 }
 
@@ -115,7 +116,8 @@ int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
 
 int CmdList(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, {});
-  if (!a.ok() || !a->positional().empty()) return Fail(Status::InvalidArgument("usage: ragdb list"), true);
+  if (!a.ok() || !a->positional().empty())
+    return Fail(Status::InvalidArgument("usage: ragdb list"), true);
   auto db = OpenDatabase(ctx);
   if (!db.ok()) return Fail(db.status());
   for (const auto& n : (*db)->ListCollections()) std::cout << n << "\n";
@@ -163,13 +165,15 @@ int CmdOptimize(const Context& ctx, const std::vector<std::string>& argv) {
   if (!s.ok()) return Fail(s);
   auto info = (*c)->Describe();
   if (!info.ok()) return Fail(info.status());
-  PrintJson({{"optimized", *name}, {"points", info->points}, {"segments", info->segments.size() - 1}});
+  PrintJson(
+      {{"optimized", *name}, {"points", info->points}, {"segments", info->segments.size() - 1}});
   return kExitOk;
 }
 
 int CmdCheck(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, {});
-  if (!a.ok() || !a->positional().empty()) return Fail(Status::InvalidArgument("usage: ragdb check"), true);
+  if (!a.ok() || !a->positional().empty())
+    return Fail(Status::InvalidArgument("usage: ragdb check"), true);
   auto report = Database::Check(ctx.data_dir);
   if (!report.ok()) return Fail(report.status());
   for (const auto& p : report->problems) std::cerr << "ragdb: damaged: " << p << "\n";

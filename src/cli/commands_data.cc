@@ -89,7 +89,8 @@ int CmdImport(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, {{"fvecs", "field", "first-id"}, {}, {}});
   if (!a.ok()) return Fail(a.status(), true);
   if (a->positional().size() != 1 || !a->Has("fvecs")) {
-    return Fail(Status::InvalidArgument("usage: ragdb import NAME --fvecs FILE [--field NAME]"), true);
+    return Fail(Status::InvalidArgument("usage: ragdb import NAME --fvecs FILE [--field NAME]"),
+                true);
   }
   auto first = a->GetUint("first-id", 0);
   if (!first.ok()) return Fail(first.status(), true);
@@ -99,7 +100,8 @@ int CmdImport(const Context& ctx, const std::vector<std::string>& argv) {
   auto c = OpenCollection(ctx, a->positional()[0], &db);
   if (!c.ok()) return Fail(c.status());
   auto start = std::chrono::steady_clock::now();
-  Status s = (*c)->ImportVectors(a->GetOr("field", kDefaultVectorName), m->data.data(), m->rows, *first);
+  Status s =
+      (*c)->ImportVectors(a->GetOr("field", kDefaultVectorName), m->data.data(), m->rows, *first);
   if (!s.ok()) return Fail(s);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintJson({{"imported", m->rows},
@@ -111,7 +113,8 @@ int CmdImport(const Context& ctx, const std::vector<std::string>& argv) {
 int CmdGet(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, {});
   if (!a.ok()) return Fail(a.status(), true);
-  if (a->positional().size() != 2) return Fail(Status::InvalidArgument("usage: ragdb get NAME ID"), true);
+  if (a->positional().size() != 2)
+    return Fail(Status::InvalidArgument("usage: ragdb get NAME ID"), true);
   auto id = PointId::Parse(a->positional()[1]);
   if (!id.ok()) return Fail(id.status(), true);
   std::unique_ptr<Database> db;
@@ -133,7 +136,8 @@ int CmdDelete(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, {{"ids", "filter"}, {}, {}});
   if (!a.ok()) return Fail(a.status(), true);
   if (a->positional().size() != 1 || a->Has("ids") == a->Has("filter")) {
-    return Fail(Status::InvalidArgument("usage: ragdb delete NAME (--ids 1,2,3 | --filter EXPR)"), true);
+    return Fail(Status::InvalidArgument("usage: ragdb delete NAME (--ids 1,2,3 | --filter EXPR)"),
+                true);
   }
   std::vector<PointId> ids;
   std::optional<Filter> filter;
@@ -160,7 +164,8 @@ int CmdDelete(const Context& ctx, const std::vector<std::string>& argv) {
 int CmdCount(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, {{"filter"}, {}, {}});
   if (!a.ok()) return Fail(a.status(), true);
-  if (a->positional().size() != 1) return Fail(Status::InvalidArgument("usage: ragdb count NAME [--filter EXPR]"), true);
+  if (a->positional().size() != 1)
+    return Fail(Status::InvalidArgument("usage: ragdb count NAME [--filter EXPR]"), true);
   std::optional<Filter> filter;
   if (a->Has("filter")) {
     auto f = ParseFilterArg(*a->Get("filter"));
@@ -179,7 +184,8 @@ int CmdCount(const Context& ctx, const std::vector<std::string>& argv) {
 int CmdScroll(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, {{"limit", "offset", "filter"}, {"with-vector"}, {}});
   if (!a.ok()) return Fail(a.status(), true);
-  if (a->positional().size() != 1) return Fail(Status::InvalidArgument("usage: ragdb scroll NAME [--limit N]"), true);
+  if (a->positional().size() != 1)
+    return Fail(Status::InvalidArgument("usage: ragdb scroll NAME [--limit N]"), true);
   ScrollRequest req;
   auto limit = a->GetUint("limit", 10);
   if (!limit.ok()) return Fail(limit.status(), true);

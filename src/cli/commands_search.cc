@@ -23,7 +23,8 @@ Result<std::vector<float>> ParseVectorArg(const std::string& text) {
 }
 
 int BatchSearch(const Args& a, const std::shared_ptr<Collection>& c, SearchRequest base) {
-  if (!a.Has("out")) return Fail(Status::InvalidArgument("batch search needs --out FILE.ivecs"), true);
+  if (!a.Has("out"))
+    return Fail(Status::InvalidArgument("batch search needs --out FILE.ivecs"), true);
   auto threads = a.GetUint("threads", 0);
   if (!threads.ok()) return Fail(threads.status(), true);
   auto queries = ReadFvecs(*a.Get("queries"));
@@ -50,7 +51,9 @@ int BatchSearch(const Args& a, const std::shared_ptr<Collection>& c, SearchReque
   }
   Status s = WriteIvecs(*a.Get("out"), ids, base.k);
   if (!s.ok()) return Fail(s);
-  PrintJson({{"queries", queries->rows}, {"seconds", secs}, {"qps", secs > 0 ? queries->rows / secs : 0.0}});
+  PrintJson({{"queries", queries->rows},
+             {"seconds", secs},
+             {"qps", secs > 0 ? queries->rows / secs : 0.0}});
   return kExitOk;
 }
 
@@ -69,11 +72,11 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
   if (a->Has("text") || a->Has("sparse") || a->Has("queries-text")) return TextSearch(ctx, *a);
   if (a->positional().size() != 1 ||
       int(a->Has("vector")) + int(a->Has("queries")) + int(a->Has("near-text")) != 1) {
-    return Fail(Status::InvalidArgument(
-                    "usage: ragdb search NAME (--vector '[..]' | --near-text TEXT | "
-                    "--queries FILE.fvecs --out FILE.ivecs) "
-                    "[--k 10] [--filter EXPR]"),
-                true);
+    return Fail(
+        Status::InvalidArgument("usage: ragdb search NAME (--vector '[..]' | --near-text TEXT | "
+                                "--queries FILE.fvecs --out FILE.ivecs) "
+                                "[--k 10] [--filter EXPR]"),
+        true);
   }
   SearchRequest req;
   req.field = a->GetOr("using", kDefaultVectorName);

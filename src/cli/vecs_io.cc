@@ -13,7 +13,8 @@ Result<FloatMatrix> ReadFvecs(const std::string& path) {
   size_t left = file->size();
   FloatMatrix m;
   while (left > 0) {
-    if (left < 4) return Status::InvalidArgument(path + ": truncated at row " + std::to_string(m.rows));
+    if (left < 4)
+      return Status::InvalidArgument(path + ": truncated at row " + std::to_string(m.rows));
     int32_t dim;
     std::memcpy(&dim, p, 4);
     if (dim <= 0 || dim > 65536) {
@@ -27,7 +28,8 @@ Result<FloatMatrix> ReadFvecs(const std::string& path) {
                                      std::to_string(m.dim));
     }
     size_t bytes = 4 + m.dim * 4;
-    if (left < bytes) return Status::InvalidArgument(path + ": truncated at row " + std::to_string(m.rows));
+    if (left < bytes)
+      return Status::InvalidArgument(path + ": truncated at row " + std::to_string(m.rows));
     size_t at = m.data.size();
     m.data.resize(at + m.dim);
     std::memcpy(&m.data[at], p + 4, m.dim * 4);

@@ -41,7 +41,8 @@ Status CollectionImpl::EmbedMissingVectors(const CollectionSchema& schema,
     if (which.empty()) continue;
     RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(f));
     auto vectors = embedder->Embed(texts, /*is_query=*/false);
-    if (!vectors.ok()) return vectors.status().WithContext("embedding text for field '" + name + "'");
+    if (!vectors.ok())
+      return vectors.status().WithContext("embedding text for field '" + name + "'");
     for (size_t j = 0; j < which.size(); ++j) {
       (*records)[which[j]].vectors[name] = std::move((*vectors)[j]);
     }

@@ -1,7 +1,7 @@
 #include "db/collection_impl.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <set>
 
@@ -126,7 +126,8 @@ Result<std::shared_ptr<CollectionImpl>> CollectionImpl::Open(const std::string& 
     RAGDB_RETURN_IF_ERROR(RemoveFile(last_wal));
     RAGDB_ASSIGN_OR_RETURN(c->wal_, storage::WalWriter::Create(last_wal));
   } else {
-    RAGDB_ASSIGN_OR_RETURN(c->wal_, storage::WalWriter::OpenForAppend(last_wal, stats.valid_length));
+    RAGDB_ASSIGN_OR_RETURN(c->wal_,
+                           storage::WalWriter::OpenForAppend(last_wal, stats.valid_length));
   }
 
   // Remove files a crash left behind: anything the manifest does not name.
@@ -205,8 +206,10 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
     auto fail = [&](const std::string& what) {
       return Status::InvalidArgument(RecordLabel(i, r.id) + ": " + what);
     };
-    if (!r.id.is_number() && (r.id.str().empty() || r.id.str().size() > PointId::kMaxStringIdBytes)) {
-      return fail("string ids must have 1.." + std::to_string(PointId::kMaxStringIdBytes) + " bytes");
+    if (!r.id.is_number() &&
+        (r.id.str().empty() || r.id.str().size() > PointId::kMaxStringIdBytes)) {
+      return fail("string ids must have 1.." + std::to_string(PointId::kMaxStringIdBytes) +
+                  " bytes");
     }
     size_t bytes = 0;
     for (auto& [name, v] : r.vectors) {
@@ -246,7 +249,8 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
       std::sort(pairs.begin(), pairs.end());
       for (size_t k = 0; k < pairs.size(); ++k) {
         if (k > 0 && pairs[k].first == pairs[k - 1].first) {
-          return fail("sparse vector '" + name + "' repeats index " + std::to_string(pairs[k].first));
+          return fail("sparse vector '" + name + "' repeats index " +
+                      std::to_string(pairs[k].first));
         }
         sv.indices[k] = pairs[k].first;
         sv.values[k] = pairs[k].second;
@@ -259,16 +263,14 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
     }
     size_t payload_bytes = r.payload.dump().size();
     if (payload_bytes > options_.max_payload_bytes) {
-      return Status::ResourceExhausted(RecordLabel(i, r.id) + ": payload of " +
-                                       std::to_string(payload_bytes) +
-                                       " bytes is over the limit of " +
-                                       std::to_string(options_.max_payload_bytes));
+      return Status::ResourceExhausted(
+          RecordLabel(i, r.id) + ": payload of " + std::to_string(payload_bytes) +
+          " bytes is over the limit of " + std::to_string(options_.max_payload_bytes));
     }
     if (r.text && r.text->size() > options_.max_text_bytes) {
-      return Status::ResourceExhausted(RecordLabel(i, r.id) + ": text of " +
-                                       std::to_string(r.text->size()) +
-                                       " bytes is over the limit of " +
-                                       std::to_string(options_.max_text_bytes));
+      return Status::ResourceExhausted(
+          RecordLabel(i, r.id) + ": text of " + std::to_string(r.text->size()) +
+          " bytes is over the limit of " + std::to_string(options_.max_text_bytes));
     }
     // The analyzers reject only invalid UTF-8; checking it here means sealing a segment (which
     // analyzes every text) cannot fail on a stored record.
@@ -400,7 +402,8 @@ void CollectionImpl::ApplyUpsert(std::vector<Record>& records) {
     auto it = locations_.find(r.id);
     if (it != locations_.end()) {
       it->second.segment->deleted().Set(it->second.row);
-      if (it->second.segment->sealed()) static_cast<SealedSegment*>(it->second.segment)->tombstones_dirty = true;
+      if (it->second.segment->sealed())
+        static_cast<SealedSegment*>(it->second.segment)->tombstones_dirty = true;
     }
     size_t row = growing_->Append(r);
     locations_[r.id] = Location{growing_.get(), static_cast<uint32_t>(row)};
@@ -413,7 +416,8 @@ size_t CollectionImpl::ApplyDelete(const std::vector<PointId>& ids) {
     auto it = locations_.find(id);
     if (it == locations_.end()) continue;
     it->second.segment->deleted().Set(it->second.row);
-    if (it->second.segment->sealed()) static_cast<SealedSegment*>(it->second.segment)->tombstones_dirty = true;
+    if (it->second.segment->sealed())
+      static_cast<SealedSegment*>(it->second.segment)->tombstones_dirty = true;
     locations_.erase(it);
     ++n;
   }
@@ -444,7 +448,8 @@ Status CollectionImpl::ImportVectors(const std::string& field, const float* data
   {
     std::shared_lock lock(data_mu_);
     RAGDB_RETURN_IF_ERROR(CheckAlive());
-    if (schema_.FindVector(field) == nullptr) return Status::InvalidArgument("unknown " + VectorLabel(field));
+    if (schema_.FindVector(field) == nullptr)
+      return Status::InvalidArgument("unknown " + VectorLabel(field));
   }
   const uint32_t dim = schema().FindVector(field)->dim;
   constexpr size_t kBatch = 8192;

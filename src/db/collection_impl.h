@@ -50,8 +50,7 @@ class CollectionImpl final : public Collection {
                                       bool with_vectors) const override;
   Result<size_t> Delete(std::span<const PointId> ids) override;
   Result<size_t> DeleteByFilter(const Filter& filter) override;
-  Result<size_t> SetPayload(std::span<const PointId> ids, const Json& payload,
-                            bool merge) override;
+  Result<size_t> SetPayload(std::span<const PointId> ids, const Json& payload, bool merge) override;
   Result<size_t> Count(const Filter* filter) const override;
   Result<ScrollPage> Scroll(const ScrollRequest& request) const override;
   Result<std::vector<ScoredPoint>> Search(const SearchRequest& request) const override;
@@ -113,9 +112,8 @@ class CollectionImpl final : public Collection {
   };
   Result<PreparedQuery> PrepareQuery(const SearchRequest& request) const;
   // Turns the best candidates into hits: offset, threshold, payload and vectors as requested.
-  Result<std::vector<ScoredPoint>> Materialize(const SearchRequest& request,
-                                               const PreparedQuery& q, std::vector<Candidate> best,
-                                               bool gemm_l2) const;
+  Result<std::vector<ScoredPoint>> Materialize(const SearchRequest& request, const PreparedQuery& q,
+                                               std::vector<Candidate> best, bool gemm_l2) const;
   Result<std::vector<ScoredPoint>> SearchLocked(const SearchRequest& request) const;
   // Exact batches that share field, k and filter go through one blocked matrix product.
   bool CanBatchTogether(std::span<const SearchRequest> requests) const;

@@ -182,7 +182,9 @@ Result<CollectionImpl::PreparedQuery> CollectionImpl::PrepareQuery(
       return Status::InvalidArgument("vector field '" + field->name +
                                      "' has no embedder, so a text query needs a vector");
     }
-    RAGDB_ASSIGN_OR_RETURN(auto v, embedder->Embed(std::span<const std::string>(&*request.query_text, 1), /*is_query=*/true));
+    RAGDB_ASSIGN_OR_RETURN(
+        auto v,
+        embedder->Embed(std::span<const std::string>(&*request.query_text, 1), /*is_query=*/true));
     q.vector = std::move(v[0]);
   }
   if (q.vector.size() != field->dim) {

@@ -172,8 +172,7 @@ void CheckCollection(const std::string& dir, CheckReport* report) {
 
 }  // namespace
 
-Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
-                                                 DatabaseOptions options) {
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, DatabaseOptions options) {
   if (!FileExists(path)) {
     if (!options.create_if_missing) return Status::NotFound("no database at " + path);
     RAGDB_RETURN_IF_ERROR(CreateDirs(path));

@@ -112,7 +112,8 @@ TEST(Database, FlatSearchMatchesBruteForceForEveryMetricWithAndWithoutFilter) {
     auto db = *Database::Open(dir.path(), SmallSegments());
     auto c = *db->CreateCollection("c", VectorSchema(dim, metric));
     std::vector<Record> batch;
-    for (uint64_t i = 0; i < data.size(); ++i) batch.push_back(MakeRecord(i, data[i], {{"even", i % 2 == 0}}));
+    for (uint64_t i = 0; i < data.size(); ++i)
+      batch.push_back(MakeRecord(i, data[i], {{"even", i % 2 == 0}}));
     ASSERT_TRUE(c->Upsert(batch).ok());
     for (bool filtered : {false, true}) {
       std::vector<float> q(dim);
@@ -129,7 +130,9 @@ TEST(Database, FlatSearchMatchesBruteForceForEveryMetricWithAndWithoutFilter) {
           l2 += (double(q[d]) - data[i][d]) * (double(q[d]) - data[i][d]);
           n += double(data[i][d]) * data[i][d];
         }
-        double key = metric == Metric::kL2 ? l2 : metric == Metric::kIp ? -dot : -dot / std::sqrt(n * qn);
+        double key = metric == Metric::kL2   ? l2
+                     : metric == Metric::kIp ? -dot
+                                             : -dot / std::sqrt(n * qn);
         truth.emplace_back(key, i);
       }
       std::sort(truth.begin(), truth.end());
@@ -141,7 +144,8 @@ TEST(Database, FlatSearchMatchesBruteForceForEveryMetricWithAndWithoutFilter) {
       ASSERT_TRUE(hits.ok()) << hits.status().ToString();
       ASSERT_EQ(hits->size(), 10u);
       for (size_t i = 0; i < 10; ++i) {
-        EXPECT_EQ((*hits)[i].id, PointId(truth[i].second)) << "metric " << int(metric) << " rank " << i;
+        EXPECT_EQ((*hits)[i].id, PointId(truth[i].second))
+            << "metric " << int(metric) << " rank " << i;
         double expected = metric == Metric::kL2 ? std::sqrt(truth[i].first) : -truth[i].first;
         EXPECT_NEAR((*hits)[i].score, expected, 1e-3);
       }
@@ -180,7 +184,8 @@ TEST(Database, ScrollPagesInIdOrderWithFilter) {
   auto db = *Database::Open(dir.path(), SmallSegments());
   auto c = *db->CreateCollection("c", VectorSchema(1, Metric::kL2));
   std::vector<Record> batch;
-  for (uint64_t i = 200; i > 0; --i) batch.push_back(MakeRecord(i, {float(i)}, {{"odd", i % 2 == 1}}));
+  for (uint64_t i = 200; i > 0; --i)
+    batch.push_back(MakeRecord(i, {float(i)}, {{"odd", i % 2 == 1}}));
   ASSERT_TRUE(c->Upsert(batch).ok());
   ScrollRequest req;
   req.limit = 30;
@@ -203,7 +208,8 @@ TEST(Database, PayloadIndexGivesTheSameAnswersAsAScan) {
   auto c = *db->CreateCollection("c", VectorSchema(1, Metric::kL2));
   std::vector<Record> batch;
   for (uint64_t i = 0; i < 500; ++i) {
-    batch.push_back(MakeRecord(i, {float(i)}, {{"cat", "c" + std::to_string(i % 7)}, {"price", i * 0.5}}));
+    batch.push_back(
+        MakeRecord(i, {float(i)}, {{"cat", "c" + std::to_string(i % 7)}, {"price", i * 0.5}}));
   }
   ASSERT_TRUE(c->Upsert(batch).ok());
   auto f = *Filter::Parse("cat in [\"c1\", \"c2\"] and price < 100");
@@ -300,7 +306,8 @@ TEST(Database, EmbeddingFunctionFillsVectorsFromTextAndEmbedsTextQueries) {
   bad.vectors[0].embedder = "hash:64";
   auto created = db->CreateCollection("bad", bad);
   EXPECT_EQ(created.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(created.status().message().find("64-d"), std::string::npos) << created.status().message();
+  EXPECT_NE(created.status().message().find("64-d"), std::string::npos)
+      << created.status().message();
   EXPECT_EQ(db->GetCollection("bad").status().code(), StatusCode::kNotFound);
 }
 

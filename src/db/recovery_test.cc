@@ -50,7 +50,8 @@ std::vector<std::string> FilesWith(const std::string& dir, const std::string& pa
   std::vector<std::string> out;
   std::vector<std::string> names = *ListDir(dir);
   for (const auto& n : names) {
-    if (n.find(part) != std::string::npos && n.find(".tmp") == std::string::npos) out.push_back(JoinPath(dir, n));
+    if (n.find(part) != std::string::npos && n.find(".tmp") == std::string::npos)
+      out.push_back(JoinPath(dir, n));
   }
   return out;
 }

@@ -18,7 +18,8 @@ Result<E> ParseName(std::string_view name, const std::array<std::pair<E, const c
     if (name == text) return value;
   }
   std::string options;
-  for (const auto& [value, text] : table) options += std::string(options.empty() ? "" : ", ") + text;
+  for (const auto& [value, text] : table)
+    options += std::string(options.empty() ? "" : ", ") + text;
   return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(name) +
                                  "' (expected one of: " + options + ")");
 }
@@ -221,12 +222,10 @@ Json CollectionSchema::ToJson() const {
   for (const auto& s : sparse_vectors) sp.push_back({{"name", s.name}});
   j["sparse_vectors"] = sp;
   if (text) {
-    j["text"] = {{"analyzer", text->analyzer},
-                 {"stemmer", text->stemmer},
-                 {"stopwords", text->stopwords},
-                 {"min_gram", text->min_gram},
-                 {"max_gram", text->max_gram},
-                 {"bm25", {{"k1", text->bm25.k1}, {"b", text->bm25.b}}}};
+    j["text"] = {
+        {"analyzer", text->analyzer},   {"stemmer", text->stemmer},
+        {"stopwords", text->stopwords}, {"min_gram", text->min_gram},
+        {"max_gram", text->max_gram},   {"bm25", {{"k1", text->bm25.k1}, {"b", text->bm25.b}}}};
   }
   Json pi = Json::array();
   for (const auto& p : payload_indexes) {

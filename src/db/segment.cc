@@ -16,9 +16,7 @@ std::string VectorSection(const std::string& field) { return "vec/" + field; }
 std::string PresenceSection(const std::string& field) { return "has/" + field; }
 std::string PayloadIndexSection(const std::string& path) { return "pidx/" + path; }
 
-std::string_view AsBytes(const void* p, size_t n) {
-  return {static_cast<const char*>(p), n};
-}
+std::string_view AsBytes(const void* p, size_t n) { return {static_cast<const char*>(p), n}; }
 
 }  // namespace
 
@@ -188,7 +186,8 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
     offsets.push_back(docs.size());
     if (!schema.payload_indexes.empty()) payloads.push_back(std::move(doc.payload));
   }
-  RAGDB_RETURN_IF_ERROR(w->AddSection(kDocOffsetsSection, AsBytes(offsets.data(), offsets.size() * 8)));
+  RAGDB_RETURN_IF_ERROR(
+      w->AddSection(kDocOffsetsSection, AsBytes(offsets.data(), offsets.size() * 8)));
   RAGDB_RETURN_IF_ERROR(w->AddSection(kDocsSection, docs));
   docs.clear();
   docs.shrink_to_fit();

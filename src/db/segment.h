@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "base/bitset.h"
-#include "db/vector_segment_index.h"
 #include "db/text_segment_index.h"
+#include "db/vector_segment_index.h"
 #include "query/filter_eval.h"
 #include "query/payload_index.h"
 #include "ragdb/record.h"

@@ -17,7 +17,8 @@ using ragdb::testing::TempDir;
 
 constexpr uint32_t kDim = 24;
 
-CollectionSchema IndexedSchema(IndexType type, Metric metric, Quantization q = Quantization::kNone) {
+CollectionSchema IndexedSchema(IndexType type, Metric metric,
+                               Quantization q = Quantization::kNone) {
   CollectionSchema s;
   VectorField f;
   f.dim = kDim;

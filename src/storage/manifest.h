@@ -15,7 +15,7 @@ namespace ragdb::storage {
 
 struct ManifestSegment {
   uint64_t id = 0;
-  std::string file;      // segment file name, relative to the collection folder
+  std::string file;  // segment file name, relative to the collection folder
   uint64_t rows = 0;
   std::string del_file;  // tombstone file name; empty when no row was deleted at checkpoint
 };

@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/bytes.h"
 #include "ragdb/record.h"
 #include "ragdb/status.h"
-#include "base/bytes.h"
 
 namespace ragdb::storage {
 

@@ -60,7 +60,8 @@ Status SegmentFileWriter::AddSection(std::string_view name, std::string_view byt
     if (e.name == name) return Status::Internal("duplicate segment section " + std::string(name));
   }
   if (pos_ % kAlign != 0) RAGDB_RETURN_IF_ERROR(Write(std::string(kAlign - pos_ % kAlign, '\0')));
-  entries_.push_back({std::string(name), pos_, bytes.size(), crc32c::Value(bytes.data(), bytes.size())});
+  entries_.push_back(
+      {std::string(name), pos_, bytes.size(), crc32c::Value(bytes.data(), bytes.size())});
   return Write(bytes);
 }
 
@@ -101,9 +102,7 @@ Result<std::unique_ptr<SegmentFileReader>> SegmentFileReader::Open(const std::st
   std::unique_ptr<SegmentFileReader> r(new SegmentFileReader());
   RAGDB_ASSIGN_OR_RETURN(r->file_, MappedFile::Open(path));
   std::string_view data = r->file_->view();
-  auto corrupt = [&](const std::string& what) {
-    return Status::Corruption(path + ": " + what);
-  };
+  auto corrupt = [&](const std::string& what) { return Status::Corruption(path + ": " + what); };
   if (data.size() < kHeaderSize || std::memcmp(data.data(), kMagic, 8) != 0) {
     return corrupt("not a ragdb segment file (bad magic or too short)");
   }

@@ -62,7 +62,8 @@ struct WalReadStats {
   uint64_t last_seq = 0;
 };
 
-using WalVisitor = std::function<Status(uint64_t seq, WalRecordType type, std::string_view payload)>;
+using WalVisitor =
+    std::function<Status(uint64_t seq, WalRecordType type, std::string_view payload)>;
 
 // Reads every intact frame in order. A torn tail ends the read without error (see stats); any
 // other damage returns Corruption naming the file and byte offset.
