@@ -1,9 +1,13 @@
 #include "model/cli_commands.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <cstdio>
 #include <iostream>
 
+#include "model/model_cache.h"
+#include "model/model_pull.h"
 #include "ragdb/model.h"
 
 namespace ragdb {
@@ -11,6 +15,7 @@ namespace {
 
 constexpr char kEmbedUsage[] =
     "usage: ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] TEXT...";
+constexpr char kModelUsage[] = "usage: ragdb model pull NAME | ragdb model list";
 constexpr char kRerankUsage[] = "usage: ragdb rerank --model DIR|hash[:DIM] --query Q DOC...";
 
 int Usage(const char* usage, const std::string& why) {
@@ -135,6 +140,38 @@ int RunRerankCommand(const std::vector<std::string>& args) {
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   return 0;
+}
+
+int RunModelCommand(const std::vector<std::string>& args) {
+  if (args.empty()) return Usage(kModelUsage, "missing subcommand");
+  if (args[0] == "pull") {
+    if (args.size() != 2) return Usage(kModelUsage, "model pull takes one model name");
+    model::PullOptions opts;
+    opts.progress = isatty(2) != 0;
+    std::cerr << "pulling " << args[1] << " from " << model::HubEndpoint() << "\n";
+    auto r = model::PullModel(args[1], opts);
+    if (!r.ok()) return Fail(r.status());
+    std::cout << "installed " << args[1] << " (" << r->files.size() << " files, " << r->bytes
+              << " bytes) in " << r->dir << "\n";
+    return 0;
+  }
+  if (args[0] == "list") {
+    if (args.size() != 1) return Usage(kModelUsage, "model list takes no arguments");
+    auto models = model::ListInstalledModels();
+    if (models.empty()) {
+      std::cerr << "no models installed in " << model::ModelCacheRoot() << "\n";
+      return 0;
+    }
+    for (const auto& m : models) {
+      char size[32];
+      std::snprintf(size, sizeof(size), "%.1f MB", static_cast<double>(m.bytes) / 1e6);
+      std::string files;
+      for (const auto& f : m.files) files += (files.empty() ? "" : ",") + f;
+      std::cout << m.name << "\t" << size << "\t" << files << "\n";
+    }
+    return 0;
+  }
+  return Usage(kModelUsage, "unknown subcommand '" + args[0] + "'");
 }
 
 }  // namespace ragdb

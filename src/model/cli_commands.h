@@ -7,7 +7,9 @@
 //   ragdb rerank --model DIR|hash[:DIM] --query Q DOC...
 //       one score per document, one per line, in input order (with a hash model: the cosine
 //       similarity of the hash embeddings)
-// "--" ends the options, so texts may start with "--".
+//   ragdb model pull NAME     download a Hugging Face model into the model cache (model_pull.h)
+//   ragdb model list          installed models: name, size, files
+// "--" ends the options, so texts may start with "--". --model also takes an installed model name.
 #pragma once
 
 #include <string>
@@ -17,5 +19,6 @@ namespace ragdb {
 
 int RunEmbedCommand(const std::vector<std::string>& args);
 int RunRerankCommand(const std::vector<std::string>& args);
+int RunModelCommand(const std::vector<std::string>& args);
 
 }  // namespace ragdb

@@ -5,6 +5,7 @@
 
 #include "base/file.h"
 #include "model/encoder_model.h"
+#include "model/model_cache.h"
 #include "ragdb/model.h"
 
 namespace ragdb {
@@ -178,11 +179,12 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, Embedd
     }
     return std::unique_ptr<Embedder>(new HashEmbedder(dim));
   }
-  return TransformerEmbedder::Load(spec, options);
+  // An installed model's name ("BAAI/bge-small-en-v1.5") opens its folder in the model cache.
+  return TransformerEmbedder::Load(model::ResolveModelSpec(spec), options);
 }
 
 Result<std::unique_ptr<Reranker>> Reranker::Load(const std::string& dir, RerankerOptions options) {
-  return TransformerReranker::Load(dir, options);
+  return TransformerReranker::Load(model::ResolveModelSpec(dir), options);
 }
 
 }  // namespace ragdb

@@ -110,6 +110,7 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterQueryRoutes(*this);
   RegisterSnapshotRoutes(*this);
   RegisterAdminRoutes(*this);
+  RegisterOpenAiRoutes(*this);
 }
 
 App::~App() { tenants_.CloseAll(); }

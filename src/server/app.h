@@ -107,6 +107,7 @@ void RegisterPointRoutes(App& app);       // qdrant_points.cc
 void RegisterQueryRoutes(App& app);       // qdrant_query.cc
 void RegisterSnapshotRoutes(App& app);    // snapshots.cc
 void RegisterAdminRoutes(App& app);       // admin_api.cc: /ragdb/tenants, /metrics
+void RegisterOpenAiRoutes(App& app);      // openai_api.cc: /v1/embeddings, /v1/models
 
 // Seconds since `start`, for the envelope's "time".
 double SecondsSince(std::chrono::steady_clock::time_point start);

@@ -24,7 +24,7 @@ fi
 export RAGDB_BIN
 echo "run.sh: testing $RAGDB_BIN"
 cd "$here"
-if [[ ! -d node_modules/@qdrant/js-client-rest ]]; then
+if [[ ! -d node_modules/@qdrant/js-client-rest || ! -d node_modules/openai ]]; then
   npm ci --no-audit --no-fund
 fi
 exec node --test --test-concurrency=1 "$here"/*.test.mjs

@@ -1,0 +1,91 @@
+#include "model/model_cache.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+namespace ragdb::model {
+namespace fs = std::filesystem;
+
+std::string ModelCacheRoot() {
+  const char* env = std::getenv("RAGDB_MODEL_CACHE");
+  if (env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.cache/ragdb/models";
+}
+
+Status ValidateModelName(const std::string& name) {
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument("invalid model name '" + name + "': " + why);
+  };
+  if (name.empty()) return bad("empty");
+  size_t slash = name.find('/');
+  if (slash != std::string::npos && name.find('/', slash + 1) != std::string::npos) {
+    return bad("expected OWNER/NAME");
+  }
+  std::vector<std::string> parts;
+  if (slash == std::string::npos) {
+    parts = {name};
+  } else {
+    parts = {name.substr(0, slash), name.substr(slash + 1)};
+  }
+  for (const std::string& p : parts) {
+    if (p.empty() || p.front() == '.') return bad("empty part or part starting with '.'");
+    for (char c : p) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+        return bad("only letters, digits, '.', '_' and '-' are allowed");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+std::string FindInstalledModel(const std::string& name) {
+  if (!ValidateModelName(name).ok()) return "";
+  std::string dir = ModelCacheRoot() + "/" + name;
+  std::error_code ec;
+  return fs::is_regular_file(dir + "/config.json", ec) ? dir : "";
+}
+
+std::string ResolveModelSpec(const std::string& spec) {
+  std::error_code ec;
+  if (fs::exists(spec, ec)) return spec;
+  std::string dir = FindInstalledModel(spec);
+  return dir.empty() ? spec : dir;
+}
+
+std::vector<InstalledModel> ListInstalledModels() {
+  std::vector<InstalledModel> out;
+  const fs::path root = ModelCacheRoot();
+  std::error_code ec;
+  // Names are one or two levels deep (NAME or OWNER/NAME).
+  std::vector<std::pair<std::string, fs::path>> candidates;
+  for (const auto& a : fs::directory_iterator(root, ec)) {
+    std::string an = a.path().filename().string();
+    if (an.starts_with(".") || !a.is_directory(ec)) continue;
+    candidates.push_back({an, a.path()});
+    for (const auto& b : fs::directory_iterator(a.path(), ec)) {
+      std::string bn = b.path().filename().string();
+      if (!bn.starts_with(".") && b.is_directory(ec))
+        candidates.push_back({an + "/" + bn, b.path()});
+    }
+  }
+  for (const auto& [name, dir] : candidates) {
+    if (!fs::is_regular_file(dir / "config.json", ec)) continue;
+    InstalledModel m{name, dir.string(), 0, {}};
+    for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+      if (!e.is_regular_file(ec)) continue;
+      m.bytes += e.file_size(ec);
+      m.files.push_back(fs::relative(e.path(), dir, ec).string());
+    }
+    std::sort(m.files.begin(), m.files.end());
+    out.push_back(std::move(m));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const InstalledModel& a, const InstalledModel& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace ragdb::model

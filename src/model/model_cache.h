@@ -1,0 +1,38 @@
+// Where installed models live: $RAGDB_MODEL_CACHE, else ~/.cache/ragdb/models, one folder per
+// Hugging Face repo name ("BAAI/bge-small-en-v1.5" -> ROOT/BAAI/bge-small-en-v1.5). A folder
+// counts as an installed model once it holds config.json; downloads in progress live under
+// ROOT/.partial and are never listed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ragdb/status.h"
+
+namespace ragdb::model {
+
+std::string ModelCacheRoot();
+
+// "owner/name" or "name": letters, digits, '.', '_', '-' per part; no part starting with '.'.
+Status ValidateModelName(const std::string& name);
+
+// The folder of an installed model, or "" when `name` is not a valid, installed model name.
+std::string FindInstalledModel(const std::string& name);
+
+// What Embedder::Load / Reranker::Load should open: `spec` itself when it is an existing path,
+// else the installed model's folder when there is one, else `spec` unchanged (so the error
+// message names what the caller typed).
+std::string ResolveModelSpec(const std::string& spec);
+
+struct InstalledModel {
+  std::string name;
+  std::string dir;
+  uint64_t bytes = 0;
+  std::vector<std::string> files;  // relative to dir, sorted
+};
+
+// Every installed model under the cache root, sorted by name.
+std::vector<InstalledModel> ListInstalledModels();
+
+}  // namespace ragdb::model

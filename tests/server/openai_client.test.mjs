@@ -1,0 +1,79 @@
+// Black-box test of ragdb's OpenAI-compatible /v1/embeddings with the official `openai` client,
+// which asks for base64 embeddings by default and decodes them itself.
+// Run: RAGDB_BIN=build/ragdb node --test tests/server/   (tests/server/run.sh does this)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import OpenAI from 'openai';
+
+const BIN = process.env.RAGDB_BIN;
+if (!BIN) throw new Error('set RAGDB_BIN to the ragdb binary');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let dir;
+let proc;
+let port;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ragdb-openai-'));
+  port = await freePort();
+  proc = spawn(BIN, ['--data', join(dir, 'data'), 'serve', '--port', String(port)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, RAGDB_MODEL_CACHE: join(dir, 'models') },
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
+    } catch { /* not up yet */ }
+    await sleep(50);
+  }
+  throw new Error('server did not start');
+});
+
+after(async () => {
+  if (proc) {
+    const exited = new Promise((r) => proc.on('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('embeddings.create with the openai client (base64 by default, and float)', async () => {
+  const client = new OpenAI({ apiKey: 'unused', baseURL: `http://127.0.0.1:${port}/v1` });
+  const res = await client.embeddings.create({ model: 'hash:64', input: ['a', 'b'] });
+  assert.equal(res.object, 'list');
+  assert.equal(res.data.length, 2);
+  for (const [i, d] of res.data.entries()) {
+    assert.equal(d.index, i);
+    assert.equal(d.embedding.length, 64);
+    const norm = Math.sqrt(d.embedding.reduce((s, x) => s + x * x, 0));
+    assert.ok(Math.abs(norm - 1) < 1e-4, `unit vector, got norm ${norm}`);
+  }
+  const floats = await client.embeddings.create({
+    model: 'hash:64', input: ['a', 'b'], encoding_format: 'float',
+  });
+  assert.deepEqual(floats.data.map((d) => d.embedding), res.data.map((d) => d.embedding));
+
+  const models = await client.models.list();
+  assert.ok(models.data.some((m) => m.id === 'hash'));
+
+  await assert.rejects(client.embeddings.create({ model: 'no-such-model', input: 'x' }),
+    (e) => e.status === 404 && /no-such-model/.test(e.message));
+});
