@@ -22,6 +22,9 @@ int CmdEmbed(const Context&, const std::vector<std::string>& args) {
 int CmdRerank(const Context&, const std::vector<std::string>& args) {
   return RunRerankCommand(args);
 }
+int CmdModel(const Context&, const std::vector<std::string>& args) {
+  return RunModelCommand(args);
+}
 
 struct Command {
   const char* name;
@@ -57,6 +60,7 @@ const Command kCommands[] = {
      "serve [--host 127.0.0.1] [--port 6333] [--config FILE] [--admin-key K]   HTTP API"},
     {"embed", CmdEmbed, "embed --model DIR|hash [--pooling mean|cls] [--normalize] TEXT..."},
     {"rerank", CmdRerank, "rerank --model DIR --query Q DOC..."},
+    {"model", CmdModel, "model pull NAME | model list   Hugging Face models in the model cache"},
     {"eval", CmdEval,
      "eval --beir DIR [--k1 1.2] [--b 0.75] [--analyzer standard] [--stemmer english]\n"
      "         [--stopwords] [--preset anserini] [--threads T]   BM25 nDCG@10 / Recall@100 / MRR@10"},
