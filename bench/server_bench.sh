@@ -3,8 +3,8 @@
 # connections, the HTTP cost against embedded search on the same data, and a 60 s soak at 256
 # connections with RSS sampling.
 #   bench/server_bench.sh [BUILD_DIR] [POINTS] [DURATION_S]
-# Needs: wrk, python3, curl; BUILD_DIR holds ragdb (or server/ragdb_serve) and
-# server/server_embedded_bench.
+# Needs: wrk, python3, curl; BUILD_DIR holds ragdb (or src/server/ragdb_serve) and
+# src/server/server_embedded_bench.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${1:-$here/../build}"
@@ -12,8 +12,8 @@ points="${2:-20000}"
 dur="${3:-10}"
 dim=128
 bin="$build/ragdb"
-[[ -x "$bin" ]] || bin="$build/server/ragdb_serve"
-embedded="$build/server/server_embedded_bench"
+[[ -x "$bin" ]] || bin="$build/src/server/ragdb_serve"
+embedded="$build/src/server/server_embedded_bench"   # the tree's layout (build/src/server/)
 data="$(mktemp -d /tmp/ragdb-bench.XXXXXX)"
 port=$((20000 + RANDOM % 20000))
 url="http://127.0.0.1:$port"
