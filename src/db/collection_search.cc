@@ -6,6 +6,7 @@
 #include "base/thread_pool.h"
 #include "db/collection_impl.h"
 #include "db/flat_batch.h"
+#include "db/run_batch.h"
 #include "db/topk.h"
 #include "query/filter_eval.h"
 #include "simd/distance.h"
@@ -340,28 +341,7 @@ Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatch(
   RAGDB_RETURN_IF_ERROR(CheckAlive());
   if (threads == 0) threads = ThreadPool::HardwareThreads();
   if (CanBatchTogether(requests)) return SearchBatchTogether(requests, threads);
-  std::vector<std::vector<ScoredPoint>> results(requests.size());
-  std::vector<Status> errors(requests.size());
-  auto run = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      auto r = SearchLocked(requests[i]);
-      if (r.ok()) {
-        results[i] = std::move(r).value();
-      } else {
-        errors[i] = r.status();
-      }
-    }
-  };
-  if (threads <= 1 || requests.size() <= 1) {
-    run(0, requests.size());
-  } else {
-    ThreadPool pool(threads - 1);  // the calling thread works too
-    pool.ParallelFor(requests.size(), 1, run);
-  }
-  for (size_t i = 0; i < errors.size(); ++i) {
-    if (!errors[i].ok()) return errors[i].WithContext("query " + std::to_string(i));
-  }
-  return results;
+  return RunBatch(requests, threads, [this](const SearchRequest& r) { return SearchLocked(r); });
 }
 
 }  // namespace ragdb::db

@@ -5,6 +5,7 @@
 
 #include "base/thread_pool.h"
 #include "db/collection_impl.h"
+#include "db/run_batch.h"
 #include "db/text_segment_index.h"
 #include "query/fusion.h"
 #include "text/analyzer.h"
@@ -126,29 +127,8 @@ Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchTextBatch(
     std::span<const TextSearchRequest> requests, size_t threads) const {
   std::shared_lock lock(data_mu_);
   RAGDB_RETURN_IF_ERROR(CheckAlive());
-  std::vector<std::vector<ScoredPoint>> results(requests.size());
-  std::vector<Status> errors(requests.size());
-  if (threads == 0) threads = ThreadPool::HardwareThreads();
-  auto run = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      auto r = SearchTextLocked(requests[i]);
-      if (r.ok()) {
-        results[i] = std::move(r).value();
-      } else {
-        errors[i] = r.status();
-      }
-    }
-  };
-  if (threads <= 1 || requests.size() <= 1) {
-    run(0, requests.size());
-  } else {
-    ThreadPool pool(threads - 1);  // the calling thread works too
-    pool.ParallelFor(requests.size(), 1, run);
-  }
-  for (size_t i = 0; i < errors.size(); ++i) {
-    if (!errors[i].ok()) return errors[i].WithContext("query " + std::to_string(i));
-  }
-  return results;
+  return RunBatch(requests, threads,
+                  [this](const TextSearchRequest& r) { return SearchTextLocked(r); });
 }
 
 Result<std::vector<ScoredPoint>> CollectionImpl::SearchSparse(
