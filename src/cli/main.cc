@@ -16,15 +16,11 @@ namespace {
 int CmdServe(const Context& ctx, const std::vector<std::string>& args) {
   return server::RunServeCommand(ctx.data_dir, args);
 }
-int CmdEmbed(const Context&, const std::vector<std::string>& args) {
-  return RunEmbedCommand(args);
-}
+int CmdEmbed(const Context&, const std::vector<std::string>& args) { return RunEmbedCommand(args); }
 int CmdRerank(const Context&, const std::vector<std::string>& args) {
   return RunRerankCommand(args);
 }
-int CmdModel(const Context&, const std::vector<std::string>& args) {
-  return RunModelCommand(args);
-}
+int CmdModel(const Context&, const std::vector<std::string>& args) { return RunModelCommand(args); }
 
 struct Command {
   const char* name;
@@ -63,12 +59,14 @@ const Command kCommands[] = {
     {"model", CmdModel, "model pull NAME | model list   Hugging Face models in the model cache"},
     {"eval", CmdEval,
      "eval --beir DIR [--k1 1.2] [--b 0.75] [--analyzer standard] [--stemmer english]\n"
-     "         [--stopwords] [--preset anserini] [--threads T]   BM25 nDCG@10 / Recall@100 / MRR@10"},
+     "         [--stopwords] [--preset anserini] [--threads T]   BM25 nDCG@10 / Recall@100 / "
+     "MRR@10"},
     {"kb", CmdKb,
      "kb list | kb create NAME [--chunk-size N --overlap N --mode M --embedder E] |\n"
      "         kb describe NAME [--documents] | kb drop NAME        knowledge bases (docs/rag.md)"},
     {"ingest", CmdIngest,
-     "ingest KB PATH... [--sync] [--chunk-size 400] [--overlap 60] [--mode recursive|parent-child]\n"
+     "ingest KB PATH... [--sync] [--chunk-size 400] [--overlap 60] [--mode "
+     "recursive|parent-child]\n"
      "         [--embedder hash|DIR]   files/folders (txt md html pdf docx csv json) into KB"},
     {"retrieve", CmdRetrieve,
      "retrieve KB \"query\" [--k 5] [--filter EXPR] [--reranker DIR]   chunks as JSON Lines"},
