@@ -29,6 +29,22 @@ void SortHits(std::vector<Hit>* hits) {
   });
 }
 
+// Sorts the hits (SortHits) and turns the page [offset, offset + k) into points; `fill` adds
+// what the request asked for (payload, vectors, text).
+template <typename Fill>
+Result<std::vector<ScoredPoint>> PageOfHits(std::vector<Hit>* hits, size_t offset, size_t k,
+                                            Fill&& fill) {
+  SortHits(hits);
+  std::vector<ScoredPoint> out;
+  for (size_t i = offset; i < hits->size() && out.size() < k; ++i) {
+    ScoredPoint p;
+    p.score = (*hits)[i].score;
+    RAGDB_RETURN_IF_ERROR(fill((*hits)[i], &p));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 // a AND b, either possibly unset or empty.
 std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::optional<Filter>& b) {
   if (!a || a->empty()) return b;
@@ -111,16 +127,10 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchTextLocked(
     RAGDB_ASSIGN_OR_RETURN(auto rows, text::SearchText(*s->text_index(), *query, stats, options));
     for (const auto& r : rows) hits.push_back({r.score, s, r.row});
   }
-  SortHits(&hits);
-  std::vector<ScoredPoint> out;
-  for (size_t i = request.offset; i < hits.size() && out.size() < request.k; ++i) {
-    ScoredPoint p;
-    p.score = hits[i].score;
-    RAGDB_RETURN_IF_ERROR(FillPoint(*hits[i].segment, hits[i].row, request.with_payload,
-                                    request.with_vectors, request.with_text, &p));
-    out.push_back(std::move(p));
-  }
-  return out;
+  return PageOfHits(&hits, request.offset, request.k, [&](const Hit& h, ScoredPoint* p) {
+    return FillPoint(*h.segment, h.row, request.with_payload, request.with_vectors,
+                     request.with_text, p);
+  });
 }
 
 Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchTextBatch(
@@ -169,16 +179,10 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchSparseLocked(
     RAGDB_ASSIGN_OR_RETURN(auto rows, reader->Search(query, request.k + request.offset, &allowed));
     for (const auto& r : rows) hits.push_back({r.score, s, r.row});
   }
-  SortHits(&hits);
-  std::vector<ScoredPoint> out;
-  for (size_t i = request.offset; i < hits.size() && out.size() < request.k; ++i) {
-    ScoredPoint p;
-    p.score = hits[i].score;
-    RAGDB_RETURN_IF_ERROR(FillPoint(*hits[i].segment, hits[i].row, request.with_payload,
-                                    request.with_vectors, request.with_text, &p));
-    out.push_back(std::move(p));
-  }
-  return out;
+  return PageOfHits(&hits, request.offset, request.k, [&](const Hit& h, ScoredPoint* p) {
+    return FillPoint(*h.segment, h.row, request.with_payload, request.with_vectors,
+                     request.with_text, p);
+  });
 }
 
 Result<QueryResult> CollectionImpl::Query(const HybridQuery& hq) const {
