@@ -221,18 +221,33 @@ void HnswIndex::SelectNeighbors(std::vector<std::pair<float, uint32_t>>* cand, s
 void HnswIndex::Connect(uint32_t x, int level,
                         const std::vector<std::pair<float, uint32_t>>& selected) {
   uint32_t maxl = MaxLinks(level);
+  std::vector<std::pair<float, uint32_t>> cand;
   LockNode(x);
   {
+    // In a parallel build another insert can reach x (through a level above, where x is already
+    // linked) and link itself to x before x's own links at this level are written. Those links
+    // must be kept: overwriting them leaves the other node reachable from nowhere.
     uint32_t* blk = Links(x, level);
+    uint32_t existing = std::min(blk[0], maxl);
+    cand.assign(selected.begin(), selected.end());
+    for (uint32_t j = 0; j < existing; ++j) {
+      uint32_t v = blk[1 + j];
+      bool dup = false;
+      for (const auto& s : selected) dup |= s.second == v;
+      if (!dup) cand.emplace_back(RowDistance(x, v), v);
+    }
+    if (existing > 0) {
+      std::sort(cand.begin(), cand.end());
+      SelectNeighbors(&cand, maxl);
+    }
     uint32_t c = 0;
-    for (const auto& s : selected) {
+    for (const auto& s : cand) {
       if (c >= maxl) break;
       blk[1 + c++] = s.second;
     }
     StoreCount(blk, c);
   }
   UnlockNode(x);
-  std::vector<std::pair<float, uint32_t>> cand;
   for (const auto& s : selected) {
     uint32_t e = s.second;
     if (e == x) continue;
@@ -309,6 +324,31 @@ void HnswIndex::Insert(uint32_t x, SearchScratch* s) {
     Connect(x, lc, cand);
   }
   if (level > max_level) entry_.store(uint64_t{x} << 32 | uint32_t(level));
+}
+
+size_t HnswIndex::UnreachableRows() const {
+  std::shared_lock<std::shared_mutex> shared(grow_mu_);
+  const size_t n = size();
+  const uint32_t entry = static_cast<uint32_t>(entry_.load() >> 32);
+  if (n == 0 || entry == kNone) return 0;
+  std::vector<char> seen(n, 0);
+  std::vector<uint32_t> stack = {entry};
+  seen[entry] = 1;
+  size_t reached = 1;
+  while (!stack.empty()) {
+    uint32_t u = stack.back();
+    stack.pop_back();
+    const uint32_t* blk = Block0(u);
+    for (uint32_t j = 0, c = std::min(blk[0], max0_); j < c; ++j) {
+      uint32_t v = blk[1 + j];
+      if (v < n && !seen[v]) {
+        seen[v] = 1;
+        ++reached;
+        stack.push_back(v);
+      }
+    }
+  }
+  return n - reached;
 }
 
 // ---------------- search ----------------

@@ -43,6 +43,10 @@ class HnswIndex final : public VectorIndex {
   Status Serialize(std::string* out) const override;
   size_t MemoryUsage() const override;
 
+  // Rows that no walk from the entry point can reach at level 0 (a diagnostic of graph quality:
+  // a search never returns them, whatever ef).
+  size_t UnreachableRows() const;
+
   // Bytes of the graph alone (level 0 + upper levels + levels), and of the SQ8 codes.
   size_t GraphBytes() const;
   size_t CodeBytes() const;
