@@ -26,11 +26,19 @@ struct HttpRequest {
   std::string_view Query(std::string_view name, std::string_view fallback = {}) const;
 };
 
+// Writes one piece of a streamed body; returns false once the client is gone (or too slow), so
+// the producer can stop early.
+using StreamWriter = std::function<bool(std::string_view)>;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Set for a body produced while it is sent (server-sent events): the transport sends the
+  // headers with chunked transfer encoding, then calls `stream` on the handler's thread; each
+  // write is one chunk on the wire, sent before write returns. `body` is ignored.
+  std::function<void(const StreamWriter& write)> stream;
 };
 
 // The one entry point the transport calls. It must not throw; the transport still catches

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <cstdio>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -255,8 +256,87 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
     net::post(*server_->workers, [self = this->shared_from_this(), hreq] {
       auto res = std::make_shared<HttpResponse>(self->server_->SafeCall(*hreq));
+      if (res->stream) {
+        // The producer runs here, on the worker, and blocks it while each chunk is written.
+        self->StreamFromWorker(std::move(*res));
+        self->server_->active_handlers--;
+        return;
+      }
       self->server_->active_handlers--;
       net::post(self->stream_.get_executor(), [self, res] { self->Write(std::move(*res)); });
+    });
+  }
+
+  // Runs op(done) on the session's strand and blocks the calling worker until done(ec) runs.
+  // Gives up (as if the write failed) when the I/O threads have stopped, so that a worker never
+  // waits for a handler that will not run.
+  template <class Op>
+  beast::error_code RunOnStrand(Op op) {
+    auto promise = std::make_shared<std::promise<beast::error_code>>();
+    auto done = promise->get_future();
+    net::post(stream_.get_executor(), [self = this->shared_from_this(), promise, op]() mutable {
+      op([promise](beast::error_code ec) { promise->set_value(ec); });
+    });
+    while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+      if (server_->ioc.stopped()) return net::error::operation_aborted;
+    }
+    return done.get();
+  }
+
+  // A streamed response: header, one chunk per write, the last chunk, then the connection goes
+  // on (keep-alive) as after any response. Called on a worker thread.
+  void StreamFromWorker(HttpResponse r) {
+    auto head = std::make_shared<http::response<http::empty_body>>();
+    head->version(11);
+    head->result(static_cast<unsigned>(r.status));
+    head->set(http::field::server, "ragdb");
+    head->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) head->set(k, v);
+    head->chunked(true);
+    const bool keep = keep_alive_ && !server_->stopping;
+    head->keep_alive(keep);
+    auto ser = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    beast::error_code ec = RunOnStrand([this, head, ser](auto done) {
+      ArmTimer(server_->opts.body_timeout);
+      http::async_write_header(stream_, *ser, [done](beast::error_code e, size_t) { done(e); });
+    });
+    bool ok = !ec;
+    if (ok) {
+      StreamWriter write = [this, &ok](std::string_view piece) {
+        if (!ok) return false;
+        if (piece.empty()) return true;  // an empty chunk would end the body
+        auto data = std::make_shared<std::string>(piece);
+        auto chunk = std::make_shared<decltype(http::make_chunk(net::const_buffer()))>(
+            http::make_chunk(net::const_buffer(data->data(), data->size())));
+        ok = !RunOnStrand([this, data, chunk](auto done) {
+          ArmTimer(server_->opts.body_timeout);
+          net::async_write(stream_, *chunk, [done](beast::error_code e, size_t) { done(e); });
+        });
+        return ok;
+      };
+      try {
+        r.stream(write);
+      } catch (const std::exception& e) {
+        server_->stats.handler_exceptions++;
+        fprintf(stderr, "ragdb: streamed response stopped by an exception: %s\n", e.what());
+        ok = false;  // the body is incomplete: end the connection without the last chunk
+      } catch (...) {
+        server_->stats.handler_exceptions++;
+        ok = false;
+      }
+    }
+    if (ok) {
+      auto last = std::make_shared<decltype(http::make_chunk_last())>(http::make_chunk_last());
+      ok = !RunOnStrand([this, last](auto done) {
+        ArmTimer(server_->opts.body_timeout);
+        net::async_write(stream_, *last, [done](beast::error_code e, size_t) { done(e); });
+      });
+    }
+    net::post(stream_.get_executor(), [self = this->shared_from_this(), ok, keep] {
+      self->DisarmTimer();
+      self->server_->stats.requests_in_flight--;
+      if (!ok || !keep) return self->Close();
+      self->ReadFirstByte();
     });
   }
 

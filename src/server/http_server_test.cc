@@ -144,6 +144,68 @@ TEST(HttpServerTest, GracefulShutdownFinishesInFlight) {
   EXPECT_FALSE(TestConn(port).ok());  // no longer accepting
 }
 
+HttpResponse Streamer(const HttpRequest& r) {
+  HttpResponse out;
+  out.content_type = "text/event-stream";
+  if (r.path == "/stream-throw") {
+    out.stream = [](const StreamWriter& write) {
+      write("data: 1\n\n");
+      throw std::runtime_error("producer failed");
+    };
+    return out;
+  }
+  const bool slow = r.path == "/stream-slow";
+  out.stream = [slow](const StreamWriter& write) {
+    for (int i = 0; i < (slow ? 100000 : 3); ++i) {
+      write("");  // empty pieces must not end the body
+      if (!write("data: " + std::to_string(i) + "\n\n")) return;
+    }
+  };
+  return out;
+}
+
+TEST(HttpServerTest, StreamedBodyArrivesAsChunksAndConnectionIsReused) {
+  auto s = HttpServer::Start(SmallOptions(), Streamer);
+  ASSERT_TRUE(s.ok());
+  TestConn c((*s)->port());
+  for (int round = 0; round < 2; ++round) {
+    auto r = c.Request("GET", "/stream");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_TRUE(r.complete);
+    EXPECT_EQ(r.headers["content-type"], "text/event-stream");
+    EXPECT_EQ(r.headers["transfer-encoding"], "chunked");
+    ASSERT_EQ(r.chunks.size(), 3u);
+    EXPECT_EQ(r.chunks[1], "data: 1\n\n");
+    EXPECT_EQ(r.body, "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  }
+}
+
+TEST(HttpServerTest, StreamThatThrowsClosesTheConnectionWithoutTheLastChunk) {
+  auto s = HttpServer::Start(SmallOptions(), Streamer);
+  ASSERT_TRUE(s.ok());
+  TestConn c((*s)->port());
+  auto r = c.Request("GET", "/stream-throw");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_FALSE(r.complete);  // a client can tell the body was cut short
+  EXPECT_EQ((*s)->stats().handler_exceptions.load(), 1u);
+  EXPECT_EQ(Http((*s)->port(), "GET", "/stream").status, 200);  // the server stays up
+}
+
+TEST(HttpServerTest, ClientLeavingStopsTheProducer) {
+  auto s = HttpServer::Start(SmallOptions(), Streamer);
+  ASSERT_TRUE(s.ok());
+  {
+    TestConn c((*s)->port());
+    c.SendRaw("GET /stream-slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }  // closed with the body unread: writes fail, the producer returns
+  for (int i = 0; i < 100 && (*s)->stats().requests_in_flight.load() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ((*s)->stats().requests_in_flight.load(), 0);
+  (*s)->Shutdown(std::chrono::seconds(2));
+}
+
 TEST(HttpServerTest, Tls) {
   auto dir = std::filesystem::temp_directory_path() / ("ragdb_tls_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -106,6 +107,34 @@ Reply TestConn::ReadReply(int timeout_ms) {
     }
     pos = next;
   }
+  auto fill = [&](size_t want) {
+    while (data.size() < want) {
+      int n = Read(buf, sizeof(buf), timeout_ms);
+      if (n <= 0) return false;
+      data.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  };
+  if (r.headers["transfer-encoding"] == "chunked") {
+    // size CRLF data CRLF ... 0 CRLF CRLF; r.chunks keeps the pieces as they were framed.
+    for (;;) {
+      size_t eol;
+      while ((eol = data.find("\r\n")) == std::string::npos) {
+        if (!fill(data.size() + 1)) return r;
+      }
+      size_t size = std::stoul(data.substr(0, eol), nullptr, 16);
+      if (!fill(eol + 2 + size + 2)) return r;
+      if (size == 0) {
+        data.erase(0, eol + 4);
+        r.complete = true;
+        return r;
+      }
+      r.chunks.push_back(data.substr(eol + 2, size));
+      r.body += r.chunks.back();
+      data.erase(0, eol + 2 + size + 2);
+    }
+  }
+  r.complete = true;
   size_t len = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
   while (data.size() < len) {
     int n = Read(buf, sizeof(buf), timeout_ms);
@@ -122,9 +151,11 @@ Reply TestConn::Request(const std::string& method, const std::string& target,
                         const std::vector<std::pair<std::string, std::string>>& headers) {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  bool typed = false;
+  for (const auto& [k, v] : headers) typed = typed || strcasecmp(k.c_str(), "content-type") == 0;
   if (!body.empty() || method == "POST" || method == "PUT") {
-    req +=
-        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    if (!typed) req += "Content-Type: application/json\r\n";
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
   req += "\r\n" + body;
   if (!SendRaw(req)) return {};

@@ -15,6 +15,8 @@ struct Reply {
   int status = 0;                              // 0 = no response (connection closed or error)
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  std::vector<std::string> chunks;  // the pieces of a chunked body, as framed
+  bool complete = false;            // the whole body arrived (for chunked: the last chunk too)
   Json json() const { return Json::parse(body, nullptr, false); }
 };
 
@@ -25,7 +27,7 @@ class TestConn {
   ~TestConn();
   bool ok() const { return fd_ >= 0; }
   bool SendRaw(const std::string& bytes);
-  // Reads one response (Content-Length framing); status 0 when the peer closed first.
+  // Reads one response (Content-Length or chunked framing); status 0 when the peer closed first.
   Reply ReadReply(int timeout_ms = 10000);
   Reply Request(const std::string& method, const std::string& target, const std::string& body = "",
                 const std::vector<std::pair<std::string, std::string>>& headers = {});
