@@ -268,7 +268,8 @@ TEST_F(ApiTest, SearchAndQuery) {
   // By point id: uses point 2's vector, excludes point 2.
   auto q3 = Call("POST", "/collections/docs/points/query", {{"query", 2}, {"limit", 3}});
   ASSERT_EQ(q3.status, 200) << q3.body;
-  for (const auto& p : q3.json()["result"]["points"]) EXPECT_NE(p["id"], 2);
+  Json q3_points = q3.json()["result"]["points"];  // a named copy: the loop must not dangle
+  for (const auto& p : q3_points) EXPECT_NE(p["id"], 2);
   EXPECT_EQ(Call("POST", "/collections/docs/points/query", {{"query", 999}}).status, 404);
 
   // Prefetch + RRF: point 1 is first in both lists.
@@ -296,7 +297,9 @@ TEST_F(ApiTest, SearchAndQuery) {
                        {"query", {0, 1, 0}}});
   ASSERT_EQ(rescore.status, 200) << rescore.body;
   EXPECT_EQ(rescore.json()["result"]["points"].size(), 2u);
-  for (const auto& p : rescore.json()["result"]["points"]) EXPECT_EQ(p["id"].get<int>() % 2, 1);
+  Json rescored = rescore.json()["result"]["points"];
+  ASSERT_FALSE(rescored.empty());
+  for (const auto& p : rescored) EXPECT_EQ(p["id"].get<int>() % 2, 1);
 
   // This collection has no BM25 text field and no sparse vectors.
   EXPECT_EQ(Call("POST", "/collections/docs/points/query",
@@ -399,6 +402,8 @@ TEST_F(ApiTest, Snapshots) {
   auto dl = Call("GET", "/collections/docs/snapshots/" + name);
   ASSERT_EQ(dl.status, 200);
   EXPECT_EQ(dl.body.size(), c.json()["result"]["size"].get<size_t>());
+  EXPECT_EQ(dl.headers["transfer-encoding"], "chunked");  // streamed from the file
+  EXPECT_TRUE(dl.complete);
   // Path traversal in names.
   EXPECT_EQ(Call("GET", "/collections/docs/snapshots/..%2F..%2Fauth.json").status, 400);
   EXPECT_EQ(Call("GET", "/collections/docs/snapshots/..%2Fdocs.snapshot").status, 400);

@@ -4,15 +4,21 @@
 //
 // Recovery validates the archive by opening it as a database in a scratch folder first, then
 // closes the tenant's database, swaps the collection folder in, and lets it reopen.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <stdexcept>
 
 #include "base/file.h"
 #include "server/app.h"
 #include "server/auth.h"
+#include "server/multipart.h"
 #include "server/tar.h"
 
 namespace ragdb::server {
@@ -108,12 +114,28 @@ Result<Json> DownloadSnapshot(Ctx& ctx) {
   RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
   std::string path = JoinPath(SnapshotDir(ctx, name), snap);
   if (!FileExists(path)) return Status::NotFound("Snapshot " + snap + " not found");
-  // Whole file in memory: fine for the collection sizes this targets; see the report.
-  RAGDB_ASSIGN_OR_RETURN(std::string data, ReadFile(path));
+  // Streamed from the file in 1 MiB pieces, so a large snapshot never sits in memory. The file
+  // is opened now: a concurrent delete unlinks it but this download still reads it whole.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound("Snapshot " + snap + " not found");
+  auto file = std::shared_ptr<int>(new int(fd), [](int* f) {
+    close(*f);
+    delete f;
+  });
   HttpResponse r;
   r.content_type = "application/octet-stream";
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + snap + "\"");
-  r.body = std::move(data);
+  r.stream = [file, path](const StreamWriter& write) {
+    std::string buf(1 << 20, '\0');
+    for (;;) {
+      ssize_t n = read(*file, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      // A failed read must not look like the end of the file: throwing makes the transport end
+      // the connection without the last chunk, so the client sees a truncated download.
+      if (n < 0) throw std::runtime_error("reading snapshot " + path + ": " + strerror(errno));
+      if (n == 0 || !write(std::string_view(buf.data(), static_cast<size_t>(n)))) return;
+    }
+  };
   ctx.raw = std::move(r);
   return Json();
 }
@@ -223,33 +245,11 @@ Result<Json> RecoverFromLocation(Ctx& ctx) {
   return Json(true);
 }
 
-// The part named "snapshot" of a multipart/form-data body.
+// The part named "snapshot" of a multipart/form-data body (Qdrant's upload form).
 Result<std::string_view> SnapshotPart(const HttpRequest& req) {
-  std::string_view ct = req.Header("content-type");
-  size_t b = ct.find("boundary=");
-  if (ct.find("multipart/form-data") == std::string_view::npos || b == std::string_view::npos) {
-    return Status::InvalidArgument("expected a multipart/form-data body with a `snapshot` part");
-  }
-  std::string boundary(ct.substr(b + 9));
-  if (!boundary.empty() && boundary.front() == '"')
-    boundary = boundary.substr(1, boundary.find('"', 1) - 1);
-  size_t semi = boundary.find(';');
-  if (semi != std::string::npos) boundary.resize(semi);
-  std::string delim = "--" + boundary;
-  std::string_view body = req.body;
-  size_t pos = body.find(delim);
-  while (pos != std::string_view::npos) {
-    size_t head_start = pos + delim.size();
-    if (body.substr(head_start, 2) == "--") break;
-    size_t head_end = body.find("\r\n\r\n", head_start);
-    if (head_end == std::string_view::npos) break;
-    std::string_view head = body.substr(head_start, head_end - head_start);
-    size_t next = body.find("\r\n" + delim, head_end + 4);
-    if (next == std::string_view::npos) break;
-    if (head.find("name=\"snapshot\"") != std::string_view::npos) {
-      return body.substr(head_end + 4, next - head_end - 4);
-    }
-    pos = next + 2;
+  RAGDB_ASSIGN_OR_RETURN(auto parts, ParseMultipart(req.Header("content-type"), req.body));
+  for (const auto& p : parts) {
+    if (p.name == "snapshot") return p.data;
   }
   return Status::InvalidArgument("multipart body has no `snapshot` part");
 }
