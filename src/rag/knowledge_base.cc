@@ -50,6 +50,12 @@ KnowledgeBase::~KnowledgeBase() = default;
 const std::string& KnowledgeBase::name() const { return impl_->name; }
 const KbOptions& KnowledgeBase::options() const { return impl_->options; }
 
+bool KnowledgeBase::IsCurrent() const {
+  auto docs = impl_->db->GetCollection(DocsCollectionName(impl_->name));
+  auto chunks = impl_->db->GetCollection(ChunksCollectionName(impl_->name));
+  return docs.ok() && chunks.ok() && *docs == impl_->docs && *chunks == impl_->chunks;
+}
+
 Status KnowledgeBase::ValidateName(const std::string& name) {
   // No dots: "kb.K.docs" must not be mistaken for the chunks collection of a KB named "K.docs".
   bool ok =

@@ -1,5 +1,6 @@
 #include "rag/mcp.h"
 
+#include <algorithm>
 #include <istream>
 #include <ostream>
 
@@ -90,7 +91,10 @@ Result<size_t> KArg(const Json& args, size_t def, size_t max) {
 
 }  // namespace
 
-McpServer::McpServer(Database& db, McpOptions options) : db_(db), options_(std::move(options)) {}
+McpServer::McpServer(Database& db, McpOptions options)
+    : McpServer(std::make_shared<KbCatalog>(db), std::move(options)) {}
+McpServer::McpServer(std::shared_ptr<KbCatalog> catalog, McpOptions options)
+    : catalog_(std::move(catalog)), options_(std::move(options)) {}
 McpServer::~McpServer() = default;
 
 const std::vector<std::string>& McpServer::SupportedVersions() {
@@ -99,23 +103,14 @@ const std::vector<std::string>& McpServer::SupportedVersions() {
   return kVersions;
 }
 
-Result<KnowledgeBase*> McpServer::GetKb(const std::string& name, bool create) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = kbs_.find(name);
-  // A cached handle can go stale when the KB is dropped elsewhere; re-open in that case.
-  if (it != kbs_.end() && db_.GetCollection("kb." + name + ".docs").ok()) return it->second.get();
-  auto kb = create ? KnowledgeBase::OpenOrCreate(db_, name, options_.kb_defaults)
-                   : KnowledgeBase::Open(db_, name);
-  if (!kb.ok()) return kb.status();
-  auto* ptr = kb->get();
-  kbs_[name] = std::move(kb).value();
-  return ptr;
+Result<std::shared_ptr<KnowledgeBase>> McpServer::GetKb(const std::string& name, bool create) {
+  return create ? catalog_->OpenOrCreate(name, options_.kb_defaults) : catalog_->Open(name);
 }
 
 Result<Json> McpServer::CallTool(const std::string& name, const Json& args) {
   if (name == "list_knowledge_bases") {
     Json list = Json::array();
-    for (const auto& kb_name : KnowledgeBase::List(db_)) {
+    for (const auto& kb_name : catalog_->List()) {
       auto kb = GetKb(kb_name, false);
       if (!kb.ok()) continue;
       auto info = (*kb)->Describe();
@@ -136,7 +131,7 @@ Result<Json> McpServer::CallTool(const std::string& name, const Json& args) {
         !args["filter"].get<std::string>().empty()) {
       RAGDB_ASSIGN_OR_RETURN(ro.filter, Filter::Parse(args["filter"].get<std::string>()));
     }
-    RAGDB_ASSIGN_OR_RETURN(KnowledgeBase * kb, GetKb(kb_name, false));
+    RAGDB_ASSIGN_OR_RETURN(std::shared_ptr<KnowledgeBase> kb, GetKb(kb_name, false));
     RAGDB_ASSIGN_OR_RETURN(auto items, kb->Retrieve(query, ro));
     Json results = Json::array();
     for (const auto& it : items) {
@@ -155,7 +150,7 @@ Result<Json> McpServer::CallTool(const std::string& name, const Json& args) {
     ao.retrieve = options_.retrieve;
     ao.llm = options_.llm;
     RAGDB_ASSIGN_OR_RETURN(ao.retrieve.k, KArg(args, ao.retrieve.k, 50));
-    RAGDB_ASSIGN_OR_RETURN(KnowledgeBase * kb, GetKb(kb_name, false));
+    RAGDB_ASSIGN_OR_RETURN(std::shared_ptr<KnowledgeBase> kb, GetKb(kb_name, false));
     RAGDB_ASSIGN_OR_RETURN(Answer a, Ask(*kb, question, ao));
     return a.ToJson();
   }
@@ -164,7 +159,10 @@ Result<Json> McpServer::CallTool(const std::string& name, const Json& args) {
     RAGDB_ASSIGN_OR_RETURN(std::string source, StringArg(args, "source"));
     Json meta = args.contains("metadata") && args["metadata"].is_object() ? args["metadata"]
                                                                           : Json::object();
-    RAGDB_ASSIGN_OR_RETURN(KnowledgeBase * kb, GetKb(kb_name, true));
+    if (options_.read_only) {
+      return Status::PermissionDenied("ingest_text needs a read-write API key");
+    }
+    RAGDB_ASSIGN_OR_RETURN(std::shared_ptr<KnowledgeBase> kb, GetKb(kb_name, true));
     RAGDB_ASSIGN_OR_RETURN(IngestResult r, kb->IngestText(source, text, meta));
     if (r.status == "skipped") return Status::InvalidArgument("not ingested: " + r.reason);
     return Json{{"status", r.status},
@@ -210,7 +208,15 @@ std::optional<Json> McpServer::HandleOne(const Json& msg) {
                 "with [n] citations) and ingest_text."}});
   }
   if (method == "ping") return ok(Json::object());
-  if (method == "tools/list") return ok({{"tools", ToolList()}});
+  if (method == "tools/list") {
+    Json tools = ToolList();
+    if (options_.read_only) {
+      tools.erase(std::remove_if(tools.begin(), tools.end(),
+                                 [](const Json& t) { return t["name"] == "ingest_text"; }),
+                  tools.end());
+    }
+    return ok({{"tools", std::move(tools)}});
+  }
   if (method == "tools/call") {
     if (!params.contains("name") || !params["name"].is_string()) {
       return ErrorResponse(id, kInvalidParams, "tools/call needs params.name");

@@ -8,13 +8,12 @@
 #pragma once
 
 #include <iosfwd>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "rag/kb_catalog.h"
 #include "ragdb/database.h"
 #include "ragdb/json.h"
 #include "ragdb/rag.h"
@@ -25,12 +24,15 @@ struct McpOptions {
   KbOptions kb_defaults;     // for knowledge bases created by ingest_text
   LlmConfig llm;             // disabled = extractive answers
   RetrieveOptions retrieve;  // defaults of search and ask (k is overridable per call)
+  bool read_only = false;    // true: ingest_text is neither listed nor callable
 };
 
 class McpServer {
  public:
   // `db` must outlive the server.
   McpServer(Database& db, McpOptions options);
+  // Shares open knowledge bases with the rest of the process (the HTTP server).
+  McpServer(std::shared_ptr<KbCatalog> catalog, McpOptions options);
   ~McpServer();
 
   // One JSON-RPC message, or a batch (array). Returns the response (an array for a batch), or
@@ -45,12 +47,10 @@ class McpServer {
  private:
   std::optional<Json> HandleOne(const Json& message);
   Result<Json> CallTool(const std::string& name, const Json& args);
-  Result<KnowledgeBase*> GetKb(const std::string& name, bool create);
+  Result<std::shared_ptr<KnowledgeBase>> GetKb(const std::string& name, bool create);
 
-  Database& db_;
+  std::shared_ptr<KbCatalog> catalog_;
   McpOptions options_;
-  std::mutex mu_;  // guards kbs_
-  std::map<std::string, std::unique_ptr<KnowledgeBase>> kbs_;
 };
 
 // Reads newline-delimited JSON-RPC messages from `in` until EOF and writes each response on its
