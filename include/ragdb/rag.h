@@ -69,6 +69,9 @@ struct IngestSummary {
   size_t bytes = 0;   // bytes of the files parsed
   size_t pages = 0;   // PDF pages parsed
   double seconds = 0;
+  // Milliseconds per stage, summed over files: read, parse, chunk, embed, write (the writes
+  // are batched: several documents per database write and fsync).
+  double read_ms = 0, parse_ms = 0, chunk_ms = 0, embed_ms = 0, write_ms = 0;
   std::vector<IngestResult> skipped_files;
   Json ToJson() const;
 };
@@ -129,6 +132,9 @@ class KnowledgeBase {
 
   const std::string& name() const;
   const KbOptions& options() const;
+  // False once the KB's collections were dropped (or dropped and created again) behind this
+  // handle's back: a cache of handles must then open it afresh.
+  bool IsCurrent() const;
   Result<KbInfo> Describe() const;
 
   // Files and folders (recursive). A file that cannot be parsed is skipped with its reason;
@@ -141,8 +147,15 @@ class KnowledgeBase {
   // `source` identifies the document: the same source again replaces it.
   Result<IngestResult> IngestText(const std::string& source, const std::string& text,
                                   const Json& metadata = Json::object());
+  // Uploaded bytes of a file named `file_name` (its extension picks the parser: .pdf, .docx,
+  // .html, .md, .csv, .json, .txt); `source` identifies the document as for IngestText.
+  Result<IngestResult> IngestUpload(const std::string& source, const std::string& file_name,
+                                    const std::string& bytes,
+                                    const Json& metadata = Json::object());
   // Removes a document and its chunks; NotFound when the source is unknown.
   Status RemoveDocument(const std::string& source);
+  // The same by document id (IngestResult::doc_id, "doc_id" of ListDocuments).
+  Status RemoveDocumentById(const std::string& doc_id);
   // All document rows (payloads), in id order.
   Result<std::vector<Json>> ListDocuments() const;
 

@@ -3,6 +3,8 @@
 // versions).
 #include <chrono>
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <system_error>
 
 #include "base/file.h"
@@ -30,6 +32,12 @@ Json IngestSummary::ToJson() const {
           {"bytes", bytes},
           {"pages", pages},
           {"seconds", seconds},
+          {"timings_ms",
+           {{"read", read_ms},
+            {"parse", parse_ms},
+            {"chunk", chunk_ms},
+            {"embed", embed_ms},
+            {"write", write_ms}}},
           {"skipped_files", skipped_list}};
 }
 
@@ -69,35 +77,55 @@ bool IsInputError(const Status& st) {
 
 }  // namespace
 
-// Ingests `bytes` of `format` as document `source`. Writes nothing unless every step before the
-// first write succeeded.
-static Result<IngestResult> IngestBytes(KnowledgeBase::Impl& impl, const std::string& source,
-                                        const std::string& bytes, Format format,
-                                        const Json& metadata) {
-  std::lock_guard<std::mutex> lock(impl.ingest_mu);
-  IngestResult result;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double MsSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+// A document parsed, chunked and embedded: what is left is to write it. Preparing needs no
+// lock on the database, so a batch of documents is prepared first and written together.
+struct PreparedDoc {
+  IngestResult result;  // final unless `write`; then "added" / "updated" once written
+  bool write = false;
+  int64_t version = 0;
+  std::vector<Record> chunks;
+  Record row;
+};
+
+// Parses, chunks and embeds `bytes` of `format` as document `source`. Reads the document's row
+// for its version, so the caller holds the KB's ingestion lock until the document is written.
+Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source,
+                            const std::string& bytes, Format format, const Json& metadata,
+                            IngestSummary* times) {
+  PreparedDoc p;
+  IngestResult& result = p.result;
   result.source = source;
   result.bytes = bytes.size();
   result.doc_id = DocIdForSource(source);
   const std::string hash = Sha256Hex(bytes);
 
-  int64_t version = 1;
+  p.version = 1;
   auto existing = impl.docs->Get(PointId(result.doc_id), false);
   if (existing.ok()) {
-    const Json& p = existing->payload;
-    if (p.value("content_hash", "") == hash &&
-        p.value("input_metadata", Json::object()) == metadata) {
+    const Json& row = existing->payload;
+    if (row.value("content_hash", "") == hash &&
+        row.value("input_metadata", Json::object()) == metadata) {
       result.status = "unchanged";
-      result.chunks = p.value("chunks", size_t{0});
-      return result;
+      result.chunks = row.value("chunks", size_t{0});
+      return p;
     }
-    version = p.value("version", int64_t{0}) + 1;
+    p.version = row.value("version", int64_t{0}) + 1;
   } else if (existing.status().code() != StatusCode::kNotFound) {
     return existing.status();
   }
+  result.status = existing.ok() ? "updated" : "added";
 
+  auto t = Clock::now();
   auto doc = ParseBytes(bytes, format);
-  if (!doc.ok()) return Skipped(source, doc.status().message());
+  times->parse_ms += MsSince(t);
+  if (!doc.ok()) return PreparedDoc{Skipped(source, doc.status().message())};
   doc->metadata.source = source;
   result.pages = doc->metadata.page_count;
 
@@ -107,9 +135,11 @@ static Result<IngestResult> IngestBytes(KnowledgeBase::Impl& impl, const std::st
   copts.mode =
       impl.options.mode == "parent-child" ? ChunkMode::kParentChild : ChunkMode::kRecursive;
   copts.parent_size_tokens = impl.options.parent_size;
+  t = Clock::now();
   auto set = ChunkDocument(*doc, copts);
-  if (!set.ok()) return Skipped(source, "chunking: " + set.status().message());
-  if (set->chunks.empty()) return Skipped(source, "no text found");
+  times->chunk_ms += MsSince(t);
+  if (!set.ok()) return PreparedDoc{Skipped(source, "chunking: " + set.status().message())};
+  if (set->chunks.empty()) return PreparedDoc{Skipped(source, "no text found")};
 
   // What gets embedded: the title and heading path give a chunk the context its text lacks.
   std::vector<std::string> inputs;
@@ -119,8 +149,11 @@ static Result<IngestResult> IngestBytes(KnowledgeBase::Impl& impl, const std::st
     for (const auto& h : c.heading_path) in += (in.empty() ? "" : " > ") + h;
     inputs.push_back(in.empty() ? c.text : in + "\n" + c.text);
   }
+  t = Clock::now();
   auto vectors = impl.embedder->Embed(inputs);
-  if (!vectors.ok()) return Skipped(source, "embedding: " + vectors.status().message());
+  times->embed_ms += MsSince(t);
+  if (!vectors.ok())
+    return PreparedDoc{Skipped(source, "embedding: " + vectors.status().message())};
 
   Json doc_meta = metadata;
   if (!doc->metadata.title.empty() && !doc_meta.contains("title")) {
@@ -129,15 +162,14 @@ static Result<IngestResult> IngestBytes(KnowledgeBase::Impl& impl, const std::st
   doc_meta["format"] = std::string(FormatName(format));
   if (doc->metadata.page_count > 0) doc_meta["page_count"] = doc->metadata.page_count;
 
-  std::vector<Record> records;
-  records.reserve(set->chunks.size());
+  p.chunks.reserve(set->chunks.size());
   for (size_t i = 0; i < set->chunks.size(); ++i) {
     const Chunk& c = set->chunks[i];
     Record r;
-    r.id = PointId(ChunkId(result.doc_id, version, i));
+    r.id = PointId(ChunkId(result.doc_id, p.version, i));
     r.vectors[kDenseField] = std::move((*vectors)[i]);
     r.text = c.text;
-    r.payload = {{"doc_id", result.doc_id}, {"version", version},
+    r.payload = {{"doc_id", result.doc_id}, {"version", p.version},
                  {"source", source},        {"chunk", i},
                  {"page", c.page},          {"heading_path", c.heading_path},
                  {"start", c.start},        {"end", c.end},
@@ -146,48 +178,136 @@ static Result<IngestResult> IngestBytes(KnowledgeBase::Impl& impl, const std::st
       r.payload["parent_index"] = c.parent;
       r.payload["parent"] = set->parents[c.parent].text;
     }
-    records.push_back(std::move(r));
+    p.chunks.push_back(std::move(r));
   }
-  // All or nothing: Upsert validates the whole batch before writing any of it.
-  Status st = impl.chunks->Upsert(records);
-  if (!st.ok()) {
-    if (IsInputError(st)) return Skipped(source, st.message());
-    return st;
-  }
-  Record row;
-  row.id = PointId(result.doc_id);
-  row.text = source;
-  row.payload = {
+  p.row.id = PointId(result.doc_id);
+  p.row.text = source;
+  p.row.payload = {
       {"kind", "document"},
       {"source", source},
       {"content_hash", hash},
       {"metadata", doc_meta},
       {"input_metadata", metadata},
-      {"version", version},
-      {"chunks", records.size()},
+      {"version", p.version},
+      {"chunks", p.chunks.size()},
       {"bytes", bytes.size()},
       {"ingested_at", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count())}};
-  // The commit point: from here on readers see the new version only.
-  RAGDB_RETURN_IF_ERROR(impl.docs->Upsert(std::span<const Record>(&row, 1)));
-  // Older versions (and orphans of an interrupted earlier attempt) are now invisible; drop them.
-  RAGDB_RETURN_IF_ERROR(impl.chunks->DeleteByFilter(DocFilter(result.doc_id, version)).status());
-  result.status = existing.ok() ? "updated" : "added";
-  result.chunks = records.size();
-  return result;
+  result.chunks = p.chunks.size();
+  p.write = true;
+  return p;
 }
 
-Result<IngestResult> KnowledgeBase::IngestFile(const std::string& path) {
+// Writes prepared documents in the crash-safe order, for all of them at once: every new chunk
+// (one database write), then every document row (the commit point: readers see the new
+// versions from here on), then the older versions are deleted. Two fsyncs for the batch
+// instead of two per document. A document whose chunks the database refuses as input is marked
+// skipped; the others are still written.
+Status WriteBatch(KnowledgeBase::Impl& impl, std::vector<PreparedDoc*>& docs,
+                  IngestSummary* times) {
+  auto t = Clock::now();
+  std::vector<PreparedDoc*> pending;
+  for (PreparedDoc* d : docs) {
+    if (d->write) pending.push_back(d);
+  }
+  if (pending.empty()) return Status::Ok();
+  std::vector<Record> chunks;
+  for (PreparedDoc* d : pending) {
+    for (Record& r : d->chunks) chunks.push_back(std::move(r));
+  }
+  // All or nothing: Upsert validates the whole batch before writing any of it.
+  Status st = impl.chunks->Upsert(chunks);
+  if (!st.ok() && IsInputError(st) && pending.size() > 1) {
+    // Find the culprit(s) one document at a time; the chunks moved above are handed back.
+    size_t at = 0;
+    std::vector<PreparedDoc*> written;
+    for (PreparedDoc* d : pending) {
+      std::vector<Record> own(std::make_move_iterator(chunks.begin() + at),
+                              std::make_move_iterator(chunks.begin() + at + d->result.chunks));
+      at += d->result.chunks;
+      Status one = impl.chunks->Upsert(own);
+      if (one.ok()) {
+        written.push_back(d);
+      } else if (IsInputError(one)) {
+        d->write = false;
+        d->result = Skipped(d->result.source, one.message());
+      } else {
+        return one;
+      }
+    }
+    pending = std::move(written);
+    st = Status::Ok();
+  }
+  if (!st.ok()) {
+    if (!IsInputError(st)) return st;
+    pending[0]->write = false;
+    pending[0]->result = Skipped(pending[0]->result.source, st.message());
+    pending.clear();
+  }
+  if (!pending.empty()) {
+    std::vector<Record> rows;
+    for (PreparedDoc* d : pending) rows.push_back(std::move(d->row));
+    RAGDB_RETURN_IF_ERROR(impl.docs->Upsert(rows));
+    // Older versions (and orphans of an interrupted earlier attempt) are now invisible; drop
+    // them. A new document usually has none: the delete then finds nothing and writes nothing.
+    for (PreparedDoc* d : pending) {
+      RAGDB_RETURN_IF_ERROR(
+          impl.chunks->DeleteByFilter(DocFilter(d->result.doc_id, d->version)).status());
+    }
+  }
+  times->write_ms += MsSince(t);
+  return Status::Ok();
+}
+
+// One document, prepared and written on its own.
+Result<IngestResult> IngestOne(KnowledgeBase::Impl& impl, const std::string& source,
+                               const std::string& bytes, Format format, const Json& metadata) {
+  std::lock_guard<std::mutex> lock(impl.ingest_mu);
+  IngestSummary times;
+  RAGDB_ASSIGN_OR_RETURN(PreparedDoc p, Prepare(impl, source, bytes, format, metadata, &times));
+  std::vector<PreparedDoc*> one = {&p};
+  RAGDB_RETURN_IF_ERROR(WriteBatch(impl, one, &times));
+  return p.result;
+}
+
+// A file's source (absolute path), format, bytes and metadata; a skipped result when it cannot
+// be read or has an unsupported type.
+struct FileInput {
+  std::string source;
+  Format format = Format::kText;
+  std::string bytes;
+  Json metadata;
+  std::optional<IngestResult> skipped;
+};
+
+FileInput ReadInput(const std::string& path) {
+  FileInput in;
   std::error_code ec;
   fs::path abs = fs::weakly_canonical(fs::absolute(path, ec), ec);
-  std::string source = ec ? path : abs.string();
-  auto format = FormatFromPath(source);
-  if (!format.ok()) return Skipped(source, "unsupported file type");
-  auto bytes = ReadFile(source);
-  if (!bytes.ok()) return Skipped(source, bytes.status().message());
-  Json meta = {{"file_name", abs.filename().string()}};
-  return IngestBytes(*impl_, source, *bytes, *format, meta);
+  in.source = ec ? path : abs.string();
+  auto format = FormatFromPath(in.source);
+  if (!format.ok()) {
+    in.skipped = Skipped(in.source, "unsupported file type");
+    return in;
+  }
+  in.format = *format;
+  auto bytes = ReadFile(in.source);
+  if (!bytes.ok()) {
+    in.skipped = Skipped(in.source, bytes.status().message());
+    return in;
+  }
+  in.bytes = std::move(bytes).value();
+  in.metadata = {{"file_name", abs.filename().string()}};
+  return in;
+}
+
+}  // namespace
+
+Result<IngestResult> KnowledgeBase::IngestFile(const std::string& path) {
+  FileInput in = ReadInput(path);
+  if (in.skipped) return *in.skipped;
+  return IngestOne(*impl_, in.source, in.bytes, in.format, in.metadata);
 }
 
 Result<IngestResult> KnowledgeBase::IngestText(const std::string& source, const std::string& text,
@@ -197,15 +317,35 @@ Result<IngestResult> KnowledgeBase::IngestText(const std::string& source, const 
   auto by_ext = FormatFromPath(source);
   if (by_ext.ok() && (*by_ext == Format::kMarkdown || *by_ext == Format::kHtml)) format = *by_ext;
   Json meta = metadata.is_object() ? metadata : Json::object();
-  return IngestBytes(*impl_, source, text, format, meta);
+  return IngestOne(*impl_, source, text, format, meta);
+}
+
+Result<IngestResult> KnowledgeBase::IngestUpload(const std::string& source,
+                                                 const std::string& file_name,
+                                                 const std::string& bytes, const Json& metadata) {
+  if (source.empty()) return Status::InvalidArgument("upload: source must not be empty");
+  auto format = FormatFromPath(file_name);
+  if (!format.ok()) return Skipped(source, "unsupported file type: '" + file_name + "'");
+  Json meta = metadata.is_object() ? metadata : Json::object();
+  if (!meta.contains("file_name")) meta["file_name"] = fs::path(file_name).filename().string();
+  return IngestOne(*impl_, source, bytes, *format, meta);
 }
 
 Status KnowledgeBase::RemoveDocument(const std::string& source) {
+  Status st = RemoveDocumentById(DocIdForSource(source));
+  if (st.code() == StatusCode::kNotFound) {
+    return Status::NotFound("no document with source '" + source + "'");
+  }
+  return st;
+}
+
+Status KnowledgeBase::RemoveDocumentById(const std::string& doc_id) {
   std::lock_guard<std::mutex> lock(impl_->ingest_mu);
-  std::string doc_id = DocIdForSource(source);
+  // The config row shares the collection; it is not a document.
+  if (doc_id == kConfigRowId) return Status::NotFound("no document with id '" + doc_id + "'");
   PointId id(doc_id);
   RAGDB_ASSIGN_OR_RETURN(size_t n, impl_->docs->Delete(std::span<const PointId>(&id, 1)));
-  if (n == 0) return Status::NotFound("no document with source '" + source + "'");
+  if (n == 0) return Status::NotFound("no document with id '" + doc_id + "'");
   return impl_->chunks->DeleteByFilter(DocFilter(doc_id, std::nullopt)).status();
 }
 
@@ -240,8 +380,7 @@ Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>&
     }
   }
   summary.files = files.size();
-  for (size_t i = 0; i < files.size(); ++i) {
-    RAGDB_ASSIGN_OR_RETURN(IngestResult r, IngestFile(files[i]));
+  auto count = [&summary](const IngestResult& r) {
     if (r.status == "skipped") {
       summary.skipped_files.push_back(r);
     } else if (r.status == "unchanged") {
@@ -252,7 +391,37 @@ Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>&
       summary.bytes += r.bytes;
       summary.pages += static_cast<size_t>(std::max(r.pages, 0));
     }
-    if (options.progress) options.progress(i + 1, files.size(), files[i]);
+  };
+  // Documents are prepared one by one and written in batches (bounded by documents and chunks
+  // so memory stays small); the lock covers a batch from its first version read to its write.
+  constexpr size_t kBatchDocs = 64, kBatchChunks = 4096;
+  size_t i = 0;
+  while (i < files.size()) {
+    std::lock_guard<std::mutex> lock(impl_->ingest_mu);
+    std::vector<PreparedDoc> batch;
+    batch.reserve(kBatchDocs);
+    std::set<std::string> in_batch;  // a source twice in one batch would race with itself
+    size_t chunks = 0;
+    for (; i < files.size() && batch.size() < kBatchDocs && chunks < kBatchChunks; ++i) {
+      auto t = Clock::now();
+      FileInput in = ReadInput(files[i]);
+      summary.read_ms += MsSince(t);
+      if (in.skipped) {
+        batch.push_back({*in.skipped});
+      } else {
+        if (in_batch.count(in.source)) break;
+        in_batch.insert(in.source);
+        RAGDB_ASSIGN_OR_RETURN(
+            PreparedDoc p, Prepare(*impl_, in.source, in.bytes, in.format, in.metadata, &summary));
+        chunks += p.chunks.size();
+        batch.push_back(std::move(p));
+      }
+      if (options.progress) options.progress(i + 1, files.size(), files[i]);
+    }
+    std::vector<PreparedDoc*> ptrs;
+    for (auto& p : batch) ptrs.push_back(&p);
+    RAGDB_RETURN_IF_ERROR(WriteBatch(*impl_, ptrs, &summary));
+    for (const auto& p : batch) count(p.result);
   }
   if (options.sync) {
     RAGDB_ASSIGN_OR_RETURN(auto docs, ListDocuments());

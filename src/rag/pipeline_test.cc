@@ -187,6 +187,47 @@ TEST_F(KbTest, ReingestIsNoOpAndChangedFileReplacesItsChunks) {
   EXPECT_EQ(*(*col)->Count(&f), 0u);
 }
 
+// More files than one write batch holds (64), with a bad file in the middle and updates mixed
+// with unchanged files: every good file lands once, with its own chunks, in every batch.
+TEST_F(KbTest, ManyFilesAreWrittenInBatches) {
+  auto kb = MakeKb();
+  const int n = 150;
+  for (int i = 0; i < n; ++i) {
+    files_.Write("f" + std::to_string(1000 + i) + ".txt",
+                 "Document number " + std::to_string(i) + " mentions token" + std::to_string(i) +
+                     " and nothing else of note.");
+  }
+  files_.Write("f1070.json", "{\"broken\": [");  // skipped, mid-batch
+  auto first = kb->IngestPaths({files_.path()}, {});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->files, size_t(n) + 1);
+  EXPECT_EQ(first->added, size_t(n));
+  EXPECT_EQ(first->skipped, 1u);
+  EXPECT_GT(first->parse_ms + first->embed_ms, 0.0);
+  EXPECT_GT(first->write_ms, 0.0);
+  EXPECT_EQ(Must(kb->Describe()).documents, size_t(n));
+  EXPECT_EQ(Must(kb->Describe()).chunks, first->chunks);
+  for (int i : {0, 63, 64, 65, 128, 149}) {
+    RetrieveOptions ro;
+    ro.k = 1;
+    auto hits = Must(kb->Retrieve("token" + std::to_string(i), ro));
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_TRUE(EndsWith(hits[0].source, "f" + std::to_string(1000 + i) + ".txt")) << i;
+  }
+  // Change every tenth file: updated ones get version 2, the rest stay unchanged.
+  for (int i = 0; i < n; i += 10) {
+    files_.Write("f" + std::to_string(1000 + i) + ".txt", "Rewritten text with word fresh" +
+                                                               std::to_string(i) + ".");
+  }
+  auto second = kb->IngestPaths({files_.path()}, {});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->updated, size_t(n / 10));
+  EXPECT_EQ(second->unchanged, size_t(n - n / 10));
+  Filter old = *Filter::Parse("version == 1 and chunk >= 0");
+  auto col = db_->GetCollection("kb.test");
+  EXPECT_EQ(*(*col)->Count(&old), Must(kb->Describe()).chunks - n / 10);  // old versions gone
+}
+
 TEST_F(KbTest, SyncRemovesDocumentsWhoseFilesAreGone) {
   auto kb = MakeKb();
   std::string gone = files_.Write("gone.txt", "Kangaroos live in Australia.");
