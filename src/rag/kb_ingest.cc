@@ -94,6 +94,12 @@ struct PreparedDoc {
   Record row;
 };
 
+PreparedDoc SkippedDoc(const std::string& source, const std::string& reason) {
+  PreparedDoc p;
+  p.result = Skipped(source, reason);
+  return p;
+}
+
 // Parses, chunks and embeds `bytes` of `format` as document `source`. Reads the document's row
 // for its version, so the caller holds the KB's ingestion lock until the document is written.
 Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source,
@@ -125,7 +131,7 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   auto t = Clock::now();
   auto doc = ParseBytes(bytes, format);
   times->parse_ms += MsSince(t);
-  if (!doc.ok()) return PreparedDoc{Skipped(source, doc.status().message())};
+  if (!doc.ok()) return SkippedDoc(source, doc.status().message());
   doc->metadata.source = source;
   result.pages = doc->metadata.page_count;
 
@@ -138,8 +144,8 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   t = Clock::now();
   auto set = ChunkDocument(*doc, copts);
   times->chunk_ms += MsSince(t);
-  if (!set.ok()) return PreparedDoc{Skipped(source, "chunking: " + set.status().message())};
-  if (set->chunks.empty()) return PreparedDoc{Skipped(source, "no text found")};
+  if (!set.ok()) return SkippedDoc(source, "chunking: " + set.status().message());
+  if (set->chunks.empty()) return SkippedDoc(source, "no text found");
 
   // What gets embedded: the title and heading path give a chunk the context its text lacks.
   std::vector<std::string> inputs;
@@ -152,8 +158,7 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   t = Clock::now();
   auto vectors = impl.embedder->Embed(inputs);
   times->embed_ms += MsSince(t);
-  if (!vectors.ok())
-    return PreparedDoc{Skipped(source, "embedding: " + vectors.status().message())};
+  if (!vectors.ok()) return SkippedDoc(source, "embedding: " + vectors.status().message());
 
   Json doc_meta = metadata;
   if (!doc->metadata.title.empty() && !doc_meta.contains("title")) {
@@ -407,7 +412,7 @@ Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>&
       FileInput in = ReadInput(files[i]);
       summary.read_ms += MsSince(t);
       if (in.skipped) {
-        batch.push_back({*in.skipped});
+        batch.push_back(SkippedDoc(in.skipped->source, in.skipped->reason));
       } else {
         if (in_batch.count(in.source)) break;
         in_batch.insert(in.source);

@@ -216,8 +216,8 @@ TEST_F(KbTest, ManyFilesAreWrittenInBatches) {
   }
   // Change every tenth file: updated ones get version 2, the rest stay unchanged.
   for (int i = 0; i < n; i += 10) {
-    files_.Write("f" + std::to_string(1000 + i) + ".txt", "Rewritten text with word fresh" +
-                                                               std::to_string(i) + ".");
+    files_.Write("f" + std::to_string(1000 + i) + ".txt",
+                 "Rewritten text with word fresh" + std::to_string(i) + ".");
   }
   auto second = kb->IngestPaths({files_.path()}, {});
   ASSERT_TRUE(second.ok());
