@@ -98,6 +98,26 @@ void Ctx::LockForWrite(const std::string& collection) {
   gates_.push_back(std::move(gate));
 }
 
+Result<std::shared_ptr<rag::KbCatalog>> Ctx::Kbs() {
+  RAGDB_RETURN_IF_ERROR(Db().status());
+  return lease_->kbs();
+}
+
+std::shared_ptr<void> Ctx::KeepForStream() {
+  struct Kept {
+    // Members go in reverse order: write locks first, then the lease.
+    std::optional<TenantDbs::Lease> lease;
+    std::vector<std::shared_ptr<std::shared_mutex>> gates;
+    std::vector<std::shared_lock<std::shared_mutex>> write_locks;
+  };
+  auto kept = std::make_shared<Kept>();
+  kept->lease = std::move(lease_);
+  lease_.reset();
+  kept->write_locks = std::move(write_locks_);
+  kept->gates = std::move(gates_);
+  return kept;
+}
+
 App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> auth,
          DatabaseOptions db_options)
     : data_dir_(std::move(data_dir)),
@@ -111,6 +131,9 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterSnapshotRoutes(*this);
   RegisterAdminRoutes(*this);
   RegisterOpenAiRoutes(*this);
+  RegisterKbRoutes(*this);
+  RegisterChatRoutes(*this);
+  RegisterMcpRoutes(*this);
 }
 
 App::~App() { tenants_.CloseAll(); }

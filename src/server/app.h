@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "rag/kb_catalog.h"
+#include "ragdb/rag.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/http.h"
@@ -49,6 +51,11 @@ struct Ctx {
   Result<std::shared_ptr<Collection>> GetCollection(const std::string& name);
   // Holds the collection's write gate shared until the request ends.
   void LockForWrite(const std::string& collection);
+  // The caller's tenant's knowledge bases.
+  Result<std::shared_ptr<rag::KbCatalog>> Kbs();
+  // The tenant lease (and write gates), moved out for a streamed response: its producer runs
+  // after the handler has returned and must keep the database open until it is done.
+  std::shared_ptr<void> KeepForStream();
 
  private:
   std::optional<TenantDbs::Lease> lease_;
@@ -80,6 +87,10 @@ class App {
   uint64_t NextOperationId() { return next_operation_id_++; }
   bool ready() const { return ready_; }
   void set_ready(bool r) { ready_ = r; }
+  // The OpenAI-compatible LLM that answers /ragdb/kb/*/ask and /v1/chat/completions; disabled =
+  // extractive answers. Set before the server starts.
+  const rag::LlmConfig& llm() const { return llm_; }
+  void set_llm(rag::LlmConfig llm) { llm_ = std::move(llm); }
 
  private:
   struct RouteEntry {
@@ -98,6 +109,7 @@ class App {
   const HttpServer* http_server_ = nullptr;
   std::atomic<uint64_t> next_operation_id_{0};
   std::atomic<bool> ready_{true};
+  rag::LlmConfig llm_;
 };
 
 // Route registration, one function per file.
@@ -108,6 +120,9 @@ void RegisterQueryRoutes(App& app);       // qdrant_query.cc
 void RegisterSnapshotRoutes(App& app);    // snapshots.cc
 void RegisterAdminRoutes(App& app);       // admin_api.cc: /ragdb/tenants, /metrics
 void RegisterOpenAiRoutes(App& app);      // openai_api.cc: /v1/embeddings, /v1/models
+void RegisterKbRoutes(App& app);          // kb_api.cc: /ragdb/kb
+void RegisterChatRoutes(App& app);        // chat_api.cc: /v1/chat/completions
+void RegisterMcpRoutes(App& app);         // mcp_http.cc: /mcp
 
 // Seconds since `start`, for the envelope's "time".
 double SecondsSince(std::chrono::steady_clock::time_point start);

@@ -1,5 +1,6 @@
-// OpenAI-compatible embeddings: POST /v1/embeddings and GET /v1/models, so OpenAI client
-// libraries (and tools built on them) can use ragdb's built-in embedders. Bodies and errors use
+// OpenAI-compatible embeddings: POST /v1/embeddings and GET /v1/models (embedders, and each
+// knowledge base as the chat model kb:NAME), so OpenAI client libraries (and tools built on them)
+// can use ragdb's built-in embedders. Bodies and errors use
 // OpenAI's shapes, not the Qdrant envelope, because those clients parse OpenAI's.
 #include <bit>
 #include <cstring>
@@ -10,27 +11,18 @@
 #include "model/model_cache.h"
 #include "ragdb/model.h"
 #include "server/app.h"
+#include "server/openai_reply.h"
 
 namespace ragdb::server {
 namespace {
 
 constexpr size_t kMaxInputs = 2048;  // OpenAI's own limit per request
 
-void Reply(Ctx& ctx, int status, const Json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  ctx.raw = std::move(r);
-}
+void Reply(Ctx& ctx, int status, const Json& body) { OpenAiReply(ctx, status, body); }
 
 Result<Json> Error(Ctx& ctx, int status, const std::string& message,
                    const std::string& code = std::string()) {
-  Json err = {{"message", message},
-              {"type", "invalid_request_error"},
-              {"param", nullptr},
-              {"code", code.empty() ? Json(nullptr) : Json(code)}};
-  Reply(ctx, status, Json{{"error", err}});
-  return Json(nullptr);
+  return OpenAiError(ctx, status, message, code);
 }
 
 bool IsHashSpec(const std::string& s) { return s == "hash" || s.starts_with("hash:"); }
@@ -90,19 +82,6 @@ std::string FloatsBase64(const std::vector<float>& v) {
   std::string bytes(v.size() * sizeof(float), '\0');
   std::memcpy(bytes.data(), v.data(), bytes.size());
   return Base64(bytes);
-}
-
-// Whitespace-separated words: the public Embedder interface exposes no tokenizer, so usage is an
-// estimate (clients use it for accounting only).
-size_t CountWords(const std::string& s) {
-  size_t n = 0;
-  bool in_word = false;
-  for (char c : s) {
-    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (!space && !in_word) ++n;
-    in_word = !space;
-  }
-  return n;
 }
 
 Result<Json> CreateEmbeddings(Ctx& ctx) {
@@ -177,11 +156,45 @@ Result<Json> ListModels(Ctx& ctx) {
   for (const auto& m : model::ListInstalledModels()) {
     data.push_back({{"id", m.name}, {"object", "model"}, {"created", 0}, {"owned_by", "ragdb"}});
   }
+  // Chat models: each knowledge base of the caller's tenant answers as kb:NAME.
+  RAGDB_ASSIGN_OR_RETURN(auto kbs, ctx.Kbs());
+  for (const auto& name : kbs->List()) {
+    data.push_back(
+        {{"id", "kb:" + name}, {"object", "model"}, {"created", 0}, {"owned_by", "ragdb"}});
+  }
   Reply(ctx, 200, Json{{"object", "list"}, {"data", std::move(data)}});
   return Json(nullptr);
 }
 
 }  // namespace
+
+void OpenAiReply(Ctx& ctx, int status, const Json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  ctx.raw = std::move(r);
+}
+
+Result<Json> OpenAiError(Ctx& ctx, int status, const std::string& message,
+                         const std::string& code) {
+  Json err = {{"message", message},
+              {"type", "invalid_request_error"},
+              {"param", nullptr},
+              {"code", code.empty() ? Json(nullptr) : Json(code)}};
+  OpenAiReply(ctx, status, Json{{"error", err}});
+  return Json(nullptr);
+}
+
+size_t CountWords(std::string_view s) {
+  size_t n = 0;
+  bool in_word = false;
+  for (char c : s) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (!space && !in_word) ++n;
+    in_word = !space;
+  }
+  return n;
+}
 
 void RegisterOpenAiRoutes(App& app) {
   app.Route("POST", "/v1/embeddings", Access::kRead, CreateEmbeddings);

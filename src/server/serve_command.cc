@@ -16,8 +16,11 @@ namespace {
 
 const char* kUsage =
     "usage: ragdb --data DIR serve [--host 127.0.0.1] [--port 6333] [--config FILE]\n"
-    "                              [--admin-key KEY]\n"
+    "                              [--admin-key KEY] [--llm-config FILE]\n"
     "  RAGDB_ADMIN_KEY in the environment works like --admin-key.\n"
+    "  Knowledge-base answers (/ragdb/kb/*/ask, /v1/chat/completions, /mcp) use the\n"
+    "  OpenAI-compatible LLM of --llm-config (default DIR/llm.json) or RAGDB_LLM_BASE_URL /\n"
+    "  RAGDB_LLM_MODEL / RAGDB_LLM_API_KEY; without one they are extractive.\n"
     "  Without any API key the server runs in local single-user mode, on loopback only.\n";
 
 bool IsLoopback(const std::string& host) {
@@ -37,7 +40,7 @@ void RaiseFdLimit() {
 
 int RunServeCommand(const std::string& data_dir, const std::vector<std::string>& args) {
   ServerConfig config;
-  std::string config_file, host, admin_key;
+  std::string config_file, host, admin_key, llm_config = JoinPath(data_dir, "llm.json");
   int port = -1;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -50,6 +53,7 @@ int RunServeCommand(const std::string& data_dir, const std::vector<std::string>&
     if (a == "--host" && value(&host)) continue;
     if (a == "--config" && value(&config_file)) continue;
     if (a == "--admin-key" && value(&admin_key)) continue;
+    if (a == "--llm-config" && value(&llm_config)) continue;
     if (a == "--port" && value(&v)) {
       char* end = nullptr;
       long p = strtol(v.c_str(), &end, 10);
@@ -109,7 +113,13 @@ int RunServeCommand(const std::string& data_dir, const std::vector<std::string>&
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  auto llm = rag::LlmConfig::FromEnvAndFile(llm_config);
+  if (!llm.ok()) {
+    fprintf(stderr, "ragdb serve: %s\n", llm.status().ToString().c_str());
+    return 2;
+  }
   auto app = std::make_unique<App>(data_dir, config, std::move(auth).value());
+  app->set_llm(*llm);
   // Open the default tenant now so that a damaged database fails the start, not a request.
   {
     auto lease = app->tenants().Acquire(kDefaultTenant);
@@ -129,6 +139,12 @@ int RunServeCommand(const std::string& data_dir, const std::vector<std::string>&
   fprintf(stderr, "ragdb serve: listening on %s://%s:%u, data %s\n",
           (*server)->tls() ? "https" : "http", config.http.host.c_str(), (*server)->port(),
           data_dir.c_str());
+  if (llm->enabled()) {
+    fprintf(stderr, "ragdb serve: knowledge-base answers by LLM %s at %s\n", llm->model.c_str(),
+            llm->base_url.c_str());
+  } else {
+    fprintf(stderr, "ragdb serve: no LLM configured: knowledge-base answers are extractive\n");
+  }
   if (!auth_on) {
     fprintf(stderr,
             "ragdb serve: no API key configured: local single-user mode (loopback only, no "

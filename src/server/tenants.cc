@@ -33,6 +33,7 @@ Result<TenantDbs::Lease> TenantDbs::Acquire(const std::string& tenant) {
       if (slot->db) {
         Lease l;
         l.db_ = slot->db.get();
+        l.kbs_ = slot->kbs;
         l.lock_ = std::move(lock);
         return l;
       }
@@ -40,6 +41,7 @@ Result<TenantDbs::Lease> TenantDbs::Acquire(const std::string& tenant) {
     std::unique_lock<std::shared_mutex> lock(slot->mu);
     if (!slot->db) {
       RAGDB_ASSIGN_OR_RETURN(slot->db, Database::Open(TenantPath(tenant), options_));
+      slot->kbs = std::make_shared<rag::KbCatalog>(*slot->db);
       for (const auto& note : slot->db->RecoveryNotes()) {
         fprintf(stderr, "ragdb: tenant %s: recovery: %s\n", tenant.c_str(), note.c_str());
       }
@@ -52,7 +54,7 @@ Status TenantDbs::WithClosed(const std::string& tenant,
   RAGDB_RETURN_IF_ERROR(ValidateTenantName(tenant));
   auto slot = SlotFor(tenant);
   std::unique_lock<std::shared_mutex> lock(slot->mu);
-  slot->db.reset();
+  slot->Close();
   return fn(TenantPath(tenant));
 }
 
@@ -84,7 +86,7 @@ void TenantDbs::CloseAll() {
   }
   for (auto& slot : slots) {
     std::unique_lock<std::shared_mutex> lock(slot->mu);
-    slot->db.reset();
+    slot->Close();
   }
 }
 

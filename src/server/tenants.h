@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <string>
 
+#include "rag/kb_catalog.h"
 #include "ragdb/database.h"
 
 namespace ragdb::server {
@@ -30,11 +31,14 @@ class TenantDbs {
    public:
     Database* db() const { return db_; }
     Database* operator->() const { return db_; }
+    // The tenant's knowledge bases, shared by every request (and /mcp).
+    const std::shared_ptr<rag::KbCatalog>& kbs() const { return kbs_; }
 
    private:
     friend class TenantDbs;
     std::shared_lock<std::shared_mutex> lock_;
     Database* db_ = nullptr;
+    std::shared_ptr<rag::KbCatalog> kbs_;
   };
   // The tenant's database, opening it when needed.
   Result<Lease> Acquire(const std::string& tenant);
@@ -57,6 +61,11 @@ class TenantDbs {
   struct Slot {
     std::shared_mutex mu;
     std::unique_ptr<Database> db;
+    std::shared_ptr<rag::KbCatalog> kbs;  // reset before db: it refers to it
+    void Close() {
+      kbs.reset();
+      db.reset();
+    }
   };
   std::shared_ptr<Slot> SlotFor(const std::string& tenant);
 

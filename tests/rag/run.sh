@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the black-box Node tests of `ragdb mcp`: run.sh BINARY
+# Runs the black-box Node tests of `ragdb mcp` (stdio) and of /mcp in `ragdb serve`: run.sh BINARY
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [[ $# -lt 1 || ! -x "$1" ]]; then

@@ -77,3 +77,56 @@ test('embeddings.create with the openai client (base64 by default, and float)', 
   await assert.rejects(client.embeddings.create({ model: 'no-such-model', input: 'x' }),
     (e) => e.status === 404 && /no-such-model/.test(e.message));
 });
+
+// Chat completions answered from a knowledge base (model kb:NAME), with citations.
+async function uploadDocs() {
+  const up = await fetch(`http://127.0.0.1:${port}/ragdb/kb/guide/documents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      documents: [
+        { source: 'install.md', text: '# Install\n\nRun scripts/demo.sh to install ragdb and build it with Ninja.\n' },
+        { source: 'search.md', text: '# Search\n\nHybrid search fuses BM25 and vector results with reciprocal rank fusion.\n' },
+      ],
+    }),
+  });
+  assert.equal(up.status, 200, await up.text());
+}
+
+test('chat.completions with model kb:NAME answers with citations (plain and streamed)', async () => {
+  await uploadDocs();
+  const client = new OpenAI({ apiKey: 'unused', baseURL: `http://127.0.0.1:${port}/v1` });
+  const models = await client.models.list();
+  assert.ok(models.data.some((m) => m.id === 'kb:guide'), JSON.stringify(models.data));
+
+  const messages = [{ role: 'user', content: 'How does hybrid search fuse results?' }];
+  const res = await client.chat.completions.create({ model: 'kb:guide', messages });
+  assert.equal(res.object, 'chat.completion');
+  const msg = res.choices[0].message;
+  assert.equal(msg.role, 'assistant');
+  assert.match(msg.content, /reciprocal rank fusion/);
+  assert.match(msg.content, /\[1\]/);
+  assert.ok(Array.isArray(res.citations) && res.citations.length >= 1);
+  assert.equal(res.citations[0].source, 'search.md');
+  // Every [n] in the answer names a returned citation.
+  const ns = new Set(res.citations.map((c) => c.n));
+  for (const m of msg.content.matchAll(/\[(\d+)\]/g)) assert.ok(ns.has(Number(m[1])), m[0]);
+
+  const stream = await client.chat.completions.create({ model: 'kb:guide', messages, stream: true });
+  let text = '';
+  let last;
+  for await (const chunk of stream) {
+    if (chunk.choices.length) {
+      text += chunk.choices[0].delta.content ?? '';
+      last = chunk;
+    }
+  }
+  assert.equal(text, msg.content);
+  assert.equal(last.choices[0].finish_reason, 'stop');
+  assert.deepEqual(last.citations, res.citations);
+
+  await assert.rejects(client.chat.completions.create({ model: 'kb:missing', messages }),
+    (e) => e.status === 404);
+  await assert.rejects(client.chat.completions.create({ model: 'gpt-4o', messages }),
+    (e) => e.status === 404 && e.code === 'model_not_found');
+});

@@ -1,0 +1,26 @@
+// Pieces shared by the HTTP endpoints that use knowledge bases (kb_api.cc, chat_api.cc,
+// mcp_http.cc).
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "ragdb/rag.h"
+#include "server/app.h"
+
+namespace ragdb::server {
+
+// "hash" / "hash:DIM" as they are, or the folder of a model installed with `ragdb model pull`.
+// Folder paths are refused: a remote client must not load, or probe for, server folders.
+Result<std::string> ResolveServerModel(const std::string& name);
+
+// The caller's tenant's knowledge base `name` (NotFound when it does not exist).
+Result<std::shared_ptr<rag::KnowledgeBase>> OpenKb(Ctx& ctx, const std::string& name);
+
+// Retrieval options in request bodies: k, filter (expression string or Qdrant filter object),
+// candidates, max_per_document, token_budget, merge_neighbors, reranker (installed model).
+std::set<std::string> RetrieveFieldNames(std::set<std::string> extra);
+Result<rag::RetrieveOptions> RetrieveOptionsFromJson(const Json& body);
+
+}  // namespace ragdb::server
