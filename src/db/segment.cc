@@ -152,6 +152,10 @@ const PayloadIndex* SealedSegment::payload_index(std::string_view path) const {
 
 const Json& SegmentFilterSource::payload(size_t row) const {
   static const Json kNull;
+  // A growing segment holds its payloads as Json: read them in place. Copying the whole
+  // document (payload, text, sparse vectors) per row made every filter scan of a growing
+  // segment allocation-bound.
+  if (!segment_.sealed()) return static_cast<const GrowingSegment&>(segment_).payload(row);
   if (!segment_.ReadDocument(row, &buffer_).ok()) return kNull;  // checksummed at open
   return buffer_.payload;
 }
