@@ -61,7 +61,7 @@ void CheckShape(size_t m, size_t n, size_t k, size_t extra_stride, std::mt19937&
 }
 
 TEST(Int8Gemm, Avx2EqualsScalarExactlyOnOddShapes) {
-  if (!UseInt8Avx2()) std::cout << "[ note ] no AVX2 here: both runs use the scalar kernel\n";
+  if (!UseInt8Avx2()) std::cout << "[ note ] AVX2 int8 kernel off (no AVX2 or RAGDB_SIMD=scalar)\n";
   std::mt19937 rng(11);
   const size_t dims[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 70};
   size_t shapes = 0;
