@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "simd/distance.h"
@@ -15,6 +16,13 @@ constexpr float kMaxHalf = 65504.0f;
 constexpr float kHalfOverflow = 65520.0f;
 
 bool IsIntegerIn(float x, float lo, float hi) { return x >= lo && x <= hi && x == std::floor(x); }
+
+// The value as a person wrote it: 1.5, 200, 1e+06 (not 200.000000).
+std::string Shown(float x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(x));
+  return buf;
+}
 
 }  // namespace
 
@@ -45,26 +53,26 @@ size_t CheckElements(ElementType type, const float* v, size_t dim, std::string* 
         break;
       case ElementType::kFloat16:
         if (std::fabs(x) >= kHalfOverflow) {
-          *why = "is " + std::to_string(x) + ", outside the float16 range (magnitude at most " +
+          *why = "is " + Shown(x) + ", outside the float16 range (magnitude at most " +
                  std::to_string(static_cast<int>(kMaxHalf)) + ")";
           return i;
         }
         break;
       case ElementType::kInt8:
         if (!IsIntegerIn(x, -128, 127)) {
-          *why = "is " + std::to_string(x) + ", not an integer in -128..127 (int8)";
+          *why = "is " + Shown(x) + ", not an integer in -128..127 (int8)";
           return i;
         }
         break;
       case ElementType::kUint8:
         if (!IsIntegerIn(x, 0, 255)) {
-          *why = "is " + std::to_string(x) + ", not an integer in 0..255 (uint8)";
+          *why = "is " + Shown(x) + ", not an integer in 0..255 (uint8)";
           return i;
         }
         break;
       case ElementType::kBinary:
         if (x != 0.0f && x != 1.0f) {
-          *why = "is " + std::to_string(x) + ", not 0 or 1 (binary)";
+          *why = "is " + Shown(x) + ", not 0 or 1 (binary)";
           return i;
         }
         break;
