@@ -55,15 +55,41 @@ void ScanColumn(const Segment& s, const float* column, uint32_t dim, Metric metr
 }
 
 // Scans the allowed rows of a column stored in a compact element type (float16, int8, uint8,
-// binary): the float query against the codes, no decoded copy of the rows.
+// binary): the float query against the codes, no decoded copy of the rows. One instantiation
+// per type keeps the type switch out of the row loop; rows worse than the current k-th are not
+// pushed.
+template <ElementType kType>
+void ScanTyped(const Segment& s, const index::TypedRows& rows, const index::TypedQuery& q,
+               const Bitset& allowed, TopK* top) {
+  index::TypedRows typed = rows;
+  typed.type = kType;  // lets the compiler fold TypedDistance's switch
+  const index::IndexKernels& k = index::Kernels();
+  float t = top->threshold();
+  allowed.ForEach([&](size_t r) {
+    const float d = index::TypedDistance(k, typed, q, r);
+    if (d < t) {
+      top->Push(d, &s, static_cast<uint32_t>(r));
+      t = top->threshold();
+    }
+  });
+}
+
 void ScanTypedColumn(const Segment& s, const index::TypedRows& rows, const float* query,
                      const Bitset& allowed, TopK* top) {
-  const index::IndexKernels& k = index::Kernels();
   index::TypedQuery q;
   index::PrepareTypedQuery(rows, query, &q);
-  allowed.ForEach([&](size_t r) {
-    top->Push(index::TypedDistance(k, rows, q, r), &s, static_cast<uint32_t>(r));
-  });
+  switch (rows.type) {
+    case ElementType::kFloat16:
+      return ScanTyped<ElementType::kFloat16>(s, rows, q, allowed, top);
+    case ElementType::kInt8:
+      return ScanTyped<ElementType::kInt8>(s, rows, q, allowed, top);
+    case ElementType::kUint8:
+      return ScanTyped<ElementType::kUint8>(s, rows, q, allowed, top);
+    case ElementType::kBinary:
+      return ScanTyped<ElementType::kBinary>(s, rows, q, allowed, top);
+    case ElementType::kFloat32:
+      return ScanTyped<ElementType::kFloat32>(s, rows, q, allowed, top);
+  }
 }
 
 // L2 reports the distance, hamming the count of differing bits; both are smaller-is-better.
