@@ -12,15 +12,20 @@
 
 namespace ragdb {
 
-enum class Metric { kCosine, kL2, kIp };
-enum class ElementType { kFloat32, kFloat16, kInt8, kBinary };
+// kHamming counts differing bits; it is the only metric of binary vectors, and only theirs.
+enum class Metric { kCosine, kL2, kIp, kHamming };
+// How a vector field stores its components. Vectors always arrive and leave as floats; a field
+// keeps them as float32 (4 bytes per component), float16 (2), int8 (1, integers -128..127),
+// uint8 (1, integers 0..255) or binary (1 bit, components 0 or 1, dim = number of bits).
+enum class ElementType { kFloat32, kFloat16, kInt8, kBinary, kUint8 };
 enum class IndexType { kFlat, kHnsw, kIvfFlat, kIvfPq };
 enum class Quantization { kNone, kSq8 };
 enum class PayloadType { kKeyword, kInteger, kFloat, kBool, kText };
 
-std::string_view MetricName(Metric m);  // "cosine", "l2", "ip"
+std::string_view MetricName(Metric m);  // "cosine", "l2", "ip", "hamming"
 Result<Metric> ParseMetric(std::string_view name);
-std::string_view ElementTypeName(ElementType t);  // "float32", "float16", "int8", "binary"
+// "float32", "float16", "int8", "binary", "uint8"
+std::string_view ElementTypeName(ElementType t);
 Result<ElementType> ParseElementType(std::string_view name);
 std::string_view IndexTypeName(IndexType t);  // "flat", "hnsw", "ivf_flat", "ivf_pq"
 Result<IndexType> ParseIndexType(std::string_view name);

@@ -40,17 +40,24 @@ Result<VectorField> ParseVectorSpec(const std::string& spec, Metric default_metr
 }  // namespace
 
 int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
-  FlagSpec spec{{"dim", "metric", "index", "m", "ef-construction", "nlist", "pq-m", "quantization",
-                 "embedder", "analyzer", "vector", "sparse", "payload-index"},
+  FlagSpec spec{{"dim", "metric", "datatype", "index", "m", "ef-construction", "nlist", "pq-m",
+                 "quantization", "embedder", "analyzer", "vector", "sparse", "payload-index"},
                 {"text"},
                 {"vector", "sparse", "payload-index"}};
   auto a = Args::Parse(argv, spec);
   if (!a.ok()) return Fail(a.status(), true);
-  auto name = OneName(*a, "create NAME --dim D [--metric cosine|l2|ip] ...");
+  auto name = OneName(*a,
+                      "create NAME --dim D [--metric cosine|l2|ip|hamming] "
+                      "[--datatype float32|float16|int8|uint8|binary] ...");
   if (!name.ok()) return Fail(name.status(), true);
 
   CollectionSchema schema;
-  auto metric = ParseMetric(a->GetOr("metric", "cosine"));
+  // How vector fields store their components; binary vectors only have the hamming metric, so it
+  // is their default.
+  auto datatype = ParseElementType(a->GetOr("datatype", "float32"));
+  if (!datatype.ok()) return Fail(datatype.status(), true);
+  auto metric =
+      ParseMetric(a->GetOr("metric", *datatype == ElementType::kBinary ? "hamming" : "cosine"));
   if (!metric.ok()) return Fail(metric.status(), true);
   IndexParams index;
   auto type = ParseIndexType(a->GetOr("index", "flat"));
@@ -77,6 +84,7 @@ int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
     VectorField f;
     f.dim = static_cast<uint32_t>(std::min<uint64_t>(*dim, UINT32_MAX));
     f.metric = *metric;
+    f.element_type = *datatype;
     f.index = index;
     f.embedder = a->GetOr("embedder", "");
     schema.vectors.push_back(f);
@@ -84,6 +92,7 @@ int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
   for (const auto& v : a->GetAll("vector")) {
     auto f = ParseVectorSpec(v, *metric);
     if (!f.ok()) return Fail(f.status(), true);
+    f->element_type = *datatype;
     f->index = index;
     f->embedder = a->GetOr("embedder", "");
     schema.vectors.push_back(*f);

@@ -8,6 +8,7 @@
 #include "base/bytes.h"
 #include "base/file.h"
 #include "simd/distance.h"
+#include "simd/elements.h"
 #include "storage/record_codec.h"
 #include "storage/segment_file.h"
 #include "text/utf8.h"
@@ -30,9 +31,23 @@ std::string Numbered(const std::string& prefix, uint64_t n, const std::string& s
   return prefix + buf + suffix;
 }
 
-void EncodeUpsertPayload(const std::vector<Record>& records, std::string* out) {
+// The element types of a schema's vector fields, or nothing when all are float32: such
+// collections keep writing plain kUpsert frames, which every ragdb version reads.
+std::optional<storage::VectorTypes> TypedVectors(const CollectionSchema& schema) {
+  storage::VectorTypes types;
+  bool any = false;
+  for (const auto& v : schema.vectors) {
+    types[v.name] = v.element_type;
+    any |= v.element_type != ElementType::kFloat32;
+  }
+  if (!any) return std::nullopt;
+  return types;
+}
+
+void EncodeUpsertPayload(const std::vector<Record>& records, const storage::VectorTypes* types,
+                         std::string* out) {
   PutVarint(out, records.size());
-  for (const Record& r : records) storage::EncodeRecord(r, out);
+  for (const Record& r : records) storage::EncodeRecord(r, out, types);
 }
 
 void EncodeDeletePayload(const std::vector<PointId>& ids, std::string* out) {
@@ -228,8 +243,17 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
                       (std::isnan(v[k]) ? "NaN" : "infinite"));
         }
       }
-      if (field->metric == Metric::kCosine) simd::Normalize(v.data(), v.size());
-      bytes += v.size() * sizeof(float);
+      // Float rows under cosine are stored unit length (then rounded, for float16); integer and
+      // binary rows keep their values, which must fit the type as given.
+      const bool float_rows = field->element_type == ElementType::kFloat32 ||
+                              field->element_type == ElementType::kFloat16;
+      if (field->metric == Metric::kCosine && float_rows) simd::Normalize(v.data(), v.size());
+      std::string why;
+      size_t bad = simd::CheckElements(field->element_type, v.data(), v.size(), &why);
+      if (bad < v.size()) {
+        return fail(VectorLabel(name) + " component " + std::to_string(bad) + " " + why);
+      }
+      bytes += simd::ElementRowBytes(field->element_type, v.size());
     }
     for (auto& [name, sv] : r.sparse_vectors) {
       bool known = false;
@@ -346,8 +370,10 @@ Status CollectionImpl::Upsert(std::span<const Record> records) {
   if (records.empty()) return CheckAlive();
   RAGDB_ASSIGN_OR_RETURN(std::vector<Record> prepared, Prepare(records));
   PendingWrite w;
-  w.type = storage::WalRecordType::kUpsert;
-  EncodeUpsertPayload(prepared, &w.payload);
+  // Element types never change after create, so reading the schema unlocked is safe here.
+  const auto types = TypedVectors(schema_);
+  w.type = types ? storage::WalRecordType::kUpsertTyped : storage::WalRecordType::kUpsert;
+  EncodeUpsertPayload(prepared, types ? &*types : nullptr, &w.payload);
   w.apply = [this, &prepared] { ApplyUpsert(prepared); };
   return Commit(&w);
 }
@@ -424,13 +450,30 @@ size_t CollectionImpl::ApplyDelete(const std::vector<PointId>& ids) {
   return n;
 }
 
+Status CollectionImpl::CheckReplayed(const std::vector<Record>& records) const {
+  // A log frame is checksummed, but its vectors must also fit the schema before they are stored
+  // in fixed-size columns (a log written for another schema must not overrun them).
+  for (const Record& r : records) {
+    for (const auto& [name, v] : r.vectors) {
+      const VectorField* field = schema_.FindVector(name);
+      if (field == nullptr || v.size() != field->dim) {
+        return Status::Corruption("log record " + r.id.ToString() + ": " + VectorLabel(name) +
+                                  " does not match the schema");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status CollectionImpl::ApplyWalRecord(storage::WalRecordType type, std::string_view payload) {
   ByteReader in(payload);
   uint64_t count;
   if (!in.GetVarint(&count)) return Status::Corruption("log record without a count");
-  if (type == storage::WalRecordType::kUpsert) {
+  if (type == storage::WalRecordType::kUpsert || type == storage::WalRecordType::kUpsertTyped) {
+    const bool typed = type == storage::WalRecordType::kUpsertTyped;
     std::vector<Record> records(count);
-    for (auto& r : records) RAGDB_RETURN_IF_ERROR(storage::DecodeRecord(&in, &r));
+    for (auto& r : records) RAGDB_RETURN_IF_ERROR(storage::DecodeRecord(&in, &r, typed));
+    RAGDB_RETURN_IF_ERROR(CheckReplayed(records));
     ApplyUpsert(records);
   } else {
     std::vector<PointId> ids(count);

@@ -95,6 +95,7 @@ class CollectionImpl final : public Collection {
   void ApplyUpsert(std::vector<Record>& records);
   size_t ApplyDelete(const std::vector<PointId>& ids);
   Status ApplyWalRecord(storage::WalRecordType type, std::string_view payload);
+  Status CheckReplayed(const std::vector<Record>& records) const;
   Status MaybeSeal();
   // Seals the growing segment (if it has rows) and checkpoints: new segment file, fresh WAL,
   // tombstone files, manifest. With `merge`, also rewrites all segments into one.

@@ -10,6 +10,7 @@
 #include "db/topk.h"
 #include "query/filter_eval.h"
 #include "simd/distance.h"
+#include "simd/elements.h"
 
 namespace ragdb::db {
 namespace {
@@ -53,12 +54,54 @@ void ScanColumn(const Segment& s, const float* column, uint32_t dim, Metric metr
   }
 }
 
+// Scans the allowed rows of a column stored in a compact element type (float16, int8, uint8,
+// binary): the float query against the codes, no decoded copy of the rows. One instantiation
+// per type keeps the type switch out of the row loop; rows worse than the current k-th are not
+// pushed.
+template <ElementType kType>
+void ScanTyped(const Segment& s, const index::TypedRows& rows, const index::TypedQuery& q,
+               const Bitset& allowed, TopK* top) {
+  index::TypedRows typed = rows;
+  typed.type = kType;  // lets the compiler fold TypedDistance's switch
+  const index::IndexKernels& k = index::Kernels();
+  float t = top->threshold();
+  allowed.ForEach([&](size_t r) {
+    const float d = index::TypedDistance(k, typed, q, r);
+    if (d < t) {
+      top->Push(d, &s, static_cast<uint32_t>(r));
+      t = top->threshold();
+    }
+  });
+}
+
+void ScanTypedColumn(const Segment& s, const index::TypedRows& rows, const float* query,
+                     const Bitset& allowed, TopK* top) {
+  index::TypedQuery q;
+  index::PrepareTypedQuery(rows, query, &q);
+  switch (rows.type) {
+    case ElementType::kFloat16:
+      return ScanTyped<ElementType::kFloat16>(s, rows, q, allowed, top);
+    case ElementType::kInt8:
+      return ScanTyped<ElementType::kInt8>(s, rows, q, allowed, top);
+    case ElementType::kUint8:
+      return ScanTyped<ElementType::kUint8>(s, rows, q, allowed, top);
+    case ElementType::kBinary:
+      return ScanTyped<ElementType::kBinary>(s, rows, q, allowed, top);
+    case ElementType::kFloat32:
+      return ScanTyped<ElementType::kFloat32>(s, rows, q, allowed, top);
+  }
+}
+
+// L2 reports the distance, hamming the count of differing bits; both are smaller-is-better.
 float ToScore(Metric metric, float distance) {
-  return metric == Metric::kL2 ? std::sqrt(std::max(0.0f, distance)) : -distance;
+  if (metric == Metric::kL2) return std::sqrt(std::max(0.0f, distance));
+  if (metric == Metric::kHamming) return distance;
+  return -distance;
 }
 
 bool PassesThreshold(Metric metric, float score, float threshold) {
-  return metric == Metric::kL2 ? score <= threshold : score >= threshold;
+  return metric == Metric::kL2 || metric == Metric::kHamming ? score <= threshold
+                                                             : score >= threshold;
 }
 
 }  // namespace
@@ -197,6 +240,15 @@ Result<CollectionImpl::PreparedQuery> CollectionImpl::PrepareQuery(
       return Status::InvalidArgument("query vector has a NaN or infinite component");
     }
   }
+  // Float queries are fine against float16 and integer rows; binary rows take bits.
+  if (field->element_type == ElementType::kBinary) {
+    std::string why;
+    size_t bad = simd::CheckElements(ElementType::kBinary, q.vector.data(), q.vector.size(), &why);
+    if (bad < q.vector.size()) {
+      return Status::InvalidArgument("query vector component " + std::to_string(bad) + " " + why +
+                                     " (vector field '" + field->name + "' stores bits)");
+    }
+  }
   if (field->metric == Metric::kCosine) simd::Normalize(q.vector.data(), q.vector.size());
   for (float x : q.vector) q.norm_sq += x * x;
   return q;
@@ -240,8 +292,13 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchLocked(const SearchReques
     allowed &= s.has_vector(q.field_index);
     const index::VectorIndex* index = request.exact ? nullptr : s.vector_index(q.field_index);
     if (index == nullptr) {
-      ScanColumn(s, s.column(q.field_index), q.field->dim, q.field->metric, q.vector.data(),
-                 allowed, &top);
+      const index::TypedRows rows = s.rows(q.field_index);
+      if (rows.type == ElementType::kFloat32) {
+        ScanColumn(s, reinterpret_cast<const float*>(rows.data), q.field->dim, q.field->metric,
+                   q.vector.data(), allowed, &top);
+      } else {
+        ScanTypedColumn(s, rows, q.vector.data(), allowed, &top);
+      }
       return;
     }
     // The index plans the filtered search itself (exact scan of few allowed rows, or a
@@ -266,6 +323,8 @@ bool CollectionImpl::CanBatchTogether(std::span<const SearchRequest> requests) c
   const VectorField* field = schema_.FindVector(first.field);
   if (field == nullptr) return false;
   const size_t fi = static_cast<size_t>(field - schema_.vectors.data());
+  // The matrix product needs float rows; compact rows are scanned query by query.
+  if (field->element_type != ElementType::kFloat32) return false;
   for (const auto& s : sealed_) {
     if (s->vector_index(fi) != nullptr && !first.exact) return false;  // the index is faster
   }
@@ -313,8 +372,9 @@ Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatchTogethe
   auto run = [&](size_t qb, size_t qe) {
     std::vector<TopK> local(qe - qb, TopK(k));
     for (size_t si = 0; si < segments.size(); ++si) {
-      FlatBatchScan(&queries[qb * dim], qe - qb, segments[si], segments[si]->column(fi), 0,
-                    segments[si]->rows(), dim, field->metric, allowed[si], &local);
+      const auto* column = reinterpret_cast<const float*>(segments[si]->rows(fi).data);
+      FlatBatchScan(&queries[qb * dim], qe - qb, segments[si], column, 0, segments[si]->rows(), dim,
+                    field->metric, allowed[si], &local);
     }
     for (size_t i = qb; i < qe; ++i) tops[i] = std::move(local[i - qb]);
   };

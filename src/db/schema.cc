@@ -32,13 +32,16 @@ std::string_view NameOf(E value, const std::array<std::pair<E, const char*>, N>&
   return "unknown";
 }
 
-constexpr std::array<std::pair<Metric, const char*>, 3> kMetrics{
-    {{Metric::kCosine, "cosine"}, {Metric::kL2, "l2"}, {Metric::kIp, "ip"}}};
-constexpr std::array<std::pair<ElementType, const char*>, 4> kElementTypes{
+constexpr std::array<std::pair<Metric, const char*>, 4> kMetrics{{{Metric::kCosine, "cosine"},
+                                                                  {Metric::kL2, "l2"},
+                                                                  {Metric::kIp, "ip"},
+                                                                  {Metric::kHamming, "hamming"}}};
+constexpr std::array<std::pair<ElementType, const char*>, 5> kElementTypes{
     {{ElementType::kFloat32, "float32"},
      {ElementType::kFloat16, "float16"},
      {ElementType::kInt8, "int8"},
-     {ElementType::kBinary, "binary"}}};
+     {ElementType::kBinary, "binary"},
+     {ElementType::kUint8, "uint8"}}};
 constexpr std::array<std::pair<IndexType, const char*>, 4> kIndexTypes{
     {{IndexType::kFlat, "flat"},
      {IndexType::kHnsw, "hnsw"},
@@ -115,6 +118,34 @@ bool ValidFieldName(std::string_view name) {
   return true;
 }
 
+// Which metrics, indexes and quantizations each element type supports.
+Status ValidateElementType(const VectorField& v, const std::string& label) {
+  const std::string type(ElementTypeName(v.element_type));
+  const bool binary = v.element_type == ElementType::kBinary;
+  if (binary && v.metric != Metric::kHamming) {
+    return Status::InvalidArgument("schema: " + label +
+                                   ": binary vectors need metric 'hamming' (not '" +
+                                   std::string(MetricName(v.metric)) + "')");
+  }
+  if (!binary && v.metric == Metric::kHamming) {
+    return Status::InvalidArgument(
+        "schema: " + label + ": metric 'hamming' needs element type 'binary' (not '" + type + "')");
+  }
+  if (v.element_type == ElementType::kFloat32) return Status::Ok();
+  if (v.index.type == IndexType::kIvfFlat || v.index.type == IndexType::kIvfPq) {
+    return Status::Unimplemented(
+        "schema: " + label + ": " + std::string(IndexTypeName(v.index.type)) +
+        " indexes need float32 vectors (this field stores " + type + "; use flat or hnsw)");
+  }
+  if (v.index.quantization != Quantization::kNone) {
+    return Status::InvalidArgument("schema: " + label + ": quantization " +
+                                   std::string(QuantizationName(v.index.quantization)) +
+                                   " applies to float32 vectors only (this field stores " + type +
+                                   ")");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string_view MetricName(Metric m) { return NameOf(m, kMetrics); }
@@ -155,11 +186,7 @@ Status CollectionSchema::Validate() const {
       return Status::InvalidArgument("schema: " + label + ": dimension " + std::to_string(v.dim) +
                                      " out of range 1.." + std::to_string(VectorField::kMaxDim));
     }
-    if (v.element_type != ElementType::kFloat32) {
-      return Status::Unimplemented("schema: " + label + ": element type '" +
-                                   std::string(ElementTypeName(v.element_type)) +
-                                   "' is not supported yet (float32 is)");
-    }
+    RAGDB_RETURN_IF_ERROR(ValidateElementType(v, label));
     if (v.index.m < 2 || v.index.m > 256) {
       return Status::InvalidArgument("schema: " + label + ": hnsw m must be in 2..256");
     }

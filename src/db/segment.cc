@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/bytes.h"
+#include "simd/elements.h"
 #include "storage/record_codec.h"
 
 namespace ragdb::db {
@@ -18,6 +19,16 @@ std::string PayloadIndexSection(const std::string& path) { return "pidx/" + path
 
 std::string_view AsBytes(const void* p, size_t n) { return {static_cast<const char*>(p), n}; }
 
+// A field's row layout, without data.
+index::TypedRows Layout(const VectorField& v) {
+  index::TypedRows t;
+  t.type = v.element_type;
+  t.metric = v.metric;
+  t.dim = v.dim;
+  t.row_bytes = simd::ElementRowBytes(v.element_type, v.dim);
+  return t;
+}
+
 }  // namespace
 
 Status Segment::ReadRecord(const CollectionSchema& schema, size_t row, bool with_vectors,
@@ -29,9 +40,10 @@ Status Segment::ReadRecord(const CollectionSchema& schema, size_t row, bool with
   if (with_vectors) {
     for (size_t f = 0; f < schema.vectors.size(); ++f) {
       if (!has_vector(f).Test(row)) continue;
-      const uint32_t dim = schema.vectors[f].dim;
-      const float* v = column(f) + row * dim;
-      out->vectors[schema.vectors[f].name] = std::vector<float>(v, v + dim);
+      const index::TypedRows col = rows(f);
+      std::vector<float> v(col.dim);
+      simd::DecodeElements(col.type, col.row(row), col.dim, v.data());
+      out->vectors[schema.vectors[f].name] = std::move(v);
     }
   } else {
     out->sparse_vectors.clear();
@@ -42,23 +54,37 @@ Status Segment::ReadRecord(const CollectionSchema& schema, size_t row, bool with
 GrowingSegment::GrowingSegment(const CollectionSchema& schema) : text_(schema) {
   for (const auto& v : schema.vectors) {
     names_.push_back(v.name);
-    dims_.push_back(v.dim);
+    layouts_.push_back(Layout(v));
   }
-  columns_.resize(dims_.size());
-  present_.resize(dims_.size());
+  columns_.resize(layouts_.size());
+  inv_norms_.resize(layouts_.size());
+  present_.resize(layouts_.size());
+}
+
+index::TypedRows GrowingSegment::rows(size_t f) const {
+  index::TypedRows t = layouts_[f];
+  t.data = columns_[f].data();
+  if (!inv_norms_[f].empty()) t.inv_norms = inv_norms_[f].data();
+  return t;
 }
 
 size_t GrowingSegment::Append(const Record& r) {
   size_t row = ids_.size();
   ids_.push_back(r.id);
   deleted_.Resize(row + 1);
-  for (size_t f = 0; f < dims_.size(); ++f) {
+  for (size_t f = 0; f < layouts_.size(); ++f) {
+    const index::TypedRows& layout = layouts_[f];
     present_[f].Resize(row + 1);
-    columns_[f].resize((row + 1) * dims_[f], 0.0f);
+    columns_[f].resize((row + 1) * layout.row_bytes, 0);
     auto it = r.vectors.find(names_[f]);
-    if (it == r.vectors.end()) continue;
-    present_[f].Set(row);
-    std::memcpy(&columns_[f][row * dims_[f]], it->second.data(), dims_[f] * sizeof(float));
+    if (it != r.vectors.end()) {
+      present_[f].Set(row);
+      simd::EncodeElements(layout.type, it->second.data(), layout.dim,
+                           &columns_[f][row * layout.row_bytes]);
+    }
+    if (index::NeedsInverseNorms(layout.type, layout.metric)) {
+      index::ComputeInverseNorms(rows(f), row, row + 1, &inv_norms_[f]);
+    }
   }
   Record doc;
   doc.payload = r.payload;
@@ -105,10 +131,20 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
 
   for (const auto& field : schema.vectors) {
     RAGDB_ASSIGN_OR_RETURN(std::string_view vec, s->file_->Section(VectorSection(field.name)));
-    if (vec.size() != rows * field.dim * sizeof(float)) {
-      return corrupt("vector column '" + field.name + "' has the wrong size");
+    index::TypedRows col = Layout(field);
+    // The element type comes from the schema: a column written for another type has another size.
+    if (vec.size() != rows * col.row_bytes) {
+      return corrupt("vector column '" + field.name + "' has the wrong size for " +
+                     std::to_string(rows) + " rows of " + std::to_string(field.dim) + " " +
+                     std::string(ElementTypeName(field.element_type)) + " components");
     }
-    s->columns_.push_back(reinterpret_cast<const float*>(vec.data()));
+    col.data = reinterpret_cast<const uint8_t*>(vec.data());
+    s->inv_norms_.emplace_back();
+    if (index::NeedsInverseNorms(col.type, col.metric)) {
+      index::ComputeInverseNorms(col, 0, rows, &s->inv_norms_.back());
+      col.inv_norms = s->inv_norms_.back().data();
+    }
+    s->columns_.push_back(col);
     RAGDB_ASSIGN_OR_RETURN(std::string_view has, s->file_->Section(PresenceSection(field.name)));
     Bitset present(rows);
     if (has.size() != present.words().size() * 8) {
@@ -198,22 +234,22 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
   RAGDB_RETURN_IF_ERROR(text_writer->Finish(static_cast<uint32_t>(n), w.get()));
 
   for (size_t f = 0; f < schema.vectors.size(); ++f) {
-    const uint32_t dim = schema.vectors[f].dim;
-    std::vector<float> column(n * dim, 0.0f);
+    const size_t row_bytes = Layout(schema.vectors[f]).row_bytes;
+    // Stored in the field's element type; float32 rows stay 4-byte aligned for the index.
+    std::vector<float> buffer((n * row_bytes + 3) / 4, 0.0f);
+    auto* column = reinterpret_cast<uint8_t*>(buffer.data());
     Bitset present(n);
     for (size_t i = 0; i < n; ++i) {
       const auto& [s, r] = rows[i];
       if (!s->has_vector(f).Test(r)) continue;
       present.Set(i);
-      std::memcpy(&column[i * dim], s->column(f) + r * dim, dim * sizeof(float));
+      std::memcpy(column + i * row_bytes, s->rows(f).row(r), row_bytes);
     }
     const std::string& name = schema.vectors[f].name;
-    RAGDB_RETURN_IF_ERROR(
-        w->AddSection(VectorSection(name), AsBytes(column.data(), column.size() * sizeof(float))));
+    RAGDB_RETURN_IF_ERROR(w->AddSection(VectorSection(name), AsBytes(column, n * row_bytes)));
     RAGDB_RETURN_IF_ERROR(w->AddSection(
         PresenceSection(name), AsBytes(present.words().data(), present.words().size() * 8)));
-    RAGDB_RETURN_IF_ERROR(
-        AddVectorIndexSection(schema.vectors[f], column.data(), n, present, w.get()));
+    RAGDB_RETURN_IF_ERROR(AddVectorIndexSection(schema.vectors[f], column, n, present, w.get()));
   }
 
   if (!schema.payload_indexes.empty()) {

@@ -11,6 +11,7 @@
 #include "base/bitset.h"
 #include "db/text_segment_index.h"
 #include "db/vector_segment_index.h"
+#include "index/typed_rows.h"
 #include "query/filter_eval.h"
 #include "query/payload_index.h"
 #include "ragdb/record.h"
@@ -27,9 +28,9 @@ class Segment {
   virtual size_t rows() const = 0;
   virtual bool sealed() const = 0;
   virtual const PointId& id(size_t row) const = 0;
-  // The row's vector for the field at `field_index` in the schema, or nullptr when the record had
-  // none for that field. Contiguous: row r of a field starts at column(field) + r * dim.
-  virtual const float* column(size_t field_index) const = 0;
+  // The vectors of the field at `field_index` in the schema, in the field's element type: row r
+  // at rows(field).row(r) (zeros where has_vector says the record had none).
+  virtual index::TypedRows rows(size_t field_index) const = 0;
   virtual const Bitset& has_vector(size_t field_index) const = 0;
   // Payload, text and sparse vectors of a row into `out` (id and dense vectors untouched).
   virtual Status ReadDocument(size_t row, Record* out) const = 0;
@@ -64,13 +65,14 @@ class GrowingSegment final : public Segment {
  public:
   explicit GrowingSegment(const CollectionSchema& schema);
 
-  // Appends a validated record (vectors already normalized where the metric needs it).
+  // Appends a validated record (vectors already normalized where the metric needs it, and valid
+  // for their element type), storing each vector in its field's element type.
   size_t Append(const Record& r);
 
   size_t rows() const override { return ids_.size(); }
   bool sealed() const override { return false; }
   const PointId& id(size_t row) const override { return ids_[row]; }
-  const float* column(size_t f) const override { return columns_[f].data(); }
+  index::TypedRows rows(size_t f) const override;
   const Bitset& has_vector(size_t f) const override { return present_[f]; }
   Status ReadDocument(size_t row, Record* out) const override;
   const Json& payload(size_t row) const { return docs_[row].payload; }
@@ -83,9 +85,10 @@ class GrowingSegment final : public Segment {
 
  private:
   std::vector<std::string> names_;
-  std::vector<uint32_t> dims_;
+  std::vector<index::TypedRows> layouts_;  // type, metric, dim, row bytes (no data)
   std::vector<PointId> ids_;
-  std::vector<std::vector<float>> columns_;
+  std::vector<std::vector<uint8_t>> columns_;
+  std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine
   std::vector<Bitset> present_;
   std::vector<Record> docs_;  // payload, text, sparse only
   GrowingTextIndex text_;
@@ -100,7 +103,7 @@ class SealedSegment final : public Segment {
   size_t rows() const override { return ids_.size(); }
   bool sealed() const override { return true; }
   const PointId& id(size_t row) const override { return ids_[row]; }
-  const float* column(size_t f) const override { return columns_[f]; }
+  index::TypedRows rows(size_t f) const override { return columns_[f]; }
   const Bitset& has_vector(size_t f) const override { return present_[f]; }
   Status ReadDocument(size_t row, Record* out) const override;
   const PayloadIndex* payload_index(std::string_view path) const override;
@@ -119,7 +122,8 @@ class SealedSegment final : public Segment {
  private:
   std::unique_ptr<storage::SegmentFileReader> file_;
   std::vector<PointId> ids_;
-  std::vector<const float*> columns_;
+  std::vector<index::TypedRows> columns_;      // pointing into the mapped file
+  std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine, computed at open
   std::vector<Bitset> present_;
   const uint64_t* doc_offsets_ = nullptr;
   std::string_view doc_blob_;

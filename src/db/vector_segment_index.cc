@@ -9,7 +9,7 @@ std::string IndexSection(const std::string& field) { return "index/" + field; }
 
 }  // namespace
 
-Status AddVectorIndexSection(const VectorField& field, const float* column, size_t rows,
+Status AddVectorIndexSection(const VectorField& field, const void* column, size_t rows,
                              const Bitset& present, storage::SegmentFileWriter* writer) {
   if (field.index.type == IndexType::kFlat || rows < kMinRowsForVectorIndex) return Status::Ok();
   if (present.Count() != rows) return Status::Ok();
@@ -27,7 +27,7 @@ Status AddVectorIndexSection(const VectorField& field, const float* column, size
 
 Result<std::vector<std::unique_ptr<index::VectorIndex>>> OpenVectorIndexes(
     const storage::SegmentFileReader& file, const CollectionSchema& schema,
-    const std::vector<const float*>& columns, size_t rows) {
+    const std::vector<index::TypedRows>& columns, size_t rows) {
   std::vector<std::unique_ptr<index::VectorIndex>> out(schema.vectors.size());
   for (size_t f = 0; f < schema.vectors.size(); ++f) {
     std::string name = IndexSection(schema.vectors[f].name);
@@ -36,8 +36,14 @@ Result<std::vector<std::unique_ptr<index::VectorIndex>>> OpenVectorIndexes(
     // The segment layer has verified the section's checksum already.
     index::OpenOptions options;
     options.verify_checksums = false;
-    auto index = index::OpenIndex(bytes, columns[f], rows, options);
+    auto index = index::OpenIndex(bytes, columns[f].data, rows, options);
     if (!index.ok()) return index.status().WithContext(file.path() + ": section '" + name + "'");
+    if ((*index)->element_type() != schema.vectors[f].element_type) {
+      return Status::Corruption(file.path() + ": section '" + name + "' indexes " +
+                                std::string(ElementTypeName((*index)->element_type())) +
+                                " rows, the field stores " +
+                                std::string(ElementTypeName(schema.vectors[f].element_type)));
+    }
     out[f] = std::move(index).value();
   }
   return out;

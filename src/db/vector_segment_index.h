@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/bitset.h"
+#include "index/typed_rows.h"
 #include "index/vector_index.h"
 #include "ragdb/schema.h"
 #include "ragdb/status.h"
@@ -17,15 +18,16 @@ namespace ragdb::db {
 // Segments smaller than this are scanned exactly: an index would not pay for itself.
 inline constexpr size_t kMinRowsForVectorIndex = 1024;
 
-// Builds the field's index over `column` (rows x dim) and adds it as a section, when the schema
+// Builds the field's index over `column` (rows in the field's element type) and adds it as a
+// section, when the schema
 // asks for one and every row has a vector (rows without one would need a placeholder vector
 // inside the graph; such segments stay exact until compaction fills them).
-Status AddVectorIndexSection(const VectorField& field, const float* column, size_t rows,
+Status AddVectorIndexSection(const VectorField& field, const void* column, size_t rows,
                              const Bitset& present, storage::SegmentFileWriter* writer);
 
 // Opens the index sections of a segment (null entries for fields without one).
 Result<std::vector<std::unique_ptr<index::VectorIndex>>> OpenVectorIndexes(
     const storage::SegmentFileReader& file, const CollectionSchema& schema,
-    const std::vector<const float*>& columns, size_t rows);
+    const std::vector<index::TypedRows>& columns, size_t rows);
 
 }  // namespace ragdb::db

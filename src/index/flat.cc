@@ -6,12 +6,18 @@
 #include "index/common.h"
 #include "index/format.h"
 #include "index/kernels.h"
+#include "simd/elements.h"
 
 namespace ragdb::index {
 namespace {
 
 constexpr uint32_t kMeta = SectionTag("FMET");
 constexpr uint32_t kNorms = SectionTag("FNRM");
+
+// float16 and integer rows under cosine keep their norms (rows need not be unit length).
+bool WantsNorms(Metric metric, ElementType type) {
+  return metric == Metric::kCosine && type != ElementType::kFloat32 && type != ElementType::kBinary;
+}
 
 struct FlatMeta {
   uint32_t dim, metric, type, reserved;
@@ -20,19 +26,7 @@ struct FlatMeta {
 
 }  // namespace
 
-size_t FlatIndex::row_bytes() const {
-  switch (type_) {
-    case ElementType::kFloat32:
-      return size_t{d_} * 4;
-    case ElementType::kFloat16:
-      return size_t{d_} * 2;
-    case ElementType::kInt8:
-      return d_;
-    case ElementType::kBinary:
-      return (size_t{d_} + 7) / 8;
-  }
-  return 0;
-}
+size_t FlatIndex::row_bytes() const { return simd::ElementRowBytes(type_, d_); }
 
 Result<std::unique_ptr<FlatIndex>> FlatIndex::Create(Metric metric, ElementType type, uint32_t dim,
                                                      const void* rows, size_t n) {
@@ -52,19 +46,12 @@ Result<std::unique_ptr<FlatIndex>> FlatIndex::Create(Metric metric, ElementType 
 }
 
 void FlatIndex::ComputeNorms(size_t from) {
-  if (metric_ != Metric::kCosine ||
-      (type_ != ElementType::kFloat16 && type_ != ElementType::kInt8)) {
-    return;
-  }
+  if (!WantsNorms(metric_, type_)) return;
   norms_.resize(n_);
   std::vector<float> buf(d_);
   for (size_t i = from; i < n_; ++i) {
-    const char* r = static_cast<const char*>(rows_) + i * row_bytes();
-    for (size_t j = 0; j < d_; ++j) {
-      buf[j] = type_ == ElementType::kFloat16
-                   ? HalfToFloat(reinterpret_cast<const uint16_t*>(r)[j])
-                   : static_cast<float>(reinterpret_cast<const int8_t*>(r)[j]);
-    }
+    const uint8_t* r = static_cast<const uint8_t*>(rows_) + i * row_bytes();
+    simd::DecodeElements(type_, r, d_, buf.data());
     norms_[i] = std::sqrt(Kernels().dot(buf.data(), buf.data(), d_));
   }
 }
@@ -87,6 +74,13 @@ float FlatIndex::Distance(const float* q, size_t row) const {
       auto x = reinterpret_cast<const int8_t*>(r);
       if (l2) return k.i8_l2(q, x, d_);
       float dot = k.i8_dot(q, x, d_);
+      if (metric_ == Metric::kCosine) dot = norms_[row] > 0 ? dot / norms_[row] : 0;
+      return -dot;
+    }
+    case ElementType::kUint8: {
+      auto x = reinterpret_cast<const uint8_t*>(r);
+      if (l2) return k.u8_l2(q, x, d_);
+      float dot = k.u8_dot(q, x, d_);
       if (metric_ == Metric::kCosine) dot = norms_[row] > 0 ? dot / norms_[row] : 0;
       return -dot;
     }
@@ -180,7 +174,7 @@ Result<std::unique_ptr<FlatIndex>> FlatIndex::Open(std::string_view bytes, const
                          BlobReader::Open(bytes, IndexKind::kFlat, options.verify_checksums));
   FlatMeta meta;
   RAGDB_RETURN_IF_ERROR(blob->Pod(kMeta, &meta));
-  if (meta.dim == 0 || meta.dim > VectorField::kMaxDim || meta.metric > 2 || meta.type > 3) {
+  if (meta.dim == 0 || meta.dim > VectorField::kMaxDim || meta.metric > 3 || meta.type > 4) {
     return Status::Corruption("flat: bad metadata");
   }
   if (meta.n != n) return Status::InvalidArgument("flat: row count mismatch");
@@ -191,8 +185,7 @@ Result<std::unique_ptr<FlatIndex>> FlatIndex::Open(std::string_view bytes, const
   f->rows_ = rows;
   f->n_ = n;
   RAGDB_ASSIGN_OR_RETURN(std::string_view norms, blob->Bytes(kNorms));
-  bool want_norms = f->metric_ == Metric::kCosine &&
-                    (f->type_ == ElementType::kFloat16 || f->type_ == ElementType::kInt8);
+  bool want_norms = WantsNorms(f->metric_, f->type_);
   if (norms.size() != (want_norms ? n * sizeof(float) : 0)) {
     return Status::Corruption("flat: norms size");
   }

@@ -1,11 +1,12 @@
 // FlatIndex: exact search over caller-owned rows of any stored element type.
 //   float32: the metric as everywhere (cosine needs unit rows).
-//   float16 / int8: the float32 query against the stored values (int8 rows are read as plain
+//   float16 / int8 / uint8: the float32 query against the stored values (integer rows are read as
+//   plain
 //     integers; for cosine the index keeps each row's norm, n floats, so rows need not be unit).
 //   binary: `dim` bits per row packed little-endian into ceil(dim / 8) bytes; the distance is the
 //     Hamming count whatever the metric. Float queries are binarized by sign (bit = q[i] > 0), or
 //     pass packed bits to SearchBinary.
-// Serialized form: metadata and (float16/int8 cosine) the row norms; never the rows.
+// Serialized form: metadata and (float16/int8/uint8 cosine) the row norms; never the rows.
 #pragma once
 
 #include <memory>
@@ -28,7 +29,7 @@ class FlatIndex final : public VectorIndex {
   Metric metric() const override { return metric_; }
   uint32_t dim() const override { return d_; }
   size_t size() const override { return n_; }
-  ElementType element_type() const { return type_; }
+  ElementType element_type() const override { return type_; }
   size_t row_bytes() const;
 
   std::vector<Neighbor> Search(const float* query, size_t k, const SearchParams& params,
@@ -52,7 +53,7 @@ class FlatIndex final : public VectorIndex {
   uint32_t d_ = 0;
   size_t n_ = 0;
   const void* rows_ = nullptr;
-  std::vector<float> norms_;  // float16/int8 cosine only
+  std::vector<float> norms_;  // float16/int8/uint8 cosine only
 };
 
 }  // namespace ragdb::index

@@ -10,6 +10,7 @@
 #include "index/common.h"
 #include "index/filter.h"
 #include "index/kernels.h"
+#include "simd/elements.h"
 
 namespace ragdb::index {
 namespace {
@@ -24,7 +25,8 @@ constexpr int kMaxLevel = 30;
 
 struct HnswMeta {
   uint32_t dim, metric, m, ef_construction;
-  uint32_t quantization, max_level, entry, reserved;
+  // element_type: 0 (float32) in files written before compact rows existed.
+  uint32_t quantization, max_level, entry, element_type;
   uint64_t n, upper_words, seed;
 };
 
@@ -55,9 +57,10 @@ inline void StoreCount(uint32_t* block, uint32_t c) {
 }  // namespace
 
 struct HnswIndex::Query {
-  const float* q;   // prepared float query (normalized for cosine)
-  const float* qs;  // SQ8-prepared query
-  float bias;       // SQ8 dot: dot(q, vmin)
+  const float* q;           // prepared float query (normalized for cosine)
+  const TypedQuery* typed;  // the same, for compact rows
+  const float* qs;          // SQ8-prepared query
+  float bias;               // SQ8 dot: dot(q, vmin)
   const float* scale;
 };
 
@@ -70,19 +73,54 @@ HnswIndex::HnswIndex(const IndexConfig& c)
       ef_construction_(std::max<uint32_t>(c.ef_construction, std::max<uint32_t>(2, c.m))),
       level_mult_(1.0 / std::log(double(std::max<uint32_t>(2, c.m)))),
       seed_(c.seed),
-      sq8_(c.quantization == Quantization::kSq8) {}
+      sq8_(c.quantization == Quantization::kSq8) {
+  rows_.type = c.element_type;
+  rows_.metric = c.metric;
+  rows_.dim = c.dim;
+  rows_.row_bytes = simd::ElementRowBytes(c.element_type, c.dim);
+}
 
-Result<std::unique_ptr<HnswIndex>> HnswIndex::Build(const IndexConfig& config, const float* vectors,
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Build(const IndexConfig& config, const void* vectors,
                                                     size_t n, ThreadPool* pool) {
   if (config.dim == 0) return Status::InvalidArgument("hnsw: dim must be > 0");
   if (config.m < 2 || config.m > 256) return Status::InvalidArgument("hnsw: m must be in [2, 256]");
   if (n >= 0x7fffffffu) return Status::InvalidArgument("hnsw: too many rows for one segment");
-  if (config.metric == Metric::kCosine)
-    RAGDB_RETURN_IF_ERROR(CheckUnitRows(vectors, n, config.dim));
+  const bool f32 = config.element_type == ElementType::kFloat32;
+  if (!f32 && config.quantization != Quantization::kNone) {
+    return Status::InvalidArgument("hnsw: SQ8 quantization applies to float32 rows only");
+  }
+  if ((config.element_type == ElementType::kBinary) != (config.metric == Metric::kHamming)) {
+    return Status::InvalidArgument("hnsw: the hamming metric goes with binary rows, and only it");
+  }
+  if (f32 && config.metric == Metric::kCosine)
+    RAGDB_RETURN_IF_ERROR(CheckUnitRows(static_cast<const float*>(vectors), n, config.dim));
   auto index = std::unique_ptr<HnswIndex>(new HnswIndex(config));
-  if (index->sq8_) index->quantizer_.Train(vectors, n, config.dim);
-  RAGDB_RETURN_IF_ERROR(index->Add(vectors, n, pool));
+  if (index->sq8_) index->quantizer_.Train(static_cast<const float*>(vectors), n, config.dim);
+  RAGDB_RETURN_IF_ERROR(index->Add(static_cast<const float*>(vectors), n, pool));
   return index;
+}
+
+void HnswIndex::SetRows(const void* vectors, size_t n) {
+  vectors_ = static_cast<const float*>(vectors);
+  rows_.data = static_cast<const uint8_t*>(vectors);
+  if (NeedsInverseNorms(rows_.type, rows_.metric)) {
+    size_t from = std::min(inv_norms_.size(), n);
+    ComputeInverseNorms(rows_, from, n, &inv_norms_);
+    rows_.inv_norms = inv_norms_.data();
+  }
+}
+
+void HnswIndex::RowQuery(uint32_t x, TypedQuery* out) const {
+  if (!typed()) {
+    out->q = Row(x);  // unit rows for cosine already
+    return;
+  }
+  RowAsQuery(rows_, x, out);
+}
+
+float HnswIndex::BuildDistance(const TypedQuery& q, uint32_t v) const {
+  if (!typed()) return FloatDistance(Kernels(), l2_, q.q, Row(v), d_);
+  return TypedDistance(Kernels(), rows_, q, v);
 }
 
 void HnswIndex::Reserve(size_t capacity) {
@@ -118,7 +156,10 @@ void HnswIndex::LockNode(uint32_t x) const {
 void HnswIndex::UnlockNode(uint32_t x) const { locks_[x].store(0, std::memory_order_release); }
 
 float HnswIndex::RowDistance(uint32_t a, uint32_t b) const {
-  return FloatDistance(Kernels(), l2_, Row(a), Row(b), d_);
+  if (!typed()) return FloatDistance(Kernels(), l2_, Row(a), Row(b), d_);
+  TypedQuery q;
+  RowQuery(a, &q);
+  return BuildDistance(q, b);
 }
 
 Status HnswIndex::Add(const float* vectors, size_t n_total, ThreadPool* pool) {
@@ -130,7 +171,7 @@ Status HnswIndex::Add(const float* vectors, size_t n_total, ThreadPool* pool) {
   {
     std::unique_lock<std::shared_mutex> grow(grow_mu_);
     if (n_total > capacity_ || mapped_) Reserve(std::max(n_total, capacity_ + capacity_ / 2));
-    vectors_ = vectors;
+    SetRows(vectors, n_total);
     if (sq8_ && quantizer_.dim() == 0) quantizer_.Train(vectors, n_total, d_);
     for (size_t x = old; x < n_total; ++x) {
       int level = RandomLevel(seed_, static_cast<uint32_t>(x), level_mult_);
@@ -167,9 +208,8 @@ Status HnswIndex::Add(const float* vectors, size_t n_total, ThreadPool* pool) {
   return Status::Ok();
 }
 
-void HnswIndex::SearchLayerBuild(const float* q, uint32_t ep, float ep_dist, int level, size_t ef,
-                                 SearchScratch* s) const {
-  const IndexKernels& kern = Kernels();
+void HnswIndex::SearchLayerBuild(const TypedQuery& q, uint32_t ep, float ep_dist, int level,
+                                 size_t ef, SearchScratch* s) const {
   s->visited.Prepare(capacity_);
   s->pool.Reset(ef);
   s->visited.Set(ep);
@@ -186,12 +226,12 @@ void HnswIndex::SearchLayerBuild(const float* q, uint32_t ep, float ep_dist, int
       uint32_t v = blk[1 + j];
       if (!s->visited.TestAndSet(v)) {
         ids.push_back(v);
-        PrefetchRow(Row(v), d_ * sizeof(float));
+        PrefetchRow(rows_.row(v), rows_.row_bytes);
       }
     }
     UnlockNode(u);
     for (uint32_t v : ids) {
-      float dv = FloatDistance(kern, l2_, q, Row(v), d_);
+      float dv = BuildDistance(q, v);
       s->pool.Insert(v, dv);
     }
   }
@@ -204,11 +244,13 @@ void HnswIndex::SelectNeighbors(std::vector<std::pair<float, uint32_t>>* cand, s
   if (cand->size() <= m) return;
   std::vector<std::pair<float, uint32_t>> kept;
   kept.reserve(m);
+  TypedQuery cq;
   for (const auto& c : *cand) {
     if (kept.size() >= m) break;
     bool good = true;
+    if (!kept.empty()) RowQuery(c.second, &cq);  // decoded once per candidate
     for (const auto& k : kept) {
-      if (RowDistance(c.second, k.second) < c.first) {
+      if (BuildDistance(cq, k.second) < c.first) {
         good = false;
         break;
       }
@@ -263,8 +305,10 @@ void HnswIndex::Connect(uint32_t x, int level,
       } else {
         cand.clear();
         cand.emplace_back(s.first, x);
+        TypedQuery eq;
+        RowQuery(e, &eq);
         for (uint32_t j = 0; j < cnt; ++j)
-          cand.emplace_back(RowDistance(e, blk[1 + j]), blk[1 + j]);
+          cand.emplace_back(BuildDistance(eq, blk[1 + j]), blk[1 + j]);
         std::sort(cand.begin(), cand.end());
         SelectNeighbors(&cand, maxl);
         uint32_t c = 0;
@@ -286,8 +330,9 @@ void HnswIndex::Insert(uint32_t x, SearchScratch* s) {
   }
   uint32_t ep = static_cast<uint32_t>(e >> 32);
   int max_level = static_cast<int>(e & 0xffffffff);
-  const float* q = Row(x);
-  float ep_dist = RowDistance(x, ep);
+  TypedQuery q;
+  RowQuery(x, &q);
+  float ep_dist = BuildDistance(q, ep);
   // Greedy descent through the levels above the new node's.
   for (int lc = max_level; lc > level; --lc) {
     bool changed = true;
@@ -300,7 +345,7 @@ void HnswIndex::Insert(uint32_t x, SearchScratch* s) {
       std::copy(blk + 1, blk + 1 + cnt, local);
       UnlockNode(ep);
       for (uint32_t j = 0; j < cnt; ++j) {
-        float dv = RowDistance(x, local[j]);
+        float dv = BuildDistance(q, local[j]);
         if (dv < ep_dist) {
           ep_dist = dv;
           ep = local[j];
@@ -360,6 +405,7 @@ inline float HnswIndex::Dist(const Query& q, uint32_t x) const {
     const uint8_t* c = codes_ + size_t{x} * d_;
     return l2_ ? kern.sq8_l2(q.qs, c, q.scale, d_) : -(kern.sq8_dot(q.qs, c, d_) + q.bias);
   } else {
+    if (typed()) return TypedDistance(kern, rows_, *q.typed, x);
     return FloatDistance(kern, l2_, q.q, Row(x), d_);
   }
 }
@@ -393,7 +439,7 @@ void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef
   s->pool.Reset(ef);
   s->visited.Set(ep);
   s->pool.Insert(ep, ep_dist);
-  const size_t row_bytes = kSq8 ? d_ : d_ * sizeof(float);
+  const size_t row_bytes = kSq8 ? d_ : rows_.row_bytes;
   uint32_t* ids = s->ids.data();
   size_t count = 0;
   while (s->pool.HasNext()) {
@@ -410,7 +456,7 @@ void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef
         if constexpr (kSq8)
           PrefetchRow(codes_ + size_t{v} * d_, row_bytes);
         else
-          PrefetchRow(Row(v), row_bytes);
+          PrefetchRow(rows_.row(v), row_bytes);
       }
     }
     for (size_t j = 0; j < m; ++j) {
@@ -520,8 +566,23 @@ std::vector<Neighbor> HnswIndex::SearchImpl(const Query& q, size_t k, const Sear
   }
   auto exact = [&] {
     stats->strategy = FilterStrategy::kExact;
-    auto r = ExactSearch(vectors_, n, d_, l2_, q.q, k, allowed, &stats->distance_computations);
-    return r;
+    if (!typed()) {
+      return ExactSearch(vectors_, n, d_, l2_, q.q, k, allowed, &stats->distance_computations);
+    }
+    TopK top(k);
+    const IndexKernels& kern = Kernels();
+    auto visit = [&](size_t i) {
+      top.Push(static_cast<uint32_t>(i), TypedDistance(kern, rows_, *q.typed, i));
+      ++stats->distance_computations;
+    };
+    if (allowed == nullptr) {
+      for (size_t i = 0; i < n; ++i) visit(i);
+    } else {
+      allowed->ForEach([&](size_t i) {
+        if (i < n) visit(i);
+      });
+    }
+    return top.Take();
   };
   if (strategy == FilterStrategy::kExact) return exact();
 
@@ -567,7 +628,14 @@ std::vector<Neighbor> HnswIndex::Search(const float* query, size_t k, const Sear
   auto s = scratch_.Acquire();
   if (s->ids.size() < 4 * size_t{max0_}) s->ids.resize(4 * size_t{max0_});
   Query q;
-  q.q = PrepareQuery(metric_, query, d_, &s->query_buf);
+  TypedQuery tq;
+  if (typed()) {
+    PrepareTypedQuery(rows_, query, &tq);
+    q.q = tq.q;
+  } else {
+    q.q = PrepareQuery(metric_, query, d_, &s->query_buf);
+  }
+  q.typed = &tq;
   q.qs = nullptr;
   q.bias = 0;
   q.scale = nullptr;
@@ -619,6 +687,7 @@ Status HnswIndex::Serialize(std::string* out) const {
   meta.m = m_;
   meta.ef_construction = ef_construction_;
   meta.quantization = sq8_ ? 1 : 0;
+  meta.element_type = static_cast<uint32_t>(rows_.type);
   meta.entry = static_cast<uint32_t>(e >> 32);
   meta.max_level = meta.entry == kNone ? 0 : static_cast<uint32_t>(e & 0xffffffff);
   meta.n = n;
@@ -640,14 +709,17 @@ Status HnswIndex::Serialize(std::string* out) const {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const float* vectors,
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const void* vectors,
                                                    size_t n, const OpenOptions& options) {
   RAGDB_ASSIGN_OR_RETURN(auto blob,
                          BlobReader::Open(bytes, IndexKind::kHnsw, options.verify_checksums));
   HnswMeta meta;
   RAGDB_RETURN_IF_ERROR(blob->Pod(kMeta, &meta));
-  if (meta.dim == 0 || meta.dim > VectorField::kMaxDim || meta.metric > 2 || meta.m < 2 ||
-      meta.m > 256 || meta.quantization > 1 || meta.n >= 0x7fffffffu) {
+  if (meta.dim == 0 || meta.dim > VectorField::kMaxDim || meta.metric > 3 || meta.m < 2 ||
+      meta.m > 256 || meta.quantization > 1 || meta.n >= 0x7fffffffu || meta.element_type > 4 ||
+      (meta.element_type != 0 && meta.quantization != 0) ||
+      ((meta.element_type == static_cast<uint32_t>(ElementType::kBinary)) !=
+       (meta.metric == static_cast<uint32_t>(Metric::kHamming)))) {
     return Status::Corruption("hnsw: bad metadata");
   }
   if (meta.n != n) {
@@ -662,6 +734,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
   c.ef_construction = meta.ef_construction;
   c.quantization = meta.quantization ? Quantization::kSq8 : Quantization::kNone;
   c.seed = meta.seed;
+  c.element_type = static_cast<ElementType>(meta.element_type);
   auto index = std::unique_ptr<HnswIndex>(new HnswIndex(c));
   HnswIndex& h = *index;
   size_t block = 1 + h.max0_;
@@ -681,7 +754,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
     RAGDB_ASSIGN_OR_RETURN(const uint8_t* codes, blob->Array<uint8_t>(kSq8Codes, n * c.dim));
     h.codes_ = codes;
   }
-  h.vectors_ = vectors;
+  h.SetRows(vectors, n);
   h.capacity_ = n;
   h.mapped_ = true;
   h.l0_ = const_cast<uint32_t*>(l0);  // never written while mapped_ (Add copies first)

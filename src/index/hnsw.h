@@ -1,4 +1,7 @@
-// HNSW graph index (Malkov & Yashunin) over caller-owned float rows.
+// HNSW graph index (Malkov & Yashunin) over caller-owned rows: float32, or the compact float16 /
+// int8 / uint8 / binary rows of a field that stores them (IndexConfig::element_type). Compact rows
+// are searched in place: distances go from the float query straight to the codes (typed_rows.h),
+// so the graph adds no float copy of the rows; building decodes one row at a time.
 //
 // Layout: level 0 is one flat array of fixed-size blocks, block(x) = [count, 2m links], so a
 // search touches one contiguous block per expanded node; upper levels (about 1/m of the nodes)
@@ -22,15 +25,17 @@
 #include "index/format.h"
 #include "index/search_scratch.h"
 #include "index/sq8.h"
+#include "index/typed_rows.h"
 #include "index/vector_index.h"
 
 namespace ragdb::index {
 
 class HnswIndex final : public VectorIndex {
  public:
-  static Result<std::unique_ptr<HnswIndex>> Build(const IndexConfig& config, const float* vectors,
+  // `vectors`: n rows of config.element_type (float32 unless the config says otherwise).
+  static Result<std::unique_ptr<HnswIndex>> Build(const IndexConfig& config, const void* vectors,
                                                   size_t n, ThreadPool* pool);
-  static Result<std::unique_ptr<HnswIndex>> Open(std::string_view bytes, const float* vectors,
+  static Result<std::unique_ptr<HnswIndex>> Open(std::string_view bytes, const void* vectors,
                                                  size_t n, const OpenOptions& options);
 
   IndexKind kind() const override { return IndexKind::kHnsw; }
@@ -51,6 +56,7 @@ class HnswIndex final : public VectorIndex {
   size_t GraphBytes() const;
   size_t CodeBytes() const;
   bool quantized() const { return sq8_; }
+  ElementType element_type() const override { return rows_.type; }
 
  private:
   struct Query;
@@ -68,14 +74,22 @@ class HnswIndex final : public VectorIndex {
     return level == 0 ? Block0(x) : BlockUpper(x, level);
   }
   uint32_t MaxLinks(int level) const { return level == 0 ? max0_ : m_; }
+  // float32 rows only.
   const float* Row(uint32_t x) const { return vectors_ + size_t{x} * d_; }
+  bool typed() const { return rows_.type != ElementType::kFloat32; }
+  // Row x as a query for build-time distances (decoded and prepared when rows are compact).
+  void RowQuery(uint32_t x, TypedQuery* out) const;
+  // Distance from a build-time query to row v.
+  float BuildDistance(const TypedQuery& q, uint32_t v) const;
   float RowDistance(uint32_t a, uint32_t b) const;
+  // Points rows_ at `vectors` and extends the integer-cosine norms to n rows.
+  void SetRows(const void* vectors, size_t n);
 
   void LockNode(uint32_t x) const;
   void UnlockNode(uint32_t x) const;
 
   // Build-time beam search on one level (links copied under node locks), float distances.
-  void SearchLayerBuild(const float* q, uint32_t ep, float ep_dist, int level, size_t ef,
+  void SearchLayerBuild(const TypedQuery& q, uint32_t ep, float ep_dist, int level, size_t ef,
                         SearchScratch* s) const;
   void SelectNeighbors(std::vector<std::pair<float, uint32_t>>* cand, size_t m) const;
   void Connect(uint32_t x, int level, const std::vector<std::pair<float, uint32_t>>& selected);
@@ -105,6 +119,8 @@ class HnswIndex final : public VectorIndex {
   uint64_t seed_;
   bool sq8_;
   Sq8Quantizer quantizer_;
+  TypedRows rows_;                // the caller's rows, in their element type
+  std::vector<float> inv_norms_;  // integer rows under cosine (typed_rows.h)
 
   // Storage. l0_ / codes_ point either into the owned vectors or into the mapped blob.
   const float* vectors_ = nullptr;

@@ -63,6 +63,19 @@ float I8DotScalar(const float* q, const int8_t* x, size_t d) {
   for (size_t i = 0; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
   return s;
 }
+float U8L2Scalar(const float* q, const uint8_t* x, size_t d) {
+  float s = 0;
+  for (size_t i = 0; i < d; ++i) {
+    float t = q[i] - static_cast<float>(x[i]);
+    s += t * t;
+  }
+  return s;
+}
+float U8DotScalar(const float* q, const uint8_t* x, size_t d) {
+  float s = 0;
+  for (size_t i = 0; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
+  return s;
+}
 uint32_t HammingScalar(const uint8_t* a, const uint8_t* b, size_t nbytes) {
   uint32_t s = 0;
   size_t i = 0;
@@ -224,6 +237,30 @@ RAGDB_AVX2 float I8DotAvx2(const float* q, const int8_t* x, size_t d) {
   return s;
 }
 
+RAGDB_AVX2 float U8L2Avx2(const float* q, const uint8_t* x, size_t d) {
+  __m256 s0 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= d; i += 8) {
+    __m256 t = _mm256_sub_ps(_mm256_loadu_ps(q + i), LoadU8AsFloat(x + i));
+    s0 = _mm256_fmadd_ps(t, t, s0);
+  }
+  float s = HSum(s0);
+  for (; i < d; ++i) {
+    float t = q[i] - static_cast<float>(x[i]);
+    s += t * t;
+  }
+  return s;
+}
+
+RAGDB_AVX2 float U8DotAvx2(const float* q, const uint8_t* x, size_t d) {
+  __m256 s0 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= d; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadU8AsFloat(x + i), s0);
+  float s = HSum(s0);
+  for (; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
+  return s;
+}
+
 RAGDB_AVX2 uint32_t HammingPopcnt(const uint8_t* a, const uint8_t* b, size_t nbytes) {
   uint64_t s = 0;
   size_t i = 0;
@@ -240,10 +277,11 @@ RAGDB_AVX2 uint32_t HammingPopcnt(const uint8_t* a, const uint8_t* b, size_t nby
 
 #undef RAGDB_AVX2
 
-constexpr IndexKernels kScalar{L2Scalar,     DotScalar,  Sq8L2Scalar, Sq8DotScalar,  F16L2Scalar,
-                               F16DotScalar, I8L2Scalar, I8DotScalar, HammingScalar, false};
-constexpr IndexKernels kAvx2{L2Avx2,     DotAvx2,  Sq8L2Avx2, Sq8DotAvx2,    F16L2Avx2,
-                             F16DotAvx2, I8L2Avx2, I8DotAvx2, HammingPopcnt, true};
+constexpr IndexKernels kScalar{L2Scalar,    DotScalar,    Sq8L2Scalar,   Sq8DotScalar,
+                               F16L2Scalar, F16DotScalar, I8L2Scalar,    I8DotScalar,
+                               U8L2Scalar,  U8DotScalar,  HammingScalar, false};
+constexpr IndexKernels kAvx2{L2Avx2,   DotAvx2,   Sq8L2Avx2, Sq8DotAvx2, F16L2Avx2,     F16DotAvx2,
+                             I8L2Avx2, I8DotAvx2, U8L2Avx2,  U8DotAvx2,  HammingPopcnt, true};
 
 }  // namespace
 

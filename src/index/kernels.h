@@ -19,11 +19,13 @@ struct IndexKernels {
   //   dot: sum_i qs[i] * code[i]                  with qs = q * scale (caller adds dot(q, vmin))
   float (*sq8_l2)(const float* qs, const uint8_t* code, const float* scale, size_t d);
   float (*sq8_dot)(const float* qs, const uint8_t* code, size_t d);
-  // float32 query against float16 / int8 rows (int8 rows are read as plain integers).
+  // float32 query against float16 / int8 / uint8 rows (integer rows are read as plain integers).
   float (*f16_l2)(const float* q, const uint16_t* x, size_t d);
   float (*f16_dot)(const float* q, const uint16_t* x, size_t d);
   float (*i8_l2)(const float* q, const int8_t* x, size_t d);
   float (*i8_dot)(const float* q, const int8_t* x, size_t d);
+  float (*u8_l2)(const float* q, const uint8_t* x, size_t d);
+  float (*u8_dot)(const float* q, const uint8_t* x, size_t d);
   uint32_t (*hamming)(const uint8_t* a, const uint8_t* b, size_t nbytes);
   bool avx2;
 };

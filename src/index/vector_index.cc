@@ -45,6 +45,7 @@ IndexConfig IndexConfig::FromSchema(const VectorField& field) {
   }
   c.metric = field.metric;
   c.dim = field.dim;
+  c.element_type = field.element_type;
   c.m = field.index.m;
   c.ef_construction = field.index.ef_construction;
   c.nlist = field.index.nlist;
@@ -53,12 +54,12 @@ IndexConfig IndexConfig::FromSchema(const VectorField& field) {
   return c;
 }
 
-Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexConfig& config, const float* vectors,
+Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexConfig& config, const void* vectors,
                                                 size_t n, ThreadPool* pool) {
   switch (config.kind) {
     case IndexKind::kFlat: {
       RAGDB_ASSIGN_OR_RETURN(
-          auto f, FlatIndex::Create(config.metric, ElementType::kFloat32, config.dim, vectors, n));
+          auto f, FlatIndex::Create(config.metric, config.element_type, config.dim, vectors, n));
       return std::unique_ptr<VectorIndex>(std::move(f));
     }
     case IndexKind::kHnsw: {
@@ -67,22 +68,23 @@ Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexConfig& config, const
     }
     case IndexKind::kIvfFlat:
     case IndexKind::kIvfPq: {
-      RAGDB_ASSIGN_OR_RETURN(auto v, IvfIndex::Build(config, vectors, n, pool));
+      if (config.element_type != ElementType::kFloat32) {
+        return Status::Unimplemented("IVF indexes need float32 rows");
+      }
+      RAGDB_ASSIGN_OR_RETURN(auto v,
+                             IvfIndex::Build(config, static_cast<const float*>(vectors), n, pool));
       return std::unique_ptr<VectorIndex>(std::move(v));
     }
   }
   return Status::InvalidArgument("unknown index kind");
 }
 
-Result<std::unique_ptr<VectorIndex>> OpenIndex(std::string_view bytes, const float* vectors,
+Result<std::unique_ptr<VectorIndex>> OpenIndex(std::string_view bytes, const void* vectors,
                                                size_t n, const OpenOptions& options) {
   RAGDB_ASSIGN_OR_RETURN(IndexKind kind, BlobReader::PeekKind(bytes));
   switch (kind) {
     case IndexKind::kFlat: {
       RAGDB_ASSIGN_OR_RETURN(auto f, FlatIndex::Open(bytes, vectors, n, options));
-      if (f->element_type() != ElementType::kFloat32) {
-        return Status::InvalidArgument("flat index over non-float32 rows: use FlatIndex::Open");
-      }
       return std::unique_ptr<VectorIndex>(std::move(f));
     }
     case IndexKind::kHnsw: {
@@ -91,7 +93,8 @@ Result<std::unique_ptr<VectorIndex>> OpenIndex(std::string_view bytes, const flo
     }
     case IndexKind::kIvfFlat:
     case IndexKind::kIvfPq: {
-      RAGDB_ASSIGN_OR_RETURN(auto v, IvfIndex::Open(bytes, kind, vectors, n, options));
+      RAGDB_ASSIGN_OR_RETURN(
+          auto v, IvfIndex::Open(bytes, kind, static_cast<const float*>(vectors), n, options));
       return std::unique_ptr<VectorIndex>(std::move(v));
     }
   }

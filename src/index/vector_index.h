@@ -79,6 +79,8 @@ class VectorIndex {
   virtual uint32_t dim() const = 0;
   // Rows indexed (searchable).
   virtual size_t size() const = 0;
+  // How the caller's rows are stored (IndexConfig::element_type).
+  virtual ElementType element_type() const { return ElementType::kFloat32; }
 
   // The k nearest allowed rows to `query` (dim floats), best first; fewer if fewer are allowed.
   virtual std::vector<Neighbor> Search(const float* query, size_t k, const SearchParams& params,
@@ -106,6 +108,8 @@ struct IndexConfig {
   IndexKind kind = IndexKind::kHnsw;
   Metric metric = Metric::kL2;
   uint32_t dim = 0;
+  // How the rows are stored (simd/elements.h). FLAT and HNSW take any type; IVF float32 only.
+  ElementType element_type = ElementType::kFloat32;
   // HNSW
   uint32_t m = 16;
   uint32_t ef_construction = 200;
@@ -120,9 +124,9 @@ struct IndexConfig {
   static IndexConfig FromSchema(const VectorField& field);
 };
 
-// Builds the index described by `config` over rows 0..n-1 of `vectors` (n x config.dim).
-// `pool` (nullable) parallelizes the build.
-Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexConfig& config, const float* vectors,
+// Builds the index described by `config` over rows 0..n-1 of `vectors` (n rows of
+// config.element_type, config.dim components each). `pool` (nullable) parallelizes the build.
+Result<std::unique_ptr<VectorIndex>> BuildIndex(const IndexConfig& config, const void* vectors,
                                                 size_t n, ThreadPool* pool = nullptr);
 
 struct OpenOptions {
@@ -130,9 +134,10 @@ struct OpenOptions {
 };
 
 // Opens a blob written by VectorIndex::Serialize without copying its large arrays (graph level 0,
-// codes, lists). `bytes` must stay valid for the index's lifetime. `vectors`/`n` are the float rows
-// (n must equal the indexed row count). Corruption for anything malformed.
-Result<std::unique_ptr<VectorIndex>> OpenIndex(std::string_view bytes, const float* vectors,
+// codes, lists). `bytes` must stay valid for the index's lifetime. `vectors`/`n` are the rows, in
+// the element type the index was built for (n must equal the indexed row count). Corruption for
+// anything malformed.
+Result<std::unique_ptr<VectorIndex>> OpenIndex(std::string_view bytes, const void* vectors,
                                                size_t n, const OpenOptions& options = {});
 
 }  // namespace ragdb::index

@@ -14,9 +14,11 @@ namespace ragdb {
 namespace {
 
 constexpr char kEmbedUsage[] =
-    "usage: ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] TEXT...";
+    "usage: ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] "
+    "[--quantize none|int8] TEXT...";
 constexpr char kModelUsage[] = "usage: ragdb model pull NAME | ragdb model list";
-constexpr char kRerankUsage[] = "usage: ragdb rerank --model DIR|hash[:DIM] --query Q DOC...";
+constexpr char kRerankUsage[] =
+    "usage: ragdb rerank --model DIR|hash[:DIM] [--quantize none|int8] --query Q DOC...";
 
 int Usage(const char* usage, const std::string& why) {
   std::cerr << "ragdb: " << why << "\n" << usage << "\n";
@@ -51,11 +53,15 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
       texts.push_back(a);
     } else if (a == "--") {
       options_done = true;
-    } else if (a == "--model" || a == "--pooling") {
+    } else if (a == "--model" || a == "--pooling" || a == "--quantize") {
       if (i + 1 >= args.size()) return Usage(kEmbedUsage, a + " needs a value");
       const std::string& v = args[++i];
       if (a == "--model") {
         model = v;
+      } else if (a == "--quantize") {
+        auto q = ParseQuantization(v);
+        if (!q.ok()) return Usage(kEmbedUsage, q.status().message());
+        opts.quantization = *q;
       } else if (v == "mean") {
         opts.pooling = Pooling::kMean;
       } else if (v == "cls") {
@@ -92,6 +98,7 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
 int RunRerankCommand(const std::vector<std::string>& args) {
   std::string model, query;
   bool have_query = false;
+  RerankerOptions opts;
   std::vector<std::string> docs;
   bool options_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -100,10 +107,14 @@ int RunRerankCommand(const std::vector<std::string>& args) {
       docs.push_back(a);
     } else if (a == "--") {
       options_done = true;
-    } else if (a == "--model" || a == "--query") {
+    } else if (a == "--model" || a == "--query" || a == "--quantize") {
       if (i + 1 >= args.size()) return Usage(kRerankUsage, a + " needs a value");
       if (a == "--model") {
         model = args[++i];
+      } else if (a == "--quantize") {
+        auto q = ParseQuantization(args[++i]);
+        if (!q.ok()) return Usage(kRerankUsage, q.status().message());
+        opts.quantization = *q;
       } else {
         query = args[++i];
         have_query = true;
@@ -129,7 +140,7 @@ int RunRerankCommand(const std::vector<std::string>& args) {
       scores.push_back(dot);  // both sides are unit vectors (or zero)
     }
   } else {
-    auto reranker = Reranker::Load(model);
+    auto reranker = Reranker::Load(model, opts);
     if (!reranker.ok()) return Fail(reranker.status());
     auto s = (*reranker)->Score(query, docs);
     if (!s.ok()) return Fail(s.status());

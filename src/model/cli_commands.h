@@ -2,14 +2,17 @@
 // the program name and the command word. Exit codes: 0 ok, 1 runtime error (one line on stderr),
 // 2 usage error.
 //
-//   ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] TEXT...
+//   ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] [--quantize none|int8]
+//               TEXT...
 //       one JSON array of floats per text, one per line
-//   ragdb rerank --model DIR|hash[:DIM] --query Q DOC...
+//   ragdb rerank --model DIR|hash[:DIM] [--quantize none|int8] --query Q DOC...
 //       one score per document, one per line, in input order (with a hash model: the cosine
 //       similarity of the hash embeddings)
 //   ragdb model pull NAME     download a Hugging Face model into the model cache (model_pull.h)
 //   ragdb model list          installed models: name, size, files
 // "--" ends the options, so texts may start with "--". --model also takes an installed model name.
+// --quantize int8 runs the encoder with int8 weights (ragdb/model.h Quantization); the default is
+// f32. It has no effect on hash models.
 #pragma once
 
 #include <string>

@@ -35,7 +35,8 @@ class TransformerEmbedder : public Embedder {
  public:
   static Result<std::unique_ptr<Embedder>> Load(const std::string& dir, EmbedderOptions opts) {
     auto e = std::unique_ptr<TransformerEmbedder>(new TransformerEmbedder());
-    RAGDB_ASSIGN_OR_RETURN(e->model_, EncoderModel::Load(dir, opts.max_length, opts.threads));
+    RAGDB_ASSIGN_OR_RETURN(
+        e->model_, EncoderModel::Load(dir, opts.max_length, opts.threads, opts.quantization));
     if (e->model_->config().classifier) {
       return Status::InvalidArgument(dir +
                                      ": is a sequence-classification model; load it as a Reranker");
@@ -123,7 +124,8 @@ class TransformerReranker : public Reranker {
  public:
   static Result<std::unique_ptr<Reranker>> Load(const std::string& dir, RerankerOptions opts) {
     auto r = std::unique_ptr<TransformerReranker>(new TransformerReranker());
-    RAGDB_ASSIGN_OR_RETURN(r->model_, EncoderModel::Load(dir, opts.max_length, opts.threads));
+    RAGDB_ASSIGN_OR_RETURN(
+        r->model_, EncoderModel::Load(dir, opts.max_length, opts.threads, opts.quantization));
     if (!r->model_->config().classifier) {
       return Status::InvalidArgument(dir +
                                      ": config.json architectures has no "
@@ -165,6 +167,12 @@ class TransformerReranker : public Reranker {
 };
 
 }  // namespace
+
+Result<Quantization> ParseQuantization(const std::string& name) {
+  if (name == "none" || name == "f32" || name == "float32") return Quantization::kNone;
+  if (name == "int8") return Quantization::kInt8;
+  return Status::InvalidArgument("quantization must be none or int8, not '" + name + "'");
+}
 
 Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, EmbedderOptions options) {
   if (spec == "hash") return std::unique_ptr<Embedder>(new HashEmbedder());

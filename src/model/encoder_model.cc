@@ -11,7 +11,8 @@
 namespace ragdb::model {
 
 Result<std::unique_ptr<EncoderModel>> EncoderModel::Load(const std::string& dir, size_t max_length,
-                                                         size_t threads) {
+                                                         size_t threads,
+                                                         Quantization quantization) {
   InitBlas();
   auto m = std::make_unique<EncoderModel>();
   m->dir_ = dir;
@@ -23,7 +24,7 @@ Result<std::unique_ptr<EncoderModel>> EncoderModel::Load(const std::string& dir,
   }
   {
     RAGDB_ASSIGN_OR_RETURN(auto st, SafeTensors::Open(weights));
-    RAGDB_ASSIGN_OR_RETURN(m->transformer_, Transformer::Load(*st, m->cfg_));
+    RAGDB_ASSIGN_OR_RETURN(m->transformer_, Transformer::Load(*st, m->cfg_, quantization));
   }  // the mapping is released: weights now live as f32 copies
   size_t limit = static_cast<size_t>(m->cfg_.max_position_embeddings - m->cfg_.position_offset());
   if (size_t t = m->tokenizer_->model_max_length(); t > 0) limit = std::min(limit, t);

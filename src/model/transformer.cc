@@ -45,10 +45,18 @@ class WeightReader {
   std::string prefix_;
 };
 
+// Replaces the f32 weights by their packed int8 form (freeing the f32 copy).
+Status QuantizeMatrix(Matrix* m) {
+  RAGDB_ASSIGN_OR_RETURN(m->q8, QuantizeAndPackWeights(m->w.data(), m->out, m->in));
+  std::vector<float>().swap(m->w);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Transformer>> Transformer::Load(const SafeTensors& st,
-                                                       const ModelConfig& cfg) {
+                                                       const ModelConfig& cfg,
+                                                       Quantization quantization) {
   std::string prefix;
   for (const char* p : {"bert.", "roberta.", "model.", ""}) {
     if (st.Has(std::string(p) + "embeddings.word_embeddings.weight")) {
@@ -92,6 +100,11 @@ Result<std::unique_ptr<Transformer>> Transformer::Load(const SafeTensors& st,
     RAGDB_ASSIGN_OR_RETURN(L.out, r.Linear(p + "output.dense", h, inter));
     RAGDB_ASSIGN_OR_RETURN(L.ln2_g, r.Get(p + "output.LayerNorm.weight", {h}));
     RAGDB_ASSIGN_OR_RETURN(L.ln2_b, r.Get(p + "output.LayerNorm.bias", {h}));
+    if (quantization == Quantization::kInt8) {
+      for (Matrix* m : {&L.qkv, &L.attn_out, &L.inter, &L.out}) {
+        RAGDB_RETURN_IF_ERROR(QuantizeMatrix(m));
+      }
+    }
     t->layers_.push_back(std::move(L));
   }
   if (cfg.classifier) {
@@ -105,6 +118,11 @@ Result<std::unique_ptr<Transformer>> Transformer::Load(const SafeTensors& st,
     }
   }
   return t;
+}
+
+void Transformer::Linear(const Matrix& m, const float* x, size_t rows, float* y, ThreadPool* pool) {
+  if (m.q8) return MatMulInt8(x, rows, m.in, *m.q8, y, pool);
+  MatMulTransB(x, rows, m.in, m.w.data(), m.out, y, pool);
 }
 
 Status Transformer::Forward(std::span<const Encoding* const> batch, std::vector<float>* hidden,
@@ -178,7 +196,7 @@ Status Transformer::Forward(std::span<const Encoding* const> batch, std::vector<
   });
 
   for (const LayerWeights& L : layers_) {
-    MatMulTransB(x.data(), T, H, L.qkv.w.data(), 3 * H, qkv.data(), pool);
+    Linear(L.qkv, x.data(), T, qkv.data(), pool);
     parallel_rows(T, [&](size_t r0, size_t r1) {
       for (size_t r = r0; r < r1; ++r) {
         float* row = &qkv[r * 3 * H];
@@ -208,16 +226,16 @@ Status Transformer::Forward(std::span<const Encoding* const> batch, std::vector<
     } else {
       attend(0, jobs.size());
     }
-    MatMulTransB(ctx.data(), T, H, L.attn_out.w.data(), H, proj.data(), pool);
+    Linear(L.attn_out, ctx.data(), T, proj.data(), pool);
     parallel_rows(T, [&](size_t r0, size_t r1) {
       ResidualLayerNorm(&x[r0 * H], &proj[r0 * H], L.attn_out.b.data(), L.ln1_g.data(),
                         L.ln1_b.data(), r1 - r0, H, cfg_.layer_norm_eps);
     });
-    MatMulTransB(x.data(), T, H, L.inter.w.data(), I, mid.data(), pool);
+    Linear(L.inter, x.data(), T, mid.data(), pool);
     parallel_rows(T, [&](size_t r0, size_t r1) {
       BiasActivation(&mid[r0 * I], r1 - r0, I, L.inter.b.data(), cfg_.activation);
     });
-    MatMulTransB(mid.data(), T, I, L.out.w.data(), H, proj.data(), pool);
+    Linear(L.out, mid.data(), T, proj.data(), pool);
     parallel_rows(T, [&](size_t r0, size_t r1) {
       ResidualLayerNorm(&x[r0 * H], &proj[r0 * H], L.out.b.data(), L.ln2_g.data(), L.ln2_b.data(),
                         r1 - r0, H, cfg_.layer_norm_eps);

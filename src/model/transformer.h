@@ -6,22 +6,27 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "base/thread_pool.h"
+#include "model/int8_gemm.h"
 #include "model/model_config.h"
 #include "model/safetensors.h"
 #include "model/tokenizer.h"
+#include "ragdb/model.h"
 
 namespace ragdb::model {
 
-// A weight matrix in PyTorch Linear layout [out x in], f32, and its bias.
+// A weight matrix in PyTorch Linear layout [out x in], f32, and its bias. Quantized layers hold
+// the packed int8 weights in `q8` and an empty `w`.
 struct Matrix {
   std::vector<float> w;
   std::vector<float> b;
   size_t out = 0, in = 0;
+  std::optional<PackedInt8Weights> q8;
 };
 
 struct LayerWeights {
@@ -36,7 +41,9 @@ struct LayerWeights {
 class Transformer {
  public:
   // Reads the tensors (with or without the "bert." / "roberta." prefix) and checks every shape.
-  static Result<std::unique_ptr<Transformer>> Load(const SafeTensors& st, const ModelConfig& cfg);
+  // kInt8 quantizes the encoder layers' four linear maps (not embeddings, LayerNorm or heads).
+  static Result<std::unique_ptr<Transformer>> Load(const SafeTensors& st, const ModelConfig& cfg,
+                                                   Quantization quantization = Quantization::kNone);
 
   // Last hidden states of all tokens of all sequences, packed: row offsets[i] .. offsets[i+1]-1
   // belong to sequence i. Ids must be < vocab size (checked).
@@ -50,6 +57,9 @@ class Transformer {
 
  private:
   explicit Transformer(ModelConfig cfg) : cfg_(std::move(cfg)) {}
+
+  // y[rows x m.out] = x * m^T (no bias), through the int8 or the f32 product.
+  static void Linear(const Matrix& m, const float* x, size_t rows, float* y, ThreadPool* pool);
 
   ModelConfig cfg_;
   std::vector<float> word_emb_, pos_emb_, type_emb_, emb_ln_g_, emb_ln_b_;

@@ -363,7 +363,7 @@ Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v
     } else if (t == "float16") {
       f.element_type = ElementType::kFloat16;
     } else if (t == "uint8") {
-      return Status::Unimplemented("datatype uint8 is not supported yet");
+      f.element_type = ElementType::kUint8;  // integers 0..255, one byte each, as in Qdrant
     } else {
       return Status::InvalidArgument("datatype: expected float32, float16 or uint8");
     }
@@ -377,7 +377,8 @@ Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v
 
 Json VectorParamsJson(const VectorField& f) {
   Json j = {{"size", f.dim}, {"distance", QdrantDistance(f.metric)}};
-  if (f.element_type == ElementType::kFloat16) j["datatype"] = "float16";
+  // Qdrant's names; int8 and binary (ragdb-only types, from the CLI or embedded API) by ours.
+  j["datatype"] = std::string(ElementTypeName(f.element_type));
   return j;
 }
 

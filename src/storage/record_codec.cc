@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "simd/elements.h"
+
 namespace ragdb::storage {
 namespace {
 
@@ -86,31 +88,51 @@ bool DecodeId(ByteReader* in, PointId* id) {
   return true;
 }
 
-void EncodeRecord(const Record& r, std::string* out) {
+void EncodeRecord(const Record& r, std::string* out, const VectorTypes* types) {
   EncodeId(r.id, out);
   PutVarint(out, r.vectors.size());
   for (const auto& [name, v] : r.vectors) {
     PutBytes(out, name);
+    if (types == nullptr) {
+      PutVarint(out, v.size());
+      out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+      continue;
+    }
+    auto it = types->find(name);
+    const ElementType type = it == types->end() ? ElementType::kFloat32 : it->second;
+    out->push_back(static_cast<char>(type));
     PutVarint(out, v.size());
-    out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+    const size_t at = out->size();
+    out->resize(at + simd::ElementRowBytes(type, v.size()));
+    simd::EncodeElements(type, v.data(), v.size(), reinterpret_cast<uint8_t*>(out->data() + at));
   }
   EncodeSparseAndPayloadAndText(r, out);
 }
 
-Status DecodeRecord(ByteReader* in, Record* r) {
+Status DecodeRecord(ByteReader* in, Record* r, bool typed) {
   if (!DecodeId(in, &r->id)) return Truncated("id");
   uint64_t n;
   if (!in->GetVarint(&n)) return Truncated("vectors");
   r->vectors.clear();
   for (uint64_t i = 0; i < n; ++i) {
     std::string_view name, data;
+    uint8_t type_byte = static_cast<uint8_t>(ElementType::kFloat32);
     uint64_t dim;
-    if (!in->GetBytes(&name) || !in->GetVarint(&dim) || dim > in->remaining() / 4 ||
-        !in->GetRaw(dim * 4, &data)) {
+    if (!in->GetBytes(&name) || (typed && !in->GetU8(&type_byte)) || !in->GetVarint(&dim)) {
+      return Truncated("vectors");
+    }
+    if (type_byte > static_cast<uint8_t>(ElementType::kUint8)) {
+      return Status::Corruption("record vector has unknown element type " +
+                                std::to_string(type_byte));
+    }
+    const auto type = static_cast<ElementType>(type_byte);
+    // Every type takes at least one byte per 8 components: bounds dim before allocating.
+    if (dim > in->remaining() * 8 ||
+        !in->GetRaw(simd::ElementRowBytes(type, static_cast<size_t>(dim)), &data)) {
       return Truncated("vectors");
     }
     std::vector<float> v(dim);
-    std::memcpy(v.data(), data.data(), dim * 4);
+    simd::DecodeElements(type, reinterpret_cast<const uint8_t*>(data.data()), dim, v.data());
     r->vectors.emplace(std::string(name), std::move(v));
   }
   try {

@@ -26,6 +26,9 @@ namespace ragdb::storage {
 enum class WalRecordType : uint8_t {
   kUpsert = 1,  // payload: varint count, then count encoded records
   kDelete = 2,  // payload: varint count, then count encoded ids
+  // payload: as kUpsert, records in the typed form (record_codec.h): vectors in their field's
+  // element type. Written by collections with a non-float32 vector field.
+  kUpsertTyped = 3,
 };
 
 inline constexpr size_t kWalHeaderSize = 16;
