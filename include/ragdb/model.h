@@ -11,7 +11,7 @@
 // XLMRobertaForSequenceClassification cross-encoder (e.g. bge-reranker-v2-m3).
 //
 // Weights are read from safetensors (f32, f16 or bf16) through mmap and kept as f32 in memory,
-// or, with Quantization::kInt8, the encoder layers' linear weights as int8 (docs/models.md).
+// or, with WeightQuantization::kInt8, the encoder layers' linear weights as int8 (docs/models.md).
 // Inference is multithreaded over the caller's core budget (`threads`); OpenBLAS runs with one
 // thread per call so the two never oversubscribe. Embed and Score are thread-safe.
 //
@@ -46,13 +46,13 @@ enum class Pooling {
 // quantized per token at run time, int32 products; about 4x less weight memory and faster on
 // AVX2, at a small accuracy cost (docs/models.md has the measured loss). Embeddings, LayerNorm
 // and classifier heads stay f32. Ignored by the hash embedder.
-enum class Quantization {
+enum class WeightQuantization {
   kNone,  // f32 weights (the default)
   kInt8,
 };
 
 // "none" / "f32" / "int8" (as the CLI's --quantize takes them).
-Result<Quantization> ParseQuantization(const std::string& name);
+Result<WeightQuantization> ParseWeightQuantization(const std::string& name);
 
 struct EmbedderOptions {
   Pooling pooling = Pooling::kAuto;
@@ -60,7 +60,7 @@ struct EmbedderOptions {
   size_t max_length = 0;   // tokens, specials included; 0 = the model's maximum
   size_t threads = 0;      // 0 = one per hardware core
   size_t batch_size = 32;  // texts per forward pass (texts are sorted by length first)
-  Quantization quantization = Quantization::kNone;
+  WeightQuantization quantization = WeightQuantization::kNone;
 };
 
 class Embedder {
@@ -105,7 +105,7 @@ struct RerankerOptions {
   size_t threads = 0;     // 0 = one per hardware core
   size_t batch_size = 32;
   bool sigmoid = false;  // map the logit through 1 / (1 + e^-x) (sentence-transformers' default)
-  Quantization quantization = Quantization::kNone;
+  WeightQuantization quantization = WeightQuantization::kNone;
 };
 
 class Reranker {

@@ -30,7 +30,8 @@ struct Command {
 
 const Command kCommands[] = {
     {"create", CmdCreate,
-     "create NAME --dim D [--metric cosine|l2|ip] [--index flat] [--vector NAME:DIM[:METRIC]]...\n"
+     "create NAME --dim D [--metric cosine|l2|ip|hamming] [--index flat|hnsw|ivf_flat|ivf_pq]\n"
+     "         [--datatype float32|float16|int8|uint8|binary] [--vector NAME:DIM[:METRIC]]...\n"
      "         [--text [--analyzer standard]] [--sparse NAME]... [--payload-index PATH:TYPE]..."},
     {"list", CmdList, "list"},
     {"describe", CmdDescribe, "describe NAME"},

@@ -59,7 +59,7 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
       if (a == "--model") {
         model = v;
       } else if (a == "--quantize") {
-        auto q = ParseQuantization(v);
+        auto q = ParseWeightQuantization(v);
         if (!q.ok()) return Usage(kEmbedUsage, q.status().message());
         opts.quantization = *q;
       } else if (v == "mean") {
@@ -112,7 +112,7 @@ int RunRerankCommand(const std::vector<std::string>& args) {
       if (a == "--model") {
         model = args[++i];
       } else if (a == "--quantize") {
-        auto q = ParseQuantization(args[++i]);
+        auto q = ParseWeightQuantization(args[++i]);
         if (!q.ok()) return Usage(kRerankUsage, q.status().message());
         opts.quantization = *q;
       } else {

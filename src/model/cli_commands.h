@@ -11,8 +11,8 @@
 //   ragdb model pull NAME     download a Hugging Face model into the model cache (model_pull.h)
 //   ragdb model list          installed models: name, size, files
 // "--" ends the options, so texts may start with "--". --model also takes an installed model name.
-// --quantize int8 runs the encoder with int8 weights (ragdb/model.h Quantization); the default is
-// f32. It has no effect on hash models.
+// --quantize int8 runs the encoder with int8 weights (ragdb/model.h WeightQuantization); the
+// default is f32. It has no effect on hash models.
 #pragma once
 
 #include <string>

@@ -168,9 +168,9 @@ class TransformerReranker : public Reranker {
 
 }  // namespace
 
-Result<Quantization> ParseQuantization(const std::string& name) {
-  if (name == "none" || name == "f32" || name == "float32") return Quantization::kNone;
-  if (name == "int8") return Quantization::kInt8;
+Result<WeightQuantization> ParseWeightQuantization(const std::string& name) {
+  if (name == "none" || name == "f32" || name == "float32") return WeightQuantization::kNone;
+  if (name == "int8") return WeightQuantization::kInt8;
   return Status::InvalidArgument("quantization must be none or int8, not '" + name + "'");
 }
 

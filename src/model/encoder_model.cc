@@ -12,7 +12,7 @@ namespace ragdb::model {
 
 Result<std::unique_ptr<EncoderModel>> EncoderModel::Load(const std::string& dir, size_t max_length,
                                                          size_t threads,
-                                                         Quantization quantization) {
+                                                         WeightQuantization quantization) {
   InitBlas();
   auto m = std::make_unique<EncoderModel>();
   m->dir_ = dir;

@@ -19,7 +19,7 @@ class EncoderModel {
   // `max_length` 0 = the model's own limit; `threads` 0 = hardware cores.
   static Result<std::unique_ptr<EncoderModel>> Load(
       const std::string& dir, size_t max_length, size_t threads,
-      Quantization quantization = Quantization::kNone);
+      WeightQuantization quantization = WeightQuantization::kNone);
 
   // Calls `consume(indices, hidden, offsets)` for each batch of at most `batch_size` encodings,
   // where indices[i] is the position in `encodings` of the batch's sequence i.

@@ -5,7 +5,7 @@
 //   model_bench --model DIR --batch B --seq L [--seconds S] [--threads T] [--mixed 1]
 //               [--quantize int8] [--compare 1]
 //
-// --quantize int8: the int8 weight path (ragdb/model.h Quantization::kInt8).
+// --quantize int8: the int8 weight path (ragdb/model.h WeightQuantization::kInt8).
 // --compare 1: no timing; runs the batch through the f32 and the int8 model and prints the
 // accuracy loss: cosine of int8 vs f32 mean-pooled outputs (mean and min over the batch), or for a
 // cross-encoder folder the classifier scores' max |difference| and whether their ranking changes.
@@ -26,7 +26,7 @@
 
 namespace {
 
-using ragdb::Quantization;
+using ragdb::WeightQuantization;
 using ragdb::model::EncoderModel;
 using ragdb::model::Encoding;
 
@@ -68,7 +68,7 @@ std::vector<size_t> Ranking(const std::vector<std::vector<float>>& scores) {
 
 int Compare(const std::string& dir, size_t threads, const std::vector<Encoding>& enc) {
   auto f32 = EncoderModel::Load(dir, 0, threads);
-  auto i8 = EncoderModel::Load(dir, 0, threads, Quantization::kInt8);
+  auto i8 = EncoderModel::Load(dir, 0, threads, WeightQuantization::kInt8);
   if (!f32.ok() || !i8.ok()) {
     std::fprintf(stderr, "%s\n", (f32.ok() ? i8.status() : f32.status()).ToString().c_str());
     return 1;
@@ -134,7 +134,7 @@ int Main(int argc, char** argv) {
   bool mixed = false;
   bool dump = false;  // print sequence 0's ids and mean-pooled output instead of timing
   bool compare = false;
-  Quantization quantization = Quantization::kNone;
+  WeightQuantization quantization = WeightQuantization::kNone;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--model")
@@ -154,7 +154,7 @@ int Main(int argc, char** argv) {
     else if (a == "--compare")
       compare = std::string(argv[i + 1]) == "1";
     else if (a == "--quantize") {
-      auto q = ragdb::ParseQuantization(argv[i + 1]);
+      auto q = ragdb::ParseWeightQuantization(argv[i + 1]);
       if (!q.ok()) {
         std::fprintf(stderr, "%s\n", q.status().ToString().c_str());
         return 2;

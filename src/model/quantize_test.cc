@@ -222,7 +222,7 @@ TEST(Int8Model, EmbeddingsStayCloseToFloat32) {
       o.pooling = pooling;
       o.threads = 2;
       auto f32 = Embedder::Load(FixtureDir(name), o);
-      o.quantization = Quantization::kInt8;
+      o.quantization = WeightQuantization::kInt8;
       auto i8 = Embedder::Load(FixtureDir(name), o);
       ASSERT_TRUE(f32.ok()) << f32.status().ToString();
       ASSERT_TRUE(i8.ok()) << i8.status().ToString();
@@ -253,7 +253,7 @@ TEST(Int8Model, RerankScoresStayCloseToFloat32) {
     const auto& ref = Reference()[name];
     RerankerOptions o;
     auto f32 = Reranker::Load(FixtureDir(name), o);
-    o.quantization = Quantization::kInt8;
+    o.quantization = WeightQuantization::kInt8;
     auto i8 = Reranker::Load(FixtureDir(name), o);
     ASSERT_TRUE(f32.ok());
     ASSERT_TRUE(i8.ok());

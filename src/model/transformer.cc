@@ -56,7 +56,7 @@ Status QuantizeMatrix(Matrix* m) {
 
 Result<std::unique_ptr<Transformer>> Transformer::Load(const SafeTensors& st,
                                                        const ModelConfig& cfg,
-                                                       Quantization quantization) {
+                                                       WeightQuantization quantization) {
   std::string prefix;
   for (const char* p : {"bert.", "roberta.", "model.", ""}) {
     if (st.Has(std::string(p) + "embeddings.word_embeddings.weight")) {
@@ -100,7 +100,7 @@ Result<std::unique_ptr<Transformer>> Transformer::Load(const SafeTensors& st,
     RAGDB_ASSIGN_OR_RETURN(L.out, r.Linear(p + "output.dense", h, inter));
     RAGDB_ASSIGN_OR_RETURN(L.ln2_g, r.Get(p + "output.LayerNorm.weight", {h}));
     RAGDB_ASSIGN_OR_RETURN(L.ln2_b, r.Get(p + "output.LayerNorm.bias", {h}));
-    if (quantization == Quantization::kInt8) {
+    if (quantization == WeightQuantization::kInt8) {
       for (Matrix* m : {&L.qkv, &L.attn_out, &L.inter, &L.out}) {
         RAGDB_RETURN_IF_ERROR(QuantizeMatrix(m));
       }

@@ -42,8 +42,9 @@ class Transformer {
  public:
   // Reads the tensors (with or without the "bert." / "roberta." prefix) and checks every shape.
   // kInt8 quantizes the encoder layers' four linear maps (not embeddings, LayerNorm or heads).
-  static Result<std::unique_ptr<Transformer>> Load(const SafeTensors& st, const ModelConfig& cfg,
-                                                   Quantization quantization = Quantization::kNone);
+  static Result<std::unique_ptr<Transformer>> Load(
+      const SafeTensors& st, const ModelConfig& cfg,
+      WeightQuantization quantization = WeightQuantization::kNone);
 
   // Last hidden states of all tokens of all sequences, packed: row offsets[i] .. offsets[i+1]-1
   // belong to sequence i. Ids must be < vocab size (checked).

@@ -305,6 +305,8 @@ const char* QdrantDistance(Metric m) {
       return "Euclid";
     case Metric::kIp:
       return "Dot";
+    case Metric::kHamming:  // ragdb-only (binary vectors); Qdrant has no such distance
+      return "Hamming";
   }
   return "Cosine";
 }

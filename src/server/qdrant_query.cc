@@ -184,7 +184,7 @@ Result<std::vector<float>> QueryVector(Collection& col, const QueryNode& n) {
 bool LargerIsBetter(Collection& col, const std::string& using_) {
   CollectionSchema s = col.schema();
   const VectorField* f = s.FindVector(using_);
-  return !f || f->metric != Metric::kL2;
+  return !f || (f->metric != Metric::kL2 && f->metric != Metric::kHamming);  // distances
 }
 
 // Re-scoring with prefetch considers only the prefetched points: has_id over their union
