@@ -7,8 +7,10 @@
 //    models. They use 7 bits ([-63, 63]), not 8: the AVX2 kernel multiplies with
 //    _mm256_maddubs_epi16, which adds two u8 x s8 products into a saturating int16, and
 //    2 * 255 * 63 = 32130 fits while 2 * 255 * 127 would not. Giving up one weight bit keeps the
-//    fast instruction exact; widening to int16 instead would halve the multiply rate, and the
-//    s8 x s8 sign trick costs an extra instruction per multiply.
+//    fast instruction exact. The exact alternatives: widening both operands to int16 for
+//    _mm256_madd_epi16 needs as many multiply instructions per product but moves twice the
+//    weight bytes and twice the accumulating adds; the s8 x s8 sign trick (abs / sign_epi8 into
+//    maddubs) adds an instruction per multiply. Neither was measured against this one.
 //  * Activations are asymmetric u8 with a zero point, one scale per row: every row gets its own
 //    range (a token with an outlier does not cost the others precision), and post-GELU inputs
 //    of the FFN output layer, which are almost all >= 0, still use all 256 levels. The zero
