@@ -3,8 +3,8 @@
 # connections, the HTTP cost against embedded search on the same data, and a 60 s soak at 256
 # connections with RSS sampling.
 #   bench/server_bench.sh [BUILD_DIR] [POINTS] [DURATION_S]
-# Needs: wrk, python3, curl; BUILD_DIR holds ragdb (or src/server/ragdb_serve) and
-# src/server/server_embedded_bench.
+# Needs: wrk, python3, curl, /usr/bin/time (scripts/install-deps.sh --bench); BUILD_DIR holds
+# ragdb (or src/server/ragdb_serve) and src/server/server_embedded_bench.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${1:-$here/../build}"
@@ -66,6 +66,34 @@ run() {  # script connections seconds
   errs="$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print}' <<<"$out" | tr '\n' ' ')"
   printf "%-18s c=%-5s qps=%-10s p50=%-9s p99=%-9s errors=%s\n" "$1" "$2" "$qps" "$p50" "$p99" "${errs:-0}"
 }
+# HTTP cost, measured first on the freshly loaded data (the mixes below add points): the same
+# searches over HTTP at 16 connections and in-process on 2 threads. wrk shares the two cores
+# with the server, so besides the wall-clock ratio the CPU time per query of each is compared
+# (server process CPU / requests vs embedded process CPU / queries): that ratio is the HTTP
+# layer's cost with the load generator's share taken out.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz="$(getconf CLK_TCK)"
+t0="$(ticks "$pid")"
+http_out="$(wrk -t2 -c16 -d"$dur"s -s "$here/server_search.lua" "$url")"
+t1="$(ticks "$pid")"
+http_qps="$(awk '/Requests\/sec/ {print $2}' <<<"$http_out")"
+http_reqs="$(awk '/requests in/ {print $1}' <<<"$http_out")"
+stop
+emb_out="$( { /usr/bin/time -f "cpu %U %S" "$embedded" "$data" bench "$dur" 2; } 2>&1 )"
+emb_qps="$(awk '/embedded_qps/ {print $2}' <<<"$emb_out")"
+emb_cpu="$(awk '/^cpu/ {print $2 + $3}' <<<"$emb_out")"
+python3 - "$http_qps" "$http_reqs" "$((t1 - t0))" "$hz" "$emb_qps" "$emb_cpu" "$dur" <<'PY'
+import sys
+hq, hreq, hticks, hz, eq, ecpu, dur = map(float, sys.argv[1:])
+h_cpu_per_q = hticks / hz / hreq
+e_cpu_per_q = ecpu / (eq * dur)
+print(f'http_qps(c=16) {hq:.0f}  embedded_qps(2 threads) {eq:.0f}  wall ratio {hq / eq:.2f}')
+print(f'cpu per query: http {h_cpu_per_q * 1e6:.1f} us, embedded {e_cpu_per_q * 1e6:.1f} us  '
+      f'cpu ratio (embedded/http) {e_cpu_per_q / h_cpu_per_q:.2f}  (HTTP cost '
+      f'{100 * (1 - e_cpu_per_q / h_cpu_per_q):.0f}%)')
+PY
+start
+
 for c in 1 16 256 1000; do run server_search.lua "$c" "$dur"; done
 for c in 1 16 256 1000; do run server_mixed.lua "$c" "$dur"; done
 
@@ -77,8 +105,4 @@ run server_search.lua 256 60
 wait $sampler || true
 echo "soak RSS kB every 5 s: $(tr '\n' ' ' < "$data.rss")"
 
-# HTTP cost: the same searches in-process (2 threads = the cores wrk and the server shared).
-best_http="$(wrk -t2 -c16 -d"$dur"s -s "$here/server_search.lua" "$url" | awk '/Requests\/sec/ {print $2}')"
 stop
-emb="$("$embedded" "$data" bench "$dur" 2 | awk '{print $2}')"
-python3 -c "h=float('$best_http'); e=float('$emb'); print(f'http_qps(c=16) {h:.0f}  embedded_qps(2 threads) {e:.0f}  http/embedded = {h/e:.2f}  (HTTP cost {100*(1-h/e):.0f}%)')"

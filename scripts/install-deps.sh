@@ -20,7 +20,7 @@ command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3 python3-numpy python3-faiss python3-hnswlib python3-xapian python3-torch wrk
-             sqlite3 hyperfine)
+             sqlite3 hyperfine time)
 fi
 
 missing=()
