@@ -16,6 +16,10 @@ import argparse
 import json
 import math
 import os
+# Faiss's OpenMP threads spin for a while after each parallel region by default; the ragdb
+# driver then runs (as a child process) on cores that are still busy. Passive waiting makes
+# the engines take turns on a quiet machine. It must be set before faiss is imported.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import subprocess
 import sys
 import tempfile

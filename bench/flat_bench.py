@@ -13,6 +13,10 @@ Data sets: ../shared/data/ann-sift5k (4,900 x 128, L2), ../shared/data/ann-brigh
 import argparse
 import json
 import os
+# Faiss's OpenMP threads spin for a while after each parallel region by default; the ragdb
+# driver then runs (as a child process) on cores that are still busy. Passive waiting makes
+# the engines take turns on a quiet machine. It must be set before faiss is imported.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import shutil
 import struct
 import subprocess
