@@ -208,16 +208,21 @@ def bench_dataset(args, name, base, queries, gt, metric, sweep_ef, sweep_np, nli
         write_vecs(os.path.join(tmp, 'b.fvecs'), base)
         write_vecs(os.path.join(tmp, 'q.fvecs'), queries)
         write_vecs(os.path.join(tmp, 'g.ivecs'), gt.astype(np.int32))
-        res['ragdb-hnsw'] = run_ragdb(args, tmp, base, queries, gt, metric, 'hnsw', sweep_ef)
-        res['ragdb-hnsw-sq8'] = run_ragdb(args, tmp, base, queries, gt, metric, 'hnsw', sweep_ef,
-                                          ('--sq8',))
-        if sweep_np:
+        want = lambda e: not args.engines or e in args.engines.split(',')
+        if want('ragdb-hnsw'):
+            res['ragdb-hnsw'] = run_ragdb(args, tmp, base, queries, gt, metric, 'hnsw', sweep_ef)
+        if want('ragdb-hnsw-sq8'):
+            res['ragdb-hnsw-sq8'] = run_ragdb(args, tmp, base, queries, gt, metric, 'hnsw',
+                                              sweep_ef, ('--sq8',))
+        if sweep_np and want('ragdb-ivfpq+rerank'):
             res['ragdb-ivfpq+rerank'] = run_ragdb(
                 args, tmp, base, queries, gt, metric, 'ivf_pq', sweep_np,
                 ('--nlist', str(nlist), '--pq_m', str(pq_m), '--rerank', '100'))
-    res['hnswlib'] = run_hnswlib(args, base, queries, gt, metric, sweep_ef)
-    res['faiss-hnswflat'] = run_faiss_hnsw(args, base, queries, gt, metric, sweep_ef)
-    if sweep_np:
+    if want('hnswlib'):
+        res['hnswlib'] = run_hnswlib(args, base, queries, gt, metric, sweep_ef)
+    if want('faiss-hnswflat'):
+        res['faiss-hnswflat'] = run_faiss_hnsw(args, base, queries, gt, metric, sweep_ef)
+    if sweep_np and want('faiss-ivfpq'):
         res['faiss-ivfpq'] = run_faiss_ivfpq(args, base, queries, gt, metric, nlist, pq_m,
                                              sweep_np)
 
@@ -229,12 +234,13 @@ def bench_dataset(args, name, base, queries, gt, metric, sweep_ef, sweep_np, nli
     print(f'\n{"engine":20s} {"build s":>8s} {"index+vectors MB":>17s} {"RSS delta MB":>13s}')
     for eng, r in res.items():
         print(f'{eng:20s} {r["build_s"]:8.2f} {r["mem_mb"]:17.1f} {r["rss_mb"]:13.1f}')
-    hn = res['ragdb-hnsw']['raw']
-    sq = res['ragdb-hnsw-sq8']['raw']
-    print(f'ragdb memory: float32 HNSW vectors+graph = {(hn["vector_bytes"] + hn["graph_bytes"]) / 2**20:.1f} MB; '
-          f'SQ8 HNSW codes+graph = {(sq["code_bytes"] + sq["graph_bytes"]) / 2**20:.1f} MB '
-          f'({(sq["code_bytes"] + sq["graph_bytes"]) / (hn["vector_bytes"] + hn["graph_bytes"]):.0%}); '
-          f'float rows stay mmapped and are read only to re-rank')
+    hn = res.get('ragdb-hnsw', {}).get('raw')
+    sq = res.get('ragdb-hnsw-sq8', {}).get('raw')
+    if hn and sq:
+        print(f'ragdb memory: float32 HNSW vectors+graph = {(hn["vector_bytes"] + hn["graph_bytes"]) / 2**20:.1f} MB; '
+              f'SQ8 HNSW codes+graph = {(sq["code_bytes"] + sq["graph_bytes"]) / 2**20:.1f} MB '
+              f'({(sq["code_bytes"] + sq["graph_bytes"]) / (hn["vector_bytes"] + hn["graph_bytes"]):.0%}); '
+              f'float rows stay mmapped and are read only to re-rank')
 
     print('\nQPS ratio ragdb / peer at equal recall@10 (interpolated; "-" = target not reached)')
     pairs = [('ragdb-hnsw', 'hnswlib'), ('ragdb-hnsw', 'faiss-hnswflat'),
@@ -266,6 +272,9 @@ def main():
     ap.add_argument('--min_seconds', type=float, default=0.3)
     ap.add_argument('--sets', default='sift5k,bright,synthetic')
     ap.add_argument('--json', help='write all results here')
+    ap.add_argument('--engines', default='',
+                    help='comma list to run (default all): ragdb-hnsw, ragdb-hnsw-sq8, '
+                         'ragdb-ivfpq+rerank, hnswlib, faiss-hnswflat, faiss-ivfpq')
     args = ap.parse_args()
     print(f'cores={os.cpu_count()} faiss={faiss.__version__} numpy={np.__version__}')
     all_res = {}
