@@ -54,6 +54,12 @@ enum class WeightQuantization {
 // "none" / "f32" / "int8" (as the CLI's --quantize takes them).
 Result<WeightQuantization> ParseWeightQuantization(const std::string& name);
 
+// A model spec may end in "@int8" ("BAAI/bge-small-en-v1.5@int8", "/models/minilm@int8"): the
+// model then loads with int8 weights, wherever only a name can be given (a collection's or a
+// knowledge base's embedder, the server's `model` fields). Removes the suffix and returns true
+// when present.
+bool StripInt8Suffix(std::string* spec);
+
 struct EmbedderOptions {
   Pooling pooling = Pooling::kAuto;
   bool normalize = true;   // L2-normalize every embedding
@@ -67,7 +73,8 @@ class Embedder {
  public:
   virtual ~Embedder() = default;
 
-  // `spec` is a model folder, "hash" or "hash:DIM".
+  // `spec` is a model folder or installed name (optionally ending in "@int8"), "hash" or
+  // "hash:DIM".
   static Result<std::unique_ptr<Embedder>> Load(const std::string& spec,
                                                 EmbedderOptions options = {});
 

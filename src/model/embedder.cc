@@ -174,6 +174,13 @@ Result<WeightQuantization> ParseWeightQuantization(const std::string& name) {
   return Status::InvalidArgument("quantization must be none or int8, not '" + name + "'");
 }
 
+bool StripInt8Suffix(std::string* spec) {
+  constexpr std::string_view kSuffix = "@int8";
+  if (spec->size() <= kSuffix.size() || !spec->ends_with(kSuffix)) return false;
+  spec->resize(spec->size() - kSuffix.size());
+  return true;
+}
+
 Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, EmbedderOptions options) {
   if (spec == "hash") return std::unique_ptr<Embedder>(new HashEmbedder());
   if (spec.starts_with("hash:")) {
@@ -187,12 +194,16 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, Embedd
     }
     return std::unique_ptr<Embedder>(new HashEmbedder(dim));
   }
+  std::string base = spec;
+  if (StripInt8Suffix(&base)) options.quantization = WeightQuantization::kInt8;
   // An installed model's name ("BAAI/bge-small-en-v1.5") opens its folder in the model cache.
-  return TransformerEmbedder::Load(model::ResolveModelSpec(spec), options);
+  return TransformerEmbedder::Load(model::ResolveModelSpec(base), options);
 }
 
 Result<std::unique_ptr<Reranker>> Reranker::Load(const std::string& dir, RerankerOptions options) {
-  return TransformerReranker::Load(model::ResolveModelSpec(dir), options);
+  std::string base = dir;
+  if (StripInt8Suffix(&base)) options.quantization = WeightQuantization::kInt8;
+  return TransformerReranker::Load(model::ResolveModelSpec(base), options);
 }
 
 }  // namespace ragdb

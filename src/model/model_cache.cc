@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "ragdb/model.h"
+
 namespace ragdb::model {
 namespace fs = std::filesystem;
 
@@ -40,6 +42,13 @@ Status ValidateModelName(const std::string& name) {
     }
   }
   return Status::Ok();
+}
+
+std::string FindInstalledSpec(const std::string& name) {
+  std::string base = name;
+  const bool int8 = StripInt8Suffix(&base);
+  std::string dir = FindInstalledModel(base);
+  return dir.empty() || !int8 ? dir : dir + "@int8";
 }
 
 std::string FindInstalledModel(const std::string& name) {

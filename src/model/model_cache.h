@@ -19,6 +19,9 @@ Status ValidateModelName(const std::string& name);
 
 // The folder of an installed model, or "" when `name` is not a valid, installed model name.
 std::string FindInstalledModel(const std::string& name);
+// The same for a name that may end in "@int8" (see StripInt8Suffix in ragdb/model.h): the folder
+// with the suffix kept, so that loading it picks int8 weights.
+std::string FindInstalledSpec(const std::string& name);
 
 // What Embedder::Load / Reranker::Load should open: `spec` itself when it is an existing path,
 // else the installed model's folder when there is one, else `spec` unchanged (so the error

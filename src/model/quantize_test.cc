@@ -215,6 +215,32 @@ double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
   return ab / std::sqrt(aa * bb);
 }
 
+// "@int8" at the end of a spec (what a collection's or KB's embedder and the server's model
+// fields can carry) loads the same int8 model as the option does.
+TEST(Int8Model, SpecSuffixSelectsInt8Weights) {
+  EmbedderOptions o;
+  o.threads = 1;
+  auto f32 = Embedder::Load(FixtureDir("bert_tiny"), o);
+  auto by_suffix = Embedder::Load(FixtureDir("bert_tiny") + "@int8", o);
+  o.quantization = WeightQuantization::kInt8;
+  auto by_option = Embedder::Load(FixtureDir("bert_tiny"), o);
+  ASSERT_TRUE(f32.ok() && by_suffix.ok() && by_option.ok()) << by_suffix.status().ToString();
+  std::vector<std::string> texts = {"the quick brown fox", "int8 weights"};
+  auto a = (*f32)->Embed(texts), b = (*by_suffix)->Embed(texts), c = (*by_option)->Embed(texts);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(*b, *c);
+  EXPECT_NE(*a, *b);
+  std::string spec = "x@int8";
+  EXPECT_TRUE(StripInt8Suffix(&spec));
+  EXPECT_EQ(spec, "x");
+  std::string bare = "@int8";
+  EXPECT_FALSE(StripInt8Suffix(&bare));  // nothing before the suffix: not a spec
+  auto missing = Reranker::Load(FixtureDir("no_such_model") + "@int8");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message().find("@int8"), std::string::npos)
+      << "the suffix is not part of the folder: " << missing.status().message();
+}
+
 TEST(Int8Model, EmbeddingsStayCloseToFloat32) {
   for (const char* name : {"bert_tiny", "xlmr_tiny"}) {
     for (Pooling pooling : {Pooling::kCls, Pooling::kMean}) {

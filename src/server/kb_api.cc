@@ -319,7 +319,7 @@ Result<Json> AskKb(Ctx& ctx) {
 Result<std::string> ResolveServerModel(const std::string& name) {
   if (name == "hash" || name.starts_with("hash:")) return name;
   // Installed names only: a remote client must not load (or probe for) server folders.
-  std::string path = model::FindInstalledModel(name);
+  std::string path = model::FindInstalledSpec(name);
   if (path.empty()) {
     return Status::InvalidArgument("model '" + name +
                                    "' is not installed (use `hash`, `hash:DIM` or a model "

@@ -37,7 +37,7 @@ Result<std::shared_ptr<Embedder>> GetEmbedder(const std::string& model) {
   auto it = embedders.find(model);
   if (it != embedders.end()) return it->second;
   // Installed names load from the model cache only, never from a path that happens to match.
-  std::string spec = IsHashSpec(model) ? model : model::FindInstalledModel(model);
+  std::string spec = IsHashSpec(model) ? model : model::FindInstalledSpec(model);
   if (spec.empty()) return Status::NotFound("model '" + model + "' is not installed");
   RAGDB_ASSIGN_OR_RETURN(std::unique_ptr<Embedder> e, Embedder::Load(spec));
   std::shared_ptr<Embedder> shared = std::move(e);
@@ -48,7 +48,7 @@ Result<std::shared_ptr<Embedder>> GetEmbedder(const std::string& model) {
 // Clients name "hash[:DIM]" or an installed model (`ragdb model pull`). Folder paths are refused:
 // a remote client must not load, or probe for, arbitrary folders of the server's file system.
 bool ModelExists(const std::string& model) {
-  return IsHashSpec(model) || !model::FindInstalledModel(model).empty();
+  return IsHashSpec(model) || !model::FindInstalledSpec(model).empty();
 }
 
 std::string Base64(const std::string& in) {
