@@ -1,12 +1,10 @@
 // The Qdrant API, auth and snapshots over real HTTP against a real database in a temp folder.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
-#include "server/app.h"
-#include "server/http_server.h"
 #include "server/test_client.h"
+#include "server/test_server.h"
 
 namespace ragdb::server {
 namespace {
@@ -16,38 +14,16 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class ApiTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("ragdb_api_" + std::to_string(getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    Stop();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { Stop(); }
   void Start(ServerConfig config = {}) {
-    config.http.port = 0;
     config.http.io_threads = 2;
     config.http.worker_threads = 4;
-    config.http.access_log = false;
     config.http.max_body_bytes = 1 << 20;
-    auto auth = AuthStore::Open(dir_, config);
-    ASSERT_TRUE(auth.ok()) << auth.status().ToString();
-    app_ = std::make_unique<App>(dir_, config, std::move(auth).value());
-    App* a = app_.get();
-    auto s = HttpServer::Start(config.http, [a](const HttpRequest& r) { return a->Handle(r); });
+    auto s = testing::TestServer::Start(dir_, config);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(s).value();
-    app_->set_http_server(server_.get());
   }
-  void Stop() {
-    if (server_) server_->Shutdown();
-    server_.reset();
-    app_.reset();
-  }
+  void Stop() { server_.reset(); }
   Reply Call(const std::string& method, const std::string& target, const Json& body = nullptr,
              const Headers& headers = {}) {
     return testing::Http(server_->port(), method, target, body.is_null() ? "" : body.dump(),
@@ -73,9 +49,9 @@ class ApiTest : public ::testing::Test {
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
-  std::string dir_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<HttpServer> server_;
+  testing::TestDir dir{"ragdb_api"};
+  const std::string& dir_ = dir.path();
+  std::unique_ptr<testing::TestServer> server_;
 };
 
 TEST_F(ApiTest, ServiceEndpoints) {

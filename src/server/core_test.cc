@@ -1,8 +1,5 @@
 // Router, status table, config, auth store, fusion and metrics: no sockets, no engine.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "base/file.h"
 #include "server/auth.h"
@@ -11,6 +8,7 @@
 #include "server/metrics.h"
 #include "server/router.h"
 #include "server/status_http.h"
+#include "server/test_client.h"
 
 namespace ragdb::server {
 namespace {
@@ -84,16 +82,8 @@ role = "read-write"
 
 class AuthTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("ragdb_auth_" + std::to_string(getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  testing::TestDir dir{"ragdb_auth"};
+  const std::string& dir_ = dir.path();
 };
 
 TEST_F(AuthTest, LocalModeWithoutKeys) {

@@ -2,15 +2,14 @@
 // against a real server on loopback. The LLM path uses a fake OpenAI-compatible endpoint served
 // by the same transport (streamed with server-sent events).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <regex>
 #include <set>
 
 #include "server/app.h"
 #include "server/http_server.h"
 #include "server/test_client.h"
+#include "server/test_server.h"
 
 namespace ragdb::server {
 namespace {
@@ -65,36 +64,18 @@ void ExpectCitationsResolve(const std::string& text, const Json& citations) {
 
 class KbApiTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("ragdb_kbapi_" + std::to_string(getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    setenv("RAGDB_MODEL_CACHE", (dir_ + "/models").c_str(), 1);
-  }
+  void SetUp() override { setenv("RAGDB_MODEL_CACHE", (dir_ + "/models").c_str(), 1); }
   void Start(ServerConfig config = {}, rag::LlmConfig llm = {}) {
-    config.http.port = 0;
     config.http.io_threads = 1;
     config.http.worker_threads = 4;
-    config.http.access_log = false;
-    auto auth = AuthStore::Open(dir_, config);
-    ASSERT_TRUE(auth.ok()) << auth.status().ToString();
-    app_ = std::make_unique<App>(dir_, config, std::move(auth).value());
-    app_->set_llm(llm);
-    App* a = app_.get();
-    auto s = HttpServer::Start(config.http, [a](const HttpRequest& r) { return a->Handle(r); });
+    auto s = testing::TestServer::Start(dir_, config, llm);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(s).value();
   }
   void TearDown() override {
-    if (server_) server_->Shutdown();
     server_.reset();
-    app_.reset();
     if (llm_) llm_->Shutdown();
     unsetenv("RAGDB_MODEL_CACHE");
-    std::filesystem::remove_all(dir_);
   }
   Reply Call(const std::string& method, const std::string& target, const Json& body = nullptr,
              Headers headers = {}) {
@@ -143,9 +124,9 @@ class KbApiTest : public ::testing::Test {
     return cfg;
   }
 
-  std::string dir_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<HttpServer> server_;
+  testing::TestDir dir{"ragdb_kbapi"};
+  const std::string& dir_ = dir.path();
+  std::unique_ptr<testing::TestServer> server_;
   std::unique_ptr<HttpServer> llm_;
   Json last_llm_request_;
 };

@@ -1,14 +1,11 @@
 // The OpenAI-compatible endpoints over real HTTP on loopback.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
 
 #include "ragdb/model.h"
-#include "server/app.h"
-#include "server/http_server.h"
 #include "server/test_client.h"
+#include "server/test_server.h"
 
 namespace ragdb::server {
 namespace {
@@ -43,42 +40,26 @@ std::vector<float> DecodeBase64Floats(const std::string& s) {
 class OpenAiApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("ragdb_openai_" + std::to_string(getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     // An empty model cache, so /v1/models lists only the built-in hash embedder.
-    setenv("RAGDB_MODEL_CACHE", (dir_ + "/models").c_str(), 1);
+    setenv("RAGDB_MODEL_CACHE", (dir_.path() + "/models").c_str(), 1);
     ServerConfig config;
-    config.http.port = 0;
     config.http.io_threads = 1;
     config.http.worker_threads = 2;
-    config.http.access_log = false;
-    auto auth = AuthStore::Open(dir_, config);
-    ASSERT_TRUE(auth.ok()) << auth.status().ToString();
-    app_ = std::make_unique<App>(dir_, config, std::move(auth).value());
-    App* a = app_.get();
-    auto s = HttpServer::Start(config.http, [a](const HttpRequest& r) { return a->Handle(r); });
+    auto s = testing::TestServer::Start(dir_.path(), config);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(s).value();
   }
   void TearDown() override {
-    if (server_) server_->Shutdown();
     server_.reset();
-    app_.reset();
     unsetenv("RAGDB_MODEL_CACHE");
-    std::filesystem::remove_all(dir_);
   }
   Reply Post(const Json& body) {
     return testing::Http(server_->port(), "POST", "/v1/embeddings", body.dump(),
                          {{"content-type", "application/json"}});
   }
 
-  std::string dir_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<HttpServer> server_;
+  testing::TestDir dir_{"ragdb_openai"};
+  std::unique_ptr<testing::TestServer> server_;
 };
 
 TEST_F(OpenAiApiTest, FloatAndBase64MatchTheEmbedder) {

@@ -1,6 +1,7 @@
 #include "server/test_client.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/ssl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 
 namespace ragdb::server::testing {
 
@@ -160,6 +162,20 @@ Reply TestConn::Request(const std::string& method, const std::string& target,
   req += "\r\n" + body;
   if (!SendRaw(req)) return {};
   return ReadReply();
+}
+
+TestDir::TestDir(const std::string& prefix) {
+  path_ = (std::filesystem::temp_directory_path() /
+           (prefix + "_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+              .string();
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+TestDir::~TestDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 Reply Http(int port, const std::string& method, const std::string& target, const std::string& body,

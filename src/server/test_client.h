@@ -42,6 +42,19 @@ class TestConn {
   std::string pending_;
 };
 
+// A fresh folder per test, TMP/<prefix>_<pid>_<test name>, emptied first and removed at the end.
+class TestDir {
+ public:
+  explicit TestDir(const std::string& prefix);
+  ~TestDir();
+  TestDir(const TestDir&) = delete;
+  TestDir& operator=(const TestDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // One request on a fresh connection.
 Reply Http(int port, const std::string& method, const std::string& target,
            const std::string& body = "",
