@@ -10,13 +10,18 @@ std::shared_ptr<KnowledgeBase> KbCatalog::CachedLocked(const std::string& name) 
   return nullptr;
 }
 
+std::shared_ptr<KnowledgeBase> KbCatalog::RememberLocked(const std::string& name,
+                                                         std::unique_ptr<KnowledgeBase> kb) {
+  std::shared_ptr<KnowledgeBase> shared = std::move(kb);
+  open_[name] = shared;
+  return shared;
+}
+
 Result<std::shared_ptr<KnowledgeBase>> KbCatalog::Open(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   if (auto kb = CachedLocked(name)) return kb;
   RAGDB_ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeBase> kb, KnowledgeBase::Open(db_, name));
-  std::shared_ptr<KnowledgeBase> shared = std::move(kb);
-  open_[name] = shared;
-  return shared;
+  return RememberLocked(name, std::move(kb));
 }
 
 Result<std::shared_ptr<KnowledgeBase>> KbCatalog::Create(const std::string& name,
@@ -24,9 +29,7 @@ Result<std::shared_ptr<KnowledgeBase>> KbCatalog::Create(const std::string& name
   std::lock_guard<std::mutex> lock(mu_);
   RAGDB_ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeBase> kb,
                          KnowledgeBase::Create(db_, name, options));
-  std::shared_ptr<KnowledgeBase> shared = std::move(kb);
-  open_[name] = shared;
-  return shared;
+  return RememberLocked(name, std::move(kb));
 }
 
 Result<std::shared_ptr<KnowledgeBase>> KbCatalog::OpenOrCreate(const std::string& name,
@@ -35,9 +38,7 @@ Result<std::shared_ptr<KnowledgeBase>> KbCatalog::OpenOrCreate(const std::string
   if (auto kb = CachedLocked(name)) return kb;
   RAGDB_ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeBase> kb,
                          KnowledgeBase::OpenOrCreate(db_, name, options));
-  std::shared_ptr<KnowledgeBase> shared = std::move(kb);
-  open_[name] = shared;
-  return shared;
+  return RememberLocked(name, std::move(kb));
 }
 
 Status KbCatalog::Drop(const std::string& name) {

@@ -37,6 +37,8 @@ class KbCatalog {
   // The cached handle when it still refers to the database's current collections (a KB may be
   // dropped and created again through the collections API behind the catalog's back).
   std::shared_ptr<KnowledgeBase> CachedLocked(const std::string& name);
+  std::shared_ptr<KnowledgeBase> RememberLocked(const std::string& name,
+                                                std::unique_ptr<KnowledgeBase> kb);
 
   Database& db_;
   std::mutex mu_;

@@ -66,6 +66,12 @@ Json CitationsJson(const rag::Answer& a) {
   return out;
 }
 
+Json Usage(size_t prompt_tokens, size_t completion_tokens) {
+  return {{"prompt_tokens", prompt_tokens},
+          {"completion_tokens", completion_tokens},
+          {"total_tokens", prompt_tokens + completion_tokens}};
+}
+
 int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -146,7 +152,8 @@ Result<Json> ChatCompletions(Ctx& ctx) {
     if (!a.ok()) return OpenAiError(ctx, 500, a.status().message());
     std::string content = a->answer + SourcesList(*a);
     size_t completion_tokens = CountWords(content);
-    Json message = {{"role", "assistant"}, {"content", content}, {"citations", CitationsJson(*a)}};
+    Json citations = CitationsJson(*a);
+    Json message = {{"role", "assistant"}, {"content", content}, {"citations", citations}};
     OpenAiReply(ctx, 200,
                 Json{{"id", id},
                      {"object", "chat.completion"},
@@ -156,11 +163,8 @@ Result<Json> ChatCompletions(Ctx& ctx) {
                                                {"message", message},
                                                {"logprobs", nullptr},
                                                {"finish_reason", "stop"}}})},
-                     {"usage",
-                      {{"prompt_tokens", prompt_tokens},
-                       {"completion_tokens", completion_tokens},
-                       {"total_tokens", prompt_tokens + completion_tokens}}},
-                     {"citations", CitationsJson(*a)},
+                     {"usage", Usage(prompt_tokens, completion_tokens)},
+                     {"citations", citations},
                      {"ragdb", {{"mode", a->mode}}}});
     return Json(nullptr);
   }
@@ -172,17 +176,19 @@ Result<Json> ChatCompletions(Ctx& ctx) {
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.stream = [kept = ctx.KeepForStream(), kb = *kb, q = *question, ao, id, created, model,
               include_usage, prompt_tokens](const StreamWriter& write) {
+    auto event = [](const Json& j) {
+      return "data: " + j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
+    };
+    const Json head = {
+        {"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model}};
     auto chunk = [&](Json delta, Json finish, Json extra_fields = Json::object()) {
-      Json c = {{"id", id},
-                {"object", "chat.completion.chunk"},
-                {"created", created},
-                {"model", model},
-                {"choices", Json::array({{{"index", 0},
-                                          {"delta", std::move(delta)},
-                                          {"logprobs", nullptr},
-                                          {"finish_reason", std::move(finish)}}})}};
-      for (auto& [k, v] : extra_fields.items()) c[k] = v;
-      return "data: " + c.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
+      Json c = head;
+      c["choices"] = Json::array({{{"index", 0},
+                                   {"delta", std::move(delta)},
+                                   {"logprobs", nullptr},
+                                   {"finish_reason", std::move(finish)}}});
+      c.update(extra_fields);
+      return event(c);
     };
     if (!write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr))) return;
     rag::AskOptions o = ao;
@@ -194,10 +200,9 @@ Result<Json> ChatCompletions(Ctx& ctx) {
     auto a = rag::Ask(*kb, q, o);
     if (gone) return;
     if (!a.ok()) {
-      Json err = {
-          {"error",
-           {{"message", a.status().message()}, {"type", "server_error"}, {"code", nullptr}}}};
-      write("data: " + err.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n");
+      write(event(
+          {{"error",
+            {{"message", a.status().message()}, {"type", "server_error"}, {"code", nullptr}}}}));
       write("data: [DONE]\n\n");
       return;
     }
@@ -215,18 +220,10 @@ Result<Json> ChatCompletions(Ctx& ctx) {
     }
     if (include_usage) {
       size_t completion_tokens = CountWords(a->answer + sources);
-      Json u = {{"id", id},
-                {"object", "chat.completion.chunk"},
-                {"created", created},
-                {"model", model},
-                {"choices", Json::array()},
-                {"usage",
-                 {{"prompt_tokens", prompt_tokens},
-                  {"completion_tokens", completion_tokens},
-                  {"total_tokens", prompt_tokens + completion_tokens}}}};
-      if (!write("data: " + u.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n")) {
-        return;
-      }
+      Json u = head;
+      u["choices"] = Json::array();
+      u["usage"] = Usage(prompt_tokens, completion_tokens);
+      if (!write(event(u))) return;
     }
     write("data: [DONE]\n\n");
   };

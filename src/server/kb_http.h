@@ -1,5 +1,5 @@
-// Pieces shared by the HTTP endpoints that use knowledge bases (kb_api.cc, chat_api.cc,
-// mcp_http.cc).
+// Pieces shared by the HTTP endpoints that use knowledge bases or models (kb_api.cc,
+// chat_api.cc, openai_api.cc).
 #pragma once
 
 #include <memory>

@@ -11,21 +11,13 @@
 #include "model/model_cache.h"
 #include "ragdb/model.h"
 #include "server/app.h"
+#include "server/kb_http.h"
 #include "server/openai_reply.h"
 
 namespace ragdb::server {
 namespace {
 
 constexpr size_t kMaxInputs = 2048;  // OpenAI's own limit per request
-
-void Reply(Ctx& ctx, int status, const Json& body) { OpenAiReply(ctx, status, body); }
-
-Result<Json> Error(Ctx& ctx, int status, const std::string& message,
-                   const std::string& code = std::string()) {
-  return OpenAiError(ctx, status, message, code);
-}
-
-bool IsHashSpec(const std::string& s) { return s == "hash" || s.starts_with("hash:"); }
 
 // Loaded embedders by model string, shared by every request and tenant: a model's weights are
 // read-only and Embed is thread-safe, so loading one once per process is enough.
@@ -36,20 +28,15 @@ Result<std::shared_ptr<Embedder>> GetEmbedder(const std::string& model) {
   std::lock_guard<std::mutex> lock(embedders_mu);
   auto it = embedders.find(model);
   if (it != embedders.end()) return it->second;
-  // Installed names load from the model cache only, never from a path that happens to match.
-  std::string spec = IsHashSpec(model) ? model : model::FindInstalledSpec(model);
-  if (spec.empty()) return Status::NotFound("model '" + model + "' is not installed");
+  RAGDB_ASSIGN_OR_RETURN(std::string spec, ResolveServerModel(model));
   RAGDB_ASSIGN_OR_RETURN(std::unique_ptr<Embedder> e, Embedder::Load(spec));
   std::shared_ptr<Embedder> shared = std::move(e);
   embedders.emplace(model, shared);
   return shared;
 }
 
-// Clients name "hash[:DIM]" or an installed model (`ragdb model pull`). Folder paths are refused:
-// a remote client must not load, or probe for, arbitrary folders of the server's file system.
-bool ModelExists(const std::string& model) {
-  return IsHashSpec(model) || !model::FindInstalledSpec(model).empty();
-}
+// Clients name "hash[:DIM]" or an installed model (`ragdb model pull`), never a folder.
+bool ModelExists(const std::string& model) { return ResolveServerModel(model).ok(); }
 
 std::string Base64(const std::string& in) {
   static const char kAlphabet[] =
@@ -86,13 +73,13 @@ std::string FloatsBase64(const std::vector<float>& v) {
 
 Result<Json> CreateEmbeddings(Ctx& ctx) {
   auto body = ctx.Body();
-  if (!body.ok()) return Error(ctx, 400, body.status().message());
+  if (!body.ok()) return OpenAiError(ctx, 400, body.status().message());
   const Json& b = *body;
   if (!b.contains("model") || !b["model"].is_string() || b["model"].get<std::string>().empty()) {
-    return Error(ctx, 400, "you must provide a model parameter");
+    return OpenAiError(ctx, 400, "you must provide a model parameter");
   }
   const std::string model = b["model"];
-  if (!b.contains("input")) return Error(ctx, 400, "you must provide an input parameter");
+  if (!b.contains("input")) return OpenAiError(ctx, 400, "you must provide an input parameter");
   std::vector<std::string> texts;
   const Json& in = b["input"];
   if (in.is_string()) {
@@ -100,35 +87,35 @@ Result<Json> CreateEmbeddings(Ctx& ctx) {
   } else if (in.is_array()) {
     for (const Json& t : in) {
       if (!t.is_string()) {
-        return Error(ctx, 400,
-                     "input must be a string or an array of strings (token arrays are "
-                     "not supported)");
+        return OpenAiError(ctx, 400,
+                           "input must be a string or an array of strings (token arrays are "
+                           "not supported)");
       }
       texts.push_back(t.get<std::string>());
     }
   } else {
-    return Error(ctx, 400, "input must be a string or an array of strings");
+    return OpenAiError(ctx, 400, "input must be a string or an array of strings");
   }
-  if (texts.empty()) return Error(ctx, 400, "input must not be empty");
+  if (texts.empty()) return OpenAiError(ctx, 400, "input must not be empty");
   if (texts.size() > kMaxInputs) {
-    return Error(ctx, 400, "at most " + std::to_string(kMaxInputs) + " inputs per request");
+    return OpenAiError(ctx, 400, "at most " + std::to_string(kMaxInputs) + " inputs per request");
   }
   std::string format = "float";
   if (b.contains("encoding_format") && !b["encoding_format"].is_null()) {
     if (!b["encoding_format"].is_string())
-      return Error(ctx, 400, "encoding_format must be a string");
+      return OpenAiError(ctx, 400, "encoding_format must be a string");
     format = b["encoding_format"];
     if (format != "float" && format != "base64") {
-      return Error(ctx, 400, "encoding_format must be 'float' or 'base64'");
+      return OpenAiError(ctx, 400, "encoding_format must be 'float' or 'base64'");
     }
   }
   if (!ModelExists(model)) {
-    return Error(ctx, 404, "The model `" + model + "` does not exist", "model_not_found");
+    return OpenAiError(ctx, 404, "The model `" + model + "` does not exist", "model_not_found");
   }
   auto embedder = GetEmbedder(model);
-  if (!embedder.ok()) return Error(ctx, 400, embedder.status().message());
+  if (!embedder.ok()) return OpenAiError(ctx, 400, embedder.status().message());
   auto vecs = (*embedder)->Embed(texts);
-  if (!vecs.ok()) return Error(ctx, 400, vecs.status().message());
+  if (!vecs.ok()) return OpenAiError(ctx, 400, vecs.status().message());
 
   Json data = Json::array();
   size_t tokens = 0;
@@ -142,11 +129,11 @@ Result<Json> CreateEmbeddings(Ctx& ctx) {
     }
     data.push_back(std::move(e));
   }
-  Reply(ctx, 200,
-        Json{{"object", "list"},
-             {"data", std::move(data)},
-             {"model", model},
-             {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
+  OpenAiReply(ctx, 200,
+              Json{{"object", "list"},
+                   {"data", std::move(data)},
+                   {"model", model},
+                   {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
   return Json(nullptr);
 }
 
@@ -162,7 +149,7 @@ Result<Json> ListModels(Ctx& ctx) {
     data.push_back(
         {{"id", "kb:" + name}, {"object", "model"}, {"created", 0}, {"owned_by", "ragdb"}});
   }
-  Reply(ctx, 200, Json{{"object", "list"}, {"data", std::move(data)}});
+  OpenAiReply(ctx, 200, Json{{"object", "list"}, {"data", std::move(data)}});
   return Json(nullptr);
 }
 
