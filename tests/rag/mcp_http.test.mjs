@@ -3,32 +3,20 @@
 // Run: tests/rag/run.sh build/ragdb   (or RAGDB_BIN=build/ragdb node --test tests/rag/)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startServer, stopServer } from '../lib/serve.mjs';
 
 const BIN = process.env.RAGDB_BIN;
 if (!BIN) throw new Error('set RAGDB_BIN to the ragdb binary');
 const SRC = process.env.RAGDB_SOURCE_DIR ?? join(import.meta.dirname, '..', '..');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 let dir;
-let proc;
+let server;
 let client;
 
 before(async () => {
@@ -36,29 +24,16 @@ before(async () => {
   execFileSync(BIN, ['--data', dir, 'ingest', 'demo', join(SRC, 'examples', 'docs')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const port = await freePort();
   const env = { ...process.env };
   delete env.RAGDB_LLM_BASE_URL;  // extractive answers: no network in tests
-  proc = spawn(BIN, ['--data', dir, 'serve', '--port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'], env,
-  });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-    } catch { /* not up yet */ }
-    await sleep(50);
-  }
+  server = await startServer(BIN, dir, [], env);
   client = new Client({ name: 'ragdb-http-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${server.port}/mcp`)));
 });
 
 after(async () => {
   await client?.close();
-  if (proc) {
-    const exited = new Promise((r) => proc.on('exit', r));
-    proc.kill('SIGTERM');
-    await exited;
-  }
+  if (server) await stopServer(server);
   rmSync(dir, { recursive: true, force: true });
 });
 

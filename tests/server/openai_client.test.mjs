@@ -3,55 +3,28 @@
 // Run: RAGDB_BIN=build/ragdb node --test tests/server/   (tests/server/run.sh does this)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import OpenAI from 'openai';
+import { startServer, stopServer } from '../lib/serve.mjs';
 
 const BIN = process.env.RAGDB_BIN;
 if (!BIN) throw new Error('set RAGDB_BIN to the ragdb binary');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 let dir;
-let proc;
+let server;
 let port;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ragdb-openai-'));
-  port = await freePort();
-  proc = spawn(BIN, ['--data', join(dir, 'data'), 'serve', '--port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, RAGDB_MODEL_CACHE: join(dir, 'models') },
-  });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-    } catch { /* not up yet */ }
-    await sleep(50);
-  }
-  throw new Error('server did not start');
+  server = await startServer(BIN, join(dir, 'data'), [],
+    { ...process.env, RAGDB_MODEL_CACHE: join(dir, 'models') });
+  port = server.port;
 });
 
 after(async () => {
-  if (proc) {
-    const exited = new Promise((r) => proc.on('exit', r));
-    proc.kill('SIGTERM');
-    await exited;
-  }
+  if (server) await stopServer(server);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,50 +2,18 @@
 // Run: RAGDB_BIN=build/ragdb node --test tests/server/   (tests/server/run.sh does this)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { startServer as startRagdb, sleep } from '../lib/serve.mjs';
 
 const BIN = process.env.RAGDB_BIN;
 if (!BIN) throw new Error('set RAGDB_BIN to the ragdb binary');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Starts `ragdb --data dir serve --port p` and waits until /healthz answers.
-async function startServer(dir, extraArgs = [], env = {}) {
-  const port = await freePort();
-  const proc = spawn(BIN, ['--data', dir, 'serve', '--port', String(port), ...extraArgs], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let stderr = '';
-  proc.stderr.on('data', (d) => { stderr += d.toString(); });
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  for (let i = 0; i < 200; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (r.ok) return { proc, port, exited, stderr: () => stderr };
-    } catch { /* not up yet */ }
-    if (proc.exitCode !== null) break;
-    await sleep(50);
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`server did not start: ${stderr}`);
-}
+// The qdrant tests pass extra environment on top of this process's.
+const startServer = (dir, extraArgs = [], env = {}) =>
+  startRagdb(BIN, dir, extraArgs, { ...process.env, ...env });
 
 function vec(i) {
   // Deterministic 4-d vectors spread over directions.
