@@ -107,13 +107,21 @@ Result<Json> ListSnapshots(Ctx& ctx) {
   return out;
 }
 
-Result<Json> DownloadSnapshot(Ctx& ctx) {
+// The file of the snapshot the path names (collection_name, snapshot_name): names validated
+// (no path traversal), NotFound when there is no such snapshot.
+Result<std::string> SnapshotPath(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
   const std::string& snap = ctx.Param("snapshot_name");
   RAGDB_RETURN_IF_ERROR(ValidateSnapshotName(snap));
   RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
   std::string path = JoinPath(SnapshotDir(ctx, name), snap);
   if (!FileExists(path)) return Status::NotFound("Snapshot " + snap + " not found");
+  return path;
+}
+
+Result<Json> DownloadSnapshot(Ctx& ctx) {
+  RAGDB_ASSIGN_OR_RETURN(std::string path, SnapshotPath(ctx));
+  const std::string& snap = ctx.Param("snapshot_name");
   // Streamed from the file in 1 MiB pieces, so a large snapshot never sits in memory. The file
   // is opened now: a concurrent delete unlinks it but this download still reads it whole.
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -141,12 +149,7 @@ Result<Json> DownloadSnapshot(Ctx& ctx) {
 }
 
 Result<Json> DeleteSnapshot(Ctx& ctx) {
-  const std::string& name = ctx.Param("collection_name");
-  const std::string& snap = ctx.Param("snapshot_name");
-  RAGDB_RETURN_IF_ERROR(ValidateSnapshotName(snap));
-  RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
-  std::string path = JoinPath(SnapshotDir(ctx, name), snap);
-  if (!FileExists(path)) return Status::NotFound("Snapshot " + snap + " not found");
+  RAGDB_ASSIGN_OR_RETURN(std::string path, SnapshotPath(ctx));
   RAGDB_RETURN_IF_ERROR(RemoveFile(path));
   if (FileExists(path + ".checksum")) RAGDB_RETURN_IF_ERROR(RemoveFile(path + ".checksum"));
   return Json(true);
