@@ -208,16 +208,19 @@ RAGDB_AVX2 float F16DotAvx2(const float* q, const uint16_t* x, size_t d) {
   return s;
 }
 
-RAGDB_AVX2 inline __m256 LoadI8AsFloat(const int8_t* p) {
+RAGDB_AVX2 inline __m256 LoadAsFloat(const int8_t* p) {
   __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
   return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
 }
+RAGDB_AVX2 inline __m256 LoadAsFloat(const uint8_t* p) { return LoadU8AsFloat(p); }
 
-RAGDB_AVX2 float I8L2Avx2(const float* q, const int8_t* x, size_t d) {
+// int8 and uint8 rows: the same loops, only the widening load differs.
+template <typename Byte>
+RAGDB_AVX2 float ByteL2Avx2(const float* q, const Byte* x, size_t d) {
   __m256 s0 = _mm256_setzero_ps();
   size_t i = 0;
   for (; i + 8 <= d; i += 8) {
-    __m256 t = _mm256_sub_ps(_mm256_loadu_ps(q + i), LoadI8AsFloat(x + i));
+    __m256 t = _mm256_sub_ps(_mm256_loadu_ps(q + i), LoadAsFloat(x + i));
     s0 = _mm256_fmadd_ps(t, t, s0);
   }
   float s = HSum(s0);
@@ -228,34 +231,11 @@ RAGDB_AVX2 float I8L2Avx2(const float* q, const int8_t* x, size_t d) {
   return s;
 }
 
-RAGDB_AVX2 float I8DotAvx2(const float* q, const int8_t* x, size_t d) {
+template <typename Byte>
+RAGDB_AVX2 float ByteDotAvx2(const float* q, const Byte* x, size_t d) {
   __m256 s0 = _mm256_setzero_ps();
   size_t i = 0;
-  for (; i + 8 <= d; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadI8AsFloat(x + i), s0);
-  float s = HSum(s0);
-  for (; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
-  return s;
-}
-
-RAGDB_AVX2 float U8L2Avx2(const float* q, const uint8_t* x, size_t d) {
-  __m256 s0 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 8 <= d; i += 8) {
-    __m256 t = _mm256_sub_ps(_mm256_loadu_ps(q + i), LoadU8AsFloat(x + i));
-    s0 = _mm256_fmadd_ps(t, t, s0);
-  }
-  float s = HSum(s0);
-  for (; i < d; ++i) {
-    float t = q[i] - static_cast<float>(x[i]);
-    s += t * t;
-  }
-  return s;
-}
-
-RAGDB_AVX2 float U8DotAvx2(const float* q, const uint8_t* x, size_t d) {
-  __m256 s0 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 8 <= d; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadU8AsFloat(x + i), s0);
+  for (; i + 8 <= d; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LoadAsFloat(x + i), s0);
   float s = HSum(s0);
   for (; i < d; ++i) s += q[i] * static_cast<float>(x[i]);
   return s;
@@ -280,8 +260,18 @@ RAGDB_AVX2 uint32_t HammingPopcnt(const uint8_t* a, const uint8_t* b, size_t nby
 constexpr IndexKernels kScalar{L2Scalar,    DotScalar,    Sq8L2Scalar,   Sq8DotScalar,
                                F16L2Scalar, F16DotScalar, I8L2Scalar,    I8DotScalar,
                                U8L2Scalar,  U8DotScalar,  HammingScalar, false};
-constexpr IndexKernels kAvx2{L2Avx2,   DotAvx2,   Sq8L2Avx2, Sq8DotAvx2, F16L2Avx2,     F16DotAvx2,
-                             I8L2Avx2, I8DotAvx2, U8L2Avx2,  U8DotAvx2,  HammingPopcnt, true};
+constexpr IndexKernels kAvx2{L2Avx2,
+                             DotAvx2,
+                             Sq8L2Avx2,
+                             Sq8DotAvx2,
+                             F16L2Avx2,
+                             F16DotAvx2,
+                             ByteL2Avx2<int8_t>,
+                             ByteDotAvx2<int8_t>,
+                             ByteL2Avx2<uint8_t>,
+                             ByteDotAvx2<uint8_t>,
+                             HammingPopcnt,
+                             true};
 
 }  // namespace
 
