@@ -14,10 +14,13 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+
+#include "base/huge_pages.h"
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/huge_pages.h"
 #include "base/thread_pool.h"
 #include "index/hnsw.h"
 #include "index/vector_index.h"
@@ -130,7 +133,10 @@ int main(int argc, char** argv) {
     }
   }
   size_t d = 0, n = 0, qd = 0, nq = 0, gk = 0, ng = 0;
-  std::vector<float> base = ReadVecs<float>(base_path, &d, &n);
+  // The rows on huge pages, as the engine holds them (base/huge_pages.h).
+  std::vector<float> read = ReadVecs<float>(base_path, &d, &n);
+  HugeVector<float> base(read.begin(), read.end());
+  read = {};
   std::vector<float> queries = ReadVecs<float>(query_path, &qd, &nq);
   std::vector<int32_t> gt;
   if (!gt_path.empty()) gt = ReadVecs<int32_t>(gt_path, &gk, &ng);

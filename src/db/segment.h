@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/bitset.h"
+#include "base/huge_pages.h"
 #include "db/text_segment_index.h"
 #include "db/vector_segment_index.h"
 #include "index/typed_rows.h"
@@ -87,7 +88,7 @@ class GrowingSegment final : public Segment {
   std::vector<std::string> names_;
   std::vector<index::TypedRows> layouts_;  // type, metric, dim, row bytes (no data)
   std::vector<PointId> ids_;
-  std::vector<std::vector<uint8_t>> columns_;
+  std::vector<HugeVector<uint8_t>> columns_;   // huge pages: every exact search scans them
   std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine
   std::vector<Bitset> present_;
   std::vector<Record> docs_;  // payload, text, sparse only

@@ -128,12 +128,12 @@ void HnswIndex::Reserve(size_t capacity) {
   capacity = std::max(capacity, capacity_);
   size_t n = n_.load();
   size_t block = 1 + max0_;
-  std::vector<uint32_t> l0(capacity * block, 0);
+  HugeVector<uint32_t> l0(capacity * block, 0);
   if (n) std::memcpy(l0.data(), l0_, n * block * sizeof(uint32_t));
   l0_owned_ = std::move(l0);
   l0_ = l0_owned_.data();
   if (sq8_) {
-    std::vector<uint8_t> codes(capacity * d_, 0);
+    HugeVector<uint8_t> codes(capacity * d_, 0);
     if (n) std::memcpy(codes.data(), codes_, n * d_);
     codes_owned_ = std::move(codes);
     codes_ = codes_owned_.data();

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/huge_pages.h"
 #include "index/format.h"
 #include "index/search_scratch.h"
 #include "index/sq8.h"
@@ -128,9 +129,9 @@ class HnswIndex final : public VectorIndex {
   std::atomic<size_t> n_{0};
   bool mapped_ = false;
   uint32_t* l0_ = nullptr;
-  std::vector<uint32_t> l0_owned_;
+  HugeVector<uint32_t> l0_owned_;  // huge pages: the walk jumps across the whole array
   const uint8_t* codes_ = nullptr;
-  std::vector<uint8_t> codes_owned_;
+  HugeVector<uint8_t> codes_owned_;
   std::vector<uint8_t> levels_;
   std::vector<std::unique_ptr<uint32_t[]>> upper_;
   std::unique_ptr<std::atomic<uint8_t>[]> locks_;
