@@ -138,10 +138,15 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
 
 App::~App() { tenants_.CloseAll(); }
 
-void App::Route(std::string method, std::string pattern, Access access, Handler h) {
+void App::Route(std::string method, std::string pattern, Access access, Handler h, Runs runs) {
   int id = router_.Add(std::move(method), std::move(pattern));
   if (static_cast<size_t>(id) >= routes_.size()) routes_.resize(id + 1);
-  routes_[id] = {access, std::move(h)};
+  routes_[id] = {access, std::move(h), runs};
+}
+
+bool App::RunsInline(const HttpRequest& req) const {
+  RouteMatch m = router_.Match(req.method, req.path);
+  return m.kind != RouteMatch::Kind::kFound || routes_[m.route].runs == Runs::kInline;
 }
 
 HttpResponse App::Handle(const HttpRequest& req) {

@@ -47,6 +47,7 @@ struct HttpServer::Impl {
   // sessions, which unregister here and update the stats.
   HttpServerOptions opts;
   HttpHandler handler;
+  std::function<bool(const HttpRequest&)> runs_inline;
   HttpServerStats stats;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> active_handlers{0};
@@ -254,6 +255,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     hreq->body = std::move(req.body());
     hreq->remote = remote_;
 
+    if (server_->runs_inline && server_->runs_inline(*hreq)) {
+      HttpResponse res = server_->SafeCall(*hreq);
+      server_->active_handlers--;
+      if (!res.stream) return Write(std::move(res));
+      // A producer blocks while each chunk is written, which needs this I/O thread free.
+      auto r = std::make_shared<HttpResponse>(std::move(res));
+      net::post(*server_->workers,
+                [self = this->shared_from_this(), r] { self->StreamFromWorker(std::move(*r)); });
+      return;
+    }
     net::post(*server_->workers, [self = this->shared_from_this(), hreq] {
       auto res = std::make_shared<HttpResponse>(self->server_->SafeCall(*hreq));
       if (res->stream) {
@@ -465,11 +476,13 @@ uint16_t HttpServer::port() const { return impl_->port; }
 bool HttpServer::tls() const { return impl_->ssl_ctx.has_value(); }
 const HttpServerStats& HttpServer::stats() const { return impl_->stats; }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
-                                                      HttpHandler handler) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(
+    const HttpServerOptions& options, HttpHandler handler,
+    std::function<bool(const HttpRequest&)> runs_inline) {
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
   impl->handler = std::move(handler);
+  impl->runs_inline = std::move(runs_inline);
   try {
     if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
       if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {

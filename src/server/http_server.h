@@ -3,12 +3,16 @@
 //
 // Threads: `io_threads` run the sockets; handlers run on a separate pool of `worker_threads`,
 // because a handler may block on an fsync and a blocked I/O thread would stall every connection
-// it serves. Several writes in flight at once also let the engine group-commit them.
+// it serves. Several writes in flight at once also let the engine group-commit them. Requests
+// for which `runs_inline` says yes (CPU-only reads such as searches) are handled on the I/O
+// thread that read them: the hand-off to a worker and back costs two thread wake-ups, which on
+// a small VM is a large share of a search's CPU time.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -54,8 +58,9 @@ struct HttpServerStats {
 class HttpServer {
  public:
   // Binds, listens and starts the threads. Fails on a bad address, a busy port or bad TLS files.
-  static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
-                                                   HttpHandler handler);
+  static Result<std::unique_ptr<HttpServer>> Start(
+      const HttpServerOptions& options, HttpHandler handler,
+      std::function<bool(const HttpRequest&)> runs_inline = nullptr);
   ~HttpServer();  // Shutdown() with the default grace period if not done yet
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -29,8 +29,8 @@ void RegisterServiceRoutes(App& app) {
       return Json();
     };
   };
-  app.Route("GET", "/healthz", Access::kPublic, text("healthz check passed"));
-  app.Route("GET", "/livez", Access::kPublic, text("livez check passed"));
+  app.Route("GET", "/healthz", Access::kPublic, text("healthz check passed"), Runs::kInline);
+  app.Route("GET", "/livez", Access::kPublic, text("livez check passed"), Runs::kInline);
   app.Route("GET", "/readyz", Access::kPublic, [](Ctx& ctx) -> Result<Json> {
     if (!ctx.app.ready()) return Status::Unavailable("shutting down");
     HttpResponse r;
@@ -149,12 +149,14 @@ Result<Json> DeleteIndex(Ctx& ctx) {
 }  // namespace
 
 void RegisterCollectionRoutes(App& app) {
-  app.Route("GET", "/collections", Access::kRead, ListCollections);
+  app.Route("GET", "/collections", Access::kRead, ListCollections, Runs::kInline);
   app.Route("PUT", "/collections/{collection_name}", Access::kWrite, CreateCollection);
-  app.Route("GET", "/collections/{collection_name}", Access::kRead, GetCollectionInfo);
+  app.Route("GET", "/collections/{collection_name}", Access::kRead, GetCollectionInfo,
+            Runs::kInline);
   app.Route("PATCH", "/collections/{collection_name}", Access::kWrite, UpdateCollection);
   app.Route("DELETE", "/collections/{collection_name}", Access::kWrite, DeleteCollection);
-  app.Route("GET", "/collections/{collection_name}/exists", Access::kRead, CollectionExists);
+  app.Route("GET", "/collections/{collection_name}/exists", Access::kRead, CollectionExists,
+            Runs::kInline);
   app.Route("PUT", "/collections/{collection_name}/index", Access::kWrite, CreateIndex);
   app.Route("DELETE", "/collections/{collection_name}/index/{field_name}", Access::kWrite,
             DeleteIndex);

@@ -274,8 +274,8 @@ Result<Json> CountPoints(Ctx& ctx) {
 void RegisterPointRoutes(App& app) {
   const std::string c = "/collections/{collection_name}";
   app.Route("PUT", c + "/points", Access::kWrite, Upsert);
-  app.Route("POST", c + "/points", Access::kRead, Retrieve);
-  app.Route("GET", c + "/points/{id}", Access::kRead, GetPoint);
+  app.Route("POST", c + "/points", Access::kRead, Retrieve, Runs::kInline);
+  app.Route("GET", c + "/points/{id}", Access::kRead, GetPoint, Runs::kInline);
   app.Route("POST", c + "/points/delete", Access::kWrite, DeletePoints);
   app.Route("POST", c + "/points/payload", Access::kWrite,
             [](Ctx& ctx) { return SetPayload(ctx, /*merge=*/true); });
@@ -285,8 +285,8 @@ void RegisterPointRoutes(App& app) {
             [](Ctx& ctx) { return RemovePayloadKeys(ctx, /*clear=*/false); });
   app.Route("POST", c + "/points/payload/clear", Access::kWrite,
             [](Ctx& ctx) { return RemovePayloadKeys(ctx, /*clear=*/true); });
-  app.Route("POST", c + "/points/scroll", Access::kRead, Scroll);
-  app.Route("POST", c + "/points/count", Access::kRead, CountPoints);
+  app.Route("POST", c + "/points/scroll", Access::kRead, Scroll, Runs::kInline);
+  app.Route("POST", c + "/points/count", Access::kRead, CountPoints, Runs::kInline);
   auto unsupported = [](const char* what) {
     return [what](Ctx& ctx) -> Result<Json> {
       RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));

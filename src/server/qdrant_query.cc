@@ -554,12 +554,12 @@ Result<Json> SearchBatch(Ctx& ctx) {
 
 void RegisterQueryRoutes(App& app) {
   const std::string c = "/collections/{collection_name}/points";
-  app.Route("POST", c + "/query", Access::kRead, Query);
-  app.Route("POST", c + "/query/batch", Access::kRead, QueryBatch);
-  app.Route("POST", c + "/query/groups", Access::kRead, QueryGroups);
-  app.Route("POST", c + "/search", Access::kRead, Search);
-  app.Route("POST", c + "/search/batch", Access::kRead, SearchBatch);
-  app.Route("POST", c + "/search/groups", Access::kRead, SearchGroups);
+  app.Route("POST", c + "/query", Access::kRead, Query, Runs::kInline);
+  app.Route("POST", c + "/query/batch", Access::kRead, QueryBatch, Runs::kInline);
+  app.Route("POST", c + "/query/groups", Access::kRead, QueryGroups, Runs::kInline);
+  app.Route("POST", c + "/search", Access::kRead, Search, Runs::kInline);
+  app.Route("POST", c + "/search/batch", Access::kRead, SearchBatch, Runs::kInline);
+  app.Route("POST", c + "/search/groups", Access::kRead, SearchGroups, Runs::kInline);
 }
 
 }  // namespace ragdb::server

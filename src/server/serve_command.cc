@@ -129,8 +129,9 @@ int RunServeCommand(const std::string& data_dir, const std::vector<std::string>&
     }
   }
   App* raw = app.get();
-  auto server =
-      HttpServer::Start(config.http, [raw](const HttpRequest& r) { return raw->Handle(r); });
+  auto server = HttpServer::Start(
+      config.http, [raw](const HttpRequest& r) { return raw->Handle(r); },
+      [raw](const HttpRequest& r) { return raw->RunsInline(r); });
   if (!server.ok()) {
     fprintf(stderr, "ragdb serve: %s\n", server.status().ToString().c_str());
     return 1;

@@ -11,8 +11,10 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   s->app_ = std::make_unique<App>(data_dir, config, std::move(auth));
   s->app_->set_llm(std::move(llm));
   App* a = s->app_.get();
-  RAGDB_ASSIGN_OR_RETURN(
-      s->http_, HttpServer::Start(config.http, [a](const HttpRequest& r) { return a->Handle(r); }));
+  RAGDB_ASSIGN_OR_RETURN(s->http_,
+                         HttpServer::Start(
+                             config.http, [a](const HttpRequest& r) { return a->Handle(r); },
+                             [a](const HttpRequest& r) { return a->RunsInline(r); }));
   s->app_->set_http_server(s->http_.get());
   return s;
 }
