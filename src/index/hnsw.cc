@@ -16,7 +16,8 @@ namespace ragdb::index {
 namespace {
 
 constexpr uint32_t kMeta = SectionTag("HMET");
-constexpr uint32_t kLevel0 = SectionTag("HL0_");
+constexpr uint32_t kLevel0 = SectionTag("HL0_");        // 4-byte slots
+constexpr uint32_t kLevel0Packed = SectionTag("HL03");  // 3-byte slots, then 4 bytes of padding
 constexpr uint32_t kLevels = SectionTag("HLVL");
 constexpr uint32_t kUpper = SectionTag("HUPR");
 constexpr uint32_t kSq8Params = SectionTag("SQ8P");
@@ -45,15 +46,6 @@ int RandomLevel(uint64_t seed, uint32_t x, double mult) {
   return std::min(level, kMaxLevel);
 }
 
-inline uint32_t LoadCount(const uint32_t* block, uint32_t max) {
-  uint32_t c =
-      std::atomic_ref<uint32_t>(*const_cast<uint32_t*>(block)).load(std::memory_order_acquire);
-  return c < max ? c : max;
-}
-inline void StoreCount(uint32_t* block, uint32_t c) {
-  std::atomic_ref<uint32_t>(*block).store(c, std::memory_order_release);
-}
-
 }  // namespace
 
 struct HnswIndex::Query {
@@ -78,6 +70,13 @@ HnswIndex::HnswIndex(const IndexConfig& c)
   rows_.metric = c.metric;
   rows_.dim = c.dim;
   rows_.row_bytes = simd::ElementRowBytes(c.element_type, c.dim);
+  SetLinkBytes(3);
+}
+
+void HnswIndex::SetLinkBytes(uint32_t width) {
+  link_bytes_ = width;
+  link_mask_ = width == 4 ? 0xffffffffu : 0xffffffu;
+  block_bytes_ = size_t{1 + max0_} * width;
 }
 
 Result<std::unique_ptr<HnswIndex>> HnswIndex::Build(const IndexConfig& config, const void* vectors,
@@ -103,6 +102,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Build(const IndexConfig& config, c
 void HnswIndex::SetRows(const void* vectors, size_t n) {
   vectors_ = static_cast<const float*>(vectors);
   rows_.data = static_cast<const uint8_t*>(vectors);
+  rows_n_ = n;
   if (NeedsInverseNorms(rows_.type, rows_.metric)) {
     size_t from = std::min(inv_norms_.size(), n);
     ComputeInverseNorms(rows_, from, n, &inv_norms_);
@@ -127,11 +127,27 @@ void HnswIndex::Reserve(size_t capacity) {
   if (capacity <= capacity_ && !mapped_) return;
   capacity = std::max(capacity, capacity_);
   size_t n = n_.load();
-  size_t block = 1 + max0_;
-  HugeVector<uint32_t> l0(capacity * block, 0);
-  if (n) std::memcpy(l0.data(), l0_, n * block * sizeof(uint32_t));
+  // The slot width follows the capacity; blocks written at another width are re-packed.
+  const LinkBlock old_block0{l0_, link_bytes_, link_mask_};
+  const size_t old_block_bytes = block_bytes_;
+  const uint32_t width = LinkBytesFor(capacity);
+  const size_t block_bytes = size_t{1 + max0_} * width;
+  HugeVector<uint8_t> l0(capacity * block_bytes + sizeof(uint32_t), 0);  // + padding
+  if (n && width == link_bytes_) {
+    std::memcpy(l0.data(), l0_, n * block_bytes);
+  } else {
+    for (size_t x = 0; x < n; ++x) {
+      LinkBlock from = old_block0;
+      from.p = l0_ + x * old_block_bytes;
+      LinkBlock to{l0.data() + x * block_bytes, width, 0};
+      uint32_t cnt = from.Count(max0_);
+      for (uint32_t j = 0; j < cnt; ++j) to.SetLink(j, from.Link(j));
+      to.SetCount(cnt);
+    }
+  }
   l0_owned_ = std::move(l0);
   l0_ = l0_owned_.data();
+  SetLinkBytes(width);
   if (sq8_) {
     HugeVector<uint8_t> codes(capacity * d_, 0);
     if (n) std::memcpy(codes.data(), codes_, n * d_);
@@ -220,10 +236,10 @@ void HnswIndex::SearchLayerBuild(const TypedQuery& q, uint32_t ep, float ep_dist
     uint32_t u = s->pool.Pop();
     ids.clear();
     LockNode(u);
-    const uint32_t* blk = Links(u, level);
-    uint32_t cnt = std::min(blk[0], maxl);
+    const LinkBlock blk = Links(u, level);
+    uint32_t cnt = blk.Count(maxl);
     for (uint32_t j = 0; j < cnt; ++j) {
-      uint32_t v = blk[1 + j];
+      uint32_t v = blk.Link(j);
       if (!s->visited.TestAndSet(v)) {
         ids.push_back(v);
         PrefetchRow(rows_.row(v), rows_.row_bytes);
@@ -269,11 +285,11 @@ void HnswIndex::Connect(uint32_t x, int level,
     // In a parallel build another insert can reach x (through a level above, where x is already
     // linked) and link itself to x before x's own links at this level are written. Those links
     // must be kept: overwriting them leaves the other node reachable from nowhere.
-    uint32_t* blk = Links(x, level);
-    uint32_t existing = std::min(blk[0], maxl);
+    const LinkBlock blk = Links(x, level);
+    uint32_t existing = blk.Count(maxl);
     cand.assign(selected.begin(), selected.end());
     for (uint32_t j = 0; j < existing; ++j) {
-      uint32_t v = blk[1 + j];
+      uint32_t v = blk.Link(j);
       bool dup = false;
       for (const auto& s : selected) dup |= s.second == v;
       if (!dup) cand.emplace_back(RowDistance(x, v), v);
@@ -285,35 +301,37 @@ void HnswIndex::Connect(uint32_t x, int level,
     uint32_t c = 0;
     for (const auto& s : cand) {
       if (c >= maxl) break;
-      blk[1 + c++] = s.second;
+      blk.SetLink(c++, s.second);
     }
-    StoreCount(blk, c);
+    blk.SetCount(c);
   }
   UnlockNode(x);
   for (const auto& s : selected) {
     uint32_t e = s.second;
     if (e == x) continue;
     LockNode(e);
-    uint32_t* blk = Links(e, level);
-    uint32_t cnt = std::min(blk[0], maxl);
+    const LinkBlock blk = Links(e, level);
+    uint32_t cnt = blk.Count(maxl);
     bool present = false;
-    for (uint32_t j = 0; j < cnt; ++j) present |= blk[1 + j] == x;
+    for (uint32_t j = 0; j < cnt; ++j) present |= blk.Link(j) == x;
     if (!present) {
       if (cnt < maxl) {
-        blk[1 + cnt] = x;
-        StoreCount(blk, cnt + 1);
+        blk.SetLink(cnt, x);
+        blk.SetCount(cnt + 1);
       } else {
         cand.clear();
         cand.emplace_back(s.first, x);
         TypedQuery eq;
         RowQuery(e, &eq);
-        for (uint32_t j = 0; j < cnt; ++j)
-          cand.emplace_back(BuildDistance(eq, blk[1 + j]), blk[1 + j]);
+        for (uint32_t j = 0; j < cnt; ++j) {
+          uint32_t v = blk.Link(j);
+          cand.emplace_back(BuildDistance(eq, v), v);
+        }
         std::sort(cand.begin(), cand.end());
         SelectNeighbors(&cand, maxl);
         uint32_t c = 0;
-        for (const auto& p : cand) blk[1 + c++] = p.second;
-        StoreCount(blk, c);
+        for (const auto& p : cand) blk.SetLink(c++, p.second);
+        blk.SetCount(c);
       }
     }
     UnlockNode(e);
@@ -339,10 +357,10 @@ void HnswIndex::Insert(uint32_t x, SearchScratch* s) {
     while (changed) {
       changed = false;
       LockNode(ep);
-      const uint32_t* blk = BlockUpper(ep, lc);
-      uint32_t cnt = std::min(blk[0], m_);
+      const LinkBlock blk = BlockUpper(ep, lc);
+      uint32_t cnt = blk.Count(m_);
       uint32_t local[257];
-      std::copy(blk + 1, blk + 1 + cnt, local);
+      for (uint32_t j = 0; j < cnt; ++j) local[j] = blk.Link(j);
       UnlockNode(ep);
       for (uint32_t j = 0; j < cnt; ++j) {
         float dv = BuildDistance(q, local[j]);
@@ -383,9 +401,9 @@ size_t HnswIndex::UnreachableRows() const {
   while (!stack.empty()) {
     uint32_t u = stack.back();
     stack.pop_back();
-    const uint32_t* blk = Block0(u);
-    for (uint32_t j = 0, c = std::min(blk[0], max0_); j < c; ++j) {
-      uint32_t v = blk[1 + j];
+    const LinkBlock blk = Block0(u);
+    for (uint32_t j = 0, c = blk.Count(max0_); j < c; ++j) {
+      uint32_t v = blk.Link(j);
       if (v < n && !seen[v]) {
         seen[v] = 1;
         ++reached;
@@ -416,10 +434,11 @@ uint32_t HnswIndex::GreedyUpper(const Query& q, uint32_t ep, float* ep_dist, int
     bool changed = true;
     while (changed) {
       changed = false;
-      const uint32_t* blk = BlockUpper(ep, lc);
-      uint32_t cnt = LoadCount(blk, m_);
+      const LinkBlock blk = BlockUpper(ep, lc);
+      uint32_t cnt = blk.Count(m_);
       for (uint32_t j = 0; j < cnt; ++j) {
-        uint32_t v = blk[1 + j];
+        uint32_t v = blk.Link(j);
+        if (v >= rows_n_) continue;
         float dv = Dist<kSq8>(q, v);
         if (dv < *ep_dist) {
           *ep_dist = dv;
@@ -444,14 +463,14 @@ void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef
   size_t count = 0;
   while (s->pool.HasNext()) {
     uint32_t u = s->pool.Pop();
-    const uint32_t* blk = Block0(u);
-    uint32_t cnt = LoadCount(blk, max0_);
+    const LinkBlock blk = Block0(u);
+    uint32_t cnt = blk.Count(max0_);
     // Gather the unvisited neighbours first and prefetch their rows, then compute: the loads for
     // later rows overlap the arithmetic on earlier ones.
     size_t m = 0;
     for (uint32_t j = 0; j < cnt; ++j) {
-      uint32_t v = blk[1 + j];
-      if (!s->visited.TestAndSet(v)) {
+      uint32_t v = blk.Link(j);
+      if (v < rows_n_ && !s->visited.TestAndSet(v)) {
         ids[m++] = v;
         if constexpr (kSq8)
           PrefetchRow(codes_ + size_t{v} * d_, row_bytes);
@@ -465,7 +484,7 @@ void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef
     }
     count += m;
     // Prefetch the next node's link block while this one's results settle.
-    if (s->pool.HasNext()) Prefetch(Block0(s->pool.next_id()));
+    if (s->pool.HasNext()) PrefetchRow(Block0(s->pool.next_id()).p, block_bytes_);
   }
   *ndist += count;
 }
@@ -499,29 +518,29 @@ bool HnswIndex::SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_
     auto [du, u] = cand.top();
     if (res.size() >= ef && du > res.top().first) break;
     cand.pop();
-    const uint32_t* blk = Block0(u);
-    uint32_t cnt = LoadCount(blk, max0_);
+    const LinkBlock blk = Block0(u);
+    uint32_t cnt = blk.Count(max0_);
     if (!two_hop) {
       for (uint32_t j = 0; j < cnt; ++j) {
-        uint32_t v = blk[1 + j];
-        if (!s->visited.TestAndSet(v)) consider(v);
+        uint32_t v = blk.Link(j);
+        if (v < rows_n_ && !s->visited.TestAndSet(v)) consider(v);
       }
     } else {
       // Only allowed nodes are expanded; a disallowed neighbour is a bridge to its own
       // neighbours. Gathering stops at 2 * max0 nodes so dense regions stay cheap.
       ids.clear();
       for (uint32_t j = 0; j < cnt && ids.size() < max_gather; ++j) {
-        uint32_t v = blk[1 + j];
-        if (s->visited.TestAndSet(v)) continue;
+        uint32_t v = blk.Link(j);
+        if (v >= rows_n_ || s->visited.TestAndSet(v)) continue;
         if (IsAllowed(allowed, v)) {
           ids.push_back(v);
           continue;
         }
-        const uint32_t* vb = Block0(v);
-        uint32_t vc = LoadCount(vb, max0_);
+        const LinkBlock vb = Block0(v);
+        uint32_t vc = vb.Count(max0_);
         for (uint32_t t = 0; t < vc && ids.size() < max_gather; ++t) {
-          uint32_t w = vb[1 + t];
-          if (IsAllowed(allowed, w) && !s->visited.TestAndSet(w)) ids.push_back(w);
+          uint32_t w = vb.Link(t);
+          if (w < rows_n_ && IsAllowed(allowed, w) && !s->visited.TestAndSet(w)) ids.push_back(w);
         }
       }
       for (uint32_t v : ids) consider(v);
@@ -663,7 +682,7 @@ size_t HnswIndex::GraphBytes() const {
   size_t n = n_.load();
   size_t upper = 0;
   for (size_t x = 0; x < n; ++x) upper += levels_[x] * (1 + m_) * sizeof(uint32_t);
-  return n * (1 + max0_) * sizeof(uint32_t) + n + upper;
+  return n * block_bytes_ + n + upper;
 }
 size_t HnswIndex::CodeBytes() const { return sq8_ ? n_.load() * d_ + 2 * d_ * sizeof(float) : 0; }
 
@@ -695,7 +714,14 @@ Status HnswIndex::Serialize(std::string* out) const {
   meta.seed = seed_;
   BlobWriter w(IndexKind::kHnsw);
   w.Add(kMeta, &meta, sizeof(meta));
-  w.Add(kLevel0, l0_, n * (1 + max0_) * sizeof(uint32_t));
+  if (link_bytes_ == 4) {
+    w.Add(kLevel0, l0_, n * block_bytes_);
+  } else {
+    // Owned and mapped 3-byte arrays both end with 4 bytes of zero padding; an empty index
+    // has no array at all.
+    static const uint8_t kEmpty[sizeof(uint32_t)] = {};
+    w.Add(kLevel0Packed, l0_ != nullptr ? l0_ : kEmpty, n * block_bytes_ + sizeof(uint32_t));
+  }
   w.Add(kLevels, levels_.data(), n);
   w.AddVector(kUpper, upper);
   std::vector<float> params;
@@ -737,8 +763,15 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
   c.element_type = static_cast<ElementType>(meta.element_type);
   auto index = std::unique_ptr<HnswIndex>(new HnswIndex(c));
   HnswIndex& h = *index;
-  size_t block = 1 + h.max0_;
-  RAGDB_ASSIGN_OR_RETURN(const uint32_t* l0, blob->Array<uint32_t>(kLevel0, n * block));
+  // Files written before 3-byte slots hold 4-byte ones (HL0_); they open as they are.
+  const bool packed = blob->Bytes(kLevel0Packed).ok();
+  h.SetLinkBytes(packed ? 3 : 4);
+  if (packed && n >= (size_t{1} << 24))
+    return Status::Corruption("hnsw: 3-byte links, too many rows");
+  RAGDB_ASSIGN_OR_RETURN(
+      const uint8_t* l0,
+      blob->Array<uint8_t>(packed ? kLevel0Packed : kLevel0,
+                           n * h.block_bytes_ + (packed ? sizeof(uint32_t) : 0)));
   RAGDB_ASSIGN_OR_RETURN(const uint8_t* levels, blob->Array<uint8_t>(kLevels, n));
   if (meta.upper_words > bytes.size()) return Status::Corruption("hnsw: upper size");
   RAGDB_ASSIGN_OR_RETURN(const uint32_t* upper, blob->Array<uint32_t>(kUpper, meta.upper_words));
@@ -757,7 +790,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
   h.SetRows(vectors, n);
   h.capacity_ = n;
   h.mapped_ = true;
-  h.l0_ = const_cast<uint32_t*>(l0);  // never written while mapped_ (Add copies first)
+  h.l0_ = const_cast<uint8_t*>(l0);  // never written while mapped_ (Add copies first)
   h.levels_.assign(levels, levels + n);
   h.upper_.resize(n);
   size_t pos = 0;
@@ -795,10 +828,11 @@ Status HnswIndex::Validate() const {
   size_t n = n_.load();
   for (size_t x = 0; x < n; ++x) {
     for (int lc = 0; lc <= levels_[x]; ++lc) {
-      const uint32_t* blk = Links(static_cast<uint32_t>(x), lc);
-      if (blk[0] > MaxLinks(lc)) return Status::Corruption("hnsw: link count out of range");
-      for (uint32_t j = 0; j < blk[0]; ++j) {
-        if (blk[1 + j] >= n) return Status::Corruption("hnsw: link to a missing row");
+      const LinkBlock blk = Links(static_cast<uint32_t>(x), lc);
+      uint32_t cnt = blk.Slot(0);
+      if (cnt > MaxLinks(lc)) return Status::Corruption("hnsw: link count out of range");
+      for (uint32_t j = 0; j < cnt; ++j) {
+        if (blk.Link(j) >= n) return Status::Corruption("hnsw: link to a missing row");
       }
     }
   }
