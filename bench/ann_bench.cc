@@ -4,7 +4,9 @@
 //   ann_bench --base B.fvecs --query Q.fvecs [--gt G.ivecs] [--metric l2|ip|cosine]
 //             [--index hnsw|ivf_flat|ivf_pq|flat] [--m 16] [--efc 200] [--sq8]
 //             [--nlist N] [--pq_m M] [--sweep 10,20,40] [--rerank R] [--k 10] [--threads T]
-//             [--min_seconds 0.3]
+//             [--min_seconds 0.3] [--save FILE | --load FILE]
+// --save writes the built index; --load opens one instead of building (same base file and
+// flags), to time searches again without the build.
 // --sweep lists ef values (hnsw) or nprobe values (ivf). Cosine rows are normalized here, as the
 // db layer does at ingest.
 #include <chrono>
@@ -14,8 +16,6 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-
-#include "base/huge_pages.h"
 #include <sstream>
 #include <string>
 #include <vector>
@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   size_t k = 10, threads = 0;
   bool sq8 = false;
   double min_seconds = 0.3;
+  std::string save_path, load_path;  // to time searches again without rebuilding
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -127,6 +128,10 @@ int main(int argc, char** argv) {
       sq8 = true;
     else if (a == "--min_seconds")
       min_seconds = std::stod(next());
+    else if (a == "--save")
+      save_path = next();
+    else if (a == "--load")
+      load_path = next();
     else {
       std::cerr << "unknown flag " << a << "\n";
       return 2;
@@ -178,8 +183,25 @@ int main(int argc, char** argv) {
   ThreadPool pool(threads);  // 0 = all cores
   long rss_before = RssKb();
   double t0 = Now();
-  auto built = BuildIndex(c, base.data(), n, &pool);
+  HugeVector<char> blob;  // a loaded index, in memory as a built one would be
+  Result<std::unique_ptr<VectorIndex>> built = Status::Internal("not built");
+  if (load_path.empty()) {
+    built = BuildIndex(c, base.data(), n, &pool);
+  } else {
+    std::ifstream in(load_path, std::ios::binary | std::ios::ate);
+    blob.resize(static_cast<size_t>(in.tellg()));
+    in.seekg(0);
+    in.read(blob.data(), static_cast<std::streamsize>(blob.size()));
+    built = OpenIndex(std::string_view(blob.data(), blob.size()), base.data(), n);
+  }
   double build_s = Now() - t0;
+  if (built.ok() && !save_path.empty()) {
+    std::string bytes;
+    auto st = (*built)->Serialize(&bytes);
+    std::ofstream(save_path, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!st.ok()) std::cerr << st.ToString() << "\n";
+  }
   if (!built.ok()) {
     std::cerr << built.status().ToString() << "\n";
     return 1;
