@@ -3,7 +3,7 @@
 # connections, the HTTP cost against embedded search on the same data, and a 60 s soak at 256
 # connections with RSS sampling.
 #   bench/server_bench.sh [BUILD_DIR] [POINTS] [DURATION_S]
-# Needs: wrk, python3, curl, /usr/bin/time (scripts/install-deps.sh --bench); BUILD_DIR holds
+# Needs: wrk, python3, curl, taskset (scripts/install-deps.sh --bench); BUILD_DIR holds
 # ragdb (or src/server/ragdb_serve) and src/server/server_embedded_bench.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -67,30 +67,54 @@ run() {  # script connections seconds
   printf "%-18s c=%-5s qps=%-10s p50=%-9s p99=%-9s errors=%s\n" "$1" "$2" "$qps" "$p50" "$p99" "${errs:-0}"
 }
 # HTTP cost, measured first on the freshly loaded data (the mixes below add points): the same
-# searches over HTTP at 16 connections and in-process on 2 threads. wrk shares the two cores
-# with the server, so besides the wall-clock ratio the CPU time per query of each is compared
-# (server process CPU / requests vs embedded process CPU / queries): that ratio is the HTTP
-# layer's cost with the load generator's share taken out.
+# searches over HTTP and in-process, two ways.
+#  shared: wrk (2 threads, 16 connections) and the server share both cores, against embedded
+#    search on 2 threads. Besides the wall-clock ratio, CPU time per query: server process CPU
+#    per request against the embedded search loop's CPU per query.
+#  one core each: the server pinned to core 0 and wrk to core 1, against embedded search on
+#    core 0 with one thread, so that the load generator takes no CPU from the server.
+# Both count in the server's CPU what the kernel spends delivering each response to wrk over
+# loopback (on a VM, a wake-up of the other core per response).
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz="$(getconf CLK_TCK)"
-t0="$(ticks "$pid")"
-http_out="$(wrk -t2 -c16 -d"$dur"s -s "$here/server_search.lua" "$url")"
-t1="$(ticks "$pid")"
-http_qps="$(awk '/Requests\/sec/ {print $2}' <<<"$http_out")"
-http_reqs="$(awk '/requests in/ {print $1}' <<<"$http_out")"
+http_run() {  # wrk-prefix-args... ; prints "qps requests server_cpu_ticks"
+  local t0 t1 out
+  t0="$(ticks "$pid")"
+  out="$("$@" -c16 -d"$dur"s -s "$here/server_search.lua" "$url")"
+  t1="$(ticks "$pid")"
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '/requests in/ {print $1}' <<<"$out") $((t1 - t0))"
+}
+read -r http_qps http_reqs http_ticks <<<"$(http_run wrk -t2)"
+pinned=0
+if (($(nproc) >= 2)); then
+  pinned=1
+  taskset -a -p -c 0 "$pid" >/dev/null
+  read -r pin_qps pin_reqs pin_ticks <<<"$(http_run taskset -c 1 wrk -t1)"
+fi
 stop
-emb_out="$( { /usr/bin/time -f "cpu %U %S" "$embedded" "$data" bench "$dur" 2; } 2>&1 )"
+emb_out="$("$embedded" "$data" bench "$dur" 2)"
 emb_qps="$(awk '/embedded_qps/ {print $2}' <<<"$emb_out")"
-emb_cpu="$(awk '/^cpu/ {print $2 + $3}' <<<"$emb_out")"
-python3 - "$http_qps" "$http_reqs" "$((t1 - t0))" "$hz" "$emb_qps" "$emb_cpu" "$dur" <<'PY'
+emb_cpu="$(awk '/embedded_cpu_us_per_query/ {print $2}' <<<"$emb_out")"
+if ((pinned)); then
+  emb1_out="$(taskset -c 0 "$embedded" "$data" bench "$dur" 1)"
+  emb1_qps="$(awk '/embedded_qps/ {print $2}' <<<"$emb1_out")"
+else
+  pin_qps=0 pin_reqs=1 pin_ticks=0 emb1_qps=1
+fi
+python3 - "$http_qps" "$http_reqs" "$http_ticks" "$hz" "$emb_qps" "$emb_cpu" "$pinned" \
+  "$pin_qps" "$pin_reqs" "$pin_ticks" "$emb1_qps" <<'PY'
 import sys
-hq, hreq, hticks, hz, eq, ecpu, dur = map(float, sys.argv[1:])
-h_cpu_per_q = hticks / hz / hreq
-e_cpu_per_q = ecpu / (eq * dur)
-print(f'http_qps(c=16) {hq:.0f}  embedded_qps(2 threads) {eq:.0f}  wall ratio {hq / eq:.2f}')
-print(f'cpu per query: http {h_cpu_per_q * 1e6:.1f} us, embedded {e_cpu_per_q * 1e6:.1f} us  '
-      f'cpu ratio (embedded/http) {e_cpu_per_q / h_cpu_per_q:.2f}  (HTTP cost '
-      f'{100 * (1 - e_cpu_per_q / h_cpu_per_q):.0f}%)')
+hq, hreq, hticks, hz, eq, e_us, pinned, pq, preq, pticks, e1q = map(float, sys.argv[1:])
+h_us = hticks / hz / hreq * 1e6
+print(f'shared cores: http_qps(c=16) {hq:.0f}  embedded_qps(2 threads) {eq:.0f}  '
+      f'wall ratio {hq / eq:.2f}')
+print(f'  cpu per query: http {h_us:.1f} us, embedded {e_us:.1f} us  cpu ratio '
+      f'(embedded/http) {e_us / h_us:.2f}  (HTTP cost {100 * (1 - e_us / h_us):.0f}%)')
+if pinned:
+    p_us = pticks / hz / preq * 1e6
+    print(f'one core each: http_qps(c=16) {pq:.0f} ({p_us:.1f} us CPU per request)  '
+          f'embedded_qps(1 thread) {e1q:.0f}  ratio {pq / e1q:.2f}  (HTTP cost '
+          f'{100 * (1 - pq / e1q):.0f}%)')
 PY
 start
 
