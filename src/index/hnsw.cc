@@ -480,7 +480,9 @@ void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef
     }
     for (size_t j = 0; j < m; ++j) {
       float dv = Dist<kSq8>(q, ids[j]);
-      s->pool.Insert(ids[j], dv);
+      // A node that enters the beam is likely to be expanded later: fetch its links now, so
+      // that expanding it does not wait for a second cache miss after the one for its row.
+      if (s->pool.Insert(ids[j], dv)) Prefetch(Block0(ids[j]).p);
     }
     count += m;
     // Prefetch the next node's link block while this one's results settle.
