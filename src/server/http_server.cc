@@ -60,8 +60,12 @@ struct HttpServer::Impl {
 
   net::io_context ioc;
   std::optional<ssl::context> ssl_ctx;
-  tcp::acceptor acceptor{ioc};
-  net::steady_timer accept_retry{ioc};
+  // Accepting runs on a thread of its own: the I/O threads may be busy running inline handlers,
+  // and an accept queued behind them would leave new connections waiting for seconds under load.
+  net::io_context accept_ioc{1};
+  tcp::acceptor acceptor{accept_ioc};
+  net::steady_timer accept_retry{accept_ioc};
+  std::thread accept_thread;
   std::unique_ptr<net::thread_pool> workers;
   std::vector<std::thread> threads;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -110,7 +114,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     server_->Unregister(id_);
   }
 
+  // Called on the accept thread: everything else happens on the session's strand.
   void Start() {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Begin(); });
+  }
+
+  void CloseIfIdle() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->idle_) self->CancelSocket();
+    });
+  }
+
+ private:
+  void Begin() {
     id_ = server_->Register(this->weak_from_this());
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
       ReadFirstByte();
@@ -125,13 +141,6 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
   }
 
-  void CloseIfIdle() override {
-    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->idle_) self->CancelSocket();
-    });
-  }
-
- private:
   void CancelSocket() {
     beast::error_code ec;
     beast::get_lowest_layer(stream_).cancel(ec);
@@ -520,7 +529,6 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(
                                    : std::max<size_t>(1, std::thread::hardware_concurrency());
     impl->workers = std::make_unique<net::thread_pool>(std::max<size_t>(1, options.worker_threads));
     impl->work.emplace(impl->ioc.get_executor());
-    impl->Accept();
     Impl* raw = impl.get();
     for (size_t i = 0; i < io; ++i) {
       impl->threads.emplace_back([raw] {
@@ -537,6 +545,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(
         }
       });
     }
+    impl->Accept();
+    impl->accept_thread = std::thread([raw] {
+      for (;;) {
+        try {
+          raw->accept_ioc.run();  // returns once the acceptor is closed
+          return;
+        } catch (const std::exception& e) {
+          fprintf(stderr, "ragdb: accept thread caught: %s\n", e.what());
+        }
+      }
+    });
   } catch (const std::exception& e) {
     return Status::Internal(std::string("server start: ") + e.what());
   }
@@ -548,7 +567,7 @@ void HttpServer::Shutdown(std::chrono::milliseconds grace) {
   if (impl_->shut_down) return;
   impl_->shut_down = true;
   impl_->stopping = true;
-  net::post(impl_->ioc, [impl = impl_.get()] {
+  net::post(impl_->accept_ioc, [impl = impl_.get()] {
     beast::error_code ec;
     impl->acceptor.close(ec);
     impl->accept_retry.cancel();
@@ -568,6 +587,7 @@ void HttpServer::Shutdown(std::chrono::milliseconds grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (Clock::now() < deadline &&
            (impl_->stats.requests_in_flight.load() > 0 || impl_->stats.connections_open > 0));
+  if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
