@@ -25,7 +25,7 @@ max_concurrent_requests = 4096
 worker_threads = 16
 TOML
 pid=""
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$data" "$cfg"; }
+cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$data" "$data.copy" "$cfg"; }
 trap cleanup EXIT
 
 start() {
@@ -67,56 +67,74 @@ run() {  # script connections seconds
   printf "%-18s c=%-5s qps=%-10s p50=%-9s p99=%-9s errors=%s\n" "$1" "$2" "$qps" "$p50" "$p99" "${errs:-0}"
 }
 # HTTP cost, measured first on the freshly loaded data (the mixes below add points): the same
-# searches over HTTP and in-process, two ways.
+# searches over HTTP and in-process (on a copy of the data folder), two ways.
 #  shared: wrk (2 threads, 16 connections) and the server share both cores, against embedded
 #    search on 2 threads. Besides the wall-clock ratio, CPU time per query: server process CPU
 #    per request against the embedded search loop's CPU per query.
 #  one core each: the server pinned to core 0 and wrk to core 1, against embedded search on
 #    core 0 with one thread, so that the load generator takes no CPU from the server.
 # Both count in the server's CPU what the kernel spends delivering each response to wrk over
-# loopback (on a VM, a wake-up of the other core per response).
+# loopback (on a VM, a wake-up of the other core per response). This VM's speed drifts by tens of
+# percent from one minute to the next, so the measurements alternate in short slices over
+# several rounds and each ratio is the median of the rounds' ratios.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz="$(getconf CLK_TCK)"
+slice=4
+rounds=5
 http_run() {  # wrk-prefix-args... ; prints "qps requests server_cpu_ticks"
   local t0 t1 out
   t0="$(ticks "$pid")"
-  out="$("$@" -c16 -d"$dur"s -s "$here/server_search.lua" "$url")"
+  out="$("$@" -c16 -d"$slice"s -s "$here/server_search.lua" "$url")"
   t1="$(ticks "$pid")"
   echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '/requests in/ {print $1}' <<<"$out") $((t1 - t0))"
 }
-read -r http_qps http_reqs http_ticks <<<"$(http_run wrk -t2)"
+emb_run() {  # taskset-prefix threads; prints "qps cpu_us_per_query"
+  local out
+  out="$("${@:1:$#-1}" "$embedded" "$data.copy" bench "$slice" "${!#}")"
+  echo "$(awk '/embedded_qps/ {print $2}' <<<"$out") $(awk '/embedded_cpu_us_per_query/ {print $2}' <<<"$out")"
+}
+cp -r "$data" "$data.copy"
+rm -f "$data.copy/LOCK"
 pinned=0
-if (($(nproc) >= 2)); then
-  pinned=1
-  taskset -a -p -c 0 "$pid" >/dev/null
-  read -r pin_qps pin_reqs pin_ticks <<<"$(http_run taskset -c 1 wrk -t1)"
-fi
-stop
-emb_out="$("$embedded" "$data" bench "$dur" 2)"
-emb_qps="$(awk '/embedded_qps/ {print $2}' <<<"$emb_out")"
-emb_cpu="$(awk '/embedded_cpu_us_per_query/ {print $2}' <<<"$emb_out")"
-if ((pinned)); then
-  emb1_out="$(taskset -c 0 "$embedded" "$data" bench "$dur" 1)"
-  emb1_qps="$(awk '/embedded_qps/ {print $2}' <<<"$emb1_out")"
-else
-  pin_qps=0 pin_reqs=1 pin_ticks=0 emb1_qps=1
-fi
-python3 - "$http_qps" "$http_reqs" "$http_ticks" "$hz" "$emb_qps" "$emb_cpu" "$pinned" \
-  "$pin_qps" "$pin_reqs" "$pin_ticks" "$emb1_qps" <<'PY'
-import sys
-hq, hreq, hticks, hz, eq, e_us, pinned, pq, preq, pticks, e1q = map(float, sys.argv[1:])
-h_us = hticks / hz / hreq * 1e6
-print(f'shared cores: http_qps(c=16) {hq:.0f}  embedded_qps(2 threads) {eq:.0f}  '
-      f'wall ratio {hq / eq:.2f}')
-print(f'  cpu per query: http {h_us:.1f} us, embedded {e_us:.1f} us  cpu ratio '
-      f'(embedded/http) {e_us / h_us:.2f}  (HTTP cost {100 * (1 - e_us / h_us):.0f}%)')
+(($(nproc) >= 2)) && pinned=1
+samples=""
+for _ in $(seq "$rounds"); do
+  taskset -a -p -c "0-$(($(nproc) - 1))" "$pid" >/dev/null
+  read -r hq hreq hticks <<<"$(http_run wrk -t2)"
+  read -r eq eus <<<"$(emb_run env 2)"
+  pq=0 preq=1 pticks=0 e1q=1
+  if ((pinned)); then
+    taskset -a -p -c 0 "$pid" >/dev/null
+    read -r pq preq pticks <<<"$(http_run taskset -c 1 wrk -t1)"
+    read -r e1q _ <<<"$(emb_run taskset -c 0 1)"
+  fi
+  samples+="$hq $hreq $hticks $eq $eus $pq $preq $pticks $e1q;"
+done
+taskset -a -p -c "0-$(($(nproc) - 1))" "$pid" >/dev/null
+rm -rf "$data.copy"
+python3 - "$hz" "$pinned" "$samples" <<'PY'
+import statistics as st, sys
+hz, pinned = float(sys.argv[1]), int(sys.argv[2])
+rows = [list(map(float, r.split())) for r in sys.argv[3].split(';') if r.strip()]
+wall, cpu, one, h_us_all, e_us_all, p_us_all = [], [], [], [], [], []
+for hq, hreq, hticks, eq, e_us, pq, preq, pticks, e1q in rows:
+    h_us = hticks / hz / hreq * 1e6
+    wall.append(hq / eq)
+    cpu.append(e_us / h_us)
+    h_us_all.append(h_us)
+    e_us_all.append(e_us)
+    if pinned:
+        one.append(pq / e1q)
+        p_us_all.append(pticks / hz / preq * 1e6)
+med = st.median
+print(f'HTTP cost, median of {len(rows)} rounds of 4 s slices (per-round values in brackets):')
+print(f'  shared cores: wall ratio http/embedded {med(wall):.2f} {[round(x, 2) for x in wall]}')
+print(f'  shared cores: cpu per query http {med(h_us_all):.0f} us, embedded {med(e_us_all):.0f} us; '
+      f'cpu ratio {med(cpu):.2f} {[round(x, 2) for x in cpu]} (HTTP cost {100 * (1 - med(cpu)):.0f}%)')
 if pinned:
-    p_us = pticks / hz / preq * 1e6
-    print(f'one core each: http_qps(c=16) {pq:.0f} ({p_us:.1f} us CPU per request)  '
-          f'embedded_qps(1 thread) {e1q:.0f}  ratio {pq / e1q:.2f}  (HTTP cost '
-          f'{100 * (1 - pq / e1q):.0f}%)')
+    print(f'  one core each: ratio {med(one):.2f} {[round(x, 2) for x in one]} (HTTP cost '
+          f'{100 * (1 - med(one)):.0f}%; server {med(p_us_all):.0f} us CPU per request)')
 PY
-start
 
 for c in 1 16 256 1000; do run server_search.lua "$c" "$dur"; done
 for c in 1 16 256 1000; do run server_mixed.lua "$c" "$dur"; done
