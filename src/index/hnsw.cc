@@ -139,7 +139,7 @@ void HnswIndex::Reserve(size_t capacity) {
     for (size_t x = 0; x < n; ++x) {
       LinkBlock from = old_block0;
       from.p = l0_ + x * old_block_bytes;
-      LinkBlock to{l0.data() + x * block_bytes, width, 0};
+      LinkBlock to{l0.data() + x * block_bytes, width, width == 4 ? 0xffffffffu : 0xffffffu};
       uint32_t cnt = from.Count(max0_);
       for (uint32_t j = 0; j < cnt; ++j) to.SetLink(j, from.Link(j));
       to.SetCount(cnt);
