@@ -4,9 +4,10 @@
 //   ann_bench --base B.fvecs --query Q.fvecs [--gt G.ivecs] [--metric l2|ip|cosine]
 //             [--index hnsw|ivf_flat|ivf_pq|flat] [--m 16] [--efc 200] [--sq8]
 //             [--nlist N] [--pq_m M] [--sweep 10,20,40] [--rerank R] [--k 10] [--threads T]
-//             [--min_seconds 0.3] [--save FILE | --load FILE]
+//             [--min_seconds 0.3] [--save FILE | --load FILE] [--paired]
 // --save writes the built index; --load opens one instead of building (same base file and
-// flags), to time searches again without the build.
+// flags), to time searches again without the build. --paired times single-threaded searches only
+// and prints a line "ready" just before the sweep, so that a peer can be timed in the same window.
 // --sweep lists ef values (hnsw) or nprobe values (ivf). Cosine rows are normalized here, as the
 // db layer does at ingest.
 #include <chrono>
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
   bool sq8 = false;
   double min_seconds = 0.3;
   std::string save_path, load_path;  // to time searches again without rebuilding
+  bool paired = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -132,6 +134,8 @@ int main(int argc, char** argv) {
       save_path = next();
     else if (a == "--load")
       load_path = next();
+    else if (a == "--paired")
+      paired = true;
     else {
       std::cerr << "unknown flag " << a << "\n";
       return 2;
@@ -229,6 +233,10 @@ int main(int argc, char** argv) {
   out["rss_build_delta_kb"] = rss_after - rss_before;
   out["runs"] = nlohmann::json::array();
 
+  if (paired) {
+    std::printf("ready\n");
+    std::fflush(stdout);
+  }
   std::stringstream ss(sweep);
   std::string item;
   while (std::getline(ss, item, ',')) {
@@ -247,15 +255,18 @@ int main(int argc, char** argv) {
       el = Now() - s0;
     } while (el < min_seconds);
     double qps1 = done / el;
-    done = 0;
-    s0 = Now();
-    std::vector<std::vector<Neighbor>> res_mt;
-    do {
-      index.SearchBatch(queries.data(), nq, k, p, nullptr, &pool, &res_mt);
-      done += nq;
-      el = Now() - s0;
-    } while (el < min_seconds);
-    double qpsn = done / el;
+    double qpsn = 0;
+    if (!paired) {
+      done = 0;
+      s0 = Now();
+      std::vector<std::vector<Neighbor>> res_mt;
+      do {
+        index.SearchBatch(queries.data(), nq, k, p, nullptr, &pool, &res_mt);
+        done += nq;
+        el = Now() - s0;
+      } while (el < min_seconds);
+      qpsn = done / el;
+    }
     nlohmann::json run;
     run["param"] = v;
     run["qps_1t"] = qps1;

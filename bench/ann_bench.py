@@ -11,7 +11,8 @@ interpolated in (recall, log QPS). Data sets: ann-sift5k (128-d L2), ann-bright-
 (1024-d cosine) and a synthetic clustered 128-d L2 set of --n rows (the issue asks for 1M; use a
 smaller --n on small machines and report it). Throughput on a shared machine is noisy: after the
 builds every sweep is timed --rounds times, the engines interleaved, and the medians are reported;
-compare the ratios, not the absolute numbers.
+compare the ratios, not the absolute numbers. At 1M rows even the medians drift; bench/ann_paired.py
+times ragdb and a peer in the same time window instead (one core each).
 """
 import argparse
 import json
