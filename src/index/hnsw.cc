@@ -75,7 +75,6 @@ HnswIndex::HnswIndex(const IndexConfig& c)
 
 void HnswIndex::SetLinkBytes(uint32_t width) {
   link_bytes_ = width;
-  link_mask_ = width == 4 ? 0xffffffffu : 0xffffffu;
   block_bytes_ = size_t{1 + max0_} * width;
 }
 
@@ -128,7 +127,6 @@ void HnswIndex::Reserve(size_t capacity) {
   capacity = std::max(capacity, capacity_);
   size_t n = n_.load();
   // The slot width follows the capacity; blocks written at another width are re-packed.
-  const LinkBlock old_block0{l0_, link_bytes_, link_mask_};
   const size_t old_block_bytes = block_bytes_;
   const uint32_t width = LinkBytesFor(capacity);
   const size_t block_bytes = size_t{1 + max0_} * width;
@@ -137,9 +135,8 @@ void HnswIndex::Reserve(size_t capacity) {
     std::memcpy(l0.data(), l0_, n * block_bytes);
   } else {
     for (size_t x = 0; x < n; ++x) {
-      LinkBlock from = old_block0;
-      from.p = l0_ + x * old_block_bytes;
-      LinkBlock to{l0.data() + x * block_bytes, width, width == 4 ? 0xffffffffu : 0xffffffu};
+      const LinkBlock from(l0_ + x * old_block_bytes, link_bytes_);
+      const LinkBlock to(l0.data() + x * block_bytes, width);
       uint32_t cnt = from.Count(max0_);
       for (uint32_t j = 0; j < cnt; ++j) to.SetLink(j, from.Link(j));
       to.SetCount(cnt);

@@ -75,6 +75,8 @@ class HnswIndex final : public VectorIndex {
   // `width` bytes, little-endian (level 0: link_bytes_; upper levels: 4). Reading a slot loads 4
   // bytes, so every link array ends with 4 bytes of padding.
   struct LinkBlock {
+    LinkBlock(uint8_t* block, uint32_t slot_bytes)
+        : p(block), width(slot_bytes), mask(slot_bytes == 4 ? 0xffffffffu : 0xffffffu) {}
     uint8_t* p;
     uint32_t width, mask;
     uint32_t Slot(uint32_t i) const {
@@ -99,12 +101,9 @@ class HnswIndex final : public VectorIndex {
       std::memcpy(p, &c, width);
     }
   };
-  LinkBlock Block0(uint32_t x) const {
-    return {l0_ + size_t{x} * block_bytes_, link_bytes_, link_mask_};
-  }
+  LinkBlock Block0(uint32_t x) const { return {l0_ + size_t{x} * block_bytes_, link_bytes_}; }
   LinkBlock BlockUpper(uint32_t x, int level) const {
-    return {reinterpret_cast<uint8_t*>(upper_[x].get() + size_t(level - 1) * (1 + m_)), 4,
-            0xffffffffu};
+    return {reinterpret_cast<uint8_t*>(upper_[x].get() + size_t(level - 1) * (1 + m_)), 4};
   }
   LinkBlock Links(uint32_t x, int level) const {
     return level == 0 ? Block0(x) : BlockUpper(x, level);
@@ -169,7 +168,7 @@ class HnswIndex final : public VectorIndex {
   bool mapped_ = false;
   uint8_t* l0_ = nullptr;
   HugeVector<uint8_t> l0_owned_;  // huge pages: the walk jumps across the whole array
-  uint32_t link_bytes_ = 3, link_mask_ = 0xffffffu;
+  uint32_t link_bytes_ = 3;
   size_t block_bytes_ = 0;  // (1 + max0_) * link_bytes_
   const uint8_t* codes_ = nullptr;
   HugeVector<uint8_t> codes_owned_;

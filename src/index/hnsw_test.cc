@@ -95,23 +95,17 @@ TEST(Hnsw, Sq8MemoryIsSmall) {
   RecordProperty("sq8_ratio", std::to_string(sq8 / f32));
 }
 
-// A section tag from its four letters (format.h's SectionTag takes only literals).
-uint32_t Tag(std::string_view s) {
-  return uint32_t(uint8_t(s[0])) | uint32_t(uint8_t(s[1])) << 8 | uint32_t(uint8_t(s[2])) << 16 |
-         uint32_t(uint8_t(s[3])) << 24;
-}
-
 // A blob with the given sections copied from `r` and `extra` added (checksums recomputed).
-std::string Rewrite(const BlobReader& r, std::initializer_list<const char*> copied,
-                    uint32_t extra_tag, std::string_view extra) {
+std::string Rewrite(const BlobReader& r, std::initializer_list<uint32_t> copied, uint32_t extra_tag,
+                    std::string_view extra) {
   BlobWriter w(IndexKind::kHnsw);
   std::vector<std::string> keep;
   keep.reserve(copied.size());
-  for (const char* tag : copied) {
-    auto b = r.Bytes(Tag(tag));
+  for (uint32_t tag : copied) {
+    auto b = r.Bytes(tag);
     if (!b.ok()) continue;
     keep.emplace_back(*b);
-    w.Add(Tag(tag), keep.back().data(), keep.back().size());
+    w.Add(tag, keep.back().data(), keep.back().size());
   }
   w.Add(extra_tag, extra.data(), extra.size());
   std::string out;
@@ -123,7 +117,7 @@ std::string Rewrite(const BlobReader& r, std::initializer_list<const char*> copi
 std::string WithFourByteLinks(const std::string& blob, uint32_t max0) {
   auto r = BlobReader::Open(blob, IndexKind::kHnsw, true);
   EXPECT_TRUE(r.ok());
-  auto packed = (*r)->Bytes(Tag("HL03"));
+  auto packed = (*r)->Bytes(SectionTag("HL03"));
   EXPECT_TRUE(packed.ok());
   size_t slots = (packed->size() - 4) / 3;  // minus the padding
   std::vector<uint32_t> wide(slots);
@@ -133,7 +127,10 @@ std::string WithFourByteLinks(const std::string& blob, uint32_t max0) {
     wide[i] = v;
   }
   EXPECT_EQ(slots % (1 + max0), 0u);
-  return Rewrite(**r, {"HMET", "HLVL", "HUPR", "SQ8P", "SQ8C"}, Tag("HL0_"),
+  return Rewrite(**r,
+                 {SectionTag("HMET"), SectionTag("HLVL"), SectionTag("HUPR"), SectionTag("SQ8P"),
+                  SectionTag("SQ8C")},
+                 SectionTag("HL0_"),
                  std::string_view(reinterpret_cast<const char*>(wide.data()), wide.size() * 4));
 }
 
@@ -159,8 +156,8 @@ TEST(Hnsw, OpensIndexesWrittenWithFourByteLinks) {
     ASSERT_TRUE((*opened)->Serialize(&again).ok());
     auto ra = BlobReader::Open(again, IndexKind::kHnsw, true);
     ASSERT_TRUE(ra.ok());
-    EXPECT_TRUE((*ra)->Bytes(Tag("HL0_")).ok());
-    EXPECT_FALSE((*ra)->Bytes(Tag("HL03")).ok());
+    EXPECT_TRUE((*ra)->Bytes(SectionTag("HL0_")).ok());
+    EXPECT_FALSE((*ra)->Bytes(SectionTag("HL03")).ok());
     ASSERT_TRUE((*opened)->Add(x.data(), 3000, nullptr).ok());
     for (size_t row : {0u, 1999u, 2000u, 2999u}) {
       auto r = (*opened)->Search(&x[row * kD], 1, p, nullptr);
@@ -172,7 +169,7 @@ TEST(Hnsw, OpensIndexesWrittenWithFourByteLinks) {
     ASSERT_TRUE((*opened)->Serialize(&repacked).ok());
     auto rr = BlobReader::Open(repacked, IndexKind::kHnsw, true);
     ASSERT_TRUE(rr.ok());
-    EXPECT_TRUE((*rr)->Bytes(Tag("HL03")).ok());
+    EXPECT_TRUE((*rr)->Bytes(SectionTag("HL03")).ok());
   }
 }
 
@@ -185,12 +182,13 @@ TEST(Hnsw, CorruptPackedLinkIsDetected) {
   // Point row 7's first link at row 0xfffffe (checksums recomputed, so only Validate can tell).
   auto r = BlobReader::Open(blob, IndexKind::kHnsw, true);
   ASSERT_TRUE(r.ok());
-  std::string l0(*(*r)->Bytes(Tag("HL03")));
+  std::string l0(*(*r)->Bytes(SectionTag("HL03")));
   const size_t slot = 7 * (1 + 32) + 1;
   l0[3 * slot] = '\xfe';
   l0[3 * slot + 1] = '\xff';
   l0[3 * slot + 2] = '\xff';
-  std::string bad = Rewrite(**r, {"HMET", "HLVL", "HUPR"}, Tag("HL03"), l0);
+  std::string bad = Rewrite(**r, {SectionTag("HMET"), SectionTag("HLVL"), SectionTag("HUPR")},
+                            SectionTag("HL03"), l0);
   AlignedBytes a(bad);
   auto opened = OpenIndex(a.view(), x.data(), 500);
   ASSERT_FALSE(opened.ok());
