@@ -31,14 +31,14 @@ using namespace ragdb::index;
 
 namespace {
 
-template <typename T>
-std::vector<T> ReadVecs(const std::string& path, size_t* dim, size_t* rows) {
+template <typename T, typename Vec = std::vector<T>>
+Vec ReadVecs(const std::string& path, size_t* dim, size_t* rows) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::cerr << "cannot open " << path << "\n";
     std::exit(2);
   }
-  std::vector<T> out;
+  Vec out;
   *rows = 0;
   int32_t d;
   while (in.read(reinterpret_cast<char*>(&d), 4)) {
@@ -143,9 +143,7 @@ int main(int argc, char** argv) {
   }
   size_t d = 0, n = 0, qd = 0, nq = 0, gk = 0, ng = 0;
   // The rows on huge pages, as the engine holds them (base/huge_pages.h).
-  std::vector<float> read = ReadVecs<float>(base_path, &d, &n);
-  HugeVector<float> base(read.begin(), read.end());
-  read = {};
+  auto base = ReadVecs<float, HugeVector<float>>(base_path, &d, &n);
   std::vector<float> queries = ReadVecs<float>(query_path, &qd, &nq);
   std::vector<int32_t> gt;
   if (!gt_path.empty()) gt = ReadVecs<int32_t>(gt_path, &gk, &ng);
