@@ -88,9 +88,10 @@ http_run() {  # wrk-prefix-args... ; prints "qps requests server_cpu_ticks"
   t1="$(ticks "$pid")"
   echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '/requests in/ {print $1}' <<<"$out") $((t1 - t0))"
 }
-emb_run() {  # taskset-prefix threads; prints "qps cpu_us_per_query"
-  local out
-  out="$("${@:1:$#-1}" "$embedded" "$data.copy" bench "$slice" "${!#}")"
+emb_run() {  # THREADS [CPU to pin to]; prints "qps cpu_us_per_query"
+  local out pin=()
+  [[ -n "${2:-}" ]] && pin=(taskset -c "$2")
+  out="$("${pin[@]}" "$embedded" "$data.copy" bench "$slice" "$1")"
   echo "$(awk '/embedded_qps/ {print $2}' <<<"$out") $(awk '/embedded_cpu_us_per_query/ {print $2}' <<<"$out")"
 }
 cp -r "$data" "$data.copy"
@@ -101,12 +102,12 @@ samples=""
 for _ in $(seq "$rounds"); do
   taskset -a -p -c "0-$(($(nproc) - 1))" "$pid" >/dev/null
   read -r hq hreq hticks <<<"$(http_run wrk -t2)"
-  read -r eq eus <<<"$(emb_run env 2)"
+  read -r eq eus <<<"$(emb_run 2)"
   pq=0 preq=1 pticks=0 e1q=1
   if ((pinned)); then
     taskset -a -p -c 0 "$pid" >/dev/null
     read -r pq preq pticks <<<"$(http_run taskset -c 1 wrk -t1)"
-    read -r e1q _ <<<"$(emb_run taskset -c 0 1)"
+    read -r e1q _ <<<"$(emb_run 1 0)"
   fi
   samples+="$hq $hreq $hticks $eq $eus $pq $preq $pticks $e1q;"
 done
