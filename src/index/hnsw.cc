@@ -75,6 +75,7 @@ HnswIndex::HnswIndex(const IndexConfig& c)
 
 void HnswIndex::SetLinkBytes(uint32_t width) {
   link_bytes_ = width;
+  link_mask_ = LinkBlock::MaskFor(width);
   block_bytes_ = size_t{1 + max0_} * width;
 }
 
