@@ -1,7 +1,8 @@
 // An HTTP/1.1 server with keep-alive, optional TLS, limits and graceful shutdown. The only file
 // that knows Boost.Beast/Asio; everything else talks HttpRequest/HttpResponse (http.h).
 //
-// Threads: `io_threads` run the sockets; handlers run on a separate pool of `worker_threads`,
+// Threads: `io_threads` run the sockets, each its own event loop; a connection stays on the
+// loop that accepted it (round robin). Handlers run on a separate pool of `worker_threads`,
 // because a handler may block on an fsync and a blocked I/O thread would stall every connection
 // it serves. Several writes in flight at once also let the engine group-commit them. Requests
 // for which `runs_inline` says yes (CPU-only reads such as searches) are handled on the I/O
