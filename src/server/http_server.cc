@@ -451,9 +451,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 void HttpServer::Impl::Accept() {
   // Round robin over the I/O threads' contexts.
   auto& ioc = *iocs[next_ioc++ % iocs.size()];
-  acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
-  });
+  acceptor.async_accept(
+      ioc, [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
 void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
