@@ -11,7 +11,7 @@
 #include "simd/elements.h"
 #include "storage/record_codec.h"
 #include "storage/segment_file.h"
-#include "text/utf8.h"
+#include "base/utf8.h"
 
 namespace ragdb::db {
 namespace {
@@ -299,7 +299,7 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
     // The analyzers reject only invalid UTF-8; checking it here means sealing a segment (which
     // analyzes every text) cannot fail on a stored record.
     if (r.text && schema_.text) {
-      Status utf8 = text::ValidateUtf8(*r.text);
+      Status utf8 = ValidateUtf8(*r.text);
       if (!utf8.ok()) return fail("text is not valid UTF-8 (" + utf8.message() + ")");
     }
     bytes += payload_bytes + (r.text ? r.text->size() : 0);

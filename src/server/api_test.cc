@@ -116,7 +116,15 @@ TEST_F(ApiTest, MalformedInput) {
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.json()["status"]["error"].get<std::string>().find("Format error"), std::string::npos);
   EXPECT_EQ(Raw("POST", "/collections/docs/points/scroll", "[1,2]").status, 400);
-  EXPECT_EQ(Raw("POST", "/collections/docs/points/scroll", std::string(1000, '[')).status, 400);
+  r = Raw("POST", "/collections/docs/points/scroll", "{\"limit\":\n  10,,}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.json()["status"]["error"].get<std::string>().find("line 2, column 6"),
+            std::string::npos);
+  r = Raw("POST", "/collections/docs/points/scroll", std::string(1000, '['));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.json()["status"]["error"].get<std::string>().find("nested deeper than 128"),
+            std::string::npos);
+  EXPECT_EQ(Raw("POST", "/collections/docs/points/scroll", "{\"a\":\"\xff\"}").status, 400);
   EXPECT_EQ(Call("POST", "/collections/docs/points/scroll", {{"limit", "ten"}}).status, 400);
   EXPECT_EQ(Call("POST", "/collections/docs/points/scroll", {{"filter", {{"must", 3}}}}).status,
             400);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "base/json_reader.h"
 #include "server/status_http.h"
 
 namespace ragdb::server {
@@ -9,34 +10,6 @@ namespace ragdb::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Deeply nested JSON would exhaust the stack in the recursive code that later walks it (dump,
-// filter parsing), so it is refused up front. Counts brackets outside strings.
-constexpr int kMaxJsonDepth = 128;
-bool TooDeep(std::string_view s) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : s) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
 
 std::string_view BearerToken(std::string_view auth) {
   if (auth.size() > 7) {
@@ -59,20 +32,15 @@ double SecondsSince(Clock::time_point start) {
 
 Result<Json> Ctx::Body() const {
   if (req.body.empty()) return Json::object();
-  if (TooDeep(req.body)) {
-    return Status::InvalidArgument("Format error in JSON body: nested deeper than " +
-                                   std::to_string(kMaxJsonDepth) + " levels");
+  // ReadJson also refuses nesting deeper than 128 levels, which would exhaust the stack in the
+  // recursive code that later walks the value (dump, filter parsing).
+  auto j = ReadJson(req.body);
+  if (!j.ok()) return Status::InvalidArgument("Format error in JSON body: " + j.status().message());
+  if (!j->is_object()) {
+    return Status::InvalidArgument("Format error in JSON body: expected an object, got " +
+                                   std::string(j->type_name()));
   }
-  try {
-    Json j = Json::parse(req.body);
-    if (!j.is_object()) {
-      return Status::InvalidArgument("Format error in JSON body: expected an object, got " +
-                                     std::string(j.type_name()));
-    }
-    return j;
-  } catch (const Json::exception& e) {
-    return Status::InvalidArgument(std::string("Format error in JSON body: ") + e.what());
-  }
+  return std::move(j).value();
 }
 
 Result<Database*> Ctx::Db() {

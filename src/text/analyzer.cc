@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "text/stopwords.h"
-#include "text/utf8.h"
+#include "base/utf8.h"
 
 namespace ragdb::text {
 namespace {

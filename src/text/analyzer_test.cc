@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "text/query.h"
-#include "text/utf8.h"
+#include "base/utf8.h"
 
 namespace ragdb::text {
 namespace {

@@ -1,6 +1,6 @@
-#include "text/utf8.h"
+#include "base/utf8.h"
 
-namespace ragdb::text {
+namespace ragdb {
 
 bool DecodeUtf8(std::string_view s, size_t* i, char32_t* cp) {
   const size_t n = s.size();
@@ -76,4 +76,4 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
-}  // namespace ragdb::text
+}  // namespace ragdb

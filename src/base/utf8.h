@@ -1,4 +1,4 @@
-// Strict UTF-8 validation and code-point iteration, shared by the analyzers. ICU's converters
+// Strict UTF-8 validation and code-point iteration (analyzers, the JSON reader). ICU's converters
 // silently substitute U+FFFD for bad bytes; we want the caller to hear about bad input instead.
 #pragma once
 
@@ -9,7 +9,7 @@
 
 #include "ragdb/status.h"
 
-namespace ragdb::text {
+namespace ragdb {
 
 // Decodes the code point starting at s[*i] and advances *i past it. Returns false (and leaves
 // *i unchanged) on a malformed, overlong, surrogate or out-of-range sequence.
@@ -24,4 +24,4 @@ Status ValidateUtf8(std::string_view s);
 // True when every byte is < 0x80 (fast paths for plain English text).
 bool IsAscii(std::string_view s);
 
-}  // namespace ragdb::text
+}  // namespace ragdb
