@@ -12,7 +12,7 @@
 #include <random>
 #include <string>
 
-#include "base/json_reader.h"
+#include "base/json_text.h"
 
 namespace {
 

@@ -2,7 +2,8 @@
 # HTTP server benchmark (issue #5): wrk search and search+upsert mixes at 1, 16, 256 and 1000
 # connections, the HTTP cost against embedded search on the same data, and a 60 s soak at 256
 # connections with RSS sampling.
-#   bench/server_bench.sh [BUILD_DIR] [POINTS] [DURATION_S]
+#   bench/server_bench.sh [BUILD_DIR] [POINTS] [DURATION_S] [PARTS]
+# PARTS: all (default), or ratio for the HTTP-cost comparison alone.
 # Needs: wrk, python3, curl, taskset (scripts/install-deps.sh --bench); BUILD_DIR holds
 # ragdb (or src/server/ragdb_serve) and src/server/server_embedded_bench.
 set -euo pipefail
@@ -10,6 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${1:-$here/../build}"
 points="${2:-20000}"
 dur="${3:-10}"
+parts="${4:-all}"
 dim=128
 bin="$build/ragdb"
 [[ -x "$bin" ]] || bin="$build/src/server/ragdb_serve"
@@ -137,6 +139,10 @@ if pinned:
           f'{100 * (1 - med(one)):.0f}%; server {med(p_us_all):.0f} us CPU per request)')
 PY
 
+if [[ "$parts" == ratio ]]; then
+  stop
+  exit 0
+fi
 for c in 1 16 256 1000; do run server_search.lua "$c" "$dur"; done
 for c in 1 16 256 1000; do run server_mixed.lua "$c" "$dur"; done
 

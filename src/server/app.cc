@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "base/json_reader.h"
+#include "base/json_text.h"
 #include "server/status_http.h"
 
 namespace ragdb::server {
@@ -196,10 +196,19 @@ HttpResponse App::Dispatch(const HttpRequest& req, std::string* route_label, std
                          SecondsSince(start));
   }
   if (ctx.raw) return std::move(*ctx.raw);
-  Json env = {
-      {"result", std::move(result).value()}, {"status", "ok"}, {"time", SecondsSince(start)}};
   HttpResponse r;
   r.status = ctx.success_status;
+  if (ctx.result_text) {
+    r.body.reserve(ctx.result_text->size() + 48);
+    r.body += "{\"result\":";
+    r.body += *ctx.result_text;
+    r.body += ",\"status\":\"ok\",\"time\":";
+    AppendJsonNumber(SecondsSince(start), &r.body);
+    r.body += '}';
+    return r;
+  }
+  Json env = {
+      {"result", std::move(result).value()}, {"status", "ok"}, {"time", SecondsSince(start)}};
   r.body = env.dump(-1, ' ', false, Json::error_handler_t::replace);
   return r;
 }

@@ -45,6 +45,9 @@ struct Ctx {
   Principal principal;
   // Set by handlers that answer something other than the JSON envelope (downloads, /metrics).
   std::optional<HttpResponse> raw;
+  // Set by handlers that write their result as JSON text themselves (the hot search routes):
+  // the envelope's "result", in place of the Json the handler returns.
+  std::optional<std::string> result_text;
   // Set by handlers that must answer with a different status than 200 on success.
   int success_status = 200;
 

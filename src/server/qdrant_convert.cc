@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
+
+#include "base/json_text.h"
 
 namespace ragdb::server {
 namespace {
@@ -567,11 +570,32 @@ Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector
   return j;
 }
 
-Json ScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps, const VectorSelector& vs) {
-  Json j = {{"id", p.id.ToJson()}, {"version", 0}, {"score", p.score}};
-  j["payload"] = SelectPayload(p.payload, ps);
-  j["vector"] = VectorsJson(p.vectors, nullptr, vs);
-  return j;
+void AppendScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps,
+                           const VectorSelector& vs, std::string* out) {
+  *out += "{\"id\":";
+  if (p.id.is_number()) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, p.id.number());
+    out->append(buf, r.ptr);
+  } else {
+    *out += Json(p.id.str()).dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  *out += ",\"version\":0,\"score\":";
+  AppendJsonNumber(p.score, out);
+  *out += ",\"payload\":";
+  if (ps.enabled) {
+    *out += SelectPayload(p.payload, ps).dump(-1, ' ', false, Json::error_handler_t::replace);
+  } else {
+    *out += "null";
+  }
+  *out += ",\"vector\":";
+  if (vs.enabled) {
+    *out +=
+        VectorsJson(p.vectors, nullptr, vs).dump(-1, ' ', false, Json::error_handler_t::replace);
+  } else {
+    *out += "null";
+  }
+  *out += '}';
 }
 
 }  // namespace ragdb::server

@@ -59,7 +59,11 @@ Json VectorsJson(const std::map<std::string, std::vector<float>>& dense,
                  const std::map<std::string, SparseVector>* sparse, const VectorSelector& s);
 
 Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector& vs);
-Json ScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps, const VectorSelector& vs);
+// Appends a hit as JSON text, in Qdrant's field order: {"id", "version", "score", "payload",
+// "vector"}. Written directly rather than through a Json tree: building and dumping ten of those
+// trees per search cost ~5% of a search request's CPU.
+void AppendScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps,
+                           const VectorSelector& vs, std::string* out);
 
 // Reads an optional unsigned integer field; InvalidArgument naming it on a wrong type.
 Result<std::optional<uint64_t>> OptUint(const Json& obj, const char* key);

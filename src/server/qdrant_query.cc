@@ -6,6 +6,7 @@
 // either fuses their lists (`{"fusion": ...}`) or re-scores the union of their hits with its own
 // vector. The parent's filter also applies to its children, as in Qdrant.
 #include <algorithm>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -373,11 +374,22 @@ Result<std::vector<ScoredPoint>> RunQuery(Collection& col, const Json& body, Pay
   return hits;
 }
 
-Json HitsJson(const std::vector<ScoredPoint>& hits, const PayloadSelector& ps,
-              const VectorSelector& vs) {
-  Json out = Json::array();
-  for (const auto& h : hits) out.push_back(ScoredPointJson(h, ps, vs));
-  return out;
+// Hits as a JSON array, appended to *out as text (see AppendScoredPointJson).
+template <class Hits>
+void AppendHits(const Hits& hits, const PayloadSelector& ps, const VectorSelector& vs,
+                std::string* out) {
+  *out += '[';
+  bool first = true;
+  for (const auto& h : hits) {
+    if (!first) *out += ',';
+    first = false;
+    if constexpr (std::is_pointer_v<std::decay_t<decltype(h)>>) {
+      AppendScoredPointJson(*h, ps, vs, out);
+    } else {
+      AppendScoredPointJson(h, ps, vs, out);
+    }
+  }
+  *out += ']';
 }
 
 Result<Json> Query(Ctx& ctx) {
@@ -386,7 +398,10 @@ Result<Json> Query(Ctx& ctx) {
   PayloadSelector ps;
   VectorSelector vs;
   RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, body, &ps, &vs));
-  return Json{{"points", HitsJson(hits, ps, vs)}};
+  std::string& out = ctx.result_text.emplace("{\"points\":");
+  AppendHits(hits, ps, vs, &out);
+  out += '}';
+  return Json();
 }
 
 Result<Json> QueryBatch(Ctx& ctx) {
@@ -395,14 +410,18 @@ Result<Json> QueryBatch(Ctx& ctx) {
   if (!body.contains("searches") || !body["searches"].is_array()) {
     return Status::InvalidArgument("missing field `searches` (an array)");
   }
-  Json out = Json::array();
+  std::string out = "[";
   for (const auto& q : body["searches"]) {
     PayloadSelector ps;
     VectorSelector vs;
     RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
-    out.push_back({{"points", HitsJson(hits, ps, vs)}});
+    if (out.size() > 1) out += ',';
+    out += "{\"points\":";
+    AppendHits(hits, ps, vs, &out);
+    out += '}';
   }
-  return out;
+  ctx.result_text = out + ']';
+  return Json();
 }
 
 // Group ids: strings and integers, or each such element of an array.
@@ -511,13 +530,16 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
                 std::all_of(groups.begin(), groups.end(),
                             [&](const auto& g) { return g.second.size() >= group_size; });
     if (full || hits.size() < fetch || fetch >= kMaxLimit) {
-      Json out = Json::array();
-      for (const auto& [key, members] : groups) {
-        Json h = Json::array();
-        for (const ScoredPoint* p : members) h.push_back(ScoredPointJson(*p, want_ps, vs));
-        out.push_back({{"id", key}, {"hits", h}});
+      std::string& out = ctx.result_text.emplace("{\"groups\":[");
+      for (size_t i = 0; i < groups.size(); ++i) {
+        out += i ? ",{\"id\":" : "{\"id\":";
+        out += groups[i].first.dump(-1, ' ', false, Json::error_handler_t::replace);
+        out += ",\"hits\":";
+        AppendHits(groups[i].second, want_ps, vs, &out);
+        out += '}';
       }
-      return Json{{"groups", out}};
+      out += "]}";
+      return Json();
     }
     fetch = std::min(fetch * 4, kMaxLimit);
   }
@@ -530,7 +552,8 @@ Result<Json> Search(Ctx& ctx) {
   PayloadSelector ps;
   VectorSelector vs;
   RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
-  return HitsJson(hits, ps, vs);
+  AppendHits(hits, ps, vs, &ctx.result_text.emplace());
+  return Json();
 }
 
 Result<Json> SearchBatch(Ctx& ctx) {
@@ -539,15 +562,17 @@ Result<Json> SearchBatch(Ctx& ctx) {
   if (!body.contains("searches") || !body["searches"].is_array()) {
     return Status::InvalidArgument("missing field `searches` (an array)");
   }
-  Json out = Json::array();
+  std::string out = "[";
   for (const auto& s : body["searches"]) {
     RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(s));
     PayloadSelector ps;
     VectorSelector vs;
     RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
-    out.push_back(HitsJson(hits, ps, vs));
+    if (out.size() > 1) out += ',';
+    AppendHits(hits, ps, vs, &out);
   }
-  return out;
+  ctx.result_text = out + ']';
+  return Json();
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "base/json_reader.h"
+#include "base/json_text.h"
 
 #include <gtest/gtest.h>
 
@@ -301,6 +301,45 @@ TEST(JsonReader, TruncatedAndDamagedDocumentsMatchNlohmann) {
       bad[rng() % bad.size()] = kBytes[rng() % (sizeof kBytes - 1)];
       ExpectSameAsNlohmann(bad);
     }
+  }
+}
+
+TEST(JsonText, NumbersReadBackExactlyAsFloats) {
+  auto text = [](double v) {
+    std::string s;
+    AppendJsonNumber(v, &s);
+    return s;
+  };
+  EXPECT_EQ(text(100.0), "100.0");
+  EXPECT_EQ(text(-0.0), "-0.0");
+  EXPECT_EQ(text(0.5), "0.5");
+  EXPECT_EQ(text(1e-5), "1e-05");
+  EXPECT_EQ(text(1e300), "1e+300");
+  EXPECT_EQ(text(std::nan("")), "null");
+  EXPECT_EQ(text(-INFINITY), "null");
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 20000; ++i) {
+    uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (i % 2) v = double(float(std::uniform_real_distribution<double>(-2, 2)(rng)));  // scores
+    if (!std::isfinite(v)) continue;
+    auto back = ReadJson(text(v));
+    ASSERT_TRUE(back.ok()) << text(v);
+    ASSERT_TRUE(back->is_number_float()) << text(v);
+    double w = back->get<double>();
+    ASSERT_EQ(std::memcmp(&v, &w, sizeof v), 0) << text(v);
+  }
+  std::string f;
+  AppendJsonNumber(0.34176218509674072f, &f);
+  EXPECT_EQ(f, "0.34176219");
+  for (int i = 0; i < 20000; ++i) {
+    float v = float(std::uniform_real_distribution<double>(-2, 2)(rng));
+    std::string s;
+    AppendJsonNumber(v, &s);
+    auto back = ReadJson(s);
+    ASSERT_TRUE(back.ok() && back->is_number_float()) << s;
+    ASSERT_EQ(float(back->get<double>()), v) << s;
   }
 }
 

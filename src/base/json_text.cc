@@ -1,4 +1,4 @@
-#include "base/json_reader.h"
+#include "base/json_text.h"
 
 #include <charconv>
 #include <clocale>
@@ -326,5 +326,27 @@ class Reader {
 Result<Json> ReadJson(std::string_view text, int max_depth) {
   return Reader(text, max_depth).ReadDocument();
 }
+
+namespace {
+
+template <class T>
+void AppendShortest(T v, std::string* out) {
+  if (!std::isfinite(v)) {
+    *out += "null";
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, r.ptr);
+  // Integral values keep a ".0", as nlohmann and Qdrant write them, so readers see a float.
+  if (std::string_view(buf, size_t(r.ptr - buf)).find_first_of(".e") == std::string_view::npos) {
+    *out += ".0";
+  }
+}
+
+}  // namespace
+
+void AppendJsonNumber(double v, std::string* out) { AppendShortest(v, out); }
+void AppendJsonNumber(float v, std::string* out) { AppendShortest(v, out); }
 
 }  // namespace ragdb
