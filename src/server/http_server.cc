@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -376,27 +377,46 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     Write(ErrorResponse(code, message));
   }
 
+  // The head is written by hand rather than through Beast's message and serializer, which
+  // allocate each header field: ~2% of a search request's CPU for the same bytes. CR and LF are
+  // dropped from handler-supplied header text so that it cannot split the response.
   void Write(HttpResponse r) {
-    res_ = std::make_shared<http::response<http::string_body>>();
-    res_->version(11);
-    res_->result(static_cast<unsigned>(r.status));
-    res_->set(http::field::server, "ragdb");
-    res_->set(http::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res_->set(k, v);
-    res_->body() = std::move(r.body);
-    bool keep = keep_alive_ && !server_->stopping;
-    res_->keep_alive(keep);
-    res_->prepare_payload();
+    const bool keep = keep_alive_ && !server_->stopping;
+    auto append_clean = [this](std::string_view text) {
+      for (char c : text) {
+        if (c != '\r' && c != '\n') head_ += c;
+      }
+    };
+    head_.clear();
+    head_ += "HTTP/1.1 ";
+    head_ += std::to_string(r.status);
+    head_ += ' ';
+    auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    head_.append(reason.data(), reason.size());
+    head_ += "\r\nServer: ragdb\r\nContent-Type: ";
+    append_clean(r.content_type);
+    for (const auto& [name, value] : r.headers) {
+      head_ += "\r\n";
+      append_clean(name);
+      head_ += ": ";
+      append_clean(value);
+    }
+    head_ += "\r\nContent-Length: ";
+    head_ += std::to_string(r.body.size());
+    if (!keep) head_ += "\r\nConnection: close";
+    head_ += "\r\n\r\n";
+    body_ = std::move(r.body);
     ArmTimer(server_->opts.body_timeout);
-    http::async_write(stream_, *res_,
-                      [self = this->shared_from_this(), keep](beast::error_code ec, size_t) {
-                        self->DisarmTimer();
-                        self->res_.reset();
-                        self->server_->stats.requests_in_flight--;
-                        if (!ec && self->linger_) return self->LingerClose();
-                        if (ec || !keep) return self->Close();
-                        self->ReadFirstByte();
-                      });
+    std::array<net::const_buffer, 2> bufs{net::buffer(head_), net::buffer(body_)};
+    net::async_write(stream_, bufs,
+                     [self = this->shared_from_this(), keep](beast::error_code ec, size_t) {
+                       self->DisarmTimer();
+                       self->body_ = std::string();  // an idle connection holds no old answer
+                       self->server_->stats.requests_in_flight--;
+                       if (!ec && self->linger_) return self->LingerClose();
+                       if (ec || !keep) return self->Close();
+                       self->ReadFirstByte();
+                     });
   }
 
   // After an early answer the client may still be sending the body we refused; closing at once
@@ -443,7 +463,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Clock::time_point started_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http::response<http::string_body>> res_;
+  std::string head_, body_;  // the response being written
 };
 
 }  // namespace
