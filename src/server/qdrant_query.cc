@@ -457,26 +457,29 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search);
 Result<Json> QueryGroups(Ctx& ctx) { return Groups(ctx, false); }
 Result<Json> SearchGroups(Ctx& ctx) { return Groups(ctx, true); }
 
-// Legacy /points/search body -> Query API body.
-Result<Json> SearchToQuery(const Json& s) {
+// Legacy /points/search body -> Query API body. Takes the body by value and moves its parts
+// (the query vector is most of a search request).
+Result<Json> SearchToQuery(Json s) {
   if (!s.is_object()) return Status::InvalidArgument("expected a search object");
   if (!s.contains("vector")) return Status::InvalidArgument("missing field `vector`");
   Json q = Json::object();
-  const Json& v = s["vector"];
+  Json& v = s["vector"];
   if (v.is_array()) {
-    q["query"] = v;
+    q["query"] = std::move(v);
   } else if (v.is_object() && v.contains("name")) {
-    q["using"] = v["name"];
+    q["using"] = std::move(v["name"]);
     if (!v.contains("vector")) return Status::InvalidArgument("vector: missing field `vector`");
-    q["query"] = v["vector"];
+    q["query"] = std::move(v["vector"]);
   } else {
     return Status::InvalidArgument("vector: expected an array or {\"name\", \"vector\"}");
   }
   for (const char* k : {"filter", "params", "limit", "offset", "with_payload", "with_vector",
                         "score_threshold", "group_by", "group_size", "with_lookup"}) {
-    if (s.contains(k)) q[k] = s[k];
+    if (auto it = s.find(k); it != s.end()) q[k] = std::move(*it);
   }
-  if (!q.contains("limit") && s.contains("top")) q["limit"] = s["top"];
+  if (!q.contains("limit")) {
+    if (auto it = s.find("top"); it != s.end()) q["limit"] = std::move(*it);
+  }
   return q;
 }
 
@@ -484,7 +487,7 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
   if (legacy_search) {
-    RAGDB_ASSIGN_OR_RETURN(body, SearchToQuery(body));
+    RAGDB_ASSIGN_OR_RETURN(body, SearchToQuery(std::move(body)));
   }
   RAGDB_ASSIGN_OR_RETURN(auto group_by, OptString(body, "group_by"));
   if (!group_by || group_by->empty()) return Status::InvalidArgument("missing field `group_by`");
@@ -548,7 +551,7 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
 Result<Json> Search(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(body));
+  RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(std::move(body)));
   PayloadSelector ps;
   VectorSelector vs;
   RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
@@ -563,8 +566,8 @@ Result<Json> SearchBatch(Ctx& ctx) {
     return Status::InvalidArgument("missing field `searches` (an array)");
   }
   std::string out = "[";
-  for (const auto& s : body["searches"]) {
-    RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(s));
+  for (auto& s : body["searches"]) {
+    RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(std::move(s)));
     PayloadSelector ps;
     VectorSelector vs;
     RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
