@@ -30,8 +30,10 @@ pid=""
 cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$data" "$data.copy" "$cfg"; }
 trap cleanup EXIT
 
-start() {
-  "$bin" --data "$data" serve --port "$port" --config "$cfg" 2>"$data.log" &
+start() {  # [CPU to pin the server to]
+  local pin=()
+  [[ -n "${1:-}" ]] && pin=(taskset -c "$1")
+  "${pin[@]}" "$bin" --data "$data" serve --port "$port" --config "$cfg" 2>"$data.log" &
   pid=$!
   for _ in $(seq 100); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.1; done
   echo "server did not start"; cat "$data.log"; exit 1
@@ -73,8 +75,9 @@ run() {  # script connections seconds
 #  shared: wrk (2 threads, 16 connections) and the server share both cores, against embedded
 #    search on 2 threads. Besides the wall-clock ratio, CPU time per query: server process CPU
 #    per request against the embedded search loop's CPU per query.
-#  one core each: the server pinned to core 0 and wrk to core 1, against embedded search on
-#    core 0 with one thread, so that the load generator takes no CPU from the server.
+#  one core each: the server started on core 0 (so it sizes itself for one CPU: one I/O
+#    thread) and wrk on core 1, against embedded search on core 0 with one thread, so that the
+#    load generator takes no CPU from the server.
 # Both count in the server's CPU what the kernel spends delivering each response to wrk over
 # loopback (on a VM, a wake-up of the other core per response). This VM's speed drifts by tens of
 # percent from one minute to the next, so the measurements alternate in short slices over
@@ -100,20 +103,24 @@ cp -r "$data" "$data.copy"
 rm -f "$data.copy/LOCK"
 pinned=0
 (($(nproc) >= 2)) && pinned=1
+warm() { wrk -t1 -c4 -d1s -s "$here/server_search.lua" "$url" >/dev/null; }
 samples=""
 for _ in $(seq "$rounds"); do
-  taskset -a -p -c "0-$(($(nproc) - 1))" "$pid" >/dev/null
   read -r hq hreq hticks <<<"$(http_run wrk -t2)"
   read -r eq eus <<<"$(emb_run 2)"
   pq=0 preq=1 pticks=0 e1q=1
   if ((pinned)); then
-    taskset -a -p -c 0 "$pid" >/dev/null
+    stop
+    start 0
+    warm
     read -r pq preq pticks <<<"$(http_run taskset -c 1 wrk -t1)"
     read -r e1q _ <<<"$(emb_run 1 0)"
+    stop
+    start
+    warm
   fi
   samples+="$hq $hreq $hticks $eq $eus $pq $preq $pticks $e1q;"
 done
-taskset -a -p -c "0-$(($(nproc) - 1))" "$pid" >/dev/null
 rm -rf "$data.copy"
 python3 - "$hz" "$pinned" "$samples" <<'PY'
 import statistics as st, sys

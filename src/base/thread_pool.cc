@@ -1,11 +1,20 @@
 #include "base/thread_pool.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 
 namespace ragdb {
 
 size_t ThreadPool::HardwareThreads() {
+  // hardware_concurrency() counts the machine's CPUs even when taskset or a cgroup cpuset
+  // allows fewer; threads beyond the allowed CPUs only take turns and wake each other.
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return size_t(n);
+  }
   return std::max<size_t>(1, std::thread::hardware_concurrency());
 }
 

@@ -26,6 +26,7 @@ class ThreadPool {
   // threads and the calling thread; returns when all chunks are done.
   void ParallelFor(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn);
 
+  // CPUs this process may run on (its affinity mask: taskset, cgroup cpusets), at least 1.
   static size_t HardwareThreads();
 
  private:

@@ -1,6 +1,7 @@
 #include "base/thread_pool.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <vector>
@@ -26,6 +27,20 @@ TEST(ThreadPool, ManyShortLoopsDoNotOutliveTheirState) {
     pool.ParallelFor(4, 1, [&](size_t b, size_t e) { sum += e - b; });
     ASSERT_EQ(sum.load(), 4u);
   }
+}
+
+TEST(ThreadPool, HardwareThreadsFollowsTheAffinityMask) {
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+  EXPECT_EQ(ThreadPool::HardwareThreads(), size_t(CPU_COUNT(&saved)));
+  int first = 0;
+  while (!CPU_ISSET(first, &saved)) ++first;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  EXPECT_EQ(ThreadPool::HardwareThreads(), 1u);
+  ASSERT_EQ(sched_setaffinity(0, sizeof saved, &saved), 0);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 //   header_timeout_ms = 10000
 //   body_timeout_ms = 60000
 //   idle_timeout_ms = 60000
-//   io_threads = 0            # 0 = one per core
+//   io_threads = 0            # 0 = one per CPU the process may use (affinity mask)
 //   worker_threads = 16
 //   access_log = true
 //   admin_key = "..."         # optional; same as --admin-key

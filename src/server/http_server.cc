@@ -13,6 +13,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/thread_pool.h"
+
 namespace ragdb::server {
 namespace {
 
@@ -552,8 +554,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(
                                  std::to_string(options.port) + ": " + ec.message());
     }
     impl->port = impl->acceptor.local_endpoint().port();
-    size_t io = options.io_threads ? options.io_threads
-                                   : std::max<size_t>(1, std::thread::hardware_concurrency());
+    size_t io = options.io_threads ? options.io_threads : ThreadPool::HardwareThreads();
     impl->workers = std::make_unique<net::thread_pool>(std::max<size_t>(1, options.worker_threads));
     Impl* raw = impl.get();
     for (size_t i = 0; i < io; ++i) {

@@ -25,7 +25,7 @@ namespace ragdb::server {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 6333;                  // 0 = an ephemeral port (see HttpServer::port())
-  size_t io_threads = 0;                 // 0 = one per core
+  size_t io_threads = 0;                 // 0 = one per CPU the process may use
   size_t worker_threads = 16;            // handler threads
   size_t max_body_bytes = 32u << 20;     // larger bodies get 413
   size_t max_header_bytes = 64u << 10;   // larger headers get 431
