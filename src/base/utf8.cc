@@ -54,7 +54,7 @@ void AppendUtf8(char32_t cp, std::string* out) {
   }
 }
 
-Status ValidateUtf8(std::string_view s) {
+size_t FindInvalidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     if (static_cast<unsigned char>(s[i]) < 0x80) {
@@ -62,12 +62,16 @@ Status ValidateUtf8(std::string_view s) {
       continue;
     }
     char32_t cp;
-    if (!DecodeUtf8(s, &i, &cp)) {
-      return Status::InvalidArgument("text is not valid UTF-8 (malformed sequence at byte " +
-                                     std::to_string(i) + ")");
-    }
+    if (!DecodeUtf8(s, &i, &cp)) return i;
   }
-  return Status::Ok();
+  return std::string_view::npos;
+}
+
+Status ValidateUtf8(std::string_view s) {
+  size_t bad = FindInvalidUtf8(s);
+  if (bad == std::string_view::npos) return Status::Ok();
+  return Status::InvalidArgument("text is not valid UTF-8 (malformed sequence at byte " +
+                                 std::to_string(bad) + ")");
 }
 
 bool IsAscii(std::string_view s) {

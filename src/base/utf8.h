@@ -18,6 +18,9 @@ bool DecodeUtf8(std::string_view s, size_t* i, char32_t* cp);
 // Appends the UTF-8 encoding of a valid code point.
 void AppendUtf8(char32_t cp, std::string* out);
 
+// Byte offset of the first malformed sequence, or npos when `s` is valid UTF-8.
+size_t FindInvalidUtf8(std::string_view s);
+
 // OK, or InvalidArgument naming the byte offset of the first malformed sequence.
 Status ValidateUtf8(std::string_view s);
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.h"  // AppendUtf8
 #include "ragdb/status.h"
 
 namespace ragdb::model {
@@ -12,7 +13,6 @@ namespace ragdb::model {
 // Strict UTF-8 decoding: rejects overlong forms, surrogates, values past U+10FFFF and truncated
 // sequences, naming the byte offset.
 Result<std::u32string> DecodeUtf8(std::string_view text);
-void AppendUtf8(char32_t c, std::string* out);
 std::string EncodeUtf8(std::u32string_view s);
 
 // The classes of BERT's basic tokenizer, as Hugging Face's Rust tokenizers define them.

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "base/utf8.h"
+
 namespace ragdb::internal {
 namespace {
 
@@ -19,24 +21,6 @@ bool IsOperatorByte(char c) {
 
 Status ErrorAt(size_t column, const std::string& msg) {
   return Status::InvalidArgument("column " + std::to_string(column) + ": " + msg);
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 bool ReadHex4(std::string_view in, size_t i, uint32_t* cp) {

@@ -6,13 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.h"  // FindInvalidUtf8, AppendUtf8
 #include "ragdb/status.h"
 
 namespace ragdb::rag {
-
-// Byte offset of the first invalid UTF-8 sequence (overlongs, surrogates and code points above
-// U+10FFFF are invalid), or npos when `text` is valid.
-size_t FindInvalidUtf8(std::string_view text);
 
 // OK, or InvalidArgument "<what>: invalid UTF-8 at byte N" so callers can point at the bad byte.
 Status CheckUtf8(std::string_view text, std::string_view what);
@@ -34,8 +31,8 @@ std::string CollapseWhitespace(std::string_view text);
 // dropped, trailing spaces of each line and leading/trailing blank lines are removed.
 std::string CleanLines(std::string_view text);
 
-// Decodes one code point at `pos` (which must be valid UTF-8) and advances `pos`.
+// Decodes one code point at `pos` of text already checked to be UTF-8 and advances `pos`; a
+// malformed byte (which validation would have refused) reads as U+FFFD.
 uint32_t DecodeUtf8(std::string_view text, size_t* pos);
-void AppendUtf8(uint32_t cp, std::string* out);
 
 }  // namespace ragdb::rag
