@@ -204,8 +204,19 @@ struct Answer {
   Json ToJson(bool with_timings = false) const;
 };
 
+// A turn of the conversation before the question (chat clients send the whole conversation).
+struct ConversationTurn {
+  std::string role;  // "user" or "assistant"
+  std::string content;
+};
+
 struct AskOptions {
   RetrieveOptions retrieve;
+  // Earlier turns, oldest first. The LLM sees them between its instructions and the question
+  // with its sources, so a follow-up is answered in context. Retrieval uses the question; when
+  // nothing relevant is found (a follow-up such as "tell me more"), it is retried with the
+  // previous user turn and the question together.
+  std::vector<ConversationTurn> history;
   LlmConfig llm;  // disabled = extractive answers
   // Streaming: called with each piece of generated text as it arrives (LLM mode only).
   std::function<void(const std::string&)> on_token;

@@ -208,24 +208,48 @@ Json Answer::ToJson(bool with_timings) const {
   return j;
 }
 
+namespace {
+
+// The previous user turn, or nullptr.
+const std::string* PreviousQuestion(const std::vector<ConversationTurn>& history) {
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (it->role == "user") return &it->content;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 Result<Answer> Ask(const KnowledgeBase& kb, const std::string& question, const AskOptions& o) {
   auto start = Clock::now();
   Answer a;
   a.mode = o.llm.enabled() ? "llm" : "extractive";
-  RetrieveStats stats;
-  RAGDB_ASSIGN_OR_RETURN(auto items, kb.Retrieve(question, o.retrieve, &stats));
-  a.timings = {{"embed", stats.embed_ms},
-               {"search", stats.search_ms},
-               {"rerank", stats.rerank_ms},
-               {"assemble", stats.assemble_ms}};
-
-  // Relevance gate: nearest neighbours always exist, related ones may not.
-  auto qterms = TermSet(question, true);
-  std::vector<RetrievedChunk> relevant;
-  for (auto& it : items) {
-    if (SharesContentTerm(qterms, TermSet(it.text, false)) || it.dense_score >= o.min_dense_score) {
-      relevant.push_back(std::move(it));
+  a.timings = {{"embed", 0.0}, {"search", 0.0}, {"rerank", 0.0}, {"assemble", 0.0}};
+  // Retrieves `text` and keeps the relevant chunks. Relevance gate: nearest neighbours always
+  // exist, related ones may not.
+  std::unordered_set<std::string> qterms;
+  auto retrieve = [&](const std::string& text) -> Result<std::vector<RetrievedChunk>> {
+    RetrieveStats stats;
+    RAGDB_ASSIGN_OR_RETURN(auto items, kb.Retrieve(text, o.retrieve, &stats));
+    a.timings["embed"] = a.timings["embed"].get<double>() + stats.embed_ms;
+    a.timings["search"] = a.timings["search"].get<double>() + stats.search_ms;
+    a.timings["rerank"] = a.timings["rerank"].get<double>() + stats.rerank_ms;
+    a.timings["assemble"] = a.timings["assemble"].get<double>() + stats.assemble_ms;
+    qterms = TermSet(text, true);
+    std::vector<RetrievedChunk> kept;
+    for (auto& it : items) {
+      if (SharesContentTerm(qterms, TermSet(it.text, false)) ||
+          it.dense_score >= o.min_dense_score) {
+        kept.push_back(std::move(it));
+      }
     }
+    return kept;
+  };
+  RAGDB_ASSIGN_OR_RETURN(auto relevant, retrieve(question));
+  // A follow-up that names nothing retrievable ("tell me more") is retrieved again together
+  // with the previous question.
+  if (const std::string* previous = PreviousQuestion(o.history); relevant.empty() && previous) {
+    RAGDB_ASSIGN_OR_RETURN(relevant, retrieve(*previous + "\n" + question));
   }
   if (relevant.empty()) {
     a.answer = "No relevant information was found in knowledge base '" + kb.name() +
@@ -237,8 +261,9 @@ Result<Answer> Ask(const KnowledgeBase& kb, const std::string& question, const A
   std::set<int> cited;
   auto gen_start = Clock::now();
   if (o.llm.enabled()) {
-    std::vector<ChatMessage> messages = {{"system", kSystemPrompt},
-                                         {"user", BuildPrompt(question, relevant)}};
+    std::vector<ChatMessage> messages = {{"system", kSystemPrompt}};
+    for (const auto& turn : o.history) messages.push_back({turn.role, turn.content});
+    messages.push_back({"user", BuildPrompt(question, relevant)});
     RAGDB_ASSIGN_OR_RETURN(std::string raw, ChatComplete(o.llm, messages, o.on_token));
     a.answer = CleanCitations(raw, relevant.size(), &cited);
     // The answer was generated from all the sources; if it cites none, list them all rather

@@ -1,8 +1,9 @@
 // OpenAI-compatible chat: POST /v1/chat/completions with model "kb:NAME" answers the last user
-// message from knowledge base NAME, so any OpenAI client (or tool built on one) gets cited
-// answers from ragdb. The answer cites its sources as [n] and ends with a "Sources:" list; the
-// same sources are in a `citations` field of the message and of the response (in the last chunk
-// when streaming). Retrieval options may be sent in a `ragdb` object (the client's extra body).
+// message from knowledge base NAME (earlier user and assistant turns go to the LLM as context), so
+// any OpenAI client (or tool built on one) gets cited answers from ragdb. The answer cites its
+// sources as [n] and ends with a "Sources:" list; the same sources are in a `citations` field of
+// the message and of the response (in the last chunk when streaming). Retrieval options may be sent
+// in a `ragdb` object (the client's extra body).
 #include <chrono>
 #include <sstream>
 
@@ -31,23 +32,46 @@ Result<std::string> ContentText(const Json& content) {
   return Status::InvalidArgument("message content must be a string or an array of parts");
 }
 
-// The question: the last user message. Earlier turns are not used for retrieval.
-Result<std::string> LastUserMessage(const Json& body) {
+// At most this many earlier turns go to the LLM (the most recent ones), so that a long chat
+// does not overflow its context.
+constexpr size_t kMaxHistoryTurns = 16;
+
+// The question (the last user message) and the user and assistant turns before it, which
+// rag::Ask gives to the LLM and uses to retrieve short follow-ups. The client's system messages
+// are left out: ragdb's own instructions (cite the sources) stand.
+Status ReadConversation(const Json& body, std::string* question,
+                        std::vector<rag::ConversationTurn>* history) {
   if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty()) {
     return Status::InvalidArgument("`messages` must be a non-empty array");
   }
-  for (auto it = body["messages"].rbegin(); it != body["messages"].rend(); ++it) {
-    if (!it->is_object() || !it->contains("role")) {
+  const Json& messages = body["messages"];
+  size_t last_user = messages.size();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const Json& m = messages[i];
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
       return Status::InvalidArgument("each message needs a `role`");
     }
-    if ((*it)["role"] != "user") continue;
-    RAGDB_ASSIGN_OR_RETURN(std::string text, ContentText(it->value("content", Json())));
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-      return Status::InvalidArgument("the last user message is empty");
-    }
-    return text;
+    if (m["role"] == "user") last_user = i;
   }
-  return Status::InvalidArgument("`messages` has no user message to answer");
+  if (last_user == messages.size()) {
+    return Status::InvalidArgument("`messages` has no user message to answer");
+  }
+  RAGDB_ASSIGN_OR_RETURN(*question, ContentText(messages[last_user].value("content", Json())));
+  if (question->find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::InvalidArgument("the last user message is empty");
+  }
+  history->clear();
+  for (size_t i = 0; i < last_user; ++i) {
+    const std::string role = messages[i]["role"];
+    if (role != "user" && role != "assistant") continue;
+    RAGDB_ASSIGN_OR_RETURN(std::string text, ContentText(messages[i].value("content", Json())));
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+    history->push_back({role, std::move(text)});
+  }
+  if (history->size() > kMaxHistoryTurns) {
+    history->erase(history->begin(), history->end() - kMaxHistoryTurns);
+  }
+  return Status::Ok();
 }
 
 std::string SourcesList(const rag::Answer& a) {
@@ -109,12 +133,14 @@ Result<Json> ChatCompletions(Ctx& ctx) {
                        "model_not_found");
   }
   const std::string kb_name = model.substr(3);
-  auto question = LastUserMessage(b);
-  if (!question.ok()) return OpenAiError(ctx, 400, question.status().message());
+  rag::AskOptions ao;
+  std::string question;
+  if (Status s = ReadConversation(b, &question, &ao.history); !s.ok()) {
+    return OpenAiError(ctx, 400, s.message());
+  }
   if (b.contains("n") && b["n"].is_number_integer() && b["n"].get<int64_t>() != 1) {
     return OpenAiError(ctx, 400, "only n = 1 is supported");
   }
-  rag::AskOptions ao;
   Json extra = b.value("ragdb", Json::object());
   if (!extra.is_object()) return OpenAiError(ctx, 400, "`ragdb` must be an object");
   for (const auto& [k, v] : extra.items()) {
@@ -145,10 +171,10 @@ Result<Json> ChatCompletions(Ctx& ctx) {
   }
   const std::string id = "chatcmpl-" + std::to_string(ctx.app.NextOperationId());
   const int64_t created = UnixNow();
-  const size_t prompt_tokens = CountWords(*question);
+  const size_t prompt_tokens = CountWords(question);
 
   if (!b.value("stream", false)) {
-    auto a = rag::Ask(**kb, *question, ao);
+    auto a = rag::Ask(**kb, question, ao);
     if (!a.ok()) return OpenAiError(ctx, 500, a.status().message());
     std::string content = a->answer + SourcesList(*a);
     size_t completion_tokens = CountWords(content);
@@ -174,7 +200,7 @@ Result<Json> ChatCompletions(Ctx& ctx) {
   HttpResponse r;
   r.content_type = "text/event-stream";
   r.headers.emplace_back("Cache-Control", "no-cache");
-  r.stream = [kept = ctx.KeepForStream(), kb = *kb, q = *question, ao, id, created, model,
+  r.stream = [kept = ctx.KeepForStream(), kb = *kb, q = question, ao, id, created, model,
               include_usage, prompt_tokens](const StreamWriter& write) {
     auto event = [](const Json& j) {
       return "data: " + j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";

@@ -375,6 +375,47 @@ TEST_F(KbApiTest, ChatCompletionsAnswerFromTheKnowledgeBase) {
   EXPECT_EQ(badextra.status, 400);
 }
 
+// A conversation: earlier user and assistant turns reach the LLM in order (the client's system
+// message does not: ragdb's instructions stand), and a follow-up that names nothing is
+// retrieved again together with the previous question.
+TEST_F(KbApiTest, ChatCompletionsUseTheConversation) {
+  rag::LlmConfig llm = StartFakeLlm();
+  Start({}, llm);
+  Ingest("docs", "geo.md", kParis);
+  Ingest("docs", "rust.txt", kRust);
+  Json req = {{"model", "kb:docs"},
+              {"messages",
+               {{{"role", "system"}, {"content", "Answer in one word."}},
+                {{"role", "user"}, {"content", "What does the borrow checker prevent?"}},
+                {{"role", "assistant"}, {"content", "Data races [1]."}},
+                {{"role", "user"}, {"content", "Tell me more"}}}}};
+  Reply r = Call("POST", "/v1/chat/completions", req);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const Json& sent = last_llm_request_["messages"];
+  ASSERT_EQ(sent.size(), 4u) << last_llm_request_.dump();
+  EXPECT_EQ(sent[0]["role"], "system");
+  EXPECT_EQ(sent[0]["content"].get<std::string>().find("one word"), std::string::npos);
+  EXPECT_EQ(sent[1],
+            Json({{"role", "user"}, {"content", "What does the borrow checker prevent?"}}));
+  EXPECT_EQ(sent[2], Json({{"role", "assistant"}, {"content", "Data races [1]."}}));
+  EXPECT_EQ(sent[3]["role"], "user");
+  std::string prompt = sent[3]["content"];
+  EXPECT_NE(prompt.find("Tell me more"), std::string::npos);
+  // "Tell me more" names nothing; retrieved with the previous question it finds the Rust text.
+  EXPECT_NE(prompt.find("data races"), std::string::npos) << prompt;
+
+  // A question that names its own subject is retrieved alone.
+  req["messages"][3]["content"] = "What is the capital of France?";
+  ASSERT_EQ(Call("POST", "/v1/chat/completions", req).status, 200);
+  prompt = last_llm_request_["messages"][3]["content"];
+  EXPECT_NE(prompt.find("Paris is the capital"), std::string::npos) << prompt;
+  EXPECT_EQ(prompt.find("data races"), std::string::npos) << prompt;
+
+  Json bad = req;
+  bad["messages"][1]["role"] = 7;
+  EXPECT_EQ(Call("POST", "/v1/chat/completions", bad).status, 400);
+}
+
 Json Rpc(int id, const std::string& method, Json params = Json::object()) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
 }
