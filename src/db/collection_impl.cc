@@ -7,11 +7,11 @@
 
 #include "base/bytes.h"
 #include "base/file.h"
+#include "base/utf8.h"
 #include "simd/distance.h"
 #include "simd/elements.h"
 #include "storage/record_codec.h"
 #include "storage/segment_file.h"
-#include "base/utf8.h"
 
 namespace ragdb::db {
 namespace {

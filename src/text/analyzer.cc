@@ -10,8 +10,8 @@
 
 #include <utility>
 
-#include "text/stopwords.h"
 #include "base/utf8.h"
+#include "text/stopwords.h"
 
 namespace ragdb::text {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "text/query.h"
 #include "base/utf8.h"
+#include "text/query.h"
 
 namespace ragdb::text {
 namespace {
