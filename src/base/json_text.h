@@ -1,7 +1,6 @@
 // JSON text without a Json tree in between, for the server's hot paths: ReadJson parses request
 // bodies; AppendJsonNumber writes numbers of responses that are assembled as text.
 //
-//
 // Why not nlohmann::json::parse: it lexes each number into a temporary string and converts it
 // with strtod, which made parsing a 128-float search body ~7% of the server's CPU per search.
 // This reader converts numbers in place with std::from_chars (correctly rounded, like strtod)

@@ -224,17 +224,17 @@ Result<Answer> Ask(const KnowledgeBase& kb, const std::string& question, const A
   auto start = Clock::now();
   Answer a;
   a.mode = o.llm.enabled() ? "llm" : "extractive";
-  a.timings = {{"embed", 0.0}, {"search", 0.0}, {"rerank", 0.0}, {"assemble", 0.0}};
   // Retrieves `text` and keeps the relevant chunks. Relevance gate: nearest neighbours always
   // exist, related ones may not.
+  RetrieveStats total;
   std::unordered_set<std::string> qterms;
   auto retrieve = [&](const std::string& text) -> Result<std::vector<RetrievedChunk>> {
     RetrieveStats stats;
     RAGDB_ASSIGN_OR_RETURN(auto items, kb.Retrieve(text, o.retrieve, &stats));
-    a.timings["embed"] = a.timings["embed"].get<double>() + stats.embed_ms;
-    a.timings["search"] = a.timings["search"].get<double>() + stats.search_ms;
-    a.timings["rerank"] = a.timings["rerank"].get<double>() + stats.rerank_ms;
-    a.timings["assemble"] = a.timings["assemble"].get<double>() + stats.assemble_ms;
+    total.embed_ms += stats.embed_ms;
+    total.search_ms += stats.search_ms;
+    total.rerank_ms += stats.rerank_ms;
+    total.assemble_ms += stats.assemble_ms;
     qterms = TermSet(text, true);
     std::vector<RetrievedChunk> kept;
     for (auto& it : items) {
@@ -251,6 +251,10 @@ Result<Answer> Ask(const KnowledgeBase& kb, const std::string& question, const A
   if (const std::string* previous = PreviousQuestion(o.history); relevant.empty() && previous) {
     RAGDB_ASSIGN_OR_RETURN(relevant, retrieve(*previous + "\n" + question));
   }
+  a.timings = {{"embed", total.embed_ms},
+               {"search", total.search_ms},
+               {"rerank", total.rerank_ms},
+               {"assemble", total.assemble_ms}};
   if (relevant.empty()) {
     a.answer = "No relevant information was found in knowledge base '" + kb.name() +
                "' for this question.";
