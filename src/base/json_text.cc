@@ -346,6 +346,10 @@ void AppendShortest(T v, std::string* out) {
 
 }  // namespace
 
+std::string WriteJson(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 void AppendJsonNumber(double v, std::string* out) { AppendShortest(v, out); }
 void AppendJsonNumber(float v, std::string* out) { AppendShortest(v, out); }
 

@@ -25,6 +25,10 @@ inline constexpr int kDefaultMaxJsonDepth = 128;
 // expected ',' or ']' in an array") for text that is not one JSON value.
 Result<Json> ReadJson(std::string_view text, int max_depth = kDefaultMaxJsonDepth);
 
+// Compact JSON text of `j`; invalid UTF-8 in strings becomes U+FFFD instead of an exception
+// (payloads and documents are user text).
+std::string WriteJson(const Json& j);
+
 // Appends a double in the shortest form that reads back to the same value, with ".0" on integral
 // values and "null" when not finite (as nlohmann's dump writes them).
 void AppendJsonNumber(double v, std::string* out);

@@ -304,6 +304,12 @@ TEST(JsonReader, TruncatedAndDamagedDocumentsMatchNlohmann) {
   }
 }
 
+TEST(JsonText, WriteJsonIsCompactAndReplacesInvalidUtf8) {
+  EXPECT_EQ(WriteJson(Json{{"a", {1, 2.5, "x"}}}), R"({"a":[1,2.5,"x"]})");
+  // nlohmann's plain dump() throws on this; user text must not take a response down.
+  EXPECT_EQ(WriteJson(Json("ab\xff")), "\"ab\xEF\xBF\xBD\"");
+}
+
 TEST(JsonText, NumbersReadBackExactlyAsFloats) {
   auto text = [](double v) {
     std::string s;

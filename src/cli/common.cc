@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "base/json_text.h"
 #include "cli/cli.h"
 
 namespace ragdb::cli {
@@ -39,8 +40,6 @@ Json FloatJson(float x) {
   return std::strtod(buf, nullptr);
 }
 
-void PrintJson(const Json& j) {
-  std::cout << j.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
-}
+void PrintJson(const Json& j) { std::cout << WriteJson(j) << "\n"; }
 
 }  // namespace ragdb::cli

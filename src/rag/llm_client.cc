@@ -8,6 +8,7 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 
+#include "base/json_text.h"
 #include "ragdb/json.h"
 
 namespace ragdb::rag {
@@ -195,7 +196,7 @@ Result<std::string> ChatComplete(const LlmConfig& cfg, const std::vector<ChatMes
   req.set(http::field::content_type, "application/json");
   req.set(http::field::accept, on_token ? "text/event-stream" : "application/json");
   if (!cfg.api_key.empty()) req.set(http::field::authorization, "Bearer " + cfg.api_key);
-  req.body() = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  req.body() = WriteJson(body);
   req.prepare_payload();
 
   net::io_context ioc;

@@ -4,6 +4,8 @@
 #include <istream>
 #include <ostream>
 
+#include "base/json_text.h"
+
 namespace ragdb::rag {
 namespace {
 
@@ -17,8 +19,7 @@ Json ErrorResponse(const Json& id, int code, const std::string& message) {
 }
 
 Json ToolText(const Json& value, bool is_error = false) {
-  Json text = value.is_string() ? value.get<std::string>()
-                                : value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  Json text = value.is_string() ? value.get<std::string>() : WriteJson(value);
   Json result = {{"content", Json::array({{{"type", "text"}, {"text", text}}})},
                  {"isError", is_error}};
   if (value.is_object() && !is_error) result["structuredContent"] = value;
@@ -262,7 +263,7 @@ Status ServeStdio(McpServer& server, std::istream& in, std::ostream& out) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto response = server.HandleText(line);
     if (!response) continue;
-    out << response->dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+    out << WriteJson(*response) << "\n";
     out.flush();
     if (!out) return Status::IOError("mcp: cannot write to stdout");
   }

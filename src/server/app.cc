@@ -209,7 +209,7 @@ HttpResponse App::Dispatch(const HttpRequest& req, std::string* route_label, std
   }
   Json env = {
       {"result", std::move(result).value()}, {"status", "ok"}, {"time", SecondsSince(start)}};
-  r.body = env.dump(-1, ' ', false, Json::error_handler_t::replace);
+  r.body = WriteJson(env);
   return r;
 }
 

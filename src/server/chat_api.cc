@@ -7,6 +7,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "base/json_text.h"
 #include "server/app.h"
 #include "server/kb_http.h"
 #include "server/openai_reply.h"
@@ -202,9 +203,7 @@ Result<Json> ChatCompletions(Ctx& ctx) {
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.stream = [kept = ctx.KeepForStream(), kb = *kb, q = question, ao, id, created, model,
               include_usage, prompt_tokens](const StreamWriter& write) {
-    auto event = [](const Json& j) {
-      return "data: " + j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
-    };
+    auto event = [](const Json& j) { return "data: " + WriteJson(j) + "\n\n"; };
     const Json head = {
         {"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model}};
     auto chunk = [&](Json delta, Json finish, Json extra_fields = Json::object()) {

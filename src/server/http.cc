@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
+
 namespace ragdb::server {
 
 std::string_view HttpRequest::Header(std::string_view lower_name) const {
@@ -23,7 +25,7 @@ HttpResponse ErrorResponse(int status, std::string_view message, double seconds)
   HttpResponse r;
   r.status = status;
   // dump with replace: a message that quotes invalid UTF-8 from the request must not throw.
-  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = WriteJson(j);
   return r;
 }
 

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "base/json_text.h"
 #include "model/model_cache.h"
 #include "rag/kb_internal.h"
 #include "server/app.h"
@@ -273,8 +274,7 @@ Result<Json> RetrieveChunks(Ctx& ctx) {
 }
 
 std::string SseEvent(std::string_view event, const Json& data) {
-  return "event: " + std::string(event) +
-         "\ndata: " + data.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
+  return "event: " + std::string(event) + "\ndata: " + WriteJson(data) + "\n\n";
 }
 
 Result<Json> AskKb(Ctx& ctx) {

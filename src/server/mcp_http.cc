@@ -6,6 +6,7 @@
 // ingest_text.
 #include <algorithm>
 
+#include "base/json_text.h"
 #include "rag/mcp.h"
 #include "server/app.h"
 
@@ -15,7 +16,7 @@ namespace {
 HttpResponse JsonRpcReply(int status, const Json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  r.body = WriteJson(body);
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "base/json_text.h"
 #include "model/model_cache.h"
 #include "ragdb/model.h"
 #include "server/app.h"
@@ -158,7 +159,7 @@ Result<Json> ListModels(Ctx& ctx) {
 void OpenAiReply(Ctx& ctx, int status, const Json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  r.body = WriteJson(body);
   ctx.raw = std::move(r);
 }
 

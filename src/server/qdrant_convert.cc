@@ -578,20 +578,19 @@ void AppendScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps,
     auto r = std::to_chars(buf, buf + sizeof buf, p.id.number());
     out->append(buf, r.ptr);
   } else {
-    *out += Json(p.id.str()).dump(-1, ' ', false, Json::error_handler_t::replace);
+    *out += WriteJson(Json(p.id.str()));
   }
   *out += ",\"version\":0,\"score\":";
   AppendJsonNumber(p.score, out);
   *out += ",\"payload\":";
   if (ps.enabled) {
-    *out += SelectPayload(p.payload, ps).dump(-1, ' ', false, Json::error_handler_t::replace);
+    *out += WriteJson(SelectPayload(p.payload, ps));
   } else {
     *out += "null";
   }
   *out += ",\"vector\":";
   if (vs.enabled) {
-    *out +=
-        VectorsJson(p.vectors, nullptr, vs).dump(-1, ' ', false, Json::error_handler_t::replace);
+    *out += WriteJson(VectorsJson(p.vectors, nullptr, vs));
   } else {
     *out += "null";
   }

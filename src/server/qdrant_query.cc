@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/json_text.h"
 #include "server/app.h"
 #include "server/fusion.h"
 #include "server/qdrant_convert.h"
@@ -536,7 +537,7 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
       std::string& out = ctx.result_text.emplace("{\"groups\":[");
       for (size_t i = 0; i < groups.size(); ++i) {
         out += i ? ",{\"id\":" : "{\"id\":";
-        out += groups[i].first.dump(-1, ' ', false, Json::error_handler_t::replace);
+        out += WriteJson(groups[i].first);
         out += ",\"hits\":";
         AppendHits(groups[i].second, want_ps, vs, &out);
         out += '}';
