@@ -108,7 +108,7 @@ Result<std::shared_ptr<CollectionImpl>> CollectionImpl::Open(const std::string& 
     if (!entry.del_file.empty()) {
       RAGDB_ASSIGN_OR_RETURN(auto words,
                              storage::ReadTombstones(JoinPath(dir, entry.del_file), entry.rows));
-      seg->deleted().mutable_words() = std::move(words);
+      seg->SetTombstones(std::move(words));
     }
     c->sealed_.push_back(std::move(seg));
   }
@@ -171,7 +171,7 @@ void CollectionImpl::RebuildLocations() {
       if (s->deleted().Test(r)) continue;
       auto [it, inserted] = locations_.try_emplace(s->id(r), Location{s, static_cast<uint32_t>(r)});
       if (!inserted) {  // a newer copy wins (segments are in write order)
-        it->second.segment->deleted().Set(it->second.row);
+        it->second.segment->MarkDeleted(it->second.row);
         it->second = Location{s, static_cast<uint32_t>(r)};
       }
     }
@@ -427,7 +427,7 @@ void CollectionImpl::ApplyUpsert(std::vector<Record>& records) {
   for (Record& r : records) {
     auto it = locations_.find(r.id);
     if (it != locations_.end()) {
-      it->second.segment->deleted().Set(it->second.row);
+      it->second.segment->MarkDeleted(it->second.row);
       if (it->second.segment->sealed())
         static_cast<SealedSegment*>(it->second.segment)->tombstones_dirty = true;
     }
@@ -441,7 +441,7 @@ size_t CollectionImpl::ApplyDelete(const std::vector<PointId>& ids) {
   for (const PointId& id : ids) {
     auto it = locations_.find(id);
     if (it == locations_.end()) continue;
-    it->second.segment->deleted().Set(it->second.row);
+    it->second.segment->MarkDeleted(it->second.row);
     if (it->second.segment->sealed())
       static_cast<SealedSegment*>(it->second.segment)->tombstones_dirty = true;
     locations_.erase(it);

@@ -23,6 +23,14 @@
 
 namespace ragdb::db {
 
+// A validated vector query: its field, and its vector normalized when the metric is cosine.
+struct PreparedQuery {
+  const VectorField* field = nullptr;
+  size_t field_index = 0;
+  std::vector<float> vector;
+  float norm_sq = 0;
+};
+
 class CollectionImpl final : public Collection {
  public:
   // Creates a new collection folder (fails if it exists).
@@ -104,17 +112,17 @@ class CollectionImpl final : public Collection {
   std::string NewFileName(const std::string& prefix, const std::string& suffix);
   void RebuildLocations();
 
-  // A validated query: its field, and its vector normalized when the metric is cosine.
-  struct PreparedQuery {
-    const VectorField* field = nullptr;
-    size_t field_index = 0;
-    std::vector<float> vector;
-    float norm_sq = 0;
-  };
-  Result<PreparedQuery> PrepareQuery(const SearchRequest& request) const;
+  // Validates the request's query into *q, reusing q's storage (a PreparedQuery kept per thread
+  // makes this allocation-free).
+  Status PrepareQuery(const SearchRequest& request, PreparedQuery* q) const;
+  // The rows of `s` a search over vector field `field` may return: its searchable rows (live,
+  // with a vector), narrowed by `filter` when there is one (evaluated into *filtered). Null rows
+  // mean every row; a zero count means the segment can be skipped.
+  Segment::Searchable SearchScope(const Segment& s, size_t field, const Filter* filter,
+                                  Bitset* filtered) const;
   // Turns the best candidates into hits: offset, threshold, payload and vectors as requested.
   Result<std::vector<ScoredPoint>> Materialize(const SearchRequest& request, const PreparedQuery& q,
-                                               std::vector<Candidate> best, bool gemm_l2) const;
+                                               std::span<const Candidate> best, bool gemm_l2) const;
   Result<std::vector<ScoredPoint>> SearchLocked(const SearchRequest& request) const;
   // Exact batches that share field, k and filter go through one blocked matrix product.
   bool CanBatchTogether(std::span<const SearchRequest> requests) const;

@@ -15,24 +15,28 @@
 namespace ragdb::db {
 namespace {
 
-// Scans the allowed rows of one vector column. Whole 64-row words that are fully allowed go
-// through the batch kernel; the rest row by row.
+// Scans the allowed rows of one vector column (every row when `allowed` is null). Whole 64-row
+// words that are fully allowed go through the batch kernel; the rest row by row.
 void ScanColumn(const Segment& s, const float* column, uint32_t dim, Metric metric,
-                const float* query, const Bitset& allowed, TopK* top) {
+                const float* query, const Bitset* allowed, TopK* top) {
   const simd::Kernels& k = simd::Active();
   const bool l2 = metric == Metric::kL2;
   float dist[64];
-  const auto& words = allowed.words();
-  for (size_t w = 0; w < words.size(); ++w) {
-    uint64_t bits = words[w];
-    if (bits == 0) continue;
+  const size_t rows = s.rows();
+  const size_t words = (rows + 63) / 64;
+  for (size_t w = 0; w < words; ++w) {
     const size_t base = w * 64;
+    const size_t in_word = std::min<size_t>(64, rows - base);
+    uint64_t bits = allowed != nullptr
+                        ? allowed->words()[w]
+                        : (in_word == 64 ? ~uint64_t{0} : (uint64_t{1} << in_word) - 1);
+    if (bits == 0) continue;
     if (bits == ~uint64_t{0}) {
-      const float* rows = column + base * dim;
+      const float* block = column + base * dim;
       if (l2) {
-        k.l2sqr_batch(query, rows, 64, dim, dist);
+        k.l2sqr_batch(query, block, 64, dim, dist);
       } else {
-        k.dot_batch(query, rows, 64, dim, dist);
+        k.dot_batch(query, block, 64, dim, dist);
         for (float& d : dist) d = -d;
       }
       float t = top->threshold();
@@ -60,22 +64,27 @@ void ScanColumn(const Segment& s, const float* column, uint32_t dim, Metric metr
 // pushed.
 template <ElementType kType>
 void ScanTyped(const Segment& s, const index::TypedRows& rows, const index::TypedQuery& q,
-               const Bitset& allowed, TopK* top) {
+               const Bitset* allowed, TopK* top) {
   index::TypedRows typed = rows;
   typed.type = kType;  // lets the compiler fold TypedDistance's switch
   const index::IndexKernels& k = index::Kernels();
   float t = top->threshold();
-  allowed.ForEach([&](size_t r) {
+  auto visit = [&](size_t r) {
     const float d = index::TypedDistance(k, typed, q, r);
     if (d < t) {
       top->Push(d, &s, static_cast<uint32_t>(r));
       t = top->threshold();
     }
-  });
+  };
+  if (allowed != nullptr) {
+    allowed->ForEach(visit);
+  } else {
+    for (size_t r = 0; r < s.rows(); ++r) visit(r);
+  }
 }
 
 void ScanTypedColumn(const Segment& s, const index::TypedRows& rows, const float* query,
-                     const Bitset& allowed, TopK* top) {
+                     const Bitset* allowed, TopK* top) {
   index::TypedQuery q;
   index::PrepareTypedQuery(rows, query, &q);
   switch (rows.type) {
@@ -209,19 +218,17 @@ Result<std::vector<ScoredPoint>> CollectionImpl::Search(const SearchRequest& req
   return SearchLocked(request);
 }
 
-Result<CollectionImpl::PreparedQuery> CollectionImpl::PrepareQuery(
-    const SearchRequest& request) const {
+Status CollectionImpl::PrepareQuery(const SearchRequest& request, PreparedQuery* q) const {
   const VectorField* field = schema_.FindVector(request.field);
   if (field == nullptr) {
     return Status::InvalidArgument("collection '" + name_ + "' has no vector field '" +
                                    request.field + "'");
   }
-  PreparedQuery q;
-  q.field = field;
-  q.field_index = static_cast<size_t>(field - schema_.vectors.data());
-  q.vector = request.vector;
+  q->field = field;
+  q->field_index = static_cast<size_t>(field - schema_.vectors.data());
+  q->norm_sq = 0;
   if (request.query_text && request.vector.empty()) {
-    RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(q.field_index));
+    RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(q->field_index));
     if (embedder == nullptr) {
       return Status::InvalidArgument("vector field '" + field->name +
                                      "' has no embedder, so a text query needs a vector");
@@ -229,13 +236,16 @@ Result<CollectionImpl::PreparedQuery> CollectionImpl::PrepareQuery(
     RAGDB_ASSIGN_OR_RETURN(
         auto v,
         embedder->Embed(std::span<const std::string>(&*request.query_text, 1), /*is_query=*/true));
-    q.vector = std::move(v[0]);
+    q->vector = std::move(v[0]);
+  } else {
+    q->vector.assign(request.vector.begin(), request.vector.end());
   }
-  if (q.vector.size() != field->dim) {
-    return Status::InvalidArgument("query vector has dimension " + std::to_string(q.vector.size()) +
-                                   ", expected " + std::to_string(field->dim));
+  if (q->vector.size() != field->dim) {
+    return Status::InvalidArgument("query vector has dimension " +
+                                   std::to_string(q->vector.size()) + ", expected " +
+                                   std::to_string(field->dim));
   }
-  for (float x : q.vector) {
+  for (float x : q->vector) {
     if (!std::isfinite(x)) {
       return Status::InvalidArgument("query vector has a NaN or infinite component");
     }
@@ -243,32 +253,44 @@ Result<CollectionImpl::PreparedQuery> CollectionImpl::PrepareQuery(
   // Float queries are fine against float16 and integer rows; binary rows take bits.
   if (field->element_type == ElementType::kBinary) {
     std::string why;
-    size_t bad = simd::CheckElements(ElementType::kBinary, q.vector.data(), q.vector.size(), &why);
-    if (bad < q.vector.size()) {
+    size_t bad =
+        simd::CheckElements(ElementType::kBinary, q->vector.data(), q->vector.size(), &why);
+    if (bad < q->vector.size()) {
       return Status::InvalidArgument("query vector component " + std::to_string(bad) + " " + why +
                                      " (vector field '" + field->name + "' stores bits)");
     }
   }
-  if (field->metric == Metric::kCosine) simd::Normalize(q.vector.data(), q.vector.size());
-  for (float x : q.vector) q.norm_sq += x * x;
-  return q;
+  if (field->metric == Metric::kCosine) simd::Normalize(q->vector.data(), q->vector.size());
+  for (float x : q->vector) q->norm_sq += x * x;
+  return Status::Ok();
+}
+
+Segment::Searchable CollectionImpl::SearchScope(const Segment& s, size_t field,
+                                                const Filter* filter, Bitset* filtered) const {
+  Segment::Searchable where = s.SearchableRows(field);
+  if (filter == nullptr || where.count == 0) return where;
+  SegmentFilterSource source(s);
+  *filtered = Evaluate(*filter, source, where.rows);
+  return {filtered, filtered->Count()};
 }
 
 Result<std::vector<ScoredPoint>> CollectionImpl::Materialize(const SearchRequest& request,
                                                              const PreparedQuery& q,
-                                                             std::vector<Candidate> best,
+                                                             std::span<const Candidate> best,
                                                              bool gemm_l2) const {
   std::vector<ScoredPoint> out;
+  out.reserve(best.size() > request.offset ? best.size() - request.offset : 0);
   for (size_t i = request.offset; i < best.size(); ++i) {
     const Candidate& c = best[i];
-    ScoredPoint p;
-    p.id = c.segment->id(c.row);
+    ScoredPoint& p = out.emplace_back();
     // The batched L2 path leaves out the query's own norm (constant per query).
     p.score = ToScore(q.field->metric, gemm_l2 ? c.distance + q.norm_sq : c.distance);
     if (request.score_threshold &&
         !PassesThreshold(q.field->metric, p.score, *request.score_threshold)) {
+      out.pop_back();
       break;  // sorted best first: the rest are worse
     }
+    p.id = c.segment->id(c.row);  // ids are resolved for the returned hits only
     if (request.with_payload || request.with_vectors || request.with_text) {
       Record r;
       RAGDB_RETURN_IF_ERROR(c.segment->ReadRecord(schema_, c.row, request.with_vectors, &r));
@@ -276,45 +298,67 @@ Result<std::vector<ScoredPoint>> CollectionImpl::Materialize(const SearchRequest
       if (request.with_vectors) p.vectors = std::move(r.vectors);
       if (request.with_text) p.text = std::move(r.text);
     }
-    out.push_back(std::move(p));
   }
   return out;
 }
 
+namespace {
+
+// Buffers that every single search on a thread reuses, so that a search allocates little more
+// than its result (searches do not nest, so one set per thread is enough).
+struct SearchScratch {
+  PreparedQuery query;
+  TopK top;
+  Bitset filtered;
+  std::vector<Candidate> best;
+};
+
+SearchScratch& ThreadSearchScratch() {
+  thread_local SearchScratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
 Result<std::vector<ScoredPoint>> CollectionImpl::SearchLocked(const SearchRequest& request) const {
-  RAGDB_ASSIGN_OR_RETURN(PreparedQuery q, PrepareQuery(request));
+  SearchScratch& scratch = ThreadSearchScratch();
+  const PreparedQuery& q = scratch.query;
+  RAGDB_RETURN_IF_ERROR(PrepareQuery(request, &scratch.query));
   if (request.k == 0) return std::vector<ScoredPoint>{};
   const Filter* filter = request.filter && !request.filter->empty() ? &*request.filter : nullptr;
   const size_t top_k = request.k + request.offset;
-  TopK top(top_k);
+  TopK& top = scratch.top;
+  top.Reset(top_k);
   auto scan = [&](const Segment& s) {
-    Bitset allowed = AllowedRows(s, filter);
-    allowed &= s.has_vector(q.field_index);
+    const Segment::Searchable where = SearchScope(s, q.field_index, filter, &scratch.filtered);
+    if (where.count == 0) return;  // nothing here can match
     const index::VectorIndex* index = request.exact ? nullptr : s.vector_index(q.field_index);
     if (index == nullptr) {
       const index::TypedRows rows = s.rows(q.field_index);
       if (rows.type == ElementType::kFloat32) {
         ScanColumn(s, reinterpret_cast<const float*>(rows.data), q.field->dim, q.field->metric,
-                   q.vector.data(), allowed, &top);
+                   q.vector.data(), where.rows, &top);
       } else {
-        ScanTypedColumn(s, rows, q.vector.data(), allowed, &top);
+        ScanTypedColumn(s, rows, q.vector.data(), where.rows, &top);
       }
       return;
     }
     // The index plans the filtered search itself (exact scan of few allowed rows, or a
-    // filter-aware graph walk).
+    // filter-aware graph walk); with every row allowed it takes its unfiltered path.
     index::SearchParams params;
     params.ef = request.ef;
     params.nprobe = request.nprobe;
+    params.allowed_count = where.count;
     // Index distances for cosine are 1 - dot; ours are -dot.
     const float shift = q.field->metric == Metric::kCosine ? -1.0f : 0.0f;
-    for (const auto& n : index->Search(q.vector.data(), top_k, params, &allowed)) {
+    for (const auto& n : index->Search(q.vector.data(), top_k, params, where.rows)) {
       top.Push(n.distance + shift, &s, n.row);
     }
   };
   for (const auto& s : sealed_) scan(*s);
   scan(*growing_);
-  return Materialize(request, q, top.TakeSorted(), /*gemm_l2=*/false);
+  top.TakeSorted(&scratch.best);
+  return Materialize(request, q, scratch.best, /*gemm_l2=*/false);
 }
 
 bool CollectionImpl::CanBatchTogether(std::span<const SearchRequest> requests) const {
@@ -341,12 +385,10 @@ bool CollectionImpl::CanBatchTogether(std::span<const SearchRequest> requests) c
 Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatchTogether(
     std::span<const SearchRequest> requests, size_t threads) const {
   const size_t nq = requests.size();
-  std::vector<PreparedQuery> prepared;
-  prepared.reserve(nq);
+  std::vector<PreparedQuery> prepared(nq);
   for (size_t i = 0; i < nq; ++i) {
-    auto q = PrepareQuery(requests[i]);
-    if (!q.ok()) return q.status().WithContext("query " + std::to_string(i));
-    prepared.push_back(std::move(q).value());
+    Status st = PrepareQuery(requests[i], &prepared[i]);
+    if (!st.ok()) return st.WithContext("query " + std::to_string(i));
   }
   const VectorField* field = prepared[0].field;
   const size_t fi = prepared[0].field_index;
@@ -357,24 +399,30 @@ Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatchTogethe
   }
   const SearchRequest& first = requests[0];
   const Filter* filter = first.filter && !first.filter->empty() ? &*first.filter : nullptr;
-  std::vector<const Segment*> segments;
-  std::vector<Bitset> allowed;
-  for (const auto& s : sealed_) segments.push_back(s.get());
-  segments.push_back(growing_.get());
-  for (const Segment* s : segments) {
-    allowed.push_back(AllowedRows(*s, filter));
-    allowed.back() &= s->has_vector(fi);
-  }
+  // The segments that can contribute, with the rows each may return.
+  struct Part {
+    const Segment* segment;
+    const Bitset* rows;  // null: every row
+  };
+  std::vector<Part> parts;
+  std::vector<Bitset> filtered(sealed_.size() + 1);
+  auto add = [&](const Segment& s) {
+    Bitset* f = &filtered[parts.size()];
+    const Segment::Searchable where = SearchScope(s, fi, filter, f);
+    if (where.count > 0) parts.push_back({&s, where.rows});
+  };
+  for (const auto& s : sealed_) add(*s);
+  add(*growing_);
 
   // Each thread takes a slice of the queries and scans every segment for them.
   const size_t k = first.k + first.offset;
   std::vector<TopK> tops(nq, TopK(k));
   auto run = [&](size_t qb, size_t qe) {
     std::vector<TopK> local(qe - qb, TopK(k));
-    for (size_t si = 0; si < segments.size(); ++si) {
-      const auto* column = reinterpret_cast<const float*>(segments[si]->rows(fi).data);
-      FlatBatchScan(&queries[qb * dim], qe - qb, segments[si], column, 0, segments[si]->rows(), dim,
-                    field->metric, allowed[si], &local);
+    for (const Part& part : parts) {
+      const auto* column = reinterpret_cast<const float*>(part.segment->rows(fi).data);
+      FlatBatchScan(&queries[qb * dim], qe - qb, part.segment, column, 0, part.segment->rows(), dim,
+                    field->metric, part.rows, &local);
     }
     for (size_t i = qb; i < qe; ++i) tops[i] = std::move(local[i - qb]);
   };

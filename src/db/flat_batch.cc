@@ -25,15 +25,15 @@ void SingleThreadedBlas() {
 
 void FlatBatchScan(const float* queries, size_t nq, const Segment* segment, const float* column,
                    size_t row_begin, size_t row_end, uint32_t dim, Metric metric,
-                   const Bitset& allowed, std::vector<TopK>* tops) {
+                   const Bitset* allowed, std::vector<TopK>* tops) {
   SingleThreadedBlas();
   const bool l2 = metric == Metric::kL2;
   std::vector<float> products(nq * kRowBlock);
   std::vector<float> norms(kRowBlock);
   for (size_t start = row_begin; start < row_end; start += kRowBlock) {
     const size_t n = std::min(kRowBlock, row_end - start);
-    bool any = false;
-    for (size_t r = start; r < start + n && !any; ++r) any = allowed.Test(r);
+    bool any = allowed == nullptr;
+    for (size_t r = start; r < start + n && !any; ++r) any = allowed->Test(r);
     if (!any) continue;
     const float* block = column + start * dim;
     // products[q][r] = queries[q] . block[r]
@@ -55,7 +55,7 @@ void FlatBatchScan(const float* queries, size_t nq, const Segment* segment, cons
       for (size_t r = 0; r < n; ++r) {
         // For L2 the query's own norm is added back by the caller's score conversion.
         float d = l2 ? norms[r] - 2 * p[r] : -p[r];
-        if (d < t && allowed.Test(start + r)) {
+        if (d < t && (allowed == nullptr || allowed->Test(start + r))) {
           top.Push(d, segment, static_cast<uint32_t>(start + r));
           t = top.threshold();
         }

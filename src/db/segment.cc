@@ -51,6 +51,48 @@ Status Segment::ReadRecord(const CollectionSchema& schema, size_t row, bool with
   return Status::Ok();
 }
 
+bool Segment::MarkDeleted(size_t row) {
+  if (deleted_.Test(row)) return false;
+  deleted_.Set(row);
+  for (size_t f = 0; f < searchable_.size(); ++f) {
+    if (searchable_[f].Test(row)) {
+      searchable_[f].Reset(row);
+      --searchable_count_[f];
+    }
+  }
+  return true;
+}
+
+void Segment::SetTombstones(std::vector<uint64_t> words) {
+  deleted_.mutable_words() = std::move(words);
+  RecomputeSearchable();
+}
+
+void Segment::RecomputeSearchable() {
+  searchable_.assign(present_.begin(), present_.end());
+  searchable_count_.resize(present_.size());
+  for (size_t f = 0; f < present_.size(); ++f) {
+    searchable_[f].AndNot(deleted_);
+    searchable_count_[f] = searchable_[f].Count();
+  }
+}
+
+void Segment::AppendRowBits(const std::vector<bool>& has_vector) {
+  const size_t row = deleted_.size();
+  deleted_.Resize(row + 1);
+  searchable_.resize(present_.size());
+  searchable_count_.resize(present_.size());
+  for (size_t f = 0; f < present_.size(); ++f) {
+    present_[f].Resize(row + 1);
+    searchable_[f].Resize(row + 1);
+    if (has_vector[f]) {
+      present_[f].Set(row);
+      searchable_[f].Set(row);
+      ++searchable_count_[f];
+    }
+  }
+}
+
 GrowingSegment::GrowingSegment(const CollectionSchema& schema) : text_(schema) {
   for (const auto& v : schema.vectors) {
     names_.push_back(v.name);
@@ -59,6 +101,7 @@ GrowingSegment::GrowingSegment(const CollectionSchema& schema) : text_(schema) {
   columns_.resize(layouts_.size());
   inv_norms_.resize(layouts_.size());
   present_.resize(layouts_.size());
+  RecomputeSearchable();
 }
 
 index::TypedRows GrowingSegment::rows(size_t f) const {
@@ -71,14 +114,14 @@ index::TypedRows GrowingSegment::rows(size_t f) const {
 size_t GrowingSegment::Append(const Record& r) {
   size_t row = ids_.size();
   ids_.push_back(r.id);
-  deleted_.Resize(row + 1);
+  std::vector<bool> has(layouts_.size());
+  for (size_t f = 0; f < layouts_.size(); ++f) has[f] = r.vectors.count(names_[f]) > 0;
+  AppendRowBits(has);
   for (size_t f = 0; f < layouts_.size(); ++f) {
     const index::TypedRows& layout = layouts_[f];
-    present_[f].Resize(row + 1);
     columns_[f].resize((row + 1) * layout.row_bytes, 0);
     auto it = r.vectors.find(names_[f]);
     if (it != r.vectors.end()) {
-      present_[f].Set(row);
       simd::EncodeElements(layout.type, it->second.data(), layout.dim,
                            &columns_[f][row * layout.row_bytes]);
     }
@@ -165,6 +208,7 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
   }
   RAGDB_ASSIGN_OR_RETURN(s->text_, SegmentTextIndex::Open(*s->file_, schema));
   s->deleted_ = Bitset(rows);
+  s->RecomputeSearchable();
   return s;
 }
 

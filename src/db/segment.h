@@ -32,7 +32,8 @@ class Segment {
   // The vectors of the field at `field_index` in the schema, in the field's element type: row r
   // at rows(field).row(r) (zeros where has_vector says the record had none).
   virtual index::TypedRows rows(size_t field_index) const = 0;
-  virtual const Bitset& has_vector(size_t field_index) const = 0;
+  // Rows that hold a vector for the field (a record may leave a field out).
+  const Bitset& has_vector(size_t field_index) const { return present_[field_index]; }
   // Payload, text and sparse vectors of a row into `out` (id and dense vectors untouched).
   virtual Status ReadDocument(size_t row, Record* out) const = 0;
   // The approximate index of the vector field at `field_index`, when this segment has one.
@@ -44,9 +45,13 @@ class Segment {
   virtual const text::InvertedIndexReader* text_index() const { return nullptr; }
   virtual const text::SparseIndexReader* sparse_index(size_t field_index) const { return nullptr; }
 
-  // Tombstones. Guarded by the owning collection's lock.
-  Bitset& deleted() { return deleted_; }
+  // Tombstones. Changed only through MarkDeleted / SetTombstones, under the owning collection's
+  // exclusive lock, so that the searchable rows below stay in step.
   const Bitset& deleted() const { return deleted_; }
+  // Hides a row (it was deleted or overwritten). Returns false when it already was.
+  bool MarkDeleted(size_t row);
+  // Replaces every tombstone (when a segment is opened with its tombstone file).
+  void SetTombstones(std::vector<uint64_t> words);
   // Rows that are live: not deleted.
   Bitset LiveRows() const {
     Bitset live = deleted_;
@@ -54,12 +59,32 @@ class Segment {
     return live;
   }
 
+  // What a search over vector field `f` may return: the live rows that hold a vector. `rows` is
+  // null when that is every row of the segment, so searches without a filter take the
+  // index's unfiltered path and allocate nothing; `count` says how many there are. Kept up to
+  // date by writes (O(1) per row), so a search reads it instead of building it.
+  struct Searchable {
+    const Bitset* rows;
+    size_t count;
+  };
+  Searchable SearchableRows(size_t f) const {
+    return {searchable_count_[f] == rows() ? nullptr : &searchable_[f], searchable_count_[f]};
+  }
+
   // The full record of a row.
   Status ReadRecord(const CollectionSchema& schema, size_t row, bool with_vectors,
                     Record* out) const;
 
  protected:
+  // Recomputes searchable_ from present_ and deleted_ (after opening or loading tombstones).
+  void RecomputeSearchable();
+  // Grows the per-row bitsets by one row, with or without a vector per field (growing segment).
+  void AppendRowBits(const std::vector<bool>& has_vector);
+
   Bitset deleted_;
+  std::vector<Bitset> present_;     // per vector field: rows holding a vector
+  std::vector<Bitset> searchable_;  // per vector field: present_ and not deleted_
+  std::vector<size_t> searchable_count_;
 };
 
 class GrowingSegment final : public Segment {
@@ -74,7 +99,6 @@ class GrowingSegment final : public Segment {
   bool sealed() const override { return false; }
   const PointId& id(size_t row) const override { return ids_[row]; }
   index::TypedRows rows(size_t f) const override;
-  const Bitset& has_vector(size_t f) const override { return present_[f]; }
   Status ReadDocument(size_t row, Record* out) const override;
   const Json& payload(size_t row) const { return docs_[row].payload; }
   const text::InvertedIndexReader* text_index() const override {
@@ -90,8 +114,7 @@ class GrowingSegment final : public Segment {
   std::vector<PointId> ids_;
   std::vector<HugeVector<uint8_t>> columns_;   // huge pages: every exact search scans them
   std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine
-  std::vector<Bitset> present_;
-  std::vector<Record> docs_;  // payload, text, sparse only
+  std::vector<Record> docs_;                   // payload, text, sparse only
   GrowingTextIndex text_;
 };
 
@@ -105,7 +128,6 @@ class SealedSegment final : public Segment {
   bool sealed() const override { return true; }
   const PointId& id(size_t row) const override { return ids_[row]; }
   index::TypedRows rows(size_t f) const override { return columns_[f]; }
-  const Bitset& has_vector(size_t f) const override { return present_[f]; }
   Status ReadDocument(size_t row, Record* out) const override;
   const PayloadIndex* payload_index(std::string_view path) const override;
   const index::VectorIndex* vector_index(size_t f) const override {
@@ -125,7 +147,6 @@ class SealedSegment final : public Segment {
   std::vector<PointId> ids_;
   std::vector<index::TypedRows> columns_;      // pointing into the mapped file
   std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine, computed at open
-  std::vector<Bitset> present_;
   const uint64_t* doc_offsets_ = nullptr;
   std::string_view doc_blob_;
   std::vector<std::pair<std::string, PayloadIndex>> payload_indexes_;

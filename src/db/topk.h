@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
-#include <queue>
 #include <vector>
 
 namespace ragdb::db {
@@ -18,42 +17,44 @@ struct Candidate {
   bool operator<(const Candidate& o) const { return distance < o.distance; }
 };
 
-// The k smallest distances seen so far (a max-heap on distance).
+// The k smallest distances seen so far (a max-heap on distance). Reset() keeps the storage, so a
+// TopK kept per thread serves every query without allocating.
 class TopK {
  public:
-  explicit TopK(size_t k = 0) : k_(k) {}
+  explicit TopK(size_t k = 0) { Reset(k); }
+  void Reset(size_t k) {
+    k_ = k;
+    heap_.clear();
+    heap_.reserve(k);
+  }
   float threshold() const {
-    return heap_.size() < k_ ? std::numeric_limits<float>::infinity() : heap_.top().distance;
+    return heap_.size() < k_ ? std::numeric_limits<float>::infinity() : heap_.front().distance;
   }
   void Push(float distance, const Segment* s, uint32_t row) {
     if (heap_.size() < k_) {
-      heap_.push({distance, s, row});
-    } else if (distance < heap_.top().distance) {
-      heap_.pop();
-      heap_.push({distance, s, row});
+      heap_.push_back({distance, s, row});
+      std::push_heap(heap_.begin(), heap_.end());
+    } else if (k_ > 0 && distance < heap_.front().distance) {
+      std::pop_heap(heap_.begin(), heap_.end());
+      heap_.back() = {distance, s, row};
+      std::push_heap(heap_.begin(), heap_.end());
     }
   }
-  void Merge(TopK&& other) {
-    while (!other.heap_.empty()) {
-      const Candidate& c = other.heap_.top();
-      Push(c.distance, c.segment, c.row);
-      other.heap_.pop();
-    }
+  // Best first into *out (replacing its contents); leaves this empty.
+  void TakeSorted(std::vector<Candidate>* out) {
+    std::sort_heap(heap_.begin(), heap_.end());
+    out->assign(heap_.begin(), heap_.end());
+    heap_.clear();
   }
   std::vector<Candidate> TakeSorted() {
     std::vector<Candidate> out;
-    out.reserve(heap_.size());
-    while (!heap_.empty()) {
-      out.push_back(heap_.top());
-      heap_.pop();
-    }
-    std::reverse(out.begin(), out.end());
+    TakeSorted(&out);
     return out;
   }
 
  private:
-  size_t k_;
-  std::priority_queue<Candidate> heap_;
+  size_t k_ = 0;
+  std::vector<Candidate> heap_;
 };
 
 }  // namespace ragdb::db

@@ -37,6 +37,13 @@ inline bool IsAllowed(const Bitset* allowed, size_t row) {
   return allowed == nullptr || (row < allowed->size() && allowed->Test(row));
 }
 size_t CountAllowed(const Bitset* allowed, size_t n);
+// CountAllowed, or the count the caller passed in SearchParams::allowed_count when it applies.
+inline size_t CountAllowed(const Bitset* allowed, size_t n, const SearchParams& params) {
+  if (allowed != nullptr && params.allowed_count != 0 && allowed->size() <= n) {
+    return params.allowed_count;
+  }
+  return CountAllowed(allowed, n);
+}
 
 // Keeps the k smallest (distance, row) pairs seen; Take() returns them best first.
 class TopK {

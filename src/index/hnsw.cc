@@ -578,7 +578,7 @@ std::vector<Neighbor> HnswIndex::SearchImpl(const Query& q, size_t k, const Sear
   FilterStrategy strategy = FilterStrategy::kGraph;
   size_t allowed_count = n;
   if (allowed != nullptr) {
-    allowed_count = CountAllowed(allowed, n);
+    allowed_count = CountAllowed(allowed, n, params);
     strategy = params.filter == FilterStrategy::kAuto ? PlanFilteredSearch(n, allowed_count, k)
                                                       : params.filter;
     if (allowed_count == 0) return {};

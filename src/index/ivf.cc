@@ -195,7 +195,7 @@ std::vector<Neighbor> IvfIndex::Search(const float* query, size_t k, const Searc
   const float* q = PrepareQuery(metric_, query, d_, &buf);
   size_t allowed_count = n_;
   if (allowed != nullptr) {
-    allowed_count = CountAllowed(allowed, n_);
+    allowed_count = CountAllowed(allowed, n_, params);
     if (allowed_count == 0) return {};
     FilterStrategy s = params.filter == FilterStrategy::kAuto
                            ? PlanFilteredSearch(n_, allowed_count, k)

@@ -65,6 +65,9 @@ struct SearchParams {
   // candidate count re-rank them all. Ignored by float indexes.
   uint32_t rerank = 0;
   FilterStrategy filter = FilterStrategy::kAuto;
+  // How many rows `allowed` lets through, when the caller already knows (the db layer keeps the
+  // count of searchable rows per segment): saves counting the bitset on every query. 0 = count.
+  size_t allowed_count = 0;
   SearchStats* stats = nullptr;
 };
 
