@@ -111,13 +111,15 @@ def recall(found, gt):
 
 
 def timed(fn, nq, min_seconds):
-    done, t0 = 0, time.perf_counter()
+    """(wall QPS, CPU QPS, last output). CPU time is this process's: peers run in it with one
+    thread, so it is the work they did, whatever else the machine was doing."""
+    done, t0, c0 = 0, time.perf_counter(), time.process_time()
     while True:
         out = fn()
         done += nq
         el = time.perf_counter() - t0
         if el >= min_seconds:
-            return done / el, out
+            return done / el, done / max(time.process_time() - c0, 1e-9), out
 
 
 # ---------------------------------------------------------------- ragdb layers
@@ -160,7 +162,8 @@ class Ragdb:
             t = time.perf_counter()
             j = json.loads(run(cmd))
             wall = time.perf_counter() - t
-            runs.append({'param': ef, 'qps': j['qps'], 'wall_qps': j['queries'] / wall,
+            runs.append({'param': ef, 'qps': j['qps'], 'cpu_qps': j['queries'] / j['cpu_seconds'],
+                         'wall_qps': j['queries'] / wall,
                          'recall': recall(ab.read_vecs(out, np.int32), gt)})
         return runs
 
@@ -185,19 +188,31 @@ class Ragdb:
                             body['params'] = {'hnsw_ef': int(ef)}
                         f.write(json.dumps(body) + '\n')
                 rec = http_recall(url, self.name, bodies, gt, min(len(gt), 200))
+                cpu0 = proc_cpu_seconds(srv.pid)
                 out = run(['taskset', '-c', '1', 'wrk', '-t1', '-c4', f'-d{seconds}s', '-s',
                            os.path.join(HERE, 'db_search.lua'), url, '--', bodies,
                            f'/collections/{self.name}/points/search'])
+                cpu = proc_cpu_seconds(srv.pid) - cpu0
                 qps = float(next(l.split()[1] for l in out.splitlines()
                                  if l.startswith('Requests/sec')))
+                total = int(next(l.split()[0] for l in out.splitlines()
+                                 if 'requests in' in l))
                 errors = [l for l in out.splitlines() if 'Non-2xx' in l or 'Socket errors' in l]
                 if errors:
                     raise SystemExit(f'wrk reported errors: {errors}')
-                runs.append({'param': ef, 'qps': qps, 'recall': rec})
+                runs.append({'param': ef, 'qps': qps, 'cpu_qps': total / max(cpu, 1e-9),
+                             'recall': rec})
             return runs
         finally:
             srv.terminate()
             srv.wait()
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of a process (all its threads), from /proc."""
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def free_port():
@@ -250,8 +265,8 @@ def hnswlib_runs(p, queries, gt, sweep, min_seconds):
     runs = []
     for ef in sweep:
         p.set_ef(max(ef, K))
-        qps, (lab, _) = timed(lambda: p.knn_query(queries, K), len(queries), min_seconds)
-        runs.append({'param': ef, 'qps': qps, 'recall': recall(lab, gt)})
+        qps, cpu, (lab, _) = timed(lambda: p.knn_query(queries, K), len(queries), min_seconds)
+        runs.append({'param': ef, 'qps': qps, 'cpu_qps': cpu, 'recall': recall(lab, gt)})
     return runs
 
 
@@ -275,8 +290,8 @@ def hnswlib_filtered_runs(p, queries, gt, allowed, sweep, min_seconds):
         return out
     runs = []
     for ef in sweep:
-        qps, found = timed(lambda: search(ef), len(queries), min_seconds)
-        runs.append({'param': ef, 'qps': qps, 'recall': recall(found, gt)})
+        qps, cpu, found = timed(lambda: search(ef), len(queries), min_seconds)
+        runs.append({'param': ef, 'qps': qps, 'cpu_qps': cpu, 'recall': recall(found, gt)})
     return runs
 
 
@@ -285,8 +300,8 @@ def faiss_flat_qps(base, queries, metric, min_seconds):
     faiss.omp_set_num_threads(1)
     index = faiss.IndexFlatL2(base.shape[1]) if metric == 'l2' else faiss.IndexFlatIP(base.shape[1])
     index.add(base)
-    qps, (_, ids) = timed(lambda: index.search(queries, K), len(queries), min_seconds)
-    return qps, ids
+    qps, cpu, (_, ids) = timed(lambda: index.search(queries, K), len(queries), min_seconds)
+    return qps, cpu, ids
 
 
 # ---------------------------------------------------------------- reporting
@@ -303,34 +318,43 @@ def rounds(args, engines):
                 res[name] = runs
                 for r in runs:
                     r['rounds'] = [r['qps']]
+                    r['cpu_rounds'] = [r['cpu_qps']]
             else:
                 for r, new in zip(res[name], runs):
                     r['rounds'].append(new['qps'])
+                    r['cpu_rounds'].append(new['cpu_qps'])
     for runs in res.values():
         for r in runs:
             r['qps'] = float(np.median(r['rounds']))
+            r['cpu_qps'] = float(np.median(r['cpu_rounds']))
     return res
 
 
 def print_runs(res):
-    print(f'  {"engine / layer":34s} {"param":>6s} {"recall@10":>9s} {"QPS":>10s}  rounds')
+    print(f'  {"engine / layer":34s} {"param":>6s} {"recall@10":>9s} {"QPS":>10s} {"CPU QPS":>10s}'
+          f'  wall QPS per round')
     for name, runs in res.items():
         for r in runs:
-            extra = f'  (wall {r["wall_qps"]:.0f})' if 'wall_qps' in r else ''
-            print(f'  {name:34s} {r["param"]:6d} {r["recall"]:9.4f} {r["qps"]:10.0f}  '
-                  f'{" ".join(f"{x:.0f}" for x in r["rounds"])}{extra}')
+            extra = f'  (whole command: {r["wall_qps"]:.0f})' if 'wall_qps' in r else ''
+            print(f'  {name:34s} {r["param"]:6d} {r["recall"]:9.4f} {r["qps"]:10.0f} '
+                  f'{r["cpu_qps"]:10.0f}  {" ".join(f"{x:.0f}" for x in r["rounds"])}{extra}')
 
 
 def print_ratios(res, peer, targets=(0.95, 0.99)):
+    """Ratios at equal recall, by wall-clock QPS and by CPU-time QPS (queries per CPU second:
+    on a shared machine the work done, not the time spent waiting for a core)."""
+    fmt = lambda v: '-' if v is None else f'{v:.0f}'
     for name in res:
         if name == peer:
             continue
         for t in targets:
-            a = ab.interp_qps(res[name], t, 'qps')
-            b = ab.interp_qps(res[peer], t, 'qps')
-            ratio = f'{a / b:.2f}x' if a and b else '-'
-            fmt = lambda v: '-' if v is None else f'{v:.0f}'
-            print(f'  {name:34s} / {peer} at recall {t:.2f}: {fmt(a):>8s} / {fmt(b):>8s} = {ratio}')
+            parts = []
+            for key in ('qps', 'cpu_qps'):
+                a = ab.interp_qps(res[name], t, key)
+                b = ab.interp_qps(res[peer], t, key)
+                ratio = f'{a / b:.2f}x' if a and b else '-'
+                parts.append(f'{"wall" if key == "qps" else "CPU"} {fmt(a)} / {fmt(b)} = {ratio}')
+            print(f'  {name:34s} / {peer} at recall {t:.2f}: ' + '; '.join(parts))
 
 
 # ---------------------------------------------------------------- parts
@@ -355,11 +379,11 @@ def part_hnsw(args, tmp, name, base, queries, metric, gt, paths):
     print_runs(res)
     print_ratios(res, 'hnswlib')
     if 'http' in args.layers and 'embedded' in args.layers:
-        for t in (0.95,):
-            a = ab.interp_qps(res['ragdb http /points/search'], t, 'qps')
-            b = ab.interp_qps(res['ragdb embedded Search'], t, 'qps')
+        for key in ('qps', 'cpu_qps'):
+            a = ab.interp_qps(res['ragdb http /points/search'], 0.95, key)
+            b = ab.interp_qps(res['ragdb embedded Search'], 0.95, key)
             if a and b:
-                print(f'  http / embedded at recall {t:.2f}: {a:.0f} / {b:.0f} = {a / b:.2f}x')
+                print(f'  http / embedded at recall 0.95 ({key}): {a:.0f} / {b:.0f} = {a / b:.2f}x')
 
 
 def part_flat(args, tmp, name, base, queries, metric, gt, paths):
@@ -367,8 +391,8 @@ def part_flat(args, tmp, name, base, queries, metric, gt, paths):
     db = Ragdb(args, tmp, name, base, metric, 'flat')
 
     def faiss_runs():
-        qps, ids = faiss_flat_qps(base, queries, metric, args.min_seconds)
-        return [{'param': 0, 'qps': qps, 'recall': recall(ids, gt)}]
+        qps, cpu, ids = faiss_flat_qps(base, queries, metric, args.min_seconds)
+        return [{'param': 0, 'qps': qps, 'cpu_qps': cpu, 'recall': recall(ids, gt)}]
     engines = {'faiss IndexFlat batch': faiss_runs}
     if 'embedded' in args.layers:
         engines['ragdb embedded SearchBatch'] = lambda: db.embedded(qp, gp, [0], 'batch')
@@ -377,10 +401,11 @@ def part_flat(args, tmp, name, base, queries, metric, gt, paths):
         engines['ragdb cli search --queries'] = lambda: db.cli_runs(qp, gt, [0])
     res = rounds(args, engines)
     print_runs(res)
-    f = res['faiss IndexFlat batch'][0]['qps']
+    f = res['faiss IndexFlat batch'][0]
     for n, runs in res.items():
         if n != 'faiss IndexFlat batch':
-            print(f'  {n:34s} / faiss: {runs[0]["qps"] / f:.2f}x')
+            print(f'  {n:34s} / faiss: wall {runs[0]["qps"] / f["qps"]:.2f}x, '
+                  f'CPU {runs[0]["cpu_qps"] / f["cpu_qps"]:.2f}x')
 
 
 def part_filter(args, tmp, name, base, queries, metric, gt_unused, paths):

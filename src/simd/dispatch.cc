@@ -19,7 +19,7 @@ namespace {
     .dot_i8_batch = ns::DotI8Batch, .hamming = ns::Hamming, .hamming_batch = ns::HammingBatch, \
     .l2sqr_sq8 = ns::L2SqrSq8, .dot_sq8 = ns::DotSq8, .l2sqr_sq8_batch = ns::L2SqrSq8Batch,    \
     .dot_sq8_batch = ns::DotSq8Batch, .half_to_float = ns::HalfToFloat,                        \
-    .float_to_half = ns::FloatToHalf,                                                          \
+    .float_to_half = ns::FloatToHalf, .select_below = ns::SelectBelow,                         \
   }
 
 const Kernels kScalarKernels = RAGDB_SIMD_KERNEL_TABLE(scalar, SimdLevel::kScalar);

@@ -45,6 +45,13 @@ using Sq8DistanceFn = float (*)(const float* q, const uint8_t* code, const float
 using Sq8BatchFn = void (*)(const float* q, const uint8_t* codes, size_t n, size_t d,
                             const float* vmin, const float* scale, float* out);
 
+// Candidate selection after a matrix product (batched exact search): for i < n,
+// d_i = norms ? norms[i] - 2 * dots[i] : -dots[i]; writes each i with d_i < threshold (in
+// increasing order) to idx and its d_i to dist, and returns how many. Every level computes d_i
+// with the same two roundings, so all levels select the same rows.
+using SelectBelowFn = size_t (*)(const float* dots, const float* norms, size_t n, float threshold,
+                                 uint32_t* idx, float* dist);
+
 using HalfToFloatFn = void (*)(const uint16_t* in, float* out, size_t n);
 using FloatToHalfFn = void (*)(const float* in, uint16_t* out, size_t n);
 
@@ -80,6 +87,8 @@ struct Kernels {
 
   HalfToFloatFn half_to_float;  // round trip is exact: every half is a float
   FloatToHalfFn float_to_half;  // round to nearest even; overflow to inf; NaN stays NaN
+
+  SelectBelowFn select_below;
 };
 
 // The kernels for a level (the scalar set for levels this CPU lacks).

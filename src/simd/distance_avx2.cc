@@ -251,6 +251,40 @@ RAGDB_AVX2 void DotF16Batch(const float* q, const uint16_t* base, size_t n, size
   Batch<false>(q, base, n, d, out);
 }
 
+// Eight rows per step: d = norms - (dots + dots) (2 * dots is exact, so this rounds like the
+// scalar code), one compare and a movemask; the common case after the first rows is no lane below
+// the threshold, and then nothing else runs.
+RAGDB_AVX2 size_t SelectBelow(const float* dots, const float* norms, size_t n, float threshold,
+                              uint32_t* idx, float* dist) {
+  const __m256 t = _mm256_set1_ps(threshold);
+  const __m256 zero = _mm256_setzero_ps();
+  size_t m = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 dot = _mm256_loadu_ps(dots + i);
+    const __m256 d = norms != nullptr
+                         ? _mm256_sub_ps(_mm256_loadu_ps(norms + i), _mm256_add_ps(dot, dot))
+                         : _mm256_sub_ps(zero, dot);
+    unsigned mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(d, t, _CMP_LT_OQ)));
+    if (mask == 0) continue;
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, d);
+    while (mask) {
+      const unsigned lane = static_cast<unsigned>(__builtin_ctz(mask));
+      mask &= mask - 1;
+      idx[m] = static_cast<uint32_t>(i + lane);
+      dist[m++] = lanes[lane];
+    }
+  }
+  for (; i < n; ++i) {
+    const float d = norms != nullptr ? norms[i] - (dots[i] + dots[i]) : -dots[i];
+    if (d < threshold) {
+      idx[m] = static_cast<uint32_t>(i);
+      dist[m++] = d;
+    }
+  }
+  return m;
+}
+
 }  // namespace ragdb::simd::avx2
 
 #endif  // __x86_64__

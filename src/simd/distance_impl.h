@@ -37,7 +37,9 @@ namespace ragdb::simd {
   void DotSq8Batch(const float* q, const uint8_t* codes, size_t n, size_t d, const float* vmin,   \
                    const float* scale, float* out);                                               \
   void HalfToFloat(const uint16_t* in, float* out, size_t n);                                     \
-  void FloatToHalf(const float* in, uint16_t* out, size_t n);
+  void FloatToHalf(const float* in, uint16_t* out, size_t n);                                     \
+  size_t SelectBelow(const float* dots, const float* norms, size_t n, float threshold,            \
+                     uint32_t* idx, float* dist);
 
 namespace scalar {
 RAGDB_SIMD_DECLARE_KERNELS()

@@ -44,4 +44,17 @@ void CosineBatch(const float* q, const float* base, size_t n, size_t d, float* o
   for (size_t i = 0; i < n; ++i) out[i] = Cosine(q, base + i * d, d);
 }
 
+size_t SelectBelow(const float* dots, const float* norms, size_t n, float threshold, uint32_t* idx,
+                   float* dist) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const float d = norms != nullptr ? norms[i] - (dots[i] + dots[i]) : -dots[i];
+    if (d < threshold) {
+      idx[m] = static_cast<uint32_t>(i);
+      dist[m++] = d;
+    }
+  }
+  return m;
+}
+
 }  // namespace ragdb::simd::scalar

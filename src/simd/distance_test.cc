@@ -296,6 +296,43 @@ TEST(Dispatch, EveryFieldIsSet) {
     EXPECT_NE(k->dot_sq8_batch, nullptr);
     EXPECT_NE(k->half_to_float, nullptr);
     EXPECT_NE(k->float_to_half, nullptr);
+    EXPECT_NE(k->select_below, nullptr);
+  }
+}
+
+// Every length 0..300 (odd tails), with and without norms, thresholds that keep none, some and
+// all rows: the AVX2 selection equals the scalar one exactly (same rows, same distances).
+TEST(SelectBelow, Avx2EqualsScalar) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-2, 2);
+  for (size_t n = 0; n <= kMaxDim; ++n) {
+    std::vector<float> dots(n), norms(n);
+    for (size_t i = 0; i < n; ++i) {
+      dots[i] = u(rng);
+      norms[i] = u(rng) + 2;
+    }
+    for (bool with_norms : {false, true}) {
+      for (float t : {-100.0f, -0.5f, 0.0f, 1.0f, 100.0f}) {
+        std::vector<uint32_t> idx_s(n), idx_a(n);
+        std::vector<float> d_s(n), d_a(n);
+        const float* nn = with_norms ? norms.data() : nullptr;
+        size_t ms = Scalar().select_below(dots.data(), nn, n, t, idx_s.data(), d_s.data());
+        size_t ma = Avx2().select_below(dots.data(), nn, n, t, idx_a.data(), d_a.data());
+        ASSERT_EQ(ms, ma) << "n " << n << " t " << t;
+        for (size_t i = 0; i < ms; ++i) {
+          ASSERT_EQ(idx_s[i], idx_a[i]);
+          ASSERT_EQ(d_s[i], d_a[i]);
+          const float want = with_norms ? norms[idx_s[i]] - 2 * dots[idx_s[i]] : -dots[idx_s[i]];
+          ASSERT_EQ(d_s[i], want);
+          ASSERT_LT(d_s[i], t);
+        }
+        size_t expected = 0;
+        for (size_t i = 0; i < n; ++i) {
+          expected += (with_norms ? norms[i] - 2 * dots[i] : -dots[i]) < t;
+        }
+        ASSERT_EQ(ms, expected);
+      }
+    }
   }
 }
 
