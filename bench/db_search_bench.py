@@ -41,6 +41,10 @@ import tempfile
 import time
 
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+# Single-thread peers: Faiss's OpenMP and the BLAS under numpy / Faiss would otherwise start a
+# thread per core, which on the one pinned core only adds switching.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 import ann_bench as ab  # noqa: E402

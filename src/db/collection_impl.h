@@ -115,6 +115,11 @@ class CollectionImpl final : public Collection {
   // Validates the request's query into *q, reusing q's storage (a PreparedQuery kept per thread
   // makes this allocation-free).
   Status PrepareQuery(const SearchRequest& request, PreparedQuery* q) const;
+  // The query vector part of PrepareQuery, for a field already resolved in `q`: writes the
+  // validated vector (embedded from text when asked, normalized for cosine) to out[0..dim) and
+  // its squared norm to *norm_sq.
+  Status FillQueryVector(const SearchRequest& request, const PreparedQuery& q, float* out,
+                         float* norm_sq) const;
   // The rows of `s` a search over vector field `field` may return: its searchable rows (live,
   // with a vector), narrowed by `filter` when there is one (evaluated into *filtered). Null rows
   // mean every row; a zero count means the segment can be skipped.

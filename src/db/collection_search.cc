@@ -226,42 +226,58 @@ Status CollectionImpl::PrepareQuery(const SearchRequest& request, PreparedQuery*
   }
   q->field = field;
   q->field_index = static_cast<size_t>(field - schema_.vectors.data());
-  q->norm_sq = 0;
+  q->vector.resize(field->dim);  // keeps its storage when a query of this size came before
+  return FillQueryVector(request, *q, q->vector.data(), &q->norm_sq);
+}
+
+Status CollectionImpl::FillQueryVector(const SearchRequest& request, const PreparedQuery& q,
+                                       float* out, float* norm_sq) const {
+  const VectorField& field = *q.field;
+  const size_t dim = field.dim;
   if (request.query_text && request.vector.empty()) {
-    RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(q->field_index));
+    RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(q.field_index));
     if (embedder == nullptr) {
-      return Status::InvalidArgument("vector field '" + field->name +
+      return Status::InvalidArgument("vector field '" + field.name +
                                      "' has no embedder, so a text query needs a vector");
     }
     RAGDB_ASSIGN_OR_RETURN(
         auto v,
         embedder->Embed(std::span<const std::string>(&*request.query_text, 1), /*is_query=*/true));
-    q->vector = std::move(v[0]);
+    if (v[0].size() != dim) {
+      return Status::Internal("embedder of vector field '" + field.name + "' returned " +
+                              std::to_string(v[0].size()) + " dimensions, expected " +
+                              std::to_string(dim));
+    }
+    std::copy(v[0].begin(), v[0].end(), out);
   } else {
-    q->vector.assign(request.vector.begin(), request.vector.end());
+    if (request.vector.size() != dim) {
+      return Status::InvalidArgument("query vector has dimension " +
+                                     std::to_string(request.vector.size()) + ", expected " +
+                                     std::to_string(dim));
+    }
+    std::copy(request.vector.begin(), request.vector.end(), out);
   }
-  if (q->vector.size() != field->dim) {
-    return Status::InvalidArgument("query vector has dimension " +
-                                   std::to_string(q->vector.size()) + ", expected " +
-                                   std::to_string(field->dim));
-  }
-  for (float x : q->vector) {
-    if (!std::isfinite(x)) {
-      return Status::InvalidArgument("query vector has a NaN or infinite component");
+  // A NaN or infinite component makes the squared norm non-finite; only then look closer (huge
+  // finite components can overflow the sum too, and they are valid).
+  float sq = simd::Active().dot(out, out, dim);
+  if (!std::isfinite(sq)) {
+    for (size_t i = 0; i < dim; ++i) {
+      if (!std::isfinite(out[i])) {
+        return Status::InvalidArgument("query vector has a NaN or infinite component");
+      }
     }
   }
   // Float queries are fine against float16 and integer rows; binary rows take bits.
-  if (field->element_type == ElementType::kBinary) {
+  if (field.element_type == ElementType::kBinary) {
     std::string why;
-    size_t bad =
-        simd::CheckElements(ElementType::kBinary, q->vector.data(), q->vector.size(), &why);
-    if (bad < q->vector.size()) {
+    size_t bad = simd::CheckElements(ElementType::kBinary, out, dim, &why);
+    if (bad < dim) {
       return Status::InvalidArgument("query vector component " + std::to_string(bad) + " " + why +
-                                     " (vector field '" + field->name + "' stores bits)");
+                                     " (vector field '" + field.name + "' stores bits)");
     }
   }
-  if (field->metric == Metric::kCosine) simd::Normalize(q->vector.data(), q->vector.size());
-  for (float x : q->vector) q->norm_sq += x * x;
+  if (field.metric == Metric::kCosine) sq = simd::Normalize(out, dim) > 0 ? 1.0f : 0.0f;
+  *norm_sq = sq;
   return Status::Ok();
 }
 
@@ -385,17 +401,19 @@ bool CollectionImpl::CanBatchTogether(std::span<const SearchRequest> requests) c
 Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatchTogether(
     std::span<const SearchRequest> requests, size_t threads) const {
   const size_t nq = requests.size();
-  std::vector<PreparedQuery> prepared(nq);
-  for (size_t i = 0; i < nq; ++i) {
-    Status st = PrepareQuery(requests[i], &prepared[i]);
-    if (!st.ok()) return st.WithContext("query " + std::to_string(i));
-  }
-  const VectorField* field = prepared[0].field;
-  const size_t fi = prepared[0].field_index;
+  // The queries as one matrix for the products, each prepared in place; per query only the
+  // squared norm is kept (the batched L2 distances leave it out). CanBatchTogether checked that
+  // they share one field.
+  PreparedQuery& q = ThreadSearchScratch().query;
+  RAGDB_RETURN_IF_ERROR(PrepareQuery(requests[0], &q));
+  const VectorField* field = q.field;
+  const size_t fi = q.field_index;
   const uint32_t dim = field->dim;
-  std::vector<float> queries(nq * dim);
+  std::unique_ptr<float[]> queries(new float[nq * dim]);  // uninitialized: every row is set
+  std::vector<float> norms_sq(nq);
   for (size_t i = 0; i < nq; ++i) {
-    std::copy(prepared[i].vector.begin(), prepared[i].vector.end(), &queries[i * dim]);
+    Status st = FillQueryVector(requests[i], q, &queries[i * dim], &norms_sq[i]);
+    if (!st.ok()) return st.WithContext("query " + std::to_string(i));
   }
   const SearchRequest& first = requests[0];
   const Filter* filter = first.filter && !first.filter->empty() ? &*first.filter : nullptr;
@@ -417,14 +435,12 @@ Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatchTogethe
   // Each thread takes a slice of the queries and scans every segment for them.
   const size_t k = first.k + first.offset;
   std::vector<TopK> tops(nq, TopK(k));
-  auto run = [&](size_t qb, size_t qe) {
-    std::vector<TopK> local(qe - qb, TopK(k));
+  auto run = [&](size_t qb, size_t qe) {  // threads take disjoint slices of the queries
     for (const Part& part : parts) {
       const auto* column = reinterpret_cast<const float*>(part.segment->rows(fi).data);
       FlatBatchScan(&queries[qb * dim], qe - qb, part.segment, column, 0, part.segment->rows(), dim,
-                    field->metric, part.rows, &local);
+                    field->metric, part.rows, &tops[qb]);
     }
-    for (size_t i = qb; i < qe; ++i) tops[i] = std::move(local[i - qb]);
   };
   if (threads <= 1) {
     run(0, nq);
@@ -434,9 +450,11 @@ Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatchTogethe
     pool.ParallelFor(nq, grain, run);
   }
   std::vector<std::vector<ScoredPoint>> results(nq);
+  std::vector<Candidate>& best = ThreadSearchScratch().best;
   for (size_t i = 0; i < nq; ++i) {
-    auto r = Materialize(requests[i], prepared[i], tops[i].TakeSorted(),
-                         /*gemm_l2=*/field->metric == Metric::kL2);
+    q.norm_sq = norms_sq[i];
+    tops[i].TakeSorted(&best);
+    auto r = Materialize(requests[i], q, best, /*gemm_l2=*/field->metric == Metric::kL2);
     if (!r.ok()) return r.status();
     results[i] = std::move(r).value();
   }

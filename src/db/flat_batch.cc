@@ -9,12 +9,15 @@
 namespace ragdb::db {
 namespace {
 
-// A product covers kRowBlock rows x kQueryBlock queries (Faiss: 1,024 x 4,096). Smaller query
-// blocks keep the product in L2 while it is scanned, but sgemm loses more than the scan gains:
+// A product covers up to kMaxRowBlock rows x kQueryBlock queries. The rows are split into equal
+// blocks (no small tail block: sgemm is least efficient on thin products). Smaller query blocks
+// would keep the product in L2 while it is scanned, but sgemm loses more than the scan gains:
 // CPU time per query on sift5k x 1,000 queries was 10% higher with 128-query blocks and 4%
-// higher with 256 (bench/db_bench.cc --mode batch, cpu_qps).
-constexpr size_t kRowBlock = 1024;
+// higher with 256; row blocks of 1,536 beat 1,024 by 3% on 1,285 x 1,024-d rows and tie on
+// sift5k (bench/db_bench.cc --mode batch, cpu_qps).
+constexpr size_t kMaxRowBlock = 1536;
 constexpr size_t kQueryBlock = 1024;
+constexpr size_t kSelectChunk = 128;
 
 void SingleThreadedBlas() {
   // Our threads split the work; OpenBLAS's own would oversubscribe the cores.
@@ -32,17 +35,24 @@ void SingleThreadedBlas() {
 
 void FlatBatchScan(const float* queries, size_t nq, const Segment* segment, const float* column,
                    size_t row_begin, size_t row_end, uint32_t dim, Metric metric,
-                   const Bitset* allowed, std::vector<TopK>* tops) {
+                   const Bitset* allowed, TopK* tops) {
   SingleThreadedBlas();
   const simd::Kernels& k = simd::Active();
   const bool l2 = metric == Metric::kL2;
   // Per-thread scratch, grown on first use and reused by every later call on the thread.
-  thread_local std::vector<float> products, norms(kRowBlock), dist(kRowBlock);
-  thread_local std::vector<uint32_t> idx(kRowBlock);
-  const size_t product_size = std::min(nq, kQueryBlock) * kRowBlock;
+  const size_t blocks = (row_end - row_begin + kMaxRowBlock - 1) / kMaxRowBlock;
+  const size_t row_block = (row_end - row_begin + blocks - 1) / std::max<size_t>(blocks, 1);
+  thread_local std::vector<float> products, norms, dist;
+  thread_local std::vector<uint32_t> idx;
+  const size_t product_size = std::min(nq, kQueryBlock) * row_block;
   if (products.size() < product_size) products.resize(product_size);
-  for (size_t start = row_begin; start < row_end; start += kRowBlock) {
-    const size_t n = std::min(kRowBlock, row_end - start);
+  if (norms.size() < row_block) {
+    norms.resize(row_block);
+    dist.resize(row_block);
+    idx.resize(row_block);
+  }
+  for (size_t start = row_begin; start < row_end; start += row_block) {
+    const size_t n = std::min(row_block, row_end - start);
     bool any = allowed == nullptr;
     for (size_t r = start; r < start + n && !any; ++r) any = allowed->Test(r);
     if (!any) continue;
@@ -57,16 +67,31 @@ void FlatBatchScan(const float* queries, size_t nq, const Segment* segment, cons
                   static_cast<int>(dim), 1.0f, queries + qb * dim, static_cast<int>(dim), block,
                   static_cast<int>(dim), 0.0f, products.data(), static_cast<int>(n));
       for (size_t q = 0; q < m; ++q) {
-        TopK& top = (*tops)[qb + q];
-        float t = top.threshold();
+        TopK& top = tops[qb + q];
+        const float* p = &products[q * n];
         // For L2 the query's own norm is added back by the caller's score conversion.
-        const size_t found = k.select_below(&products[q * n], l2 ? norms.data() : nullptr, n, t,
-                                            idx.data(), dist.data());
-        for (size_t j = 0; j < found; ++j) {
-          const size_t r = start + idx[j];
-          if (dist[j] < t && (allowed == nullptr || allowed->Test(r))) {
-            top.Push(dist[j], segment, static_cast<uint32_t>(r));
-            t = top.threshold();
+        auto distance = [&](size_t r) { return l2 ? norms[r] - (p[r] + p[r]) : -p[r]; };
+        // Until the top-k is full every allowed row enters it; then the SIMD selection passes
+        // on only the rows below its threshold (a few per block once it has settled).
+        size_t r = 0;
+        for (; r < n && !top.full(); ++r) {
+          if (allowed == nullptr || allowed->Test(start + r)) {
+            top.Push(distance(r), segment, static_cast<uint32_t>(start + r));
+          }
+        }
+        // Chunks of kSelectChunk rows, so that a threshold that is still loose right after the
+        // first rows is tightened before it lets many more through.
+        for (; r < n; r += kSelectChunk) {
+          const size_t len = std::min(kSelectChunk, n - r);
+          float t = top.threshold();
+          const size_t found = k.select_below(p + r, l2 ? norms.data() + r : nullptr, len, t,
+                                              idx.data(), dist.data());
+          for (size_t j = 0; j < found; ++j) {
+            const size_t row = start + r + idx[j];
+            if (dist[j] < t && (allowed == nullptr || allowed->Test(row))) {
+              top.Push(dist[j], segment, static_cast<uint32_t>(row));
+              t = top.threshold();
+            }
           }
         }
       }

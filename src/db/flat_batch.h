@@ -13,10 +13,10 @@
 namespace ragdb::db {
 
 // Adds the allowed rows of `column` (rows x dim; every row when `allowed` is null) to tops[i] for
-// each of the nq queries (row-major nq x dim, already normalized for cosine). Rows
-// [row_begin, row_end) only, so callers can split a column across threads.
+// each of the nq queries (tops points to nq of them) (row-major nq x dim, already normalized for
+// cosine). Rows [row_begin, row_end) only, so callers can split a column across threads.
 void FlatBatchScan(const float* queries, size_t nq, const Segment* segment, const float* column,
                    size_t row_begin, size_t row_end, uint32_t dim, Metric metric,
-                   const Bitset* allowed, std::vector<TopK>* tops);
+                   const Bitset* allowed, TopK* tops);
 
 }  // namespace ragdb::db

@@ -27,6 +27,7 @@ class TopK {
     heap_.clear();
     heap_.reserve(k);
   }
+  bool full() const { return heap_.size() >= k_; }
   float threshold() const {
     return heap_.size() < k_ ? std::numeric_limits<float>::infinity() : heap_.front().distance;
   }
@@ -35,9 +36,7 @@ class TopK {
       heap_.push_back({distance, s, row});
       std::push_heap(heap_.begin(), heap_.end());
     } else if (k_ > 0 && distance < heap_.front().distance) {
-      std::pop_heap(heap_.begin(), heap_.end());
-      heap_.back() = {distance, s, row};
-      std::push_heap(heap_.begin(), heap_.end());
+      ReplaceTop({distance, s, row});
     }
   }
   // Best first into *out (replacing its contents); leaves this empty.
@@ -53,6 +52,22 @@ class TopK {
   }
 
  private:
+  // Puts `c` in place of the worst entry and sifts it down: one pass where pop_heap + push_heap
+  // take two (most pushes into a full top-k replace its worst entry).
+  void ReplaceTop(const Candidate& c) {
+    const size_t n = heap_.size();
+    size_t i = 0;
+    while (true) {
+      size_t child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && heap_[child] < heap_[child + 1]) ++child;
+      if (!(c < heap_[child])) break;
+      heap_[i] = heap_[child];
+      i = child;
+    }
+    heap_[i] = c;
+  }
+
   size_t k_ = 0;
   std::vector<Candidate> heap_;
 };

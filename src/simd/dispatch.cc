@@ -54,8 +54,13 @@ const Kernels& Active() {
 float Normalize(float* v, size_t d) {
   float norm = std::sqrt(Active().dot(v, v, d));
   if (norm > 0) {
-    float inv = 1.0f / norm;
-    for (size_t i = 0; i < d; ++i) v[i] *= inv;
+    const float inv = 1.0f / norm;
+    // Eight at a time with a fixed inner count, which -O2's cost model vectorizes.
+    size_t i = 0;
+    for (; i + 8 <= d; i += 8) {
+      for (size_t j = 0; j < 8; ++j) v[i + j] *= inv;
+    }
+    for (; i < d; ++i) v[i] *= inv;
   }
   return norm;
 }
