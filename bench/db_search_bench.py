@@ -23,9 +23,11 @@ Parts:
   flat    exact batch search (SearchBatch, one thread) against Faiss IndexFlat search of the
           same query matrix; and single queries (Search) for reference.
   filter  HNSW with a payload filter keeping 1%, 10% and 50% of the rows (`sel < P`, an
-          integer payload index), against hnswlib with the allowed ids checked in Python: Debian's
-          hnswlib (0.6) has no filter callback, so it over-fetches (k / selectivity x 4
-          candidates, then more while fewer than k pass) and keeps the allowed ones.
+          integer payload index), against hnswlib's own filtered search with the allowed ids
+          checked in a callback: hnswlib 0.8 through npm hnswlib-node (bench/peers, installed on
+          first use) with a JavaScript callback; and Debian's Python hnswlib (0.6, no filter
+          callback) over-fetching in Python (k / selectivity x 4 candidates, more while fewer
+          than k pass), as users of that version do.
 Sets: sift5k (4,900 x 128, l2, its 100 held-out queries x 10), bright (1,285 x 1024, cosine,
 99 queries x 10), clustered (--n x 128, l2, 1,000 queries; ann_bench.py's generator) and
 gauss (--n x 128 standard normal, l2, 200 queries; FLAT only).
@@ -299,6 +301,26 @@ def hnswlib_filtered_runs(p, queries, gt, allowed, sweep, min_seconds):
     return runs
 
 
+def hnswlib_node_filtered(base_path, q_path, allowed, tmp, metric, gt, args):
+    """hnswlib 0.8 (npm hnswlib-node) with a JavaScript allowed-ids callback: builds once, then
+    returns a function that runs the ef sweep (the index is rebuilt per call: node cannot keep it
+    between calls, so the build is timed apart and only the sweep's figures are used)."""
+    peers = os.path.join(HERE, 'peers')
+    if not os.path.isdir(os.path.join(peers, 'node_modules', 'hnswlib-node')):
+        run(['npm', 'install', '--no-audit', '--no-fund'], cwd=peers)
+    allowed_path = os.path.join(tmp, 'allowed.u8')
+    allowed.astype(np.uint8).tofile(allowed_path)
+
+    def runs():
+        out = json.loads(run(['taskset', '-c', '0', 'node', os.path.join(peers, 'hnswlib_filter.mjs'),
+                              base_path, q_path, allowed_path, 'l2' if metric == 'l2' else 'ip',
+                              str(args.m), str(args.efc), ','.join(map(str, args.efs)), str(K),
+                              str(args.min_seconds)]))
+        return [{'param': r['param'], 'qps': r['qps'], 'cpu_qps': r['cpu_qps'],
+                 'recall': recall(r['ids'], gt)} for r in out['runs']]
+    return runs
+
+
 def faiss_flat_qps(base, queries, metric, min_seconds):
     import faiss
     faiss.omp_set_num_threads(1)
@@ -415,7 +437,8 @@ def part_flat(args, tmp, name, base, queries, metric, gt, paths):
 def part_filter(args, tmp, name, base, queries, metric, gt_unused, paths):
     qp, _ = paths
     db = Ragdb(args, tmp, name, base, metric, 'hnsw')
-    peer = hnswlib_index(base, metric, args)
+    peer = hnswlib_index(base, metric, args) if 'python' in args.filter_peers else None
+    base_path = os.path.join(tmp, f'{name}.base.fvecs')
     sel = np.arange(len(base)) % 100
     nq = min(len(queries), args.filter_queries)
     q = queries[:nq]
@@ -427,16 +450,23 @@ def part_filter(args, tmp, name, base, queries, metric, gt_unused, paths):
         gpath = os.path.join(tmp, f'{name}.fg{pct}.ivecs')
         ab.write_vecs(gpath, gt.astype(np.int32))
         sweep = args.efs
-        engines = {
-            'hnswlib + Python filter': lambda: hnswlib_filtered_runs(peer, q, gt, allowed, sweep,
-                                                                     args.min_seconds),
-            'ragdb embedded Search': lambda: db.embedded(qpath, gpath, sweep, 'single',
-                                                         filt=f'sel < {pct}'),
-        }
+        engines = {'ragdb embedded Search': lambda: db.embedded(qpath, gpath, sweep, 'single',
+                                                                filt=f'sel < {pct}')}
+        peers = []
+        if 'node' in args.filter_peers:
+            peers.append('hnswlib 0.8 (npm) + JS callback')
+            engines[peers[-1]] = hnswlib_node_filtered(base_path, qpath, allowed, tmp, metric, gt,
+                                                       args)
+        if 'python' in args.filter_peers:
+            peers.append('hnswlib 0.6 + Python over-fetch')
+            engines[peers[-1]] = lambda: hnswlib_filtered_runs(peer, q, gt, allowed, sweep,
+                                                               args.min_seconds)
         print(f'\n  filter sel < {pct} ({pct}% of rows), {nq} queries')
         res = rounds(args, engines)
         print_runs(res)
-        print_ratios(res, 'hnswlib + Python filter', targets=(0.95,))
+        for p in peers:
+            print_ratios({k: v for k, v in res.items() if k == p or k.startswith('ragdb')}, p,
+                         targets=(0.95,))
 
 
 def main():
@@ -454,6 +484,8 @@ def main():
     ap.add_argument('--min_seconds', type=float, default=0.3)
     ap.add_argument('--http_seconds', type=float, default=2)
     ap.add_argument('--filter_queries', type=int, default=200)
+    ap.add_argument('--filter_peers', default='node,python',
+                    help='node: hnswlib 0.8 via npm with a callback; python: Debian hnswlib 0.6')
     args = ap.parse_args()
     args.efs = [int(x) for x in args.efs.split(',')]
     args.layers = args.layers.split(',')

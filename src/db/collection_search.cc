@@ -326,6 +326,7 @@ struct SearchScratch {
   PreparedQuery query;
   TopK top;
   Bitset filtered;
+  std::vector<index::Neighbor> neighbors;
   std::vector<Candidate> best;
 };
 
@@ -367,9 +368,8 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchLocked(const SearchReques
     params.allowed_count = where.count;
     // Index distances for cosine are 1 - dot; ours are -dot.
     const float shift = q.field->metric == Metric::kCosine ? -1.0f : 0.0f;
-    for (const auto& n : index->Search(q.vector.data(), top_k, params, where.rows)) {
-      top.Push(n.distance + shift, &s, n.row);
-    }
+    index->SearchInto(q.vector.data(), top_k, params, where.rows, &scratch.neighbors);
+    for (const auto& n : scratch.neighbors) top.Push(n.distance + shift, &s, n.row);
   };
   for (const auto& s : sealed_) scan(*s);
   scan(*growing_);

@@ -49,6 +49,12 @@ inline size_t CountAllowed(const Bitset* allowed, size_t n, const SearchParams& 
 class TopK {
  public:
   explicit TopK(size_t k) : k_(k) { heap_.reserve(k + 1); }
+  // Builds the heap in `storage` (cleared first), keeping its capacity: with a vector kept by
+  // the caller, a search allocates nothing for its results.
+  TopK(size_t k, std::vector<Neighbor>&& storage) : k_(k), heap_(std::move(storage)) {
+    heap_.clear();
+    heap_.reserve(k + 1);
+  }
   bool full() const { return heap_.size() >= k_; }
   float worst() const { return heap_.empty() ? 3.4e38f : heap_.front().distance; }
   void Push(uint32_t row, float dist) {

@@ -54,6 +54,9 @@ struct HnswIndex::Query {
   const float* qs;          // SQ8-prepared query
   float bias;               // SQ8 dot: dot(q, vmin)
   const float* scale;
+  // The kernels, looked up once per search (Kernels() is a guarded static: called per distance
+  // it cost about 2% of a search's instructions).
+  const IndexKernels* kern;
 };
 
 HnswIndex::HnswIndex(const IndexConfig& c)
@@ -416,7 +419,7 @@ size_t HnswIndex::UnreachableRows() const {
 
 template <bool kSq8>
 inline float HnswIndex::Dist(const Query& q, uint32_t x) const {
-  const IndexKernels& kern = Kernels();
+  const IndexKernels& kern = *q.kern;
   if constexpr (kSq8) {
     const uint8_t* c = codes_ + size_t{x} * d_;
     return l2_ ? kern.sq8_l2(q.qs, c, q.scale, d_) : -(kern.sq8_dot(q.qs, c, d_) + q.bias);
@@ -564,8 +567,10 @@ bool HnswIndex::SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_
 }
 
 template <bool kSq8>
-std::vector<Neighbor> HnswIndex::SearchImpl(const Query& q, size_t k, const SearchParams& params,
-                                            const Bitset* allowed, SearchScratch* s) const {
+void HnswIndex::SearchImpl(const Query& q, size_t k, const SearchParams& params,
+                           const Bitset* allowed, SearchScratch* s,
+                           std::vector<Neighbor>* out) const {
+  out->clear();
   size_t n = n_.load(std::memory_order_acquire);
   uint64_t e = entry_.load(std::memory_order_acquire);
   uint32_t ep = static_cast<uint32_t>(e >> 32);
@@ -573,7 +578,7 @@ std::vector<Neighbor> HnswIndex::SearchImpl(const Query& q, size_t k, const Sear
   SearchStats local;
   SearchStats* stats = params.stats ? params.stats : &local;
   *stats = SearchStats();
-  if (n == 0 || ep == kNone || k == 0) return {};
+  if (n == 0 || ep == kNone || k == 0) return;
 
   FilterStrategy strategy = FilterStrategy::kGraph;
   size_t allowed_count = n;
@@ -581,14 +586,15 @@ std::vector<Neighbor> HnswIndex::SearchImpl(const Query& q, size_t k, const Sear
     allowed_count = CountAllowed(allowed, n, params);
     strategy = params.filter == FilterStrategy::kAuto ? PlanFilteredSearch(n, allowed_count, k)
                                                       : params.filter;
-    if (allowed_count == 0) return {};
+    if (allowed_count == 0) return;
   }
   auto exact = [&] {
     stats->strategy = FilterStrategy::kExact;
     if (!typed()) {
-      return ExactSearch(vectors_, n, d_, l2_, q.q, k, allowed, &stats->distance_computations);
+      *out = ExactSearch(vectors_, n, d_, l2_, q.q, k, allowed, &stats->distance_computations);
+      return;
     }
-    TopK top(k);
+    TopK top(k, std::move(*out));
     const IndexKernels& kern = Kernels();
     auto visit = [&](size_t i) {
       top.Push(static_cast<uint32_t>(i), TypedDistance(kern, rows_, *q.typed, i));
@@ -601,14 +607,15 @@ std::vector<Neighbor> HnswIndex::SearchImpl(const Query& q, size_t k, const Sear
         if (i < n) visit(i);
       });
     }
-    return top.Take();
+    *out = top.Take();
   };
   if (strategy == FilterStrategy::kExact) return exact();
 
   float ep_dist = Dist<kSq8>(q, ep);
   ep = GreedyUpper<kSq8>(q, ep, &ep_dist, static_cast<int>(e & 0xffffffff));
 
-  std::vector<std::pair<float, uint32_t>> found;
+  std::vector<std::pair<float, uint32_t>>& found = s->found;
+  found.clear();
   if (allowed == nullptr) {
     stats->strategy = FilterStrategy::kGraph;
     SearchBase<kSq8>(q, ep, ep_dist, ef, s, &stats->distance_computations);
@@ -624,7 +631,7 @@ std::vector<Neighbor> HnswIndex::SearchImpl(const Query& q, size_t k, const Sear
       return exact();
     }
   }
-  TopK top(k);
+  TopK top(k, std::move(*out));
   if (kSq8 && vectors_ != nullptr) {
     size_t rerank = params.rerank ? params.rerank : found.size();
     rerank = std::min(std::max(rerank, k), found.size());
@@ -638,15 +645,23 @@ std::vector<Neighbor> HnswIndex::SearchImpl(const Query& q, size_t k, const Sear
   } else {
     for (size_t i = 0; i < found.size() && i < k; ++i) top.Push(found[i].second, found[i].first);
   }
-  return top.Take();
+  *out = top.Take();
 }
 
 std::vector<Neighbor> HnswIndex::Search(const float* query, size_t k, const SearchParams& params,
                                         const Bitset* allowed) const {
+  std::vector<Neighbor> out;
+  SearchInto(query, k, params, allowed, &out);
+  return out;
+}
+
+void HnswIndex::SearchInto(const float* query, size_t k, const SearchParams& params,
+                           const Bitset* allowed, std::vector<Neighbor>* out) const {
   std::shared_lock<std::shared_mutex> shared(grow_mu_);
   auto s = scratch_.Acquire();
   if (s->ids.size() < 4 * size_t{max0_}) s->ids.resize(4 * size_t{max0_});
   Query q;
+  q.kern = &Kernels();
   TypedQuery tq;
   if (typed()) {
     PrepareTypedQuery(rows_, query, &tq);
@@ -658,7 +673,6 @@ std::vector<Neighbor> HnswIndex::Search(const float* query, size_t k, const Sear
   q.qs = nullptr;
   q.bias = 0;
   q.scale = nullptr;
-  std::vector<Neighbor> r;
   if (sq8_) {
     s->qs.resize(d_);
     if (l2_) {
@@ -668,12 +682,11 @@ std::vector<Neighbor> HnswIndex::Search(const float* query, size_t k, const Sear
     }
     q.qs = s->qs.data();
     q.scale = quantizer_.scale().data();
-    r = SearchImpl<true>(q, k, params, allowed, &*s);
+    SearchImpl<true>(q, k, params, allowed, &*s, out);
   } else {
-    r = SearchImpl<false>(q, k, params, allowed, &*s);
+    SearchImpl<false>(q, k, params, allowed, &*s, out);
   }
-  FinishResults(metric_, &r);
-  return r;
+  FinishResults(metric_, out);
 }
 
 // ---------------- persistence ----------------

@@ -49,6 +49,8 @@ class HnswIndex final : public VectorIndex {
   size_t size() const override { return n_.load(std::memory_order_acquire); }
   std::vector<Neighbor> Search(const float* query, size_t k, const SearchParams& params,
                                const Bitset* allowed) const override;
+  void SearchInto(const float* query, size_t k, const SearchParams& params, const Bitset* allowed,
+                  std::vector<Neighbor>* out) const override;
   Status Add(const float* vectors, size_t n_total, ThreadPool* pool) override;
   Status Serialize(std::string* out) const override;
   size_t MemoryUsage() const override;
@@ -153,8 +155,8 @@ class HnswIndex final : public VectorIndex {
                       const Bitset* allowed, size_t budget, SearchScratch* s,
                       std::vector<std::pair<float, uint32_t>>* out, size_t* ndist) const;
   template <bool kSq8>
-  std::vector<Neighbor> SearchImpl(const Query& q, size_t k, const SearchParams& params,
-                                   const Bitset* allowed, SearchScratch* s) const;
+  void SearchImpl(const Query& q, size_t k, const SearchParams& params, const Bitset* allowed,
+                  SearchScratch* s, std::vector<Neighbor>* out) const;
 
   Status Validate() const;
 

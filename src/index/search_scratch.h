@@ -96,6 +96,7 @@ struct SearchScratch {
   std::vector<float> query_buf;  // normalized query (cosine)
   std::vector<float> qs;         // SQ8-prepared query
   std::vector<uint32_t> ids;     // neighbour ids gathered for a batch of distance computations
+  std::vector<std::pair<float, uint32_t>> found;  // a walk's candidates before the final top-k
 };
 
 // A free list of scratch objects shared by concurrent searches on one index.

@@ -88,6 +88,12 @@ class VectorIndex {
   // The k nearest allowed rows to `query` (dim floats), best first; fewer if fewer are allowed.
   virtual std::vector<Neighbor> Search(const float* query, size_t k, const SearchParams& params,
                                        const Bitset* allowed = nullptr) const = 0;
+  // Search into *out (its contents replaced). Indexes that override it reuse out's storage, so a
+  // caller that keeps `out` between queries allocates nothing for the results.
+  virtual void SearchInto(const float* query, size_t k, const SearchParams& params,
+                          const Bitset* allowed, std::vector<Neighbor>* out) const {
+    *out = Search(query, k, params, allowed);
+  }
 
   // Runs Search for nq queries (row-major nq x dim) in parallel on `pool` (nullptr = serial).
   void SearchBatch(const float* queries, size_t nq, size_t k, const SearchParams& params,
