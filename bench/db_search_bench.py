@@ -8,8 +8,10 @@ Every ragdb figure here goes through the database, never the bare index:
             reports (`qps`) and the whole command's wall time (process start, open, search,
             output) as `cli-wall`;
   http      `ragdb serve` pinned to core 0 (so it runs one I/O thread), queried through Qdrant's
-            /points/search endpoint by wrk pinned to core 1 with 4 connections, so the server's
-            core is the bottleneck, not the client's.
+            /points/search endpoint by wrk pinned to core 1 with 16 connections, so the server's
+            core is the bottleneck, not the client's; its CPU QPS is searches per second of the
+            server process's CPU time;
+  http-batch  the same through /points/search/batch, 100 searches per request.
 Peers run in this process: hnswlib (HNSW, m and ef_construction as ragdb's) and Faiss IndexFlat
 (exact). Everything single-threaded is pinned to core 0. Throughput on this VM drifts over
 minutes, so each sweep is timed --rounds times, engines interleaved in rotating order, and the
@@ -173,7 +175,9 @@ class Ragdb:
                          'recall': recall(ab.read_vecs(out, np.int32), gt)})
         return runs
 
-    def http_runs(self, queries, gt, sweep, seconds):
+    def http_runs(self, queries, gt, sweep, seconds, batch=1):
+        """Qdrant's /points/search (batch=1) or /points/search/batch with `batch` searches per
+        request; QPS counts searches."""
         port = free_port()
         cfg = os.path.join(self.tmp, 'serve.toml')
         with open(cfg, 'w') as f:
@@ -187,22 +191,33 @@ class Ragdb:
             runs = []
             for ef in sweep:
                 bodies = os.path.join(self.tmp, 'bodies.jsonl')
+                searches = []
+                for q in queries:
+                    body = {'vector': [float(x) for x in q], 'limit': K}
+                    if ef:
+                        body['params'] = {'hnsw_ef': int(ef)}
+                    searches.append(body)
                 with open(bodies, 'w') as f:
-                    for q in queries:
-                        body = {'vector': [float(x) for x in q], 'limit': K}
-                        if ef:
-                            body['params'] = {'hnsw_ef': int(ef)}
-                        f.write(json.dumps(body) + '\n')
+                    for b in searches:
+                        f.write(json.dumps(b) + '\n')
                 rec = http_recall(url, self.name, bodies, gt, min(len(gt), 200))
+                path = f'/collections/{self.name}/points/search'
+                if batch > 1:
+                    path += '/batch'
+                    with open(bodies, 'w') as f:
+                        for i in range(0, len(searches) - batch + 1, batch):
+                            f.write(json.dumps({'searches': searches[i:i + batch]}) + '\n')
                 cpu0 = proc_cpu_seconds(srv.pid)
-                out = run(['taskset', '-c', '1', 'wrk', '-t1', '-c4', f'-d{seconds}s', '-s',
-                           os.path.join(HERE, 'db_search.lua'), url, '--', bodies,
-                           f'/collections/{self.name}/points/search'])
+                # 16 connections keep the one-core server busy (4 left it waiting on the
+                # client's round trips on this VM).
+                out = run(['taskset', '-c', '1', 'wrk', '-t1', '-c16', f'-d{seconds}s', '-s',
+                           os.path.join(HERE, 'db_search.lua'), url, '--', bodies, path])
                 cpu = proc_cpu_seconds(srv.pid) - cpu0
                 qps = float(next(l.split()[1] for l in out.splitlines()
                                  if l.startswith('Requests/sec')))
-                total = int(next(l.split()[0] for l in out.splitlines()
-                                 if 'requests in' in l))
+                qps *= batch
+                total = batch * int(next(l.split()[0] for l in out.splitlines()
+                                         if 'requests in' in l))
                 errors = [l for l in out.splitlines() if 'Non-2xx' in l or 'Socket errors' in l]
                 if errors:
                     raise SystemExit(f'wrk reported errors: {errors}')
@@ -401,15 +416,21 @@ def part_hnsw(args, tmp, name, base, queries, metric, gt, paths):
     if 'http' in args.layers:
         engines['ragdb http /points/search'] = lambda: db.http_runs(queries, gt, sweep,
                                                                     args.http_seconds)
+    if 'http-batch' in args.layers:
+        engines['ragdb http /points/search/batch'] = lambda: db.http_runs(
+            queries, gt, sweep, args.http_seconds, batch=100)
     res = rounds(args, engines)
     print_runs(res)
     print_ratios(res, 'hnswlib')
-    if 'http' in args.layers and 'embedded' in args.layers:
+    for layer in ('ragdb http /points/search', 'ragdb http /points/search/batch'):
+        if layer not in res or 'ragdb embedded Search' not in res:
+            continue
         for key in ('qps', 'cpu_qps'):
-            a = ab.interp_qps(res['ragdb http /points/search'], 0.95, key)
+            a = ab.interp_qps(res[layer], 0.95, key)
             b = ab.interp_qps(res['ragdb embedded Search'], 0.95, key)
             if a and b:
-                print(f'  http / embedded at recall 0.95 ({key}): {a:.0f} / {b:.0f} = {a / b:.2f}x')
+                print(f'  {layer[6:]} / embedded at recall 0.95 ({key}): {a:.0f} / {b:.0f} = '
+                      f'{a / b:.2f}x')
 
 
 def part_flat(args, tmp, name, base, queries, metric, gt, paths):

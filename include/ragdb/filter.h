@@ -27,6 +27,7 @@ struct Filter;
 
 struct Range {
   std::optional<double> gt, gte, lt, lte;
+  friend bool operator==(const Range&, const Range&) = default;
 };
 
 struct Condition {
@@ -48,6 +49,9 @@ struct Condition {
   Range range;               // kRange
   std::vector<PointId> ids;  // kHasId
   std::shared_ptr<const Filter> filter;  // kNested
+
+  // Equal conditions select the same rows (nested filters compared by value).
+  friend bool operator==(const Condition& a, const Condition& b);
 };
 
 struct Filter {
@@ -64,6 +68,17 @@ struct Filter {
   static Result<Filter> Parse(std::string_view expression);
   // The Qdrant JSON form (the expression form converts to it losslessly).
   Json ToJson() const;
+
+  friend bool operator==(const Filter&, const Filter&) = default;
 };
+
+inline bool operator==(const Condition& a, const Condition& b) {
+  if (a.kind != b.kind || a.key != b.key || a.values != b.values || a.text != b.text ||
+      !(a.range == b.range) || a.ids != b.ids) {
+    return false;
+  }
+  if (a.filter == nullptr || b.filter == nullptr) return a.filter == b.filter;
+  return *a.filter == *b.filter;
+}
 
 }  // namespace ragdb

@@ -388,12 +388,10 @@ bool CollectionImpl::CanBatchTogether(std::span<const SearchRequest> requests) c
   for (const auto& s : sealed_) {
     if (s->vector_index(fi) != nullptr && !first.exact) return false;  // the index is faster
   }
-  Json filter = first.filter ? first.filter->ToJson() : Json();
   for (const auto& r : requests) {
     if (r.field != first.field || r.k + r.offset != first.k + first.offset) return false;
     if (r.exact != first.exact) return false;
-    if (r.filter.has_value() != first.filter.has_value()) return false;
-    if (r.filter && &r != &first && r.filter->ToJson() != filter) return false;
+    if (r.filter != first.filter) return false;  // compared by value, not by their JSON text
   }
   return true;
 }

@@ -278,3 +278,25 @@ TEST(FilterJsonTest, ParsedExpressionsRoundTripThroughJson) {
 
 }  // namespace
 }  // namespace ragdb
+
+namespace ragdb {
+namespace {
+
+// Batched searches share work only when their filters are equal: equality is by value, nested
+// filters included, and any difference in kind, key, values or range tells them apart.
+TEST(FilterEquality, ComparesByValueIncludingNestedFilters) {
+  const char* e = "cat == \"a\" and (price < 9.5 or tags in [\"x\", \"y\"]) and not exists(gone)";
+  EXPECT_EQ(*Filter::Parse(e), *Filter::Parse(e));
+  EXPECT_EQ(*Filter::Parse(e), *Filter::FromJson(Filter::Parse(e)->ToJson()));
+  for (const char* other :
+       {"cat == \"b\" and (price < 9.5 or tags in [\"x\", \"y\"]) and not exists(gone)",
+        "cat == \"a\" and (price <= 9.5 or tags in [\"x\", \"y\"]) and not exists(gone)",
+        "cat == \"a\" and (price < 9.5 or tags in [\"x\"]) and not exists(gone)",
+        "cat == \"a\" and (price < 9.5 or tags in [\"x\", \"y\"]) and not exists(went)",
+        "cat == \"a\""}) {
+    EXPECT_FALSE(*Filter::Parse(e) == *Filter::Parse(other)) << other;
+  }
+}
+
+}  // namespace
+}  // namespace ragdb
