@@ -102,6 +102,7 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterKbRoutes(*this);
   RegisterChatRoutes(*this);
   RegisterMcpRoutes(*this);
+  RegisterClusterRoutes(*this);
 }
 
 App::~App() { tenants_.CloseAll(); }
