@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "cluster/http_client.h"
 #include "cluster/object_store_backends.h"
@@ -41,7 +42,8 @@ class S3Store final : public ObjectStore {
 
   // GET of the bucket with max-keys=1: fails early and clearly when it is missing or unreachable.
   Status CheckBucket() {
-    RAGDB_ASSIGN_OR_RETURN(HttpReply r, Send("GET", "", "list-type=2&max-keys=1", ""));
+    RAGDB_ASSIGN_OR_RETURN(HttpReply r,
+                           Send("GET", "", "list-type=2&max-keys=1&prefix=ragdb-check", ""));
     if (r.status == 404) {
       return Status::NotFound("S3 bucket '" + where_.bucket + "' does not exist at " +
                               where_.endpoint);
@@ -126,7 +128,15 @@ class S3Store final : public ObjectStore {
     headers.emplace_back("authorization",
                          SignV4(creds_, method, uri, query, signed_headers, payload_hash));
     const std::string target = query.empty() ? uri : uri + "?" + query;
-    return http_.Request(endpoint_, method, target, body, headers, kTimeout);
+    // Every call here is idempotent (a PUT writes the same bytes under the same key), so 5xx
+    // replies and broken connections are retried, as S3 clients do.
+    Result<HttpReply> r = Status::Unavailable("not sent");
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+      r = http_.Request(endpoint_, method, target, body, headers, kTimeout);
+      if (r.ok() && r->status < 500) break;
+    }
+    return r;
   }
 
   Status Failure(const std::string& what, const HttpReply& r) const {
