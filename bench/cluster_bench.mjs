@@ -33,7 +33,7 @@ const queries = Array.from({ length: QUERIES }, () => vec());
 
 async function load(urls) {
   for (let b = 0; b < POINTS; b += 500) {
-    await ok(urls[(b / 500) % urls.length], 'PUT', '/collections/b/points?wait=true', { points: data.slice(b, b + 500) });
+    await ok(urls[(b / 500) % urls.length], 'PUT', `/collections/${COL}/points?wait=true`, { points: data.slice(b, b + 500) });
   }
 }
 async function search(urls) {
@@ -42,12 +42,13 @@ async function search(urls) {
   await Promise.all(Array.from({ length: conc }, async () => {
     while (next < QUERIES) {
       const q = next++;
-      await ok(urls[q % urls.length], 'POST', '/collections/b/points/search', { vector: queries[q], limit: 10 });
+      await ok(urls[q % urls.length], 'POST', `/collections/${COL}/points/search`, { vector: queries[q], limit: 10 });
     }
   }));
 }
 
 const rows = [];
+let COL = 'b';
 async function measure(label, procs, urls) {
   let c0 = cpuOf(procs), t0 = Date.now();
   await load(urls);
@@ -77,14 +78,15 @@ try {
     const store = `file://${h.dir}/objects-${n}`;
     const nodes = [];
     for (let i = 0; i < n; i++) nodes.push(await h.startNode(`b${n}-${i}`, { etcd, objectStore: store, ttl: TTL }));
-    await ok(nodes[0].url, 'PUT', '/collections/b', { vectors: { size: DIM, distance: 'Cosine' }, shard_number: 4 });
+    COL = `b${n}`;
+    await ok(nodes[0].url, 'PUT', `/collections/${COL}`, { vectors: { size: DIM, distance: 'Cosine' }, shard_number: 4 });
     results[n] = await measure(`cluster, ${n} node(s), 4 shards`, nodes.map((x) => x.proc), nodes.map((x) => x.url));
     if (n === 3) {
       const bytes = dirBytes(`${h.dir}/objects-3`);
       console.log(JSON.stringify({ object_store_bytes: bytes, bytes_per_point: bytes / POINTS,
         raw_vector_bytes_per_point: DIM * 4 }));
       // kill -9 of one node; time to the first acknowledged write on a shard it owned.
-      const info = await ok(nodes[1].url, 'GET', '/collections/b/cluster');
+      const info = await ok(nodes[1].url, 'GET', `/collections/${COL}/cluster`);
       const victim = nodes[0];
       const owned = info.remote_shards.concat(info.local_shards).filter((s) => s.owner === victim.id).map((s) => s.shard_id);
       // An id that hashes to an owned shard: try ids until count of that shard moves is not
@@ -94,7 +96,7 @@ try {
       const t0 = Date.now();
       let res;
       do {
-        res = await call(nodes[1].url, 'PUT', '/collections/b/points?wait=true', { points: batch }, 60000);
+        res = await call(nodes[1].url, 'PUT', `/collections/${COL}/points?wait=true`, { points: batch }, 60000);
       } while (res.status !== 200 && Date.now() - t0 < 60000);
       console.log(JSON.stringify({ killed_owner_of_shards: owned, lease_ttl_s: TTL,
         kill_to_first_write_s: (Date.now() - t0) / 1000 }));
