@@ -87,10 +87,11 @@ Etcd StartEtcd(const std::string& dir) {
   const int client = FreePort(), peer = FreePort();
   const std::string c = "http://127.0.0.1:" + std::to_string(client);
   const std::string p = "http://127.0.0.1:" + std::to_string(peer);
-  e.process = Child::Spawn({"etcd", "--name", "t", "--data-dir", dir + "/etcd", "--listen-client-urls",
-                            c, "--advertise-client-urls", c, "--listen-peer-urls", p,
-                            "--initial-advertise-peer-urls", p, "--initial-cluster", "t=" + p},
-                           dir + "/etcd.log");
+  e.process =
+      Child::Spawn({"etcd", "--name", "t", "--data-dir", dir + "/etcd", "--listen-client-urls", c,
+                    "--advertise-client-urls", c, "--listen-peer-urls", p,
+                    "--initial-advertise-peer-urls", p, "--initial-cluster", "t=" + p},
+                   dir + "/etcd.log");
   if (WaitForPort(client, 15000)) e.endpoint = c;
   return e;
 }

@@ -247,9 +247,8 @@ Result<int64_t> EtcdClient::GrantLease(int64_t ttl_seconds) {
 }
 
 Result<int64_t> EtcdClient::KeepAlive(int64_t lease) {
-  RAGDB_ASSIGN_OR_RETURN(
-      std::string text,
-      Call("/v3/lease/keepalive", WriteJson(Json{{"ID", std::to_string(lease)}})));
+  RAGDB_ASSIGN_OR_RETURN(std::string text, Call("/v3/lease/keepalive",
+                                                WriteJson(Json{{"ID", std::to_string(lease)}})));
   // The gateway streams keep-alive replies, one JSON object per line: {"result": {...}}.
   size_t end = text.find('\n');
   RAGDB_ASSIGN_OR_RETURN(Json j, ReadJson(text.substr(0, end)));

@@ -52,7 +52,7 @@ struct EtcdOp {
 
 struct EtcdTxnResult {
   bool succeeded = false;
-  int64_t revision = 0;                      // the store's revision after the transaction
+  int64_t revision = 0;                     // the store's revision after the transaction
   std::vector<std::vector<KeyValue>> gets;  // one per kGet of the branch that ran, in order
 };
 

@@ -15,13 +15,14 @@ using ragdb::testing::TempDir;
 class EtcdTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!testing::EtcdInstalled()) GTEST_SKIP() << "etcd is not installed (scripts/install-deps.sh)";
+    if (!testing::EtcdInstalled())
+      GTEST_SKIP() << "etcd is not installed (scripts/install-deps.sh)";
     etcd_ = testing::StartEtcd(dir_.path());
     ASSERT_FALSE(etcd_.endpoint.empty()) << "etcd did not start; see " << dir_.path();
     // A dead endpoint first: every call must fail over to the live one.
-    auto c = EtcdClient::Create({"http://127.0.0.1:" + std::to_string(testing::FreePort()),
-                                 etcd_.endpoint},
-                                std::chrono::seconds(5));
+    auto c = EtcdClient::Create(
+        {"http://127.0.0.1:" + std::to_string(testing::FreePort()), etcd_.endpoint},
+        std::chrono::seconds(5));
     ASSERT_TRUE(c.ok());
     client_ = std::move(c).value();
   }
@@ -31,7 +32,8 @@ class EtcdTest : public ::testing::Test {
 };
 
 TEST(EtcdCodec, Base64AndPrefixEnd) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     EXPECT_EQ(Base64Decode(Base64Encode(s)).value(), s);
   }
   EXPECT_FALSE(Base64Decode("abc").ok());

@@ -134,8 +134,7 @@ Result<HttpReply> HttpClient::Request(const HttpUrl& where, const std::string& m
     req.body() = std::string(body);
     req.prepare_payload();
     c->stream.expires_at(deadline);
-    ErrorCode ec =
-        RunOp(c->ioc, [&](auto h) { http::async_write(c->stream, req, std::move(h)); });
+    ErrorCode ec = RunOp(c->ioc, [&](auto h) { http::async_write(c->stream, req, std::move(h)); });
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxReplyBytes);
     if (!ec) {

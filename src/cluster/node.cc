@@ -51,10 +51,12 @@ std::string EncodeMeta(const CollectionMeta& m) {
 }  // namespace
 
 Status ValidateNodeId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return Status::InvalidArgument("--node-id must have 1..64 characters");
+  if (id.empty() || id.size() > 64)
+    return Status::InvalidArgument("--node-id must have 1..64 characters");
   for (char c : id) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) {
-      return Status::InvalidArgument("--node-id '" + id + "' has a character outside [A-Za-z0-9_.-]");
+      return Status::InvalidArgument("--node-id '" + id +
+                                     "' has a character outside [A-Za-z0-9_.-]");
     }
   }
   return Status::Ok();
@@ -78,17 +80,18 @@ Result<std::unique_ptr<Node>> Node::Start(NodeOptions options) {
 
 Status Node::Init() {
   RAGDB_RETURN_IF_ERROR(ValidateNodeId(options_.node_id));
-  if (options_.lease_ttl_seconds < 1) return Status::InvalidArgument("--lease-ttl must be at least 1 second");
+  if (options_.lease_ttl_seconds < 1)
+    return Status::InvalidArgument("--lease-ttl must be at least 1 second");
   RAGDB_RETURN_IF_ERROR(ParseHttpUrl(options_.advertise).status().WithContext("--advertise"));
-  if (options_.cache_dir.empty()) return Status::InvalidArgument("cluster mode needs --data CACHE_DIR");
+  if (options_.cache_dir.empty())
+    return Status::InvalidArgument("cluster mode needs --data CACHE_DIR");
   RAGDB_ASSIGN_OR_RETURN(etcd_, EtcdClient::Create(options_.etcd, std::chrono::seconds(5)));
   RAGDB_ASSIGN_OR_RETURN(store_, OpenObjectStore(options_.object_store));
   // The cache holds nothing that is not in etcd and the object store: start it empty.
   RAGDB_RETURN_IF_ERROR(RemoveAll(JoinPath(options_.cache_dir, "shards")));
   RAGDB_RETURN_IF_ERROR(RemoveAll(JoinPath(options_.cache_dir, "validators")));
   RAGDB_RETURN_IF_ERROR(CreateDirs(JoinPath(options_.cache_dir, "shards")));
-  RAGDB_ASSIGN_OR_RETURN(validator_db_,
-                         Database::Open(JoinPath(options_.cache_dir, "validators")));
+  RAGDB_ASSIGN_OR_RETURN(validator_db_, Database::Open(JoinPath(options_.cache_dir, "validators")));
   env_.etcd = etcd_.get();
   env_.store = store_.get();
   env_.cache_dir = options_.cache_dir;
@@ -112,7 +115,8 @@ Status Node::RegisterSelf() {
 }
 
 void Node::KeepAliveLoop() {
-  const auto period = std::chrono::milliseconds(std::max(100, options_.lease_ttl_seconds * 1000 / 3));
+  const auto period =
+      std::chrono::milliseconds(std::max(100, options_.lease_ttl_seconds * 1000 / 3));
   while (!stopping_) {
     {
       std::unique_lock lock(stop_mu_);
@@ -175,7 +179,8 @@ Result<Node::ClusterState> Node::ReadClusterState() {
       std::string rest = kv.key.substr(strlen(kShardsPrefix));
       size_t a = rest.find('/'), b = rest.rfind('/');
       if (a == std::string::npos || a == b) continue;
-      uint32_t shard = static_cast<uint32_t>(std::strtoul(rest.substr(a + 1, b - a - 1).c_str(), nullptr, 10));
+      uint32_t shard =
+          static_cast<uint32_t>(std::strtoul(rest.substr(a + 1, b - a - 1).c_str(), nullptr, 10));
       shard_keys[std::make_pair(rest.substr(0, a), shard)][rest.substr(b + 1)] = kv;
     }
   }
@@ -289,14 +294,14 @@ Status Node::ReconcileOnce() {
       }();
       if (!s.ok()) {
         Log("shard " + name.Label() + ": taking ownership failed: " + s.ToString());
-        (void)etcd_->Txn({{name.OwnerKey(), EtcdCompare::Target::kCreate,
-                           EtcdCompare::Op::kEqual, epoch, ""}},
-                         {{EtcdOp::Kind::kDelete, name.OwnerKey(), "", 0}});
+        (void)etcd_->Txn(
+            {{name.OwnerKey(), EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, epoch, ""}},
+            {{EtcdOp::Kind::kDelete, name.OwnerKey(), "", 0}});
         continue;
       }
       takeovers_++;
-      Log("shard " + name.Label() + ": owner now, epoch " + std::to_string(epoch) +
-          ", log at " + std::to_string(copy->applied_seq()));
+      Log("shard " + name.Label() + ": owner now, epoch " + std::to_string(epoch) + ", log at " +
+          std::to_string(copy->applied_seq()));
       {
         std::unique_lock lock(mu_);
         routes_[key].owner = options_.node_id;
@@ -397,7 +402,8 @@ Status Node::CreateCollection(const std::string& name, const CollectionSchema& s
                               uint32_t shards, uint32_t replication) {
   RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
   RAGDB_RETURN_IF_ERROR(schema.Validate());
-  if (shards < 1 || shards > 1024) return Status::InvalidArgument("shard_number must be in 1..1024");
+  if (shards < 1 || shards > 1024)
+    return Status::InvalidArgument("shard_number must be in 1..1024");
   if (replication < 1 || replication > 16) {
     return Status::InvalidArgument("replication_factor must be in 1..16");
   }
@@ -436,9 +442,10 @@ Status Node::DropCollection(const std::string& name) {
   const std::string key = kCollectionsPrefix + name;
   RAGDB_ASSIGN_OR_RETURN(
       EtcdTxnResult txn,
-      etcd_->Txn({{key, EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, meta.incarnation, ""}},
-                 {{EtcdOp::Kind::kDelete, key, "", 0},
-                  {EtcdOp::Kind::kDeletePrefix, std::string(kShardsPrefix) + name + "/", "", 0}}));
+      etcd_->Txn(
+          {{key, EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, meta.incarnation, ""}},
+          {{EtcdOp::Kind::kDelete, key, "", 0},
+           {EtcdOp::Kind::kDeletePrefix, std::string(kShardsPrefix) + name + "/", "", 0}}));
   if (!txn.succeeded) return Status::NotFound("collection '" + name + "' not found");
   (void)ReconcileOnce();
   // Its objects: nothing names them any more (a stale owner's late chunk may still appear;
@@ -485,9 +492,8 @@ Status Node::AddPayloadIndex(const std::string& name, const PayloadIndexField& f
   LogOp op;
   op.kind = LogOp::Kind::kPayloadIndex;
   op.json = {{"path", field.path}, {"type", std::string(PayloadTypeName(field.type))}};
-  RAGDB_RETURN_IF_ERROR(ForEachShard(meta, [&](uint32_t s) {
-    return WriteShard(meta, s, {op}).status();
-  }));
+  RAGDB_RETURN_IF_ERROR(
+      ForEachShard(meta, [&](uint32_t s) { return WriteShard(meta, s, {op}).status(); }));
   CollectionMeta updated = meta;
   updated.schema.payload_indexes.push_back(field);
   const std::string key = kCollectionsPrefix + name;
@@ -495,7 +501,8 @@ Status Node::AddPayloadIndex(const std::string& name, const PayloadIndexField& f
       EtcdTxnResult txn,
       etcd_->Txn({{key, EtcdCompare::Target::kMod, EtcdCompare::Op::kEqual, meta.mod_revision, ""}},
                  {{EtcdOp::Kind::kPut, key, EncodeMeta(updated), 0}}));
-  if (!txn.succeeded) return Status::Unavailable("collection '" + name + "' changed meanwhile; retry");
+  if (!txn.succeeded)
+    return Status::Unavailable("collection '" + name + "' changed meanwhile; retry");
   return ReadClusterState().status();
 }
 

@@ -28,12 +28,12 @@
 namespace ragdb::cluster {
 
 struct NodeOptions {
-  std::vector<std::string> etcd;  // http://HOST:PORT of etcd members
-  std::string object_store;       // file:///path or s3://BUCKET/PREFIX?endpoint=..&region=..
-  std::string node_id;            // unique among the nodes: [A-Za-z0-9_.-]{1,64}
-  std::string advertise;          // http://HOST:PORT other nodes reach this one at
-  std::string cache_dir;          // local copies of shards; emptied on start
-  int lease_ttl_seconds = 10;     // owner leases: a dead node's shards move after this
+  std::vector<std::string> etcd;   // http://HOST:PORT of etcd members
+  std::string object_store;        // file:///path or s3://BUCKET/PREFIX?endpoint=..&region=..
+  std::string node_id;             // unique among the nodes: [A-Za-z0-9_.-]{1,64}
+  std::string advertise;           // http://HOST:PORT other nodes reach this one at
+  std::string cache_dir;           // local copies of shards; emptied on start
+  int lease_ttl_seconds = 10;      // owner leases: a dead node's shards move after this
   uint64_t snapshot_rows = 65536;  // a shard publishes a snapshot after this many rows written
   size_t seal_threshold_rows = 65536;
   std::string api_key;  // sent to other nodes when they check keys (the admin key)
@@ -71,8 +71,8 @@ class Node {
   std::unique_ptr<Database> OpenDatabase();
 
   // ---- catalog ----
-  Status CreateCollection(const std::string& name, const CollectionSchema& schema,
-                          uint32_t shards, uint32_t replication);
+  Status CreateCollection(const std::string& name, const CollectionSchema& schema, uint32_t shards,
+                          uint32_t replication);
   Status DropCollection(const std::string& name);
   Result<CollectionMeta> GetMeta(const std::string& name);
   std::vector<std::string> ListCollections();
@@ -95,9 +95,9 @@ class Node {
                               const std::string& body);
 
   // ---- visibility ----
-  Json ClusterInfo();                                     // GET /cluster
+  Json ClusterInfo();                                           // GET /cluster
   Result<Json> CollectionClusterInfo(const std::string& name);  // GET /collections/{c}/cluster
-  std::string MetricsText();                              // appended to GET /metrics
+  std::string MetricsText();                                    // appended to GET /metrics
 
  private:
   explicit Node(NodeOptions options);

@@ -28,7 +28,8 @@ Result<std::string> Node::CallPeer(const std::string& url, const std::string& pa
                                    const std::string& body, std::chrono::milliseconds timeout) {
   HttpHeaders headers = {{"content-type", "application/octet-stream"}};
   if (!options_.api_key.empty()) headers.emplace_back("api-key", options_.api_key);
-  RAGDB_ASSIGN_OR_RETURN(HttpReply reply, peers_.Request("POST", url + path, body, headers, timeout));
+  RAGDB_ASSIGN_OR_RETURN(HttpReply reply,
+                         peers_.Request("POST", url + path, body, headers, timeout));
   if (reply.status != 200) {
     return Status::Unavailable("node " + url + " answered HTTP " + std::to_string(reply.status) +
                                ": " + reply.body.substr(0, 200));
@@ -49,8 +50,8 @@ Result<uint64_t> Node::WriteShard(const CollectionMeta& meta, uint32_t shard,
                                   std::vector<LogOp> ops) {
   const auto deadline = Clock::now() + MoveTimeout();
   std::string body;
-  Status last = Status::Unavailable("shard " + meta.name + "/" + std::to_string(shard) +
-                                    " has no owner");
+  Status last =
+      Status::Unavailable("shard " + meta.name + "/" + std::to_string(shard) + " has no owner");
   for (int attempt = 0; Clock::now() < deadline && !stopping_; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto route = Route(meta.name, shard, /*refresh=*/attempt > 0);
@@ -85,8 +86,8 @@ Result<uint64_t> Node::WriteShard(const CollectionMeta& meta, uint32_t shard,
 Result<Json> Node::ReadShard(const CollectionMeta& meta, uint32_t shard, const std::string& op,
                              const Json& args) {
   const auto deadline = Clock::now() + MoveTimeout();
-  Status last = Status::Unavailable("no node serves shard " + meta.name + "/" +
-                                    std::to_string(shard));
+  Status last =
+      Status::Unavailable("no node serves shard " + meta.name + "/" + std::to_string(shard));
   for (int attempt = 0; Clock::now() < deadline && !stopping_; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto route = Route(meta.name, shard, /*refresh=*/attempt > 0);
@@ -145,7 +146,8 @@ Result<Json> Node::HandleShardRpc(const std::string& collection, uint32_t shard,
   const std::string label = collection + "/" + std::to_string(shard);
   if (op == "write") {
     if (!copy || !copy->is_owner()) {
-      return Status::Unavailable("node " + options_.node_id + " is not the owner of shard " + label);
+      return Status::Unavailable("node " + options_.node_id + " is not the owner of shard " +
+                                 label);
     }
     RAGDB_ASSIGN_OR_RETURN(std::vector<LogOp> ops, DecodeOps(body));
     RAGDB_ASSIGN_OR_RETURN(uint64_t affected, copy->Write(std::move(ops)));

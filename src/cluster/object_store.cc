@@ -32,7 +32,8 @@ Result<S3Location> ParseS3Url(std::string_view url) {
   size_t slash = rest.find('/');
   loc.bucket = std::string(rest.substr(0, slash));
   if (slash != std::string_view::npos) loc.prefix = std::string(rest.substr(slash + 1));
-  if (loc.bucket.empty()) return Status::InvalidArgument("s3:// URL without a bucket: " + std::string(url));
+  if (loc.bucket.empty())
+    return Status::InvalidArgument("s3:// URL without a bucket: " + std::string(url));
   while (!loc.prefix.empty() && loc.prefix.back() == '/') loc.prefix.pop_back();
   if (!loc.prefix.empty()) {
     RAGDB_RETURN_IF_ERROR(ValidateObjectKey(loc.prefix).WithContext("s3:// prefix"));
@@ -63,8 +64,10 @@ Result<S3Location> ParseS3Url(std::string_view url) {
 }  // namespace
 
 Status ValidateObjectKey(std::string_view key) {
-  if (key.empty() || key.size() > 1024) return Status::InvalidArgument("object key must have 1..1024 bytes");
-  if (key.front() == '/') return Status::InvalidArgument("object key '" + std::string(key) + "' starts with '/'");
+  if (key.empty() || key.size() > 1024)
+    return Status::InvalidArgument("object key must have 1..1024 bytes");
+  if (key.front() == '/')
+    return Status::InvalidArgument("object key '" + std::string(key) + "' starts with '/'");
   for (char c : key) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
           c == '/')) {
@@ -84,8 +87,9 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url) {
     RAGDB_ASSIGN_OR_RETURN(S3Location loc, ParseS3Url(url));
     return OpenS3Store(loc);
   }
-  return Status::InvalidArgument("--object-store: expected file:///PATH or s3://BUCKET/PREFIX?endpoint=..., got '" +
-                                 url + "'");
+  return Status::InvalidArgument(
+      "--object-store: expected file:///PATH or s3://BUCKET/PREFIX?endpoint=..., got '" + url +
+      "'");
 }
 
 }  // namespace ragdb::cluster

@@ -69,10 +69,10 @@ TEST(ObjectStore, S3BackendKeepsTheContractAgainstS3rver) {
   if (!FileExists(bin)) GTEST_SKIP() << "s3rver not installed (tests/cluster/run.sh installs it)";
   TempDir dir;
   const int port = testing::FreePort();
-  auto child = testing::Child::Spawn({"node", bin, "--address", "127.0.0.1", "--port",
-                                      std::to_string(port), "--directory", dir.Join("s3"),
-                                      "--configure-bucket", "ragdb", "--silent"},
-                                     dir.Join("s3rver.log"));
+  auto child = testing::Child::Spawn(
+      {"node", bin, "--address", "127.0.0.1", "--port", std::to_string(port), "--directory",
+       dir.Join("s3"), "--configure-bucket", "ragdb", "--silent"},
+      dir.Join("s3rver.log"));
   ASSERT_TRUE(testing::WaitForPort(port, 20000));
   setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);

@@ -31,12 +31,13 @@ TEST(Placement, OwnersSpreadEvenlyAndCopiesAreDistinct) {
       owners[copies[0]]++;
     }
     for (const auto& [n, c] : owners) EXPECT_LE(c, 2) << name << " " << n;
-    EXPECT_EQ(owners.size(), 3u) << name;  // 4 shards on 3 nodes: nobody idle
+    EXPECT_EQ(owners.size(), 3u) << name;           // 4 shards on 3 nodes: nobody idle
     EXPECT_EQ(AssignShards(name, 4, 2, nodes), p);  // every node computes the same
   }
   // More copies than nodes: one per node.
   auto p = AssignShards("x", 2, 5, {"n1", "n2"});
-  for (const auto& copies : p) EXPECT_EQ(std::set<std::string>(copies.begin(), copies.end()).size(), 2u);
+  for (const auto& copies : p)
+    EXPECT_EQ(std::set<std::string>(copies.begin(), copies.end()).size(), 2u);
   EXPECT_TRUE(AssignShards("x", 3, 1, {})[0].empty());
 }
 

@@ -25,8 +25,11 @@ std::vector<std::string> TagValues(const std::string& xml, const std::string& ta
     if (e == std::string::npos) break;
     std::string v = xml.substr(b, e - b);
     // The five predefined entities are all an S3 key can carry here (keys are [A-Za-z0-9._/-]).
-    for (auto [ent, ch] : {std::pair{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""},
-                           {"&apos;", "'"}, {"&amp;", "&"}}) {
+    for (auto [ent, ch] : {std::pair{"&lt;", "<"},
+                           {"&gt;", ">"},
+                           {"&quot;", "\""},
+                           {"&apos;", "'"},
+                           {"&amp;", "&"}}) {
       for (size_t p; (p = v.find(ent)) != std::string::npos;) v.replace(p, strlen(ent), ch);
     }
     out.push_back(std::move(v));

@@ -65,7 +65,8 @@ Result<LogHead> LogHead::Decode(const KeyValue& kv) {
   if (!j.ok() || !j->is_object()) return Status::Corruption(kv.key + ": not a JSON object");
   try {
     h.seq = j->at("seq").get<uint64_t>();
-    for (const auto& r : j->at("runs")) h.runs.emplace_back(r.at(0).get<uint64_t>(), r.at(1).get<int64_t>());
+    for (const auto& r : j->at("runs"))
+      h.runs.emplace_back(r.at(0).get<uint64_t>(), r.at(1).get<int64_t>());
   } catch (const std::exception& e) {
     return Status::Corruption(kv.key + ": " + e.what());
   }
@@ -85,8 +86,7 @@ Result<std::unique_ptr<ShardCopy>> ShardCopy::Load(const ShardEnv& env, ShardNam
   copy->dir_ = JoinPath(JoinPath(env.cache_dir, "shards"),
                         copy->name_.collection + "-" + std::to_string(copy->name_.incarnation) +
                             "-" + std::to_string(copy->name_.shard) + "-" +
-                            std::to_string(::getpid()) + "-" +
-                            std::to_string(g_copy_counter++));
+                            std::to_string(::getpid()) + "-" + std::to_string(g_copy_counter++));
   RAGDB_RETURN_IF_ERROR(RemoveAll(copy->dir_));
   RAGDB_RETURN_IF_ERROR(copy->LoadSnapshot(schema).WithContext("shard " + copy->name_.Label()));
   RAGDB_RETURN_IF_ERROR(copy->CatchUp(head));
@@ -430,8 +430,9 @@ Status ShardCopy::PublishSnapshot() {
        manifest_mod_revision_, ""}};
   const std::string pointer =
       WriteJson(Json{{"seq", applied_seq_}, {"object", manifest_key}, {"epoch", epoch_}});
-  RAGDB_ASSIGN_OR_RETURN(EtcdTxnResult txn,
-                         env_.etcd->Txn(cmp, {{EtcdOp::Kind::kPut, name_.ManifestKey(), pointer, 0}}));
+  RAGDB_ASSIGN_OR_RETURN(
+      EtcdTxnResult txn,
+      env_.etcd->Txn(cmp, {{EtcdOp::Kind::kPut, name_.ManifestKey(), pointer, 0}}));
   if (!txn.succeeded) {
     // Either the epoch is over or another publisher moved the pointer: re-read it next time.
     auto kv = env_.etcd->Get(name_.ManifestKey());

@@ -41,7 +41,7 @@ struct ShardName {
 struct LogHead {
   uint64_t seq = 0;
   std::vector<std::pair<uint64_t, int64_t>> runs;  // (first seq, epoch)
-  int64_t mod_revision = 0;                         // of the etcd key; 0 = absent
+  int64_t mod_revision = 0;                        // of the etcd key; 0 = absent
   int64_t EpochOf(uint64_t seq) const;
   std::string Encode() const;
   static Result<LogHead> Decode(const KeyValue& kv);
@@ -51,7 +51,7 @@ struct LogHead {
 struct ShardEnv {
   EtcdClient* etcd = nullptr;
   ObjectStore* store = nullptr;
-  std::string cache_dir;             // copies live in cache_dir/shards/
+  std::string cache_dir;  // copies live in cache_dir/shards/
   size_t seal_threshold_rows = 65536;
   // False once the node's lease may have expired (no renewal for a TTL): writes stop being
   // acknowledged even before etcd says so. A safety margin, not the fencing itself.

@@ -41,11 +41,16 @@ Result<std::optional<Filter>> FilterFromJson(const Json& j) {
 }
 
 Json ToJson(const SearchRequest& r) {
-  Json j = {{"field", r.field},        {"vector", r.vector},
-            {"k", r.k},                {"offset", r.offset},
-            {"with_payload", r.with_payload}, {"with_vectors", r.with_vectors},
-            {"with_text", r.with_text}, {"exact", r.exact},
-            {"ef", r.ef},              {"nprobe", r.nprobe},
+  Json j = {{"field", r.field},
+            {"vector", r.vector},
+            {"k", r.k},
+            {"offset", r.offset},
+            {"with_payload", r.with_payload},
+            {"with_vectors", r.with_vectors},
+            {"with_text", r.with_text},
+            {"exact", r.exact},
+            {"ef", r.ef},
+            {"nprobe", r.nprobe},
             {"filter", FilterJson(r.filter)}};
   if (r.query_text) j["query_text"] = *r.query_text;
   if (r.score_threshold) j["score_threshold"] = *r.score_threshold;
@@ -78,10 +83,14 @@ Result<SearchRequest> SearchRequestFromJson(const Json& j) {
 }
 
 Json ToJson(const TextSearchRequest& r) {
-  return {{"query", r.query},          {"all_terms", r.all_terms},
-          {"phrase", r.phrase},        {"k", r.k},
-          {"offset", r.offset},        {"with_payload", r.with_payload},
-          {"with_vectors", r.with_vectors}, {"with_text", r.with_text},
+  return {{"query", r.query},
+          {"all_terms", r.all_terms},
+          {"phrase", r.phrase},
+          {"k", r.k},
+          {"offset", r.offset},
+          {"with_payload", r.with_payload},
+          {"with_vectors", r.with_vectors},
+          {"with_text", r.with_text},
           {"filter", FilterJson(r.filter)}};
 }
 
@@ -100,10 +109,14 @@ Result<TextSearchRequest> TextSearchRequestFromJson(const Json& j) {
 }
 
 Json ToJson(const SparseSearchRequest& r) {
-  return {{"field", r.field},       {"vector", SparseJson(r.vector)},
-          {"k", r.k},               {"offset", r.offset},
-          {"with_payload", r.with_payload}, {"with_vectors", r.with_vectors},
-          {"with_text", r.with_text}, {"filter", FilterJson(r.filter)}};
+  return {{"field", r.field},
+          {"vector", SparseJson(r.vector)},
+          {"k", r.k},
+          {"offset", r.offset},
+          {"with_payload", r.with_payload},
+          {"with_vectors", r.with_vectors},
+          {"with_text", r.with_text},
+          {"filter", FilterJson(r.filter)}};
 }
 
 Result<SparseSearchRequest> SparseSearchRequestFromJson(const Json& j) {

@@ -48,7 +48,8 @@ TEST(Wire, MalformedInputIsRefused) {
   EXPECT_FALSE(SearchRequestFromJson(Json::object()).ok());
   EXPECT_FALSE(SearchRequestFromJson(Json{{"field", 3}}).ok());
   EXPECT_FALSE(PointsFromJson(Json::object()).ok());
-  EXPECT_FALSE(StatsFromJson(Json{{"doc_count", 1}, {"total_tokens", 2}, {"doc_freq", {{"a", "x"}}}}).ok());
+  EXPECT_FALSE(
+      StatsFromJson(Json{{"doc_count", 1}, {"total_tokens", 2}, {"doc_freq", {{"a", "x"}}}}).ok());
   EXPECT_FALSE(ScrollRequestFromJson(Json{{"offset", -1}, {"limit", 1}}).ok());
 }
 

@@ -41,7 +41,8 @@ Result<CheckpointFileList> CheckpointFiles(Collection& c) {
   return out;
 }
 
-Result<text::CollectionStats> TextStatistics(const Collection& c, const TextSearchRequest& request) {
+Result<text::CollectionStats> TextStatistics(const Collection& c,
+                                             const TextSearchRequest& request) {
   RAGDB_ASSIGN_OR_RETURN(auto* impl, Local(c));
   return impl->TextStats(request);
 }

@@ -90,7 +90,8 @@ TEST(Replication, CheckpointFilesOpenAsTheSameCollectionElsewhere) {
   auto cb = b->GetCollection("c").value();
   EXPECT_EQ(cb->Count().value(), 98u);
   EXPECT_EQ(cb->Get(PointId(uint64_t{5})).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(cb->Get(PointId(uint64_t{6})).value().vectors, ca->Get(PointId(uint64_t{6})).value().vectors);
+  EXPECT_EQ(cb->Get(PointId(uint64_t{6})).value().vectors,
+            ca->Get(PointId(uint64_t{6})).value().vectors);
 }
 
 TEST(Replication, SummedTextStatisticsRankTwoHalvesAsOneCollection) {

@@ -47,8 +47,8 @@ Result<Json> ShardCall(Ctx& ctx) {
   if (r.ok()) {
     resp.body = "{\"code\":0,\"result\":" + WriteJson(*r) + "}";
   } else {
-    resp.body = WriteJson(Json{{"code", static_cast<int>(r.status().code())},
-                               {"message", r.status().message()}});
+    resp.body = WriteJson(
+        Json{{"code", static_cast<int>(r.status().code())}, {"message", r.status().message()}});
   }
   ctx.raw = std::move(resp);
   return Json();

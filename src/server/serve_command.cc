@@ -127,8 +127,8 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     }
     cl.lease_ttl_seconds = static_cast<int>(ttl);
   }
-  if (cl.enabled && (cl.etcd.empty() || cl.object_store.empty() || cl.node_id.empty() ||
-                     cl.advertise.empty())) {
+  if (cl.enabled &&
+      (cl.etcd.empty() || cl.object_store.empty() || cl.node_id.empty() || cl.advertise.empty())) {
     fprintf(stderr,
             "ragdb serve: --cluster needs --etcd, --object-store, --node-id and --advertise\n%s",
             kUsage);
