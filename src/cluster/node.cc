@@ -244,7 +244,7 @@ Status Node::ReconcileOnce() {
       }
     }
   }
-  dropped.clear();
+  dropped.clear();  // each copy's folder goes with its last user
 
   for (const auto& [key, route] : routes) {
     if (stopping_) break;
@@ -450,7 +450,6 @@ Status Node::DropCollection(const std::string& name) {
   (void)ReconcileOnce();
   // Its objects: nothing names them any more (a stale owner's late chunk may still appear;
   // nothing will ever read it).
-  ShardName any{name, 0, meta.incarnation};
   const std::string prefix = "collections/" + name + "-" + std::to_string(meta.incarnation) + "/";
   auto objects = store_->List(prefix);
   if (objects.ok()) {

@@ -16,10 +16,10 @@ namespace ragdb::cluster {
 // forever: changing it would move every stored point.
 uint32_t ShardOf(const PointId& id, uint32_t shards);
 
-// Rendezvous (highest random weight) ranking of `nodes` for one shard, capped so that owners
-// spread evenly: each node owns at most ceil(shards / nodes) shards of a collection, and holds at
-// most ceil(shards * (replicas) / nodes) replicas. Returns, per shard, min(replication, nodes)
-// distinct node names, owner first. `nodes` must be sorted and distinct.
+// Rendezvous (highest random weight) ranking of `nodes` for each shard, with loads capped so that
+// owners spread evenly: a node takes a shard while it holds fewer than floor(shards / nodes),
+// then while fewer than the ceiling (replicas likewise). Returns, per shard, min(replication,
+// nodes) distinct node names, owner first. `nodes` must be sorted and distinct.
 std::vector<std::vector<std::string>> AssignShards(const std::string& collection, uint32_t shards,
                                                    uint32_t replication,
                                                    const std::vector<std::string>& nodes);
