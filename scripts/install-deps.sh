@@ -13,6 +13,8 @@ packages=(
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libicu-dev libstemmer-dev libopenblas-dev libsentencepiece-dev
   libpoppler-cpp-dev libzip-dev libxml2-dev libtomlplusplus-dev libzstd-dev libboost-dev
+  # cluster tests (tests/cluster, src/cluster): a real etcd on loopback
+  etcd-server
 )
 # Tests drive the server through official npm clients. Node.js may come from elsewhere than
 # Debian (its npm then ships inside the nodejs package), so only a missing command is installed.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "cluster/cli_commands.h"
 #include "model/cli_commands.h"
 #include "server/serve_command.h"
 
@@ -21,6 +22,9 @@ int CmdRerank(const Context&, const std::vector<std::string>& args) {
   return RunRerankCommand(args);
 }
 int CmdModel(const Context&, const std::vector<std::string>& args) { return RunModelCommand(args); }
+int CmdCluster(const Context&, const std::vector<std::string>& args) {
+  return cluster::RunClusterCommand(args);
+}
 
 struct Command {
   const char* name;
@@ -54,7 +58,11 @@ const Command kCommands[] = {
     {"optimize", CmdOptimize, "optimize NAME             seal, merge segments, build indexes"},
     {"check", CmdCheck, "check                     verify every checksum and structure"},
     {"serve", CmdServe,
-     "serve [--host 127.0.0.1] [--port 6333] [--config FILE] [--admin-key K]   HTTP API"},
+     "serve [--host 127.0.0.1] [--port 6333] [--config FILE] [--admin-key K]   HTTP API\n"
+     "  serve --cluster --etcd URL[,URL..] --object-store URL --node-id NAME\n"
+     "        --advertise http://HOST:PORT --port P --data CACHE_DIR [--lease-ttl SECONDS]"},
+    {"cluster", CmdCluster,
+     "cluster status --etcd URL[,URL..]   nodes, collections and shards as etcd holds them"},
     {"embed", CmdEmbed, "embed --model DIR|hash [--pooling mean|cls] [--normalize] TEXT..."},
     {"rerank", CmdRerank, "rerank --model DIR --query Q DOC..."},
     {"model", CmdModel, "model pull NAME | model list   Hugging Face models in the model cache"},

@@ -600,8 +600,7 @@ Status CollectionImpl::Checkpoint(bool merge) {
   return Status::Ok();
 }
 
-Status CollectionImpl::Optimize() {
-  // Run as the write leader so no batch interleaves with the rewrite.
+Status CollectionImpl::RunAsWriteLeader(const std::function<Status()>& fn) {
   PendingWrite w;
   std::unique_lock lock(queue_mu_);
   queue_.push_back(&w);
@@ -611,12 +610,43 @@ Status CollectionImpl::Optimize() {
   {
     std::unique_lock data(data_mu_);
     s = CheckAlive();
-    if (s.ok()) s = Checkpoint(/*merge=*/true);
+    if (s.ok()) s = fn();
   }
   lock.lock();
   queue_.pop_front();
   if (!queue_.empty()) queue_.front()->cv.notify_one();
   return s;
+}
+
+Status CollectionImpl::Optimize() {
+  return RunAsWriteLeader([this] { return Checkpoint(/*merge=*/true); });
+}
+
+// ---- hooks of db/replication.h ----
+
+Status CollectionImpl::UpsertPrepared(std::vector<Record> records) {
+  if (records.empty()) return CheckAlive();
+  PendingWrite w;
+  const auto types = TypedVectors(schema_);
+  w.type = types ? storage::WalRecordType::kUpsertTyped : storage::WalRecordType::kUpsert;
+  EncodeUpsertPayload(records, types ? &*types : nullptr, &w.payload);
+  w.apply = [this, &records] { ApplyUpsert(records); };
+  return Commit(&w);
+}
+
+Result<std::vector<std::string>> CollectionImpl::CheckpointAndListFiles() {
+  std::vector<std::string> files;
+  RAGDB_RETURN_IF_ERROR(RunAsWriteLeader([&]() -> Status {
+    RAGDB_RETURN_IF_ERROR(Checkpoint(/*merge=*/false));
+    files.push_back(storage::kManifestName);
+    for (const auto& e : manifest_.segments) {
+      files.push_back(e.file);
+      if (!e.del_file.empty()) files.push_back(e.del_file);
+    }
+    files.insert(files.end(), manifest_.wal_files.begin(), manifest_.wal_files.end());
+    return Status::Ok();
+  }));
+  return files;
 }
 
 Status CollectionImpl::CreatePayloadIndex(const PayloadIndexField& field) {

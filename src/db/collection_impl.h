@@ -20,6 +20,8 @@
 #include "ragdb/model.h"
 #include "storage/manifest.h"
 #include "storage/wal.h"
+#include "text/bm25.h"
+#include "text/query.h"
 
 namespace ragdb::db {
 
@@ -77,6 +79,17 @@ class CollectionImpl final : public Collection {
   // Marks the collection dropped: every later call fails. The caller removes the folder.
   void MarkDropped();
 
+  // Hooks of db/replication.h (the cluster layer's access to the write path).
+  Result<std::vector<Record>> PrepareForCopies(std::span<const Record> records) const {
+    return Prepare(records);
+  }
+  Status UpsertPrepared(std::vector<Record> records);
+  Result<std::vector<std::string>> CheckpointAndListFiles();
+  Result<text::CollectionStats> TextStats(const TextSearchRequest& request) const;
+  Result<std::vector<ScoredPoint>> SearchTextWithStats(const TextSearchRequest& request,
+                                                       const text::CollectionStats& stats) const;
+  const std::string& dir() const { return dir_; }
+
  private:
   struct Location {
     Segment* segment;
@@ -98,6 +111,8 @@ class CollectionImpl final : public Collection {
   // Validates and normalizes records for storage (cosine vectors scaled to unit length).
   Result<std::vector<Record>> Prepare(std::span<const Record> records) const;
   Status Commit(PendingWrite* w);
+  // Runs fn under the exclusive data lock as the write leader, so no batch interleaves with it.
+  Status RunAsWriteLeader(const std::function<Status()>& fn);
 
   // Under the exclusive data lock:
   void ApplyUpsert(std::vector<Record>& records);
@@ -135,7 +150,11 @@ class CollectionImpl final : public Collection {
       std::span<const SearchRequest> requests, size_t threads) const;
   Bitset AllowedRows(const Segment& s, const Filter* filter) const;
   // Text and sparse search under the shared data lock (collection_text.cc).
-  Result<std::vector<ScoredPoint>> SearchTextLocked(const TextSearchRequest& request) const;
+  // `global`: BM25 statistics to score with instead of the collection's own (replication.h).
+  Result<std::vector<ScoredPoint>> SearchTextLocked(
+      const TextSearchRequest& request, const text::CollectionStats* global = nullptr) const;
+  // The parsed query of a text request; empty when it has no terms.
+  Result<text::TextQuery> ParseTextRequest(const TextSearchRequest& request) const;
   Result<std::vector<ScoredPoint>> SearchSparseLocked(const SparseSearchRequest& request) const;
   // Turns a hit (segment, row) into a ScoredPoint with what the request asked for.
   Status FillPoint(const Segment& s, uint32_t row, bool with_payload, bool with_vectors,

@@ -45,20 +45,6 @@ Result<std::vector<ScoredPoint>> PageOfHits(std::vector<Hit>* hits, size_t offse
   return out;
 }
 
-// a AND b, either possibly unset or empty.
-std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::optional<Filter>& b) {
-  if (!a || a->empty()) return b;
-  if (!b || b->empty()) return a;
-  Filter f;
-  for (const Filter* part : {&*a, &*b}) {
-    Condition c;
-    c.kind = Condition::Kind::kNested;
-    c.filter = std::make_shared<const Filter>(*part);
-    f.must.push_back(std::move(c));
-  }
-  return f;
-}
-
 // The whole query as one phrase: drop the user's quotes and add ours.
 std::string AsPhrase(const std::string& query) {
   std::string q = "\"";
@@ -89,32 +75,63 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchText(
   return SearchTextLocked(request);
 }
 
-Result<std::vector<ScoredPoint>> CollectionImpl::SearchTextLocked(
-    const TextSearchRequest& request) const {
+Result<text::TextQuery> CollectionImpl::ParseTextRequest(const TextSearchRequest& request) const {
   if (!schema_.text) {
     return Status::InvalidArgument("collection '" + name_ +
                                    "' has no text field (create it with --text)");
   }
-  if (request.k == 0) return std::vector<ScoredPoint>{};
   // Analyzers are not thread-safe and cost microseconds to make: one per query.
   RAGDB_ASSIGN_OR_RETURN(auto analyzer, text::MakeAnalyzer(AnalyzerConfigFor(*schema_.text)));
   auto query =
       text::ParseTextQuery(*analyzer, request.phrase ? AsPhrase(request.query) : request.query,
                            request.all_terms ? text::MatchMode::kAll : text::MatchMode::kAny);
   if (!query.ok()) return query.status().WithContext("text query");
+  return query;
+}
+
+Result<text::CollectionStats> CollectionImpl::TextStats(const TextSearchRequest& request) const {
+  std::shared_lock lock(data_mu_);
+  RAGDB_RETURN_IF_ERROR(CheckAlive());
+  RAGDB_ASSIGN_OR_RETURN(text::TextQuery query, ParseTextRequest(request));
+  text::CollectionStats stats;
+  const std::vector<std::string> terms = query.AllTerms();
+  for (const auto& t : terms) stats.doc_freq[t];  // every term listed, also at zero
+  auto add = [&](const Segment& s) -> Status {
+    if (s.text_index() == nullptr) return Status::Internal("segment without a text index");
+    stats.Add(*s.text_index(), terms);
+    return Status::Ok();
+  };
+  for (const auto& s : sealed_) RAGDB_RETURN_IF_ERROR(add(*s));
+  RAGDB_RETURN_IF_ERROR(add(*growing_));
+  return stats;
+}
+
+Result<std::vector<ScoredPoint>> CollectionImpl::SearchTextWithStats(
+    const TextSearchRequest& request, const text::CollectionStats& stats) const {
+  std::shared_lock lock(data_mu_);
+  RAGDB_RETURN_IF_ERROR(CheckAlive());
+  return SearchTextLocked(request, &stats);
+}
+
+Result<std::vector<ScoredPoint>> CollectionImpl::SearchTextLocked(
+    const TextSearchRequest& request, const text::CollectionStats* global) const {
+  if (request.k == 0 && schema_.text) return std::vector<ScoredPoint>{};
+  RAGDB_ASSIGN_OR_RETURN(text::TextQuery parsed, ParseTextRequest(request));
+  const text::TextQuery* query = &parsed;
   if (query->empty()) return std::vector<ScoredPoint>{};
 
   std::vector<const Segment*> segments;
   for (const auto& s : sealed_) segments.push_back(s.get());
   segments.push_back(growing_.get());
   // Collection-wide statistics: a row scores the same whatever the segment layout.
-  text::CollectionStats stats;
+  text::CollectionStats local;
   const std::vector<std::string> terms = query->AllTerms();
   for (const Segment* s : segments) {
     const text::InvertedIndexReader* reader = s->text_index();
     if (reader == nullptr) return Status::Internal("segment without a text index");
-    stats.Add(*reader, terms);
+    if (global == nullptr) local.Add(*reader, terms);
   }
+  const text::CollectionStats& stats = global != nullptr ? *global : local;
   const Filter* filter = request.filter && !request.filter->empty() ? &*request.filter : nullptr;
   text::TextSearchOptions options;
   options.k = request.k + request.offset;
@@ -206,7 +223,7 @@ Result<QueryResult> CollectionImpl::Query(const HybridQuery& hq) const {
     bool negate = false;  // fusion wants larger-is-better scores
     if (sub.dense) {
       SearchRequest r = *sub.dense;
-      r.filter = AndFilters(hq.filter, r.filter);
+      r.filter = query::AndFilters(hq.filter, r.filter);
       r.offset = 0;
       r.with_payload = payload;
       r.with_vectors = hq.with_vectors;
@@ -216,7 +233,7 @@ Result<QueryResult> CollectionImpl::Query(const HybridQuery& hq) const {
       hits = SearchLocked(r);
     } else if (sub.sparse) {
       SparseSearchRequest r = *sub.sparse;
-      r.filter = AndFilters(hq.filter, r.filter);
+      r.filter = query::AndFilters(hq.filter, r.filter);
       r.offset = 0;
       r.with_payload = payload;
       r.with_vectors = hq.with_vectors;
@@ -224,7 +241,7 @@ Result<QueryResult> CollectionImpl::Query(const HybridQuery& hq) const {
       hits = SearchSparseLocked(r);
     } else {
       TextSearchRequest r = *sub.text;
-      r.filter = AndFilters(hq.filter, r.filter);
+      r.filter = query::AndFilters(hq.filter, r.filter);
       r.offset = 0;
       r.with_payload = payload;
       r.with_vectors = hq.with_vectors;

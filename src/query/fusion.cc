@@ -141,4 +141,17 @@ std::vector<PointGroup> GroupBy(const std::vector<ScoredPoint>& ranking, std::st
   return groups;
 }
 
+std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::optional<Filter>& b) {
+  if (!a || a->empty()) return b;
+  if (!b || b->empty()) return a;
+  Filter f;
+  for (const Filter* part : {&*a, &*b}) {
+    Condition c;
+    c.kind = Condition::Kind::kNested;
+    c.filter = std::make_shared<const Filter>(*part);
+    f.must.push_back(std::move(c));
+  }
+  return f;
+}
+
 }  // namespace ragdb::query

@@ -42,6 +42,9 @@ Result<std::vector<ScoredPoint>> FuseWeighted(std::vector<std::vector<ScoredPoin
 std::vector<double> NormalizeScores(std::span<const double> scores,
                                     ScoreNormalization normalization);
 
+// a AND b, either possibly unset or empty (a hybrid query's filter joined with a sub-query's).
+std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::optional<Filter>& b);
+
 // Groups a ranking by the values of payload `path` (a point whose value is an array joins the
 // group of each element; points without a string, integer or bool value are left out). Groups
 // are ordered by their best point; each keeps its best `group_size` points. Stops opening new

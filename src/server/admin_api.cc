@@ -1,5 +1,6 @@
 // ragdb's own admin endpoints: tenants and their API keys under /ragdb/tenants, and /metrics.
 #include "base/file.h"
+#include "cluster/node.h"
 #include "server/app.h"
 
 namespace ragdb::server {
@@ -91,6 +92,7 @@ Result<Json> MetricsText(Ctx& ctx) {
     out += "ragdb_http_rejected_total{reason=\"malformed\"} " +
            std::to_string(st.rejected_malformed.load()) + "\n";
   }
+  if (ctx.app.cluster() != nullptr) out += ctx.app.cluster()->MetricsText();
   std::string points, wal, seg_bytes, segs;
   ctx.app.tenants().ForEachOpen([&](const std::string& tenant, Database& db) {
     for (const auto& name : db.ListCollections()) {

@@ -102,6 +102,7 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterKbRoutes(*this);
   RegisterChatRoutes(*this);
   RegisterMcpRoutes(*this);
+  RegisterClusterRoutes(*this);
 }
 
 App::~App() { tenants_.CloseAll(); }
@@ -114,7 +115,10 @@ void App::Route(std::string method, std::string pattern, Access access, Handler 
 
 bool App::RunsInline(const HttpRequest& req) const {
   RouteMatch m = router_.Match(req.method, req.path);
-  return m.kind != RouteMatch::Kind::kFound || routes_[m.route].runs == Runs::kInline;
+  if (m.kind != RouteMatch::Kind::kFound) return true;
+  // In cluster mode a read waits on other nodes: never on an I/O thread, or two nodes whose I/O
+  // threads wait on each other would stall.
+  return routes_[m.route].runs == Runs::kInline && cluster_ == nullptr;
 }
 
 HttpResponse App::Handle(const HttpRequest& req) {

@@ -21,6 +21,10 @@
 #include "server/router.h"
 #include "server/tenants.h"
 
+namespace ragdb::cluster {
+class Node;
+}  // namespace ragdb::cluster
+
 namespace ragdb::server {
 
 // What a route needs from the caller's key.
@@ -103,6 +107,9 @@ class App {
   // extractive answers. Set before the server starts.
   const rag::LlmConfig& llm() const { return llm_; }
   void set_llm(rag::LlmConfig llm) { llm_ = std::move(llm); }
+  // The cluster node in cluster mode (docs/cluster.md), else null. Set before the server starts.
+  cluster::Node* cluster() const { return cluster_; }
+  void set_cluster(cluster::Node* node) { cluster_ = node; }
 
  private:
   struct RouteEntry {
@@ -123,6 +130,7 @@ class App {
   std::atomic<uint64_t> next_operation_id_{0};
   std::atomic<bool> ready_{true};
   rag::LlmConfig llm_;
+  cluster::Node* cluster_ = nullptr;
 };
 
 // Route registration, one function per file.
@@ -136,6 +144,7 @@ void RegisterOpenAiRoutes(App& app);      // openai_api.cc: /v1/embeddings, /v1/
 void RegisterKbRoutes(App& app);          // kb_api.cc: /ragdb/kb
 void RegisterChatRoutes(App& app);        // chat_api.cc: /v1/chat/completions
 void RegisterMcpRoutes(App& app);         // mcp_http.cc: /mcp
+void RegisterClusterRoutes(App& app);     // cluster_api.cc: /cluster, shard calls between nodes
 
 // Seconds since `start`, for the envelope's "time".
 double SecondsSince(std::chrono::steady_clock::time_point start);

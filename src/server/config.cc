@@ -65,7 +65,41 @@ Status ReadString(const toml::table& t, const char* key, const std::string& wher
 }
 
 Status Apply(const toml::table& root, ServerConfig* c) {
-  RAGDB_RETURN_IF_ERROR(CheckKeys(root, "", {"server", "tls", "api_keys"}));
+  RAGDB_RETURN_IF_ERROR(CheckKeys(root, "", {"server", "tls", "api_keys", "cluster"}));
+  if (const toml::node* n = root.get("cluster")) {
+    const toml::table* t = n->as_table();
+    if (!t) return Status::InvalidArgument("config: [cluster] must be a table");
+    const std::string w = "cluster.";
+    RAGDB_RETURN_IF_ERROR(CheckKeys(*t, w,
+                                    {"enabled", "etcd", "object_store", "node_id", "advertise",
+                                     "lease_ttl", "snapshot_rows", "seal_threshold_rows"}));
+    ClusterSettings& cl = c->cluster;
+    if (const toml::node* e = t->get("enabled")) {
+      auto v = e->value<bool>();
+      if (!v) return Status::InvalidArgument("config: cluster.enabled must be a boolean");
+      cl.enabled = *v;
+    }
+    if (const toml::node* e = t->get("etcd")) {
+      cl.etcd.clear();
+      if (auto v = e->value<std::string>()) {
+        cl.etcd.push_back(*v);
+      } else if (const toml::array* arr = e->as_array()) {
+        for (const auto& item : *arr) {
+          auto u = item.value<std::string>();
+          if (!u) return Status::InvalidArgument("config: cluster.etcd must list strings");
+          cl.etcd.push_back(*u);
+        }
+      } else {
+        return Status::InvalidArgument("config: cluster.etcd must be a string or an array");
+      }
+    }
+    RAGDB_RETURN_IF_ERROR(ReadString(*t, "object_store", w, &cl.object_store));
+    RAGDB_RETURN_IF_ERROR(ReadString(*t, "node_id", w, &cl.node_id));
+    RAGDB_RETURN_IF_ERROR(ReadString(*t, "advertise", w, &cl.advertise));
+    RAGDB_RETURN_IF_ERROR(ReadInt(*t, "lease_ttl", w, &cl.lease_ttl_seconds));
+    RAGDB_RETURN_IF_ERROR(ReadInt(*t, "snapshot_rows", w, &cl.snapshot_rows));
+    RAGDB_RETURN_IF_ERROR(ReadInt(*t, "seal_threshold_rows", w, &cl.seal_threshold_rows));
+  }
   if (const toml::node* n = root.get("server")) {
     const toml::table* s = n->as_table();
     if (!s) return Status::InvalidArgument("config: [server] must be a table");

@@ -18,6 +18,16 @@
 //   cert = "/etc/ragdb/cert.pem"
 //   key = "/etc/ragdb/key.pem"
 //
+//   [cluster]                 # cluster mode (docs/cluster.md); flags of `ragdb serve` override
+//   enabled = true            # --cluster
+//   etcd = ["http://etcd-0:2379", "http://etcd-1:2379"]   # --etcd URL[,URL..]
+//   object_store = "s3://bucket/prefix?endpoint=http://minio:9000&region=us-east-1"
+//   node_id = "ragdb-0"       # --node-id
+//   advertise = "http://ragdb-0.ragdb:6333"                # --advertise
+//   lease_ttl = 10            # --lease-ttl SECONDS
+//   snapshot_rows = 65536     # a shard publishes a snapshot after this many rows
+//   seal_threshold_rows = 65536
+//
 //   [[api_keys]]
 //   key = "secret-1"
 //   tenant = "acme"           # default: "default" (the database folder itself)
@@ -42,8 +52,20 @@ struct ConfiguredKey {
   Role role = Role::kReadOnly;
 };
 
+struct ClusterSettings {
+  bool enabled = false;
+  std::vector<std::string> etcd;
+  std::string object_store;
+  std::string node_id;
+  std::string advertise;
+  int lease_ttl_seconds = 10;
+  uint64_t snapshot_rows = 65536;
+  uint64_t seal_threshold_rows = 65536;
+};
+
 struct ServerConfig {
   HttpServerOptions http;
+  ClusterSettings cluster;
   std::string admin_key;
   std::vector<ConfiguredKey> api_keys;
 };

@@ -1,6 +1,7 @@
 // Service and collection endpoints of the Qdrant REST API.
 #include <algorithm>
 
+#include "cluster/node.h"
 #include "server/app.h"
 #include "server/qdrant_convert.h"
 
@@ -55,8 +56,18 @@ Result<Json> CreateCollection(Ctx& ctx) {
   RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
   RAGDB_ASSIGN_OR_RETURN(CollectionSchema schema, SchemaFromQdrant(body));
-  RAGDB_ASSIGN_OR_RETURN(Database * db, ctx.Db());
-  auto c = db->CreateCollection(name, schema);
+  Result<std::shared_ptr<Collection>> c = Status::Internal("unset");
+  if (ctx.app.cluster() != nullptr) {
+    // Cluster mode honours shard_number and replication_factor (docs/cluster.md).
+    RAGDB_ASSIGN_OR_RETURN(auto shards, OptUint(body, "shard_number"));
+    RAGDB_ASSIGN_OR_RETURN(auto replication, OptUint(body, "replication_factor"));
+    Status s = ctx.app.cluster()->CreateCollection(name, schema, shards.value_or(1),
+                                                   replication.value_or(1));
+    c = s.ok() ? ctx.GetCollection(name) : Result<std::shared_ptr<Collection>>(s);
+  } else {
+    RAGDB_ASSIGN_OR_RETURN(Database * db, ctx.Db());
+    c = db->CreateCollection(name, schema);
+  }
   if (!c.ok()) {
     if (c.status().code() == StatusCode::kAlreadyExists) {
       // Qdrant's wording, with our table's code (409).
@@ -81,7 +92,14 @@ Result<Json> GetCollectionInfo(Ctx& ctx) {
     auto n = col->Count(&f);
     counts.emplace_back(p.path, n.ok() ? *n : 0);
   }
-  return QdrantCollectionInfo(info, counts);
+  Json out = QdrantCollectionInfo(info, counts);
+  if (ctx.app.cluster() != nullptr) {
+    if (auto meta = ctx.app.cluster()->GetMeta(name); meta.ok() && out.contains("config")) {
+      out["config"]["params"]["shard_number"] = meta->shards;
+      out["config"]["params"]["replication_factor"] = meta->replication;
+    }
+  }
+  return out;
 }
 
 Result<Json> CollectionExists(Ctx& ctx) {

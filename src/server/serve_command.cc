@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "base/file.h"
+#include "cluster/node.h"
 #include "server/app.h"
 #include "server/http_server.h"
 
@@ -21,7 +22,24 @@ const char* kUsage =
     "  Knowledge-base answers (/ragdb/kb/*/ask, /v1/chat/completions, /mcp) use the\n"
     "  OpenAI-compatible LLM of --llm-config (default DIR/llm.json) or RAGDB_LLM_BASE_URL /\n"
     "  RAGDB_LLM_MODEL / RAGDB_LLM_API_KEY; without one they are extractive.\n"
-    "  Without any API key the server runs in local single-user mode, on loopback only.\n";
+    "  Without any API key the server runs in local single-user mode, on loopback only.\n"
+    "cluster mode (docs/cluster.md):\n"
+    "  ragdb serve --cluster --etcd URL[,URL..] --object-store URL --node-id NAME\n"
+    "              --advertise http://HOST:PORT --port P --data CACHE_DIR [--lease-ttl 10]\n"
+    "  object store URLs: file:///path, s3://BUCKET/PREFIX?endpoint=http://HOST:PORT&region=R\n"
+    "  (keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); also [cluster] in --config.\n";
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = s.find(',', start);
+    std::string part = s.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (!part.empty()) out.push_back(part);
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
 
 bool IsLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -38,10 +56,14 @@ void RaiseFdLimit() {
 
 }  // namespace
 
-int RunServeCommand(const std::string& data_dir, const std::vector<std::string>& args) {
+int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::string>& args) {
   ServerConfig config;
-  std::string config_file, host, admin_key, llm_config = JoinPath(data_dir, "llm.json");
+  std::string data_dir = data_dir_arg;
+  std::string config_file, host, admin_key, llm_config;
   int port = -1;
+  // Cluster flags; set ones override the config file's [cluster].
+  bool cluster_flag = false;
+  std::string etcd, object_store, node_id, advertise, lease_ttl;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string* out) {
@@ -54,6 +76,16 @@ int RunServeCommand(const std::string& data_dir, const std::vector<std::string>&
     if (a == "--config" && value(&config_file)) continue;
     if (a == "--admin-key" && value(&admin_key)) continue;
     if (a == "--llm-config" && value(&llm_config)) continue;
+    if (a == "--data" && value(&data_dir)) continue;
+    if (a == "--cluster") {
+      cluster_flag = true;
+      continue;
+    }
+    if (a == "--etcd" && value(&etcd)) continue;
+    if (a == "--object-store" && value(&object_store)) continue;
+    if (a == "--node-id" && value(&node_id)) continue;
+    if (a == "--advertise" && value(&advertise)) continue;
+    if (a == "--lease-ttl" && value(&lease_ttl)) continue;
     if (a == "--port" && value(&v)) {
       char* end = nullptr;
       long p = strtol(v.c_str(), &end, 10);
@@ -77,6 +109,30 @@ int RunServeCommand(const std::string& data_dir, const std::vector<std::string>&
       fprintf(stderr, "ragdb serve: %s\n", s.ToString().c_str());
       return 2;
     }
+  }
+  if (llm_config.empty()) llm_config = JoinPath(data_dir, "llm.json");
+  ClusterSettings& cl = config.cluster;
+  cl.enabled |= cluster_flag;
+  if (!etcd.empty()) cl.etcd = SplitCommas(etcd);
+  if (!object_store.empty()) cl.object_store = object_store;
+  if (!node_id.empty()) cl.node_id = node_id;
+  if (!advertise.empty()) cl.advertise = advertise;
+  if (!lease_ttl.empty()) {
+    char* end = nullptr;
+    long ttl = strtol(lease_ttl.c_str(), &end, 10);
+    if (*end || ttl < 1 || ttl > 3600) {
+      fprintf(stderr, "ragdb serve: --lease-ttl must be 1..3600 seconds, got '%s'\n",
+              lease_ttl.c_str());
+      return 2;
+    }
+    cl.lease_ttl_seconds = static_cast<int>(ttl);
+  }
+  if (cl.enabled &&
+      (cl.etcd.empty() || cl.object_store.empty() || cl.node_id.empty() || cl.advertise.empty())) {
+    fprintf(stderr,
+            "ragdb serve: --cluster needs --etcd, --object-store, --node-id and --advertise\n%s",
+            kUsage);
+    return 2;
   }
   if (!host.empty()) config.http.host = host;
   if (port >= 0) config.http.port = static_cast<uint16_t>(port);
@@ -118,8 +174,38 @@ int RunServeCommand(const std::string& data_dir, const std::vector<std::string>&
     fprintf(stderr, "ragdb serve: %s\n", llm.status().ToString().c_str());
     return 2;
   }
+  std::unique_ptr<cluster::Node> node;
+  if (cl.enabled) {
+    cluster::NodeOptions o;
+    o.etcd = cl.etcd;
+    o.object_store = cl.object_store;
+    o.node_id = cl.node_id;
+    o.advertise = cl.advertise;
+    o.cache_dir = data_dir;
+    o.lease_ttl_seconds = cl.lease_ttl_seconds;
+    o.snapshot_rows = cl.snapshot_rows;
+    o.seal_threshold_rows = cl.seal_threshold_rows;
+    o.api_key = config.admin_key;
+    auto started = cluster::Node::Start(std::move(o));
+    if (!started.ok()) {
+      fprintf(stderr, "ragdb serve: cluster: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
+    node = std::move(started).value();
+  }
   auto app = std::make_unique<App>(data_dir, config, std::move(auth).value());
   app->set_llm(*llm);
+  if (node) {
+    cluster::Node* n = node.get();
+    app->set_cluster(n);
+    app->tenants().set_opener(
+        [n](const std::string& tenant, const std::string&) -> Result<std::unique_ptr<Database>> {
+          if (tenant != kDefaultTenant) {
+            return Status::FailedPrecondition("cluster mode serves the default tenant only");
+          }
+          return n->OpenDatabase();
+        });
+  }
   // Open the default tenant now so that a damaged database fails the start, not a request.
   {
     auto lease = app->tenants().Acquire(kDefaultTenant);
@@ -140,6 +226,10 @@ int RunServeCommand(const std::string& data_dir, const std::vector<std::string>&
   fprintf(stderr, "ragdb serve: listening on %s://%s:%u, data %s\n",
           (*server)->tls() ? "https" : "http", config.http.host.c_str(), (*server)->port(),
           data_dir.c_str());
+  if (node) {
+    fprintf(stderr, "ragdb serve: cluster node %s (advertised as %s), lease TTL %d s\n",
+            cl.node_id.c_str(), cl.advertise.c_str(), cl.lease_ttl_seconds);
+  }
   if (llm->enabled()) {
     fprintf(stderr, "ragdb serve: knowledge-base answers by LLM %s at %s\n", llm->model.c_str(),
             llm->base_url.c_str());
@@ -162,6 +252,10 @@ int RunServeCommand(const std::string& data_dir, const std::vector<std::string>&
   app->set_ready(false);
   (*server)->Shutdown(std::chrono::seconds(30));
   app.reset();  // closes every database (each fsyncs what it holds)
+  if (node) {
+    node->Stop();  // snapshots of owned shards, then the leases are released
+    node.reset();
+  }
   fprintf(stderr, "ragdb serve: stopped\n");
   return 0;
 }

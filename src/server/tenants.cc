@@ -40,7 +40,8 @@ Result<TenantDbs::Lease> TenantDbs::Acquire(const std::string& tenant) {
     }
     std::unique_lock<std::shared_mutex> lock(slot->mu);
     if (!slot->db) {
-      RAGDB_ASSIGN_OR_RETURN(slot->db, Database::Open(TenantPath(tenant), options_));
+      RAGDB_ASSIGN_OR_RETURN(slot->db, opener_ ? opener_(tenant, TenantPath(tenant))
+                                               : Database::Open(TenantPath(tenant), options_));
       slot->kbs = std::make_shared<rag::KbCatalog>(*slot->db);
       for (const auto& note : slot->db->RecoveryNotes()) {
         fprintf(stderr, "ragdb: tenant %s: recovery: %s\n", tenant.c_str(), note.c_str());

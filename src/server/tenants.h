@@ -27,6 +27,12 @@ class TenantDbs {
 
   std::string TenantPath(const std::string& tenant) const;
 
+  // How a tenant's database is opened (default: Database::Open of its folder). Cluster mode
+  // serves the cluster as the default tenant. Set before the first Acquire.
+  using Opener = std::function<Result<std::unique_ptr<Database>>(const std::string& tenant,
+                                                                 const std::string& path)>;
+  void set_opener(Opener opener) { opener_ = std::move(opener); }
+
   class Lease {
    public:
     Database* db() const { return db_; }
@@ -71,6 +77,7 @@ class TenantDbs {
 
   const std::string root_;
   const DatabaseOptions options_;
+  Opener opener_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Slot>> slots_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<std::shared_mutex>> gates_;

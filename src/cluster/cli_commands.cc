@@ -1,0 +1,116 @@
+#include "cluster/cli_commands.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "cluster/etcd.h"
+#include "cluster/placement.h"
+#include "cluster/shard_copy.h"
+#include "ragdb/json.h"
+
+namespace ragdb::cluster {
+namespace {
+
+const char* kUsage = "usage: ragdb cluster status --etcd URL[,URL..]\n";
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string part =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) out.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<Json> Status(EtcdClient& etcd) {
+  int64_t revision = 0;
+  RAGDB_ASSIGN_OR_RETURN(auto kvs, etcd.GetPrefix("/ragdb/", &revision));
+  Json nodes = Json::object(), collections = Json::object();
+  std::map<std::string, Json> shard_keys;
+  for (const auto& kv : kvs) {
+    auto value = Json::parse(kv.value, nullptr, false);
+    if (kv.key.starts_with("/ragdb/nodes/")) {
+      nodes[kv.key.substr(13)] = {{"advertise", value.value("advertise", "")}};
+    } else if (kv.key.starts_with("/ragdb/collections/")) {
+      collections[kv.key.substr(19)] = {
+          {"shard_number", value.value("shard_number", 1)},
+          {"replication_factor", value.value("replication_factor", 1)},
+          {"incarnation", kv.create_revision},
+          {"shards", Json::array()}};
+    } else if (kv.key.starts_with("/ragdb/shards/")) {
+      Json& e = shard_keys[kv.key.substr(0, kv.key.rfind('/'))];
+      const std::string what = kv.key.substr(kv.key.rfind('/') + 1);
+      if (what == "owner") {
+        e["owner"] = value.value("node", "");
+        e["epoch"] = kv.create_revision;
+      } else if (what == "head") {
+        e["log_head"] = value.value("seq", 0);
+      } else if (what == "manifest") {
+        e["snapshot_seq"] = value.value("seq", 0);
+      }
+    }
+  }
+  std::vector<std::string> live;
+  for (const auto& [id, v] : nodes.items()) live.push_back(id);
+  for (auto& [name, c] : collections.items()) {
+    const uint32_t shards = c["shard_number"].get<uint32_t>();
+    auto placement = AssignShards(name, shards, c["replication_factor"].get<uint32_t>(), live);
+    for (uint32_t s = 0; s < shards; ++s) {
+      Json e = shard_keys["/ragdb/shards/" + name + "/" + std::to_string(s)];
+      if (e.is_null()) e = Json::object();
+      e["shard_id"] = s;
+      e["state"] = e.contains("owner") ? "Active" : "Dead";
+      e["placement"] = placement[s];
+      c["shards"].push_back(e);
+    }
+  }
+  Json members = Json::array();
+  for (const auto& m : etcd.Members()) {
+    members.push_back({{"endpoint", m.endpoint}, {"healthy", m.healthy}, {"leader", m.leader}});
+  }
+  return Json{{"etcd_revision", revision},
+              {"etcd_members", members},
+              {"nodes", nodes},
+              {"collections", collections}};
+}
+
+}  // namespace
+
+int RunClusterCommand(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] != "status") {
+    fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string etcd_urls;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--etcd" && i + 1 < args.size()) {
+      etcd_urls = args[++i];
+    } else {
+      fprintf(stderr, "ragdb cluster: unknown argument '%s'\n%s", args[i].c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (etcd_urls.empty()) {
+    fputs(kUsage, stderr);
+    return 2;
+  }
+  auto etcd = EtcdClient::Create(SplitCommas(etcd_urls), std::chrono::seconds(5));
+  if (!etcd.ok()) {
+    fprintf(stderr, "ragdb cluster: %s\n", etcd.status().ToString().c_str());
+    return 2;
+  }
+  auto status = Status(**etcd);
+  if (!status.ok()) {
+    fprintf(stderr, "ragdb cluster: %s\n", status.status().ToString().c_str());
+    return 1;
+  }
+  std::cout << status->dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace ragdb::cluster

@@ -1,0 +1,120 @@
+#include "cluster/etcd.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "cluster/cluster_test_util.h"
+#include "storage/test_util.h"
+
+namespace ragdb::cluster {
+namespace {
+
+using ragdb::testing::TempDir;
+
+class EtcdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::EtcdInstalled())
+      GTEST_SKIP() << "etcd is not installed (scripts/install-deps.sh)";
+    etcd_ = testing::StartEtcd(dir_.path());
+    ASSERT_FALSE(etcd_.endpoint.empty()) << "etcd did not start; see " << dir_.path();
+    // A dead endpoint first: every call must fail over to the live one.
+    auto c = EtcdClient::Create(
+        {"http://127.0.0.1:" + std::to_string(testing::FreePort()), etcd_.endpoint},
+        std::chrono::seconds(5));
+    ASSERT_TRUE(c.ok());
+    client_ = std::move(c).value();
+  }
+  TempDir dir_;
+  testing::Etcd etcd_;
+  std::unique_ptr<EtcdClient> client_;
+};
+
+TEST(EtcdCodec, Base64AndPrefixEnd) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    EXPECT_EQ(Base64Decode(Base64Encode(s)).value(), s);
+  }
+  EXPECT_FALSE(Base64Decode("abc").ok());
+  EXPECT_EQ(PrefixEnd("/a/"), "/a0");
+  EXPECT_EQ(PrefixEnd(std::string("a\xff")), "b");
+}
+
+TEST_F(EtcdTest, KeysPrefixesAndTransactions) {
+  ASSERT_TRUE(client_->Put("/t/a", "1").ok());
+  ASSERT_TRUE(client_->Put("/t/b", std::string("bin\0ary", 7)).ok());
+  ASSERT_TRUE(client_->Put("/u/c", "3").ok());
+  auto a = client_->Get("/t/a");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->value, "1");
+  EXPECT_GT(a->create_revision, 0);
+  EXPECT_EQ(client_->Get("/t/none")->create_revision, 0);
+  int64_t rev = 0;
+  auto list = client_->GetPrefix("/t/", &rev);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[1].value, std::string("bin\0ary", 7));
+  EXPECT_GE(rev, a->mod_revision);
+  // Create-if-absent: only the first succeeds.
+  auto t1 = client_->Txn({{"/t/new", EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, 0, ""}},
+                         {{EtcdOp::Kind::kPut, "/t/new", "x", 0}});
+  auto t2 = client_->Txn({{"/t/new", EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, 0, ""}},
+                         {{EtcdOp::Kind::kPut, "/t/new", "y", 0}},
+                         {{EtcdOp::Kind::kGet, "/t/new", "", 0}});
+  ASSERT_TRUE(t1.ok() && t2.ok());
+  EXPECT_TRUE(t1->succeeded);
+  EXPECT_FALSE(t2->succeeded);
+  ASSERT_EQ(t2->gets.size(), 1u);
+  EXPECT_EQ(t2->gets[0][0].value, "x");
+  EXPECT_EQ(t2->gets[0][0].create_revision, t1->revision);  // create revision = the txn's
+  ASSERT_TRUE(client_->DeletePrefix("/t/").ok());
+  EXPECT_TRUE(client_->GetPrefix("/t/")->empty());
+  EXPECT_EQ(client_->GetPrefix("/u/")->size(), 1u);
+  EXPECT_GT(client_->failovers(), 0u);
+}
+
+// The fencing the write path rests on: a transaction guarded by the owner key's create revision
+// fails once the lease that held the key expired, even if a new key of the same name exists.
+TEST_F(EtcdTest, AnExpiredLeaseFencesItsEpoch) {
+  auto lease = client_->GrantLease(1);
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  auto own = client_->Txn({{"/o", EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, 0, ""}},
+                          {{EtcdOp::Kind::kPut, "/o", "n1", *lease}});
+  ASSERT_TRUE(own.ok() && own->succeeded);
+  const int64_t epoch = own->revision;
+  auto ttl = client_->KeepAlive(*lease);
+  ASSERT_TRUE(ttl.ok()) << ttl.status().ToString();
+  EXPECT_GE(*ttl, 1);
+  auto write = [&](int64_t e) {
+    return client_->Txn({{"/o", EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, e, ""}},
+                        {{EtcdOp::Kind::kPut, "/head", "x", 0}});
+  };
+  EXPECT_TRUE(write(epoch)->succeeded);
+  // No keep-alive for longer than the TTL: etcd drops the key.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  EXPECT_EQ(client_->KeepAlive(*lease).value(), 0);
+  EXPECT_EQ(client_->Get("/o")->create_revision, 0);
+  auto lease2 = client_->GrantLease(5);
+  auto own2 = client_->Txn({{"/o", EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, 0, ""}},
+                           {{EtcdOp::Kind::kPut, "/o", "n2", *lease2}});
+  ASSERT_TRUE(own2->succeeded);
+  EXPECT_GT(own2->revision, epoch);
+  EXPECT_FALSE(write(epoch)->succeeded);  // the old epoch can no longer write
+  EXPECT_TRUE(write(own2->revision)->succeeded);
+  EXPECT_TRUE(client_->RevokeLease(*lease2).ok());
+  EXPECT_EQ(client_->Get("/o")->create_revision, 0);
+}
+
+TEST(EtcdClientErrors, UnreachableClusterIsUnavailable) {
+  auto c = EtcdClient::Create({"http://127.0.0.1:" + std::to_string(testing::FreePort())},
+                              std::chrono::milliseconds(600));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ((*c)->Get("/x").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(EtcdClient::Create({"https://x:1"}, std::chrono::seconds(1)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(EtcdClient::Create({}, std::chrono::seconds(1)).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ragdb::cluster

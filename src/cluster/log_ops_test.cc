@@ -1,0 +1,71 @@
+#include "cluster/log_ops.h"
+
+#include <gtest/gtest.h>
+
+namespace ragdb::cluster {
+namespace {
+
+std::vector<LogOp> SampleOps() {
+  LogOp up;
+  up.kind = LogOp::Kind::kUpsert;
+  Record r;
+  r.id = PointId(uint64_t{7});
+  r.vectors[""] = {0.1f, -2.5f, 1e-30f};
+  r.payload = {{"cat", "news"}, {"n", 3}};
+  r.text = "hello";
+  up.records.push_back(r);
+  r.id = PointId("uuid-1");
+  up.records.push_back(r);
+  LogOp del;
+  del.kind = LogOp::Kind::kDelete;
+  del.ids = {PointId(uint64_t{1}), PointId("x")};
+  LogOp set;
+  set.kind = LogOp::Kind::kSetPayload;
+  set.ids = {PointId(uint64_t{2})};
+  set.json = {{"a", 1}};
+  set.merge = true;
+  LogOp filter;
+  filter.kind = LogOp::Kind::kDeleteFilter;
+  filter.json = {{"must", Json::array()}};
+  LogOp index;
+  index.kind = LogOp::Kind::kPayloadIndex;
+  index.json = {{"path", "cat"}, {"type", "keyword"}};
+  return {up, del, set, filter, index};
+}
+
+TEST(LogOps, ChunksRoundTripExactly) {
+  auto ops = SampleOps();
+  std::string chunk = EncodeChunk(42, 1001, ops);
+  auto back = DecodeChunk(chunk, 42, 1001, "c");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->size(), ops.size());
+  EXPECT_EQ((*back)[0].records[0].vectors, ops[0].records[0].vectors);
+  EXPECT_EQ((*back)[0].records[1].id, PointId("uuid-1"));
+  EXPECT_EQ((*back)[0].records[0].text, "hello");
+  EXPECT_EQ((*back)[1].ids, ops[1].ids);
+  EXPECT_TRUE((*back)[2].merge);
+  EXPECT_EQ((*back)[2].json, ops[2].json);
+  EXPECT_EQ((*back)[4].json, ops[4].json);
+  EXPECT_EQ(OpRows(ops), 2u + 2u + 1u);
+}
+
+TEST(LogOps, DamagedOrMisplacedChunksAreRefused) {
+  std::string chunk = EncodeChunk(5, 9, SampleOps());
+  // A chunk under another seq or epoch is not the one the head names.
+  EXPECT_EQ(DecodeChunk(chunk, 6, 9, "c").status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(DecodeChunk(chunk, 5, 8, "c").status().code(), StatusCode::kCorruption);
+  for (size_t at : {size_t{3}, size_t{40}, chunk.size() - 1}) {
+    std::string bad = chunk;
+    bad[at] ^= 0x20;
+    auto r = DecodeChunk(bad, 5, 9, "log/x.chunk");
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << at;
+    EXPECT_NE(r.status().message().find("log/x.chunk"), std::string::npos);
+  }
+  EXPECT_FALSE(DecodeChunk(chunk.substr(0, chunk.size() - 3), 5, 9, "c").ok());
+  EXPECT_FALSE(DecodeChunk("", 5, 9, "c").ok());
+  EXPECT_FALSE(DecodeOps(std::string("\x01\x09", 2)).ok());  // unknown kind
+  EXPECT_FALSE(DecodeOps(std::string("\x05", 1)).ok());      // count past the end
+}
+
+}  // namespace
+}  // namespace ragdb::cluster

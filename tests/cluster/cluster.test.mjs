@@ -1,0 +1,240 @@
+// ragdb cluster mode end to end: 3 etcd members, s3rver, 3 ragdb nodes on loopback (lease TTL
+// 2 s). One shared cluster; the scenarios run in order: results equal a single node, kill -9 of
+// a node during writes, SIGSTOP of an owner past its lease, the etcd leader killed during writes,
+// and a full restart from etcd + object storage with empty caches.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Harness, call, ok, rng, sleep } from './harness.mjs';
+
+const TTL = 2;
+const N = 20000;
+const DIM = 8;
+const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'quick', 'brown', 'fox', 'lazy', 'dog', 'river',
+  'stone', 'cloud', 'ember', 'frost', 'grove', 'harbor'];
+// Small seal threshold: shards seal segments (with HNSW) and publish snapshots during the test.
+const CONFIG = '[cluster]\nsnapshot_rows = 1500\nseal_threshold_rows = 2000\n';
+const CREATE = {
+  vectors: { dense: { size: DIM, distance: 'Cosine' } },
+  sparse_vectors: { bm25: { modifier: 'idf' } },
+  hnsw_config: { m: 16, ef_construct: 100 },
+};
+
+const h = new Harness('main');
+let etcd, s3, nodes, single;
+const r = rng(42);
+const vec = () => Array.from({ length: DIM }, () => r() * 2 - 1);
+const text = () => Array.from({ length: 6 }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
+const point = (id) => ({
+  id,
+  vector: { dense: vec(), bm25: { text: text(), model: 'qdrant/bm25' } },
+  payload: { cat: `c${id % 5}`, price: id % 100 },
+});
+
+before(async () => {
+  etcd = await h.startEtcd(3);
+  s3 = await h.startS3();
+  nodes = [];
+  for (const id of ['n1', 'n2', 'n3']) nodes.push(await h.startNode(id, { etcd, objectStore: s3, ttl: TTL, config: CONFIG }));
+  single = await h.startSingle();
+});
+
+after(async () => { await h.close(); });
+
+const points = (base, ids) => ok(base, 'POST', '/collections/items/points', { ids, with_payload: true, with_vector: false });
+
+test('a 4-shard collection answers as one node does', async () => {
+  await ok(nodes[0].url, 'PUT', '/collections/items', { ...CREATE, shard_number: 4, replication_factor: 2 });
+  await ok(single.url, 'PUT', '/collections/items', CREATE);
+  const info = await ok(nodes[1].url, 'GET', '/collections/items/cluster');
+  assert.equal(info.shard_count, 4);
+  const all = [...info.local_shards, ...info.remote_shards];
+  assert.ok(all.every((s) => s.state === 'Active'));
+  // 20k points, batches of 500 through every node in turn, the same batches to the single node.
+  for (let b = 0; b < N / 500; b++) {
+    const batch = Array.from({ length: 500 }, (_, i) => point(b * 500 + i + 1));
+    await ok(nodes[b % 3].url, 'PUT', '/collections/items/points?wait=true', { points: batch });
+    await ok(single.url, 'PUT', '/collections/items/points?wait=true', { points: batch });
+  }
+  const ask = async (route, body) => [await ok(nodes[Math.floor(r() * 3)].url, 'POST', route, body),
+    await ok(single.url, 'POST', route, body)];
+  // Exact dense search, with and without filters: identical ids and scores.
+  for (let q = 0; q < 20; q++) {
+    const body = { vector: { name: 'dense', vector: vec() }, limit: 10, params: { exact: true },
+      with_payload: true };
+    if (q % 2) body.filter = { must: [{ key: 'cat', match: { value: `c${q % 5}` } }, { key: 'price', range: { lt: 50 } }] };
+    if (q % 4 === 3) body.offset = 5;
+    const [c, s] = await ask('/collections/items/points/search', body);
+    assert.deepEqual(c.map((p) => [p.id, p.score]), s.map((p) => [p.id, p.score]));
+    assert.deepEqual(c.map((p) => p.payload), s.map((p) => p.payload));
+  }
+  // HNSW (per-shard graphs) against exact: recall@10 within 0.01 of the single node's.
+  let hits = 0, single_hits = 0, total = 0;
+  for (let q = 0; q < 30; q++) {
+    const v = vec();
+    const exact = (await ok(single.url, 'POST', '/collections/items/points/search',
+      { vector: { name: 'dense', vector: v }, limit: 10, params: { exact: true } })).map((p) => p.id);
+    const approx = (await ok(nodes[q % 3].url, 'POST', '/collections/items/points/search',
+      { vector: { name: 'dense', vector: v }, limit: 10 })).map((p) => p.id);
+    const sapprox = (await ok(single.url, 'POST', '/collections/items/points/search',
+      { vector: { name: 'dense', vector: v }, limit: 10 })).map((p) => p.id);
+    hits += approx.filter((id) => exact.includes(id)).length;
+    single_hits += sapprox.filter((id) => exact.includes(id)).length;
+    total += 10;
+  }
+  assert.ok(hits / total >= single_hits / total - 0.01, `cluster recall ${hits / total} vs ${single_hits / total}`);
+  // BM25 (statistics summed over the shards) and hybrid RRF: identical.
+  for (let q = 0; q < 10; q++) {
+    const words = `${WORDS[q]} ${WORDS[(q * 7 + 3) % WORDS.length]}`;
+    const [c, s] = await ask('/collections/items/points/query',
+      { query: { text: words, model: 'qdrant/bm25' }, using: 'bm25', limit: 10 });
+    assert.deepEqual(c.points.map((p) => [p.id, p.score]), s.points.map((p) => [p.id, p.score]));
+    const hybrid = {
+      prefetch: [{ query: vec(), using: 'dense', limit: 30, params: { exact: true } },
+        { query: { text: words, model: 'qdrant/bm25' }, using: 'bm25', limit: 30 }],
+      query: { fusion: 'rrf' }, limit: 10,
+    };
+    const [ch, sh] = await ask('/collections/items/points/query', hybrid);
+    assert.deepEqual(ch.points.map((p) => [p.id, p.score]), sh.points.map((p) => [p.id, p.score]));
+  }
+  // count and scroll are exact.
+  for (const filter of [undefined, { must: [{ key: 'cat', match: { value: 'c3' } }] }]) {
+    const [c, s] = await ask('/collections/items/points/count', { exact: true, filter });
+    assert.equal(c.count, s.count);
+  }
+  assert.equal((await ok(nodes[2].url, 'POST', '/collections/items/points/count', { exact: true })).count, N);
+  for (const filter of [undefined, { must: [{ key: 'price', range: { gte: 90 } }] }]) {
+    let offset = null, pages = 0;
+    do {
+      const body = { limit: 997, offset, filter, with_payload: true };
+      const [c, s] = await ask('/collections/items/points/scroll', body);
+      assert.deepEqual(c.points.map((p) => p.id), s.points.map((p) => p.id));
+      assert.deepEqual(c.next_page_offset, s.next_page_offset);
+      offset = c.next_page_offset;
+      pages++;
+    } while (offset !== null && offset !== undefined);
+    assert.ok(pages >= 2);
+  }
+  // Deletes and payload updates route to the owners; the single node agrees afterwards.
+  const del = { filter: { must: [{ key: 'price', range: { lt: 3 } }] } };
+  await ok(nodes[1].url, 'POST', '/collections/items/points/delete?wait=true', del);
+  await ok(single.url, 'POST', '/collections/items/points/delete?wait=true', del);
+  const [c, s] = await ask('/collections/items/points/count', { exact: true });
+  assert.equal(c.count, s.count);
+  assert.equal(c.count, N - 600);
+  // The metrics have per-shard lines; /cluster lists the peers.
+  const metrics = await (await fetch(`${nodes[0].url}/metrics`)).text();
+  assert.match(metrics, /ragdb_cluster_shard_applied_seq\{collection="items",shard="\d",role="(owner|replica)"\} \d+/);
+  assert.match(metrics, /ragdb_cluster_shard_snapshots_total\{[^}]*role="owner"\} [1-9]/);
+  const cl = await ok(nodes[0].url, 'GET', '/cluster');
+  assert.equal(cl.status, 'enabled');
+  assert.deepEqual(Object.keys(cl.peers).sort(), ['n1', 'n2', 'n3']);
+});
+
+// Writes a stream of small batches through `via` until stop(); returns the acknowledged ids.
+async function writeStream(via, firstId, stop, acked, errors) {
+  let id = firstId;
+  while (!stop()) {
+    const batch = Array.from({ length: 20 }, (_, i) => point(id + i));
+    const res = await call(via().url, 'PUT', '/collections/items/points?wait=true', { points: batch }, 60000)
+      .catch((e) => ({ status: 0, body: String(e) }));
+    if (res.status === 200) batch.forEach((p) => acked.push(p.id));
+    else errors.push(res);
+    id += 20;
+  }
+  return id;
+}
+
+async function assertAllPresent(via, ids) {
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const got = await points(via.url, chunk);
+    assert.equal(got.length, chunk.length, `missing acknowledged points among ${chunk[0]}..`);
+  }
+}
+
+test('kill -9 of a node during a write stream loses no acknowledged point', async () => {
+  const acked = [], errors = [];
+  let stop = false;
+  const stream = writeStream(() => nodes[1], 1_000_000, () => stop, acked, errors);
+  await sleep(1500);
+  const before = acked.length;
+  nodes[0].proc.kill('SIGKILL');
+  await nodes[0].proc.exited;
+  await sleep((TTL + 3) * 1000);
+  stop = true;
+  await stream;
+  assert.ok(before > 0 && acked.length > before, `writes went on after the kill (${before} -> ${acked.length})`);
+  await assertAllPresent(nodes[2], acked);
+  // The node comes back with an empty cache and takes its share again.
+  nodes[0] = await h.startNode('n1', { etcd, objectStore: s3, port: nodes[0].port, ttl: TTL, config: CONFIG });
+  await sleep(TTL * 1000);
+  await assertAllPresent(nodes[0], acked);
+});
+
+test('an owner paused past its lease acknowledges nothing it has not made durable', async () => {
+  const victim = nodes[2];
+  const before = await ok(nodes[0].url, 'POST', '/collections/items/points/count', { exact: true });
+  victim.proc.kill('SIGSTOP');
+  // Requests queue on the paused node's socket; the others take its shards after the TTL.
+  const base = 2_000_000;
+  const pending = [0, 1, 2, 3, 4].map((k) => call(victim.url, 'PUT', '/collections/items/points?wait=true',
+    { points: Array.from({ length: 10 }, (_, i) => point(base + k * 10 + i)) }, 60000)
+    .catch((e) => ({ status: 0, body: String(e) })));
+  await sleep((TTL + 2) * 1000);
+  const during = Array.from({ length: 10 }, (_, i) => point(base + 1000 + i));
+  await ok(nodes[0].url, 'PUT', '/collections/items/points?wait=true', { points: during });
+  victim.proc.kill('SIGCONT');
+  const results = await Promise.all(pending);
+  // Whatever the resumed node acknowledged is durable and visible from the other nodes; what it
+  // refused is not half there either (each batch lies in one shard or is refused as a whole).
+  for (let k = 0; k < results.length; k++) {
+    const ids = Array.from({ length: 10 }, (_, i) => base + k * 10 + i);
+    const got = await points(nodes[0].url, ids);
+    if (results[k].status === 200) assert.equal(got.length, 10, `acknowledged batch ${k} lost`);
+  }
+  await assertAllPresent(nodes[1], during.map((p) => p.id));
+  // It noticed that its lease had expired, and gave up what it owned.
+  await sleep(1000);
+  const metrics = await (await fetch(`${victim.url}/metrics`)).text();
+  assert.match(metrics, /ragdb_cluster_lease_losses_total [1-9]/);
+  const after = await ok(nodes[1].url, 'POST', '/collections/items/points/count', { exact: true });
+  assert.ok(after.count >= before.count + 10);
+});
+
+test('the etcd leader killed during writes: writes go on, none acknowledged is lost', async () => {
+  const acked = [], errors = [];
+  let stop = false;
+  const stream = writeStream(() => nodes[acked.length % 3], 3_000_000, () => stop, acked, errors);
+  await sleep(1000);
+  const leader = await h.etcdLeader();
+  assert.notEqual(leader, null);
+  h.etcd[leader].proc.kill('SIGKILL');
+  const atKill = acked.length;
+  await sleep(6000);
+  stop = true;
+  await stream;
+  assert.ok(acked.length > atKill, `no write acknowledged after the leader died (${atKill})`);
+  await assertAllPresent(nodes[1], acked);
+});
+
+test('the whole cluster restarts from etcd and object storage with empty caches', async () => {
+  const queries = Array.from({ length: 10 }, () => vec());
+  const search = (base, v) => ok(base, 'POST', '/collections/items/points/search',
+    { vector: { name: 'dense', vector: v }, limit: 10, params: { exact: true } });
+  const expected = [];
+  for (const v of queries) expected.push((await search(nodes[0].url, v)).map((p) => [p.id, p.score]));
+  const count = (await ok(nodes[0].url, 'POST', '/collections/items/points/count', { exact: true })).count;
+  for (const n of nodes) {
+    n.proc.kill('SIGKILL');
+    await n.proc.exited;
+  }
+  await sleep((TTL + 1) * 1000);  // every lease gone
+  for (let i = 0; i < 3; i++) {
+    nodes[i] = await h.startNode(`n${i + 1}`, { etcd: h.etcd.filter((e) => e.proc.exitCode === null).map((e) => e.url),
+      objectStore: s3, port: nodes[i].port, ttl: TTL, config: CONFIG });
+  }
+  assert.equal((await ok(nodes[2].url, 'POST', '/collections/items/points/count', { exact: true })).count, count);
+  for (let q = 0; q < queries.length; q++) {
+    assert.deepEqual((await search(nodes[q % 3].url, queries[q])).map((p) => [p.id, p.score]), expected[q]);
+  }
+});
