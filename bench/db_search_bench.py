@@ -32,7 +32,7 @@ Parts:
           than k pass), as users of that version do.
 Sets: sift5k (4,900 x 128, l2, its 100 held-out queries x 10), bright (1,285 x 1024, cosine,
 99 queries x 10), clustered (--n x 128, l2, 1,000 queries; ann_bench.py's generator) and
-gauss (--n x 128 standard normal, l2, 200 queries; FLAT only).
+gauss (--gauss_n x 128 standard normal, l2, 200 queries; FLAT only).
 """
 import argparse
 import json
@@ -90,7 +90,7 @@ def load_set(name, args):
         return base, q, 'l2'
     if name == 'gauss':
         rng = np.random.default_rng(1)
-        return (rng.standard_normal((args.n, 128)).astype(np.float32),
+        return (rng.standard_normal((args.gauss_n, 128)).astype(np.float32),
                 rng.standard_normal((200, 128)).astype(np.float32), 'l2')
     raise SystemExit(f'unknown set {name}')
 
@@ -446,8 +446,19 @@ def part_flat(args, tmp, name, base, queries, metric, gt, paths):
         engines['ragdb embedded Search'] = lambda: db.embedded(qp, gp, [0], 'single')
     if 'cli' in args.layers:
         engines['ragdb cli search --queries'] = lambda: db.cli_runs(qp, gt, [0])
+    if 'http' in args.layers:
+        engines['ragdb http /points/search'] = lambda: db.http_runs(queries, gt, [0],
+                                                                    args.http_seconds)
+    if 'http-batch' in args.layers:
+        engines['ragdb http /points/search/batch'] = lambda: db.http_runs(
+            queries, gt, [0], args.http_seconds, batch=100)
     res = rounds(args, engines)
     print_runs(res)
+    for layer in ('ragdb http /points/search', 'ragdb http /points/search/batch'):
+        if layer in res and 'ragdb embedded Search' in res:
+            a, b = res[layer][0], res['ragdb embedded Search'][0]
+            print(f'  {layer[6:]} / embedded Search: wall {a["qps"] / b["qps"]:.2f}x, '
+                  f'CPU {a["cpu_qps"] / b["cpu_qps"]:.2f}x')
     f = res['faiss IndexFlat batch'][0]
     for n, runs in res.items():
         if n != 'faiss IndexFlat batch':
@@ -495,7 +506,8 @@ def main():
     ap.add_argument('--build', default='build')
     ap.add_argument('--data', default=os.path.join(HERE, '..', '..', 'shared', 'data'))
     ap.add_argument('--sets', default='sift5k,clustered')
-    ap.add_argument('--n', type=int, default=200000)
+    ap.add_argument('--n', type=int, default=200000, help='rows of the clustered set')
+    ap.add_argument('--gauss_n', type=int, default=100000, help='rows of the gauss set')
     ap.add_argument('--parts', default='hnsw,flat,filter')
     ap.add_argument('--layers', default='embedded,cli,http')
     ap.add_argument('--efs', default='10,16,24,32,48,64,96,128')
