@@ -1,6 +1,7 @@
 // The Qdrant API, auth and snapshots over real HTTP against a real database in a temp folder.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "server/test_client.h"
@@ -325,6 +326,84 @@ TEST_F(ApiTest, SearchAndQuery) {
   EXPECT_NE(m.body.find("ragdb_collection_points{tenant=\"default\",collection=\"docs\"} 6"),
             std::string::npos)
       << m.body;
+}
+
+// /points/search/batch and /points/query/batch run plain vector searches together (one matrix
+// product for exact searches): every answer equals the same search sent alone, with offsets,
+// filters, payload selection and score thresholds, and a batch that mixes in other query kinds
+// still answers each on its own.
+TEST_F(ApiTest, BatchedSearchesEqualSingleSearches) {
+  Start();
+  ASSERT_EQ(
+      Call("PUT", "/collections/b", {{"vectors", {{"size", 4}, {"distance", "Euclid"}}}}).status,
+      200);
+  Json pts = Json::array();
+  for (int i = 0; i < 300; ++i) {
+    pts.push_back({{"id", i},
+                   {"vector", {std::sin(i * 0.7), std::cos(i * 1.3), (i % 17) * 0.1, i * 0.01}},
+                   {"payload", {{"m", i % 5}}}});
+  }
+  ASSERT_EQ(Call("PUT", "/collections/b/points?wait=true", {{"points", pts}}).status, 200);
+  Json searches = Json::array();
+  for (int i = 0; i < 12; ++i) {
+    Json s = {{"vector", {std::cos(i * 0.3), std::sin(i * 0.9), 0.5, i * 0.2}},
+              {"limit", 3 + i % 4},
+              {"params", {{"exact", true}}}};
+    if (i % 3 == 1) s["offset"] = 2;
+    if (i % 4 == 2) s["filter"] = {{"must", {{{"key", "m"}, {"match", {{"value", 3}}}}}}};
+    if (i % 5 == 3) s["with_payload"] = true;
+    if (i % 6 == 4) s["score_threshold"] = 1.0;
+    searches.push_back(s);
+  }
+  auto batch = Call("POST", "/collections/b/points/search/batch", {{"searches", searches}});
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  Json queries = Json::array();
+  for (const auto& s : searches) {
+    Json q = s;
+    q["query"] = q["vector"];
+    q.erase("vector");
+    queries.push_back(q);
+  }
+  queries.push_back({{"prefetch", {{{"query", {0, 1, 0, 0}}, {"limit", 20}}}},
+                     {"query", {{"fusion", "rrf"}}},
+                     {"limit", 3}});
+  auto qbatch = Call("POST", "/collections/b/points/query/batch", {{"searches", queries}});
+  ASSERT_EQ(qbatch.status, 200) << qbatch.body;
+  for (size_t i = 0; i < searches.size(); ++i) {
+    auto one = Call("POST", "/collections/b/points/search", searches[i]);
+    ASSERT_EQ(one.status, 200) << one.body;
+    EXPECT_EQ(batch.json()["result"][i], one.json()["result"]) << "search " << i;
+    EXPECT_EQ(qbatch.json()["result"][i]["points"], one.json()["result"]) << "query " << i;
+  }
+  auto fused = Call("POST", "/collections/b/points/query", queries.back());
+  ASSERT_EQ(fused.status, 200) << fused.body;
+  EXPECT_EQ(qbatch.json()["result"][searches.size()], fused.json()["result"]);
+  // Searches that share limit and filter take the one-matrix-product path.
+  Json uniform = Json::array();
+  for (size_t i = 0; i < searches.size(); ++i) {
+    Json u = searches[i];
+    u["limit"] = 5;
+    u["offset"] = 1;
+    u.erase("score_threshold");
+    u["filter"] = {{"must_not", {{{"key", "m"}, {"match", {{"value", 0}}}}}}};
+    uniform.push_back(u);
+  }
+  auto ub = Call("POST", "/collections/b/points/search/batch", {{"searches", uniform}});
+  ASSERT_EQ(ub.status, 200) << ub.body;
+  for (size_t i = 0; i < uniform.size(); ++i) {
+    auto one = Call("POST", "/collections/b/points/search", uniform[i]);
+    ASSERT_EQ(one.status, 200) << one.body;
+    ASSERT_EQ(ub.json()["result"][i].size(), one.json()["result"].size());
+    for (size_t j = 0; j < one.json()["result"].size(); ++j) {
+      EXPECT_EQ(ub.json()["result"][i][j]["id"], one.json()["result"][j]["id"]);
+      EXPECT_NEAR(ub.json()["result"][i][j]["score"].get<double>(),
+                  one.json()["result"][j]["score"].get<double>(), 1e-4);
+    }
+  }
+  // A bad member fails the whole batch with a message.
+  auto bad = Call("POST", "/collections/b/points/search/batch",
+                  {{"searches", {searches[0], {{"vector", {1, 2}}, {"limit", 1}}}}});
+  EXPECT_EQ(bad.status, 400) << bad.body;
 }
 
 TEST_F(ApiTest, Bm25AndSparseHybrid) {

@@ -208,6 +208,29 @@ Result<std::optional<Filter>> CandidatesFilter(const std::vector<std::vector<Sco
 
 // Runs a node and returns its best `limit + offset` hits (offset is applied by the caller).
 // `top` asks the engine for payloads/vectors directly when it can.
+// The search request of a vector or point-id node (its prefetch candidates not included).
+Result<SearchRequest> DenseRequest(Collection& col, const QueryNode& n, const Fetch& fetch) {
+  SearchRequest req;
+  req.field = n.using_;
+  RAGDB_ASSIGN_OR_RETURN(req.vector, QueryVector(col, n));
+  req.k = n.limit + n.offset;
+  req.filter = n.filter;
+  req.score_threshold = n.score_threshold;
+  req.with_payload = fetch.payload;
+  req.with_vectors = fetch.vectors;
+  req.exact = n.exact;
+  req.ef = n.ef;
+  if (n.kind == QueryNode::Kind::kPointId) {  // the example point itself is not a result
+    Filter f;
+    Condition c;
+    c.kind = Condition::Kind::kHasId;
+    c.ids = {n.id};
+    f.must_not.push_back(std::move(c));
+    req.filter = AndFilters(req.filter, f);
+  }
+  return req;
+}
+
 Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, const Fetch& fetch) {
   size_t want = n.limit + n.offset;
   std::vector<std::vector<ScoredPoint>> lists;
@@ -305,24 +328,7 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
     }
     case QueryNode::Kind::kVector:
     case QueryNode::Kind::kPointId: {
-      SearchRequest req;
-      req.field = n.using_;
-      RAGDB_ASSIGN_OR_RETURN(req.vector, QueryVector(col, n));
-      req.k = want;
-      req.filter = n.filter;
-      req.score_threshold = n.score_threshold;
-      req.with_payload = fetch.payload;
-      req.with_vectors = fetch.vectors;
-      req.exact = n.exact;
-      req.ef = n.ef;
-      if (n.kind == QueryNode::Kind::kPointId) {  // the example point itself is not a result
-        Filter f;
-        Condition c;
-        c.kind = Condition::Kind::kHasId;
-        c.ids = {n.id};
-        f.must_not.push_back(std::move(c));
-        req.filter = AndFilters(req.filter, f);
-      }
+      RAGDB_ASSIGN_OR_RETURN(SearchRequest req, DenseRequest(col, n, fetch));
       if (!n.prefetch.empty()) {
         RAGDB_ASSIGN_OR_RETURN(auto f, CandidatesFilter(lists));
         if (!f) return std::vector<ScoredPoint>();
@@ -393,6 +399,65 @@ void AppendHits(const Hits& hits, const PayloadSelector& ps, const VectorSelecto
   *out += ']';
 }
 
+// The queries of a batch endpoint, results written as a JSON array (each list wrapped as
+// {"points": ...} for the Query API). When every query is a plain vector search (no prefetch,
+// no fusion) they run together through Collection::SearchBatch, so exact searches that share
+// a field, k and filter become one matrix product instead of one scan each; otherwise each runs
+// on its own.
+Status RunQueryBatch(Collection& col, const std::vector<Json>& queries, bool wrap_points,
+                     std::string* out) {
+  struct Item {
+    QueryNode node;
+    PayloadSelector ps;
+    VectorSelector vs;
+  };
+  std::vector<Item> items(queries.size());
+  bool plain = true;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const Json& body = queries[i];
+    RAGDB_ASSIGN_OR_RETURN(items[i].node, ParseNode(body, std::nullopt, 0));
+    RAGDB_ASSIGN_OR_RETURN(
+        items[i].ps,
+        ParseWithPayload(body.contains("with_payload") ? &body["with_payload"] : nullptr, false));
+    RAGDB_ASSIGN_OR_RETURN(
+        items[i].vs,
+        ParseWithVector(body.contains("with_vector") ? &body["with_vector"] : nullptr, false));
+    plain =
+        plain && items[i].node.kind == QueryNode::Kind::kVector && items[i].node.prefetch.empty();
+  }
+  std::vector<std::vector<ScoredPoint>> results;
+  if (plain && !items.empty()) {
+    std::vector<SearchRequest> requests;
+    requests.reserve(items.size());
+    for (const Item& it : items) {
+      RAGDB_ASSIGN_OR_RETURN(SearchRequest r,
+                             DenseRequest(col, it.node, Fetch{it.ps.enabled, it.vs.enabled}));
+      requests.push_back(std::move(r));
+    }
+    // One thread: the handler runs on an I/O thread, the other I/O threads serve other requests.
+    RAGDB_ASSIGN_OR_RETURN(results, col.SearchBatch(requests, 1));
+  } else {
+    for (size_t i = 0; i < queries.size(); ++i) {
+      RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(col, queries[i], &items[i].ps, &items[i].vs));
+      results.push_back(std::move(hits));
+    }
+  }
+  *out += '[';
+  for (size_t i = 0; i < results.size(); ++i) {
+    auto& hits = results[i];
+    if (plain) {  // RunQuery pages itself; the batch results still hold the offset's hits
+      const size_t offset = std::min(items[i].node.offset, hits.size());
+      hits.erase(hits.begin(), hits.begin() + offset);
+    }
+    if (i > 0) *out += ',';
+    if (wrap_points) *out += "{\"points\":";
+    AppendHits(hits, items[i].ps, items[i].vs, out);
+    if (wrap_points) *out += '}';
+  }
+  *out += ']';
+  return Status::Ok();
+}
+
 Result<Json> Query(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
@@ -411,17 +476,10 @@ Result<Json> QueryBatch(Ctx& ctx) {
   if (!body.contains("searches") || !body["searches"].is_array()) {
     return Status::InvalidArgument("missing field `searches` (an array)");
   }
-  std::string out = "[";
-  for (const auto& q : body["searches"]) {
-    PayloadSelector ps;
-    VectorSelector vs;
-    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
-    if (out.size() > 1) out += ',';
-    out += "{\"points\":";
-    AppendHits(hits, ps, vs, &out);
-    out += '}';
-  }
-  ctx.result_text = out + ']';
+  std::vector<Json> queries;
+  for (auto& q : body["searches"]) queries.push_back(std::move(q));
+  std::string& out = ctx.result_text.emplace();
+  RAGDB_RETURN_IF_ERROR(RunQueryBatch(*col, queries, /*wrap_points=*/true, &out));
   return Json();
 }
 
@@ -566,16 +624,13 @@ Result<Json> SearchBatch(Ctx& ctx) {
   if (!body.contains("searches") || !body["searches"].is_array()) {
     return Status::InvalidArgument("missing field `searches` (an array)");
   }
-  std::string out = "[";
+  std::vector<Json> queries;
   for (auto& s : body["searches"]) {
     RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(std::move(s)));
-    PayloadSelector ps;
-    VectorSelector vs;
-    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
-    if (out.size() > 1) out += ',';
-    AppendHits(hits, ps, vs, &out);
+    queries.push_back(std::move(q));
   }
-  ctx.result_text = out + ']';
+  std::string& out = ctx.result_text.emplace();
+  RAGDB_RETURN_IF_ERROR(RunQueryBatch(*col, queries, /*wrap_points=*/false, &out));
   return Json();
 }
 
