@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/popcount.h"
+
 namespace ragdb {
 
 class Bitset {
@@ -26,11 +28,7 @@ class Bitset {
     ClearTail();
   }
 
-  size_t Count() const {
-    size_t c = 0;
-    for (uint64_t w : words_) c += static_cast<size_t>(std::popcount(w));
-    return c;
-  }
+  size_t Count() const { return PopcountWords(words_.data(), words_.size()); }
   bool Any() const {
     for (uint64_t w : words_)
       if (w) return true;

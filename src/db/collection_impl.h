@@ -149,6 +149,8 @@ class CollectionImpl final : public Collection {
   Result<std::vector<std::vector<ScoredPoint>>> SearchBatchTogether(
       std::span<const SearchRequest> requests, size_t threads) const;
   Bitset AllowedRows(const Segment& s, const Filter* filter) const;
+  // The rows of `s` that `filter` matches, deleted rows included (cached for sealed segments).
+  FilterCache::Match FilterMatch(const Segment& s, const Filter& filter) const;
   // Text and sparse search under the shared data lock (collection_text.cc).
   // `global`: BM25 statistics to score with instead of the collection's own (replication.h).
   Result<std::vector<ScoredPoint>> SearchTextLocked(

@@ -118,8 +118,22 @@ bool PassesThreshold(Metric metric, float score, float threshold) {
 Bitset CollectionImpl::AllowedRows(const Segment& s, const Filter* filter) const {
   Bitset live = s.LiveRows();
   if (filter == nullptr || filter->empty()) return live;
+  if (s.sealed()) {
+    live &= *FilterMatch(s, *filter).rows;
+    return live;
+  }
   SegmentFilterSource source(s);
   return Evaluate(*filter, source, &live);
+}
+
+FilterCache::Match CollectionImpl::FilterMatch(const Segment& s, const Filter& filter) const {
+  auto evaluate = [&] {
+    SegmentFilterSource source(s);
+    return Evaluate(filter, source);
+  };
+  if (s.sealed()) return static_cast<const SealedSegment&>(s).filter_cache().Get(filter, evaluate);
+  auto rows = std::make_shared<const Bitset>(evaluate());
+  return {rows, rows->Count()};
 }
 
 Result<Record> CollectionImpl::Get(const PointId& id, bool with_vectors) const {
@@ -285,8 +299,16 @@ Segment::Searchable CollectionImpl::SearchScope(const Segment& s, size_t field,
                                                 const Filter* filter, Bitset* filtered) const {
   Segment::Searchable where = s.SearchableRows(field);
   if (filter == nullptr || where.count == 0) return where;
-  SegmentFilterSource source(s);
-  *filtered = Evaluate(*filter, source, where.rows);
+  if (!s.sealed()) {  // rows are still being appended: evaluate over the searchable rows only
+    SegmentFilterSource source(s);
+    *filtered = Evaluate(*filter, source, where.rows);
+    return {filtered, filtered->Count()};
+  }
+  const FilterCache::Match match = FilterMatch(s, *filter);
+  if (match.count == 0) return {nullptr, 0};
+  *filtered = *match.rows;
+  if (where.rows == nullptr) return {filtered, match.count};
+  *filtered &= *where.rows;  // deletes and rows without a vector
   return {filtered, filtered->Count()};
 }
 

@@ -228,5 +228,34 @@ TEST_F(SearchPathTest, IndexedSegmentsNeverReturnDeletedOrFilteredRows) {
   ExpectExactAnswers(true);
 }
 
+// Sealed segments cache recent filter results (FilterCache): with more distinct filters than the
+// cache holds, used in a shuffled order and with deletes between the rounds, every count and
+// search still equals the brute force (deletes are applied on top of cached results).
+TEST_F(SearchPathTest, CachedFilterResultsFollowDeletesAndEviction) {
+  std::mt19937 rng(5);
+  Open(IndexType::kFlat);
+  Load(rng);
+  ASSERT_TRUE(col_->Optimize().ok());
+  std::vector<int64_t> bounds;
+  for (int64_t b = 0; b <= 10; ++b) bounds.push_back(b);  // 11 filters > FilterCache::kEntries
+  for (int round = 0; round < 4; ++round) {
+    std::shuffle(bounds.begin(), bounds.end(), rng);
+    for (int64_t b : bounds) {
+      Filter f = *Filter::Parse("sel < " + std::to_string(b));
+      size_t want = 0;
+      for (const auto& [id, rec] : live_) want += rec.sel < b;
+      EXPECT_EQ(*col_->Count(&f), want) << "sel < " << b << " round " << round;
+      SearchRequest r;
+      r.field = "a";
+      r.vector = Random(rng, 16);
+      r.k = 7;
+      r.with_payload = false;
+      r.filter = f;
+      EXPECT_EQ(Ids(*col_->Search(r)), Truth(live_, "a", r.vector, 7, b)) << "sel < " << b;
+    }
+    Churn(rng);  // deletes in the sealed segment, overwrites into the growing one
+  }
+}
+
 }  // namespace
 }  // namespace ragdb

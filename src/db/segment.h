@@ -10,6 +10,7 @@
 
 #include "base/bitset.h"
 #include "base/huge_pages.h"
+#include "db/filter_cache.h"
 #include "db/text_segment_index.h"
 #include "db/vector_segment_index.h"
 #include "index/typed_rows.h"
@@ -142,6 +143,9 @@ class SealedSegment final : public Segment {
   // Set when tombstones changed since the last checkpoint (they must be written out).
   bool tombstones_dirty = false;
 
+  // Recent filter results (its payloads never change). Safe to use from concurrent searches.
+  FilterCache& filter_cache() const { return filter_cache_; }
+
  private:
   std::unique_ptr<storage::SegmentFileReader> file_;
   std::vector<PointId> ids_;
@@ -152,6 +156,7 @@ class SealedSegment final : public Segment {
   std::vector<std::pair<std::string, PayloadIndex>> payload_indexes_;
   std::vector<std::unique_ptr<index::VectorIndex>> vector_indexes_;  // per vector field, or null
   SegmentTextIndex text_;
+  mutable FilterCache filter_cache_;
 };
 
 // Writes the live rows of `sources` (in order) into a new segment file at `path`, with payload

@@ -452,13 +452,14 @@ uint32_t HnswIndex::GreedyUpper(const Query& q, uint32_t ep, float* ep_dist, int
   return ep;
 }
 
-template <bool kSq8>
+template <bool kSq8, typename Visit>
 void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef, SearchScratch* s,
-                           size_t* ndist) const {
+                           size_t* ndist, Visit&& visit) const {
   s->visited.Prepare(capacity_);
   s->pool.Reset(ef);
   s->visited.Set(ep);
   s->pool.Insert(ep, ep_dist);
+  visit(ep, ep_dist);
   const size_t row_bytes = kSq8 ? d_ : rows_.row_bytes;
   uint32_t* ids = s->ids.data();
   size_t count = 0;
@@ -481,6 +482,7 @@ void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef
     }
     for (size_t j = 0; j < m; ++j) {
       float dv = Dist<kSq8>(q, ids[j]);
+      visit(ids[j], dv);
       // A node that enters the beam is likely to be expanded later: fetch its links now, so
       // that expanding it does not wait for a second cache miss after the one for its row.
       if (s->pool.Insert(ids[j], dv)) Prefetch(Block0(ids[j]).p);
@@ -618,17 +620,42 @@ void HnswIndex::SearchImpl(const Query& q, size_t k, const SearchParams& params,
   found.clear();
   if (allowed == nullptr) {
     stats->strategy = FilterStrategy::kGraph;
-    SearchBase<kSq8>(q, ep, ep_dist, ef, s, &stats->distance_computations);
+    SearchBase<kSq8>(q, ep, ep_dist, ef, s, &stats->distance_computations, [](uint32_t, float) {});
     found.reserve(s->pool.size());
     for (size_t i = 0; i < s->pool.size(); ++i) found.emplace_back(s->pool.dist(i), s->pool.id(i));
   } else {
     stats->strategy = strategy;
-    bool ok =
-        SearchFiltered<kSq8>(q, ep, ep_dist, ef, strategy == FilterStrategy::kGraphTwoHop, allowed,
-                             allowed_count, s, &found, &stats->distance_computations);
-    if (!ok || found.size() < std::min(k, allowed_count)) {
-      stats->fell_back_to_exact = true;
-      return exact();
+    // Most rows allowed: first the unfiltered walk (sorted beam, prefetching) with its beam
+    // widened by 1 / selectivity (at most 4x), every allowed node it scores kept in a top-ef
+    // heap. When the filter is correlated with the neighbourhood (the query's region mostly
+    // disallowed) that beam holds too few allowed nodes: then the walk that is bounded by the
+    // allowed results instead (SearchFiltered, as hnswlib's filtered search) runs.
+    bool done = false;
+    if (strategy == FilterStrategy::kGraph) {
+      const size_t beam = std::min(4 * ef, std::max(ef, ef * n / allowed_count));
+      auto keep = [&](uint32_t v, float dv) {
+        if (!IsAllowed(allowed, v)) return;
+        if (found.size() < ef) {
+          found.emplace_back(dv, v);
+          std::push_heap(found.begin(), found.end());
+        } else if (dv < found.front().first) {
+          std::pop_heap(found.begin(), found.end());
+          found.back() = {dv, v};
+          std::push_heap(found.begin(), found.end());
+        }
+      };
+      SearchBase<kSq8>(q, ep, ep_dist, beam, s, &stats->distance_computations, keep);
+      std::sort(found.begin(), found.end());
+      done = found.size() >= std::min(ef, allowed_count);
+    }
+    if (!done) {
+      bool ok =
+          SearchFiltered<kSq8>(q, ep, ep_dist, ef, strategy == FilterStrategy::kGraphTwoHop,
+                               allowed, allowed_count, s, &found, &stats->distance_computations);
+      if (!ok || found.size() < std::min(k, allowed_count)) {
+        stats->fell_back_to_exact = true;
+        return exact();
+      }
     }
   }
   TopK top(k, std::move(*out));

@@ -147,9 +147,14 @@ class HnswIndex final : public VectorIndex {
   float Dist(const Query& q, uint32_t x) const;
   template <bool kSq8>
   uint32_t GreedyUpper(const Query& q, uint32_t ep, float* ep_dist, int top) const;
-  template <bool kSq8>
+  // The level-0 beam search; visit(v, distance) sees every node it scores, the entry included.
+  template <bool kSq8, typename Visit>
   void SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef, SearchScratch* s,
-                  size_t* ndist) const;
+                  size_t* ndist, Visit&& visit) const;
+  // The walk bounded by the allowed results (the ef best allowed so far): with `two_hop` it
+  // expands allowed nodes only, reaching them through disallowed neighbours two hops out (for
+  // low selectivity). False when it gave up (budget exceeded, or it ran out of candidates
+  // before finding ef allowed nodes).
   template <bool kSq8>
   bool SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_t ef, bool two_hop,
                       const Bitset* allowed, size_t budget, SearchScratch* s,
