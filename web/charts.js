@@ -44,9 +44,10 @@ export function lineChart(points, {label, unit = '', width = 560, height = 180})
     svg.append(s('text', {x: pad.left + w / 2, y: pad.top + hgt / 2, class: 'axis',
                           'text-anchor': 'middle'}, 'collecting samples…'));
   }
-  const last = points.length ? points[points.length - 1].v : 0;
-  return h('figure', {class: 'chart-figure'}, svg,
-           h('figcaption', {}, `${label}: now ${formatTick(last)}${unit}`));
+  const caption = points.length
+    ? `${label}: now ${formatTick(points[points.length - 1].v)}${unit}`
+    : `${label}: collecting samples…`;
+  return h('figure', {class: 'chart-figure'}, svg, h('figcaption', {}, caption));
 }
 
 // bars: [{label, value, note?}] drawn largest first as given.

@@ -60,7 +60,7 @@ async function renderList(view) {
     ];
   });
   list.removeAttribute('aria-busy');
-  fill(list, table(['Name', 'Points', 'Vectors', 'Index', 'Also', ''], rows,
+  fill(list, table(['Name', 'Points', 'Vectors', 'Index', 'Payload / text', ''], rows,
                    {caption: `${collections.length} collection${collections.length === 1 ? '' : 's'}`,
                     empty: 'No collections yet: create one above, or load data with the API.'}));
 }
@@ -144,7 +144,8 @@ async function renderPoints(view, name) {
                                      onclick: () => deleteCollection(name, view)},
                           'Delete collection')),
        h('p', {class: 'muted'}, `${formatNumber(info.points_count)} points · `,
-         vectorSummary(info.config.params.vectors), ` · ${info.segments_count} segments`),
+         vectorSummary(info.config.params.vectors),
+         ` · ${info.segments_count} segment${info.segments_count === 1 ? '' : 's'}`),
        h('form', {class: 'filter-form', role: 'search', onsubmit: (e) => {
          e.preventDefault();
          try {

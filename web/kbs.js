@@ -377,7 +377,7 @@ async function renderDocument(view, kb, docId, query) {
          h('a', {href: '#/kb'}, 'Knowledge bases'), ' / ',
          h('a', {href: `#/kb/${seg(kb)}`}, kb), ' / ', baseName(doc.source)),
        pageHeader(baseName(doc.source)),
-       h('dl', {class: 'facts'},
+       h('dl', {class: 'facts card'},
          h('dt', {}, 'Source'), h('dd', {}, doc.source),
          h('dt', {}, 'Chunks'), h('dd', {}, formatNumber(total)),
          h('dt', {}, 'Version'), h('dd', {}, String(doc.version)),

@@ -75,7 +75,9 @@ export async function render(view) {
                     h('h2', {id: 'latency-title'}, 'Latency by route'));
   const points = h('section', {class: 'card', 'aria-labelledby': 'points-title'},
                    h('h2', {id: 'points-title'}, 'Points per collection'));
-  fill(view, pageHeader('Status'), h('div', {class: 'grid'}, health, traffic, latency, points));
+  traffic.classList.add('wide');
+  latency.classList.add('wide');
+  fill(view, pageHeader('Status'), h('div', {class: 'grid'}, health, points, traffic, latency));
 
   async function refresh() {
     const [about, healthz, readyz, metricsText, cols] = await Promise.all([

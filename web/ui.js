@@ -32,7 +32,7 @@ export function h(tag, attrs = {}, ...children) {
 
 function append(el, children) {
   for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
+    if (c === null || c === undefined || c === false || c === '') continue;
     if (Array.isArray(c)) append(el, c);
     else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -136,11 +136,13 @@ export function pageHeader(title, ...actions) {
            actions.length ? h('div', {class: 'actions'}, actions) : null);
 }
 
-// A table inside a horizontally scrollable box (narrow screens). `columns` are header labels,
-// `rows` arrays of cells (strings or nodes).
+// A table (a list of cards on phones). `columns` are header labels, `rows` arrays of cells
+// (strings or nodes).
 export function table(columns, rows, {caption, empty = 'Nothing here yet.'} = {}) {
+  // data-label: on phones each row becomes a card whose cells are labelled (console.css).
   const body = rows.length
-    ? rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c))))
+    ? rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', {'data-label': columns[i] || null},
+                                                           c))))
     : [h('tr', {}, h('td', {colspan: columns.length, class: 'empty'}, empty))];
   return h('div', {class: 'table-wrap'},
            h('table', {}, caption ? h('caption', {}, caption) : null,

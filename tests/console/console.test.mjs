@@ -351,6 +351,7 @@ test('screenshots of every page at 1280x800 and at a phone size, with nothing ov
         await page.getByRole('button', { name: 'Send' }).click();
         await page.locator('.msg.assistant').last().locator('.sources').waitFor();
       }
+      if (name === 'status') await page.locator('svg.chart path.line').waitFor();
       if (name === 'playground') {
         await page.getByLabel('Query').fill('segments compaction');
         await page.getByRole('button', { name: 'Search' }).click();
