@@ -4,8 +4,9 @@
 // points browser's and the chunk browser's actions on small and on large data, so the two can
 // be compared in one run. Started by bench/console_bench.sh, which builds the data.
 //   node bench/console_bench.mjs BASE_URL CONFIG_JSON
-// CONFIG_JSON: {"kb": "scifact", "kb_doc": ID, "big_kb": "big", "big_doc": ID, "big_doc_chunks": N,
-//               "small_points": "pts10k", "big_points": "pts1m", "runs": 5}
+// CONFIG_JSON (written by the .sh): the KB for the page times (kb, kb_doc), the chunk browser's
+// small and large KBs (small_kb, small_doc, big_kb, big_doc, doc_chunks: chunks per document),
+// the points browser's collections (small_points, big_points), and runs per figure.
 import { launch, gotoRoute } from '../tests/console/browser.mjs';
 
 const [base, configText] = process.argv.slice(2);
@@ -68,10 +69,11 @@ for (const [name, route] of pages) {
 }
 
 // Actions of the browsers: small data beside large data.
+// Each action set runs once more than RUNS; the first round (cold caches) is left out.
 async function pointsActions(collection) {
   const page = await context.newPage();
   const first = [], next = [], filter = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i <= RUNS; i++) {
     const t0 = Date.now();
     await gotoRoute(page, base, `/collections/${collection}`);
     await page.getByText(/^Points 1–20 of/).waitFor({ timeout: 60000 });
@@ -86,14 +88,15 @@ async function pointsActions(collection) {
     await page.goto('about:blank');
   }
   await page.close();
-  return { first: median(first), next: median(next), filter: median(filter) };
+  return { first: median(first.slice(1)), next: median(next.slice(1)),
+           filter: median(filter.slice(1)) };
 }
 
 async function chunkActions(kb, doc, chunks) {
   const page = await context.newPage();
   const deep = Math.max(0, Math.floor((chunks - 1) / 20) * 20);
   const open = [], nextPage = [], view = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i <= RUNS; i++) {
     const t0 = Date.now();
     await gotoRoute(page, base, `/kb/${kb}/doc/${doc}?offset=${deep}`);
     await page.locator('ol.chunk-list li').first().waitFor({ timeout: 60000 });
@@ -108,13 +111,15 @@ async function chunkActions(kb, doc, chunks) {
     await page.goto('about:blank');
   }
   await page.close();
-  return { open: median(open), page: median(nextPage), view: median(view) };
+  return { open: median(open.slice(1)), page: median(nextPage.slice(1)),
+           view: median(view.slice(1)) };
 }
 
 const smallPts = await pointsActions(cfg.small_points);
 const bigPts = await pointsActions(cfg.big_points);
 console.log(`\nPoints browser (median of ${RUNS}; from the action to the page showing it):`);
-console.log(`| action | ${cfg.small_points_count} points | ${cfg.big_points_count} points | ratio |`);
+console.log(`| action | ${cfg.small_points_count.toLocaleString("en-US")} points | ` +
+            `${cfg.big_points_count.toLocaleString("en-US")} points | ratio |`);
 console.log('|---|---|---|---|');
 for (const [k, label] of [['first', 'open the browser, first page'], ['next', 'next page'],
                           ['filter', 'apply a filter (count + first page)']]) {
@@ -122,11 +127,12 @@ for (const [k, label] of [['first', 'open the browser, first page'], ['next', 'n
               `${(bigPts[k] / smallPts[k]).toFixed(2)} |`);
 }
 
-const smallChunks = await chunkActions(cfg.kb, cfg.kb_doc, cfg.kb_doc_chunks);
-const bigChunks = await chunkActions(cfg.big_kb, cfg.big_doc, cfg.big_doc_chunks);
-console.log(`\nChunk browser (median of ${RUNS}; the last page of a document, then the one ` +
-            'before, then the chunk viewer):');
-console.log(`| action | KB of ${cfg.kb_chunks} chunks | KB of ${cfg.big_kb_chunks} chunks | ratio |`);
+const smallChunks = await chunkActions(cfg.small_kb, cfg.small_doc, cfg.doc_chunks);
+const bigChunks = await chunkActions(cfg.big_kb, cfg.big_doc, cfg.doc_chunks);
+console.log(`\nChunk browser (median of ${RUNS}; a document of ${cfg.doc_chunks} chunks: its ` +
+            'last page, the page before, the chunk viewer):');
+console.log(`| action | KB of ${cfg.small_kb_chunks} chunks | KB of ${cfg.big_kb_chunks} chunks | ` +
+            'ratio |');
 console.log('|---|---|---|---|');
 for (const [k, label] of [['open', 'open a document at its last page'],
                           ['page', 'previous page'], ['view', 'open the chunk viewer']]) {
