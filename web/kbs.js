@@ -156,6 +156,7 @@ function uploadView(kb, onUploaded) {
       if (picker.files.length) enqueue([picker.files[0]], source);
       picker.remove();
     });
+    picker.addEventListener('cancel', () => picker.remove());
     document.body.append(picker);
     picker.click();
   };
@@ -295,7 +296,8 @@ function documentsView(kb, onChange, reingest) {
       h('span', {class: 'badge bad'}, 'failed'),
       '—', '', h('span', {class: 'nowrap'}, formatTime(u.finished_at)),
       h('span', {class: 'bad'}, u.reason),
-      h('button', {class: 'small', onclick: () => reingest(u.source)}, 'Retry…'),
+      h('button', {class: 'small', 'aria-label': `Retry ${baseName(u.source)}`,
+                   onclick: () => reingest(u.source)}, 'Retry…'),
     ]);
     for (const d of res.documents) {
       rows.push([

@@ -296,30 +296,20 @@ Result<Json> UploadDocuments(Ctx& ctx) {
 // (then "next_offset" names the next page's first document, null on the last page).
 Result<Json> ListDocuments(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto kb, OpenKb(ctx, ctx.Param("kb")));
-  auto clean = [](Json& d) {
-    d.erase("kind");
-    d.erase("input_metadata");
-  };
   Json out = Json::array();
   if (ctx.req.Query("limit").empty()) {
     if (!ctx.req.Query("offset").empty()) {
       return Status::InvalidArgument("query parameter `offset` needs `limit`");
     }
     RAGDB_ASSIGN_OR_RETURN(auto docs, kb->ListDocuments());
-    for (Json& d : docs) {
-      clean(d);
-      out.push_back(std::move(d));
-    }
+    for (Json& d : docs) out.push_back(DocumentJson(std::move(d)));
     return Json{{"documents", out}};
   }
   RAGDB_ASSIGN_OR_RETURN(size_t limit, QueryUint(ctx.req, "limit", 0, kMaxPageSize));
   if (limit == 0) return Status::InvalidArgument("query parameter `limit` must be at least 1");
   RAGDB_ASSIGN_OR_RETURN(rag::DocumentPage page,
                          kb->ListDocuments(std::string(ctx.req.Query("offset")), limit));
-  for (Json& d : page.documents) {
-    clean(d);
-    out.push_back(std::move(d));
-  }
+  for (Json& d : page.documents) out.push_back(DocumentJson(std::move(d)));
   return Json{{"documents", out},
               {"next_offset", page.next_offset.empty() ? Json() : Json(page.next_offset)}};
 }
@@ -419,6 +409,12 @@ Result<std::string> ResolveServerModel(const std::string& name) {
 Result<std::shared_ptr<rag::KnowledgeBase>> OpenKb(Ctx& ctx, const std::string& name) {
   RAGDB_ASSIGN_OR_RETURN(auto kbs, ctx.Kbs());
   return kbs->Open(name);
+}
+
+Json DocumentJson(Json row) {
+  row.erase("kind");
+  row.erase("input_metadata");
+  return row;
 }
 
 Result<size_t> QueryUint(const HttpRequest& req, std::string_view name, size_t def, size_t max) {

@@ -7,12 +7,6 @@
 namespace ragdb::server {
 namespace {
 
-Json DocumentJson(Json row) {
-  row.erase("kind");
-  row.erase("input_metadata");
-  return row;
-}
-
 // GET /ragdb/kb/{kb}/documents/{doc_id}
 Result<Json> GetDocument(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto kb, OpenKb(ctx, ctx.Param("kb")));

@@ -18,6 +18,9 @@ Result<std::string> ResolveServerModel(const std::string& name);
 // The caller's tenant's knowledge base `name` (NotFound when it does not exist).
 Result<std::shared_ptr<rag::KnowledgeBase>> OpenKb(Ctx& ctx, const std::string& name);
 
+// A document row as the API shows it: without the internal `kind` and `input_metadata`.
+Json DocumentJson(Json row);
+
 // The largest page the browsing endpoints return (?limit=).
 inline constexpr size_t kMaxPageSize = 1000;
 

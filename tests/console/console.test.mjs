@@ -413,3 +413,31 @@ test('authentication: the console asks for an API key, shows a 401 clearly, then
     rmSync(authDir, { recursive: true, force: true });
   }
 });
+
+test('documents: re-ingest a new version of a file, then delete a document', async () => {
+  await gotoRoute(page, base, '/kb/docs');
+  const table = page.locator('section[aria-labelledby=docs-title] table');
+  const changed = join(files, 'durability-v2.md');
+  writeFileSync(changed, `${DURABILITY}\n## Checksums\n\nEvery segment file ends with a CRC-32C ` +
+                         'of its contents, checked when the file is opened.\n');
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    page.getByRole('button', { name: 'Re-ingest durability.md' }).click(),
+  ]);
+  await chooser.setFiles(changed);
+  await page.getByRole('list', { name: 'Uploads' }).getByText(/Updated: \d+ chunks/).waitFor();
+  const doc = (await api('GET', '/ragdb/kb/docs/documents')).documents
+    .find((d) => d.source === 'durability.md');
+  assert.equal(doc.version, 2);
+  const row = table.locator('tr', { has: page.getByRole('link', { name: 'durability.md', exact: true }) });
+  await row.getByText('v2').waitFor();
+  assert.equal((await row.locator('td').nth(2).innerText()).trim(), String(doc.chunks));
+
+  await page.getByRole('button', { name: 'Delete penguins.txt' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('penguins.txt deleted').waitFor();
+  await table.getByRole('link', { name: 'penguins.txt', exact: true }).waitFor({ state: 'detached' });
+  const sources = (await api('GET', '/ragdb/kb/docs/documents')).documents.map((d) => d.source);
+  assert.deepEqual(sources, ['durability.md']);
+  assert.deepEqual(errors, []);
+});
