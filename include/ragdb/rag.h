@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ragdb/database.h"
@@ -76,11 +77,27 @@ struct IngestSummary {
   Json ToJson() const;
 };
 
+// One document's progress through ingestion, for progress displays: `stage` is "parse",
+// "chunk", "embed" or "write"; reported with done = false when the stage starts and done = true
+// (with its milliseconds) when it ends. An unchanged document reports no stage.
+struct IngestStage {
+  std::string_view stage;
+  bool done = false;
+  double ms = 0;
+};
+using IngestStageCallback = std::function<void(const IngestStage&)>;
+
 struct IngestOptions {
   bool sync = false;  // also remove documents whose source file no longer exists
   // Called after each file with (files done, files total, current path).
   std::function<void(size_t, size_t, const std::string&)> progress;
 };
+
+// Which searches retrieval runs: both fused (hybrid), or one alone (its own score is kept).
+enum class RetrieveMode { kHybrid, kDense, kBm25 };
+// How hybrid retrieval fuses: reciprocal rank (weight / (60 + rank)) or weighted min-max
+// normalized scores.
+enum class RetrieveFusion { kRrf, kWeighted };
 
 struct RetrieveOptions {
   size_t k = 5;                  // context items returned
@@ -91,6 +108,10 @@ struct RetrieveOptions {
   size_t token_budget = 3000;    // total approximate tokens of the returned texts; 0 = none
   bool merge_neighbors = true;   // join adjacent chunks of one document into one item
   double dedup_threshold = 0.9;  // word-set Jaccard above which a chunk is a near-duplicate
+  RetrieveMode mode = RetrieveMode::kHybrid;
+  RetrieveFusion fusion = RetrieveFusion::kRrf;  // hybrid only
+  double dense_weight = 1;                       // hybrid: the dense search's weight
+  double bm25_weight = 1;                        // hybrid: the BM25 search's weight
 };
 
 struct RetrievedChunk {
@@ -102,12 +123,34 @@ struct RetrievedChunk {
   std::vector<std::string> heading_path;
   size_t chunk_index = 0;
   size_t start = 0, end = 0;
-  double score = 0;         // fused RRF score, or the reranker's when one is used
+  double score = 0;         // fused score (hybrid), cosine (dense), BM25 (bm25), or the reranker's
   double dense_score = 0;   // cosine between the query and the chunk's embedding
   bool bm25_match = false;  // the chunk matched the BM25 sub-query
   std::string text;         // the chunk (or merged chunks; the parent in parent-child mode)
   Json metadata;            // the document's metadata
   Json ToJson() const;
+};
+
+// A chunk as stored, for browsing (KnowledgeBase::DocumentChunks and GetChunk).
+struct StoredChunk {
+  std::string chunk_id;
+  std::string doc_id;
+  int64_t version = 0;
+  size_t index = 0;  // position in the document, from 0
+  std::string source;
+  int page = 0;  // 1-based for PDFs, 0 for formats without pages
+  std::vector<std::string> heading_path;
+  size_t start = 0, end = 0;  // UTF-8 byte offsets into the document's plain text
+  std::string text;
+  std::string parent;  // parent-child mode: the parent's text
+  Json metadata;       // the document's
+  Json ToJson() const;
+};
+
+// A page of document rows (KnowledgeBase::ListDocuments with a limit).
+struct DocumentPage {
+  std::vector<Json> documents;
+  std::string next_offset;  // doc_id of the next page's first row; empty on the last page
 };
 
 // Timings of one retrieval, in milliseconds.
@@ -146,18 +189,30 @@ class KnowledgeBase {
   // In-memory text (Markdown when source ends in .md, HTML for .html, else plain text).
   // `source` identifies the document: the same source again replaces it.
   Result<IngestResult> IngestText(const std::string& source, const std::string& text,
-                                  const Json& metadata = Json::object());
+                                  const Json& metadata = Json::object(),
+                                  const IngestStageCallback& on_stage = {});
   // Uploaded bytes of a file named `file_name` (its extension picks the parser: .pdf, .docx,
   // .html, .md, .csv, .json, .txt); `source` identifies the document as for IngestText.
   Result<IngestResult> IngestUpload(const std::string& source, const std::string& file_name,
-                                    const std::string& bytes,
-                                    const Json& metadata = Json::object());
+                                    const std::string& bytes, const Json& metadata = Json::object(),
+                                    const IngestStageCallback& on_stage = {});
   // Removes a document and its chunks; NotFound when the source is unknown.
   Status RemoveDocument(const std::string& source);
   // The same by document id (IngestResult::doc_id, "doc_id" of ListDocuments).
   Status RemoveDocumentById(const std::string& doc_id);
   // All document rows (payloads), in id order.
   Result<std::vector<Json>> ListDocuments() const;
+  // One page of document rows in id order, from `offset` (a doc_id, inclusive; empty = the
+  // first); for browsing knowledge bases too large to list at once.
+  Result<DocumentPage> ListDocuments(const std::string& offset, size_t limit) const;
+  // The document row (payload with "doc_id"); NotFound when unknown.
+  Result<Json> GetDocument(const std::string& doc_id) const;
+  // Chunks [first, first + limit) of the document's committed version, in reading order.
+  Result<std::vector<StoredChunk>> DocumentChunks(const std::string& doc_id, size_t first,
+                                                  size_t limit) const;
+  // A chunk by id (RetrievedChunk::chunk_id, Citation::chunk_id); NotFound when unknown or
+  // when it belongs to a version that is no longer its document's (a replaced document).
+  Result<StoredChunk> GetChunk(const std::string& chunk_id) const;
 
   // Hybrid retrieval -> optional rerank -> context assembly.
   Result<std::vector<RetrievedChunk>> Retrieve(const std::string& query,

@@ -105,7 +105,16 @@ PreparedDoc SkippedDoc(const std::string& source, const std::string& reason) {
 // for its version, so the caller holds the KB's ingestion lock until the document is written.
 Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source,
                             const std::string& bytes, Format format, const Json& metadata,
-                            IngestSummary* times) {
+                            IngestSummary* times, const IngestStageCallback& on_stage = {}) {
+  // Reports a stage's start, runs it, reports its end with its time; returns the time.
+  auto stage = [&on_stage](std::string_view name, auto&& run) {
+    if (on_stage) on_stage({name, false, 0});
+    auto t = Clock::now();
+    run();
+    double ms = MsSince(t);
+    if (on_stage) on_stage({name, true, ms});
+    return ms;
+  };
   PreparedDoc p;
   IngestResult& result = p.result;
   result.source = source;
@@ -129,9 +138,8 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   }
   result.status = existing.ok() ? "updated" : "added";
 
-  auto t = Clock::now();
-  auto doc = ParseBytes(bytes, format);
-  times->parse_ms += MsSince(t);
+  Result<ParsedDocument> doc = Status::Internal("not parsed");
+  times->parse_ms += stage("parse", [&] { doc = ParseBytes(bytes, format); });
   if (!doc.ok()) return SkippedDoc(source, doc.status().message());
   doc->metadata.source = source;
   result.pages = doc->metadata.page_count;
@@ -142,9 +150,8 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   copts.mode =
       impl.options.mode == "parent-child" ? ChunkMode::kParentChild : ChunkMode::kRecursive;
   copts.parent_size_tokens = impl.options.parent_size;
-  t = Clock::now();
-  auto set = ChunkDocument(*doc, copts);
-  times->chunk_ms += MsSince(t);
+  Result<ChunkSet> set = Status::Internal("not chunked");
+  times->chunk_ms += stage("chunk", [&] { set = ChunkDocument(*doc, copts); });
   if (!set.ok()) return SkippedDoc(source, "chunking: " + set.status().message());
   if (set->chunks.empty()) return SkippedDoc(source, "no text found");
 
@@ -156,9 +163,8 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
     for (const auto& h : c.heading_path) in += (in.empty() ? "" : " > ") + h;
     inputs.push_back(in.empty() ? c.text : in + "\n" + c.text);
   }
-  t = Clock::now();
-  auto vectors = impl.embedder->Embed(inputs);
-  times->embed_ms += MsSince(t);
+  Result<std::vector<std::vector<float>>> vectors = Status::Internal("not embedded");
+  times->embed_ms += stage("embed", [&] { vectors = impl.embedder->Embed(inputs); });
   if (!vectors.ok()) return SkippedDoc(source, "embedding: " + vectors.status().message());
 
   Json doc_meta = metadata;
@@ -295,12 +301,17 @@ Status WriteBatch(KnowledgeBase::Impl& impl, std::vector<PreparedDoc*>& docs,
 
 // One document, prepared and written on its own.
 Result<IngestResult> IngestOne(KnowledgeBase::Impl& impl, const std::string& source,
-                               const std::string& bytes, Format format, const Json& metadata) {
+                               const std::string& bytes, Format format, const Json& metadata,
+                               const IngestStageCallback& on_stage = {}) {
   std::lock_guard<std::mutex> lock(impl.ingest_mu);
   IngestSummary times;
-  RAGDB_ASSIGN_OR_RETURN(PreparedDoc p, Prepare(impl, source, bytes, format, metadata, &times));
+  RAGDB_ASSIGN_OR_RETURN(PreparedDoc p,
+                         Prepare(impl, source, bytes, format, metadata, &times, on_stage));
+  if (!p.write) return p.result;
   std::vector<PreparedDoc*> one = {&p};
+  if (on_stage) on_stage({"write", false, 0});
   RAGDB_RETURN_IF_ERROR(WriteBatch(impl, one, &times));
+  if (on_stage) on_stage({"write", true, times.write_ms});
   return p.result;
 }
 
@@ -344,24 +355,26 @@ Result<IngestResult> KnowledgeBase::IngestFile(const std::string& path) {
 }
 
 Result<IngestResult> KnowledgeBase::IngestText(const std::string& source, const std::string& text,
-                                               const Json& metadata) {
+                                               const Json& metadata,
+                                               const IngestStageCallback& on_stage) {
   if (source.empty()) return Status::InvalidArgument("ingest_text: source must not be empty");
   Format format = Format::kText;
   auto by_ext = FormatFromPath(source);
   if (by_ext.ok() && (*by_ext == Format::kMarkdown || *by_ext == Format::kHtml)) format = *by_ext;
   Json meta = metadata.is_object() ? metadata : Json::object();
-  return IngestOne(*impl_, source, text, format, meta);
+  return IngestOne(*impl_, source, text, format, meta, on_stage);
 }
 
 Result<IngestResult> KnowledgeBase::IngestUpload(const std::string& source,
                                                  const std::string& file_name,
-                                                 const std::string& bytes, const Json& metadata) {
+                                                 const std::string& bytes, const Json& metadata,
+                                                 const IngestStageCallback& on_stage) {
   if (source.empty()) return Status::InvalidArgument("upload: source must not be empty");
   auto format = FormatFromPath(file_name);
   if (!format.ok()) return Skipped(source, "unsupported file type: '" + file_name + "'");
   Json meta = metadata.is_object() ? metadata : Json::object();
   if (!meta.contains("file_name")) meta["file_name"] = fs::path(file_name).filename().string();
-  return IngestOne(*impl_, source, bytes, *format, meta);
+  return IngestOne(*impl_, source, bytes, *format, meta, on_stage);
 }
 
 Status KnowledgeBase::RemoveDocument(const std::string& source) {

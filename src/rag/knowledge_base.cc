@@ -243,20 +243,30 @@ Result<KbInfo> KnowledgeBase::Describe() const {
 
 Result<std::vector<Json>> KnowledgeBase::ListDocuments() const {
   std::vector<Json> out;
+  std::string offset;
+  do {
+    RAGDB_ASSIGN_OR_RETURN(DocumentPage page, ListDocuments(offset, 1000));
+    for (Json& d : page.documents) out.push_back(std::move(d));
+    offset = std::move(page.next_offset);
+  } while (!offset.empty());
+  return out;
+}
+
+Result<DocumentPage> KnowledgeBase::ListDocuments(const std::string& offset, size_t limit) const {
   ScrollRequest req;
   req.filter = KindFilter("document");
-  req.limit = 1000;
-  while (true) {
-    RAGDB_ASSIGN_OR_RETURN(ScrollPage page, impl_->docs->Scroll(req));
-    for (auto& r : page.records) {
-      Json row = r.payload;
-      row["doc_id"] = r.id.ToString();
-      out.push_back(std::move(row));
-    }
-    if (!page.next_offset) break;
-    req.offset = page.next_offset;
+  req.limit = std::max<size_t>(limit, 1);
+  if (!offset.empty()) req.offset = PointId(offset);
+  RAGDB_ASSIGN_OR_RETURN(ScrollPage scrolled, impl_->docs->Scroll(req));
+  DocumentPage page;
+  page.documents.reserve(scrolled.records.size());
+  for (auto& r : scrolled.records) {
+    Json row = std::move(r.payload);
+    row["doc_id"] = r.id.ToString();
+    page.documents.push_back(std::move(row));
   }
-  return out;
+  if (scrolled.next_offset) page.next_offset = scrolled.next_offset->ToString();
+  return page;
 }
 
 }  // namespace ragdb::rag

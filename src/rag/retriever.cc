@@ -1,6 +1,7 @@
-// Retrieval: hybrid search (BM25 + dense, fused with RRF by Collection::Query) -> stale-version
-// filtering -> optional cross-encoder rerank -> context assembly (near-duplicate removal,
-// per-document cap, merging of neighbouring chunks, token budget).
+// Retrieval: hybrid search (BM25 + dense, fused by Collection::Query with RRF or weighted
+// scores; or one of the two alone) -> stale-version filtering -> optional cross-encoder rerank
+// -> context assembly (near-duplicate removal, per-document cap, merging of neighbouring chunks,
+// token budget).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -128,37 +129,66 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
   st.embed_ms = MsSince(t);
 
   t = Clock::now();
-  HybridQuery hq;
-  HybridSubQuery dense;
-  dense.dense = SearchRequest{};
-  dense.dense->field = kDenseField;
-  dense.dense->vector = qvecs[0];
-  dense.dense->k = candidates;
-  dense.dense->with_payload = false;
-  HybridSubQuery text;
-  text.text = TextSearchRequest{};
-  text.text->query = query;
-  text.text->k = candidates;
-  text.text->with_payload = false;
-  hq.queries = {dense, text};
-  hq.fusion = FusionMethod::kRrf;
-  hq.filter = o.filter;
-  hq.limit = candidates;
-  hq.with_payload = true;
-  hq.with_text = true;
-  hq.with_vectors = true;
-  RAGDB_ASSIGN_OR_RETURN(QueryResult fused, impl_->chunks->Query(hq));
+  TextSearchRequest bm25;
+  bm25.query = query;
+  bm25.k = candidates;
+  bm25.filter = o.filter;
+  std::vector<ScoredPoint> hits;
+  if (o.mode == RetrieveMode::kHybrid) {
+    if (!(o.dense_weight >= 0 && o.bm25_weight >= 0 && o.dense_weight + o.bm25_weight > 0)) {
+      return Status::InvalidArgument("fusion weights must be >= 0 and not both 0");
+    }
+    HybridQuery hq;
+    HybridSubQuery dense;
+    dense.dense = SearchRequest{};
+    dense.dense->field = kDenseField;
+    dense.dense->vector = qvecs[0];
+    dense.dense->k = candidates;
+    dense.dense->with_payload = false;
+    HybridSubQuery text;
+    text.text = bm25;
+    text.text->filter.reset();  // the query's filter applies to both sub-queries
+    text.text->with_payload = false;
+    hq.queries = {dense, text};
+    hq.fusion =
+        o.fusion == RetrieveFusion::kWeighted ? FusionMethod::kWeighted : FusionMethod::kRrf;
+    hq.weights = {static_cast<float>(o.dense_weight), static_cast<float>(o.bm25_weight)};
+    hq.filter = o.filter;
+    hq.limit = candidates;
+    hq.with_payload = true;
+    hq.with_text = true;
+    hq.with_vectors = true;
+    RAGDB_ASSIGN_OR_RETURN(QueryResult fused, impl_->chunks->Query(hq));
+    hits = std::move(fused.points);
+  } else if (o.mode == RetrieveMode::kDense) {
+    SearchRequest dense;
+    dense.field = kDenseField;
+    dense.vector = qvecs[0];
+    dense.k = candidates;
+    dense.filter = o.filter;
+    dense.with_text = true;
+    dense.with_vectors = true;
+    RAGDB_ASSIGN_OR_RETURN(hits, impl_->chunks->Search(dense));
+  } else {
+    TextSearchRequest text = bm25;
+    text.with_text = true;
+    text.with_vectors = true;
+    RAGDB_ASSIGN_OR_RETURN(hits, impl_->chunks->SearchText(text));
+  }
   // Which hits matched BM25 at all (the fused score does not say): the answer step uses it to
   // tell "related" from "merely nearest".
-  TextSearchRequest bm25 = *text.text;
-  bm25.filter = o.filter;
-  RAGDB_ASSIGN_OR_RETURN(auto bm25_hits, impl_->chunks->SearchText(bm25));
   std::unordered_set<std::string> bm25_ids;
-  for (const auto& h : bm25_hits) bm25_ids.insert(h.id.ToString());
+  if (o.mode == RetrieveMode::kBm25) {
+    for (const auto& h : hits) bm25_ids.insert(h.id.ToString());
+  } else {
+    bm25.with_payload = false;
+    RAGDB_ASSIGN_OR_RETURN(auto bm25_hits, impl_->chunks->SearchText(bm25));
+    for (const auto& h : bm25_hits) bm25_ids.insert(h.id.ToString());
+  }
 
   std::vector<Candidate> cands;
-  cands.reserve(fused.points.size());
-  for (const auto& h : fused.points) {
+  cands.reserve(hits.size());
+  for (const auto& h : hits) {
     cands.push_back(FromHit(h, qvecs[0]));
     cands.back().chunk.bm25_match = bm25_ids.count(cands.back().chunk.chunk_id) > 0;
   }

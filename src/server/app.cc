@@ -103,6 +103,8 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterChatRoutes(*this);
   RegisterMcpRoutes(*this);
   RegisterClusterRoutes(*this);
+  RegisterKbBrowseRoutes(*this);
+  RegisterConsoleRoutes(*this);
 }
 
 App::~App() { tenants_.CloseAll(); }

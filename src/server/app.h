@@ -20,6 +20,7 @@
 #include "server/metrics.h"
 #include "server/router.h"
 #include "server/tenants.h"
+#include "server/upload_log.h"
 
 namespace ragdb::cluster {
 class Node;
@@ -110,6 +111,8 @@ class App {
   // The cluster node in cluster mode (docs/cluster.md), else null. Set before the server starts.
   cluster::Node* cluster() const { return cluster_; }
   void set_cluster(cluster::Node* node) { cluster_ = node; }
+  // Outcomes of recent knowledge-base uploads (for the web console).
+  UploadLog& uploads() { return uploads_; }
 
  private:
   struct RouteEntry {
@@ -131,6 +134,7 @@ class App {
   std::atomic<bool> ready_{true};
   rag::LlmConfig llm_;
   cluster::Node* cluster_ = nullptr;
+  UploadLog uploads_;
 };
 
 // Route registration, one function per file.
@@ -145,6 +149,8 @@ void RegisterKbRoutes(App& app);          // kb_api.cc: /ragdb/kb
 void RegisterChatRoutes(App& app);        // chat_api.cc: /v1/chat/completions
 void RegisterMcpRoutes(App& app);         // mcp_http.cc: /mcp
 void RegisterClusterRoutes(App& app);     // cluster_api.cc: /cluster, shard calls between nodes
+void RegisterKbBrowseRoutes(App& app);    // kb_browse_api.cc: documents, chunks, uploads
+void RegisterConsoleRoutes(App& app);     // console.cc: the web console at /console
 
 // Seconds since `start`, for the envelope's "time".
 double SecondsSince(std::chrono::steady_clock::time_point start);

@@ -85,6 +85,7 @@ Result<Json> GetKb(Ctx& ctx) {
 Result<Json> DropKb(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto kbs, ctx.Kbs());
   RAGDB_RETURN_IF_ERROR(kbs->Drop(ctx.Param("kb")));
+  ctx.app.uploads().Forget(ctx.principal.tenant, ctx.Param("kb"));
   return Json(true);
 }
 
@@ -105,7 +106,7 @@ Json ResultJson(const rag::IngestResult& r) {
 struct Upload {
   std::string source;
   std::string file_name;  // multipart: picks the parser; JSON text: empty
-  std::string_view bytes;
+  std::string bytes;
   Json metadata = Json::object();
 };
 
@@ -129,7 +130,7 @@ Result<std::vector<Upload>> UploadsFromMultipart(const HttpRequest& req) {
       if (p.filename.empty()) {
         return Status::InvalidArgument("multipart part `" + p.name + "` needs a filename");
       }
-      files.push_back({p.filename, p.filename, p.data, Json::object()});
+      files.push_back({p.filename, p.filename, std::string(p.data), Json::object()});
     } else if (p.name == "source") {
       source = std::string(p.data);
     } else if (p.name == "metadata") {
@@ -168,14 +169,51 @@ Result<Upload> UploadFromJson(const Json& d) {
   return u;
 }
 
+// Ingests one upload, reporting its stages to `on_stage`, and records the outcome (with the
+// time of each stage) in the server's upload log for the console.
+Result<rag::IngestResult> IngestAndLog(App& app, const std::string& tenant,
+                                       const std::string& kb_name, rag::KnowledgeBase& kb,
+                                       const Upload& u, const rag::IngestStageCallback& on_stage) {
+  Json timings = Json::object();
+  auto stages = [&](const rag::IngestStage& s) {
+    if (s.done) timings[std::string(s.stage)] = s.ms;
+    if (on_stage) on_stage(s);
+  };
+  auto r = u.file_name.empty()
+               ? kb.IngestText(u.source, u.bytes, u.metadata, stages)
+               : kb.IngestUpload(u.source, u.file_name, u.bytes, u.metadata, stages);
+  Json entry;
+  if (r.ok()) {
+    entry = ResultJson(*r);
+  } else {
+    entry = {{"source", u.source}, {"status", "error"}, {"reason", r.status().message()}};
+  }
+  if (!u.file_name.empty()) entry["file_name"] = u.file_name;
+  entry["timings_ms"] = std::move(timings);
+  app.uploads().Add(tenant, kb_name, std::move(entry));
+  return r;
+}
+
+// The upload endpoint's answer: each document's result and the counts by status.
+Json UploadSummary(const Json& results) {
+  std::map<std::string, size_t> counts;
+  for (const Json& r : results) counts[r["status"].get<std::string>()]++;
+  Json out = {{"documents", results}};
+  for (const char* s : {"added", "updated", "unchanged", "skipped"}) out[s] = counts[s];
+  return out;
+}
+
+std::string SseEvent(std::string_view event, const Json& data) {
+  return "event: " + std::string(event) + "\ndata: " + WriteJson(data) + "\n\n";
+}
+
 Result<Json> UploadDocuments(Ctx& ctx) {
   const std::string& name = ctx.Param("kb");
   std::vector<Upload> uploads;
-  Json body;  // owns the texts that JSON uploads point into
   if (IsMultipartFormData(ctx.req.Header("content-type"))) {
     RAGDB_ASSIGN_OR_RETURN(uploads, UploadsFromMultipart(ctx.req));
   } else {
-    RAGDB_ASSIGN_OR_RETURN(body, ctx.Body());
+    RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
     if (body.contains("documents")) {
       RAGDB_RETURN_IF_ERROR(RejectUnknown(body, {"documents"}, "upload"));
       if (!body["documents"].is_array() || body["documents"].empty()) {
@@ -197,41 +235,83 @@ Result<Json> UploadDocuments(Ctx& ctx) {
   ctx.LockForWrite(rag::ChunksCollectionName(name));
   ctx.LockForWrite(rag::DocsCollectionName(name));
 
-  Json results = Json::array();
-  size_t skipped = 0;
-  std::map<std::string, size_t> counts;
-  for (const Upload& u : uploads) {
-    std::string bytes(u.bytes);
-    rag::IngestResult r;
-    if (u.file_name.empty()) {
-      RAGDB_ASSIGN_OR_RETURN(r, kb->IngestText(u.source, bytes, u.metadata));
-    } else {
-      RAGDB_ASSIGN_OR_RETURN(r, kb->IngestUpload(u.source, u.file_name, bytes, u.metadata));
+  if (ctx.req.Header("accept").find("text/event-stream") == std::string_view::npos) {
+    Json results = Json::array();
+    size_t skipped = 0;
+    for (const Upload& u : uploads) {
+      RAGDB_ASSIGN_OR_RETURN(rag::IngestResult r,
+                             IngestAndLog(ctx.app, ctx.principal.tenant, name, *kb, u, {}));
+      if (r.status == "skipped") ++skipped;
+      results.push_back(ResultJson(r));
     }
-    counts[r.status]++;
-    if (r.status == "skipped") ++skipped;
-    results.push_back(ResultJson(r));
+    if (skipped == uploads.size()) {
+      // Nothing was ingested: an error the client cannot miss, naming the first reason.
+      return Status::InvalidArgument("not ingested: " + results[0]["source"].get<std::string>() +
+                                     ": " + results[0]["reason"].get<std::string>());
+    }
+    return UploadSummary(results);
   }
-  if (skipped == uploads.size()) {
-    // Nothing was ingested: an error the client cannot miss, naming the first reason.
-    return Status::InvalidArgument("not ingested: " + results[0]["source"].get<std::string>() +
-                                   ": " + results[0]["reason"].get<std::string>());
-  }
-  Json out = {{"documents", results}};
-  for (const char* s : {"added", "updated", "unchanged", "skipped"}) out[s] = counts[s];
-  return out;
+  // Progress as server-sent events (the console's upload view): for each file, "stage" events
+  // as parse, chunk, embed and write start and end, then a "document" event with its result;
+  // finally "done" with the summary, or "error" when the database failed. The upload was read
+  // and checked before the first event, so a malformed request still gets its 400.
+  HttpResponse r;
+  r.content_type = "text/event-stream";
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.stream = [kept = ctx.KeepForStream(), kb, uploads = std::move(uploads), app = &ctx.app,
+              tenant = ctx.principal.tenant, name](const StreamWriter& write) {
+    // A client that goes away does not stop the ingestion: its files are still written.
+    bool gone = false;
+    auto send = [&](std::string_view event, const Json& data) {
+      if (!gone && !write(SseEvent(event, data))) gone = true;
+    };
+    Json results = Json::array();
+    for (size_t i = 0; i < uploads.size(); ++i) {
+      const Upload& u = uploads[i];
+      auto on_stage = [&](const rag::IngestStage& s) {
+        Json e = {{"file", i},
+                  {"source", u.source},
+                  {"stage", std::string(s.stage)},
+                  {"state", s.done ? "done" : "running"}};
+        if (s.done) e["ms"] = s.ms;
+        send("stage", e);
+      };
+      auto result = IngestAndLog(*app, tenant, name, *kb, u, on_stage);
+      if (!result.ok()) {
+        send("error", {{"error", result.status().message()}, {"file", i}, {"source", u.source}});
+        return;
+      }
+      Json doc = ResultJson(*result);
+      results.push_back(doc);
+      doc["file"] = i;
+      send("document", doc);
+    }
+    send("done", UploadSummary(results));
+  };
+  ctx.raw = std::move(r);
+  return Json(nullptr);
 }
 
+// GET /ragdb/kb/{kb}/documents: every document, or one page with ?limit=N[&offset=DOC_ID]
+// (then "next_offset" names the next page's first document, null on the last page).
 Result<Json> ListDocuments(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto kb, OpenKb(ctx, ctx.Param("kb")));
-  RAGDB_ASSIGN_OR_RETURN(auto docs, kb->ListDocuments());
   Json out = Json::array();
-  for (Json& d : docs) {
-    d.erase("kind");
-    d.erase("input_metadata");
-    out.push_back(std::move(d));
+  if (ctx.req.Query("limit").empty()) {
+    if (!ctx.req.Query("offset").empty()) {
+      return Status::InvalidArgument("query parameter `offset` needs `limit`");
+    }
+    RAGDB_ASSIGN_OR_RETURN(auto docs, kb->ListDocuments());
+    for (Json& d : docs) out.push_back(DocumentJson(std::move(d)));
+    return Json{{"documents", out}};
   }
-  return Json{{"documents", out}};
+  RAGDB_ASSIGN_OR_RETURN(size_t limit, QueryUint(ctx.req, "limit", 0, kMaxPageSize));
+  if (limit == 0) return Status::InvalidArgument("query parameter `limit` must be at least 1");
+  RAGDB_ASSIGN_OR_RETURN(rag::DocumentPage page,
+                         kb->ListDocuments(std::string(ctx.req.Query("offset")), limit));
+  for (Json& d : page.documents) out.push_back(DocumentJson(std::move(d)));
+  return Json{{"documents", out},
+              {"next_offset", page.next_offset.empty() ? Json() : Json(page.next_offset)}};
 }
 
 Result<Json> DeleteDocument(Ctx& ctx) {
@@ -265,16 +345,14 @@ Result<Json> RetrieveChunks(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto items, kb->Retrieve(query, ro, &stats));
   Json out = Json::array();
   for (const auto& it : items) out.push_back(it.ToJson());
-  return Json{{"chunks", out},
-              {"timings_ms",
-               {{"embed", stats.embed_ms},
-                {"search", stats.search_ms},
-                {"rerank", stats.rerank_ms},
-                {"assemble", stats.assemble_ms}}}};
-}
-
-std::string SseEvent(std::string_view event, const Json& data) {
-  return "event: " + std::string(event) + "\ndata: " + WriteJson(data) + "\n\n";
+  return Json{
+      {"chunks", out},
+      {"timings_ms",
+       {{"embed", stats.embed_ms},
+        {"search", stats.search_ms},
+        {"rerank", stats.rerank_ms},
+        {"assemble", stats.assemble_ms},
+        {"total", stats.embed_ms + stats.search_ms + stats.rerank_ms + stats.assemble_ms}}}};
 }
 
 Result<Json> AskKb(Ctx& ctx) {
@@ -333,9 +411,33 @@ Result<std::shared_ptr<rag::KnowledgeBase>> OpenKb(Ctx& ctx, const std::string& 
   return kbs->Open(name);
 }
 
+Json DocumentJson(Json row) {
+  row.erase("kind");
+  row.erase("input_metadata");
+  return row;
+}
+
+Result<size_t> QueryUint(const HttpRequest& req, std::string_view name, size_t def, size_t max) {
+  std::string_view v = req.Query(name);
+  if (v.empty()) return def;
+  size_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9' || n > max) {
+      return Status::InvalidArgument("query parameter `" + std::string(name) +
+                                     "` must be an integer in 0.." + std::to_string(max));
+    }
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  if (n > max) {
+    return Status::InvalidArgument("query parameter `" + std::string(name) +
+                                   "` must be an integer in 0.." + std::to_string(max));
+  }
+  return n;
+}
+
 std::set<std::string> RetrieveFieldNames(std::set<std::string> extra) {
   extra.insert({"k", "filter", "candidates", "max_per_document", "token_budget", "merge_neighbors",
-                "reranker"});
+                "reranker", "mode", "fusion", "weights"});
   return extra;
 }
 
@@ -352,6 +454,47 @@ Result<rag::RetrieveOptions> RetrieveOptionsFromJson(const Json& body) {
       return Status::InvalidArgument("`merge_neighbors` must be a boolean");
     }
     o.merge_neighbors = body["merge_neighbors"].get<bool>();
+  }
+  if (body.contains("mode") && !body["mode"].is_null()) {
+    const Json& m = body["mode"];
+    if (m == "hybrid") {
+      o.mode = rag::RetrieveMode::kHybrid;
+    } else if (m == "dense") {
+      o.mode = rag::RetrieveMode::kDense;
+    } else if (m == "bm25") {
+      o.mode = rag::RetrieveMode::kBm25;
+    } else {
+      return Status::InvalidArgument("`mode` must be \"hybrid\", \"dense\" or \"bm25\"");
+    }
+  }
+  if (body.contains("fusion") && !body["fusion"].is_null()) {
+    const Json& f = body["fusion"];
+    if (f == "rrf") {
+      o.fusion = rag::RetrieveFusion::kRrf;
+    } else if (f == "weighted") {
+      o.fusion = rag::RetrieveFusion::kWeighted;
+    } else {
+      return Status::InvalidArgument("`fusion` must be \"rrf\" or \"weighted\"");
+    }
+  }
+  if (body.contains("weights") && !body["weights"].is_null()) {
+    const Json& w = body["weights"];
+    if (!w.is_object()) {
+      return Status::InvalidArgument("`weights` must be an object {\"dense\": w, \"bm25\": w}");
+    }
+    for (const auto& [key, value] : w.items()) {
+      if (key != "dense" && key != "bm25") {
+        return Status::InvalidArgument("weights: unknown field `" + key +
+                                       "` (expected dense, bm25)");
+      }
+      if (!value.is_number() || !(value.get<double>() >= 0) || value.get<double>() > 1e6) {
+        return Status::InvalidArgument("weights." + key + " must be a number in 0..1e6");
+      }
+      (key == "dense" ? o.dense_weight : o.bm25_weight) = value.get<double>();
+    }
+    if (o.dense_weight + o.bm25_weight <= 0) {
+      return Status::InvalidArgument("weights: dense and bm25 must not both be 0");
+    }
   }
   if (body.contains("filter") && !body["filter"].is_null()) {
     const Json& f = body["filter"];

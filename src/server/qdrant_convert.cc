@@ -200,7 +200,9 @@ bool Selects(const VectorSelector& s, const std::string& name) {
 
 Result<std::optional<Filter>> ParseQdrantFilter(const Json* j) {
   if (!j || j->is_null()) return std::optional<Filter>();
-  auto f = Filter::FromJson(*j);
+  // A ragdb extension: the filter as an expression string ('cat == "news" and price < 5'),
+  // which Qdrant's clients never send (their filters are objects).
+  auto f = j->is_string() ? Filter::Parse(j->get<std::string>()) : Filter::FromJson(*j);
   if (!f.ok()) return f.status().WithContext("filter");
   if (f->empty()) return std::optional<Filter>();
   return std::optional<Filter>(std::move(f).value());

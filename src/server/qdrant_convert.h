@@ -37,7 +37,7 @@ struct VectorSelector {
 Result<VectorSelector> ParseWithVector(const Json* j, bool default_value);
 bool Selects(const VectorSelector& s, const std::string& name);
 
-// Unset for an absent or null filter.
+// Unset for an absent or null filter. A string is read as a filter expression (docs/filters.md).
 Result<std::optional<Filter>> ParseQdrantFilter(const Json* j);
 // Both must hold (either may be unset).
 std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::optional<Filter>& b);
