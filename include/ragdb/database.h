@@ -36,6 +36,11 @@ struct DatabaseOptions {
   // The growing (in-memory) segment is sealed into an immutable segment file at this many rows.
   // Default: 65,536.
   size_t seal_threshold_rows = 65536;
+  // Segments of at least this many rows are written with their rows in a locality order of their
+  // first HNSW-indexed float32 vector field (rows near each other in space stored near each other
+  // in memory; docs/architecture.md), so that searches of large segments take fewer cache and TLB
+  // misses. The order is invisible to the API. 0 = never. Default: 65,536.
+  size_t locality_order_min_rows = 65536;
   // Limits; past them a write fails with ResourceExhausted and nothing is stored.
   size_t max_payload_bytes = 1 << 20;  // serialized JSON payload of one record: 1 MiB
   size_t max_text_bytes = 4 << 20;     // text of one record: 4 MiB

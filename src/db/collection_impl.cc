@@ -534,7 +534,8 @@ Status CollectionImpl::Checkpoint(bool merge) {
   // 1. Seal the growing segment's live rows.
   if (growing_->LiveRows().Any()) {
     std::string file = NewFileName("seg-", ".rseg");
-    auto written = WriteSegment(JoinPath(dir_, file), schema_, {growing_.get()});
+    auto written = WriteSegment(JoinPath(dir_, file), schema_, {growing_.get()},
+                                options_.locality_order_min_rows);
     if (!written.ok()) return restore(), written.status();
     auto seg = SealedSegment::Open(JoinPath(dir_, file), schema_);
     if (!seg.ok()) return restore(), seg.status();
@@ -548,7 +549,8 @@ Status CollectionImpl::Checkpoint(bool merge) {
     std::vector<const Segment*> sources;
     for (const auto& s : segments) sources.push_back(s.get());
     std::string file = NewFileName("seg-", ".rseg");
-    auto written = WriteSegment(JoinPath(dir_, file), schema_, sources);
+    auto written =
+        WriteSegment(JoinPath(dir_, file), schema_, sources, options_.locality_order_min_rows);
     if (!written.ok()) return restore(), written.status();
     auto seg = SealedSegment::Open(JoinPath(dir_, file), schema_);
     if (!seg.ok()) return restore(), seg.status();

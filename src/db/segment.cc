@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "base/bytes.h"
+#include "base/thread_pool.h"
+#include "index/locality_order.h"
 #include "simd/elements.h"
 #include "storage/record_codec.h"
 
@@ -240,13 +242,51 @@ const Json& SegmentFilterSource::payload(size_t row) const {
   return buffer_.payload;
 }
 
+namespace {
+
+using SourceRows = std::vector<std::pair<const Segment*, size_t>>;
+
+// Puts `rows` in a locality order of the first HNSW-indexed float32 field; rows without that
+// vector go last, in their order.
+void OrderForLocality(const CollectionSchema& schema, size_t min_rows, SourceRows* rows) {
+  if (min_rows == 0 || rows->size() < min_rows) return;
+  size_t f = 0;
+  while (f < schema.vectors.size() && !(schema.vectors[f].index.type == IndexType::kHnsw &&
+                                        schema.vectors[f].element_type == ElementType::kFloat32)) {
+    ++f;
+  }
+  if (f == schema.vectors.size()) return;
+  std::vector<size_t> with, without;
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const auto& [s, r] = (*rows)[i];
+    (s->has_vector(f).Test(r) ? with : without).push_back(i);
+  }
+  if (with.size() < min_rows) return;
+  auto row = [&](size_t i) {
+    const auto& [s, r] = (*rows)[with[i]];
+    return reinterpret_cast<const float*>(s->rows(f).row(r));
+  };
+  ThreadPool pool;
+  std::vector<uint32_t> order =
+      index::LocalityOrder(with.size(), schema.vectors[f].dim, row, /*seed=*/42, &pool);
+  SourceRows out;
+  out.reserve(rows->size());
+  for (uint32_t i : order) out.push_back((*rows)[with[i]]);
+  for (size_t i : without) out.push_back((*rows)[i]);
+  *rows = std::move(out);
+}
+
+}  // namespace
+
 Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& schema,
-                            const std::vector<const Segment*>& sources) {
+                            const std::vector<const Segment*>& sources,
+                            size_t locality_order_min_rows) {
   // Gather the live rows.
-  std::vector<std::pair<const Segment*, size_t>> rows;
+  SourceRows rows;
   for (const Segment* s : sources) {
     s->LiveRows().ForEach([&](size_t r) { rows.emplace_back(s, r); });
   }
+  OrderForLocality(schema, locality_order_min_rows, &rows);
   const size_t n = rows.size();
   RAGDB_ASSIGN_OR_RETURN(auto w, storage::SegmentFileWriter::Create(path, n));
 

@@ -159,10 +159,13 @@ class SealedSegment final : public Segment {
   mutable FilterCache filter_cache_;
 };
 
-// Writes the live rows of `sources` (in order) into a new segment file at `path`, with payload
-// indexes for the schema's indexed fields. Returns the number of rows written.
+// Writes the live rows of `sources` into a new segment file at `path`, with payload indexes for
+// the schema's indexed fields. Rows keep their order, unless there are at least
+// `locality_order_min_rows` (> 0) of them: then they are stored in a locality order of the first
+// HNSW-indexed float32 field (index/locality_order.h). Returns the number of rows written.
 Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& schema,
-                            const std::vector<const Segment*>& sources);
+                            const std::vector<const Segment*>& sources,
+                            size_t locality_order_min_rows = 0);
 
 // Adapts a segment to the filter evaluator. Decodes payloads of sealed segments into its own
 // buffer, so use one per thread.

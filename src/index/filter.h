@@ -5,7 +5,9 @@
 //                with no allowed node;
 //   kGraph       otherwise: the normal walk through every node, only allowed nodes enter results.
 // Graph walks also fall back to exact when their distance computations exceed the allowed count
-// (at that point the scan would have been cheaper) or when they end with fewer than k results.
+// (at that point the scan would have been cheaper) or when they end with fewer than k results,
+// and HNSW scans exactly whenever no more than 4 x ef rows are allowed, whatever the strategy (a
+// walk would score about that many rows anyway).
 #pragma once
 
 #include <algorithm>
