@@ -95,37 +95,28 @@ Result<Json> Node::ReadShard(const CollectionMeta& meta, uint32_t shard, const s
       if (Retryable(route.status())) continue;
       return route.status();
     }
-    // The owner first (it has every acknowledged write), then the replicas.
-    std::vector<std::pair<std::string, bool>> targets;  // (node, replica_ok)
-    if (!route->owner.empty()) targets.emplace_back(route->owner, false);
-    for (const auto& n : route->placement) {
-      if (n != route->owner) targets.emplace_back(n, true);
-    }
-    for (const auto& [node, replica_ok] : targets) {
-      Json a = args;
-      a["replica_ok"] = replica_ok;
-      Result<Json> r = Status::Unavailable("");
-      if (node == options_.node_id) {
-        r = HandleShardRpc(meta.name, shard, op, WriteJson(a));
+    // Only the owner answers: it has every acknowledged write. A replica may lag the log by a
+    // reconcile tick, and one that answered after the owner refused (routes being stale during
+    // a hand-over) would hide writes the client was already told are durable. While a shard
+    // has no owner (failover), the read waits for the next one, as writes do.
+    if (route->owner.empty()) continue;
+    Json a = args;
+    a["replica_ok"] = false;
+    Result<Json> r = Status::Unavailable("");
+    if (route->owner == options_.node_id) {
+      r = HandleShardRpc(meta.name, shard, op, WriteJson(a));
+    } else {
+      remote_reads_++;
+      auto text =
+          CallPeer(route->owner_url, ShardPath(meta.name, shard, op), WriteJson(a), MoveTimeout());
+      if (text.ok()) {
+        r = ReadJson(*text);
       } else {
-        std::string url;
-        {
-          std::shared_lock lock(mu_);
-          auto it = nodes_.find(node);
-          if (it != nodes_.end()) url = it->second;
-        }
-        if (url.empty()) continue;
-        remote_reads_++;
-        auto text = CallPeer(url, ShardPath(meta.name, shard, op), WriteJson(a), MoveTimeout());
-        if (text.ok()) {
-          r = ReadJson(*text);
-        } else {
-          r = text.status();
-        }
+        r = text.status();
       }
-      if (r.ok() || !Retryable(r.status())) return r;
-      last = r.status();
     }
+    if (r.ok() || !Retryable(r.status())) return r;
+    last = r.status();
   }
   return Status::Unavailable("read of shard " + meta.name + "/" + std::to_string(shard) +
                              " failed: " + last.message());
@@ -159,6 +150,12 @@ Result<Json> Node::HandleShardRpc(const std::string& collection, uint32_t shard,
   if (!copy || (!replica_ok && !copy->is_owner())) {
     return Status::Unavailable("node " + options_.node_id + " does not serve shard " + label +
                                (copy ? " as its owner" : ""));
+  }
+  // An owner that has not renewed its lease for a TTL (it was paused, or cut off from etcd)
+  // may have been replaced already: its copy could miss the successor's writes.
+  if (!replica_ok && !LeaseAlive()) {
+    return Status::Unavailable("node " + options_.node_id + " cannot vouch for shard " + label +
+                               ": its lease may have expired");
   }
   Collection& c = copy->collection();
   if (op == "search") {
