@@ -149,7 +149,8 @@ Result<std::string> EtcdClient::Call(const std::string& path, const std::string&
   const auto deadline = Clock::now() + timeout_;
   Status last = Status::Unavailable("etcd: no endpoint");
   for (int attempt = 0;; ++attempt) {
-    const size_t i = current_.load() % endpoints_.size();
+    size_t seen = current_.load();
+    const size_t i = seen % endpoints_.size();
     const HttpUrl& ep = endpoints_[i];
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) break;
@@ -170,8 +171,10 @@ Result<std::string> EtcdClient::Call(const std::string& path, const std::string&
     }
     // Next member; a short pause once every member was tried.
     failovers_++;
-    size_t expected = i;
-    current_.compare_exchange_strong(expected, i + 1);
+    // Compare with the counter as read, not with the index: once the counter has passed the
+    // number of members, comparing with `i` never matched, and every call stayed on member 0
+    // even when that was the dead one.
+    current_.compare_exchange_strong(seen, seen + 1);
     if ((attempt + 1) % endpoints_.size() == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

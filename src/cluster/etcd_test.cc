@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <thread>
 
 #include "cluster/cluster_test_util.h"
@@ -103,6 +104,27 @@ TEST_F(EtcdTest, AnExpiredLeaseFencesItsEpoch) {
   EXPECT_TRUE(write(own2->revision)->succeeded);
   EXPECT_TRUE(client_->RevokeLease(*lease2).ok());
   EXPECT_EQ(client_->Get("/o")->create_revision, 0);
+}
+
+// A member that stops answering for a while, between two dead ones: once it answers again,
+// calls must find it, however far the client's rotation has gone round the list meanwhile.
+// (The rotation once compared its counter with the member's index, so after one full turn it
+// stopped moving and every call went to member 0 — here a dead one — for good.)
+TEST_F(EtcdTest, FailoverKeepsRotatingAfterAFullTurn) {
+  const std::string dead1 = "http://127.0.0.1:" + std::to_string(testing::FreePort());
+  const std::string dead2 = "http://127.0.0.1:" + std::to_string(testing::FreePort());
+  auto c = EtcdClient::Create({dead1, etcd_.endpoint, dead2}, std::chrono::milliseconds(600));
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(client_->Get("/x").ok());  // etcd is serving (its first answer can be slow)
+  auto first = (*c)->Get("/x");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ::kill(etcd_.process.pid(), SIGSTOP);
+  EXPECT_FALSE((*c)->Get("/x").ok());
+  ::kill(etcd_.process.pid(), SIGCONT);
+  for (int i = 0; i < 3; ++i) {
+    auto got = (*c)->Get("/x");
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+  }
 }
 
 TEST(EtcdClientErrors, UnreachableClusterIsUnavailable) {

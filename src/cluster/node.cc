@@ -310,18 +310,17 @@ Status Node::ReconcileOnce() {
       }
       continue;
     }
-    if (route.owner == options_.node_id && copy && !copy->is_owner() && route.epoch != 0 &&
-        LeaseAlive()) {
-      // Our key still stands (a transient etcd error demoted the copy): verify it is on our
-      // current lease, then resume.
-      auto okv = etcd_->Get(name.OwnerKey());
-      if (okv.ok() && okv->create_revision == route.epoch && okv->lease == lease_) {
-        auto hkv = etcd_->Get(name.HeadKey());
-        if (hkv.ok()) {
-          auto head = LogHead::Decode(*hkv);
-          if (head.ok()) (void)copy->BecomeOwner(route.epoch, *head);
-        }
-      }
+    if (route.owner == options_.node_id && copy && !copy->is_owner() && route.epoch != 0) {
+      // Our key still stands, but the copy stopped writing: a head transaction's outcome was
+      // unknown (etcd unreachable). Resuming under the same epoch could reuse the chunk key
+      // that transaction named, should etcd apply it late; giving the key up and taking the
+      // shard again gives a new epoch, which that transaction's compare can no longer match.
+      (void)etcd_->Txn({{name.OwnerKey(), EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual,
+                         route.epoch, ""}},
+                       {{EtcdOp::Kind::kDelete, name.OwnerKey(), "", 0}});
+      Log("shard " + name.Label() + ": epoch " + std::to_string(route.epoch) +
+          " stopped writing; taking the shard again with a new epoch");
+      continue;
     }
     if (copy && copy->is_owner() && !desired_owner && !route.placement.empty()) {
       // The shard is placed on another node now (one joined): publish, step down, release.

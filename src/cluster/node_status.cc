@@ -28,6 +28,9 @@ Json Node::ClusterInfo() {
 }
 
 Result<Json> Node::CollectionClusterInfo(const std::string& name) {
+  // Fresh from etcd: the routes this node keeps are as old as its last reconcile tick, and a
+  // shard that just got its owner must not show as Dead.
+  (void)ReadClusterState();
   RAGDB_ASSIGN_OR_RETURN(CollectionMeta meta, GetMeta(name));
   Json local = Json::array(), remote = Json::array();
   for (uint32_t s = 0; s < meta.shards; ++s) {

@@ -213,7 +213,8 @@ test('the etcd leader killed during writes: writes go on, none acknowledged is l
   await sleep(6000);
   stop = true;
   await stream;
-  assert.ok(acked.length > atKill, `no write acknowledged after the leader died (${atKill})`);
+  assert.ok(acked.length > atKill,
+    `no write acknowledged after the leader died (${atKill}); last errors: ${JSON.stringify(errors.slice(-2))}`);
   await assertAllPresent(nodes[1], acked);
 });
 
