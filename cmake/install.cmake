@@ -6,7 +6,8 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(RAGDB_BUNDLED_TARGETS ragdb_base ragdb_simd ragdb_storage ragdb_query ragdb_index ragdb_text
-                          ragdb_model ragdb_db ragdb_rag ragdb_rag_pipeline ragdb_capi)
+                          ragdb_model ragdb_db ragdb_rag ragdb_rag_pipeline ragdb_capi
+                          ragdb_portable_blas)
 set(ragdb_objects)
 set(ragdb_bundled)
 foreach(t IN LISTS RAGDB_BUNDLED_TARGETS)

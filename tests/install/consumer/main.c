@@ -10,10 +10,10 @@ int main(int argc, char** argv) {
   ragdb_hits* hits = NULL;
   float query[2] = {0.9f, 0.0f};
   if (ragdb_open(argv[1], NULL, &db) != RAGDB_OK ||
-      ragdb_create_collection(db, "c", "{\"vectors\": [{\"dim\": 2, \"metric\": \"l2\"}]}",
-                              &col) != RAGDB_OK ||
-      ragdb_upsert_json(col, "[{\"id\": 1, \"vector\": [0, 0]}, {\"id\": 2, \"vector\": [1, 0]}]") !=
+      ragdb_create_collection(db, "c", "{\"vectors\": [{\"dim\": 2, \"metric\": \"l2\"}]}", &col) !=
           RAGDB_OK ||
+      ragdb_upsert_json(
+          col, "[{\"id\": 1, \"vector\": [0, 0]}, {\"id\": 2, \"vector\": [1, 0]}]") != RAGDB_OK ||
       ragdb_search(col, query, 2, NULL, &hits) != RAGDB_OK) {
     fprintf(stderr, "c consumer: %s\n", ragdb_last_error());
     return 1;
