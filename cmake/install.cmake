@@ -1,7 +1,7 @@
 # The installable library (`cmake --install`): libragdb.a with every embedded layer the build has
 # (base ... db, the document parsers and knowledge bases when built, the C API) merged into one
 # archive, the public headers, a CMake package (`find_package(ragdb)` -> `ragdb::ragdb`), a
-# pkg-config file (ragdb.pc) and the `ragdb` CLI.
+# pkg-config file (ragdb.pc), the `ragdb` CLI and libragdb_c.so (the C API for FFI).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -92,6 +92,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ragdb DESTINATION ${CMAKE_INSTAL
         ${ragdb_header_excludes})
 if(TARGET ragdb)
   install(TARGETS ragdb RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+if(TARGET ragdb_c)  # the C API as a shared library, for FFI (docs/c-api.md)
+  install(TARGETS ragdb_c LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
 
 set(RAGDB_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/ragdb)
