@@ -6,25 +6,29 @@
 #include <vector>
 
 #include "cli/cli.h"
-#include "cluster/cli_commands.h"
 #include "model/cli_commands.h"
+#if RAGDB_CLI_WITH_SERVER
+#include "cluster/cli_commands.h"
 #include "server/serve_command.h"
+#endif
 
 namespace ragdb::cli {
 namespace {
 
 // Commands implemented in other layers, adapted to the table's signature.
+#if RAGDB_CLI_WITH_SERVER
 int CmdServe(const Context& ctx, const std::vector<std::string>& args) {
   return server::RunServeCommand(ctx.data_dir, args);
 }
+int CmdCluster(const Context&, const std::vector<std::string>& args) {
+  return cluster::RunClusterCommand(args);
+}
+#endif
 int CmdEmbed(const Context&, const std::vector<std::string>& args) { return RunEmbedCommand(args); }
 int CmdRerank(const Context&, const std::vector<std::string>& args) {
   return RunRerankCommand(args);
 }
 int CmdModel(const Context&, const std::vector<std::string>& args) { return RunModelCommand(args); }
-int CmdCluster(const Context&, const std::vector<std::string>& args) {
-  return cluster::RunClusterCommand(args);
-}
 
 struct Command {
   const char* name;
@@ -57,12 +61,14 @@ const Command kCommands[] = {
      "  search NAME --queries-text FILE.tsv --k K [--threads T] --out RUN.tsv"},
     {"optimize", CmdOptimize, "optimize NAME             seal, merge segments, build indexes"},
     {"check", CmdCheck, "check                     verify every checksum and structure"},
+#if RAGDB_CLI_WITH_SERVER  // not in the edge build (CMakePresets.json)
     {"serve", CmdServe,
      "serve [--host 127.0.0.1] [--port 6333] [--config FILE] [--admin-key K]   HTTP API\n"
      "  serve --cluster --etcd URL[,URL..] --object-store URL --node-id NAME\n"
      "        --advertise http://HOST:PORT --port P --data CACHE_DIR [--lease-ttl SECONDS]"},
     {"cluster", CmdCluster,
      "cluster status --etcd URL[,URL..]   nodes, collections and shards as etcd holds them"},
+#endif
     {"embed", CmdEmbed, "embed --model DIR|hash [--pooling mean|cls] [--normalize] TEXT..."},
     {"rerank", CmdRerank, "rerank --model DIR --query Q DOC..."},
     {"model", CmdModel, "model pull NAME | model list   Hugging Face models in the model cache"},
@@ -70,6 +76,7 @@ const Command kCommands[] = {
      "eval --beir DIR [--k1 1.2] [--b 0.75] [--analyzer standard] [--stemmer english]\n"
      "         [--stopwords] [--preset anserini] [--threads T]   BM25 nDCG@10 / Recall@100 / "
      "MRR@10"},
+#if RAGDB_CLI_WITH_RAG  // not in the edge build
     {"kb", CmdKb,
      "kb list | kb create NAME [--chunk-size N --overlap N --mode M --embedder E] |\n"
      "         kb describe NAME [--documents] | kb drop NAME        knowledge bases (docs/rag.md)"},
@@ -84,6 +91,7 @@ const Command kCommands[] = {
      "         answer with citations (LLM from RAGDB_LLM_* or DATA/llm.json, else extractive)"},
     {"eval-kb", CmdEvalKb, "eval-kb KB FILE.jsonl [--k 5] [--details]   hit rate@k and MRR"},
     {"mcp", CmdMcp, "mcp [--llm-config FILE] [--no-llm]   MCP server (JSON-RPC) on stdio"},
+#endif
 };
 
 void PrintUsage() {

@@ -7,7 +7,9 @@
 #include <iostream>
 
 #include "model/model_cache.h"
+#if RAGDB_HAVE_MODEL_PULL
 #include "model/model_pull.h"
+#endif
 #include "ragdb/model.h"
 
 namespace ragdb {
@@ -157,6 +159,12 @@ int RunModelCommand(const std::vector<std::string>& args) {
   if (args.empty()) return Usage(kModelUsage, "missing subcommand");
   if (args[0] == "pull") {
     if (args.size() != 2) return Usage(kModelUsage, "model pull takes one model name");
+#if !RAGDB_HAVE_MODEL_PULL
+    return Fail(Status::Unimplemented(
+        "model pull is not in this build (built without Boost and OpenSSL, e.g. the edge preset); "
+        "copy a model folder into " +
+        model::ModelCacheRoot() + " or pass --model DIR"));
+#else
     model::PullOptions opts;
     opts.progress = isatty(2) != 0;
     std::cerr << "pulling " << args[1] << " from " << model::HubEndpoint() << "\n";
@@ -165,6 +173,7 @@ int RunModelCommand(const std::vector<std::string>& args) {
     std::cout << "installed " << args[1] << " (" << r->files.size() << " files, " << r->bytes
               << " bytes) in " << r->dir << "\n";
     return 0;
+#endif
   }
   if (args[0] == "list") {
     if (args.size() != 1) return Usage(kModelUsage, "model list takes no arguments");

@@ -1,0 +1,238 @@
+/* The C API used from C (compiled as C, not C++): every call's result and error message checked.
+ * Usage: capi_test DIR (an empty or missing folder it may write into). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ragdb/ragdb.h"
+
+static int failures = 0;
+
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      failures++;                                                              \
+    }                                                                          \
+  } while (0)
+
+/* code must be RAGDB_OK; prints the library's message when not. */
+#define CHECK_OK(call)                                                          \
+  do {                                                                          \
+    ragdb_code code_ = (call);                                                  \
+    if (code_ != RAGDB_OK) {                                                    \
+      fprintf(stderr, "%s:%d: %s returned %s: %s\n", __FILE__, __LINE__, #call, \
+              ragdb_code_name(code_), ragdb_last_error());                      \
+      failures++;                                                               \
+    }                                                                           \
+  } while (0)
+
+/* call must fail with `want` and a message containing `text`. */
+#define CHECK_FAILS(call, want, text)                                                             \
+  do {                                                                                            \
+    ragdb_code code_ = (call);                                                                    \
+    if (code_ != (want) || strstr(ragdb_last_error(), (text)) == NULL) {                          \
+      fprintf(stderr, "%s:%d: %s returned %s \"%s\"; expected %s with \"%s\"\n", __FILE__,        \
+              __LINE__, #call, ragdb_code_name(code_), ragdb_last_error(), ragdb_code_name(want), \
+              (text));                                                                            \
+      failures++;                                                                                 \
+    }                                                                                             \
+  } while (0)
+
+static const char* kSchema =
+    "{\"vectors\": [{\"dim\": 4, \"metric\": \"l2\", \"index\": {\"type\": \"hnsw\"}}],"
+    " \"text\": {}}";
+
+static void TestWritesAndSearch(ragdb_db* db) {
+  ragdb_collection* col = NULL;
+  CHECK_OK(ragdb_create_collection(db, "docs", kSchema, &col));
+  CHECK(col != NULL);
+  if (col == NULL) return;
+
+  CHECK_OK(ragdb_upsert_json(
+      col,
+      "[{\"id\": 1, \"vector\": [1, 0, 0, 0], \"payload\": {\"tag\": \"a\", \"year\": 2020},"
+      "  \"text\": \"the quick brown fox\"},"
+      " {\"id\": 2, \"vector\": [0, 1, 0, 0], \"payload\": {\"tag\": \"b\", \"year\": 2021},"
+      "  \"text\": \"a lazy dog sleeps\"},"
+      " {\"id\": \"doc-3\", \"vector\": [0, 0, 1, 0], \"payload\": {\"tag\": \"a\"}}]"));
+  /* 100 more rows through the binary path: ids 100.., vector (i, 1, 1, 1). */
+  uint64_t ids[100];
+  float vectors[400];
+  for (int i = 0; i < 100; ++i) {
+    ids[i] = 100 + (uint64_t)i;
+    vectors[4 * i] = (float)i;
+    vectors[4 * i + 1] = vectors[4 * i + 2] = vectors[4 * i + 3] = 1.0f;
+  }
+  CHECK_OK(ragdb_upsert_vectors(col, "", ids, vectors, 100, 4));
+
+  uint64_t n = 0;
+  CHECK_OK(ragdb_count(col, NULL, &n));
+  CHECK(n == 103);
+  CHECK_OK(ragdb_count(col, "tag == \"a\"", &n));
+  CHECK(n == 2);
+  CHECK_OK(ragdb_count(col, "{\"must\": [{\"key\": \"tag\", \"match\": {\"value\": \"b\"}}]}", &n));
+  CHECK(n == 1);
+
+  /* Nearest to (0.9, 0.1, 0, 0) by l2: id 1 first, then id 2. */
+  float query[4] = {0.9f, 0.1f, 0.0f, 0.0f};
+  ragdb_hits* hits = NULL;
+  ragdb_search_options options;
+  ragdb_search_options_init(&options);
+  options.k = 2;
+  CHECK_OK(ragdb_search(col, query, 4, &options, &hits));
+  CHECK(ragdb_hits_count(hits) == 2);
+  if (ragdb_hits_count(hits) == 2) {
+    CHECK(ragdb_hits_id_is_number(hits, 0) && ragdb_hits_id(hits, 0) == 1);
+    CHECK(ragdb_hits_id(hits, 1) == 2);
+    CHECK(fabsf(ragdb_hits_score(hits, 0) - sqrtf(0.02f)) < 1e-5f);
+    CHECK(strcmp(ragdb_hits_payload_json(hits, 0), "{\"tag\":\"a\",\"year\":2020}") == 0);
+  }
+  ragdb_hits_free(hits);
+
+  /* With a filter only tag "a" rows are candidates: 1, then the string id "doc-3". */
+  options.filter = "tag == \"a\"";
+  hits = NULL;
+  CHECK_OK(ragdb_search(col, query, 4, &options, &hits));
+  CHECK(ragdb_hits_count(hits) == 2);
+  if (ragdb_hits_count(hits) == 2) {
+    CHECK(ragdb_hits_id(hits, 0) == 1);
+    CHECK(!ragdb_hits_id_is_number(hits, 1));
+    CHECK(strcmp(ragdb_hits_id_string(hits, 1), "doc-3") == 0);
+  }
+  ragdb_hits_free(hits);
+
+  /* Exact scan with the default options (NULL): k = 10 of 103 rows. */
+  hits = NULL;
+  CHECK_OK(ragdb_search(col, query, 4, NULL, &hits));
+  CHECK(ragdb_hits_count(hits) == 10);
+  ragdb_hits_free(hits);
+
+  /* Text search. */
+  hits = NULL;
+  CHECK_OK(ragdb_search_text(col, "lazy dog", NULL, &hits));
+  CHECK(ragdb_hits_count(hits) == 1);
+  if (ragdb_hits_count(hits) == 1) CHECK(ragdb_hits_id(hits, 0) == 2);
+  ragdb_hits_free(hits);
+
+  char* json = NULL;
+  CHECK_OK(ragdb_get_json(col, 2, &json));
+  CHECK(json != NULL && strstr(json, "\"a lazy dog sleeps\"") != NULL);
+  ragdb_string_free(json);
+
+  /* Deletes. */
+  uint64_t deleted = 0;
+  uint64_t gone[2] = {100, 99999};
+  CHECK_OK(ragdb_delete(col, gone, 2, &deleted));
+  CHECK(deleted == 1);
+  CHECK_OK(ragdb_delete_by_filter(col, "tag == \"b\"", &deleted));
+  CHECK(deleted == 1);
+  CHECK_OK(ragdb_count(col, NULL, &n));
+  CHECK(n == 101);
+
+  ragdb_collection_release(col);
+}
+
+static void TestErrors(ragdb_db* db) {
+  ragdb_collection* col = NULL;
+  CHECK_FAILS(ragdb_create_collection(db, "docs", kSchema, &col), RAGDB_ALREADY_EXISTS, "docs");
+  CHECK_FAILS(ragdb_create_collection(db, "bad", "{\"vectors\": [", &col), RAGDB_INVALID_ARGUMENT,
+              "schema");
+  CHECK_FAILS(ragdb_create_collection(db, "bad", "{\"vectorz\": []}", &col), RAGDB_INVALID_ARGUMENT,
+              "vectorz");
+  CHECK_FAILS(ragdb_get_collection(db, "missing", &col), RAGDB_NOT_FOUND, "missing");
+  CHECK(col == NULL); /* out-parameters are untouched on failure */
+  CHECK_FAILS(ragdb_get_collection(db, NULL, &col), RAGDB_INVALID_ARGUMENT, "name is NULL");
+
+  CHECK_OK(ragdb_get_collection(db, "docs", &col));
+  if (col == NULL) return;
+  /* A wrong dimension or a NaN rejects the whole batch: nothing is stored. */
+  CHECK_FAILS(ragdb_upsert_json(col,
+                                "[{\"id\": 7, \"vector\": [1, 2, 3, 4]},"
+                                " {\"id\": 8, \"vector\": [1, 2, 3]}]"),
+              RAGDB_INVALID_ARGUMENT, "dim");
+  float nan_row[4] = {1.0f, NAN, 0.0f, 0.0f};
+  uint64_t id = 9;
+  CHECK_FAILS(ragdb_upsert_vectors(col, "", &id, nan_row, 1, 4), RAGDB_INVALID_ARGUMENT, "");
+  CHECK_FAILS(ragdb_upsert_json(col, "{\"id\": 1}"), RAGDB_INVALID_ARGUMENT, "array");
+  CHECK_FAILS(ragdb_upsert_json(col, "[{\"id\": 1, \"colour\": 2}]"), RAGDB_INVALID_ARGUMENT,
+              "colour");
+  uint64_t n = 0;
+  CHECK_OK(ragdb_count(col, NULL, &n));
+  CHECK(n == 101);
+
+  float query[3] = {1, 0, 0};
+  ragdb_hits* hits = NULL;
+  CHECK_FAILS(ragdb_search(col, query, 3, NULL, &hits), RAGDB_INVALID_ARGUMENT, "dim");
+  CHECK(hits == NULL);
+  ragdb_search_options options;
+  ragdb_search_options_init(&options);
+  options.filter = "tag = ";
+  float query4[4] = {1, 0, 0, 0};
+  CHECK_FAILS(ragdb_search(col, query4, 4, &options, &hits), RAGDB_INVALID_ARGUMENT, "filter");
+  options.filter = "{\"must\": [{\"key\": \"tag\", \"macth\": {}}]}";
+  CHECK_FAILS(ragdb_search(col, query4, 4, &options, &hits), RAGDB_INVALID_ARGUMENT, "macth");
+  options.filter = NULL;
+  options.struct_size = 3;
+  CHECK_FAILS(ragdb_search(col, query4, 4, &options, &hits), RAGDB_INVALID_ARGUMENT, "struct_size");
+  char* json = NULL;
+  CHECK_FAILS(ragdb_get_json(col, 424242, &json), RAGDB_NOT_FOUND, "");
+  CHECK(json == NULL);
+
+  /* A success clears the message. */
+  CHECK_OK(ragdb_count(col, NULL, &n));
+  CHECK(strcmp(ragdb_last_error(), "") == 0);
+  ragdb_collection_release(col);
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: capi_test DIR\n");
+    return 2;
+  }
+  CHECK(ragdb_api_version() == RAGDB_API_VERSION);
+  CHECK(strlen(ragdb_version_string()) > 0);
+  CHECK(strcmp(ragdb_code_name(RAGDB_NOT_FOUND), "NotFound") == 0);
+  CHECK(strcmp(ragdb_code_name(99), "Unknown") == 0);
+
+  ragdb_db* db = NULL;
+  ragdb_open_options open_options;
+  ragdb_open_options_init(&open_options);
+  open_options.create_if_missing = 0;
+  CHECK_FAILS(ragdb_open(argv[1], &open_options, &db), RAGDB_NOT_FOUND, "");
+  CHECK(db == NULL);
+
+  CHECK_OK(ragdb_open(argv[1], NULL, &db));
+  if (db == NULL) return 1;
+  TestWritesAndSearch(db);
+  TestErrors(db);
+  /* A collection handle outlives ragdb_close of its database. */
+  ragdb_collection* col = NULL;
+  CHECK_OK(ragdb_get_collection(db, "docs", &col));
+  ragdb_close(db);
+  uint64_t n = 0;
+  CHECK_OK(ragdb_count(col, NULL, &n));
+  CHECK(n == 101);
+  ragdb_collection_release(col);
+
+  /* Reopened: the writes are durable; then drop. */
+  db = NULL;
+  CHECK_OK(ragdb_open(argv[1], NULL, &db));
+  if (db == NULL) return 1;
+  col = NULL;
+  CHECK_OK(ragdb_get_collection(db, "docs", &col));
+  CHECK_OK(ragdb_count(col, NULL, &n));
+  CHECK(n == 101);
+  ragdb_collection_release(col);
+  CHECK_OK(ragdb_drop_collection(db, "docs"));
+  CHECK_FAILS(ragdb_get_collection(db, "docs", &col), RAGDB_NOT_FOUND, "docs");
+  ragdb_close(db);
+
+  if (failures > 0) {
+    fprintf(stderr, "%d check(s) failed\n", failures);
+    return 1;
+  }
+  printf("capi_test: all checks passed\n");
+  return 0;
+}
