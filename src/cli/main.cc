@@ -29,6 +29,9 @@ int CmdRerank(const Context&, const std::vector<std::string>& args) {
   return RunRerankCommand(args);
 }
 int CmdModel(const Context&, const std::vector<std::string>& args) { return RunModelCommand(args); }
+int CmdGenerate(const Context&, const std::vector<std::string>& args) {
+  return RunGenerateCommand(args);
+}
 
 struct Command {
   const char* name;
@@ -71,7 +74,11 @@ const Command kCommands[] = {
 #endif
     {"embed", CmdEmbed, "embed --model DIR|hash [--pooling mean|cls] [--normalize] TEXT..."},
     {"rerank", CmdRerank, "rerank --model DIR --query Q DOC..."},
-    {"model", CmdModel, "model pull NAME | model list   Hugging Face models in the model cache"},
+    {"model", CmdModel,
+     "model pull NAME [--file NAME.gguf] | model add NAME PATH | model list   the model cache"},
+    {"generate", CmdGenerate,
+     "generate --model NAME|FILE.gguf|DIR [--temperature T] [--max-tokens N] \"prompt\"\n"
+     "         local LLM text, streamed (docs/llm.md)"},
     {"eval", CmdEval,
      "eval --beir DIR [--k1 1.2] [--b 0.75] [--analyzer standard] [--stemmer english]\n"
      "         [--stopwords] [--preset anserini] [--threads T]   BM25 nDCG@10 / Recall@100 / "

@@ -23,5 +23,8 @@ namespace ragdb {
 int RunEmbedCommand(const std::vector<std::string>& args);
 int RunRerankCommand(const std::vector<std::string>& args);
 int RunModelCommand(const std::vector<std::string>& args);
+// ragdb generate --model NAME|FILE.gguf|DIR [--temperature T] [--max-tokens N] ... "prompt"
+// (cli_generate.cc): the continuation streamed to stdout; "" starts from BOS.
+int RunGenerateCommand(const std::vector<std::string>& args);
 
 }  // namespace ragdb

@@ -51,11 +51,26 @@ std::string FindInstalledSpec(const std::string& name) {
   return dir.empty() || !int8 ? dir : dir + "@int8";
 }
 
+std::string ModelFolderKind(const std::string& dir) {
+  std::error_code ec;
+  bool has_bin = false, has_tokenizer_bin = false;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string f = e.path().filename().string();
+    if (!e.is_regular_file(ec) || f.starts_with(".")) continue;
+    if (f.ends_with(".gguf")) return "gguf";
+    if (f.ends_with(".bin")) (f.starts_with("tok") ? has_tokenizer_bin : has_bin) = true;
+  }
+  if (has_bin && has_tokenizer_bin) return "llama2c";
+  if (fs::is_regular_file(dir + "/config.json", ec)) return "hf";
+  return "";
+}
+
 std::string FindInstalledModel(const std::string& name) {
   if (!ValidateModelName(name).ok()) return "";
   std::string dir = ModelCacheRoot() + "/" + name;
   std::error_code ec;
-  return fs::is_regular_file(dir + "/config.json", ec) ? dir : "";
+  if (!fs::is_directory(dir, ec)) return "";
+  return ModelFolderKind(dir).empty() ? "" : dir;
 }
 
 std::string ResolveModelSpec(const std::string& spec) {
@@ -82,8 +97,9 @@ std::vector<InstalledModel> ListInstalledModels() {
     }
   }
   for (const auto& [name, dir] : candidates) {
-    if (!fs::is_regular_file(dir / "config.json", ec)) continue;
-    InstalledModel m{name, dir.string(), 0, {}};
+    std::string kind = ModelFolderKind(dir.string());
+    if (kind.empty()) continue;
+    InstalledModel m{name, dir.string(), 0, {}, kind};
     for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
       if (!e.is_regular_file(ec)) continue;
       m.bytes += e.file_size(ec);

@@ -1,6 +1,7 @@
 // Where installed models live: $RAGDB_MODEL_CACHE, else ~/.cache/ragdb/models, one folder per
 // Hugging Face repo name ("BAAI/bge-small-en-v1.5" -> ROOT/BAAI/bge-small-en-v1.5). A folder
-// counts as an installed model once it holds config.json; downloads in progress live under
+// counts as an installed model once it holds config.json (a Hugging Face model), a .gguf file or
+// a llama2.c checkpoint (*.bin beside its tok*.bin tokenizer); downloads in progress live under
 // ROOT/.partial and are never listed.
 #pragma once
 
@@ -33,7 +34,12 @@ struct InstalledModel {
   std::string dir;
   uint64_t bytes = 0;
   std::vector<std::string> files;  // relative to dir, sorted
+  std::string kind;                // as ModelFolderKind
 };
+
+// What a model folder holds: "gguf" (a .gguf file), "llama2c" (a llama2.c checkpoint and its
+// tokenizer), "hf" (config.json), or "" (not a model).
+std::string ModelFolderKind(const std::string& dir);
 
 // Every installed model under the cache root, sorted by name.
 std::vector<InstalledModel> ListInstalledModels();
