@@ -11,9 +11,12 @@
 
 namespace ragdb::model::llm {
 namespace {
-// About 50-100 microseconds of spinning before sleeping: longer than the gap between two matrix
-// products of one token, far shorter than the gap between requests.
-constexpr int kSpins = 20000;
+// A few tens of microseconds of spinning before sleeping: longer than the gap between two
+// matrix products of one token, far shorter than the gap between requests.
+constexpr int kSpins = 4000;
+// The caller yields its CPU while waiting after this many spins, so that on a machine with more
+// runnable threads than cores a descheduled worker gets the core back soon.
+constexpr int kCallerSpins = 2000;
 }  // namespace
 
 ComputeTeam::ComputeTeam(size_t threads) {
@@ -38,7 +41,13 @@ void ComputeTeam::Run(const std::function<void(size_t, size_t)>& fn) {
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   fn(0, size());
-  while (pending_.load(std::memory_order_acquire) != 0) RAGDB_PAUSE();
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+    if (spin < kCallerSpins) {
+      RAGDB_PAUSE();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 void ComputeTeam::WorkerLoop(size_t index) {

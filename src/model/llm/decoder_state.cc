@@ -195,7 +195,7 @@ void DecoderState::Attention(size_t layer, size_t n) {
   const float* vc = v_cache_[layer].data();
   std::atomic<size_t> next{0};
   const size_t items = n * c.heads;
-  DecoderTeam().Run([&](size_t thread, size_t) {
+  auto run = [&](size_t thread, size_t) {
     float* s = scores_[thread].data();
     for (size_t item; (item = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
       const size_t t = item / c.heads, h = item % c.heads;
@@ -214,7 +214,13 @@ void DecoderState::Attention(size_t layer, size_t n) {
       const float inv = 1.0f / sum;
       for (size_t p = 0; p < len; ++p) k_.axpy(s[p] * inv, vc + p * c.kv_dim() + kv_off, o, c.head_dim);
     }
-  });
+  };
+  // Short contexts of small models cost less on one thread than the hand-over.
+  if (items * (position_ + n) * c.head_dim < (1u << 15)) {
+    run(0, 1);
+  } else {
+    DecoderTeam().Run(run);
+  }
 }
 
 void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n_jobs) {
@@ -234,6 +240,15 @@ void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n
   const size_t block = std::max<size_t>(4, std::min<size_t>(64, total / (8 * DecoderTeam().size()) + 1));
   const size_t blocks = (total + block - 1) / block;
   std::atomic<size_t> next{0};
+  // Reference mode: the row as f32 times f32 activations.
+  const DotFn float_dot = ScalarLlmKernels().dot_f32;
+  auto exact_dot = [&](const Weight& w, size_t row, size_t t, int nx, float* res) {
+    thread_local std::vector<float> buf;
+    buf.resize(w.cols);
+    DequantizeRow(w.type, w.row(row), w.cols, buf.data());
+    float_dot(reinterpret_cast<const uint8_t*>(buf.data()), x + t * cols, cols * sizeof(float),
+              nx, cols, res);
+  };
   auto run = [&](size_t, size_t) {
     float tmp[kMaxDotRows], tmp2[kMaxDotRows];
     for (size_t bi; (bi = next.fetch_add(1, std::memory_order_relaxed)) < blocks;) {
@@ -252,8 +267,18 @@ void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n
           const void* xs = q8 ? static_cast<const void*>(xq_.data() + t * (cols / 32))
                               : static_cast<const void*>(x + t * cols);
           const size_t stride = q8 ? q8_stride : cols * sizeof(float);
-          dot(w.row(row), xs, stride, nx, cols, tmp);
-          if (job.glu) {
+          if (float_activations_ && q8) {
+            exact_dot(w, row, t, nx, tmp);
+          } else {
+            dot(w.row(row), xs, stride, nx, cols, tmp);
+          }
+          if (job.glu && float_activations_ && UsesQ8Activations(job.glu->type)) {
+            exact_dot(*job.glu, row, t, nx, tmp2);
+            for (int i = 0; i < nx; ++i) {
+              const float g = job.gelu ? GeluTanh(tmp[i]) : Silu(tmp[i]);
+              job.y[(t + i) * w.rows + row] = g * tmp2[i];
+            }
+          } else if (job.glu) {
             const bool q8u = UsesQ8Activations(job.glu->type);
             const void* xu = q8u ? static_cast<const void*>(xq_.data() + t * (cols / 32))
                                  : static_cast<const void*>(x + t * cols);

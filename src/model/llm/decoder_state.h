@@ -37,6 +37,9 @@ class DecoderState {
   size_t context() const { return context_; }
   // Forgets cached positions from `n` on (n <= position()): the next tokens go to position n.
   void Truncate(size_t n);
+  // Reference mode (tests, accuracy checks): quantized weights are multiplied with f32
+  // activations (each row dequantized) instead of 8-bit ones. Several times slower.
+  void set_float_activations(bool on) { float_activations_ = on; }
 
   // Runs `tokens` at positions position().. and appends them to the cache. `out` receives
   // vocab logits (ForwardOutput::kLastLogits: one row; kAllLogits: one per token) or hidden
@@ -55,6 +58,7 @@ class DecoderState {
   const LlmKernels& k_;
   size_t context_;
   size_t position_ = 0;
+  bool float_activations_ = false;
   std::vector<std::vector<float>> k_cache_, v_cache_;  // per layer: context x kv_dim
   std::vector<float> inv_freq_;
   // Scratch for up to kChunk tokens.

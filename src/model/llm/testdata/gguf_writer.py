@@ -1,0 +1,210 @@
+"""A GGUF (version 3) writer and the ggml block quantizers the tests need, in plain numpy.
+
+Written from the format's description (docs/llm.md, src/model/llm/tensor_types.h), so that the
+test fixtures do not come from the code under test.
+"""
+import struct
+
+import numpy as np
+
+F32, F16, Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, BF16 = 0, 1, 2, 8, 12, 13, 14, 30
+
+# GGUF metadata value types.
+_U32, _I32, _F32, _BOOL, _STR, _ARR = 4, 5, 6, 7, 8, 9
+
+
+def _s(text):
+    b = text.encode('utf-8')
+    return struct.pack('<Q', len(b)) + b
+
+
+def _value(v):
+    """(type id, bytes) of a metadata value; ints are u32, floats f32, lists arrays."""
+    if isinstance(v, bool):
+        return _BOOL, struct.pack('<B', int(v))
+    if isinstance(v, int):
+        return (_U32, struct.pack('<I', v)) if v >= 0 else (_I32, struct.pack('<i', v))
+    if isinstance(v, float):
+        return _F32, struct.pack('<f', v)
+    if isinstance(v, str):
+        return _STR, _s(v)
+    if isinstance(v, list):
+        if all(isinstance(x, str) for x in v) and v:
+            return _ARR, struct.pack('<IQ', _STR, len(v)) + b''.join(_s(x) for x in v)
+        if all(isinstance(x, int) for x in v):
+            return _ARR, struct.pack('<IQ', _I32, len(v)) + struct.pack('<%di' % len(v), *v)
+        return _ARR, struct.pack('<IQ', _F32, len(v)) + struct.pack('<%df' % len(v), *v)
+    raise TypeError(v)
+
+
+def write_gguf(path, metadata, tensors, alignment=32):
+    """metadata: dict; tensors: list of (name, ggml type, dims in ggml order, raw bytes)."""
+    out = bytearray(b'GGUF' + struct.pack('<IQQ', 3, len(tensors), len(metadata)))
+    for k, v in metadata.items():
+        t, b = _value(v)
+        out += _s(k) + struct.pack('<I', t) + b
+    offset = 0
+    offsets = []
+    for name, gtype, dims, raw in tensors:
+        offsets.append(offset)
+        out += _s(name) + struct.pack('<I', len(dims)) + struct.pack('<%dQ' % len(dims), *dims)
+        out += struct.pack('<IQ', gtype, offset)
+        offset += (len(raw) + alignment - 1) // alignment * alignment
+    out += b'\0' * ((-len(out)) % alignment)
+    for (name, gtype, dims, raw), off in zip(tensors, offsets):
+        out += raw + b'\0' * ((-len(raw)) % alignment)
+    with open(path, 'wb') as f:
+        f.write(out)
+
+
+def f16(x):
+    return np.asarray(x, dtype=np.float32).astype(np.float16)
+
+
+# Each quantizer takes a 2-D float32 array (rows x cols) and returns (raw bytes, dequantized
+# float32 array of the same shape): the reference runs on the dequantized weights.
+
+def quant_f32(w):
+    w = np.ascontiguousarray(w, dtype=np.float32)
+    return w.tobytes(), w.copy()
+
+
+def quant_f16(w):
+    h = f16(w)
+    return h.tobytes(), h.astype(np.float32)
+
+
+def quant_bf16(w):
+    bits = np.ascontiguousarray(w, dtype=np.float32).view(np.uint32)
+    # round to nearest even on the dropped 16 bits
+    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+    back = (rounded.astype(np.uint32) << 16).view(np.float32)
+    return rounded.tobytes(), back.reshape(w.shape)
+
+
+def quant_q8_0(w):
+    x = w.reshape(-1, 32).astype(np.float32)
+    amax = np.abs(x).max(axis=1)
+    d = f16(amax / 127.0)
+    df = d.astype(np.float32)
+    inv = np.where(df > 0, 1.0 / np.where(df > 0, df, 1), 0)
+    q = np.clip(np.rint(x * inv[:, None]), -127, 127).astype(np.int8)
+    raw = b''.join(d[i].tobytes() + q[i].tobytes() for i in range(len(q)))
+    return raw, (df[:, None] * q).reshape(w.shape).astype(np.float32)
+
+
+def quant_q4_0(w):
+    x = w.reshape(-1, 32).astype(np.float32)
+    # signed max magnitude -> -8, as ggml does
+    idx = np.abs(x).argmax(axis=1)
+    mx = x[np.arange(len(x)), idx]
+    d = f16(mx / -8.0)
+    df = d.astype(np.float32)
+    inv = np.where(df != 0, 1.0 / np.where(df != 0, df, 1), 0)
+    q = np.clip(np.rint(x * inv[:, None] + 8), 0, 15).astype(np.uint8)
+    packed = q[:, :16] | (q[:, 16:] << 4)
+    raw = b''.join(d[i].tobytes() + packed[i].tobytes() for i in range(len(q)))
+    return raw, (df[:, None] * (q.astype(np.float32) - 8)).reshape(w.shape)
+
+
+def _pack_scales(sc, m):
+    """Eight 6-bit scales and mins -> the 12 bytes of a Q4_K / Q5_K block."""
+    out = np.zeros(12, dtype=np.uint8)
+    for j in range(8):
+        if j < 4:
+            out[j] |= sc[j] & 63
+            out[j + 4] |= m[j] & 63
+        else:
+            out[j + 4] = (sc[j] & 0xF) | ((m[j] & 0xF) << 4)
+            out[j - 4] |= (sc[j] >> 4) << 6
+            out[j] |= (m[j] >> 4) << 6
+    return out
+
+
+def _kquant_block(x, levels):
+    """One 256-element block as d, dmin, scales, mins, codes with x ~ d*sc*q - dmin*m."""
+    sub = x.reshape(8, 32)
+    lo = np.minimum(sub.min(axis=1), 0)
+    hi = sub.max(axis=1)
+    scale = (hi - lo) / levels
+    mins = -lo
+    d = f16(scale.max() / 63.0)
+    dmin = f16(mins.max() / 63.0)
+    df, dminf = float(d), float(dmin)
+    sc = np.clip(np.rint(scale / df), 0, 63).astype(np.uint8) if df > 0 else np.zeros(8, np.uint8)
+    m = np.clip(np.rint(mins / dminf), 0, 63).astype(np.uint8) if dminf > 0 else np.zeros(8, np.uint8)
+    q = np.zeros((8, 32), dtype=np.uint8)
+    deq = np.zeros((8, 32), dtype=np.float32)
+    for j in range(8):
+        step = df * sc[j]
+        off = dminf * m[j]
+        if step > 0:
+            q[j] = np.clip(np.rint((sub[j] + off) / step), 0, levels)
+        deq[j] = np.float32(df * sc[j]) * q[j] - np.float32(dminf * m[j])
+    return d, dmin, sc, m, q.reshape(256), deq.reshape(256)
+
+
+def quant_q4_k(w):
+    x = w.reshape(-1, 256).astype(np.float32)
+    raw, deq = bytearray(), np.zeros_like(x)
+    for i, blk in enumerate(x):
+        d, dmin, sc, m, q, deq[i] = _kquant_block(blk, 15)
+        qs = np.zeros(128, dtype=np.uint8)
+        for c in range(4):
+            qs[32 * c:32 * c + 32] = q[64 * c:64 * c + 32] | (q[64 * c + 32:64 * c + 64] << 4)
+        raw += d.tobytes() + dmin.tobytes() + _pack_scales(sc, m).tobytes() + qs.tobytes()
+    return bytes(raw), deq.reshape(w.shape)
+
+
+def quant_q5_k(w):
+    x = w.reshape(-1, 256).astype(np.float32)
+    raw, deq = bytearray(), np.zeros_like(x)
+    for i, blk in enumerate(x):
+        d, dmin, sc, m, q, deq[i] = _kquant_block(blk, 31)
+        qs = np.zeros(128, dtype=np.uint8)
+        qh = np.zeros(32, dtype=np.uint8)
+        for c in range(4):
+            a, b = q[64 * c:64 * c + 32], q[64 * c + 32:64 * c + 64]
+            qs[32 * c:32 * c + 32] = (a & 0xF) | ((b & 0xF) << 4)
+            qh |= ((a >> 4) & 1) << (2 * c)
+            qh |= ((b >> 4) & 1) << (2 * c + 1)
+        raw += (d.tobytes() + dmin.tobytes() + _pack_scales(sc, m).tobytes() + qh.tobytes() +
+                qs.tobytes())
+    return bytes(raw), deq.reshape(w.shape)
+
+
+def quant_q6_k(w):
+    x = w.reshape(-1, 256).astype(np.float32)
+    raw, deq = bytearray(), np.zeros_like(x)
+    for i, blk in enumerate(x):
+        sub = blk.reshape(16, 16)
+        idx = np.abs(sub).argmax(axis=1)
+        mx = sub[np.arange(16), idx]
+        scale = mx / -32.0
+        imax = np.abs(scale).argmax()
+        d = f16(scale[imax] / -128.0) if scale[imax] != 0 else f16(0)
+        df = float(d)
+        sc = np.clip(np.rint(scale / df), -128, 127).astype(np.int8) if df != 0 else np.zeros(16, np.int8)
+        L = np.zeros(256, dtype=np.uint8)
+        for j in range(16):
+            step = df * sc[j]
+            if step != 0:
+                L[16 * j:16 * j + 16] = np.clip(np.rint(sub[j] / step), -32, 31) + 32
+            else:
+                L[16 * j:16 * j + 16] = 32
+            deq[i, 16 * j:16 * j + 16] = np.float32(df * sc[j]) * (L[16 * j:16 * j + 16].astype(np.float32) - 32)
+        ql = np.zeros(128, dtype=np.uint8)
+        qh = np.zeros(64, dtype=np.uint8)
+        for n in range(2):
+            Ln = L[128 * n:128 * n + 128]
+            for l in range(32):
+                q1, q2, q3, q4 = Ln[l], Ln[l + 32], Ln[l + 64], Ln[l + 96]
+                ql[64 * n + l] = (q1 & 0xF) | ((q3 & 0xF) << 4)
+                ql[64 * n + l + 32] = (q2 & 0xF) | ((q4 & 0xF) << 4)
+                qh[32 * n + l] = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6)
+        raw += ql.tobytes() + qh.tobytes() + sc.tobytes() + d.tobytes()
+    return bytes(raw), deq.reshape(w.shape)
+
+
+QUANTIZERS = {F32: quant_f32, F16: quant_f16, BF16: quant_bf16, Q8_0: quant_q8_0,
+              Q4_0: quant_q4_0, Q4_K: quant_q4_k, Q5_K: quant_q5_k, Q6_K: quant_q6_k}
