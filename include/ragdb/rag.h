@@ -226,7 +226,8 @@ class KnowledgeBase {
   std::unique_ptr<Impl> impl_;
 };
 
-// An OpenAI-compatible chat endpoint.
+// An OpenAI-compatible chat endpoint, or a local model: model = "local:NAME" (an installed
+// model, a .gguf file or a model folder) answers in-process, without base_url.
 struct LlmConfig {
   std::string base_url;  // e.g. https://api.openai.com/v1 (…/chat/completions is appended)
   std::string model;
@@ -234,7 +235,8 @@ struct LlmConfig {
   int timeout_ms = 60000;  // connect + each read
   double temperature = 0.1;
   size_t max_tokens = 512;
-  bool enabled() const { return !base_url.empty(); }
+  bool local() const { return model.size() > 6 && model.compare(0, 6, "local:") == 0; }
+  bool enabled() const { return !base_url.empty() || local(); }
   // RAGDB_LLM_BASE_URL / RAGDB_LLM_MODEL / RAGDB_LLM_API_KEY / RAGDB_LLM_TIMEOUT_MS override
   // the JSON file `config_path` ({"base_url", "model", "api_key", "timeout_ms"}) when it exists.
   static Result<LlmConfig> FromEnvAndFile(const std::string& config_path);

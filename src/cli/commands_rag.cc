@@ -235,12 +235,13 @@ int CmdRetrieve(const Context& ctx, const std::vector<std::string>& argv) {
 int CmdAsk(const Context& ctx, const std::vector<std::string>& argv) {
   FlagSpec spec{kRetrieveFlags, {"stream", "timings", "no-llm", "no-merge"}, {}};
   spec.with_value.insert("llm-config");
+  spec.with_value.insert("llm");
   auto a = Args::Parse(argv, spec);
   if (!a.ok()) return Fail(a.status(), true);
   if (a->positional().size() != 2) {
     return Fail(Status::InvalidArgument(
                     "usage: ragdb ask KB \"question\" [--k 5] [--filter EXPR] [--reranker DIR] "
-                    "[--stream] [--llm-config FILE] [--no-llm] [--timings]"),
+                    "[--stream] [--llm local:NAME] [--llm-config FILE] [--no-llm] [--timings]"),
                 true);
   }
   rag::AskOptions ao;
@@ -252,6 +253,17 @@ int CmdAsk(const Context& ctx, const std::vector<std::string>& argv) {
         rag::LlmConfig::FromEnvAndFile(a->GetOr("llm-config", JoinPath(ctx.data_dir, "llm.json")));
     if (!llm.ok()) return Fail(llm.status(), true);
     ao.llm = *llm;
+    if (a->Has("llm")) {
+      // --llm local:NAME answers with a local model; another name replaces the configured
+      // endpoint's model.
+      ao.llm.model = a->GetOr("llm", "");
+      if (!ao.llm.enabled()) {
+        return Fail(Status::InvalidArgument("--llm: use local:NAME, or configure an endpoint "
+                                            "(RAGDB_LLM_BASE_URL or --llm-config) for '" +
+                                            ao.llm.model + "'"),
+                    true);
+      }
+    }
   }
   if (a->Has("stream")) {
     // Streaming: one {"delta": ".."} JSON line per piece on stdout, then the final object.

@@ -18,7 +18,8 @@ namespace {
 constexpr char kEmbedUsage[] =
     "usage: ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] "
     "[--quantize none|int8] TEXT...";
-constexpr char kModelUsage[] = "usage: ragdb model pull NAME | ragdb model list";
+constexpr char kModelUsage[] =
+    "usage: ragdb model pull NAME [--file FILE]... | ragdb model add NAME PATH | ragdb model list";
 constexpr char kRerankUsage[] =
     "usage: ragdb rerank --model DIR|hash[:DIM] [--quantize none|int8] --query Q DOC...";
 
@@ -158,7 +159,6 @@ int RunRerankCommand(const std::vector<std::string>& args) {
 int RunModelCommand(const std::vector<std::string>& args) {
   if (args.empty()) return Usage(kModelUsage, "missing subcommand");
   if (args[0] == "pull") {
-    if (args.size() != 2) return Usage(kModelUsage, "model pull takes one model name");
 #if !RAGDB_HAVE_MODEL_PULL
     return Fail(Status::Unimplemented(
         "model pull is not in this build (built without Boost and OpenSSL, e.g. the edge preset); "
@@ -166,6 +166,20 @@ int RunModelCommand(const std::vector<std::string>& args) {
         model::ModelCacheRoot() + " or pass --model DIR"));
 #else
     model::PullOptions opts;
+    std::vector<std::string> names;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--file") {
+        if (i + 1 >= args.size()) return Usage(kModelUsage, "--file needs a file name");
+        opts.files.push_back(args[++i]);
+      } else if (args[i].starts_with("--")) {
+        return Usage(kModelUsage, "unknown option " + args[i]);
+      } else {
+        names.push_back(args[i]);
+      }
+    }
+    if (names.size() != 1) return Usage(kModelUsage, "model pull takes one model name");
+    const std::vector<std::string> pull_args = {args[0], names[0]};
+    const auto& args = pull_args;
     opts.progress = isatty(2) != 0;
     std::cerr << "pulling " << args[1] << " from " << model::HubEndpoint() << "\n";
     auto r = model::PullModel(args[1], opts);
@@ -174,6 +188,14 @@ int RunModelCommand(const std::vector<std::string>& args) {
               << " bytes) in " << r->dir << "\n";
     return 0;
 #endif
+  }
+  if (args[0] == "add") {
+    if (args.size() != 3) return Usage(kModelUsage, "model add takes a name and a path");
+    auto r = model::AddLocalModel(args[1], args[2]);
+    if (!r.ok()) return Fail(r.status());
+    std::cout << "installed " << args[1] << " (" << r->files.size() << " files, " << r->bytes
+              << " bytes) in " << r->dir << "\n";
+    return 0;
   }
   if (args[0] == "list") {
     if (args.size() != 1) return Usage(kModelUsage, "model list takes no arguments");

@@ -9,6 +9,8 @@
 //       one score per document, one per line, in input order (with a hash model: the cosine
 //       similarity of the hash embeddings)
 //   ragdb model pull NAME     download a Hugging Face model into the model cache (model_pull.h)
+//   ragdb model pull NAME --file F.gguf   only the named files (GGUF repositories)
+//   ragdb model add NAME PATH  install a local .gguf file or model folder (model_pull.h)
 //   ragdb model list          installed models: name, size, files
 // "--" ends the options, so texts may start with "--". --model also takes an installed model name.
 // --quantize int8 runs the encoder with int8 weights (ragdb/model.h WeightQuantization); the

@@ -21,6 +21,9 @@ struct PullOptions {
   std::string endpoint;    // "" = $RAGDB_HF_ENDPOINT, else https://huggingface.co
   std::string cache_root;  // "" = ModelCacheRoot()
   bool progress = false;   // progress bar on stderr (callers pass isatty(2))
+  // Only these files of the repo (`model pull REPO --file NAME.gguf`), all required; empty =
+  // the files of ModelRepoFiles(). A .gguf file is checked to parse as GGUF.
+  std::vector<std::string> files;
   HttpGetOptions http;
 };
 
@@ -34,5 +37,12 @@ std::string HubEndpoint();
 
 // Replaces an earlier install of the same name only once the new one is complete.
 Result<PullResult> PullModel(const std::string& name, const PullOptions& options = {});
+
+// `ragdb model add NAME PATH`: copies a local .gguf file, or a model folder (Hugging Face files,
+// a .gguf, or a llama2.c checkpoint with its tokenizer), into the model cache under NAME. The
+// copy is made under CACHE/.partial, fsynced, checked (a GGUF must parse; a folder must hold a
+// model) and only then renamed into place, replacing an earlier install of NAME.
+Result<PullResult> AddLocalModel(const std::string& name, const std::string& path,
+                                 const std::string& cache_root = "");
 
 }  // namespace ragdb::model

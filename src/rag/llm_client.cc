@@ -174,6 +174,7 @@ Result<ParsedUrl> ParseBaseUrl(const std::string& url) {
 
 Result<std::string> ChatComplete(const LlmConfig& cfg, const std::vector<ChatMessage>& messages,
                                  const std::function<void(const std::string&)>& on_token) {
+  if (cfg.local()) return LocalChatComplete(cfg, messages, on_token);
   RAGDB_ASSIGN_OR_RETURN(ParsedUrl url, ParseBaseUrl(cfg.base_url));
   const std::string where = url.host + ":" + url.port;
   std::string target = url.path;

@@ -21,9 +21,17 @@ struct ChatMessage {
 };
 
 // The assistant's reply. With `on_token`, asks for a streamed reply and calls it with each piece
-// of text as it arrives; the return value is then the concatenation.
+// of text as it arrives; the return value is then the concatenation. A config whose model is
+// "local:NAME" is answered by LocalChatComplete instead of over HTTP.
 Result<std::string> ChatComplete(const LlmConfig& config, const std::vector<ChatMessage>& messages,
                                  const std::function<void(const std::string&)>& on_token = {});
+
+// The same from a local language model (local_chat.cc): NAME is an installed model, a .gguf
+// file or a model folder (model/local_llm.h), loaded once per process; the conversation goes
+// through the model's chat format; temperature and max_tokens come from `config`.
+Result<std::string> LocalChatComplete(const LlmConfig& config,
+                                      const std::vector<ChatMessage>& messages,
+                                      const std::function<void(const std::string&)>& on_token);
 
 // Parsed pieces of a base URL.
 struct ParsedUrl {

@@ -101,6 +101,7 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterOpenAiRoutes(*this);
   RegisterKbRoutes(*this);
   RegisterChatRoutes(*this);
+  RegisterCompletionRoutes(*this);
   RegisterMcpRoutes(*this);
   RegisterClusterRoutes(*this);
   RegisterKbBrowseRoutes(*this);

@@ -147,6 +147,7 @@ void RegisterAdminRoutes(App& app);       // admin_api.cc: /ragdb/tenants, /metr
 void RegisterOpenAiRoutes(App& app);      // openai_api.cc: /v1/embeddings, /v1/models
 void RegisterKbRoutes(App& app);          // kb_api.cc: /ragdb/kb
 void RegisterChatRoutes(App& app);        // chat_api.cc: /v1/chat/completions
+void RegisterCompletionRoutes(App& app);  // completions_api.cc: /v1/completions
 void RegisterMcpRoutes(App& app);         // mcp_http.cc: /mcp
 void RegisterClusterRoutes(App& app);     // cluster_api.cc: /cluster, shard calls between nodes
 void RegisterKbBrowseRoutes(App& app);    // kb_browse_api.cc: documents, chunks, uploads

@@ -3,7 +3,9 @@
 // any OpenAI client (or tool built on one) gets cited answers from ragdb. The answer cites its
 // sources as [n] and ends with a "Sources:" list; the same sources are in a `citations` field of
 // the message and of the response (in the last chunk when streaming). Retrieval options may be sent
-// in a `ragdb` object (the client's extra body).
+// in a `ragdb` object (the client's extra body), and `ragdb.llm` names an installed local model
+// to answer instead of the server's LLM. Any model other than kb:NAME is a local language model
+// answering the conversation itself (completions_api.cc).
 #include <chrono>
 #include <sstream>
 
@@ -15,8 +17,9 @@
 namespace ragdb::server {
 namespace {
 
-// The text of a message's content: a string, or an array of parts of which the text parts count.
-Result<std::string> ContentText(const Json& content) {
+}  // namespace
+
+Result<std::string> MessageText(const Json& content) {
   if (content.is_string()) return content.get<std::string>();
   if (content.is_array()) {
     std::string out;
@@ -32,6 +35,8 @@ Result<std::string> ContentText(const Json& content) {
   if (content.is_null()) return std::string();
   return Status::InvalidArgument("message content must be a string or an array of parts");
 }
+
+namespace {
 
 // At most this many earlier turns go to the LLM (the most recent ones), so that a long chat
 // does not overflow its context.
@@ -57,7 +62,7 @@ Status ReadConversation(const Json& body, std::string* question,
   if (last_user == messages.size()) {
     return Status::InvalidArgument("`messages` has no user message to answer");
   }
-  RAGDB_ASSIGN_OR_RETURN(*question, ContentText(messages[last_user].value("content", Json())));
+  RAGDB_ASSIGN_OR_RETURN(*question, MessageText(messages[last_user].value("content", Json())));
   if (question->find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidArgument("the last user message is empty");
   }
@@ -65,7 +70,7 @@ Status ReadConversation(const Json& body, std::string* question,
   for (size_t i = 0; i < last_user; ++i) {
     const std::string role = messages[i]["role"];
     if (role != "user" && role != "assistant") continue;
-    RAGDB_ASSIGN_OR_RETURN(std::string text, ContentText(messages[i].value("content", Json())));
+    RAGDB_ASSIGN_OR_RETURN(std::string text, MessageText(messages[i].value("content", Json())));
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) continue;
     history->push_back({role, std::move(text)});
   }
@@ -126,13 +131,8 @@ Result<Json> ChatCompletions(Ctx& ctx) {
     return OpenAiError(ctx, 400, "you must provide a model parameter");
   }
   const std::string model = b["model"];
-  if (!model.starts_with("kb:")) {
-    return OpenAiError(ctx, 404,
-                       "The model `" + model +
-                           "` does not exist: ragdb answers from knowledge bases, name one as "
-                           "kb:NAME (GET /v1/models lists them)",
-                       "model_not_found");
-  }
+  // Any other name is a local language model (completions_api.cc).
+  if (!model.starts_with("kb:")) return LocalChatCompletions(ctx, b);
   const std::string kb_name = model.substr(3);
   rag::AskOptions ao;
   std::string question;
@@ -144,6 +144,15 @@ Result<Json> ChatCompletions(Ctx& ctx) {
   }
   Json extra = b.value("ragdb", Json::object());
   if (!extra.is_object()) return OpenAiError(ctx, 400, "`ragdb` must be an object");
+  // "llm": an installed local model answers instead of the server's configured LLM.
+  std::string local_llm;
+  if (extra.contains("llm")) {
+    if (!extra["llm"].is_string()) return OpenAiError(ctx, 400, "ragdb: `llm` must be a string");
+    auto m = ResolveLocalModel(ctx, extra["llm"].get<std::string>());
+    if (!m.ok()) return OpenAiError(ctx, 404, m.status().message(), "model_not_found");
+    local_llm = "local:" + (*m)->name;
+    extra.erase("llm");
+  }
   for (const auto& [k, v] : extra.items()) {
     if (!RetrieveFieldNames({}).count(k)) {
       return OpenAiError(ctx, 400, "ragdb: unknown field `" + k + "`");
@@ -153,6 +162,7 @@ Result<Json> ChatCompletions(Ctx& ctx) {
   if (!ro.ok()) return OpenAiError(ctx, 400, ro.status().message());
   ao.retrieve = *ro;
   ao.llm = ctx.app.llm();
+  if (!local_llm.empty()) ao.llm.model = local_llm;
   if (b.contains("temperature") && b["temperature"].is_number()) {
     ao.llm.temperature = b["temperature"].get<double>();
   }

@@ -65,7 +65,7 @@ Status ReadString(const toml::table& t, const char* key, const std::string& wher
 }
 
 Status Apply(const toml::table& root, ServerConfig* c) {
-  RAGDB_RETURN_IF_ERROR(CheckKeys(root, "", {"server", "tls", "api_keys", "cluster"}));
+  RAGDB_RETURN_IF_ERROR(CheckKeys(root, "", {"server", "tls", "api_keys", "cluster", "llm"}));
   if (const toml::node* n = root.get("cluster")) {
     const toml::table* t = n->as_table();
     if (!t) return Status::InvalidArgument("config: [cluster] must be a table");
@@ -139,6 +139,28 @@ Status Apply(const toml::table& root, ServerConfig* c) {
     RAGDB_RETURN_IF_ERROR(CheckKeys(*t, "tls.", {"cert", "key"}));
     RAGDB_RETURN_IF_ERROR(ReadString(*t, "cert", "tls.", &c->http.tls_cert_file));
     RAGDB_RETURN_IF_ERROR(ReadString(*t, "key", "tls.", &c->http.tls_key_file));
+  }
+  if (const toml::node* n = root.get("llm")) {
+    const toml::table* t = n->as_table();
+    if (!t) return Status::InvalidArgument("config: [llm] must be a table");
+    const std::string w = "llm.";
+    RAGDB_RETURN_IF_ERROR(CheckKeys(
+        *t, w, {"model", "base_url", "api_key", "timeout_ms", "temperature", "max_tokens"}));
+    LlmSection& l = c->llm;
+    l.present = true;
+    RAGDB_RETURN_IF_ERROR(ReadString(*t, "model", w, &l.model));
+    RAGDB_RETURN_IF_ERROR(ReadString(*t, "base_url", w, &l.base_url));
+    RAGDB_RETURN_IF_ERROR(ReadString(*t, "api_key", w, &l.api_key));
+    RAGDB_RETURN_IF_ERROR(ReadInt(*t, "timeout_ms", w, &l.timeout_ms));
+    RAGDB_RETURN_IF_ERROR(ReadInt(*t, "max_tokens", w, &l.max_tokens));
+    if (const toml::node* x = t->get("temperature")) {
+      auto v = x->value<double>();
+      if (!v || *v < 0 || *v > 2) {
+        return Status::InvalidArgument("config: llm.temperature must be a number in [0, 2]");
+      }
+      l.temperature = *v;
+    }
+    if (l.model.empty()) return Status::InvalidArgument("config: llm.model is required");
   }
   if (const toml::node* n = root.get("api_keys")) {
     const toml::array* arr = n->as_array();

@@ -28,6 +28,14 @@
 //   snapshot_rows = 65536     # a shard publishes a snapshot after this many rows
 //   seal_threshold_rows = 65536
 //
+//   [llm]                     # answers of ask / chat (default: DIR/llm.json, RAGDB_LLM_*)
+//   model = "local:NAME"      # a local model (ragdb model add / pull), or a remote model name
+//   base_url = "https://..."  # an OpenAI-compatible endpoint (not with local:)
+//   api_key = "..."
+//   timeout_ms = 60000
+//   temperature = 0.1
+//   max_tokens = 512
+//
 //   [[api_keys]]
 //   key = "secret-1"
 //   tenant = "acme"           # default: "default" (the database folder itself)
@@ -63,11 +71,21 @@ struct ClusterSettings {
   uint64_t seal_threshold_rows = 65536;
 };
 
+// The [llm] section as written (serve_command turns it into a rag::LlmConfig over llm.json).
+struct LlmSection {
+  bool present = false;
+  std::string model, base_url, api_key;
+  int64_t timeout_ms = -1;  // -1 = not set
+  double temperature = -1;  // < 0 = not set
+  int64_t max_tokens = -1;  // -1 = not set
+};
+
 struct ServerConfig {
   HttpServerOptions http;
   ClusterSettings cluster;
   std::string admin_key;
   std::vector<ConfiguredKey> api_keys;
+  LlmSection llm;
 };
 
 // Reads a TOML file over `config`. Unknown keys are errors naming the key, so a typo in a limit

@@ -9,6 +9,7 @@
 
 #include "base/file.h"
 #include "cluster/node.h"
+#include "model/local_llm.h"
 #include "server/app.h"
 #include "server/http_server.h"
 
@@ -17,11 +18,14 @@ namespace {
 
 const char* kUsage =
     "usage: ragdb --data DIR serve [--host 127.0.0.1] [--port 6333] [--config FILE]\n"
-    "                              [--admin-key KEY] [--llm-config FILE]\n"
+    "                              [--admin-key KEY] [--llm-config FILE] [--llm local:NAME]\n"
     "  RAGDB_ADMIN_KEY in the environment works like --admin-key.\n"
     "  Knowledge-base answers (/ragdb/kb/*/ask, /v1/chat/completions, /mcp) use the\n"
     "  OpenAI-compatible LLM of --llm-config (default DIR/llm.json) or RAGDB_LLM_BASE_URL /\n"
-    "  RAGDB_LLM_MODEL / RAGDB_LLM_API_KEY; without one they are extractive.\n"
+    "  RAGDB_LLM_MODEL / RAGDB_LLM_API_KEY, or the [llm] section of --config; --llm local:NAME\n"
+    "  (or [llm] model = \"local:NAME\") answers with a local model. Without one they are\n"
+    "  extractive. /v1/chat/completions and /v1/completions also serve installed local models\n"
+    "  by name.\n"
     "  Without any API key the server runs in local single-user mode, on loopback only.\n"
     "cluster mode (docs/cluster.md):\n"
     "  ragdb serve --cluster --etcd URL[,URL..] --object-store URL --node-id NAME\n"
@@ -60,6 +64,7 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
   ServerConfig config;
   std::string data_dir = data_dir_arg;
   std::string config_file, host, admin_key, llm_config;
+  std::string llm_model;
   int port = -1;
   // Cluster flags; set ones override the config file's [cluster].
   bool cluster_flag = false;
@@ -86,6 +91,7 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     if (a == "--node-id" && value(&node_id)) continue;
     if (a == "--advertise" && value(&advertise)) continue;
     if (a == "--lease-ttl" && value(&lease_ttl)) continue;
+    if (a == "--llm" && value(&llm_model)) continue;
     if (a == "--port" && value(&v)) {
       char* end = nullptr;
       long p = strtol(v.c_str(), &end, 10);
@@ -174,6 +180,35 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     fprintf(stderr, "ragdb serve: %s\n", llm.status().ToString().c_str());
     return 2;
   }
+  if (config.llm.present) {
+    // The config file's [llm] section: a whole LLM setting of its own.
+    const LlmSection& l = config.llm;
+    *llm = rag::LlmConfig();
+    llm->model = l.model;
+    llm->base_url = l.base_url;
+    llm->api_key = l.api_key;
+    if (l.timeout_ms > 0) llm->timeout_ms = static_cast<int>(l.timeout_ms);
+    if (l.temperature >= 0) llm->temperature = l.temperature;
+    if (l.max_tokens > 0) llm->max_tokens = static_cast<size_t>(l.max_tokens);
+  }
+  if (!llm_model.empty()) llm->model = llm_model;
+  if (!llm->model.empty() && !llm->enabled()) {
+    fprintf(stderr, "ragdb serve: LLM model '%s' needs a base_url, or use local:NAME\n",
+            llm->model.c_str());
+    return 2;
+  }
+  if (llm->local()) {
+    // Load it now: a missing or broken model fails the start, not the first question.
+    std::string name;
+    model::ParseLocalModel(llm->model, &name);
+    auto m = model::LoadLanguageModel(name);
+    if (!m.ok()) {
+      fprintf(stderr, "ragdb serve: %s\n", m.status().ToString().c_str());
+      return 2;
+    }
+    fprintf(stderr, "ragdb serve: local LLM %s: %s\n", name.c_str(),
+            (*m)->decoder->Describe().c_str());
+  }
   std::unique_ptr<cluster::Node> node;
   if (cl.enabled) {
     cluster::NodeOptions o;
@@ -230,7 +265,9 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     fprintf(stderr, "ragdb serve: cluster node %s (advertised as %s), lease TTL %d s\n",
             cl.node_id.c_str(), cl.advertise.c_str(), cl.lease_ttl_seconds);
   }
-  if (llm->enabled()) {
+  if (llm->local()) {
+    fprintf(stderr, "ragdb serve: knowledge-base answers by local LLM %s\n", llm->model.c_str());
+  } else if (llm->enabled()) {
     fprintf(stderr, "ragdb serve: knowledge-base answers by LLM %s at %s\n", llm->model.c_str(),
             llm->base_url.c_str());
   } else {
