@@ -4,6 +4,9 @@
 //   * a model folder in Hugging Face format (config.json, model.safetensors, and tokenizer.json
 //     and/or vocab.txt / sentencepiece.bpe.model) of a BERT or XLM-RoBERTa encoder
 //     (all-MiniLM-L6-v2, bge-*, e5, multilingual-e5, bge-m3, ...), or
+//   * a decoder model (Qwen3-Embedding class): a .gguf file or folder, or a Hugging Face folder
+//     of a qwen3 / qwen2 / llama / mistral model with model.safetensors and a byte-level BPE
+//     tokenizer.json, run by the decoder runtime with last-token (default) or mean pooling, or
 //   * "hash" / "hash:DIM": a lexical feature-hashing embedder (words + character 3-grams). It needs
 //     no files and is deterministic, but it is NOT semantic: it only matches shared words and
 //     spellings.
@@ -39,6 +42,7 @@ enum class Pooling {
   kAuto,  // sentence-transformers 1_Pooling/config.json when present, else mean
   kMean,  // mean of the last hidden states over the attention mask
   kCls,   // the first token's last hidden state
+  kLast,  // the last token's (decoder embedders, after the EOS they append; their default)
 };
 
 // Weights of the encoder layers' linear maps (attention QKV and output, FFN in and out).

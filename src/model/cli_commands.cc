@@ -16,7 +16,7 @@ namespace ragdb {
 namespace {
 
 constexpr char kEmbedUsage[] =
-    "usage: ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] "
+    "usage: ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls|last] [--normalize] "
     "[--quantize none|int8] TEXT...";
 constexpr char kModelUsage[] =
     "usage: ragdb model pull NAME [--file FILE]... | ragdb model add NAME PATH | ragdb model list";
@@ -69,8 +69,10 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
         opts.pooling = Pooling::kMean;
       } else if (v == "cls") {
         opts.pooling = Pooling::kCls;
+      } else if (v == "last") {
+        opts.pooling = Pooling::kLast;
       } else {
-        return Usage(kEmbedUsage, "--pooling must be mean or cls, not '" + v + "'");
+        return Usage(kEmbedUsage, "--pooling must be mean, cls or last, not '" + v + "'");
       }
     } else if (a == "--normalize") {
       opts.normalize = true;

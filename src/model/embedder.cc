@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "model/decoder_embedder.h"
 #include "model/encoder_model.h"
 #include "model/model_cache.h"
 #include "ragdb/model.h"
@@ -43,6 +44,9 @@ class TransformerEmbedder : public Embedder {
     }
     e->opts_ = opts;
     e->name_ = BaseName(dir);
+    if (opts.pooling == Pooling::kLast) {
+      return Status::InvalidArgument(dir + ": last-token pooling is for decoder models");
+    }
     if (opts.pooling == Pooling::kAuto) {
       e->opts_.pooling = Pooling::kMean;
       RAGDB_ASSIGN_OR_RETURN(nlohmann::json pool,
@@ -197,7 +201,9 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, Embedd
   std::string base = spec;
   if (StripInt8Suffix(&base)) options.quantization = WeightQuantization::kInt8;
   // An installed model's name ("BAAI/bge-small-en-v1.5") opens its folder in the model cache.
-  return TransformerEmbedder::Load(model::ResolveModelSpec(base), options);
+  const std::string path = model::ResolveModelSpec(base);
+  if (model::IsDecoderModelPath(path)) return model::LoadDecoderEmbedder(path, spec, options);
+  return TransformerEmbedder::Load(path, options);
 }
 
 Result<std::unique_ptr<Reranker>> Reranker::Load(const std::string& dir, RerankerOptions options) {

@@ -33,33 +33,63 @@ const ByteMap& Bytes() {
 
 class BpeTokenizer : public LlmTokenizer {
  public:
-  Status Load(const GgufFile& f) {
+  Status Load(BpeVocab v) {
     kind_ = "gpt2";
-    RAGDB_RETURN_IF_ERROR(LoadGgufVocab(f));
-    const std::string pre = f.StringOr("tokenizer.ggml.pre", "default");
-    if (!PreTokenizerByName(pre, &pre_)) {
-      return Status::Unimplemented(f.path() + ": pre-tokenizer '" + pre +
+    if (v.tokens.empty()) return Status::InvalidArgument(v.source + ": the vocabulary is empty");
+    if (v.types.size() != v.tokens.size()) v.types.resize(v.tokens.size(), TokenType::kNormal);
+    if (!PreTokenizerByName(v.pre, &pre_)) {
+      return Status::Unimplemented(v.source + ": pre-tokenizer '" + v.pre +
                                    "' is not supported (default/gpt-2, llama-bpe/llama3, "
                                    "qwen2 are)");
     }
     // Llama 3's tokenizer takes a whole piece that is a token as is, before any merge.
     ignore_merges_ = pre_ == PreTokenizer::kLlama3;
+    ranks_.reserve(v.merges.size());
+    for (size_t i = 0; i < v.merges.size(); ++i) {
+      if (v.merges[i].find(' ', 1) == std::string::npos) {
+        return Status::InvalidArgument(v.source + ": merge " + std::to_string(i) +
+                                       " is not 'left right'");
+      }
+      ranks_.emplace(std::move(v.merges[i]), static_cast<int32_t>(i));
+    }
+    tokens_ = std::move(v.tokens);
+    types_ = std::move(v.types);
+    scores_.assign(tokens_.size(), 0.0f);
+    auto in_range = [&](int32_t id) { return id >= 0 && static_cast<size_t>(id) < tokens_.size(); };
+    bos_ = in_range(v.bos) ? v.bos : -1;
+    eos_ = in_range(v.eos) ? v.eos : -1;
+    add_bos_ = v.add_bos;
+    add_eos_ = v.add_eos;
+    chat_template_ = std::move(v.chat_template);
+    Finish();
+    return Status::Ok();
+  }
+
+  // The GGUF metadata as a BpeVocab.
+  static Result<BpeVocab> FromGguf(const GgufFile& f) {
+    BpeTokenizer base;
+    RAGDB_RETURN_IF_ERROR(base.LoadGgufVocab(f));
+    BpeVocab v;
+    v.source = f.path();
+    v.tokens = std::move(base.tokens_);
+    v.types = std::move(base.types_);
+    v.pre = f.StringOr("tokenizer.ggml.pre", "default");
+    v.bos = base.bos_;
+    v.eos = base.eos_;
+    v.add_bos = base.add_bos_;
+    v.add_eos = base.add_eos_;
+    v.chat_template = base.chat_template_;
     const GgufValue* merges = f.Find("tokenizer.ggml.merges");
     if (!merges || merges->kind != GgufValue::Kind::kArray) {
       return Status::InvalidArgument(f.path() + ": tokenizer.ggml.merges is missing");
     }
-    ranks_.reserve(merges->array.size());
-    for (size_t i = 0; i < merges->array.size(); ++i) {
-      const std::string& m = merges->array[i].s;
-      const size_t sp = m.find(' ', 1);
-      if (merges->array[i].kind != GgufValue::Kind::kString || sp == std::string::npos) {
-        return Status::InvalidArgument(f.path() + ": merge " + std::to_string(i) +
-                                       " is not 'left right'");
+    for (const auto& m : merges->array) {
+      if (m.kind != GgufValue::Kind::kString) {
+        return Status::InvalidArgument(f.path() + ": tokenizer.ggml.merges holds a non-string");
       }
-      ranks_.emplace(m, static_cast<int32_t>(i));
+      v.merges.push_back(m.s);
     }
-    Finish();
-    return Status::Ok();
+    return v;
   }
 
  protected:
@@ -175,10 +205,15 @@ class BpeTokenizer : public LlmTokenizer {
 
 }  // namespace
 
-Result<std::unique_ptr<LlmTokenizer>> MakeBpeTokenizer(const GgufFile& file) {
+Result<std::unique_ptr<LlmTokenizer>> MakeBpeTokenizer(BpeVocab vocab) {
   auto t = std::make_unique<BpeTokenizer>();
-  RAGDB_RETURN_IF_ERROR(t->Load(file));
+  RAGDB_RETURN_IF_ERROR(t->Load(std::move(vocab)));
   return std::unique_ptr<LlmTokenizer>(std::move(t));
+}
+
+Result<std::unique_ptr<LlmTokenizer>> MakeBpeTokenizer(const GgufFile& file) {
+  RAGDB_ASSIGN_OR_RETURN(BpeVocab v, BpeTokenizer::FromGguf(file));
+  return MakeBpeTokenizer(std::move(v));
 }
 
 }  // namespace ragdb::model::llm

@@ -192,6 +192,53 @@ Result<std::unique_ptr<DecoderModel>> DecoderModel::FromGguf(
   return m;
 }
 
+Result<std::unique_ptr<DecoderModel>> DecoderModel::Assemble(
+    DecoderConfig c, std::vector<DecoderLayer> layers, Weight token_embd, Weight output,
+    std::vector<float> output_norm, std::shared_ptr<const void> keep_alive) {
+  auto shape = [](const Weight& w, size_t rows, size_t cols, const std::string& what) {
+    if (w.data == nullptr || w.rows != rows || w.cols != cols) {
+      return Status::InvalidArgument(what + " has shape [" + std::to_string(w.rows) + ", " +
+                                     std::to_string(w.cols) + "], expected [" +
+                                     std::to_string(rows) + ", " + std::to_string(cols) + "]");
+    }
+    return Status::Ok();
+  };
+  if (c.heads == 0 || c.kv_heads == 0 || c.heads % c.kv_heads != 0 || c.head_dim == 0 ||
+      c.rope_dims > c.head_dim || layers.size() != c.layers) {
+    return Status::InvalidArgument("inconsistent decoder configuration");
+  }
+  RAGDB_RETURN_IF_ERROR(shape(token_embd, c.vocab, c.dim, "token embedding"));
+  RAGDB_RETURN_IF_ERROR(shape(output, c.vocab, c.dim, "output"));
+  if (output_norm.size() != c.dim) return Status::InvalidArgument("output norm size");
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const DecoderLayer& L = layers[l];
+    const std::string b = "layer " + std::to_string(l) + " ";
+    RAGDB_RETURN_IF_ERROR(shape(L.wq, c.q_dim(), c.dim, b + "q"));
+    RAGDB_RETURN_IF_ERROR(shape(L.wk, c.kv_dim(), c.dim, b + "k"));
+    RAGDB_RETURN_IF_ERROR(shape(L.wv, c.kv_dim(), c.dim, b + "v"));
+    RAGDB_RETURN_IF_ERROR(shape(L.wo, c.dim, c.q_dim(), b + "o"));
+    RAGDB_RETURN_IF_ERROR(shape(L.w_gate, c.ffn_dim, c.dim, b + "gate"));
+    RAGDB_RETURN_IF_ERROR(shape(L.w_up, c.ffn_dim, c.dim, b + "up"));
+    RAGDB_RETURN_IF_ERROR(shape(L.w_down, c.dim, c.ffn_dim, b + "down"));
+    if (L.attn_norm.size() != c.dim || L.ffn_norm.size() != c.dim ||
+        (!L.q_norm.empty() && L.q_norm.size() != c.head_dim) ||
+        (!L.k_norm.empty() && L.k_norm.size() != c.head_dim) ||
+        (!L.bq.empty() && L.bq.size() != c.q_dim()) ||
+        (!L.bk.empty() && L.bk.size() != c.kv_dim()) ||
+        (!L.bv.empty() && L.bv.size() != c.kv_dim())) {
+      return Status::InvalidArgument(b + "has a vector of the wrong size");
+    }
+  }
+  auto m = std::unique_ptr<DecoderModel>(new DecoderModel());
+  m->config_ = std::move(c);
+  m->layers_ = std::move(layers);
+  m->token_embd_ = token_embd;
+  m->output_ = output;
+  m->output_norm_ = std::move(output_norm);
+  m->keep_alive_ = std::move(keep_alive);
+  return m;
+}
+
 void DecoderModel::Embed(int32_t id, float* out) const {
   DequantizeRow(token_embd_.type, token_embd_.row(static_cast<size_t>(id)), config_.dim, out);
   if (config_.embed_scale != 1.0f) {

@@ -69,6 +69,13 @@ class DecoderModel {
   static Result<std::unique_ptr<DecoderModel>> FromGguf(std::shared_ptr<const GgufFile> file);
   // A llama2.c checkpoint ("version 0": 7 x int32 header, then f32 weights; llama2c.h).
   static Result<std::unique_ptr<DecoderModel>> LoadLlama2c(const std::string& path);
+  // From parts read elsewhere (Hugging Face safetensors, model/decoder_embedder.cc); the weights
+  // point into memory that `keep_alive` owns. Shapes are checked.
+  static Result<std::unique_ptr<DecoderModel>> Assemble(DecoderConfig config,
+                                                        std::vector<DecoderLayer> layers,
+                                                        Weight token_embd, Weight output,
+                                                        std::vector<float> output_norm,
+                                                        std::shared_ptr<const void> keep_alive);
 
   const DecoderConfig& config() const { return config_; }
   const std::vector<DecoderLayer>& layers() const { return layers_; }
@@ -91,6 +98,7 @@ class DecoderModel {
   std::vector<float> rope_freqs_;
   std::shared_ptr<const GgufFile> gguf_;
   std::unique_ptr<MappedFile> mapping_;  // llama2.c checkpoints
+  std::shared_ptr<const void> keep_alive_;  // Assemble
 };
 
 }  // namespace ragdb::model::llm

@@ -75,6 +75,7 @@ Status LlmTokenizer::LoadGgufVocab(const GgufFile& f) {
   RAGDB_ASSIGN_OR_RETURN(int32_t eot, id("tokenizer.ggml.eot_token_id", -1));
   if (eot >= 0) eog_.insert(eot);
   add_bos_ = f.BoolOr("tokenizer.ggml.add_bos_token", add_bos_);
+  add_eos_ = f.BoolOr("tokenizer.ggml.add_eos_token", add_eos_);
   chat_template_ = f.StringOr("tokenizer.chat_template", "");
   return Status::Ok();
 }

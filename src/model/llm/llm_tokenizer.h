@@ -53,6 +53,8 @@ class LlmTokenizer {
   int32_t bos() const { return bos_; }
   int32_t eos() const { return eos_; }
   bool adds_bos() const { return add_bos_ && bos_ >= 0; }
+  // Whether the model's inputs end with EOS (embedding models: tokenizer.ggml.add_eos_token).
+  bool adds_eos() const { return add_eos_ && eos_ >= 0; }
   bool strips_leading_space() const { return space_prefix_; }
   // EOS, EOT and the end-of-turn tokens of the chat formats this vocabulary has.
   bool IsEndOfGeneration(int32_t id) const { return eog_.count(id) != 0; }
@@ -79,11 +81,25 @@ class LlmTokenizer {
   std::unordered_set<int32_t> eog_;
   int32_t bos_ = -1, eos_ = -1, unk_ = -1;
   bool add_bos_ = false;
+  bool add_eos_ = false;
   bool space_prefix_ = false;
   std::string chat_template_;
   // Reads the vocabulary, scores, types and special ids of tokenizer.ggml.*.
   Status LoadGgufVocab(const GgufFile& file);
 };
+
+// A byte-level BPE vocabulary from any source (GGUF metadata, Hugging Face tokenizer.json).
+struct BpeVocab {
+  std::vector<std::string> tokens;
+  std::vector<TokenType> types;     // kControl / kUserDefined for added tokens
+  std::vector<std::string> merges;  // "left right", by rank
+  std::string pre = "default";      // pre-tokenizer name (pretokenize.h)
+  int32_t bos = -1, eos = -1;
+  bool add_bos = false, add_eos = false;
+  std::string chat_template;
+  std::string source;  // for messages
+};
+Result<std::unique_ptr<LlmTokenizer>> MakeBpeTokenizer(BpeVocab vocab);
 
 // The two kinds (spm_tokenizer.cc, bpe_tokenizer.cc).
 Result<std::unique_ptr<LlmTokenizer>> MakeSpmTokenizer(const GgufFile& file);

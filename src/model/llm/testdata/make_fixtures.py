@@ -37,8 +37,9 @@ def rotate_half(x):
     return torch.cat([-x[..., h:], x[..., :h]], dim=-1)
 
 
-def forward(cfg, W, tokens):
-    """Logits [T, vocab] of a causal pass over `tokens` (float64)."""
+def forward(cfg, W, tokens, hidden=False):
+    """Logits [T, vocab] of a causal pass over `tokens` (float64); with `hidden`, the final
+    normalized hidden states [T, dim] instead."""
     T = len(tokens)
     hd, nh, nkv = cfg['head_dim'], cfg['heads'], cfg['kv_heads']
     x = W['embed'][tokens]
@@ -71,7 +72,8 @@ def forward(cfg, W, tokens):
         x = x + o @ L['wo'].T
         h = rms_norm(x, L['ffn_norm'], cfg['eps'])
         x = x + (torch.nn.functional.silu(h @ L['w_gate'].T) * (h @ L['w_up'].T)) @ L['w_down'].T
-    return rms_norm(x, W['norm'], cfg['eps']) @ W['output'].T
+    h = rms_norm(x, W['norm'], cfg['eps'])
+    return h if hidden else h @ W['output'].T
 
 
 def greedy(cfg, W, prompt, n):
@@ -327,6 +329,54 @@ def export(path, cfg, W, vocab_md, types, tied=False):
     return deq
 
 
+EMBED_TEXTS = ["Once upon a time", "hello world", "Knowledge bases answer questions."]
+
+
+def write_hf_decoder(out_dir, cfg, W, tokens, merges, types):
+    """The model as a Hugging Face folder: config.json, model.safetensors (f32), tokenizer.json
+    (byte-level BPE, EOS appended by the post-processor as Qwen3-Embedding's does)."""
+    os.makedirs(out_dir, exist_ok=True)
+    config = {'model_type': cfg['arch'], 'architectures': ['Qwen3Model'],
+              'hidden_size': cfg['dim'], 'num_hidden_layers': cfg['layers'],
+              'num_attention_heads': cfg['heads'], 'num_key_value_heads': cfg['kv_heads'],
+              'head_dim': cfg['head_dim'], 'intermediate_size': cfg['ffn'],
+              'vocab_size': cfg['vocab'], 'rms_norm_eps': cfg['eps'], 'rope_theta': cfg['theta'],
+              'max_position_embeddings': 256, 'attention_bias': False}
+    if 'rope_scale' in cfg:
+        config['rope_scaling'] = {'rope_type': 'linear', 'factor': 1.0 / cfg['rope_scale']}
+    json.dump(config, open(os.path.join(out_dir, 'config.json'), 'w'))
+    named = {'model.embed_tokens.weight': W['embed'], 'model.norm.weight': W['norm'],
+             'lm_head.weight': W['output']}
+    hf = {'attn_norm': 'input_layernorm', 'ffn_norm': 'post_attention_layernorm',
+          'wq': 'self_attn.q_proj', 'wk': 'self_attn.k_proj', 'wv': 'self_attn.v_proj',
+          'wo': 'self_attn.o_proj', 'q_norm': 'self_attn.q_norm', 'k_norm': 'self_attn.k_norm',
+          'w_gate': 'mlp.gate_proj', 'w_up': 'mlp.up_proj', 'w_down': 'mlp.down_proj'}
+    for i, L in enumerate(W['layers']):
+        for k, v in L.items():
+            named['model.layers.%d.%s.weight' % (i, hf[k])] = v
+    header, blobs, off = {}, [], 0
+    for name, t in named.items():
+        a = t.detach().numpy().astype(np.float32)
+        header[name] = {'dtype': 'F32', 'shape': list(a.shape), 'data_offsets': [off, off + a.nbytes]}
+        blobs.append(a.tobytes())
+        off += a.nbytes
+    h = json.dumps(header).encode()
+    h += b' ' * ((-len(h)) % 8)
+    with open(os.path.join(out_dir, 'model.safetensors'), 'wb') as f:
+        f.write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
+    vocab = {t: i for i, t in enumerate(tokens) if types[i] == 1}
+    added = [{'id': i, 'content': t, 'special': True} for i, t in enumerate(tokens) if types[i] == 3]
+    tok = {'model': {'type': 'BPE', 'vocab': vocab, 'merges': [[a, b] for a, b in merges]},
+           'added_tokens': added,
+           'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
+               {'type': 'Split', 'pattern': {'Regex': PRE_PATTERNS['qwen2']}, 'behavior': 'Isolated'},
+               {'type': 'ByteLevel', 'add_prefix_space': False}]},
+           'post_processor': {'type': 'TemplateProcessing',
+                              'single': [{'Sequence': {'id': 'A', 'type_id': 0}},
+                                         {'SpecialToken': {'id': '<|endoftext|>', 'type_id': 0}}]}}
+    json.dump(tok, open(os.path.join(out_dir, 'tokenizer.json'), 'w'))
+
+
 def convert_stories(shared, out):
     """stories260K.bin (llama2.c) -> GGUF F32, with q/k rows as llama2.c stores them (already in
     the interleaved-pair order llama.cpp's 'llama' architecture expects)."""
@@ -415,6 +465,17 @@ def main():
             tokens, margins = greedy(cfg, deq, p, 32)
             ref['models'][name] = {'prompt': p, 'logits': logits.flatten().tolist(),
                                    'vocab': cfg['vocab'], 'greedy': tokens, 'margins': margins}
+    # Qwen3 as an embedder: the same weights as a Hugging Face folder; last-token pooling after
+    # the EOS the tokenizer appends, L2-normalized.
+    W = random_model(qwen3, 13)
+    qtypes = qmd['tokenizer.ggml.token_type']
+    write_hf_decoder(os.path.join(out, 'qwen3-hf'), qwen3, W, qtokens, qmerges, qtypes)
+    eos = qtokens.index('<|endoftext|>')
+    ref['embeddings'] = []
+    for text in EMBED_TEXTS:
+        ids = bpe_reference(text, 'qwen2', qtokens, qmerges) + [eos]
+        h = forward(qwen3, W, ids, hidden=True)[-1]
+        ref['embeddings'].append({'text': text, 'vector': (h / h.norm()).tolist()})
     for pre in ['gpt2', 'llama-bpe', 'qwen2']:
         md, tokens, merges = bpe_vocab(pre)
         gw.write_gguf(os.path.join(out, 'vocab-bpe-%s.gguf' % pre), md, [])
