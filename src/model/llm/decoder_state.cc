@@ -296,8 +296,8 @@ void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n
       }
     }
   };
-  // Tiny products (stories260K) cost less on one thread than the hand-over.
-  if (total * cols * n < (1u << 16)) {
+  // Small products (under ~0.1 ms of work) cost less on one thread than waking the team.
+  if (total * cols * n < (1u << 18)) {
     run(0, 1);
   } else {
     DecoderTeam().Run(run);

@@ -149,11 +149,11 @@ TEST(Speculative, GreedyOutputIdenticalWithAndWithoutDraft) {
   const auto prompt = target->tokenizer->Encode("Once upon a time", true, false);
   GenerateOptions o;
   o.sampling.temperature = 0;
-  o.max_tokens = 60;
+  o.max_tokens = 32;
   auto plain = Generate(*target, prompt, o);
   ASSERT_TRUE(plain.ok());
   for (const LanguageModel* d : {draft.get(), self.get(), target.get()}) {
-    for (size_t k : {1, 3, 5}) {
+    for (size_t k : {1, 4}) {
       GenerateOptions s = o;
       s.draft = d;
       s.draft_tokens = k;

@@ -89,22 +89,23 @@ def quant_q8_0(w):
     df = d.astype(np.float32)
     inv = np.where(df > 0, 1.0 / np.where(df > 0, df, 1), 0)
     q = np.clip(np.rint(x * inv[:, None]), -127, 127).astype(np.int8)
-    raw = b''.join(d[i].tobytes() + q[i].tobytes() for i in range(len(q)))
-    return raw, (df[:, None] * q).reshape(w.shape).astype(np.float32)
+    blocks = np.zeros(len(q), dtype=[('d', '<f2'), ('q', 'i1', 32)])
+    blocks['d'], blocks['q'] = d, q
+    return blocks.tobytes(), (df[:, None] * q).reshape(w.shape).astype(np.float32)
 
 
 def quant_q4_0(w):
     x = w.reshape(-1, 32).astype(np.float32)
-    # signed max magnitude -> -8, as ggml does
+    # the largest magnitude, with its sign, maps to -8 (as ggml does)
     idx = np.abs(x).argmax(axis=1)
     mx = x[np.arange(len(x)), idx]
     d = f16(mx / -8.0)
     df = d.astype(np.float32)
     inv = np.where(df != 0, 1.0 / np.where(df != 0, df, 1), 0)
     q = np.clip(np.rint(x * inv[:, None] + 8), 0, 15).astype(np.uint8)
-    packed = q[:, :16] | (q[:, 16:] << 4)
-    raw = b''.join(d[i].tobytes() + packed[i].tobytes() for i in range(len(q)))
-    return raw, (df[:, None] * (q.astype(np.float32) - 8)).reshape(w.shape)
+    blocks = np.zeros(len(q), dtype=[('d', '<f2'), ('qs', 'u1', 16)])
+    blocks['d'], blocks['qs'] = d, q[:, :16] | (q[:, 16:] << 4)
+    return blocks.tobytes(), (df[:, None] * (q.astype(np.float32) - 8)).reshape(w.shape)
 
 
 def _pack_scales(sc, m):
@@ -145,15 +146,29 @@ def _kquant_block(x, levels):
 
 
 def quant_q4_k(w):
-    x = w.reshape(-1, 256).astype(np.float32)
-    raw, deq = bytearray(), np.zeros_like(x)
-    for i, blk in enumerate(x):
-        d, dmin, sc, m, q, deq[i] = _kquant_block(blk, 15)
-        qs = np.zeros(128, dtype=np.uint8)
-        for c in range(4):
-            qs[32 * c:32 * c + 32] = q[64 * c:64 * c + 32] | (q[64 * c + 32:64 * c + 64] << 4)
-        raw += d.tobytes() + dmin.tobytes() + _pack_scales(sc, m).tobytes() + qs.tobytes()
-    return bytes(raw), deq.reshape(w.shape)
+    """Vectorized over blocks (benchmark models have millions of them)."""
+    x = w.reshape(-1, 8, 32).astype(np.float32)
+    lo = np.minimum(x.min(axis=2), 0)
+    scale = (x.max(axis=2) - lo) / 15
+    mins = -lo
+    d = f16(scale.max(axis=1) / 63.0)
+    dmin = f16(mins.max(axis=1) / 63.0)
+    df, dminf = d.astype(np.float32)[:, None], dmin.astype(np.float32)[:, None]
+    sc = np.where(df > 0, np.clip(np.rint(scale / np.where(df > 0, df, 1)), 0, 63), 0).astype(np.uint8)
+    m = np.where(dminf > 0, np.clip(np.rint(mins / np.where(dminf > 0, dminf, 1)), 0, 63), 0).astype(np.uint8)
+    step = (df * sc)[:, :, None]
+    off = (dminf * m)[:, :, None]
+    q = np.where(step > 0, np.clip(np.rint((x + off) / np.where(step > 0, step, 1)), 0, 15), 0).astype(np.uint8)
+    deq = (df * sc).astype(np.float32)[:, :, None] * q - (dminf * m).astype(np.float32)[:, :, None]
+    packed = np.zeros((len(x), 12), dtype=np.uint8)
+    packed[:, 0:4] = (sc[:, 0:4] & 63) | ((sc[:, 4:8] >> 4) << 6)
+    packed[:, 4:8] = (m[:, 0:4] & 63) | ((m[:, 4:8] >> 4) << 6)
+    packed[:, 8:12] = (sc[:, 4:8] & 0xF) | ((m[:, 4:8] & 0xF) << 4)
+    qf = q.reshape(-1, 4, 2, 32)
+    qs = (qf[:, :, 0, :] | (qf[:, :, 1, :] << 4)).reshape(-1, 128)
+    blocks = np.zeros(len(x), dtype=[('d', '<f2'), ('dmin', '<f2'), ('sc', 'u1', 12), ('qs', 'u1', 128)])
+    blocks['d'], blocks['dmin'], blocks['sc'], blocks['qs'] = d, dmin, packed, qs
+    return blocks.tobytes(), deq.reshape(w.shape)
 
 
 def quant_q5_k(w):
