@@ -189,7 +189,23 @@ Result<std::unique_ptr<DecoderModel>> DecoderModel::FromGguf(
     RAGDB_ASSIGN_OR_RETURN(L.w_down, r.Matrix(b + "ffn_down.weight", c.dim, c.ffn_dim));
   }
   m->gguf_ = std::move(file);
+  m->Prefault();
   return m;
+}
+
+void DecoderModel::Prefault() const {
+  // Touch every page of every matrix once at load, so that page faults (tens of thousands for a
+  // 500 MB model, even from the page cache) are paid here and not in the first prompt.
+  auto touch = [](const Weight& w) {
+    volatile uint8_t sink = 0;
+    const size_t bytes = w.rows * w.row_bytes;
+    for (size_t off = 0; off < bytes; off += 4096) sink = sink + w.data[off];
+  };
+  touch(token_embd_);
+  if (output_.data != token_embd_.data) touch(output_);
+  for (const auto& L : layers_) {
+    for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) touch(*w);
+  }
 }
 
 Result<std::unique_ptr<DecoderModel>> DecoderModel::Assemble(

@@ -88,6 +88,8 @@ class DecoderModel {
   void Embed(int32_t id, float* out) const;
   // A one-line description: architecture, size, weight types.
   std::string Describe() const;
+  // Reads one byte of every page of the weights (done at load).
+  void Prefault() const;
 
  private:
   friend class Llama2cLoader;

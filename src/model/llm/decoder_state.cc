@@ -1,5 +1,7 @@
 #include "model/llm/decoder_state.h"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -11,6 +13,18 @@ namespace {
 // Tokens per forward step of a long prompt: enough to share each weight row across many tokens,
 // few enough to keep the scratch small.
 constexpr size_t kChunk = 64;
+// From this many tokens on, a product runs as f32 GEMM (OpenBLAS, one thread per call) on
+// weight rows dequantized in blocks of kGemmRows: the dequantization is paid once per block for
+// all the tokens, and the GEMM kernel outruns the per-row integer dot products. Below it (token
+// by token generation, short prompts) the integer kernels win: they read the weights once in
+// their compact form.
+constexpr size_t kGemmMinTokens = 16;
+constexpr size_t kGemmRows = 64;
+
+void InitBlasThreads() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
 
 std::mutex& TeamMutex() {
   static std::mutex mu;
@@ -240,6 +254,10 @@ void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n
   const size_t block = std::max<size_t>(4, std::min<size_t>(64, total / (8 * DecoderTeam().size()) + 1));
   const size_t blocks = (total + block - 1) / block;
   std::atomic<size_t> next{0};
+  if (n >= kGemmMinTokens && gemm_batches_ && !float_activations_) {
+    MatMulGemm(x, n, jobs, n_jobs);
+    return;
+  }
   // Reference mode: the row as f32 times f32 activations.
   const DotFn float_dot = ScalarLlmKernels().dot_f32;
   auto exact_dot = [&](const Weight& w, size_t row, size_t t, int nx, float* res) {
@@ -302,6 +320,56 @@ void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n
   } else {
     DecoderTeam().Run(run);
   }
+}
+
+void DecoderState::MatMulGemm(const float* x, size_t n, const MatJob* jobs, size_t n_jobs) {
+  InitBlasThreads();
+  const size_t cols = jobs[0].w->cols;
+  // Blocks of kGemmRows rows of one job each (a GLU job's block covers gate and up).
+  std::vector<std::pair<size_t, size_t>> blocks;  // (job, first row)
+  for (size_t j = 0; j < n_jobs; ++j) {
+    for (size_t r = 0; r < jobs[j].w->rows; r += kGemmRows) blocks.push_back({j, r});
+  }
+  std::atomic<size_t> next{0};
+  DecoderTeam().Run([&](size_t, size_t) {
+    thread_local std::vector<float> wbuf, ubuf, ybuf, gbuf;
+    for (size_t bi; (bi = next.fetch_add(1, std::memory_order_relaxed)) < blocks.size();) {
+      const MatJob& job = jobs[blocks[bi].first];
+      const Weight& w = *job.w;
+      const size_t r0 = blocks[bi].second, rows = std::min(kGemmRows, w.rows - r0);
+      wbuf.resize(rows * cols);
+      for (size_t r = 0; r < rows; ++r) DequantizeRow(w.type, w.row(r0 + r), cols, &wbuf[r * cols]);
+      // ybuf[t][r] = x[t] . w[r]
+      ybuf.resize(n * rows);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n),
+                  static_cast<int>(rows), static_cast<int>(cols), 1.0f, x,
+                  static_cast<int>(cols), wbuf.data(), static_cast<int>(cols), 0.0f, ybuf.data(),
+                  static_cast<int>(rows));
+      if (job.glu) {
+        ubuf.resize(rows * cols);
+        for (size_t r = 0; r < rows; ++r) {
+          DequantizeRow(job.glu->type, job.glu->row(r0 + r), cols, &ubuf[r * cols]);
+        }
+        gbuf.resize(n * rows);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n),
+                    static_cast<int>(rows), static_cast<int>(cols), 1.0f, x,
+                    static_cast<int>(cols), ubuf.data(), static_cast<int>(cols), 0.0f,
+                    gbuf.data(), static_cast<int>(rows));
+        for (size_t t = 0; t < n; ++t) {
+          for (size_t r = 0; r < rows; ++r) {
+            const float g = ybuf[t * rows + r];
+            job.y[t * w.rows + r0 + r] = (job.gelu ? GeluTanh(g) : Silu(g)) * gbuf[t * rows + r];
+          }
+        }
+      } else {
+        for (size_t t = 0; t < n; ++t) {
+          for (size_t r = 0; r < rows; ++r) {
+            job.y[t * w.rows + r0 + r] = ybuf[t * rows + r] + (job.bias ? job.bias[r0 + r] : 0.0f);
+          }
+        }
+      }
+    }
+  });
 }
 
 }  // namespace ragdb::model::llm

@@ -40,6 +40,9 @@ class DecoderState {
   // Reference mode (tests, accuracy checks): quantized weights are multiplied with f32
   // activations (each row dequantized) instead of 8-bit ones. Several times slower.
   void set_float_activations(bool on) { float_activations_ = on; }
+  // Whether batches of 16+ tokens may run as f32 GEMM (on by default: faster prompts). Off, a
+  // batch computes exactly what the same tokens one at a time would (speculative verification).
+  void set_gemm_batches(bool on) { gemm_batches_ = on; }
 
   // Runs `tokens` at positions position().. and appends them to the cache. `out` receives
   // vocab logits (ForwardOutput::kLastLogits: one row; kAllLogits: one per token) or hidden
@@ -51,6 +54,7 @@ class DecoderState {
   struct MatJob;
   void ForwardChunk(const int32_t* tokens, size_t n, ForwardOutput what, float* out);
   void MatMul(const float* x, size_t n, const MatJob* jobs, size_t n_jobs);
+  void MatMulGemm(const float* x, size_t n, const MatJob* jobs, size_t n_jobs);
   void Attention(size_t layer, size_t n);
   void Rope(float* v, size_t heads, size_t pos) const;
 
@@ -59,6 +63,7 @@ class DecoderState {
   size_t context_;
   size_t position_ = 0;
   bool float_activations_ = false;
+  bool gemm_batches_ = true;
   std::vector<std::vector<float>> k_cache_, v_cache_;  // per layer: context x kv_dim
   std::vector<float> inv_freq_;
   // Scratch for up to kChunk tokens.

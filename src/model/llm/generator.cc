@@ -123,6 +123,8 @@ Result<GenerateResult> Generate(const LanguageModel& model, const std::vector<in
   std::unique_ptr<DecoderState> draft;
   std::vector<float> draft_logits;
   if (use_draft) {
+    // Verification batches must compute what single tokens would.
+    state.set_gemm_batches(false);
     draft = std::make_unique<DecoderState>(*o.draft->decoder, state.context());
     RAGDB_RETURN_IF_ERROR(draft->Forward(prompt, ForwardOutput::kLastLogits, &draft_logits));
   }

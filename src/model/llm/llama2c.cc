@@ -80,6 +80,7 @@ Result<std::unique_ptr<DecoderModel>> Llama2cLoader::Load(const std::string& pat
   p += c.context * c.head_dim * 4;  // the RoPE tables: recomputed, not read
   m->output_ = shared ? m->token_embd_ : matrix(c.vocab, dim);
   m->mapping_ = std::move(file);
+  m->Prefault();
   return m;
 }
 

@@ -103,6 +103,33 @@ INSTANTIATE_TEST_SUITE_P(
       return n;
     });
 
+// Prompts of 16+ tokens run as f32 GEMM on dequantized weights: the same numbers as the
+// reference-mode pass (f32 activations), whatever the weight types.
+TEST(BatchedPrompt, GemmPathMatchesFloatActivations) {
+  for (const std::string name : {"llama-q4_k", "qwen2-mixed", "qwen3-f32"}) {
+    auto g = GgufFile::Open(testing::Fixture(name + ".gguf"));
+    ASSERT_TRUE(g.ok());
+    auto model = DecoderModel::FromGguf(std::shared_ptr<const GgufFile>(std::move(*g)));
+    ASSERT_TRUE(model.ok());
+    std::vector<int32_t> prompt;
+    for (int i = 0; i < 150; ++i) prompt.push_back((i * 37 + 11) % 400);  // > 2 chunks of 64
+    DecoderState a(**model, 256), b(**model, 256);
+    b.set_float_activations(true);
+    std::vector<float> la, lb;
+    ASSERT_TRUE(a.Forward(prompt, ForwardOutput::kAllLogits, &la).ok());
+    ASSERT_TRUE(b.Forward(prompt, ForwardOutput::kAllLogits, &lb).ok());
+    ASSERT_EQ(la.size(), lb.size());
+    double err = 0;
+    for (size_t i = 0; i < la.size(); ++i) err = std::max(err, std::fabs(double(la[i]) - lb[i]));
+    EXPECT_LT(err, 1e-3) << name;
+    // The cache it leaves continues like token-by-token decoding does.
+    std::vector<float> next;
+    int32_t t = 5;
+    ASSERT_TRUE(a.Forward({&t, 1}, ForwardOutput::kLastLogits, &next).ok());
+    EXPECT_EQ(a.position(), 151u);
+  }
+}
+
 TEST(Stories260K, VerifiedGreedyTextFromCheckpointAndGguf) {
   const std::string dir = testing::SharedData() + "/tinyllm-stories260K";
   auto expected = ReadFile(dir + "/expected_greedy_200tok.txt");
