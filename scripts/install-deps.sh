@@ -17,6 +17,9 @@ packages=(
   etcd-server
   # the web console's browser tests (tests/console): headless chromium driven by playwright-core
   chromium fonts-dejavu-core
+  # the decoder runtime's test fixtures (src/model/llm/testdata/make_fixtures.py): a PyTorch
+  # reference, numpy quantizers, the `regex` module for the BPE pre-tokenizer patterns
+  python3 python3-numpy python3-torch python3-regex
 )
 # Tests drive the server through official npm clients. Node.js may come from elsewhere than
 # Debian (its npm then ships inside the nodejs package), so only a missing command is installed.

@@ -25,7 +25,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function ragdbTimed() {
   const r = spawnSync(bin, ['generate', '--model', modelPath, '--temperature', '0',
-    '--max-tokens', String(nTokens), '--stats', '--', prompt], { encoding: 'utf8' });
+    '--max-tokens', String(nTokens), '--threads', String(threads), '--stats', '--', prompt],
+  { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ragdb failed: ${r.stderr}`);
   const m = /prompt: (\d+) tokens in ([\d.]+) ms.*generated: (\d+) tokens in ([\d.]+) ms/.exec(r.stderr);
   if (!m) throw new Error(`no stats in: ${r.stderr}`);

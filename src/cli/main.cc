@@ -95,7 +95,8 @@ const Command kCommands[] = {
      "retrieve KB \"query\" [--k 5] [--filter EXPR] [--reranker DIR]   chunks as JSON Lines"},
     {"ask", CmdAsk,
      "ask KB \"question\" [--k 5] [--filter EXPR] [--stream] [--llm-config FILE] [--no-llm]\n"
-     "         [--llm local:NAME]   answer with citations (LLM from RAGDB_LLM_* or DATA/llm.json, else extractive)"},
+     "         [--llm local:NAME]   answer with citations (LLM from RAGDB_LLM_* or DATA/llm.json, "
+     "else extractive)"},
     {"eval-kb", CmdEvalKb, "eval-kb KB FILE.jsonl [--k 5] [--details]   hit rate@k and MRR"},
     {"mcp", CmdMcp, "mcp [--llm-config FILE] [--no-llm]   MCP server (JSON-RPC) on stdio"},
 #endif

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "model/cli_commands.h"
+#include "model/llm/decoder_state.h"
 #include "model/llm/generator.h"
 #include "model/local_llm.h"
 
@@ -13,7 +14,7 @@ constexpr char kGenerateUsage[] =
     "usage: ragdb generate --model NAME|FILE.gguf|DIR [--temperature T] [--max-tokens N]\n"
     "         [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--stop S]...\n"
     "         [--chat] [--system TEXT] [--draft NAME|FILE|DIR] [--draft-tokens N] [--context N]\n"
-    "         [--stats] \"prompt\"";
+    "         [--threads N] [--stats] \"prompt\"";
 
 int Usage(const std::string& why) {
   std::cerr << "ragdb: " << why << "\n" << kGenerateUsage << "\n";
@@ -69,20 +70,38 @@ int RunGenerateCommand(const std::vector<std::string>& args) {
     if (i + 1 >= args.size()) return Usage(a + " needs a value");
     const std::string& v = args[++i];
     bool ok = true;
-    if (a == "--model") model_spec = v;
-    else if (a == "--draft") draft_spec = v;
-    else if (a == "--system") system = v;
-    else if (a == "--stop") o.stop.push_back(v);
-    else if (a == "--temperature") ok = ParseNumber(v, &o.sampling.temperature) && o.sampling.temperature >= 0;
-    else if (a == "--max-tokens") ok = ParseNumber(v, &o.max_tokens);
-    else if (a == "--top-k") ok = ParseNumber(v, &o.sampling.top_k);
-    else if (a == "--top-p") ok = ParseNumber(v, &o.sampling.top_p) && o.sampling.top_p > 0 && o.sampling.top_p <= 1;
-    else if (a == "--min-p") ok = ParseNumber(v, &o.sampling.min_p) && o.sampling.min_p >= 0 && o.sampling.min_p <= 1;
-    else if (a == "--repeat-penalty") ok = ParseNumber(v, &o.sampling.repeat_penalty) && o.sampling.repeat_penalty > 0;
-    else if (a == "--seed") ok = ParseNumber(v, &o.sampling.seed);
-    else if (a == "--draft-tokens") ok = ParseNumber(v, &o.draft_tokens) && o.draft_tokens >= 1 && o.draft_tokens <= 32;
-    else if (a == "--context") ok = ParseNumber(v, &o.context);
-    else return Usage("unknown option " + a);
+    if (a == "--model")
+      model_spec = v;
+    else if (a == "--draft")
+      draft_spec = v;
+    else if (a == "--system")
+      system = v;
+    else if (a == "--stop")
+      o.stop.push_back(v);
+    else if (a == "--temperature")
+      ok = ParseNumber(v, &o.sampling.temperature) && o.sampling.temperature >= 0;
+    else if (a == "--max-tokens")
+      ok = ParseNumber(v, &o.max_tokens);
+    else if (a == "--top-k")
+      ok = ParseNumber(v, &o.sampling.top_k);
+    else if (a == "--top-p")
+      ok = ParseNumber(v, &o.sampling.top_p) && o.sampling.top_p > 0 && o.sampling.top_p <= 1;
+    else if (a == "--min-p")
+      ok = ParseNumber(v, &o.sampling.min_p) && o.sampling.min_p >= 0 && o.sampling.min_p <= 1;
+    else if (a == "--repeat-penalty")
+      ok = ParseNumber(v, &o.sampling.repeat_penalty) && o.sampling.repeat_penalty > 0;
+    else if (a == "--seed")
+      ok = ParseNumber(v, &o.sampling.seed);
+    else if (a == "--draft-tokens")
+      ok = ParseNumber(v, &o.draft_tokens) && o.draft_tokens >= 1 && o.draft_tokens <= 32;
+    else if (a == "--context")
+      ok = ParseNumber(v, &o.context);
+    else if (a == "--threads") {
+      size_t threads = 0;
+      ok = ParseNumber(v, &threads) && threads >= 1 && threads <= 256;
+      if (ok) model::llm::SetDecoderThreads(threads);
+    } else
+      return Usage("unknown option " + a);
     if (!ok) return Usage("bad value for " + a + ": '" + v + "'");
   }
   if (model_spec.empty()) return Usage("--model is required");
@@ -129,9 +148,9 @@ int RunGenerateCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr,
                  "prompt: %zu tokens in %.1f ms (%.1f tokens/s); generated: %zu tokens in %.1f "
                  "ms (%.1f tokens/s); finish: %s",
-                 r->prompt_tokens, r->prompt_ms, r->prompt_tokens * 1000.0 / std::max(1e-9, r->prompt_ms),
-                 r->tokens.size(), r->generate_ms,
-                 r->tokens.size() * 1000.0 / std::max(1e-9, r->generate_ms),
+                 r->prompt_tokens, r->prompt_ms,
+                 r->prompt_tokens * 1000.0 / std::max(1e-9, r->prompt_ms), r->tokens.size(),
+                 r->generate_ms, r->tokens.size() * 1000.0 / std::max(1e-9, r->generate_ms),
                  r->finish_reason.c_str());
     if (o.draft) {
       std::fprintf(stderr, "; draft accepted %zu of %zu", r->draft_accepted, r->draft_proposed);

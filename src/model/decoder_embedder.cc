@@ -32,11 +32,13 @@ Result<llm::BpeVocab> BpeFromTokenizerJson(const std::string& path) {
   try {
     const json& model = j.at("model");
     if (model.value("type", "") != "BPE" || !model.contains("vocab")) {
-      return Status::Unimplemented(path + ": only byte-level BPE tokenizers are supported for "
-                                          "decoder models");
+      return Status::Unimplemented(path +
+                                   ": only byte-level BPE tokenizers are supported for "
+                                   "decoder models");
     }
     size_t n = 0;
-    for (const auto& [tok, id] : model["vocab"].items()) n = std::max<size_t>(n, id.get<size_t>() + 1);
+    for (const auto& [tok, id] : model["vocab"].items())
+      n = std::max<size_t>(n, id.get<size_t>() + 1);
     for (const json& a : j.value("added_tokens", json::array())) {
       n = std::max<size_t>(n, a.at("id").get<size_t>() + 1);
     }
@@ -50,8 +52,8 @@ Result<llm::BpeVocab> BpeFromTokenizerJson(const std::string& path) {
     for (const json& a : j.value("added_tokens", json::array())) {
       const size_t id = a.at("id").get<size_t>();
       v.tokens[id] = a.at("content").get<std::string>();
-      v.types[id] = a.value("special", false) ? llm::TokenType::kControl
-                                              : llm::TokenType::kUserDefined;
+      v.types[id] =
+          a.value("special", false) ? llm::TokenType::kControl : llm::TokenType::kUserDefined;
     }
     for (const json& m : model.at("merges")) {
       if (m.is_string()) {
@@ -104,9 +106,15 @@ Result<llm::Weight> StWeight(const SafeTensors& st, const std::string& name, siz
   }
   llm::Weight w;
   switch (t->dtype) {
-    case DType::kF32: w.type = llm::GgmlType::kF32; break;
-    case DType::kF16: w.type = llm::GgmlType::kF16; break;
-    case DType::kBF16: w.type = llm::GgmlType::kBF16; break;
+    case DType::kF32:
+      w.type = llm::GgmlType::kF32;
+      break;
+    case DType::kF16:
+      w.type = llm::GgmlType::kF16;
+      break;
+    case DType::kBF16:
+      w.type = llm::GgmlType::kBF16;
+      break;
     default:
       return Status::Unimplemented(st.path() + ": tensor " + name + " is " + t->dtype_name);
   }
@@ -173,8 +181,10 @@ Result<std::shared_ptr<const llm::LanguageModel>> LoadHfDecoder(const std::strin
     RAGDB_ASSIGN_OR_RETURN(L.bq, StVector(*st, b + "self_attn.q_proj.bias", c.q_dim(), !bias));
     RAGDB_ASSIGN_OR_RETURN(L.bk, StVector(*st, b + "self_attn.k_proj.bias", c.kv_dim(), !bias));
     RAGDB_ASSIGN_OR_RETURN(L.bv, StVector(*st, b + "self_attn.v_proj.bias", c.kv_dim(), !bias));
-    RAGDB_ASSIGN_OR_RETURN(L.q_norm, StVector(*st, b + "self_attn.q_norm.weight", c.head_dim, true));
-    RAGDB_ASSIGN_OR_RETURN(L.k_norm, StVector(*st, b + "self_attn.k_norm.weight", c.head_dim, true));
+    RAGDB_ASSIGN_OR_RETURN(L.q_norm,
+                           StVector(*st, b + "self_attn.q_norm.weight", c.head_dim, true));
+    RAGDB_ASSIGN_OR_RETURN(L.k_norm,
+                           StVector(*st, b + "self_attn.k_norm.weight", c.head_dim, true));
     RAGDB_ASSIGN_OR_RETURN(L.w_gate, StWeight(*st, b + "mlp.gate_proj.weight", c.ffn_dim, c.dim));
     RAGDB_ASSIGN_OR_RETURN(L.w_up, StWeight(*st, b + "mlp.up_proj.weight", c.ffn_dim, c.dim));
     RAGDB_ASSIGN_OR_RETURN(L.w_down, StWeight(*st, b + "mlp.down_proj.weight", c.dim, c.ffn_dim));
@@ -189,8 +199,8 @@ Result<std::shared_ptr<const llm::LanguageModel>> LoadHfDecoder(const std::strin
   auto m = std::make_shared<llm::LanguageModel>();
   m->name = dir;
   m->path = dir;
-  RAGDB_ASSIGN_OR_RETURN(m->decoder, llm::DecoderModel::Assemble(c, std::move(layers), embd,
-                                                                 output, std::move(norm), st));
+  RAGDB_ASSIGN_OR_RETURN(m->decoder, llm::DecoderModel::Assemble(c, std::move(layers), embd, output,
+                                                                 std::move(norm), st));
   RAGDB_ASSIGN_OR_RETURN(llm::BpeVocab vocab, BpeFromTokenizerJson(dir + "/tokenizer.json"));
   RAGDB_ASSIGN_OR_RETURN(m->tokenizer, llm::MakeBpeTokenizer(std::move(vocab)));
   return std::shared_ptr<const llm::LanguageModel>(std::move(m));
@@ -198,8 +208,7 @@ Result<std::shared_ptr<const llm::LanguageModel>> LoadHfDecoder(const std::strin
 
 class DecoderEmbedder : public Embedder {
  public:
-  DecoderEmbedder(std::shared_ptr<const llm::LanguageModel> m, std::string name,
-                  EmbedderOptions o)
+  DecoderEmbedder(std::shared_ptr<const llm::LanguageModel> m, std::string name, EmbedderOptions o)
       : m_(std::move(m)), name_(std::move(name)), o_(o) {
     max_ = std::min<size_t>(m_->decoder->config().context, 8192);
     if (o_.max_length > 0) max_ = std::min(max_, o_.max_length);

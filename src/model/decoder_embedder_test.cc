@@ -59,7 +59,8 @@ TEST(DecoderEmbedder, HuggingFaceFolderAndGgufMatchReference) {
 }
 
 TEST(LocalModels, AddInstallsAndRefusesBrokenFiles) {
-  const std::string root = fs::temp_directory_path() / ("ragdb-llm-cache-" + std::to_string(getpid()));
+  const std::string root =
+      fs::temp_directory_path() / ("ragdb-llm-cache-" + std::to_string(getpid()));
   fs::remove_all(root);
   setenv("RAGDB_MODEL_CACHE", root.c_str(), 1);
   auto r = AddLocalModel("tiny/qwen", lt::Fixture("qwen2-q8_0.gguf"));

@@ -273,8 +273,9 @@ Result<PullResult> AddLocalModel(const std::string& name, const std::string& pat
     out.bytes += fs::file_size(dest, ec);
   }
   if (ModelFolderKind(staging.dir).empty()) {
-    return Status::InvalidArgument(path + " holds no model (a .gguf file, a llama2.c checkpoint "
-                                          "with its tok*.bin, or a Hugging Face config.json)");
+    return Status::InvalidArgument(path +
+                                   " holds no model (a .gguf file, a llama2.c checkpoint "
+                                   "with its tok*.bin, or a Hugging Face config.json)");
   }
   RAGDB_RETURN_IF_ERROR(SyncDir(staging.dir));
   const std::string final_dir = root + "/" + name;

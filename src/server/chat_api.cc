@@ -15,9 +15,7 @@
 #include "server/openai_reply.h"
 
 namespace ragdb::server {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::string> MessageText(const Json& content) {
   if (content.is_string()) return content.get<std::string>();

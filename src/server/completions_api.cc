@@ -51,10 +51,10 @@ Status ReadSampling(const Json& b, model::llm::GenerateOptions* o) {
   RAGDB_RETURN_IF_ERROR(number("top_k", 0, 1e6, &top_k));
   RAGDB_RETURN_IF_ERROR(number("seed", 0, 9.007199254740992e15, &seed));
   o->sampling.top_k = static_cast<size_t>(top_k);
-  o->sampling.seed = b.contains("seed") && b["seed"].is_number()
-                         ? static_cast<uint64_t>(seed)
-                         : static_cast<uint64_t>(
-                               std::chrono::steady_clock::now().time_since_epoch().count());
+  o->sampling.seed =
+      b.contains("seed") && b["seed"].is_number()
+          ? static_cast<uint64_t>(seed)
+          : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   for (const char* key : {"max_tokens", "max_completion_tokens"}) {
     RAGDB_RETURN_IF_ERROR(number(key, 1, 1 << 20, &max_tokens));
     if (max_tokens > 0) o->max_tokens = static_cast<size_t>(max_tokens);
@@ -105,7 +105,8 @@ Result<Json> Run(Ctx& ctx, const Json& b, std::shared_ptr<Job> job) {
   if (!b.value("stream", false)) {
     auto r = model::llm::Generate(*job->model, job->prompt, job->options);
     if (!r.ok()) return OpenAiError(ctx, 400, r.status().message());
-    Json choice = {{"index", 0}, {"logprobs", nullptr}, {"finish_reason", FinishReason(r->finish_reason)}};
+    Json choice = {
+        {"index", 0}, {"logprobs", nullptr}, {"finish_reason", FinishReason(r->finish_reason)}};
     if (job->chat) {
       choice["message"] = {{"role", "assistant"}, {"content", r->text}};
     } else {
@@ -129,8 +130,8 @@ Result<Json> Run(Ctx& ctx, const Json& b, std::shared_ptr<Job> job) {
     const std::string object = job->chat ? "chat.completion.chunk" : "text_completion";
     auto event = [](const Json& j) { return "data: " + WriteJson(j) + "\n\n"; };
     auto chunk = [&](const std::string& text, Json finish) {
-      Json c = {{"id", job->id}, {"object", object}, {"created", job->created},
-                {"model", job->model_id}};
+      Json c = {
+          {"id", job->id}, {"object", object}, {"created", job->created}, {"model", job->model_id}};
       Json choice = {{"index", 0}, {"logprobs", nullptr}, {"finish_reason", std::move(finish)}};
       if (job->chat) {
         choice["delta"] = {{"content", text}};
@@ -141,7 +142,9 @@ Result<Json> Run(Ctx& ctx, const Json& b, std::shared_ptr<Job> job) {
       return event(c);
     };
     if (job->chat) {
-      Json first = {{"id", job->id}, {"object", object}, {"created", job->created},
+      Json first = {{"id", job->id},
+                    {"object", object},
+                    {"created", job->created},
                     {"model", job->model_id},
                     {"choices", Json::array({{{"index", 0},
                                               {"delta", {{"role", "assistant"}, {"content", ""}}},
@@ -153,16 +156,17 @@ Result<Json> Run(Ctx& ctx, const Json& b, std::shared_ptr<Job> job) {
     o.on_text = [&](const std::string& piece) { return write(chunk(piece, nullptr)); };
     auto r = model::llm::Generate(*job->model, job->prompt, o);
     if (!r.ok()) {
-      write(event({{"error",
-                    {{"message", r.status().message()}, {"type", "server_error"}, {"code", nullptr}}}}));
+      write(event(
+          {{"error",
+            {{"message", r.status().message()}, {"type", "server_error"}, {"code", nullptr}}}}));
       write("data: [DONE]\n\n");
       return;
     }
     if (r->finish_reason == "cancelled") return;  // the client went away
-    Json last = {{"id", job->id}, {"object", object}, {"created", job->created},
-                 {"model", job->model_id}};
-    Json choice = {{"index", 0}, {"logprobs", nullptr},
-                   {"finish_reason", FinishReason(r->finish_reason)}};
+    Json last = {
+        {"id", job->id}, {"object", object}, {"created", job->created}, {"model", job->model_id}};
+    Json choice = {
+        {"index", 0}, {"logprobs", nullptr}, {"finish_reason", FinishReason(r->finish_reason)}};
     if (job->chat) {
       choice["delta"] = Json::object();
     } else {
@@ -171,8 +175,11 @@ Result<Json> Run(Ctx& ctx, const Json& b, std::shared_ptr<Job> job) {
     last["choices"] = Json::array({choice});
     if (!write(event(last))) return;
     if (job->include_usage) {
-      Json u = {{"id", job->id}, {"object", object}, {"created", job->created},
-                {"model", job->model_id}, {"choices", Json::array()},
+      Json u = {{"id", job->id},
+                {"object", object},
+                {"created", job->created},
+                {"model", job->model_id},
+                {"choices", Json::array()},
                 {"usage", Usage(r->prompt_tokens, r->tokens.size())}};
       if (!write(event(u))) return;
     }
@@ -215,7 +222,8 @@ Result<Json> Completions(Ctx& ctx) {
   if (!b.contains("max_tokens")) job->options.max_tokens = 16;  // OpenAI's default here
   job->prompt = job->model->tokenizer->Encode(prompt, job->model->tokenizer->adds_bos(), false);
   job->options.strip_leading_space = prompt.empty();
-  if (job->prompt.empty()) return OpenAiError(ctx, 400, "`prompt` is empty and this model has no BOS");
+  if (job->prompt.empty())
+    return OpenAiError(ctx, 400, "`prompt` is empty and this model has no BOS");
   job->id = "cmpl-" + std::to_string(ctx.app.NextOperationId());
   job->created = UnixNow();
   return Run(ctx, b, job);

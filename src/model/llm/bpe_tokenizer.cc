@@ -13,7 +13,7 @@ namespace ragdb::model::llm {
 namespace {
 
 struct ByteMap {
-  std::string to_text[256];                // byte -> its character's UTF-8
+  std::string to_text[256];                       // byte -> its character's UTF-8
   std::unordered_map<char32_t, uint8_t> from_cp;  // character -> byte
   ByteMap() {
     int next = 256;
@@ -125,8 +125,10 @@ class BpeTokenizer : public LlmTokenizer {
         continue;
       }
       auto it = bm.from_cp.find(cp);
-      if (it != bm.from_cp.end()) out += static_cast<char>(it->second);
-      else out.append(t, i, j - i);
+      if (it != bm.from_cp.end())
+        out += static_cast<char>(it->second);
+      else
+        out.append(t, i, j - i);
       i = j;
     }
     return out;

@@ -12,10 +12,14 @@ ChatFormat DetectChatFormat(const std::string& t) {
 
 const char* ChatFormatName(ChatFormat f) {
   switch (f) {
-    case ChatFormat::kChatMl: return "chatml";
-    case ChatFormat::kLlama3: return "llama3";
-    case ChatFormat::kLlama2: return "llama2";
-    case ChatFormat::kGemma: return "gemma";
+    case ChatFormat::kChatMl:
+      return "chatml";
+    case ChatFormat::kLlama3:
+      return "llama3";
+    case ChatFormat::kLlama2:
+      return "llama2";
+    case ChatFormat::kGemma:
+      return "gemma";
   }
   return "chatml";
 }
@@ -24,7 +28,8 @@ std::string ApplyChatTemplate(ChatFormat format, const std::vector<ChatTurn>& tu
   std::string out;
   switch (format) {
     case ChatFormat::kChatMl:
-      for (const auto& t : turns) out += "<|im_start|>" + t.role + "\n" + t.content + "<|im_end|>\n";
+      for (const auto& t : turns)
+        out += "<|im_start|>" + t.role + "\n" + t.content + "<|im_end|>\n";
       out += "<|im_start|>assistant\n";
       break;
     case ChatFormat::kLlama3:

@@ -36,8 +36,8 @@ class TensorReader {
     const GgufTensor* t = f_.FindTensor(name);
     if (!t) return Status::InvalidArgument(f_.path() + ": tensor " + name + " is missing");
     if (t->dims.size() != 2 || t->dims[0] != cols || t->dims[1] != rows) {
-      return Status::InvalidArgument(f_.path() + ": tensor " + name + " has shape " +
-                                     Shape(*t) + ", expected [" + std::to_string(cols) + ", " +
+      return Status::InvalidArgument(f_.path() + ": tensor " + name + " has shape " + Shape(*t) +
+                                     ", expected [" + std::to_string(cols) + ", " +
                                      std::to_string(rows) + "]");
     }
     Weight w;
@@ -58,8 +58,8 @@ class TensorReader {
       return Status::InvalidArgument(f_.path() + ": tensor " + name + " is missing");
     }
     if (t->elements() != n || t->dims[0] != n) {
-      return Status::InvalidArgument(f_.path() + ": tensor " + name + " has shape " +
-                                     Shape(*t) + ", expected [" + std::to_string(n) + "]");
+      return Status::InvalidArgument(f_.path() + ": tensor " + name + " has shape " + Shape(*t) +
+                                     ", expected [" + std::to_string(n) + "]");
     }
     std::vector<float> v(n);
     DequantizeRow(t->type, t->data, n, v.data());
@@ -98,8 +98,7 @@ Result<std::unique_ptr<DecoderModel>> DecoderModel::LoadGguf(const std::string& 
   return FromGguf(std::shared_ptr<const GgufFile>(std::move(file)));
 }
 
-Result<std::unique_ptr<DecoderModel>> DecoderModel::FromGguf(
-    std::shared_ptr<const GgufFile> file) {
+Result<std::unique_ptr<DecoderModel>> DecoderModel::FromGguf(std::shared_ptr<const GgufFile> file) {
   const GgufFile& f = *file;
   auto m = std::unique_ptr<DecoderModel>(new DecoderModel());
   DecoderConfig& c = m->config_;
@@ -182,8 +181,10 @@ Result<std::unique_ptr<DecoderModel>> DecoderModel::FromGguf(
     RAGDB_ASSIGN_OR_RETURN(L.bq, r.Vector(b + "attn_q.bias", c.q_dim(), !arch->qkv_bias));
     RAGDB_ASSIGN_OR_RETURN(L.bk, r.Vector(b + "attn_k.bias", c.kv_dim(), !arch->qkv_bias));
     RAGDB_ASSIGN_OR_RETURN(L.bv, r.Vector(b + "attn_v.bias", c.kv_dim(), !arch->qkv_bias));
-    RAGDB_ASSIGN_OR_RETURN(L.q_norm, r.Vector(b + "attn_q_norm.weight", c.head_dim, !arch->qk_norm));
-    RAGDB_ASSIGN_OR_RETURN(L.k_norm, r.Vector(b + "attn_k_norm.weight", c.head_dim, !arch->qk_norm));
+    RAGDB_ASSIGN_OR_RETURN(L.q_norm,
+                           r.Vector(b + "attn_q_norm.weight", c.head_dim, !arch->qk_norm));
+    RAGDB_ASSIGN_OR_RETURN(L.k_norm,
+                           r.Vector(b + "attn_k_norm.weight", c.head_dim, !arch->qk_norm));
     RAGDB_ASSIGN_OR_RETURN(L.w_gate, r.Matrix(b + "ffn_gate.weight", c.ffn_dim, c.dim));
     RAGDB_ASSIGN_OR_RETURN(L.w_up, r.Matrix(b + "ffn_up.weight", c.ffn_dim, c.dim));
     RAGDB_ASSIGN_OR_RETURN(L.w_down, r.Matrix(b + "ffn_down.weight", c.dim, c.ffn_dim));

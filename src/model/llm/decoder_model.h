@@ -38,8 +38,8 @@ struct DecoderConfig {
   size_t rope_dims = 0;  // leading dimensions of each head that are rotated (= head_dim usually)
   float rope_freq_scale = 1.0f;  // linear RoPE scaling: positions multiplied by this
   RopeStyle rope_style = RopeStyle::kInterleaved;
-  bool gelu_ffn = false;        // Gemma: GELU(tanh) gate instead of SiLU
-  float embed_scale = 1.0f;     // Gemma: embeddings times sqrt(dim)
+  bool gelu_ffn = false;     // Gemma: GELU(tanh) gate instead of SiLU
+  float embed_scale = 1.0f;  // Gemma: embeddings times sqrt(dim)
   size_t q_dim() const { return heads * head_dim; }
   size_t kv_dim() const { return kv_heads * head_dim; }
 };
@@ -56,8 +56,8 @@ struct Weight {
 struct DecoderLayer {
   std::vector<float> attn_norm, ffn_norm;
   Weight wq, wk, wv, wo;
-  std::vector<float> bq, bk, bv;          // Qwen2: biases of q, k, v (empty = none)
-  std::vector<float> q_norm, k_norm;      // Qwen3: RMSNorm over each head of q and k
+  std::vector<float> bq, bk, bv;      // Qwen2: biases of q, k, v (empty = none)
+  std::vector<float> q_norm, k_norm;  // Qwen3: RMSNorm over each head of q and k
   Weight w_gate, w_up, w_down;
 };
 
@@ -99,7 +99,7 @@ class DecoderModel {
   std::vector<float> output_norm_;
   std::vector<float> rope_freqs_;
   std::shared_ptr<const GgufFile> gguf_;
-  std::unique_ptr<MappedFile> mapping_;  // llama2.c checkpoints
+  std::unique_ptr<MappedFile> mapping_;     // llama2.c checkpoints
   std::shared_ptr<const void> keep_alive_;  // Assemble
 };
 

@@ -12,7 +12,7 @@ namespace {
 
 // Tokens per forward step of a long prompt: enough to share each weight row across many tokens,
 // few enough to keep the scratch small.
-constexpr size_t kChunk = 64;
+constexpr size_t kChunk = 512;
 // From this many tokens on, a product runs as f32 GEMM (OpenBLAS, one thread per call) on
 // weight rows dequantized in blocks of kGemmRows: the dequantization is paid once per block for
 // all the tokens, and the GEMM kernel outruns the per-row integer dot products. Below it (token
@@ -45,8 +45,15 @@ float GeluTanh(float x) {
 
 }  // namespace
 
+namespace {
+std::atomic<size_t> requested_threads{0};
+}  // namespace
+
+void SetDecoderThreads(size_t threads) { requested_threads.store(threads); }
+
 ComputeTeam& DecoderTeam() {
-  static ComputeTeam* team = new ComputeTeam(0);  // lives until exit: workers never join late
+  // Lives until exit: workers never join late.
+  static ComputeTeam* team = new ComputeTeam(requested_threads.load());
   return *team;
 }
 
@@ -103,7 +110,8 @@ Status DecoderState::Forward(std::span<const int32_t> tokens, ForwardOutput what
   }
   for (int32_t t : tokens) {
     if (t < 0 || static_cast<size_t>(t) >= c.vocab) {
-      return Status::InvalidArgument("token id " + std::to_string(t) + " is outside the vocabulary");
+      return Status::InvalidArgument("token id " + std::to_string(t) +
+                                     " is outside the vocabulary");
     }
   }
   const size_t width = what == ForwardOutput::kHidden ? c.dim : c.vocab;
@@ -116,8 +124,10 @@ Status DecoderState::Forward(std::span<const int32_t> tokens, ForwardOutput what
     ForwardOutput chunk_what = what;
     if (what == ForwardOutput::kLastLogits) {
       // Only the last chunk's last token needs logits.
-      if (done + n == tokens.size()) dst = out->data();
-      else chunk_what = ForwardOutput::kHidden;  // computed into scratch and dropped
+      if (done + n == tokens.size())
+        dst = out->data();
+      else
+        chunk_what = ForwardOutput::kHidden;  // computed into scratch and dropped
     } else {
       dst = out->data() + done * width;
     }
@@ -226,7 +236,8 @@ void DecoderState::Attention(size_t layer, size_t n) {
       float* o = att_.data() + t * c.q_dim() + h * c.head_dim;
       std::fill(o, o + c.head_dim, 0.0f);
       const float inv = 1.0f / sum;
-      for (size_t p = 0; p < len; ++p) k_.axpy(s[p] * inv, vc + p * c.kv_dim() + kv_off, o, c.head_dim);
+      for (size_t p = 0; p < len; ++p)
+        k_.axpy(s[p] * inv, vc + p * c.kv_dim() + kv_off, o, c.head_dim);
     }
   };
   // Short contexts of small models cost less on one thread than the hand-over.
@@ -241,8 +252,8 @@ void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n
   const size_t cols = jobs[0].w->cols;
   bool need_q8 = false;
   for (size_t j = 0; j < n_jobs; ++j) {
-    need_q8 |= UsesQ8Activations(jobs[j].w->type) ||
-               (jobs[j].glu && UsesQ8Activations(jobs[j].glu->type));
+    need_q8 |=
+        UsesQ8Activations(jobs[j].w->type) || (jobs[j].glu && UsesQ8Activations(jobs[j].glu->type));
   }
   const size_t q8_stride = cols / 32 * sizeof(Q8Block);
   if (need_q8) {
@@ -251,7 +262,8 @@ void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n
   // Rows of all jobs in one numbering, claimed in blocks by whichever thread is free.
   size_t total = 0;
   for (size_t j = 0; j < n_jobs; ++j) total += jobs[j].w->rows;
-  const size_t block = std::max<size_t>(4, std::min<size_t>(64, total / (8 * DecoderTeam().size()) + 1));
+  const size_t block =
+      std::max<size_t>(4, std::min<size_t>(64, total / (8 * DecoderTeam().size()) + 1));
   const size_t blocks = (total + block - 1) / block;
   std::atomic<size_t> next{0};
   if (n >= kGemmMinTokens && gemm_batches_ && !float_activations_) {
@@ -264,8 +276,8 @@ void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n
     thread_local std::vector<float> buf;
     buf.resize(w.cols);
     DequantizeRow(w.type, w.row(row), w.cols, buf.data());
-    float_dot(reinterpret_cast<const uint8_t*>(buf.data()), x + t * cols, cols * sizeof(float),
-              nx, cols, res);
+    float_dot(reinterpret_cast<const uint8_t*>(buf.data()), x + t * cols, cols * sizeof(float), nx,
+              cols, res);
   };
   auto run = [&](size_t, size_t) {
     float tmp[kMaxDotRows], tmp2[kMaxDotRows];
@@ -300,8 +312,8 @@ void DecoderState::MatMul(const float* x, size_t n, const MatJob* jobs, size_t n
             const bool q8u = UsesQ8Activations(job.glu->type);
             const void* xu = q8u ? static_cast<const void*>(xq_.data() + t * (cols / 32))
                                  : static_cast<const void*>(x + t * cols);
-            k_.DotFor(job.glu->type)(job.glu->row(row), xu,
-                                     q8u ? q8_stride : cols * sizeof(float), nx, cols, tmp2);
+            k_.DotFor(job.glu->type)(job.glu->row(row), xu, q8u ? q8_stride : cols * sizeof(float),
+                                     nx, cols, tmp2);
             for (int i = 0; i < nx; ++i) {
               const float g = job.gelu ? GeluTanh(tmp[i]) : Silu(tmp[i]);
               job.y[(t + i) * w.rows + row] = g * tmp2[i];
@@ -342,9 +354,8 @@ void DecoderState::MatMulGemm(const float* x, size_t n, const MatJob* jobs, size
       // ybuf[t][r] = x[t] . w[r]
       ybuf.resize(n * rows);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n),
-                  static_cast<int>(rows), static_cast<int>(cols), 1.0f, x,
-                  static_cast<int>(cols), wbuf.data(), static_cast<int>(cols), 0.0f, ybuf.data(),
-                  static_cast<int>(rows));
+                  static_cast<int>(rows), static_cast<int>(cols), 1.0f, x, static_cast<int>(cols),
+                  wbuf.data(), static_cast<int>(cols), 0.0f, ybuf.data(), static_cast<int>(rows));
       if (job.glu) {
         ubuf.resize(rows * cols);
         for (size_t r = 0; r < rows; ++r) {
@@ -352,9 +363,8 @@ void DecoderState::MatMulGemm(const float* x, size_t n, const MatJob* jobs, size
         }
         gbuf.resize(n * rows);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n),
-                    static_cast<int>(rows), static_cast<int>(cols), 1.0f, x,
-                    static_cast<int>(cols), ubuf.data(), static_cast<int>(cols), 0.0f,
-                    gbuf.data(), static_cast<int>(rows));
+                    static_cast<int>(rows), static_cast<int>(cols), 1.0f, x, static_cast<int>(cols),
+                    ubuf.data(), static_cast<int>(cols), 0.0f, gbuf.data(), static_cast<int>(rows));
         for (size_t t = 0; t < n; ++t) {
           for (size_t r = 0; r < rows; ++r) {
             const float g = ybuf[t * rows + r];

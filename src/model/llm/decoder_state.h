@@ -22,9 +22,11 @@ enum class ForwardOutput {
   kHidden,      // the final normalized hidden state of every token (embedders)
 };
 
-// The team every decoder uses (one thread per CPU this process may use). Forward passes of
-// different states take turns on it.
+// The team every decoder uses (one thread per CPU this process may use, unless
+// SetDecoderThreads chose another count before its first use). Forward passes of different
+// states take turns on it.
 ComputeTeam& DecoderTeam();
+void SetDecoderThreads(size_t threads);
 
 class DecoderState {
  public:

@@ -111,8 +111,7 @@ Result<GenerateResult> Generate(const LanguageModel& model, const std::vector<in
   DecoderState state(*model.decoder, o.context);
   if (prompt.size() >= state.context()) {
     return Status::InvalidArgument("the prompt has " + std::to_string(prompt.size()) +
-                                   " tokens; the context holds " +
-                                   std::to_string(state.context()));
+                                   " tokens; the context holds " + std::to_string(state.context()));
   }
   Sampler sampler(o.sampling);
   TextOutput out(model, o);

@@ -12,7 +12,19 @@ constexpr uint64_t kMaxDims = 4;
 constexpr uint64_t kMaxNesting = 2;
 
 enum ValueType : uint32_t {
-  kU8 = 0, kI8, kU16, kI16, kU32, kI32, kF32, kBool, kString, kArray, kU64, kI64, kF64
+  kU8 = 0,
+  kI8,
+  kU16,
+  kI16,
+  kU32,
+  kI32,
+  kF32,
+  kBool,
+  kString,
+  kArray,
+  kU64,
+  kI64,
+  kF64
 };
 
 class Reader {
@@ -52,29 +64,104 @@ class Reader {
 
 size_t ScalarSize(uint32_t type) {
   switch (type) {
-    case kU8: case kI8: case kBool: return 1;
-    case kU16: case kI16: return 2;
-    case kU32: case kI32: case kF32: return 4;
-    case kU64: case kI64: case kF64: return 8;
-    default: return 0;
+    case kU8:
+    case kI8:
+    case kBool:
+      return 1;
+    case kU16:
+    case kI16:
+      return 2;
+    case kU32:
+    case kI32:
+    case kF32:
+      return 4;
+    case kU64:
+    case kI64:
+    case kF64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
 Result<GgufValue> ReadValue(Reader& r, uint32_t type, uint64_t depth) {
   GgufValue v;
   switch (type) {
-    case kU8: { RAGDB_ASSIGN_OR_RETURN(uint8_t x, r.Get<uint8_t>("value")); v.kind = GgufValue::Kind::kUInt; v.u = x; v.i = x; break; }
-    case kI8: { RAGDB_ASSIGN_OR_RETURN(int8_t x, r.Get<int8_t>("value")); v.kind = GgufValue::Kind::kInt; v.i = x; break; }
-    case kU16: { RAGDB_ASSIGN_OR_RETURN(uint16_t x, r.Get<uint16_t>("value")); v.kind = GgufValue::Kind::kUInt; v.u = x; v.i = x; break; }
-    case kI16: { RAGDB_ASSIGN_OR_RETURN(int16_t x, r.Get<int16_t>("value")); v.kind = GgufValue::Kind::kInt; v.i = x; break; }
-    case kU32: { RAGDB_ASSIGN_OR_RETURN(uint32_t x, r.Get<uint32_t>("value")); v.kind = GgufValue::Kind::kUInt; v.u = x; v.i = x; break; }
-    case kI32: { RAGDB_ASSIGN_OR_RETURN(int32_t x, r.Get<int32_t>("value")); v.kind = GgufValue::Kind::kInt; v.i = x; break; }
-    case kU64: { RAGDB_ASSIGN_OR_RETURN(uint64_t x, r.Get<uint64_t>("value")); v.kind = GgufValue::Kind::kUInt; v.u = x; v.i = static_cast<int64_t>(x); break; }
-    case kI64: { RAGDB_ASSIGN_OR_RETURN(int64_t x, r.Get<int64_t>("value")); v.kind = GgufValue::Kind::kInt; v.i = x; break; }
-    case kF32: { RAGDB_ASSIGN_OR_RETURN(float x, r.Get<float>("value")); v.kind = GgufValue::Kind::kFloat; v.f = x; break; }
-    case kF64: { RAGDB_ASSIGN_OR_RETURN(double x, r.Get<double>("value")); v.kind = GgufValue::Kind::kFloat; v.f = x; break; }
-    case kBool: { RAGDB_ASSIGN_OR_RETURN(uint8_t x, r.Get<uint8_t>("value")); v.kind = GgufValue::Kind::kBool; v.b = x != 0; break; }
-    case kString: { v.kind = GgufValue::Kind::kString; RAGDB_ASSIGN_OR_RETURN(v.s, r.String("string value")); break; }
+    case kU8: {
+      RAGDB_ASSIGN_OR_RETURN(uint8_t x, r.Get<uint8_t>("value"));
+      v.kind = GgufValue::Kind::kUInt;
+      v.u = x;
+      v.i = x;
+      break;
+    }
+    case kI8: {
+      RAGDB_ASSIGN_OR_RETURN(int8_t x, r.Get<int8_t>("value"));
+      v.kind = GgufValue::Kind::kInt;
+      v.i = x;
+      break;
+    }
+    case kU16: {
+      RAGDB_ASSIGN_OR_RETURN(uint16_t x, r.Get<uint16_t>("value"));
+      v.kind = GgufValue::Kind::kUInt;
+      v.u = x;
+      v.i = x;
+      break;
+    }
+    case kI16: {
+      RAGDB_ASSIGN_OR_RETURN(int16_t x, r.Get<int16_t>("value"));
+      v.kind = GgufValue::Kind::kInt;
+      v.i = x;
+      break;
+    }
+    case kU32: {
+      RAGDB_ASSIGN_OR_RETURN(uint32_t x, r.Get<uint32_t>("value"));
+      v.kind = GgufValue::Kind::kUInt;
+      v.u = x;
+      v.i = x;
+      break;
+    }
+    case kI32: {
+      RAGDB_ASSIGN_OR_RETURN(int32_t x, r.Get<int32_t>("value"));
+      v.kind = GgufValue::Kind::kInt;
+      v.i = x;
+      break;
+    }
+    case kU64: {
+      RAGDB_ASSIGN_OR_RETURN(uint64_t x, r.Get<uint64_t>("value"));
+      v.kind = GgufValue::Kind::kUInt;
+      v.u = x;
+      v.i = static_cast<int64_t>(x);
+      break;
+    }
+    case kI64: {
+      RAGDB_ASSIGN_OR_RETURN(int64_t x, r.Get<int64_t>("value"));
+      v.kind = GgufValue::Kind::kInt;
+      v.i = x;
+      break;
+    }
+    case kF32: {
+      RAGDB_ASSIGN_OR_RETURN(float x, r.Get<float>("value"));
+      v.kind = GgufValue::Kind::kFloat;
+      v.f = x;
+      break;
+    }
+    case kF64: {
+      RAGDB_ASSIGN_OR_RETURN(double x, r.Get<double>("value"));
+      v.kind = GgufValue::Kind::kFloat;
+      v.f = x;
+      break;
+    }
+    case kBool: {
+      RAGDB_ASSIGN_OR_RETURN(uint8_t x, r.Get<uint8_t>("value"));
+      v.kind = GgufValue::Kind::kBool;
+      v.b = x != 0;
+      break;
+    }
+    case kString: {
+      v.kind = GgufValue::Kind::kString;
+      RAGDB_ASSIGN_OR_RETURN(v.s, r.String("string value"));
+      break;
+    }
     case kArray: {
       if (depth >= kMaxNesting) return r.Error("arrays nested too deep");
       RAGDB_ASSIGN_OR_RETURN(uint32_t elem, r.Get<uint32_t>("array type"));

@@ -1,11 +1,12 @@
 // GGUF parsing: a real fixture reads back, and damaged copies (truncated anywhere, bad offsets,
 // absurd counts and dimensions, unknown types) are refused with an error, never a crash.
+#include "model/llm/gguf.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 #include "model/llm/decoder_model.h"
-#include "model/llm/gguf.h"
 #include "model/llm/test_util.h"
 
 namespace ragdb::model::llm {
@@ -119,7 +120,7 @@ TEST(Gguf, CorruptFieldsAreNamed) {
       {with(l.kv_count, uint64_t{1} << 60, 8), "metadata count"},
       {with(l.first_tensor_dims, uint64_t{1} << 50, 8), "absurd dimension"},
       {with(l.first_tensor_dims, 0, 8), "absurd dimension"},
-      {with(l.first_tensor_type, 3, 4), "Q4_1"},   // a ggml type we do not run
+      {with(l.first_tensor_type, 3, 4), "Q4_1"},  // a ggml type we do not run
       {with(l.first_tensor_type, 999, 4), "id 999"},
       {with(l.first_tensor_offset, 7, 8), "not aligned"},
       {with(l.first_tensor_offset, uint64_t{1} << 40, 8), "outside the file"},

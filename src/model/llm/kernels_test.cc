@@ -37,7 +37,9 @@ std::vector<uint8_t> RandomRow(GgmlType type, size_t n, std::mt19937& rng) {
           std::memcpy(blk, &v, 4);
         }
         break;
-      case GgmlType::kF16: PutHalf(blk, val(rng)); break;
+      case GgmlType::kF16:
+        PutHalf(blk, val(rng));
+        break;
       case GgmlType::kBF16: {
         float v = val(rng);
         uint32_t bits;
@@ -47,21 +49,24 @@ std::vector<uint8_t> RandomRow(GgmlType type, size_t n, std::mt19937& rng) {
         break;
       }
       case GgmlType::kQ8_0:
-      case GgmlType::kQ4_0: PutHalf(blk, scale(rng)); break;
+      case GgmlType::kQ4_0:
+        PutHalf(blk, scale(rng));
+        break;
       case GgmlType::kQ4_K:
       case GgmlType::kQ5_K:
         PutHalf(blk, scale(rng));
         PutHalf(blk + 2, scale(rng));
         break;
-      case GgmlType::kQ6_K: PutHalf(blk + 208, scale(rng)); break;
+      case GgmlType::kQ6_K:
+        PutHalf(blk + 208, scale(rng));
+        break;
     }
   }
   return row;
 }
 
-const GgmlType kTypes[] = {GgmlType::kF32,  GgmlType::kF16,  GgmlType::kBF16,
-                           GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K,
-                           GgmlType::kQ5_K, GgmlType::kQ6_K};
+const GgmlType kTypes[] = {GgmlType::kF32,  GgmlType::kF16,  GgmlType::kBF16, GgmlType::kQ8_0,
+                           GgmlType::kQ4_0, GgmlType::kQ4_K, GgmlType::kQ5_K, GgmlType::kQ6_K};
 
 TEST(LlmKernels, QuantizeQ8MatchesScalarExactly) {
   const LlmKernels* avx2 = Avx2LlmKernels();
@@ -143,8 +148,8 @@ TEST(LlmKernels, EveryTypeMatchesDequantizedReferenceAndAvx2MatchesScalar) {
         // The same row alone gives the same bits.
         for (int j = 0; j < nx; ++j) {
           float one;
-          avx2->DotFor(type)(w.data(), static_cast<const uint8_t*>(xs) + j * stride, stride, 1,
-                             n, &one);
+          avx2->DotFor(type)(w.data(), static_cast<const uint8_t*>(xs) + j * stride, stride, 1, n,
+                             &one);
           ASSERT_EQ(one, a4[j]) << Traits(type).name << " n=" << n;
         }
       }

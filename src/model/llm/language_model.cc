@@ -21,9 +21,12 @@ Result<FolderFiles> ScanFolder(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (!e.is_regular_file(ec)) continue;
     const std::string f = e.path().filename().string();
-    if (f.ends_with(".gguf")) ggufs.push_back(e.path().string());
-    else if (f.ends_with(".bin") && f.starts_with("tok")) out.tokenizer = e.path().string();
-    else if (f.ends_with(".bin")) out.checkpoint = e.path().string();
+    if (f.ends_with(".gguf"))
+      ggufs.push_back(e.path().string());
+    else if (f.ends_with(".bin") && f.starts_with("tok"))
+      out.tokenizer = e.path().string();
+    else if (f.ends_with(".bin"))
+      out.checkpoint = e.path().string();
   }
   if (ggufs.size() > 1) {
     return Status::InvalidArgument(dir + " holds " + std::to_string(ggufs.size()) +
@@ -31,8 +34,9 @@ Result<FolderFiles> ScanFolder(const std::string& dir) {
   }
   if (ggufs.size() == 1) out.gguf = ggufs[0];
   if (out.gguf.empty() && (out.checkpoint.empty() || out.tokenizer.empty())) {
-    return Status::InvalidArgument(dir + " holds no .gguf file and no llama2.c checkpoint with "
-                                         "its tok*.bin tokenizer");
+    return Status::InvalidArgument(dir +
+                                   " holds no .gguf file and no llama2.c checkpoint with "
+                                   "its tok*.bin tokenizer");
   }
   return out;
 }
@@ -40,7 +44,7 @@ Result<FolderFiles> ScanFolder(const std::string& dir) {
 }  // namespace
 
 Result<std::shared_ptr<const LanguageModel>> LanguageModel::Load(const std::string& path,
-                                                                const std::string& name) {
+                                                                 const std::string& name) {
   auto m = std::make_shared<LanguageModel>();
   m->name = name;
   std::error_code ec;
@@ -51,8 +55,9 @@ Result<std::shared_ptr<const LanguageModel>> LanguageModel::Load(const std::stri
   } else if (path.ends_with(".gguf")) {
     files.gguf = path;
   } else {
-    return Status::InvalidArgument(path + ": not a .gguf file (a llama2.c checkpoint is loaded "
-                                          "from its folder, beside its tok*.bin tokenizer)");
+    return Status::InvalidArgument(path +
+                                   ": not a .gguf file (a llama2.c checkpoint is loaded "
+                                   "from its folder, beside its tok*.bin tokenizer)");
   }
   if (!files.gguf.empty()) {
     m->path = files.gguf;
@@ -61,10 +66,9 @@ Result<std::shared_ptr<const LanguageModel>> LanguageModel::Load(const std::stri
     RAGDB_ASSIGN_OR_RETURN(m->tokenizer, LlmTokenizer::FromGguf(*shared));
     RAGDB_ASSIGN_OR_RETURN(m->decoder, DecoderModel::FromGguf(shared));
     if (m->tokenizer->size() > m->decoder->config().vocab) {
-      return Status::InvalidArgument(files.gguf + ": the tokenizer has " +
-                                     std::to_string(m->tokenizer->size()) +
-                                     " tokens but the model only " +
-                                     std::to_string(m->decoder->config().vocab));
+      return Status::InvalidArgument(
+          files.gguf + ": the tokenizer has " + std::to_string(m->tokenizer->size()) +
+          " tokens but the model only " + std::to_string(m->decoder->config().vocab));
     }
     m->chat_format = DetectChatFormat(m->tokenizer->chat_template());
   } else {

@@ -8,8 +8,9 @@ namespace ragdb::model::llm {
 namespace {
 
 // End-of-turn markers of the chat formats, recognized by text when the file does not flag them.
-constexpr const char* kEndOfTurnTexts[] = {"<|eot_id|>", "<|im_end|>", "<|endoftext|>",
-                                           "<end_of_turn>", "<|end|>", "</s>", "<|end_of_text|>"};
+constexpr const char* kEndOfTurnTexts[] = {"<|eot_id|>",     "<|im_end|>", "<|endoftext|>",
+                                           "<end_of_turn>",  "<|end|>",    "</s>",
+                                           "<|end_of_text|>"};
 
 }  // namespace
 
@@ -45,7 +46,8 @@ Status LlmTokenizer::LoadGgufVocab(const GgufFile& f) {
   scores_.assign(n, 0.0f);
   if (const GgufValue* s = f.Find("tokenizer.ggml.scores")) {
     if (s->kind != GgufValue::Kind::kArray || s->array.size() != n) {
-      return Status::InvalidArgument(f.path() + ": tokenizer.ggml.scores does not match the tokens");
+      return Status::InvalidArgument(f.path() +
+                                     ": tokenizer.ggml.scores does not match the tokens");
     }
     for (size_t i = 0; i < n; ++i) scores_[i] = static_cast<float>(s->array[i].f);
   }
@@ -89,10 +91,10 @@ void LlmTokenizer::Finish() {
       specials_.push_back(static_cast<int32_t>(i));
     }
   }
-  std::stable_sort(specials_.begin(), specials_.end(), [&](int32_t a, int32_t b) {
-    return tokens_[a].size() > tokens_[b].size();
-  });
-  for (int32_t id : specials_) special_first_bytes_[static_cast<unsigned char>(tokens_[id][0])] = true;
+  std::stable_sort(specials_.begin(), specials_.end(),
+                   [&](int32_t a, int32_t b) { return tokens_[a].size() > tokens_[b].size(); });
+  for (int32_t id : specials_)
+    special_first_bytes_[static_cast<unsigned char>(tokens_[id][0])] = true;
   if (eos_ >= 0) eog_.insert(eos_);
   for (const char* text : kEndOfTurnTexts) {
     int32_t id = Find(text);

@@ -25,7 +25,12 @@
 namespace ragdb::model::llm {
 
 enum class TokenType : int32_t {
-  kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6
+  kNormal = 1,
+  kUnknown = 2,
+  kControl = 3,
+  kUserDefined = 4,
+  kUnused = 5,
+  kByte = 6
 };
 
 class LlmTokenizer {
@@ -36,7 +41,7 @@ class LlmTokenizer {
   // llama2.c's tokenizer.bin: i32 max_token_length, then per token f32 score, i32 length, bytes.
   // It is the SentencePiece vocabulary of the model (ids 0..2 <unk> <s> </s>, then bytes).
   static Result<std::unique_ptr<LlmTokenizer>> FromLlama2c(const std::string& path,
-                                                          size_t vocab_size);
+                                                           size_t vocab_size);
 
   // Token ids of `text`; BOS first when `add_bos` and the model uses one. With `parse_special`,
   // control and user-defined token texts in `text` become their ids.
@@ -76,7 +81,7 @@ class LlmTokenizer {
   std::vector<float> scores_;
   std::vector<TokenType> types_;
   std::unordered_map<std::string, int32_t> index_;
-  std::vector<int32_t> specials_;  // control / user-defined ids, longest text first
+  std::vector<int32_t> specials_;                // control / user-defined ids, longest text first
   std::array<bool, 256> special_first_bytes_{};  // bytes a special token's text starts with
   std::unordered_set<int32_t> eog_;
   int32_t bos_ = -1, eos_ = -1, unk_ = -1;

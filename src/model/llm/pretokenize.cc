@@ -25,10 +25,15 @@ uint8_t Classify(char32_t cp) {
   if (u_isUWhiteSpace(static_cast<UChar32>(cp))) return kSpace;
   const int8_t t = u_charType(static_cast<UChar32>(cp));
   switch (t) {
-    case U_UPPERCASE_LETTER: case U_LOWERCASE_LETTER: case U_TITLECASE_LETTER:
-    case U_MODIFIER_LETTER: case U_OTHER_LETTER:
+    case U_UPPERCASE_LETTER:
+    case U_LOWERCASE_LETTER:
+    case U_TITLECASE_LETTER:
+    case U_MODIFIER_LETTER:
+    case U_OTHER_LETTER:
       return kLetter;
-    case U_DECIMAL_DIGIT_NUMBER: case U_LETTER_NUMBER: case U_OTHER_NUMBER:
+    case U_DECIMAL_DIGIT_NUMBER:
+    case U_LETTER_NUMBER:
+    case U_OTHER_NUMBER:
       return kNumber;
     default:
       return kOther;
@@ -135,8 +140,7 @@ class Matcher {
 bool PreTokenizerByName(const std::string& name, PreTokenizer* out) {
   if (name == "default" || name == "gpt-2" || name == "gpt2" || name.empty()) {
     *out = PreTokenizer::kGpt2;
-  } else if (name == "llama3" || name == "llama-bpe" || name == "llama-v3" ||
-             name == "smaug-bpe") {
+  } else if (name == "llama3" || name == "llama-bpe" || name == "llama-v3" || name == "smaug-bpe") {
     *out = PreTokenizer::kLlama3;
   } else if (name == "qwen2" || name == "qwen3") {
     *out = PreTokenizer::kQwen2;

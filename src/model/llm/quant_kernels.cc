@@ -6,14 +6,22 @@ namespace ragdb::model::llm {
 
 DotFn LlmKernels::DotFor(GgmlType t) const {
   switch (t) {
-    case GgmlType::kF32: return dot_f32;
-    case GgmlType::kF16: return dot_f16;
-    case GgmlType::kBF16: return dot_bf16;
-    case GgmlType::kQ8_0: return dot_q8_0;
-    case GgmlType::kQ4_0: return dot_q4_0;
-    case GgmlType::kQ4_K: return dot_q4_k;
-    case GgmlType::kQ5_K: return dot_q5_k;
-    case GgmlType::kQ6_K: return dot_q6_k;
+    case GgmlType::kF32:
+      return dot_f32;
+    case GgmlType::kF16:
+      return dot_f16;
+    case GgmlType::kBF16:
+      return dot_bf16;
+    case GgmlType::kQ8_0:
+      return dot_q8_0;
+    case GgmlType::kQ4_0:
+      return dot_q4_0;
+    case GgmlType::kQ4_K:
+      return dot_q4_k;
+    case GgmlType::kQ5_K:
+      return dot_q5_k;
+    case GgmlType::kQ6_K:
+      return dot_q6_k;
   }
   return nullptr;
 }

@@ -44,10 +44,9 @@ RAGDB_AVX2 void QuantizeQ8(const float* x, size_t n, Q8Block* out) {
   for (size_t b = 0; b < n / 32; ++b, x += 32) {
     __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8);
     __m256 v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
-    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign_bit, v0),
-                                           _mm256_andnot_ps(sign_bit, v1)),
-                             _mm256_max_ps(_mm256_andnot_ps(sign_bit, v2),
-                                           _mm256_andnot_ps(sign_bit, v3)));
+    __m256 m = _mm256_max_ps(
+        _mm256_max_ps(_mm256_andnot_ps(sign_bit, v0), _mm256_andnot_ps(sign_bit, v1)),
+        _mm256_max_ps(_mm256_andnot_ps(sign_bit, v2), _mm256_andnot_ps(sign_bit, v3)));
     __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
     m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
     m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
@@ -83,12 +82,16 @@ struct LoadBF16 {
 };
 
 // Dispatches nx (1..4) to a compile-time row count.
-#define RAGDB_DISPATCH_NX(fn, ...)          \
-  switch (nx) {                             \
-    case 1: return fn<1>(__VA_ARGS__);      \
-    case 2: return fn<2>(__VA_ARGS__);      \
-    case 3: return fn<3>(__VA_ARGS__);      \
-    default: return fn<4>(__VA_ARGS__);     \
+#define RAGDB_DISPATCH_NX(fn, ...) \
+  switch (nx) {                    \
+    case 1:                        \
+      return fn<1>(__VA_ARGS__);   \
+    case 2:                        \
+      return fn<2>(__VA_ARGS__);   \
+    case 3:                        \
+      return fn<3>(__VA_ARGS__);   \
+    default:                       \
+      return fn<4>(__VA_ARGS__);   \
   }
 
 template <int NX>
@@ -146,25 +149,30 @@ RAGDB_AVX2 void DotHalfN(const uint8_t* w, const void* x, size_t stride, size_t 
 }
 
 RAGDB_AVX2 void DotF32(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
-                       float* out) {
-  RAGDB_DISPATCH_NX(DotF32N, w, x, stride, n, out)
-}
-RAGDB_AVX2 void DotF16(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
-                       float* out) {
+                       float* out){RAGDB_DISPATCH_NX(DotF32N, w, x, stride, n, out)} RAGDB_AVX2
+    void DotF16(const uint8_t* w, const void* x, size_t stride, int nx, size_t n, float* out) {
   switch (nx) {
-    case 1: return DotHalfN<1, LoadF16, false>(w, x, stride, n, out);
-    case 2: return DotHalfN<2, LoadF16, false>(w, x, stride, n, out);
-    case 3: return DotHalfN<3, LoadF16, false>(w, x, stride, n, out);
-    default: return DotHalfN<4, LoadF16, false>(w, x, stride, n, out);
+    case 1:
+      return DotHalfN<1, LoadF16, false>(w, x, stride, n, out);
+    case 2:
+      return DotHalfN<2, LoadF16, false>(w, x, stride, n, out);
+    case 3:
+      return DotHalfN<3, LoadF16, false>(w, x, stride, n, out);
+    default:
+      return DotHalfN<4, LoadF16, false>(w, x, stride, n, out);
   }
 }
 RAGDB_AVX2 void DotBF16(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
                         float* out) {
   switch (nx) {
-    case 1: return DotHalfN<1, LoadBF16, true>(w, x, stride, n, out);
-    case 2: return DotHalfN<2, LoadBF16, true>(w, x, stride, n, out);
-    case 3: return DotHalfN<3, LoadBF16, true>(w, x, stride, n, out);
-    default: return DotHalfN<4, LoadBF16, true>(w, x, stride, n, out);
+    case 1:
+      return DotHalfN<1, LoadBF16, true>(w, x, stride, n, out);
+    case 2:
+      return DotHalfN<2, LoadBF16, true>(w, x, stride, n, out);
+    case 3:
+      return DotHalfN<3, LoadBF16, true>(w, x, stride, n, out);
+    default:
+      return DotHalfN<4, LoadBF16, true>(w, x, stride, n, out);
   }
 }
 
@@ -192,7 +200,8 @@ RAGDB_AVX2 void DotQ4_0N(const uint8_t* w, const void* x, size_t stride, size_t 
   __m256 acc[NX];
   float offset[NX];
   const Q8Block* xr[NX];
-  for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps(), offset[j] = 0, xr[j] = Row(x, stride, j);
+  for (int j = 0; j < NX; ++j)
+    acc[j] = _mm256_setzero_ps(), offset[j] = 0, xr[j] = Row(x, stride, j);
   const __m256i low = _mm256_set1_epi8(0xF);
   const uint8_t* b = w;
   for (size_t k = 0; k < n / 32; ++k, b += 18) {
@@ -201,8 +210,8 @@ RAGDB_AVX2 void DotQ4_0N(const uint8_t* w, const void* x, size_t stride, size_t 
     const __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low);
     for (int j = 0; j < NX; ++j) {
       const float scale = dw * xr[j][k].d;
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(scale),
-                               _mm256_cvtepi32_ps(DotUS(q, LoadQ(xr[j][k]))), acc[j]);
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(DotUS(q, LoadQ(xr[j][k]))),
+                               acc[j]);
       offset[j] += scale * static_cast<float>(8 * xr[j][k].sum);
     }
   }
@@ -268,27 +277,25 @@ RAGDB_AVX2 void DotQ6KN(const uint8_t* w, const void* x, size_t stride, size_t n
     const int8_t* sc = reinterpret_cast<const int8_t*>(b + 192);
     for (int half = 0; half < 2; ++half) {
       const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 64 * half));
-      const __m256i ql1 =
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 64 * half + 32));
+      const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 64 * half + 32));
       const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 128 + 32 * half));
       __m256i q[4];
       q[0] = _mm256_or_si256(_mm256_and_si256(ql0, low),
                              _mm256_slli_epi16(_mm256_and_si256(qh, three), 4));
-      q[1] = _mm256_or_si256(
-          _mm256_and_si256(ql1, low),
-          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), three), 4));
-      q[2] = _mm256_or_si256(
-          _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low),
-          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4));
-      q[3] = _mm256_or_si256(
-          _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low),
-          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4));
+      q[1] =
+          _mm256_or_si256(_mm256_and_si256(ql1, low),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), three), 4));
+      q[2] =
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4));
+      q[3] =
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4));
       for (int g = 0; g < 4; ++g) {
         const __m256i sq = _mm256_sub_epi8(q[g], m32);  // -32..31
         const __m256i aq = _mm256_sign_epi8(sq, sq);
         const int8_t* s = sc + 8 * half + 2 * g;
-        const __m256i scales =
-            _mm256_set_m128i(_mm_set1_epi16(s[1]), _mm_set1_epi16(s[0]));
+        const __m256i scales = _mm256_set_m128i(_mm_set1_epi16(s[1]), _mm_set1_epi16(s[0]));
         for (int j = 0; j < NX; ++j) {
           const Q8Block& a = xr[j][8 * k + 4 * half + g];
           const __m256i p = _mm256_maddubs_epi16(aq, _mm256_sign_epi8(LoadQ(a), sq));
@@ -302,35 +309,36 @@ RAGDB_AVX2 void DotQ6KN(const uint8_t* w, const void* x, size_t stride, size_t n
 }
 
 RAGDB_AVX2 void DotQ8_0(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
-                        float* out) {
-  RAGDB_DISPATCH_NX(DotQ8_0N, w, x, stride, n, out)
-}
-RAGDB_AVX2 void DotQ4_0(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
-                        float* out) {
-  RAGDB_DISPATCH_NX(DotQ4_0N, w, x, stride, n, out)
-}
-RAGDB_AVX2 void DotQ4K(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
-                       float* out) {
+                        float* out){RAGDB_DISPATCH_NX(DotQ8_0N, w, x, stride, n, out)} RAGDB_AVX2
+    void DotQ4_0(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
+                 float* out){RAGDB_DISPATCH_NX(DotQ4_0N, w, x, stride, n, out)} RAGDB_AVX2
+    void DotQ4K(const uint8_t* w, const void* x, size_t stride, int nx, size_t n, float* out) {
   switch (nx) {
-    case 1: return DotQ45KN<1, false>(w, x, stride, n, out);
-    case 2: return DotQ45KN<2, false>(w, x, stride, n, out);
-    case 3: return DotQ45KN<3, false>(w, x, stride, n, out);
-    default: return DotQ45KN<4, false>(w, x, stride, n, out);
+    case 1:
+      return DotQ45KN<1, false>(w, x, stride, n, out);
+    case 2:
+      return DotQ45KN<2, false>(w, x, stride, n, out);
+    case 3:
+      return DotQ45KN<3, false>(w, x, stride, n, out);
+    default:
+      return DotQ45KN<4, false>(w, x, stride, n, out);
   }
 }
 RAGDB_AVX2 void DotQ5K(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
                        float* out) {
   switch (nx) {
-    case 1: return DotQ45KN<1, true>(w, x, stride, n, out);
-    case 2: return DotQ45KN<2, true>(w, x, stride, n, out);
-    case 3: return DotQ45KN<3, true>(w, x, stride, n, out);
-    default: return DotQ45KN<4, true>(w, x, stride, n, out);
+    case 1:
+      return DotQ45KN<1, true>(w, x, stride, n, out);
+    case 2:
+      return DotQ45KN<2, true>(w, x, stride, n, out);
+    case 3:
+      return DotQ45KN<3, true>(w, x, stride, n, out);
+    default:
+      return DotQ45KN<4, true>(w, x, stride, n, out);
   }
 }
 RAGDB_AVX2 void DotQ6K(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
-                       float* out) {
-  RAGDB_DISPATCH_NX(DotQ6KN, w, x, stride, n, out)
-}
+                       float* out){RAGDB_DISPATCH_NX(DotQ6KN, w, x, stride, n, out)}
 
 RAGDB_AVX2 float Dot(const float* a, const float* b, size_t n) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -361,8 +369,8 @@ RAGDB_AVX2 void Axpy(float alpha, const float* x, float* y, size_t n) {
 const LlmKernels* Avx2LlmKernels() {
   const CpuFeatures& f = GetCpuFeatures();
   if (!(f.avx2 && f.fma && f.f16c)) return nullptr;
-  static const LlmKernels k = {"avx2", QuantizeQ8, DotF32, DotF16, DotBF16, DotQ8_0,
-                               DotQ4_0, DotQ4K,    DotQ5K, DotQ6K, Dot,     Axpy};
+  static const LlmKernels k = {"avx2",  QuantizeQ8, DotF32, DotF16, DotBF16, DotQ8_0,
+                               DotQ4_0, DotQ4K,     DotQ5K, DotQ6K, Dot,     Axpy};
   return &k;
 }
 

@@ -184,9 +184,8 @@ void Axpy(float alpha, const float* x, float* y, size_t n) {
 }  // namespace
 
 const LlmKernels& ScalarLlmKernels() {
-  static const LlmKernels k = {"scalar", QuantizeQ8,     DotF32,         DotF16,
-                               DotBF16,  DotQ8_0,        DotQ4_0,        DotQ45K<false>,
-                               DotQ45K<true>, DotQ6K,    Dot,            Axpy};
+  static const LlmKernels k = {"scalar", QuantizeQ8,     DotF32,        DotF16, DotBF16, DotQ8_0,
+                               DotQ4_0,  DotQ45K<false>, DotQ45K<true>, DotQ6K, Dot,     Axpy};
   return k;
 }
 

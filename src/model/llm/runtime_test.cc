@@ -89,19 +89,19 @@ void AgainstReference::Check(const Case& param, bool float_activations) {
 
 // F32 within 1e-3 (the bound); quantized types carry the 8-bit activation rounding of
 // the integer kernels on top (the reference multiplies f32 activations).
-INSTANTIATE_TEST_SUITE_P(
-    Models, AgainstReference,
-    ::testing::Values(Case{"llama-f32", 1e-3}, Case{"qwen2-f32", 1e-3}, Case{"qwen3-f32", 1e-3},
-                      Case{"draft-f32", 1e-3}, Case{"llama-q8_0", 1.2}, Case{"llama-q4_k", 1.2},
-                      Case{"qwen2-q8_0", 1.2}, Case{"qwen2-q4_k", 1.2},
-                      Case{"qwen2-mixed", 1.2}),
-    [](const auto& info) {
-      std::string n = info.param.name;
-      for (char& ch : n) {
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      }
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Models, AgainstReference,
+                         ::testing::Values(Case{"llama-f32", 1e-3}, Case{"qwen2-f32", 1e-3},
+                                           Case{"qwen3-f32", 1e-3}, Case{"draft-f32", 1e-3},
+                                           Case{"llama-q8_0", 1.2}, Case{"llama-q4_k", 1.2},
+                                           Case{"qwen2-q8_0", 1.2}, Case{"qwen2-q4_k", 1.2},
+                                           Case{"qwen2-mixed", 1.2}),
+                         [](const auto& info) {
+                           std::string n = info.param.name;
+                           for (char& ch : n) {
+                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           }
+                           return n;
+                         });
 
 // Prompts of 16+ tokens run as f32 GEMM on dequantized weights: the same numbers as the
 // reference-mode pass (f32 activations), whatever the weight types.

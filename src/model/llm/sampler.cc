@@ -19,15 +19,14 @@ int32_t Sampler::Argmax(const float* logits, size_t n) {
 void Sampler::Penalize(float* logits, size_t n, const std::vector<int32_t>& history) const {
   if (options_.repeat_penalty == 1.0f || options_.repeat_last_n == 0) return;
   std::unordered_set<int32_t> seen;
-  const size_t from = history.size() > options_.repeat_last_n
-                          ? history.size() - options_.repeat_last_n
-                          : 0;
+  const size_t from =
+      history.size() > options_.repeat_last_n ? history.size() - options_.repeat_last_n : 0;
   for (size_t i = from; i < history.size(); ++i) {
     const int32_t t = history[i];
     if (t < 0 || static_cast<size_t>(t) >= n || !seen.insert(t).second) continue;
     // As in llama.cpp / CTRL: shrink positive logits, push negative ones further down.
-    logits[t] = logits[t] > 0 ? logits[t] / options_.repeat_penalty
-                              : logits[t] * options_.repeat_penalty;
+    logits[t] =
+        logits[t] > 0 ? logits[t] / options_.repeat_penalty : logits[t] * options_.repeat_penalty;
   }
 }
 

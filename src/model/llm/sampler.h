@@ -11,11 +11,11 @@
 namespace ragdb::model::llm {
 
 struct SamplingOptions {
-  float temperature = 0.8f;    // 0 = greedy
-  size_t top_k = 40;           // 0 = all tokens
-  float top_p = 0.95f;         // 1 = off
-  float min_p = 0.05f;         // 0 = off; relative to the most likely token's probability
-  float repeat_penalty = 1.0f; // 1 = off; > 1 discourages tokens among the last repeat_last_n
+  float temperature = 0.8f;     // 0 = greedy
+  size_t top_k = 40;            // 0 = all tokens
+  float top_p = 0.95f;          // 1 = off
+  float min_p = 0.05f;          // 0 = off; relative to the most likely token's probability
+  float repeat_penalty = 1.0f;  // 1 = off; > 1 discourages tokens among the last repeat_last_n
   size_t repeat_last_n = 64;
   uint64_t seed = 0;
 };

@@ -73,8 +73,10 @@ class SpmTokenizer : public LlmTokenizer {
     std::string s;
     if (first && space_prefix_) s = space_;
     for (char c : text) {
-      if (c == ' ') s += space_;
-      else s += c;
+      if (c == ' ')
+        s += space_;
+      else
+        s += c;
     }
     if (s.empty()) return;
     // Symbols: characters, linked left and right; merged ones keep the left index.

@@ -99,14 +99,22 @@ void DequantQ6_K(const uint8_t* b, size_t blocks, float* y) {
 
 Result<TypeTraits> TraitsOf(uint32_t type_id) {
   switch (static_cast<GgmlType>(type_id)) {
-    case GgmlType::kF32: return TypeTraits{"F32", 1, 4};
-    case GgmlType::kF16: return TypeTraits{"F16", 1, 2};
-    case GgmlType::kBF16: return TypeTraits{"BF16", 1, 2};
-    case GgmlType::kQ8_0: return TypeTraits{"Q8_0", 32, 34};
-    case GgmlType::kQ4_0: return TypeTraits{"Q4_0", 32, 18};
-    case GgmlType::kQ4_K: return TypeTraits{"Q4_K", 256, 144};
-    case GgmlType::kQ5_K: return TypeTraits{"Q5_K", 256, 176};
-    case GgmlType::kQ6_K: return TypeTraits{"Q6_K", 256, 210};
+    case GgmlType::kF32:
+      return TypeTraits{"F32", 1, 4};
+    case GgmlType::kF16:
+      return TypeTraits{"F16", 1, 2};
+    case GgmlType::kBF16:
+      return TypeTraits{"BF16", 1, 2};
+    case GgmlType::kQ8_0:
+      return TypeTraits{"Q8_0", 32, 34};
+    case GgmlType::kQ4_0:
+      return TypeTraits{"Q4_0", 32, 18};
+    case GgmlType::kQ4_K:
+      return TypeTraits{"Q4_K", 256, 144};
+    case GgmlType::kQ5_K:
+      return TypeTraits{"Q5_K", 256, 176};
+    case GgmlType::kQ6_K:
+      return TypeTraits{"Q6_K", 256, 210};
   }
   return Status::Unimplemented("tensor type " + TypeName(type_id) +
                                " is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, "
@@ -116,14 +124,14 @@ Result<TypeTraits> TraitsOf(uint32_t type_id) {
 std::string TypeName(uint32_t type_id) {
   // ggml's names for the ids it has used, so an error says what the file holds.
   static const char* const kNames[] = {
-      "F32",     "F16",    "Q4_0",   "Q4_1",  "Q4_2",  "Q4_3",    "Q5_0",   "Q5_1",
-      "Q8_0",    "Q8_1",   "Q2_K",   "Q3_K",  "Q4_K",  "Q5_K",    "Q6_K",   "Q8_K",
-      "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S",  "IQ2_S",  "IQ4_XS",
-      "I8",      "I16",    "I32",    "I64",   "F64",   "IQ1_M",   "BF16",   "Q4_0_4_4",
-      "Q4_0_4_8", "Q4_0_8_8", "TQ1_0", "TQ2_0", "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8",
-      "MXFP4"};
-  if (type_id < std::size(kNames)) return std::string(kNames[type_id]) + " (id " +
-                                           std::to_string(type_id) + ")";
+      "F32",   "F16",        "Q4_0",       "Q4_1",       "Q4_2",     "Q4_3",     "Q5_0",
+      "Q5_1",  "Q8_0",       "Q8_1",       "Q2_K",       "Q3_K",     "Q4_K",     "Q5_K",
+      "Q6_K",  "Q8_K",       "IQ2_XXS",    "IQ2_XS",     "IQ3_XXS",  "IQ1_S",    "IQ4_NL",
+      "IQ3_S", "IQ2_S",      "IQ4_XS",     "I8",         "I16",      "I32",      "I64",
+      "F64",   "IQ1_M",      "BF16",       "Q4_0_4_4",   "Q4_0_4_8", "Q4_0_8_8", "TQ1_0",
+      "TQ2_0", "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8", "MXFP4"};
+  if (type_id < std::size(kNames))
+    return std::string(kNames[type_id]) + " (id " + std::to_string(type_id) + ")";
   return "id " + std::to_string(type_id);
 }
 
@@ -142,11 +150,16 @@ void DequantizeRow(GgmlType t, const uint8_t* row, size_t n, float* out) {
         out[i] = std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
       }
       return;
-    case GgmlType::kQ8_0: return DequantQ8_0(row, n / 32, out);
-    case GgmlType::kQ4_0: return DequantQ4_0(row, n / 32, out);
-    case GgmlType::kQ4_K: return DequantQ4_K(row, n / 256, out);
-    case GgmlType::kQ5_K: return DequantQ5_K(row, n / 256, out);
-    case GgmlType::kQ6_K: return DequantQ6_K(row, n / 256, out);
+    case GgmlType::kQ8_0:
+      return DequantQ8_0(row, n / 32, out);
+    case GgmlType::kQ4_0:
+      return DequantQ4_0(row, n / 32, out);
+    case GgmlType::kQ4_K:
+      return DequantQ4_K(row, n / 256, out);
+    case GgmlType::kQ5_K:
+      return DequantQ5_K(row, n / 256, out);
+    case GgmlType::kQ6_K:
+      return DequantQ6_K(row, n / 256, out);
   }
 }
 

@@ -87,8 +87,7 @@ TEST_P(BpeCases, MatchPythonReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(PreTokenizers, BpeCases,
-                         ::testing::Values("gpt2", "llama-bpe", "qwen2"));
+INSTANTIATE_TEST_SUITE_P(PreTokenizers, BpeCases, ::testing::Values("gpt2", "llama-bpe", "qwen2"));
 
 TEST(BpeTokenizer, SpecialTokensOnlyWhenAsked) {
   auto tok = Load(testing::Fixture("vocab-bpe-qwen2.gguf"));
