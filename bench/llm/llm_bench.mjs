@@ -37,7 +37,7 @@ function ragdbTimed() {
 
 const llama = await getLlama({ gpu: false, maxThreads: threads, logLevel: 'error' });
 const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
-const tokens = [...(model.tokens.bos !== null && model.shouldPrependBosToken ? [model.tokens.bos] : []),
+const tokens = [...(model.tokens.bos !== null && model.tokens.shouldPrependBosToken ? [model.tokens.bos] : []),
   ...model.tokenize(prompt)];
 
 async function llamaTimed() {
