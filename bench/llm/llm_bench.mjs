@@ -76,8 +76,8 @@ for (let i = 0; i < rounds; i++) {
 }
 const pp = { ragdb: median(r.ragdb.map((x) => x.pp)), llama: median(r.llama.map((x) => x.pp)) };
 const gen = { ragdb: median(r.ragdb.map((x) => x.gen)), llama: median(r.llama.map((x) => x.gen)) };
-const a = r.ragdb[0].text;
-const b = r.llama[0].text;
+const a = r.ragdb[0].text.trimStart();
+const b = r.llama[0].text.trimStart();
 let same = 0;
 while (same < Math.min(a.length, b.length) && a[same] === b[same]) same++;
 console.log(JSON.stringify({

@@ -33,7 +33,7 @@ Status ReadSampling(const Json& b, model::llm::GenerateOptions* o) {
     if (!b.contains(key) || b[key].is_null()) return Status::Ok();
     if (!b[key].is_number() || b[key].get<double>() < lo || b[key].get<double>() > hi) {
       return Status::InvalidArgument("`" + std::string(key) + "` must be a number in [" +
-                                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
+                                     Json(lo).dump() + ", " + Json(hi).dump() + "]");
     }
     *out = static_cast<std::remove_pointer_t<decltype(out)>>(b[key].get<double>());
     return Status::Ok();

@@ -80,6 +80,25 @@ role = "read-write"
   EXPECT_FALSE(LoadConfigString("[server\n", &bad).ok());
 }
 
+TEST(ConfigTest, LlmSection) {
+  ServerConfig c;
+  ASSERT_TRUE(LoadConfigString("[llm]\nmodel = \"local:qwen\"\ntemperature = 0.2\n"
+                               "max_tokens = 64\n",
+                               &c)
+                  .ok());
+  EXPECT_TRUE(c.llm.present);
+  EXPECT_EQ(c.llm.model, "local:qwen");
+  EXPECT_DOUBLE_EQ(c.llm.temperature, 0.2);
+  EXPECT_EQ(c.llm.max_tokens, 64);
+  EXPECT_EQ(c.llm.timeout_ms, -1);
+  ServerConfig bad;
+  Status s = LoadConfigString("[llm]\nmodle = \"x\"\n", &bad);
+  EXPECT_NE(s.message().find("llm.modle"), std::string::npos) << s.message();
+  EXPECT_FALSE(LoadConfigString("[llm]\nbase_url = \"http://x\"\n", &bad).ok());  // no model
+  EXPECT_FALSE(LoadConfigString("[llm]\nmodel = \"m\"\ntemperature = 9\n", &bad).ok());
+  EXPECT_FALSE(LoadConfigString("llm = 3\n", &bad).ok());
+}
+
 class AuthTest : public ::testing::Test {
  protected:
   testing::TestDir dir{"ragdb_auth"};

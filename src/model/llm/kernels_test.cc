@@ -31,12 +31,11 @@ std::vector<uint8_t> RandomRow(GgmlType type, size_t n, std::mt19937& rng) {
   for (size_t b = 0; b < n / tr.block_elems; ++b) {
     uint8_t* blk = row.data() + b * tr.block_bytes;
     switch (type) {
-      case GgmlType::kF32:
-        for (size_t i = 0; i < 1; ++i) {
-          float v = val(rng);
-          std::memcpy(blk, &v, 4);
-        }
+      case GgmlType::kF32: {
+        const float v = val(rng);
+        std::memcpy(blk, &v, 4);
         break;
+      }
       case GgmlType::kF16:
         PutHalf(blk, val(rng));
         break;
