@@ -169,6 +169,10 @@ Result<GenerateResult> Generate(const LanguageModel& model, const std::vector<in
       const size_t base = state.position();  // `next` will sit here
       const size_t room = state.context() - base - 1;
       const size_t k = std::min({o.draft_tokens, room, o.max_tokens - r.tokens.size()});
+      if (k == 0) {  // emit() stops at the context's end and at max_tokens; a guard all the same
+        r.finish_reason = "length";
+        break;
+      }
       // Draft proposals, greedily.
       std::vector<int32_t> proposal;
       draft_backlog.push_back(next);

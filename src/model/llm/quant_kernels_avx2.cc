@@ -178,53 +178,67 @@ RAGDB_AVX2 void DotBF16(const uint8_t* w, const void* x, size_t stride, int nx, 
 
 template <int NX>
 RAGDB_AVX2 void DotQ8_0N(const uint8_t* w, const void* x, size_t stride, size_t n, float* out) {
-  __m256 acc[NX];
+  // Two accumulators per row (even and odd blocks), so consecutive blocks' multiply-adds do not
+  // wait for each other.
+  __m256 acc[2][NX];
   const Q8Block* xr[NX];
-  for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps(), xr[j] = Row(x, stride, j);
+  for (int j = 0; j < NX; ++j) {
+    acc[0][j] = acc[1][j] = _mm256_setzero_ps();
+    xr[j] = Row(x, stride, j);
+  }
   const uint8_t* b = w;
   for (size_t k = 0; k < n / 32; ++k, b += 34) {
     const float dw = HalfAt(b);
     const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2));
     const __m256i aq = _mm256_sign_epi8(q, q);
+    __m256* a = acc[k & 1];
     for (int j = 0; j < NX; ++j) {
       const __m256i sx = _mm256_sign_epi8(LoadQ(xr[j][k]), q);
       const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(aq, sx), _mm256_set1_epi16(1));
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xr[j][k].d), _mm256_cvtepi32_ps(s), acc[j]);
+      a[j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xr[j][k].d), _mm256_cvtepi32_ps(s), a[j]);
     }
   }
-  for (int j = 0; j < NX; ++j) out[j] = HSum(acc[j]);
+  for (int j = 0; j < NX; ++j) out[j] = HSum(_mm256_add_ps(acc[0][j], acc[1][j]));
 }
 
 template <int NX>
 RAGDB_AVX2 void DotQ4_0N(const uint8_t* w, const void* x, size_t stride, size_t n, float* out) {
-  __m256 acc[NX];
+  __m256 acc[2][NX];
   float offset[NX];
   const Q8Block* xr[NX];
-  for (int j = 0; j < NX; ++j)
-    acc[j] = _mm256_setzero_ps(), offset[j] = 0, xr[j] = Row(x, stride, j);
+  for (int j = 0; j < NX; ++j) {
+    acc[0][j] = acc[1][j] = _mm256_setzero_ps();
+    offset[j] = 0;
+    xr[j] = Row(x, stride, j);
+  }
   const __m256i low = _mm256_set1_epi8(0xF);
   const uint8_t* b = w;
   for (size_t k = 0; k < n / 32; ++k, b += 18) {
     const float dw = HalfAt(b);
     const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
     const __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low);
+    __m256* a = acc[k & 1];
     for (int j = 0; j < NX; ++j) {
       const float scale = dw * xr[j][k].d;
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(DotUS(q, LoadQ(xr[j][k]))),
-                               acc[j]);
+      a[j] = _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(DotUS(q, LoadQ(xr[j][k]))),
+                             a[j]);
       offset[j] += scale * static_cast<float>(8 * xr[j][k].sum);
     }
   }
-  for (int j = 0; j < NX; ++j) out[j] = HSum(acc[j]) - offset[j];
+  for (int j = 0; j < NX; ++j) out[j] = HSum(_mm256_add_ps(acc[0][j], acc[1][j])) - offset[j];
 }
 
 template <int NX, bool kFive>
 RAGDB_AVX2 void DotQ45KN(const uint8_t* w, const void* x, size_t stride, size_t n, float* out) {
   const size_t block_bytes = kFive ? 176 : 144;
-  __m256 acc[NX];
+  __m256 acc[NX], acc2[NX];
   float mins[NX];
   const Q8Block* xr[NX];
-  for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps(), mins[j] = 0, xr[j] = Row(x, stride, j);
+  for (int j = 0; j < NX; ++j) {
+    acc[j] = acc2[j] = _mm256_setzero_ps();
+    mins[j] = 0;
+    xr[j] = Row(x, stride, j);
+  }
   const __m256i low = _mm256_set1_epi8(0xF);
   const uint8_t* b = w;
   for (size_t k = 0; k < n / 256; ++k, b += block_bytes) {
@@ -253,21 +267,24 @@ RAGDB_AVX2 void DotQ45KN(const uint8_t* w, const void* x, size_t stride, size_t 
         const Q8Block& a1 = xr[j][8 * k + s1];
         acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * sc[s0] * a0.d),
                                  _mm256_cvtepi32_ps(DotUS(q0, LoadQ(a0))), acc[j]);
-        acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * sc[s1] * a1.d),
-                                 _mm256_cvtepi32_ps(DotUS(q1, LoadQ(a1))), acc[j]);
+        acc2[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * sc[s1] * a1.d),
+                                  _mm256_cvtepi32_ps(DotUS(q1, LoadQ(a1))), acc2[j]);
         mins[j] += dmin * (a0.d * static_cast<float>(m[s0] * a0.sum) +
                            a1.d * static_cast<float>(m[s1] * a1.sum));
       }
     }
   }
-  for (int j = 0; j < NX; ++j) out[j] = HSum(acc[j]) - mins[j];
+  for (int j = 0; j < NX; ++j) out[j] = HSum(_mm256_add_ps(acc[j], acc2[j])) - mins[j];
 }
 
 template <int NX>
 RAGDB_AVX2 void DotQ6KN(const uint8_t* w, const void* x, size_t stride, size_t n, float* out) {
-  __m256 acc[NX];
+  __m256 acc[2][NX];
   const Q8Block* xr[NX];
-  for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps(), xr[j] = Row(x, stride, j);
+  for (int j = 0; j < NX; ++j) {
+    acc[0][j] = acc[1][j] = _mm256_setzero_ps();
+    xr[j] = Row(x, stride, j);
+  }
   const __m256i low = _mm256_set1_epi8(0xF);
   const __m256i three = _mm256_set1_epi8(3);
   const __m256i m32 = _mm256_set1_epi8(32);
@@ -300,12 +317,13 @@ RAGDB_AVX2 void DotQ6KN(const uint8_t* w, const void* x, size_t stride, size_t n
           const Q8Block& a = xr[j][8 * k + 4 * half + g];
           const __m256i p = _mm256_maddubs_epi16(aq, _mm256_sign_epi8(LoadQ(a), sq));
           const __m256i v = _mm256_madd_epi16(p, scales);
-          acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a.d), _mm256_cvtepi32_ps(v), acc[j]);
+          acc[g & 1][j] =
+              _mm256_fmadd_ps(_mm256_set1_ps(d * a.d), _mm256_cvtepi32_ps(v), acc[g & 1][j]);
         }
       }
     }
   }
-  for (int j = 0; j < NX; ++j) out[j] = HSum(acc[j]);
+  for (int j = 0; j < NX; ++j) out[j] = HSum(_mm256_add_ps(acc[0][j], acc[1][j]));
 }
 
 RAGDB_AVX2 void DotQ8_0(const uint8_t* w, const void* x, size_t stride, int nx, size_t n,
