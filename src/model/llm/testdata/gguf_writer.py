@@ -189,36 +189,30 @@ def quant_q5_k(w):
 
 
 def quant_q6_k(w):
-    x = w.reshape(-1, 256).astype(np.float32)
-    raw, deq = bytearray(), np.zeros_like(x)
-    for i, blk in enumerate(x):
-        sub = blk.reshape(16, 16)
-        idx = np.abs(sub).argmax(axis=1)
-        mx = sub[np.arange(16), idx]
-        scale = mx / -32.0
-        imax = np.abs(scale).argmax()
-        d = f16(scale[imax] / -128.0) if scale[imax] != 0 else f16(0)
-        df = float(d)
-        sc = np.clip(np.rint(scale / df), -128, 127).astype(np.int8) if df != 0 else np.zeros(16, np.int8)
-        L = np.zeros(256, dtype=np.uint8)
-        for j in range(16):
-            step = df * sc[j]
-            if step != 0:
-                L[16 * j:16 * j + 16] = np.clip(np.rint(sub[j] / step), -32, 31) + 32
-            else:
-                L[16 * j:16 * j + 16] = 32
-            deq[i, 16 * j:16 * j + 16] = np.float32(df * sc[j]) * (L[16 * j:16 * j + 16].astype(np.float32) - 32)
-        ql = np.zeros(128, dtype=np.uint8)
-        qh = np.zeros(64, dtype=np.uint8)
-        for n in range(2):
-            Ln = L[128 * n:128 * n + 128]
-            for l in range(32):
-                q1, q2, q3, q4 = Ln[l], Ln[l + 32], Ln[l + 64], Ln[l + 96]
-                ql[64 * n + l] = (q1 & 0xF) | ((q3 & 0xF) << 4)
-                ql[64 * n + l + 32] = (q2 & 0xF) | ((q4 & 0xF) << 4)
-                qh[32 * n + l] = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6)
-        raw += ql.tobytes() + qh.tobytes() + sc.tobytes() + d.tobytes()
-    return bytes(raw), deq.reshape(w.shape)
+    """Vectorized over blocks: 16 sub-blocks of 16 with int8 scales, 6-bit codes."""
+    x = w.reshape(-1, 16, 16).astype(np.float32)
+    nb = len(x)
+    idx = np.abs(x).argmax(axis=2)
+    mx = np.take_along_axis(x, idx[:, :, None], axis=2)[:, :, 0]
+    scale = mx / -32.0
+    imax = np.abs(scale).argmax(axis=1)
+    big = scale[np.arange(nb), imax]
+    d = f16(np.where(big != 0, big / -128.0, 0))
+    df = d.astype(np.float32)[:, None]
+    sc = np.where(df != 0, np.clip(np.rint(scale / np.where(df != 0, df, 1)), -128, 127), 0).astype(np.int8)
+    step = (df * sc)[:, :, None]
+    L = np.where(step != 0, np.clip(np.rint(x / np.where(step != 0, step, 1)), -32, 31) + 32, 32)
+    L = L.astype(np.uint8)
+    deq = (df * sc).astype(np.float32)[:, :, None] * (L.astype(np.float32) - 32)
+    Lh = L.reshape(nb, 2, 4, 32)
+    q1, q2, q3, q4 = Lh[:, :, 0], Lh[:, :, 1], Lh[:, :, 2], Lh[:, :, 3]
+    ql = np.concatenate([(q1 & 0xF) | ((q3 & 0xF) << 4), (q2 & 0xF) | ((q4 & 0xF) << 4)], axis=2)
+    qh = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6)
+    blocks = np.zeros(nb, dtype=[('ql', 'u1', 128), ('qh', 'u1', 64), ('sc', 'i1', 16), ('d', '<f2')])
+    blocks['ql'] = ql.reshape(nb, 128)
+    blocks['qh'] = qh.reshape(nb, 64)
+    blocks['sc'], blocks['d'] = sc, d
+    return blocks.tobytes(), deq.reshape(w.shape)
 
 
 QUANTIZERS = {F32: quant_f32, F16: quant_f16, BF16: quant_bf16, Q8_0: quant_q8_0,

@@ -22,6 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gguf_writer as gw  # noqa: E402
 
 torch.set_grad_enabled(False)
+# One thread: the models are tiny, and spinning worker threads crawl on a shared machine.
+torch.set_num_threads(1)
 
 
 # ----------------------------------------------------------------------------------------------
