@@ -7,6 +7,11 @@
   qwen2.5-0.5b-q4_k.gguf    the same with ffn_down in Q4_K and the other matrices (rows of 896, no
                             multiple of Q4_K's 256) in Q4_0, as llama.cpp's Q4_K quantization also
                             falls back to a 32-element type for them
+  spec-target-q8_0.gguf     speculative decoding: the Q8_0 shape whose layers 2-23 write only
+                            small residual updates (attn_output / ffn_down std / 200), so that
+  spec-draft-q8_0.gguf      its first 2 layers alone (the draft: same tensors, same vocabulary)
+                            usually predict the same next token, as a real small draft of the
+                            same family does; random weights give no such draft otherwise
 
 usage: /usr/bin/python3 bench/llm_make_models.py OUT_DIR [SHARED_DATA_DIR]
 """
@@ -40,8 +45,11 @@ def qwen_vocab(n):
     return md
 
 
-def write_qwen05(path, types):
-    c = QWEN05
+def write_qwen05(path, types, layers=QWEN05['layers'], upper_scale=1.0):
+    """Random weights of the shape; only the first `layers` blocks are written (the same values
+    as in the full model: one generator, drawn in order); blocks from 2 on get their residual
+    outputs scaled by `upper_scale`."""
+    c = dict(QWEN05, layers=layers)
     hd = c['dim'] // c['heads']
     rng = np.random.default_rng(5)
     md = {'general.architecture': 'qwen2', 'general.alignment': 32,
@@ -71,10 +79,11 @@ def write_qwen05(path, types):
         add(b + 'attn_q.bias', (qd,), gw.F32)
         add(b + 'attn_k.bias', (kvd,), gw.F32)
         add(b + 'attn_v.bias', (kvd,), gw.F32)
-        add(b + 'attn_output.weight', (c['dim'], qd), types('attn_output'))
+        s = 1.0 if i < 2 else upper_scale
+        add(b + 'attn_output.weight', (c['dim'], qd), types('attn_output'), 0.02 * s)
         add(b + 'ffn_gate.weight', (c['ffn'], c['dim']), types('ffn_gate'))
         add(b + 'ffn_up.weight', (c['ffn'], c['dim']), types('ffn_up'))
-        add(b + 'ffn_down.weight', (c['dim'], c['ffn']), types('ffn_down'))
+        add(b + 'ffn_down.weight', (c['dim'], c['ffn']), types('ffn_down'), 0.02 * s)
     gw.write_gguf(path, md, tensors)
 
 
@@ -91,6 +100,12 @@ def main():
     q4 = os.path.join(out, 'qwen2.5-0.5b-q4_k.gguf')
     if not os.path.exists(q4):
         write_qwen05(q4, lambda name: gw.Q4_K if name == 'ffn_down' else gw.Q4_0)
+    target = os.path.join(out, 'spec-target-q8_0.gguf')
+    if not os.path.exists(target):
+        write_qwen05(target, lambda name: gw.Q8_0, upper_scale=0.005)
+    draft = os.path.join(out, 'spec-draft-q8_0.gguf')
+    if not os.path.exists(draft):
+        write_qwen05(draft, lambda name: gw.Q8_0, layers=2)
 
 
 if __name__ == '__main__':
