@@ -28,6 +28,22 @@ cmp -s "$work/c" "$work/expected" || fail "installed name"
   --draft-tokens 3 --temperature 0 --max-tokens 40 "Lily" > "$work/e"
 cmp -s "$work/d" "$work/e" || fail "speculative output differs"
 
+# ask --llm local:NAME: a generated answer (mode "llm") citing the retrieved chunk; extractive
+# without --llm; an unknown local model is an error naming it.
+mkdir "$work/docs"
+echo "Lily loved to play outside in the park with her friends. One day she found a big red ball." \
+  > "$work/docs/lily.txt"
+"$bin" --data "$work/data" ingest kb "$work/docs" > /dev/null
+"$bin" --data "$work/data" ask kb "What did Lily find?" --llm local:stories > "$work/ask"
+grep -q '"mode":"llm"' "$work/ask" || fail "ask --llm local: $(head -c 300 "$work/ask")"
+grep -q 'lily.txt' "$work/ask" || fail "ask --llm local: no citation"
+"$bin" --data "$work/data" ask kb "What did Lily find?" > "$work/ask2"
+grep -q '"mode":"extractive"' "$work/ask2" || fail "ask without --llm: $(head -c 300 "$work/ask2")"
+set +e
+"$bin" --data "$work/data" ask kb "What did Lily find?" --llm local:nosuch > /dev/null 2> "$work/err"
+[[ $? == 1 ]] && grep -q nosuch "$work/err" || fail "ask --llm local:unknown"
+set -e
+
 # Errors: usage (2), runtime (1), nothing installed by a failed add.
 set +e
 "$bin" generate --model stories --temperature hot "x" > /dev/null 2>&1; [[ $? == 2 ]] || fail "bad flag exit code"
@@ -38,4 +54,4 @@ head -c 1000 "$fixtures/llama-q8_0.gguf" > "$work/cut.gguf"
 "$bin" model add cut "$work/cut.gguf" 2> "$work/err"; [[ $? == 1 ]] || fail "truncated add exit code"
 set -e
 [[ ! -e "$RAGDB_MODEL_CACHE/cut" ]] || fail "a failed add left a model behind"
-echo "generate_cli_test: 8 passed, 0 failed"
+echo "generate_cli_test: 11 passed, 0 failed"
