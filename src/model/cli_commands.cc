@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "model/model_add.h"
 #include "model/model_cache.h"
 #if RAGDB_HAVE_MODEL_PULL
 #include "model/model_pull.h"

@@ -11,8 +11,8 @@
 #include "base/file.h"
 #include "model/llm/test_util.h"
 #include "model/local_llm.h"
+#include "model/model_add.h"
 #include "model/model_cache.h"
-#include "model/model_pull.h"
 #include "model/test_util.h"
 #include "ragdb/model.h"
 

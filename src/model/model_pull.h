@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/http_get.h"
+#include "model/model_add.h"
 #include "ragdb/status.h"
 
 namespace ragdb::model {
@@ -27,22 +28,11 @@ struct PullOptions {
   HttpGetOptions http;
 };
 
-struct PullResult {
-  std::string dir;
-  std::vector<std::string> files;
-  uint64_t bytes = 0;
-};
+using PullResult = ModelInstall;
 
 std::string HubEndpoint();
 
 // Replaces an earlier install of the same name only once the new one is complete.
 Result<PullResult> PullModel(const std::string& name, const PullOptions& options = {});
-
-// `ragdb model add NAME PATH`: copies a local .gguf file, or a model folder (Hugging Face files,
-// a .gguf, or a llama2.c checkpoint with its tokenizer), into the model cache under NAME. The
-// copy is made under CACHE/.partial, fsynced, checked (a GGUF must parse; a folder must hold a
-// model) and only then renamed into place, replacing an earlier install of NAME.
-Result<PullResult> AddLocalModel(const std::string& name, const std::string& path,
-                                 const std::string& cache_root = "");
 
 }  // namespace ragdb::model
