@@ -6,7 +6,7 @@
 #include <string>
 
 #include "rag/document_builder.h"
-#include "rag/parse.h"
+#include "rag/parse/parse.h"
 #include "rag/test_util.h"
 
 namespace ragdb::rag {

@@ -11,7 +11,7 @@
 #include "base/file.h"
 #include "rag/chunker.h"
 #include "rag/kb_internal.h"
-#include "rag/parse.h"
+#include "rag/parse/parse.h"
 #include "rag/sha256.h"
 #include "ragdb/rag.h"
 

@@ -16,7 +16,7 @@
 
 #include "base/file.h"
 #include "rag/chunker.h"
-#include "rag/parse.h"
+#include "rag/parse/parse.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "rag/xml_util.h"
+#include "rag/parse/xml_util.h"
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>

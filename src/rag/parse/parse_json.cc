@@ -9,7 +9,7 @@
 #include <string>
 
 #include "rag/document_builder.h"
-#include "rag/parsers.h"
+#include "rag/parse/parsers.h"
 
 namespace ragdb::rag {
 

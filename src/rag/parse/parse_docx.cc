@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "rag/document_builder.h"
-#include "rag/parsers.h"
+#include "rag/parse/parsers.h"
 #include "rag/text_clean.h"
-#include "rag/xml_util.h"
-#include "rag/zip_reader.h"
+#include "rag/parse/xml_util.h"
+#include "rag/parse/zip_reader.h"
 
 namespace ragdb::rag {
 

@@ -1,5 +1,5 @@
 // Parsers on real files of each format (tests/fixtures/docs, see make_fixtures.py there).
-#include "rag/parse.h"
+#include "rag/parse/parse.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

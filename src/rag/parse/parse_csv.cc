@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "rag/document_builder.h"
-#include "rag/parsers.h"
+#include "rag/parse/parsers.h"
 
 namespace ragdb::rag {
 

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "rag/document_builder.h"
-#include "rag/parsers.h"
+#include "rag/parse/parsers.h"
 #include "rag/text_clean.h"
-#include "rag/xml_util.h"
+#include "rag/parse/xml_util.h"
 
 namespace ragdb::rag {
 

@@ -2,7 +2,7 @@
 #include <string>
 
 #include "rag/document_builder.h"
-#include "rag/parsers.h"
+#include "rag/parse/parsers.h"
 #include "rag/text_clean.h"
 
 namespace ragdb::rag {

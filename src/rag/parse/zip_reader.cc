@@ -1,4 +1,4 @@
-#include "rag/zip_reader.h"
+#include "rag/parse/zip_reader.h"
 
 #include <zip.h>
 

@@ -15,8 +15,8 @@
 #include <string>
 
 #include "rag/document_builder.h"
-#include "rag/parsers.h"
-#include "rag/pdf_layout.h"
+#include "rag/parse/parsers.h"
+#include "rag/parse/pdf_layout.h"
 #include "rag/text_clean.h"
 
 namespace ragdb::rag {

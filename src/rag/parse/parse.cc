@@ -1,10 +1,10 @@
-#include "rag/parse.h"
+#include "rag/parse/parse.h"
 
 #include <algorithm>
 #include <cctype>
 
 #include "base/file.h"
-#include "rag/parsers.h"
+#include "rag/parse/parsers.h"
 #include "rag/text_clean.h"
 
 namespace ragdb::rag {

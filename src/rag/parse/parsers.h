@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "rag/document.h"
-#include "rag/parse.h"
+#include "rag/parse/parse.h"
 #include "ragdb/status.h"
 
 namespace ragdb::rag {

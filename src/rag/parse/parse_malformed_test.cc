@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "base/file.h"
-#include "rag/parse.h"
+#include "rag/parse/parse.h"
 #include "rag/test_util.h"
 
 namespace ragdb::rag {

@@ -1,4 +1,4 @@
-#include "rag/pdf_layout.h"
+#include "rag/parse/pdf_layout.h"
 
 #include <algorithm>
 #include <cctype>
