@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "model/clip/clip_config.h"
+#include "model/clip/clip_embedder.h"
 #include "model/encoder_model.h"
 #include "model/model_cache.h"
 #include "ragdb/model.h"
@@ -196,8 +198,13 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, Embedd
   }
   std::string base = spec;
   if (StripInt8Suffix(&base)) options.quantization = WeightQuantization::kInt8;
+  // "clip:MODEL" names an image-text model explicitly; a CLIP folder is recognized anyway.
+  const bool clip = base.starts_with("clip:");
+  if (clip) base = base.substr(5);
   // An installed model's name ("BAAI/bge-small-en-v1.5") opens its folder in the model cache.
-  return TransformerEmbedder::Load(model::ResolveModelSpec(base), options);
+  const std::string dir = model::ResolveModelSpec(base);
+  if (clip || model::clip::IsClipModelDir(dir)) return model::clip::LoadClipEmbedder(dir, options);
+  return TransformerEmbedder::Load(dir, options);
 }
 
 Result<std::unique_ptr<Reranker>> Reranker::Load(const std::string& dir, RerankerOptions options) {
