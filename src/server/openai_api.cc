@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "base/base64.h"
 #include "base/json_text.h"
 #include "model/model_cache.h"
 #include "ragdb/model.h"
@@ -39,37 +40,12 @@ Result<std::shared_ptr<Embedder>> GetEmbedder(const std::string& model) {
 // Clients name "hash[:DIM]" or an installed model (`ragdb model pull`), never a folder.
 bool ModelExists(const std::string& model) { return ResolveServerModel(model).ok(); }
 
-std::string Base64(const std::string& in) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 // OpenAI's base64 format is the raw little-endian float32 array.
 std::string FloatsBase64(const std::vector<float>& v) {
   static_assert(std::endian::native == std::endian::little, "base64 embeddings assume LE");
   std::string bytes(v.size() * sizeof(float), '\0');
   std::memcpy(bytes.data(), v.data(), bytes.size());
-  return Base64(bytes);
+  return Base64Encode(bytes);
 }
 
 Result<Json> CreateEmbeddings(Ctx& ctx) {

@@ -28,7 +28,33 @@ Result<Format> FormatFromPath(std::string_view path) {
   if (ext == "csv") return Format::kCsv;
   if (ext == "json") return Format::kJson;
   if (ext == "jsonl" || ext == "ndjson") return Format::kJsonLines;
+  if (ext == "xlsx") return Format::kXlsx;
+  if (ext == "pptx") return Format::kPptx;
+  if (ext == "png" || ext == "jpg" || ext == "jpeg" || ext == "webp" || ext == "tif" ||
+      ext == "tiff") {
+    return Format::kImage;
+  }
   return Status::InvalidArgument("unsupported document type ." + ext + ": " + std::string(path));
+}
+
+Result<OcrMode> ParseOcrMode(std::string_view name) {
+  if (name == "auto") return OcrMode::kAuto;
+  if (name == "always") return OcrMode::kAlways;
+  if (name == "never") return OcrMode::kNever;
+  return Status::InvalidArgument("ocr mode must be auto, always or never, not '" +
+                                 std::string(name) + "'");
+}
+
+std::string_view OcrModeName(OcrMode mode) {
+  switch (mode) {
+    case OcrMode::kAuto:
+      return "auto";
+    case OcrMode::kAlways:
+      return "always";
+    case OcrMode::kNever:
+      return "never";
+  }
+  return "auto";
 }
 
 Result<std::string_view> CheckTextInput(std::string_view bytes, std::string_view format) {
@@ -66,6 +92,12 @@ Result<ParsedDocument> ParseBytes(std::string_view bytes, Format format,
       return ParseJson(bytes, options);
     case Format::kJsonLines:
       return ParseJsonLines(bytes, options);
+    case Format::kXlsx:
+      return ParseXlsx(bytes, options);
+    case Format::kPptx:
+      return ParsePptx(bytes, options);
+    case Format::kImage:
+      return ParseImage(bytes, options);
   }
   return Status::InvalidArgument("unknown format");
 }

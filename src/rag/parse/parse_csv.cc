@@ -2,10 +2,10 @@
 // quote, quoted fields may hold commas and line breaks; CRLF or LF line ends. The first row is
 // the header.
 //
-// Rendering: up to ParseOptions::csv_max_table_rows data rows -> one Markdown table block;
-// beyond that -> one kRecord block per row of "header: value" lines. A chunk cut from a big
-// Markdown table would lose its header; a record names every value it holds. Duplicate rows are
-// kept (they are data).
+// Rendering: one Markdown table block whatever its length, with grid coordinates (A1 = the
+// header's first cell) so a citation can name a cell. The chunker cuts a long table into pieces
+// that each repeat the header, so no piece loses its column names. Duplicate rows are kept (they
+// are data).
 #include <string>
 #include <vector>
 
@@ -79,34 +79,17 @@ Status ReadCsv(std::string_view s, std::vector<std::vector<std::string>>* rows) 
 
 }  // namespace
 
-Result<ParsedDocument> ParseCsv(std::string_view bytes, const ParseOptions& options) {
+Result<ParsedDocument> ParseCsv(std::string_view bytes, const ParseOptions&) {
   RAGDB_ASSIGN_OR_RETURN(std::string_view text, CheckTextInput(bytes, "csv"));
   std::vector<std::vector<std::string>> rows;
   RAGDB_RETURN_IF_ERROR(ReadCsv(text, &rows));
   DocumentBuilder builder(Format::kCsv);
   builder.set_drop_duplicate_paragraphs(false);
   if (rows.empty()) return std::move(builder).Finish();
-  if (rows.size() - 1 <= options.csv_max_table_rows) {
-    builder.AddTable(rows);
-    return std::move(builder).Finish();
-  }
-  const std::vector<std::string>& header = rows[0];
-  for (size_t r = 1; r < rows.size(); ++r) {
-    std::string record;
-    for (size_t c = 0; c < rows[r].size(); ++c) {
-      if (rows[r][c].empty()) continue;
-      std::string key =
-          c < header.size() && !header[c].empty() ? header[c] : "column " + std::to_string(c + 1);
-      if (!record.empty()) record.push_back('\n');
-      // Line breaks inside a value would read as new "key: value" lines.
-      std::string value = rows[r][c];
-      for (char& ch : value) {
-        if (ch == '\n' || ch == '\r') ch = ' ';
-      }
-      record += key + ": " + value;
-    }
-    builder.AddRecord(record);
-  }
+  TableInfo info;
+  info.first_row = 1;
+  info.first_col = 1;
+  builder.AddTable(rows, info);
   return std::move(builder).Finish();
 }
 

@@ -6,6 +6,9 @@
 // from word/numbering.xml. Tables become Markdown tables (one-column tables are layout and are
 // read as paragraphs). Deleted revisions and field codes are skipped. An XML part that declares
 // a DTD is refused outright: Word never writes one, and it is the door to entity tricks.
+// Pictures (w:drawing, legacy w:pict) are read from word/media through the relationships, with
+// their alt text, and a caption paragraph right after them ("Caption" style or "Figure ...")
+// becomes their caption (embedded_picture.h: OCR and image search).
 #include <libxml/parser.h>
 
 #include <algorithm>
@@ -15,46 +18,20 @@
 #include <vector>
 
 #include "rag/document_builder.h"
+#include "rag/parse/embedded_picture.h"
 #include "rag/parse/parsers.h"
-#include "rag/text_clean.h"
 #include "rag/parse/xml_util.h"
 #include "rag/parse/zip_reader.h"
+#include "rag/text_clean.h"
 
 namespace ragdb::rag {
 
 namespace {
 
-Result<XmlDocPtr> ParseXmlPart(const std::string& xml, const std::string& name) {
-  if (xml.find("<!DOCTYPE") != std::string::npos || xml.find("<!ENTITY") != std::string::npos) {
-    return Status::InvalidArgument("docx: " + name + " declares a DTD, refused");
-  }
-  if (xml.size() > static_cast<size_t>(INT32_MAX)) {
-    return Status::ResourceExhausted("docx: " + name + " is over 2 GiB");
-  }
-  SilenceLibxml();
-  XmlDocPtr doc(
-      xmlReadMemory(xml.data(), static_cast<int>(xml.size()), name.c_str(), nullptr,
-                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_COMPACT));
-  if (!doc) return Status::Corruption("docx: " + name + " is not well-formed XML");
-  return doc;
-}
-
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-const xmlNode* Child(const xmlNode* n, std::string_view name) {
-  for (const xmlNode* c = n ? n->children : nullptr; c; c = c->next) {
-    if (NodeName(c) == name) return c;
-  }
-  return nullptr;
-}
-
-std::string ChildVal(const xmlNode* n, std::string_view name) {
-  const xmlNode* c = Child(n, name);
-  return c ? Attr(c, "val") : "";
 }
 
 int ToInt(const std::string& s, int fallback) {
@@ -73,9 +50,35 @@ int HeadingLevel(std::string name) {
   return 0;
 }
 
+bool LooksLikeCaption(const std::string& text) {
+  for (std::string_view p : {"Figure", "Fig.", "FIGURE", "Chart", "Image", "Photo", "图", "圖"}) {
+    if (std::string_view(text).starts_with(p)) return true;
+  }
+  return false;
+}
+
+// The first descendant element with local name `name`.
+const xmlNode* Find(const xmlNode* n, std::string_view name) {
+  for (const xmlNode* c = n->children; c; c = c->next) {
+    if (NodeName(c) == name) return c;
+    if (c->type == XML_ELEMENT_NODE) {
+      if (const xmlNode* f = Find(c, name)) return f;
+    }
+  }
+  return nullptr;
+}
+
 class DocxWalker {
  public:
-  explicit DocxWalker(DocumentBuilder* b) : b_(b) {}
+  DocxWalker(DocumentBuilder* b, const ZipReader* zip, std::map<std::string, std::string> rels,
+             const ParseOptions* options)
+      : b_(b), zip_(zip), rels_(std::move(rels)), options_(options) {}
+
+  // Adds the pictures still waiting for a caption; the first error of any picture's OCR.
+  Status Finish() {
+    FlushPictures("");
+    return status_;
+  }
 
   void LoadStyles(const xmlDoc* styles) {
     for (const xmlNode* s = Child(xmlDocGetRootElement(styles), "style"); s; s = s->next) {
@@ -118,7 +121,41 @@ class DocxWalker {
   }
 
  private:
-  static void AppendRunText(const xmlNode* n, std::string* out) {
+  struct Picture {
+    std::string part;  // word/media/imageN.png
+    std::string alt;
+  };
+
+  void CollectPicture(const xmlNode* n) {
+    const xmlNode* blip = Find(n, "blip");
+    std::string id = blip ? Attr(blip, "embed") : "";
+    if (id.empty()) {
+      const xmlNode* vml = Find(n, "imagedata");
+      if (vml) id = Attr(vml, "id");
+    }
+    auto it = rels_.find(id);
+    if (it == rels_.end()) return;
+    Picture p{it->second, ""};
+    if (const xmlNode* doc_pr = Find(n, "docPr")) {
+      p.alt = Attr(doc_pr, "descr");
+      if (p.alt.empty()) p.alt = Attr(doc_pr, "title");
+    }
+    found_.push_back(std::move(p));
+  }
+
+  void FlushPictures(const std::string& caption) {
+    for (Picture& p : pending_) {
+      auto bytes = zip_->Read(p.part);
+      if (!bytes.ok()) continue;  // a dangling reference: nothing to show
+      std::string text = p.alt;
+      if (!caption.empty()) text = text.empty() ? caption : text + " — " + caption;
+      Status st = AddEmbeddedPicture(std::move(bytes).value(), p.part, text, *options_, b_);
+      if (status_.ok()) status_ = st;
+    }
+    pending_.clear();
+  }
+
+  void AppendRunText(const xmlNode* n, std::string* out) {
     for (const xmlNode* c = n->children; c; c = c->next) {
       std::string_view name = NodeName(c);
       if (name == "t") {
@@ -131,6 +168,8 @@ class DocxWalker {
         out->push_back('\n');
       } else if (name == "noBreakHyphen") {
         out->push_back('-');
+      } else if (name == "drawing" || name == "pict") {
+        CollectPicture(c);
       } else if (name == "pPr" || name == "rPr" || name == "delText" || name == "instrText" ||
                  name == "del" || name == "tbl") {
         continue;
@@ -145,6 +184,17 @@ class DocxWalker {
     AppendRunText(p, &text);
     const xmlNode* ppr = Child(p, "pPr");
     std::string style = ChildVal(ppr, "pStyle");
+    // Pictures of the previous paragraph take this one as caption when it reads like one.
+    if (!pending_.empty()) {
+      auto named = style_names_.find(style);
+      const bool caption = Lower(style) == "caption" ||
+                           (named != style_names_.end() && Lower(named->second) == "caption") ||
+                           LooksLikeCaption(text);
+      FlushPictures(caption ? text : "");
+    }
+    std::vector<Picture> here = std::move(found_);
+    found_.clear();
+    pending_.insert(pending_.end(), here.begin(), here.end());
     int level = 0;
     if (!style.empty()) {
       auto it = style_names_.find(style);
@@ -207,7 +257,7 @@ class DocxWalker {
   }
 
   // All paragraphs of a cell (nested tables included) joined by spaces.
-  static void CellText(const xmlNode* n, std::string* out) {
+  void CellText(const xmlNode* n, std::string* out) {
     for (const xmlNode* c = n->children; c; c = c->next) {
       std::string_view name = NodeName(c);
       if (name == "p") {
@@ -220,6 +270,12 @@ class DocxWalker {
   }
 
   DocumentBuilder* b_;
+  const ZipReader* zip_;
+  std::map<std::string, std::string> rels_;  // of word/document.xml
+  const ParseOptions* options_;
+  std::vector<Picture> found_;    // in the paragraph being read
+  std::vector<Picture> pending_;  // waiting to see whether the next paragraph is a caption
+  Status status_;
   std::map<std::string, std::string> style_names_;
   std::map<std::string, std::map<int, bool>> ordered_;
   std::map<std::string, std::vector<int>> counters_;
@@ -228,27 +284,28 @@ class DocxWalker {
 }  // namespace
 
 Result<ParsedDocument> ParseDocx(std::string_view bytes, const ParseOptions& options) {
-  RAGDB_ASSIGN_OR_RETURN(auto zip, ZipReader::Open(bytes, "docx", options.max_docx_entries,
-                                                   options.max_docx_uncompressed_bytes));
+  RAGDB_ASSIGN_OR_RETURN(auto zip, ZipReader::Open(bytes, "docx", options.max_zip_entries,
+                                                   options.max_zip_uncompressed_bytes));
   if (!zip->Has("word/document.xml")) {
     return Status::InvalidArgument("docx: no word/document.xml (not a Word document)");
   }
   DocumentBuilder builder(Format::kDocx);
-  DocxWalker walker(&builder);
+  RAGDB_ASSIGN_OR_RETURN(auto rels, ReadRelationships(*zip, "word/document.xml", "docx"));
+  DocxWalker walker(&builder, zip.get(), std::move(rels), &options);
   if (zip->Has("word/styles.xml")) {
     RAGDB_ASSIGN_OR_RETURN(std::string xml, zip->Read("word/styles.xml"));
-    RAGDB_ASSIGN_OR_RETURN(XmlDocPtr styles, ParseXmlPart(xml, "word/styles.xml"));
+    RAGDB_ASSIGN_OR_RETURN(XmlDocPtr styles, ParseXmlPart(xml, "word/styles.xml", "docx"));
     walker.LoadStyles(styles.get());
   }
   if (zip->Has("word/numbering.xml")) {
     RAGDB_ASSIGN_OR_RETURN(std::string xml, zip->Read("word/numbering.xml"));
-    RAGDB_ASSIGN_OR_RETURN(XmlDocPtr numbering, ParseXmlPart(xml, "word/numbering.xml"));
+    RAGDB_ASSIGN_OR_RETURN(XmlDocPtr numbering, ParseXmlPart(xml, "word/numbering.xml", "docx"));
     walker.LoadNumbering(numbering.get());
   }
   if (zip->Has("docProps/core.xml")) {
     auto xml = zip->Read("docProps/core.xml");
     if (xml.ok()) {
-      auto core = ParseXmlPart(*xml, "docProps/core.xml");
+      auto core = ParseXmlPart(*xml, "docProps/core.xml", "docx");
       if (core.ok()) {
         const xmlNode* title = Child(xmlDocGetRootElement(core->get()), "title");
         if (title) {
@@ -260,9 +317,10 @@ Result<ParsedDocument> ParseDocx(std::string_view bytes, const ParseOptions& opt
     }
   }
   RAGDB_ASSIGN_OR_RETURN(std::string xml, zip->Read("word/document.xml"));
-  RAGDB_ASSIGN_OR_RETURN(XmlDocPtr doc, ParseXmlPart(xml, "word/document.xml"));
+  RAGDB_ASSIGN_OR_RETURN(XmlDocPtr doc, ParseXmlPart(xml, "word/document.xml", "docx"));
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   walker.Body(Child(root, "body"));
+  RAGDB_RETURN_IF_ERROR(walker.Finish());
   return std::move(builder).Finish();
 }
 

@@ -16,8 +16,8 @@
 
 #include "rag/document_builder.h"
 #include "rag/parse/parsers.h"
-#include "rag/text_clean.h"
 #include "rag/parse/xml_util.h"
+#include "rag/text_clean.h"
 
 namespace ragdb::rag {
 

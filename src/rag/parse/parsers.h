@@ -18,6 +18,9 @@ Result<ParsedDocument> ParseDocx(std::string_view bytes, const ParseOptions& opt
 Result<ParsedDocument> ParseCsv(std::string_view bytes, const ParseOptions& options);
 Result<ParsedDocument> ParseJson(std::string_view bytes, const ParseOptions& options);
 Result<ParsedDocument> ParseJsonLines(std::string_view bytes, const ParseOptions& options);
+Result<ParsedDocument> ParseXlsx(std::string_view bytes, const ParseOptions& options);
+Result<ParsedDocument> ParsePptx(std::string_view bytes, const ParseOptions& options);
+Result<ParsedDocument> ParseImage(std::string_view bytes, const ParseOptions& options);
 
 // Shared by the text formats: strips a BOM, fails with "<format>: invalid UTF-8 at byte N"
 // (InvalidArgument) or "<format>: binary data (NUL byte at N)" so garbage never reaches a parser.

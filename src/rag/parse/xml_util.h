@@ -1,11 +1,15 @@
-// Small helpers over libxml2 trees shared by the HTML and DOCX parsers.
+// Small helpers over libxml2 trees shared by the HTML parser and the Office Open XML parsers
+// (DOCX, XLSX, PPTX).
 #pragma once
 
 #include <libxml/tree.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "ragdb/status.h"
 
 namespace ragdb::rag {
 
@@ -36,5 +40,29 @@ inline std::string Attr(const xmlNode* n, const char* name) {
 // libxml2 reports parse errors through a global callback; we turn them off (errors come back as
 // Status) so that a malformed file does not spam stderr.
 void SilenceLibxml();
+
+// The first child element with local name `name`, or null (`n` may be null).
+const xmlNode* Child(const xmlNode* n, std::string_view name);
+// The "val" attribute of that child ("" when absent): OOXML's <w:pStyle w:val="..."/> idiom.
+std::string ChildVal(const xmlNode* n, std::string_view name);
+// All text below `n` (xmlNodeGetContent).
+std::string NodeText(const xmlNode* n);
+
+// One XML part of an Office Open XML zip, parsed without network access. A part that declares a
+// DTD is refused outright (Office never writes one, and it is the door to entity expansion
+// tricks). Errors start with `format` ("xlsx: xl/workbook.xml is not well-formed XML").
+Result<XmlDocPtr> ParseXmlPart(const std::string& xml, const std::string& name,
+                               std::string_view format);
+// Refuses a part that declares a DTD (also for parts read with the streaming reader).
+Status CheckNoDtd(const std::string& xml, const std::string& name, std::string_view format);
+
+// A part's relationships (Id -> target path inside the zip), from "<dir>/_rels/<file>.rels":
+// targets are resolved against the part's folder ("../media/image1.png" from
+// "ppt/slides/slide1.xml" -> "ppt/media/image1.png"); external targets are left out. Empty when
+// the part has no .rels file.
+class ZipReader;
+Result<std::map<std::string, std::string>> ReadRelationships(const ZipReader& zip,
+                                                             const std::string& part,
+                                                             std::string_view format);
 
 }  // namespace ragdb::rag
