@@ -159,6 +159,12 @@ class Packer {
         cur_tokens = 0;
         continue;
       }
+      // OCR'd text is cited by page and box, so its chunks do not cross pages.
+      if (b.ocr && !cur.empty() && doc_.blocks[cur.front().block].page != b.page) {
+        emit();
+        cur.clear();
+        cur_tokens = 0;
+      }
       std::vector<Atom> atoms;
       Atomize(u[k], &atoms);
       if (cur_tokens + u[k].tokens <= budget_) {

@@ -70,7 +70,7 @@ Result<std::pair<vision::Image, double>> RenderPage(const poppler::page& page, d
   poppler::page_renderer renderer;
   renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
   renderer.set_render_hint(poppler::page_renderer::text_antialiasing, true);
-  renderer.set_image_format(poppler::image::format_rgb24);
+  renderer.set_image_format(poppler::image::format_argb32);
   poppler::image img = renderer.render_page(&page, dpi, dpi);
   if (!img.is_valid() || img.width() <= 0 || img.height() <= 0) {
     return Status::Corruption("pdf: poppler could not render the page");
@@ -81,7 +81,7 @@ Result<std::pair<vision::Image, double>> RenderPage(const poppler::page& page, d
   out.rgb.resize(static_cast<size_t>(out.width) * out.height * 3);
   const char* data = img.const_data();
   for (int y = 0; y < out.height; ++y) {
-    // format_rgb24 is 0xffRRGGBB per pixel: B, G, R, 0xff in memory.
+    // format_argb32 is 0xAARRGGBB per pixel: B, G, R, A in memory (the paper is opaque white).
     const auto* row = reinterpret_cast<const unsigned char*>(data + y * img.bytes_per_row());
     uint8_t* dst = &out.rgb[static_cast<size_t>(y) * out.width * 3];
     for (int x = 0; x < out.width; ++x) {

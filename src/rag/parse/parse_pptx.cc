@@ -172,7 +172,7 @@ Result<ParsedDocument> ParsePptx(std::string_view bytes, const ParseOptions& opt
   const xmlNode* list = Child(xmlDocGetRootElement(pdoc.get()), "sldIdLst");
   for (const xmlNode* s = Child(list, "sldId"); s; s = s->next) {
     if (NodeName(s) != "sldId") continue;
-    auto it = prels.find(Attr(s, "id"));
+    auto it = prels.find(RelId(s));
     if (it != prels.end() && zip->Has(it->second)) slides.push_back(it->second);
   }
   DocumentBuilder builder(Format::kPptx);

@@ -10,7 +10,7 @@
 // so that each row of a table stays self-describing.
 //
 // Tables: a sheet's used cells are cut into tables at empty rows; a table's first row is its
-// header, and a first row with a single value above a wider table is its title (a paragraph).
+// header, and a first row with a single value above a wider table is its title (a heading).
 // Each table block keeps the sheet's name and the header's cell, so a citation can name a cell
 // ("Sales!C4"). The block's page is the sheet's number (1-based).
 #include <libxml/xmlreader.h>
@@ -262,6 +262,12 @@ Status FillMerges(SheetCells* s, size_t* cells_left) {
     auto cell = row->second.find(c0);
     if (cell == row->second.end()) continue;
     const std::string v = cell->second;
+    // A one-row merge holding the row's only value is a banner (a title over the table): it
+    // stays one value.
+    if (r0 == r1 && std::all_of(row->second.begin(), row->second.end(),
+                                [&](const auto& kv) { return kv.first >= c0 && kv.first <= c1; })) {
+      continue;
+    }
     const uint64_t area = static_cast<uint64_t>(r1 - r0 + 1) * (c1 - c0 + 1);
     if (area > *cells_left) {
       return Status::ResourceExhausted("xlsx: a merged range of " + std::to_string(area) +
@@ -299,9 +305,10 @@ Status AddSheetTables(const SheetCells& s, const std::string& sheet, size_t max_
                                        std::to_string(max_cells));
     }
     auto r = it;
-    // A lone value above a wider table is its title.
+    // A lone value above a wider table is its title: a heading under the sheet's, so that it
+    // opens the table's chunk and names it in the heading path.
     if (std::next(r) != end && r->second.size() == 1 && c1 > c0) {
-      b->AddParagraph(r->second.begin()->second);
+      b->AddHeading(3, r->second.begin()->second);
       ++r;
     }
     TableInfo info;
@@ -343,7 +350,7 @@ Result<ParsedDocument> ParseXlsx(std::string_view bytes, const ParseOptions& opt
   std::vector<Sheet> sheets;
   for (const xmlNode* s = Child(Child(wroot, "sheets"), "sheet"); s; s = s->next) {
     if (NodeName(s) != "sheet") continue;
-    auto it = rels.find(Attr(s, "id"));
+    auto it = rels.find(RelId(s));
     if (it == rels.end() || !zip->Has(it->second)) continue;  // chart sheets, dangling ids
     sheets.push_back({Attr(s, "name"), it->second});
   }

@@ -37,6 +37,21 @@ inline std::string Attr(const xmlNode* n, const char* name) {
   return {};
 }
 
+// The relationship id of an OOXML element (its r:id attribute): "id" in a namespace, which
+// PresentationML's <p:sldId id="256" r:id="rId2"/> needs to tell from the plain "id".
+inline std::string RelId(const xmlNode* n) {
+  for (const xmlAttr* a = n->properties; a != nullptr; a = a->next) {
+    if (a->ns != nullptr && a->name != nullptr &&
+        std::string_view(reinterpret_cast<const char*>(a->name)) == "id") {
+      xmlChar* v = xmlNodeListGetString(n->doc, a->children, 1);
+      std::string out = v ? reinterpret_cast<const char*>(v) : "";
+      xmlFree(v);
+      return out;
+    }
+  }
+  return {};
+}
+
 // libxml2 reports parse errors through a global callback; we turn them off (errors come back as
 // Status) so that a malformed file does not spam stderr.
 void SilenceLibxml();
