@@ -8,7 +8,10 @@
 //
 // Storage (docs/rag.md): a knowledge base K is two collections of the database,
 //   kb.K       chunks: BM25 text, a dense vector "dense" from the KB's embedder, payload with
-//              doc_id, version, source, page, heading_path, chunk, start, end, parent
+//              doc_id, version, source, page, heading_path, chunk, start, end, parent, kind
+//              (text | table | image), table (sheet, rows), ocr + bbox; with an image embedder,
+//              also the pictures found in documents: a vector "image" from the image model,
+//              their caption and surrounding text as the text, a thumbnail in the payload
 //   kb.K.docs  one row per source document (id = doc_id): source, content_hash, metadata,
 //              version, chunk count; plus the row "_config" holding the KB's options.
 // The document row is the commit point of an ingestion: chunks are written first under a new
@@ -38,6 +41,9 @@ struct KbOptions {
   std::string mode = "recursive";  // recursive | parent-child
   size_t parent_size = 1600;       // parent-child only
   std::string embedder = "hash";   // "hash", "hash:DIM" or a model folder
+  // "" = none; "clip:MODEL": pictures in documents (and image files) are stored and embedded
+  // with this image-text model, and retrieval also searches them with the question's text.
+  std::string image_embedder;
 
   Json ToJson() const;
   static Result<KbOptions> FromJson(const Json& j);
@@ -76,8 +82,18 @@ struct IngestSummary {
   Json ToJson() const;
 };
 
+// How documents are read (issue #16).
+struct ReadOptions {
+  // auto: OCR image files, pictures holding text, and PDF pages whose text layer is empty or
+  // garbage; always: OCR every PDF page and picture; never: no OCR.
+  std::string ocr = "auto";
+  std::string ocr_languages = "eng+chi_sim";  // Tesseract languages joined by '+'
+  Json ToJson() const;
+};
+
 struct IngestOptions {
   bool sync = false;  // also remove documents whose source file no longer exists
+  ReadOptions read;
   // Called after each file with (files done, files total, current path).
   std::function<void(size_t, size_t, const std::string&)> progress;
 };
@@ -91,6 +107,10 @@ struct RetrieveOptions {
   size_t token_budget = 3000;    // total approximate tokens of the returned texts; 0 = none
   bool merge_neighbors = true;   // join adjacent chunks of one document into one item
   double dedup_threshold = 0.9;  // word-set Jaccard above which a chunk is a near-duplicate
+  // With an image embedder: also search the stored pictures by the query's image-text
+  // embedding, so pictures are returned beside text.
+  bool images = true;
+  bool with_thumbnails = false;  // keep the pictures' thumbnails in RetrievedChunk::image
 };
 
 struct RetrievedChunk {
@@ -107,6 +127,14 @@ struct RetrievedChunk {
   bool bm25_match = false;  // the chunk matched the BM25 sub-query
   std::string text;         // the chunk (or merged chunks; the parent in parent-child mode)
   Json metadata;            // the document's metadata
+  std::string kind = "text";  // text | table | image
+  // OCR'd text: its box on the page (PDF points or image pixels, top-left origin), else empty.
+  bool ocr = false;
+  std::vector<float> bbox;
+  // Tables: {"sheet", "first_row", "first_col", "rows": [first, last]} (grid coordinates when
+  // the table has them); pictures: {"name", "width", "height", "caption", "thumbnail"}.
+  Json table;
+  Json image;
   Json ToJson() const;
 };
 
@@ -142,16 +170,18 @@ class KnowledgeBase {
   Result<IngestSummary> IngestPaths(const std::vector<std::string>& paths,
                                     const IngestOptions& options);
   // One file; status "skipped" (with reason) when it cannot be read or parsed.
-  Result<IngestResult> IngestFile(const std::string& path);
+  Result<IngestResult> IngestFile(const std::string& path, const ReadOptions& read = {});
   // In-memory text (Markdown when source ends in .md, HTML for .html, else plain text).
   // `source` identifies the document: the same source again replaces it.
   Result<IngestResult> IngestText(const std::string& source, const std::string& text,
                                   const Json& metadata = Json::object());
   // Uploaded bytes of a file named `file_name` (its extension picks the parser: .pdf, .docx,
-  // .html, .md, .csv, .json, .txt); `source` identifies the document as for IngestText.
+  // .html, .md, .csv, .json, .txt, .xlsx, .pptx, .png, .jpg, .webp, .tiff); `source` identifies
+  // the document as for IngestText.
   Result<IngestResult> IngestUpload(const std::string& source, const std::string& file_name,
                                     const std::string& bytes,
-                                    const Json& metadata = Json::object());
+                                    const Json& metadata = Json::object(),
+                                    const ReadOptions& read = {});
   // Removes a document and its chunks; NotFound when the source is unknown.
   Status RemoveDocument(const std::string& source);
   // The same by document id (IngestResult::doc_id, "doc_id" of ListDocuments).
@@ -192,6 +222,11 @@ struct Citation {
   std::string chunk_id;
   double score = 0;
   std::string snippet;
+  std::string kind = "text";  // text | table | image
+  // OCR'd text: where on the page (empty otherwise).
+  std::vector<float> bbox;
+  // A table answer: the cell it came from ("Revenue!D3", or "row 2, column 'Weekly riders'").
+  std::string cell;
   Json ToJson() const;
 };
 

@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "rag/chunker.h"
 #include "rag/kb_internal.h"
+#include "rag/kb_media.h"
 #include "rag/parse/parse.h"
 #include "rag/sha256.h"
 #include "ragdb/rag.h"
@@ -105,7 +106,7 @@ PreparedDoc SkippedDoc(const std::string& source, const std::string& reason) {
 // for its version, so the caller holds the KB's ingestion lock until the document is written.
 Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source,
                             const std::string& bytes, Format format, const Json& metadata,
-                            IngestSummary* times) {
+                            const ReadOptions& read, IngestSummary* times) {
   PreparedDoc p;
   IngestResult& result = p.result;
   result.source = source;
@@ -118,7 +119,8 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   if (existing.ok()) {
     const Json& row = existing->payload;
     if (row.value("content_hash", "") == hash &&
-        row.value("input_metadata", Json::object()) == metadata) {
+        row.value("input_metadata", Json::object()) == metadata &&
+        row.value("read_options", ReadOptions{}.ToJson()) == read.ToJson()) {
       result.status = "unchanged";
       result.chunks = row.value("chunks", size_t{0});
       return p;
@@ -129,8 +131,10 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   }
   result.status = existing.ok() ? "updated" : "added";
 
+  RAGDB_ASSIGN_OR_RETURN(ParseOptions parse_options,
+                         ParseOptionsFor(read, impl.image_embedder != nullptr));
   auto t = Clock::now();
-  auto doc = ParseBytes(bytes, format);
+  auto doc = ParseBytes(bytes, format, parse_options);
   times->parse_ms += MsSince(t);
   if (!doc.ok()) return SkippedDoc(source, doc.status().message());
   doc->metadata.source = source;
@@ -146,7 +150,9 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   auto set = ChunkDocument(*doc, copts);
   times->chunk_ms += MsSince(t);
   if (!set.ok()) return SkippedDoc(source, "chunking: " + set.status().message());
-  if (set->chunks.empty()) return SkippedDoc(source, "no text found");
+  if (set->chunks.empty() && (!impl.image_embedder || doc->images.empty())) {
+    return SkippedDoc(source, "no text found");
+  }
 
   // What gets embedded: the title and heading path give a chunk the context its text lacks.
   std::vector<std::string> inputs;
@@ -184,8 +190,17 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
       r.payload["parent_index"] = c.parent;
       r.payload["parent"] = set->parents[c.parent].text;
     }
+    AddChunkPayload(c, *doc, &r.payload);
     p.chunks.push_back(std::move(r));
   }
+  t = Clock::now();
+  auto pictures = PictureRecords(
+      impl, *doc, {{"doc_id", result.doc_id}, {"version", p.version}, {"source", source},
+                   {"metadata", doc_meta}},
+      result.doc_id, p.version, p.chunks.size());
+  times->embed_ms += MsSince(t);
+  if (!pictures.ok()) return SkippedDoc(source, "pictures: " + pictures.status().message());
+  for (Record& r : *pictures) p.chunks.push_back(std::move(r));
   p.row.id = PointId(result.doc_id);
   p.row.text = source;
   p.row.payload = {
@@ -194,6 +209,7 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
       {"content_hash", hash},
       {"metadata", doc_meta},
       {"input_metadata", metadata},
+      {"read_options", read.ToJson()},
       {"version", p.version},
       {"chunks", p.chunks.size()},
       {"bytes", bytes.size()},
@@ -295,10 +311,12 @@ Status WriteBatch(KnowledgeBase::Impl& impl, std::vector<PreparedDoc*>& docs,
 
 // One document, prepared and written on its own.
 Result<IngestResult> IngestOne(KnowledgeBase::Impl& impl, const std::string& source,
-                               const std::string& bytes, Format format, const Json& metadata) {
+                               const std::string& bytes, Format format, const Json& metadata,
+                               const ReadOptions& read = {}) {
   std::lock_guard<std::mutex> lock(impl.ingest_mu);
   IngestSummary times;
-  RAGDB_ASSIGN_OR_RETURN(PreparedDoc p, Prepare(impl, source, bytes, format, metadata, &times));
+  RAGDB_ASSIGN_OR_RETURN(PreparedDoc p,
+                         Prepare(impl, source, bytes, format, metadata, read, &times));
   std::vector<PreparedDoc*> one = {&p};
   RAGDB_RETURN_IF_ERROR(WriteBatch(impl, one, &times));
   return p.result;
@@ -337,10 +355,10 @@ FileInput ReadInput(const std::string& path) {
 
 }  // namespace
 
-Result<IngestResult> KnowledgeBase::IngestFile(const std::string& path) {
+Result<IngestResult> KnowledgeBase::IngestFile(const std::string& path, const ReadOptions& read) {
   FileInput in = ReadInput(path);
   if (in.skipped) return *in.skipped;
-  return IngestOne(*impl_, in.source, in.bytes, in.format, in.metadata);
+  return IngestOne(*impl_, in.source, in.bytes, in.format, in.metadata, read);
 }
 
 Result<IngestResult> KnowledgeBase::IngestText(const std::string& source, const std::string& text,
@@ -355,13 +373,14 @@ Result<IngestResult> KnowledgeBase::IngestText(const std::string& source, const 
 
 Result<IngestResult> KnowledgeBase::IngestUpload(const std::string& source,
                                                  const std::string& file_name,
-                                                 const std::string& bytes, const Json& metadata) {
+                                                 const std::string& bytes, const Json& metadata,
+                                                 const ReadOptions& read) {
   if (source.empty()) return Status::InvalidArgument("upload: source must not be empty");
   auto format = FormatFromPath(file_name);
   if (!format.ok()) return Skipped(source, "unsupported file type: '" + file_name + "'");
   Json meta = metadata.is_object() ? metadata : Json::object();
   if (!meta.contains("file_name")) meta["file_name"] = fs::path(file_name).filename().string();
-  return IngestOne(*impl_, source, bytes, *format, meta);
+  return IngestOne(*impl_, source, bytes, *format, meta, read);
 }
 
 Status KnowledgeBase::RemoveDocument(const std::string& source) {
@@ -444,8 +463,8 @@ Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>&
       } else {
         if (in_batch.count(in.source)) break;
         in_batch.insert(in.source);
-        RAGDB_ASSIGN_OR_RETURN(
-            PreparedDoc p, Prepare(*impl_, in.source, in.bytes, in.format, in.metadata, &summary));
+        RAGDB_ASSIGN_OR_RETURN(PreparedDoc p, Prepare(*impl_, in.source, in.bytes, in.format,
+                                                      in.metadata, options.read, &summary));
         chunks += p.chunks.size();
         batch.push_back(std::move(p));
       }
