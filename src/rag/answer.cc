@@ -166,9 +166,11 @@ std::string ExtractiveAnswer(const std::vector<RetrievedChunk>& items,
     return cell->sentence + " [" + std::to_string(cell_item + 1) + "]";
   }
   std::vector<Scored> all;
-  for (size_t i = 0; i < items.size() && i < 3; ++i) {
-    // A table row is no sentence: tables answer through a cell (above) or not at all.
-    if (items[i].kind == "table") continue;
+  for (size_t i = 0, used = 0; i < items.size() && used < 3; ++i) {
+    // A table row is no sentence: tables answer through a cell (above) or not at all. A
+    // picture's text is borrowed from around it: the passage it came from is quoted instead.
+    if (items[i].kind == "table" || items[i].kind == "image") continue;
+    ++used;
     const std::string& text = items[i].text;
     // Lines first: a heading or list item must not glue onto the next paragraph's sentence.
     std::vector<TextRange> ranges;

@@ -271,6 +271,9 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
     auto terms = TermSet(c.chunk.text, false);
     bool duplicate = false;
     for (const auto& it : items) {
+      // A picture and a passage may share their words (a scan's picture carries its OCR text as
+      // context): both stay, one to show and one to quote.
+      if ((it.chunk.kind == "image") != (c.chunk.kind == "image")) continue;
       if (Jaccard(terms, it.terms) > o.dedup_threshold) {
         duplicate = true;
         break;

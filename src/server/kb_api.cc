@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "base/base64.h"
 #include "base/json_text.h"
 #include "model/model_cache.h"
 #include "rag/kb_internal.h"
@@ -42,7 +43,8 @@ Result<std::string> StringField(const Json& body, const std::string& key) {
 Result<Json> CreateKb(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
   RAGDB_RETURN_IF_ERROR(RejectUnknown(
-      body, {"name", "chunk_size", "overlap", "mode", "parent_size", "embedder"}, "create"));
+      body, {"name", "chunk_size", "overlap", "mode", "parent_size", "embedder", "image_embedder"},
+      "create"));
   RAGDB_ASSIGN_OR_RETURN(std::string name, StringField(body, "name"));
   rag::KbOptions o;
   RAGDB_ASSIGN_OR_RETURN(o.chunk_size, UintField(body, "chunk_size", o.chunk_size, 100000));
@@ -54,6 +56,10 @@ Result<Json> CreateKb(Ctx& ctx) {
   if (body.contains("embedder")) {
     RAGDB_ASSIGN_OR_RETURN(std::string e, StringField(body, "embedder"));
     RAGDB_ASSIGN_OR_RETURN(o.embedder, ResolveServerModel(e));
+  }
+  if (body.contains("image_embedder") && !body["image_embedder"].is_null()) {
+    RAGDB_ASSIGN_OR_RETURN(std::string e, StringField(body, "image_embedder"));
+    RAGDB_ASSIGN_OR_RETURN(o.image_embedder, ResolveServerModel(e));
   }
   RAGDB_ASSIGN_OR_RETURN(auto kbs, ctx.Kbs());
   RAGDB_ASSIGN_OR_RETURN(auto kb, kbs->Create(name, o));
@@ -104,10 +110,22 @@ Json ResultJson(const rag::IngestResult& r) {
 // One document to ingest, however it arrived.
 struct Upload {
   std::string source;
-  std::string file_name;  // multipart: picks the parser; JSON text: empty
+  std::string file_name;  // multipart, or JSON with `data`: picks the parser; JSON text: empty
   std::string_view bytes;
   Json metadata = Json::object();
+  std::string decoded;  // JSON `data` (base64) decoded; used instead of `bytes` then
 };
+
+// How uploads are read: OCR mode and languages ("ocr", "ocr_lang" fields).
+Result<rag::ReadOptions> ReadOptionsFrom(std::string_view ocr, std::string_view languages) {
+  rag::ReadOptions r;
+  if (!ocr.empty()) r.ocr = std::string(ocr);
+  if (!languages.empty()) r.ocr_languages = std::string(languages);
+  if (r.ocr != "auto" && r.ocr != "always" && r.ocr != "never") {
+    return Status::InvalidArgument("`ocr` must be auto, always or never");
+  }
+  return r;
+}
 
 Result<Json> ParseMetadata(std::string_view text) {
   Json m = Json::parse(text, nullptr, false);
@@ -117,12 +135,14 @@ Result<Json> ParseMetadata(std::string_view text) {
   return m;
 }
 
-// multipart/form-data: one or more "file" parts; optional "source" (only with one file) and
-// "metadata" (a JSON object, applied to every file) fields.
-Result<std::vector<Upload>> UploadsFromMultipart(const HttpRequest& req) {
+// multipart/form-data: one or more "file" parts; optional "source" (only with one file),
+// "metadata" (a JSON object, applied to every file), "ocr" (auto | always | never) and
+// "ocr_lang" (Tesseract languages, "eng+chi_sim") fields.
+Result<std::vector<Upload>> UploadsFromMultipart(const HttpRequest& req, rag::ReadOptions* read) {
   RAGDB_ASSIGN_OR_RETURN(auto parts, ParseMultipart(req.Header("content-type"), req.body));
   std::vector<Upload> files;
   std::string source;
+  std::string ocr, ocr_lang;
   Json metadata = Json::object();
   for (const auto& p : parts) {
     if (p.name == "file" || p.name == "files" || p.name == "files[]") {
@@ -134,11 +154,16 @@ Result<std::vector<Upload>> UploadsFromMultipart(const HttpRequest& req) {
       source = std::string(p.data);
     } else if (p.name == "metadata") {
       RAGDB_ASSIGN_OR_RETURN(metadata, ParseMetadata(p.data));
+    } else if (p.name == "ocr") {
+      ocr = std::string(p.data);
+    } else if (p.name == "ocr_lang") {
+      ocr_lang = std::string(p.data);
     } else {
       return Status::InvalidArgument("multipart: unknown field `" + p.name +
-                                     "` (expected file, source, metadata)");
+                                     "` (expected file, source, metadata, ocr, ocr_lang)");
     }
   }
+  RAGDB_ASSIGN_OR_RETURN(*read, ReadOptionsFrom(ocr, ocr_lang));
   if (files.empty()) return Status::InvalidArgument("multipart: no `file` part");
   if (!source.empty()) {
     if (files.size() > 1) {
@@ -150,15 +175,24 @@ Result<std::vector<Upload>> UploadsFromMultipart(const HttpRequest& req) {
   return files;
 }
 
+// {"source", "text"} or {"source", "file_name", "data": base64 of the file's bytes}.
 Result<Upload> UploadFromJson(const Json& d) {
   if (!d.is_object()) return Status::InvalidArgument("a document must be a JSON object");
-  RAGDB_RETURN_IF_ERROR(RejectUnknown(d, {"source", "text", "metadata"}, "document"));
+  RAGDB_RETURN_IF_ERROR(
+      RejectUnknown(d, {"source", "text", "metadata", "file_name", "data"}, "document"));
   Upload u;
   RAGDB_ASSIGN_OR_RETURN(u.source, StringField(d, "source"));
-  if (!d.contains("text") || !d["text"].is_string()) {
-    return Status::InvalidArgument("missing field `text` (a string)");
+  if (d.contains("data")) {
+    if (!d["data"].is_string()) return Status::InvalidArgument("`data` must be a base64 string");
+    RAGDB_ASSIGN_OR_RETURN(u.file_name, StringField(d, "file_name"));
+    auto bytes = Base64Decode(d["data"].get<std::string>());
+    if (!bytes.ok()) return Status::InvalidArgument("`data`: " + bytes.status().message());
+    u.decoded = std::move(bytes).value();
+  } else if (!d.contains("text") || !d["text"].is_string()) {
+    return Status::InvalidArgument("missing field `text` (a string) or `data` (base64)");
+  } else {
+    u.bytes = d["text"].get_ref<const std::string&>();
   }
-  u.bytes = d["text"].get_ref<const std::string&>();
   if (d.contains("metadata") && !d["metadata"].is_null()) {
     if (!d["metadata"].is_object()) {
       return Status::InvalidArgument("`metadata` must be a JSON object");
@@ -171,13 +205,22 @@ Result<Upload> UploadFromJson(const Json& d) {
 Result<Json> UploadDocuments(Ctx& ctx) {
   const std::string& name = ctx.Param("kb");
   std::vector<Upload> uploads;
+  rag::ReadOptions read;
   Json body;  // owns the texts that JSON uploads point into
   if (IsMultipartFormData(ctx.req.Header("content-type"))) {
-    RAGDB_ASSIGN_OR_RETURN(uploads, UploadsFromMultipart(ctx.req));
+    RAGDB_ASSIGN_OR_RETURN(uploads, UploadsFromMultipart(ctx.req, &read));
   } else {
     RAGDB_ASSIGN_OR_RETURN(body, ctx.Body());
+    if (body.contains("ocr") || body.contains("ocr_lang")) {
+      for (const char* k : {"ocr", "ocr_lang"}) {
+        if (body.contains(k) && !body[k].is_string()) {
+          return Status::InvalidArgument(std::string("`") + k + "` must be a string");
+        }
+      }
+      RAGDB_ASSIGN_OR_RETURN(read, ReadOptionsFrom(body.value("ocr", ""), body.value("ocr_lang", "")));
+    }
     if (body.contains("documents")) {
-      RAGDB_RETURN_IF_ERROR(RejectUnknown(body, {"documents"}, "upload"));
+      RAGDB_RETURN_IF_ERROR(RejectUnknown(body, {"documents", "ocr", "ocr_lang"}, "upload"));
       if (!body["documents"].is_array() || body["documents"].empty()) {
         return Status::InvalidArgument("`documents` must be a non-empty array");
       }
@@ -201,12 +244,12 @@ Result<Json> UploadDocuments(Ctx& ctx) {
   size_t skipped = 0;
   std::map<std::string, size_t> counts;
   for (const Upload& u : uploads) {
-    std::string bytes(u.bytes);
+    std::string bytes(u.decoded.empty() ? u.bytes : std::string_view(u.decoded));
     rag::IngestResult r;
     if (u.file_name.empty()) {
       RAGDB_ASSIGN_OR_RETURN(r, kb->IngestText(u.source, bytes, u.metadata));
     } else {
-      RAGDB_ASSIGN_OR_RETURN(r, kb->IngestUpload(u.source, u.file_name, bytes, u.metadata));
+      RAGDB_ASSIGN_OR_RETURN(r, kb->IngestUpload(u.source, u.file_name, bytes, u.metadata, read));
     }
     counts[r.status]++;
     if (r.status == "skipped") ++skipped;
@@ -318,6 +361,12 @@ Result<Json> AskKb(Ctx& ctx) {
 
 Result<std::string> ResolveServerModel(const std::string& name) {
   if (name == "hash" || name.starts_with("hash:")) return name;
+  // "clip:NAME": an installed image-text model, named as the CLI's --embedder clip:MODEL.
+  if (name.starts_with("clip:")) {
+    RAGDB_ASSIGN_OR_RETURN(std::string path, ResolveServerModel(name.substr(5)));
+    if (path.starts_with("hash")) return Status::InvalidArgument("clip: needs a model name");
+    return "clip:" + path;
+  }
   // Installed names only: a remote client must not load (or probe for) server folders.
   std::string path = model::FindInstalledSpec(name);
   if (path.empty()) {
@@ -335,7 +384,7 @@ Result<std::shared_ptr<rag::KnowledgeBase>> OpenKb(Ctx& ctx, const std::string& 
 
 std::set<std::string> RetrieveFieldNames(std::set<std::string> extra) {
   extra.insert({"k", "filter", "candidates", "max_per_document", "token_budget", "merge_neighbors",
-                "reranker"});
+                "reranker", "images", "thumbnails"});
   return extra;
 }
 
@@ -352,6 +401,13 @@ Result<rag::RetrieveOptions> RetrieveOptionsFromJson(const Json& body) {
       return Status::InvalidArgument("`merge_neighbors` must be a boolean");
     }
     o.merge_neighbors = body["merge_neighbors"].get<bool>();
+  }
+  for (auto [key, field] : {std::pair{"images", &o.images}, {"thumbnails", &o.with_thumbnails}}) {
+    if (!body.contains(key)) continue;
+    if (!body[key].is_boolean()) {
+      return Status::InvalidArgument(std::string("`") + key + "` must be a boolean");
+    }
+    *field = body[key].get<bool>();
   }
   if (body.contains("filter") && !body["filter"].is_null()) {
     const Json& f = body["filter"];
