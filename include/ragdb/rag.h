@@ -122,11 +122,11 @@ struct RetrievedChunk {
   std::vector<std::string> heading_path;
   size_t chunk_index = 0;
   size_t start = 0, end = 0;
-  double score = 0;         // fused RRF score, or the reranker's when one is used
-  double dense_score = 0;   // cosine between the query and the chunk's embedding
-  bool bm25_match = false;  // the chunk matched the BM25 sub-query
-  std::string text;         // the chunk (or merged chunks; the parent in parent-child mode)
-  Json metadata;            // the document's metadata
+  double score = 0;           // fused RRF score, or the reranker's when one is used
+  double dense_score = 0;     // cosine between the query and the chunk's embedding
+  bool bm25_match = false;    // the chunk matched the BM25 sub-query
+  std::string text;           // the chunk (or merged chunks; the parent in parent-child mode)
+  Json metadata;              // the document's metadata
   std::string kind = "text";  // text | table | image
   // OCR'd text: its box on the page (PDF points or image pixels, top-left origin), else empty.
   bool ocr = false;
@@ -179,8 +179,7 @@ class KnowledgeBase {
   // .html, .md, .csv, .json, .txt, .xlsx, .pptx, .png, .jpg, .webp, .tiff); `source` identifies
   // the document as for IngestText.
   Result<IngestResult> IngestUpload(const std::string& source, const std::string& file_name,
-                                    const std::string& bytes,
-                                    const Json& metadata = Json::object(),
+                                    const std::string& bytes, const Json& metadata = Json::object(),
                                     const ReadOptions& read = {});
   // Removes a document and its chunks; NotFound when the source is unknown.
   Status RemoveDocument(const std::string& source);

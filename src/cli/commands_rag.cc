@@ -180,9 +180,9 @@ int CmdIngest(const Context& ctx, const std::vector<std::string>& argv) {
   io.read.ocr = a->GetOr("ocr", io.read.ocr);
   io.read.ocr_languages = a->GetOr("ocr-lang", io.read.ocr_languages);
   if (io.read.ocr != "auto" && io.read.ocr != "always" && io.read.ocr != "never") {
-    return Fail(Status::InvalidArgument("--ocr must be auto, always or never, not '" +
-                                        io.read.ocr + "'"),
-                true);
+    return Fail(
+        Status::InvalidArgument("--ocr must be auto, always or never, not '" + io.read.ocr + "'"),
+        true);
   }
   bool given = false;
   auto opts = KbOptionsFromArgs(*a, &given);
@@ -236,12 +236,9 @@ int CmdRetrieve(const Context& ctx, const std::vector<std::string>& argv) {
     if (a->Has("full")) {
       PrintJson(it.ToJson());
     } else {
-      Json j = {{"chunk_id", it.chunk_id},
-                {"source", it.source},
-                {"page", it.page},
-                {"heading_path", it.heading_path},
-                {"score", it.score},
-                {"kind", it.kind},
+      Json j = {{"chunk_id", it.chunk_id}, {"source", it.source},
+                {"page", it.page},         {"heading_path", it.heading_path},
+                {"score", it.score},       {"kind", it.kind},
                 {"text", it.text}};
       if (!it.bbox.empty()) j["bbox"] = it.bbox;
       if (!it.table.is_null()) j["table"] = it.table;

@@ -84,10 +84,9 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, spec);
   if (!a.ok()) return Fail(a.status(), true);
   if (a->Has("text") || a->Has("sparse") || a->Has("queries-text")) return TextSearch(ctx, *a);
-  if (a->positional().size() != 1 ||
-      int(a->Has("vector")) + int(a->Has("queries")) + int(a->Has("near-text")) +
-              int(a->Has("near-image")) !=
-          1) {
+  if (a->positional().size() != 1 || int(a->Has("vector")) + int(a->Has("queries")) +
+                                             int(a->Has("near-text")) + int(a->Has("near-image")) !=
+                                         1) {
     return Fail(
         Status::InvalidArgument("usage: ragdb search NAME (--vector '[..]' | --near-text TEXT | "
                                 "--near-image FILE | --queries FILE.fvecs --out FILE.ivecs) "

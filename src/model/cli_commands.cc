@@ -84,9 +84,9 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
   if (texts.empty() && image_files.empty()) return Usage(kEmbedUsage, "no text to embed");
   auto embedder = Embedder::Load(model, opts);
   if (!embedder.ok()) return Fail(embedder.status());
-  auto vecs = texts.empty() ? Result<std::vector<std::vector<float>>>(
-                                  std::vector<std::vector<float>>{})
-                            : (*embedder)->Embed(texts);
+  auto vecs = texts.empty()
+                  ? Result<std::vector<std::vector<float>>>(std::vector<std::vector<float>>{})
+                  : (*embedder)->Embed(texts);
   if (!vecs.ok()) return Fail(vecs.status());
   if (!image_files.empty()) {
     std::vector<std::string> images;

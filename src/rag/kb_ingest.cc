@@ -194,10 +194,12 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
     p.chunks.push_back(std::move(r));
   }
   t = Clock::now();
-  auto pictures = PictureRecords(
-      impl, *doc, {{"doc_id", result.doc_id}, {"version", p.version}, {"source", source},
-                   {"metadata", doc_meta}},
-      result.doc_id, p.version, p.chunks.size());
+  auto pictures = PictureRecords(impl, *doc,
+                                 {{"doc_id", result.doc_id},
+                                  {"version", p.version},
+                                  {"source", source},
+                                  {"metadata", doc_meta}},
+                                 result.doc_id, p.version, p.chunks.size());
   times->embed_ms += MsSince(t);
   if (!pictures.ok()) return SkippedDoc(source, "pictures: " + pictures.status().message());
   for (Record& r : *pictures) p.chunks.push_back(std::move(r));

@@ -13,8 +13,10 @@ Result<ParseOptions> ParseOptionsFor(const ReadOptions& read, bool keep_images) 
   RAGDB_ASSIGN_OR_RETURN(o.ocr.mode, ParseOcrMode(read.ocr));
   if (read.ocr_languages.empty() ||
       read.ocr_languages.find_first_not_of("abcdefghijklmnopqrstuvwxyz_+") != std::string::npos) {
-    return Status::InvalidArgument("ocr languages must be Tesseract names joined by '+' (eng, "
-                                   "chi_sim, eng+chi_sim), not '" + read.ocr_languages + "'");
+    return Status::InvalidArgument(
+        "ocr languages must be Tesseract names joined by '+' (eng, "
+        "chi_sim, eng+chi_sim), not '" +
+        read.ocr_languages + "'");
   }
   o.ocr.languages = read.ocr_languages;
   o.extract_images = keep_images;
@@ -78,10 +80,8 @@ Result<std::vector<Record>> PictureRecords(const KnowledgeBase::Impl& impl,
     r.payload["end"] = img.offset;
     r.payload["heading_path"] = Json::array();
     r.payload["kind"] = "image";
-    Json meta = {{"name", img.name},
-                 {"width", img.width},
-                 {"height", img.height},
-                 {"caption", img.caption}};
+    Json meta = {
+        {"name", img.name}, {"width", img.width}, {"height", img.height}, {"caption", img.caption}};
     // A small JPEG to show with a hit; the original stays in the source document.
     auto decoded = vision::DecodeImage(img.bytes);
     if (decoded.ok()) {

@@ -9,12 +9,8 @@
 namespace ragdb::rag {
 
 Json KbOptions::ToJson() const {
-  return {{"chunk_size", chunk_size},
-          {"overlap", overlap},
-          {"mode", mode},
-          {"parent_size", parent_size},
-          {"embedder", embedder},
-          {"image_embedder", image_embedder}};
+  return {{"chunk_size", chunk_size},   {"overlap", overlap},   {"mode", mode},
+          {"parent_size", parent_size}, {"embedder", embedder}, {"image_embedder", image_embedder}};
 }
 
 Result<KbOptions> KbOptions::FromJson(const Json& j) {

@@ -299,14 +299,15 @@ TEST(MultimodalCli, ClipCollectionAndOcrIngest) {
   RunRagdb(data + "create pics --dim 24 --embedder clip:" + ClipDir(), &code);
   ASSERT_EQ(code, 0);
   // "image" as a file path (read by the CLI) and as base64.
-  const std::string jsonl = dir.Write(
-      "pics.jsonl",
-      "{\"id\": 1, \"image\": \"" + ClipDir() + "/wide.png\"}\n" +
-          "{\"id\": 2, \"image\": \"" + Base64Encode(ReadFile(ClipDir() + "/tall.jpg").value()) +
-          "\"}\n{\"id\": 3, \"text\": \"a photo of a cat\"}\n");
+  const std::string jsonl =
+      dir.Write("pics.jsonl", "{\"id\": 1, \"image\": \"" + ClipDir() + "/wide.png\"}\n" +
+                                  "{\"id\": 2, \"image\": \"" +
+                                  Base64Encode(ReadFile(ClipDir() + "/tall.jpg").value()) +
+                                  "\"}\n{\"id\": 3, \"text\": \"a photo of a cat\"}\n");
   EXPECT_THAT(RunRagdb(data + "upsert pics " + jsonl, &code), HasSubstr("\"upserted\":3"));
   ASSERT_EQ(code, 0);
-  std::string out = RunRagdb(data + "search pics --near-image " + ClipDir() + "/tall.jpg --k 1", &code);
+  std::string out =
+      RunRagdb(data + "search pics --near-image " + ClipDir() + "/tall.jpg --k 1", &code);
   EXPECT_EQ(code, 0);
   EXPECT_THAT(out, HasSubstr("\"id\":2"));
   out = RunRagdb(data + "search pics --near-text 'a photo of a cat' --k 1", &code);

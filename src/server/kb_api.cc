@@ -217,7 +217,8 @@ Result<Json> UploadDocuments(Ctx& ctx) {
           return Status::InvalidArgument(std::string("`") + k + "` must be a string");
         }
       }
-      RAGDB_ASSIGN_OR_RETURN(read, ReadOptionsFrom(body.value("ocr", ""), body.value("ocr_lang", "")));
+      RAGDB_ASSIGN_OR_RETURN(read,
+                             ReadOptionsFrom(body.value("ocr", ""), body.value("ocr_lang", "")));
     }
     if (body.contains("documents")) {
       RAGDB_RETURN_IF_ERROR(RejectUnknown(body, {"documents", "ocr", "ocr_lang"}, "upload"));

@@ -90,9 +90,9 @@ TEST_F(MultimodalApiTest, EmbeddingsTakeImagesForClipModels) {
                           {{"model", "hash:64"}, {"input", {{{"image", Base64Encode(wide_)}}}}});
   EXPECT_EQ(text_model.status, 400);
   EXPECT_THAT(text_model.body, HasSubstr("does not embed images"));
-  Reply url = Call("POST", "/v1/embeddings",
-                   {{"model", "clip:test/clip-tiny"},
-                    {"input", {{{"image", "https://example.com/cat.png"}}}}});
+  Reply url = Call(
+      "POST", "/v1/embeddings",
+      {{"model", "clip:test/clip-tiny"}, {"input", {{{"image", "https://example.com/cat.png"}}}}});
   EXPECT_EQ(url.status, 400);
   Reply broken = Call("POST", "/v1/embeddings",
                       {{"model", "clip:test/clip-tiny"},
@@ -104,9 +104,9 @@ TEST_F(MultimodalApiTest, EmbeddingsTakeImagesForClipModels) {
 TEST_F(MultimodalApiTest, QdrantPointsWithImagesAreEmbeddedServerSide) {
   // A collection whose vector field embeds images (the CLI's --embedder clip:MODEL); ragdb's
   // extension of Qdrant's vector params.
-  Reply created = Call("PUT", "/collections/pics",
-                       {{"vectors",
-                         {{"size", 24}, {"distance", "Cosine"}, {"embedder", "clip:test/clip-tiny"}}}});
+  Reply created = Call(
+      "PUT", "/collections/pics",
+      {{"vectors", {{"size", 24}, {"distance", "Cosine"}, {"embedder", "clip:test/clip-tiny"}}}});
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(Call("PUT", "/collections/bad",
                  {{"vectors", {{"size", 24}, {"distance", "Cosine"}, {"embedder", "/etc"}}}})
@@ -127,15 +127,14 @@ TEST_F(MultimodalApiTest, QdrantPointsWithImagesAreEmbeddedServerSide) {
 }
 
 TEST_F(MultimodalApiTest, KnowledgeBaseDocumentsOfTheNewTypes) {
-  Reply kb = Call("POST", "/ragdb/kb",
-                  {{"name", "mm"}, {"image_embedder", "clip:test/clip-tiny"}});
+  Reply kb = Call("POST", "/ragdb/kb", {{"name", "mm"}, {"image_embedder", "clip:test/clip-tiny"}});
   ASSERT_EQ(kb.status, 200) << kb.body;
   EXPECT_THAT(kb.body, HasSubstr("clip:"));
   // A spreadsheet as base64 JSON, a scan as multipart with OCR options.
   const std::string xlsx = ReadFile(MultimodalFixture("good/sales.xlsx")).value();
-  Reply j = Call("POST", "/ragdb/kb/mm/documents",
-                 {{"source", "sales.xlsx"}, {"file_name", "sales.xlsx"},
-                  {"data", Base64Encode(xlsx)}});
+  Reply j =
+      Call("POST", "/ragdb/kb/mm/documents",
+           {{"source", "sales.xlsx"}, {"file_name", "sales.xlsx"}, {"data", Base64Encode(xlsx)}});
   ASSERT_EQ(j.status, 200) << j.body;
   EXPECT_EQ(j.json()["result"]["added"], 1);
   const std::string png = ReadFile(MultimodalFixture("good/scan_en.png")).value();
@@ -154,13 +153,13 @@ TEST_F(MultimodalApiTest, KnowledgeBaseDocumentsOfTheNewTypes) {
   ASSERT_EQ(up.status, 200) << up.body;
   EXPECT_EQ(up.json()["result"]["documents"][0]["status"], "added");
 
-  Reply ask = Call("POST", "/ragdb/kb/mm/ask",
-                   {{"question", "What was the Q3 revenue of region East?"}});
+  Reply ask =
+      Call("POST", "/ragdb/kb/mm/ask", {{"question", "What was the Q3 revenue of region East?"}});
   ASSERT_EQ(ask.status, 200) << ask.body;
   EXPECT_THAT(ask.body, HasSubstr("1,377,900"));
   EXPECT_THAT(ask.body, HasSubstr("Revenue!D3"));
-  Reply ocr = Call("POST", "/ragdb/kb/mm/ask",
-                   {{"question", "How many pallets are in building Kestrel?"}});
+  Reply ocr =
+      Call("POST", "/ragdb/kb/mm/ask", {{"question", "How many pallets are in building Kestrel?"}});
   ASSERT_EQ(ocr.status, 200) << ocr.body;
   EXPECT_THAT(ocr.body, HasSubstr("418"));
   EXPECT_THAT(ocr.body, HasSubstr("\"bbox\""));

@@ -23,8 +23,8 @@ struct QueryNode {
   Kind kind = Kind::kNone;
   std::vector<float> vector;
   std::optional<std::string> image;  // kVector from {"image": ..}: embedded by the field
-  std::string text;     // kText: a BM25 query
-  SparseVector sparse;  // kSparse
+  std::string text;                  // kText: a BM25 query
+  SparseVector sparse;               // kSparse
   PointId id;
   size_t rrf_k = kDefaultRrfK;
   std::optional<std::vector<float>> weights;

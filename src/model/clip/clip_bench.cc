@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
     } else if (a == "--images") {
       while (i + 1 < argc && argv[i + 1][0] != '-') files.push_back(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: clip_bench --model DIR --images FILE... [--batch 32] "
-                           "[--threads 2] [--seconds 10]\n");
+      std::fprintf(stderr,
+                   "usage: clip_bench --model DIR --images FILE... [--batch 32] "
+                   "[--threads 2] [--seconds 10]\n");
       return 2;
     }
   }
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
   }
   rusage u;
   getrusage(RUSAGE_SELF, &u);
-  std::printf("{\"images_per_s\": %.3f, \"images\": %zu, \"seconds\": %.3f, \"max_rss_mb\": %.1f}\n",
-              done / elapsed, done, elapsed, u.ru_maxrss / 1024.0);
+  std::printf(
+      "{\"images_per_s\": %.3f, \"images\": %zu, \"seconds\": %.3f, \"max_rss_mb\": %.1f}\n",
+      done / elapsed, done, elapsed, u.ru_maxrss / 1024.0);
   return 0;
 }

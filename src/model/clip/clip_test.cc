@@ -171,8 +171,7 @@ TEST(Kernels, LayerNormAndQuickGeluMatchScalarReferences) {
         double want = (x[i * n + j] - mean) / std::sqrt(var + 1e-5) * g[j] + b[j];
         ASSERT_NEAR(out[i * n + j], want, 1e-4 * (1 + std::abs(want))) << n;
         double v = x[i * n + j] + bias[j];
-        ASSERT_NEAR(act[i * n + j], v / (1 + std::exp(-1.702 * v)), 1e-5 * (1 + std::abs(v)))
-            << n;
+        ASSERT_NEAR(act[i * n + j], v / (1 + std::exp(-1.702 * v)), 1e-5 * (1 + std::abs(v))) << n;
       }
     }
   }

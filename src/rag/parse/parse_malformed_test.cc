@@ -218,3 +218,28 @@ TEST(MalformedFuzzTest, MutatedFixturesNeverCrash) {
 
 }  // namespace
 }  // namespace ragdb::rag
+
+namespace ragdb::rag {
+namespace {
+
+TEST(MalformedOfficeTest, XlsxAndPptxErrorsNameTheProblem) {
+  auto not_zip = ParseBytes("PK\x03\x04 not really", Format::kXlsx);
+  EXPECT_THAT(not_zip.status().message(), HasSubstr("xlsx: not a valid zip"));
+  auto no_book = ParseBytes(MakeZip({{"hello.txt", "hi"}}), Format::kXlsx);
+  EXPECT_EQ(no_book.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_book.status().message(), HasSubstr("not an Excel workbook"));
+  auto dtd = ParseBytes(
+      MakeZip({{"xl/workbook.xml", "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><x/>"}}),
+      Format::kXlsx);
+  EXPECT_THAT(dtd.status().message(), HasSubstr("declares a DTD"));
+  auto broken = ParseBytes(MakeZip({{"xl/workbook.xml", "<workbook><sheets>"}}), Format::kXlsx);
+  EXPECT_EQ(broken.status().code(), StatusCode::kCorruption);
+  auto no_pres = ParseBytes(MakeZip({{"ppt/slides/slide1.xml", "<x/>"}}), Format::kPptx);
+  EXPECT_THAT(no_pres.status().message(), HasSubstr("not a PowerPoint file"));
+  auto image = ParseBytes("\x89PNG\r\n\x1a\n garbage", Format::kImage);
+  EXPECT_FALSE(image.ok());
+  EXPECT_THAT(image.status().message(), HasSubstr("png:"));
+}
+
+}  // namespace
+}  // namespace ragdb::rag

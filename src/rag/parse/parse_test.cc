@@ -8,6 +8,7 @@
 
 #include "rag/chunker.h"
 #include "rag/document_builder.h"
+#include "rag/parse/xlsx_format.h"
 #include "rag/test_util.h"
 
 namespace ragdb::rag {
@@ -288,6 +289,40 @@ TEST(BuilderTest, RecordsAndTablesAreNotCollapsed) {
   EXPECT_EQ(doc.blocks[0].text, "a b");
   EXPECT_EQ(doc.blocks[1].text, "  indented\n\tline");
   EXPECT_EQ(doc.plain_text, "a b\n\n  indented\n\tline");
+}
+
+}  // namespace
+}  // namespace ragdb::rag
+
+namespace ragdb::rag {
+namespace {
+
+TEST(XlsxFormatTest, NumbersAndDatesAsExcelShowsThem) {
+  EXPECT_EQ(FormatSpreadsheetNumber(1377900, "#,##0", false), "1,377,900");
+  EXPECT_EQ(FormatSpreadsheetNumber(0.4125, "0.00%", false), "41.25%");
+  EXPECT_EQ(FormatSpreadsheetNumber(45580, "yyyy-mm-dd", false), "2024-10-15");
+  EXPECT_EQ(FormatSpreadsheetNumber(45580, "d-mmm-yy", false), "15-Oct-24");
+  EXPECT_EQ(FormatSpreadsheetNumber(45580, "dddd, mmmm d", false), "Tuesday, October 15");
+  EXPECT_EQ(FormatSpreadsheetNumber(0.75, "h:mm AM/PM", false), "6:00 PM");
+  EXPECT_EQ(FormatSpreadsheetNumber(1.5, "[h]:mm", false), "36:00");
+  EXPECT_EQ(FormatSpreadsheetNumber(-1234.5, "#,##0.00;(#,##0.00)", false), "(1,234.50)");
+  EXPECT_EQ(FormatSpreadsheetNumber(-1234.5, "#,##0.00", false), "-1,234.50");
+  EXPECT_EQ(FormatSpreadsheetNumber(1234.5, "\"$\"#,##0.00", false), "$1,234.50");
+  EXPECT_EQ(FormatSpreadsheetNumber(1234.5, "[$€-407]#,##0.00", false), "€1,234.50");
+  EXPECT_EQ(FormatSpreadsheetNumber(0, "#,##0;-#,##0;\"-\"", false), "-");
+  EXPECT_EQ(FormatSpreadsheetNumber(12345.678, "0.00E+00", false), "1.23E+04");
+  EXPECT_EQ(FormatSpreadsheetNumber(0.1 + 0.2, "", false), "0.3");
+  EXPECT_EQ(FormatSpreadsheetNumber(42, "General", false), "42");
+  EXPECT_EQ(FormatSpreadsheetNumber(1500000, "#,##0,\"K\"", false), "1,500K");
+  // The 1900 system's fictitious 29 February, and the 1904 system.
+  EXPECT_EQ(FormatSpreadsheetNumber(1, "yyyy-mm-dd", false), "1900-01-01");
+  EXPECT_EQ(FormatSpreadsheetNumber(61, "yyyy-mm-dd", false), "1900-03-01");
+  EXPECT_EQ(FormatSpreadsheetNumber(1, "yyyy-mm-dd", true), "1904-01-02");
+  EXPECT_EQ(BuiltinNumberFormat(3), "#,##0");
+  EXPECT_EQ(CellReference(3, 4), "D3");
+  EXPECT_EQ(CellReference(1, 27), "AA1");
+  EXPECT_EQ(CellReference(10, 703), "AAA10");
+  EXPECT_EQ(CellReference(0, 1), "");
 }
 
 }  // namespace
