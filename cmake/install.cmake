@@ -6,7 +6,7 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(RAGDB_BUNDLED_TARGETS ragdb_base ragdb_simd ragdb_storage ragdb_query ragdb_index ragdb_text
-                          ragdb_model ragdb_model_llm ragdb_db ragdb_rag ragdb_rag_pipeline ragdb_capi
+                          ragdb_model ragdb_model_llm ragdb_vision ragdb_db ragdb_rag ragdb_rag_pipeline ragdb_capi
                           ragdb_portable_blas)
 set(ragdb_objects)
 set(ragdb_bundled)

@@ -3,7 +3,7 @@
 # Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the peers used by benchmarks (Faiss, hnswlib, Xapian,
-#                                    PyTorch, wrk)
+#                                    PyTorch, wrk, the tesseract command)
 set -euo pipefail
 
 packages=(
@@ -20,6 +20,11 @@ packages=(
   # the decoder runtime's test fixtures (src/model/llm/testdata/make_fixtures.py): a PyTorch
   # reference, numpy quantizers, the `regex` module for the BPE pre-tokenizer patterns
   python3 python3-numpy python3-torch python3-regex
+  # multimodal documents (issue #16): image codecs, poppler's core (pictures in PDFs), OCR
+  libpng-dev libjpeg-dev libwebp-dev libtiff-dev libpoppler-private-dev
+  libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-chi-sim
+  # tests draw their fixtures (pages in English and Chinese, a tiny CLIP checked against PyTorch)
+  python3 python3-numpy python3-pil python3-torch fonts-dejavu-core fonts-wqy-zenhei
 )
 # Tests drive the server through official npm clients. Node.js may come from elsewhere than
 # Debian (its npm then ships inside the nodejs package), so only a missing command is installed.
@@ -27,7 +32,7 @@ command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3 python3-numpy python3-faiss python3-hnswlib python3-xapian python3-torch wrk
-             sqlite3 hyperfine time)
+             sqlite3 hyperfine time tesseract-ocr)
 fi
 
 missing=()

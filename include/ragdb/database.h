@@ -64,6 +64,10 @@ struct SearchRequest {
   // Instead of `vector`: text embedded with the field's embedding function (as a query, with the
   // model's query prompt where it has one). Only for fields that have an embedder.
   std::optional<std::string> query_text;
+  // Instead of `vector`: an encoded image embedded by the field's embedder, which must embed
+  // images (CLIP). Text through the text tower and images through the image tower land in the
+  // same space, so either finds images.
+  std::optional<std::string> query_image;
   size_t k = 10;
   std::optional<Filter> filter;
   size_t offset = 0;  // skip this many best hits (paging)

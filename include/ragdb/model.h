@@ -9,7 +9,11 @@
 //     tokenizer.json, run by the decoder runtime with last-token (default) or mean pooling, or
 //   * "hash" / "hash:DIM": a lexical feature-hashing embedder (words + character 3-grams). It needs
 //     no files and is deterministic, but it is NOT semantic: it only matches shared words and
-//     spellings.
+//     spellings, or
+//   * "clip:MODEL" (or a folder whose config.json says model_type "clip"): a CLIP dual encoder in
+//     Hugging Face layout (openai/clip-vit-base-patch32). Embed() runs the text tower and
+//     EmbedImages() the vision tower, both into the same space, so text finds images and images
+//     find images (docs/models.md#clip).
 // Reranker::Load accepts a folder holding a BertForSequenceClassification or
 // XLMRobertaForSequenceClassification cross-encoder (e.g. bge-reranker-v2-m3).
 //
@@ -87,6 +91,15 @@ class Embedder {
   // Texts must be valid UTF-8.
   virtual Result<std::vector<std::vector<float>>> Embed(std::span<const std::string> texts,
                                                         bool is_query = false) const = 0;
+  // True for image-text models (CLIP): EmbedImages then works.
+  virtual bool embeds_images() const { return false; }
+  // One vector per image, in the space of Embed()'s text vectors. Each string holds the bytes
+  // of an encoded PNG, JPEG, WebP or TIFF (first page) file. An undecodable image fails the call
+  // with a message naming its index. Unimplemented unless embeds_images().
+  virtual Result<std::vector<std::vector<float>>> EmbedImages(
+      std::span<const std::string> images) const {
+    return Status::Unimplemented("embedder '" + name() + "' does not embed images");
+  }
   virtual size_t dim() const = 0;
   // Longest input in tokens (specials included); longer inputs are truncated. 0 = unlimited.
   virtual size_t max_length() const = 0;

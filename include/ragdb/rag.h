@@ -8,7 +8,10 @@
 //
 // Storage (docs/rag.md): a knowledge base K is two collections of the database,
 //   kb.K       chunks: BM25 text, a dense vector "dense" from the KB's embedder, payload with
-//              doc_id, version, source, page, heading_path, chunk, start, end, parent
+//              doc_id, version, source, page, heading_path, chunk, start, end, parent, kind
+//              (text | table | image), table (sheet, rows), ocr + bbox; with an image embedder,
+//              also the pictures found in documents: a vector "image" from the image model,
+//              their caption and surrounding text as the text, a thumbnail in the payload
 //   kb.K.docs  one row per source document (id = doc_id): source, content_hash, metadata,
 //              version, chunk count; plus the row "_config" holding the KB's options.
 // The document row is the commit point of an ingestion: chunks are written first under a new
@@ -39,6 +42,9 @@ struct KbOptions {
   std::string mode = "recursive";  // recursive | parent-child
   size_t parent_size = 1600;       // parent-child only
   std::string embedder = "hash";   // "hash", "hash:DIM" or a model folder
+  // "" = none; "clip:MODEL": pictures in documents (and image files) are stored and embedded
+  // with this image-text model, and retrieval also searches them with the question's text.
+  std::string image_embedder;
 
   Json ToJson() const;
   static Result<KbOptions> FromJson(const Json& j);
@@ -86,9 +92,18 @@ struct IngestStage {
   double ms = 0;
 };
 using IngestStageCallback = std::function<void(const IngestStage&)>;
+// How documents are read (issue #16).
+struct ReadOptions {
+  // auto: OCR image files, pictures holding text, and PDF pages whose text layer is empty or
+  // garbage; always: OCR every PDF page and picture; never: no OCR.
+  std::string ocr = "auto";
+  std::string ocr_languages = "eng+chi_sim";  // Tesseract languages joined by '+'
+  Json ToJson() const;
+};
 
 struct IngestOptions {
   bool sync = false;  // also remove documents whose source file no longer exists
+  ReadOptions read;
   // Called after each file with (files done, files total, current path).
   std::function<void(size_t, size_t, const std::string&)> progress;
 };
@@ -112,6 +127,10 @@ struct RetrieveOptions {
   RetrieveFusion fusion = RetrieveFusion::kRrf;  // hybrid only
   double dense_weight = 1;                       // hybrid: the dense search's weight
   double bm25_weight = 1;                        // hybrid: the BM25 search's weight
+  // With an image embedder: also search the stored pictures by the query's image-text
+  // embedding, so pictures are returned beside text.
+  bool images = true;
+  bool with_thumbnails = false;  // keep the pictures' thumbnails in RetrievedChunk::image
 };
 
 struct RetrievedChunk {
@@ -123,11 +142,19 @@ struct RetrievedChunk {
   std::vector<std::string> heading_path;
   size_t chunk_index = 0;
   size_t start = 0, end = 0;
-  double score = 0;         // fused score (hybrid), cosine (dense), BM25 (bm25), or the reranker's
-  double dense_score = 0;   // cosine between the query and the chunk's embedding
-  bool bm25_match = false;  // the chunk matched the BM25 sub-query
-  std::string text;         // the chunk (or merged chunks; the parent in parent-child mode)
-  Json metadata;            // the document's metadata
+  double score = 0;           // fused (hybrid), cosine (dense), BM25 (bm25), or reranker's
+  double dense_score = 0;     // cosine between the query and the chunk's embedding
+  bool bm25_match = false;    // the chunk matched the BM25 sub-query
+  std::string text;           // the chunk (or merged chunks; the parent in parent-child mode)
+  Json metadata;              // the document's metadata
+  std::string kind = "text";  // text | table | image
+  // OCR'd text: its box on the page (PDF points or image pixels, top-left origin), else empty.
+  bool ocr = false;
+  std::vector<float> bbox;
+  // Tables: {"sheet", "first_row", "first_col", "rows": [first, last]} (grid coordinates when
+  // the table has them); pictures: {"name", "width", "height", "caption", "thumbnail"}.
+  Json table;
+  Json image;
   Json ToJson() const;
 };
 
@@ -185,16 +212,18 @@ class KnowledgeBase {
   Result<IngestSummary> IngestPaths(const std::vector<std::string>& paths,
                                     const IngestOptions& options);
   // One file; status "skipped" (with reason) when it cannot be read or parsed.
-  Result<IngestResult> IngestFile(const std::string& path);
+  Result<IngestResult> IngestFile(const std::string& path, const ReadOptions& read = {});
   // In-memory text (Markdown when source ends in .md, HTML for .html, else plain text).
   // `source` identifies the document: the same source again replaces it.
   Result<IngestResult> IngestText(const std::string& source, const std::string& text,
                                   const Json& metadata = Json::object(),
                                   const IngestStageCallback& on_stage = {});
   // Uploaded bytes of a file named `file_name` (its extension picks the parser: .pdf, .docx,
-  // .html, .md, .csv, .json, .txt); `source` identifies the document as for IngestText.
+  // .html, .md, .csv, .json, .txt, .xlsx, .pptx, .png, .jpg, .webp, .tiff); `source` identifies
+  // the document as for IngestText.
   Result<IngestResult> IngestUpload(const std::string& source, const std::string& file_name,
                                     const std::string& bytes, const Json& metadata = Json::object(),
+                                    const ReadOptions& read = {},
                                     const IngestStageCallback& on_stage = {});
   // Removes a document and its chunks; NotFound when the source is unknown.
   Status RemoveDocument(const std::string& source);
@@ -249,6 +278,11 @@ struct Citation {
   std::string chunk_id;
   double score = 0;
   std::string snippet;
+  std::string kind = "text";  // text | table | image
+  // OCR'd text: where on the page (empty otherwise).
+  std::vector<float> bbox;
+  // A table answer: the cell it came from ("Revenue!D3", or "row 2, column 'Weekly riders'").
+  std::string cell;
   Json ToJson() const;
 };
 

@@ -31,6 +31,11 @@ struct Record {
   std::map<std::string, SparseVector> sparse_vectors;  // field name -> sparse vector
   Json payload = Json::object();                       // always a JSON object
   std::optional<std::string> text;
+  // Input only: the bytes of an encoded image (PNG, JPEG, WebP, TIFF). On upsert, each vector
+  // field whose embedder embeds images (CLIP, VectorField::embedder "clip:MODEL") and that the
+  // record gives no vector gets the image's embedding. The image itself is not stored: get and
+  // search never return it (keep a path or URL in the payload to find it again).
+  std::optional<std::string> image;
 };
 
 }  // namespace ragdb
@@ -39,7 +44,8 @@ namespace ragdb {
 
 // The JSON shape of a record, as `ragdb upsert` reads and `ragdb get` prints it:
 //   {"id": 7, "vector": [..] | {"name": [..], "sparse_name": {"indices": [..], "values": [..]}},
-//    "payload": {..}, "text": ".."}
+//    "payload": {..}, "text": "..", "image": "<base64>"}
+// ("image" is read, as base64 or a data URL, but never written: it is not stored.)
 // The plain array form is the default (unnamed) vector. Unknown keys are errors naming the key.
 Result<Record> RecordFromJson(const Json& j);
 Json RecordToJson(const Record& r, bool with_vectors = true);

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/file.h"
 #include "cli/cli.h"
 #include "cli/vecs_io.h"
 
@@ -16,6 +17,17 @@ Result<std::shared_ptr<Collection>> OpenCollection(const Context& ctx, const std
                                                    std::unique_ptr<Database>* db) {
   RAGDB_ASSIGN_OR_RETURN(*db, OpenDatabase(ctx));
   return (*db)->GetCollection(name);
+}
+
+// "image": a path to an existing file is read here (the record JSON itself takes base64), so
+// `{"id": 1, "image": "photos/cat.jpg"}` embeds the file.
+Status ResolveImagePath(Json* j, std::optional<std::string>* image) {
+  if (!j->is_object() || !j->contains("image") || !(*j)["image"].is_string()) return Status::Ok();
+  const std::string path = (*j)["image"].get<std::string>();
+  if (path.empty() || path.size() > 4096 || !FileExists(path)) return Status::Ok();
+  RAGDB_ASSIGN_OR_RETURN(*image, ReadFile(path));
+  j->erase("image");
+  return Status::Ok();
 }
 
 // Parses JSON Lines; errors carry the 1-based line number.
@@ -33,8 +45,12 @@ Result<std::vector<Record>> ReadRecords(std::istream& in, const std::string& sou
       return Status::InvalidArgument(source + " line " + std::to_string(n) + ": malformed JSON: " +
                                      (pos == std::string::npos ? what : what.substr(pos)));
     }
+    std::optional<std::string> image;
+    Status st = ResolveImagePath(&j, &image);
+    if (!st.ok()) return st.WithContext(source + " line " + std::to_string(n));
     auto r = RecordFromJson(j);
     if (!r.ok()) return r.status().WithContext(source + " line " + std::to_string(n));
+    if (image) r->image = std::move(image);
     records.push_back(std::move(r).value());
   }
   if (in.bad()) return Status::IOError("reading " + source + " failed");

@@ -14,7 +14,7 @@ using rag::KbOptions;
 using rag::KnowledgeBase;
 
 const FlagSpec kKbOptionFlags = {
-    {"chunk-size", "overlap", "mode", "embedder", "parent-size"}, {}, {}};
+    {"chunk-size", "overlap", "mode", "embedder", "parent-size", "image-embedder"}, {}, {}};
 
 FlagSpec WithKbOptions(FlagSpec spec) {
   spec.with_value.insert(kKbOptionFlags.with_value.begin(), kKbOptionFlags.with_value.end());
@@ -31,6 +31,7 @@ Result<KbOptions> KbOptionsFromArgs(const Args& a, bool* given) {
   RAGDB_ASSIGN_OR_RETURN(o.parent_size, a.GetUint("parent-size", o.parent_size));
   o.mode = a.GetOr("mode", o.mode);
   o.embedder = a.GetOr("embedder", o.embedder);
+  o.image_embedder = a.GetOr("image-embedder", o.image_embedder);
   // A smaller chunk size without an explicit overlap: keep the default ~15% ratio valid.
   if (a.Has("chunk-size") && !a.Has("overlap"))
     o.overlap = std::min(o.overlap, o.chunk_size * 15 / 100);
@@ -56,6 +57,7 @@ Status CheckSameOptions(const KnowledgeBase& kb, const Args& a, const KbOptions&
       differs("overlap", std::to_string(wanted.overlap), std::to_string(have.overlap)));
   RAGDB_RETURN_IF_ERROR(differs("mode", wanted.mode, have.mode));
   RAGDB_RETURN_IF_ERROR(differs("embedder", wanted.embedder, have.embedder));
+  RAGDB_RETURN_IF_ERROR(differs("image-embedder", wanted.image_embedder, have.image_embedder));
   return Status::Ok();
 }
 
@@ -74,6 +76,8 @@ Result<rag::RetrieveOptions> RetrieveOptionsFromArgs(const Args& a) {
     if (env != nullptr) o.reranker = env;
   }
   if (a.Has("no-merge")) o.merge_neighbors = false;
+  if (a.Has("no-images")) o.images = false;
+  if (a.Has("thumbnails")) o.with_thumbnails = true;
   return o;
 }
 
@@ -96,7 +100,8 @@ Result<std::unique_ptr<KnowledgeBase>> OpenKb(Database& db, const std::string& n
 int KbUsage() {
   return Fail(Status::InvalidArgument(
                   "usage: ragdb kb list | kb create NAME [--chunk-size N] [--overlap N] "
-                  "[--mode recursive|parent-child] [--embedder hash|DIR] | kb describe NAME "
+                  "[--mode recursive|parent-child] [--embedder hash|DIR] "
+                  "[--image-embedder clip:MODEL] | kb describe NAME "
                   "[--documents] | kb drop NAME"),
               true);
 }
@@ -161,13 +166,23 @@ int CmdKb(const Context& ctx, const std::vector<std::string>& argv) {
 }
 
 int CmdIngest(const Context& ctx, const std::vector<std::string>& argv) {
-  auto a = Args::Parse(argv, WithKbOptions({{}, {"sync", "quiet"}, {}}));
+  auto a = Args::Parse(argv, WithKbOptions({{"ocr", "ocr-lang"}, {"sync", "quiet"}, {}}));
   if (!a.ok()) return Fail(a.status(), true);
   if (a->positional().size() < 2) {
     return Fail(Status::InvalidArgument(
                     "usage: ragdb ingest KB PATH... [--sync] [--chunk-size N] [--overlap N] "
-                    "[--mode recursive|parent-child] [--embedder hash|DIR]"),
+                    "[--mode recursive|parent-child] [--embedder hash|DIR] "
+                    "[--image-embedder clip:MODEL] [--ocr auto|always|never] "
+                    "[--ocr-lang eng+chi_sim]"),
                 true);
+  }
+  rag::IngestOptions io;
+  io.read.ocr = a->GetOr("ocr", io.read.ocr);
+  io.read.ocr_languages = a->GetOr("ocr-lang", io.read.ocr_languages);
+  if (io.read.ocr != "auto" && io.read.ocr != "always" && io.read.ocr != "never") {
+    return Fail(
+        Status::InvalidArgument("--ocr must be auto, always or never, not '" + io.read.ocr + "'"),
+        true);
   }
   bool given = false;
   auto opts = KbOptionsFromArgs(*a, &given);
@@ -181,7 +196,6 @@ int CmdIngest(const Context& ctx, const std::vector<std::string>& argv) {
     Status st = CheckSameOptions(**kb, *a, *opts);
     if (!st.ok()) return Fail(st, true);
   }
-  rag::IngestOptions io;
   io.sync = a->Has("sync");
   const bool tty = isatty(STDERR_FILENO) && !a->Has("quiet");
   if (tty) io.progress = DrawProgress;
@@ -199,13 +213,14 @@ int CmdIngest(const Context& ctx, const std::vector<std::string>& argv) {
 }
 
 int CmdRetrieve(const Context& ctx, const std::vector<std::string>& argv) {
-  FlagSpec spec{kRetrieveFlags, {"no-merge", "full"}, {}};
+  FlagSpec spec{kRetrieveFlags, {"no-merge", "full", "no-images", "thumbnails"}, {}};
   auto a = Args::Parse(argv, spec);
   if (!a.ok()) return Fail(a.status(), true);
   if (a->positional().size() != 2) {
     return Fail(Status::InvalidArgument(
                     "usage: ragdb retrieve KB \"query\" [--k 5] [--filter EXPR] [--reranker DIR] "
-                    "[--max-per-doc 3] [--budget 3000] [--no-merge] [--full]"),
+                    "[--max-per-doc 3] [--budget 3000] [--no-merge] [--no-images] "
+                    "[--thumbnails] [--full]"),
                 true);
   }
   auto ro = RetrieveOptionsFromArgs(*a);
@@ -221,19 +236,21 @@ int CmdRetrieve(const Context& ctx, const std::vector<std::string>& argv) {
     if (a->Has("full")) {
       PrintJson(it.ToJson());
     } else {
-      PrintJson({{"chunk_id", it.chunk_id},
-                 {"source", it.source},
-                 {"page", it.page},
-                 {"heading_path", it.heading_path},
-                 {"score", it.score},
-                 {"text", it.text}});
+      Json j = {{"chunk_id", it.chunk_id}, {"source", it.source},
+                {"page", it.page},         {"heading_path", it.heading_path},
+                {"score", it.score},       {"kind", it.kind},
+                {"text", it.text}};
+      if (!it.bbox.empty()) j["bbox"] = it.bbox;
+      if (!it.table.is_null()) j["table"] = it.table;
+      if (!it.image.is_null()) j["image"] = it.image;
+      PrintJson(j);
     }
   }
   return kExitOk;
 }
 
 int CmdAsk(const Context& ctx, const std::vector<std::string>& argv) {
-  FlagSpec spec{kRetrieveFlags, {"stream", "timings", "no-llm", "no-merge"}, {}};
+  FlagSpec spec{kRetrieveFlags, {"stream", "timings", "no-llm", "no-merge", "no-images"}, {}};
   spec.with_value.insert("llm-config");
   spec.with_value.insert("llm");
   auto a = Args::Parse(argv, spec);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "base/file.h"
 #include "cli/cli.h"
 #include "cli/vecs_io.h"
 
@@ -74,7 +75,7 @@ int BatchSearch(const Args& a, const std::shared_ptr<Collection>& c, SearchReque
 
 int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
   FlagSpec spec{{"vector", "k", "filter", "using", "queries", "out", "threads", "ef", "nprobe",
-                 "offset", "score-threshold", "near-text",
+                 "offset", "score-threshold", "near-text", "near-image",
                  // text, sparse and hybrid search (commands_text_search.cc)
                  "text", "sparse", "queries-text", "fusion", "weights", "rrf-k", "normalization",
                  "group-by", "group-size", "prefetch-limit"},
@@ -83,11 +84,12 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
   auto a = Args::Parse(argv, spec);
   if (!a.ok()) return Fail(a.status(), true);
   if (a->Has("text") || a->Has("sparse") || a->Has("queries-text")) return TextSearch(ctx, *a);
-  if (a->positional().size() != 1 ||
-      int(a->Has("vector")) + int(a->Has("queries")) + int(a->Has("near-text")) != 1) {
+  if (a->positional().size() != 1 || int(a->Has("vector")) + int(a->Has("queries")) +
+                                             int(a->Has("near-text")) + int(a->Has("near-image")) !=
+                                         1) {
     return Fail(
         Status::InvalidArgument("usage: ragdb search NAME (--vector '[..]' | --near-text TEXT | "
-                                "--queries FILE.fvecs --out FILE.ivecs) "
+                                "--near-image FILE | --queries FILE.fvecs --out FILE.ivecs) "
                                 "[--k 10] [--filter EXPR]"),
         true);
   }
@@ -126,6 +128,11 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
   }
   if (a->Has("near-text")) {
     req.query_text = *a->Get("near-text");
+  }
+  if (a->Has("near-image")) {
+    auto image = ReadFile(*a->Get("near-image"));
+    if (!image.ok()) return Fail(image.status());
+    req.query_image = std::move(image).value();
   }
   auto db = OpenDatabase(ctx);
   if (!db.ok()) return Fail(db.status());

@@ -61,7 +61,8 @@ const Command kCommands[] = {
      "  search NAME --text \"q\" --vector '[..]' [--sparse ..] --fusion rrf|weighted\n"
      "         [--weights 0.3,0.7] [--rrf-k 60] [--normalization minmax|dbsf]\n"
      "         [--group-by PATH [--group-size 1]] [--prefetch-limit N] [--offset N]\n"
-     "  search NAME --queries-text FILE.tsv --k K [--threads T] --out RUN.tsv"},
+     "  search NAME --queries-text FILE.tsv --k K [--threads T] --out RUN.tsv\n"
+     "  search NAME (--near-text TEXT | --near-image FILE) [--using FIELD]   via its embedder"},
     {"optimize", CmdOptimize, "optimize NAME             seal, merge segments, build indexes"},
     {"check", CmdCheck, "check                     verify every checksum and structure"},
 #if RAGDB_CLI_WITH_SERVER  // not in the edge build (CMakePresets.json)
@@ -90,7 +91,9 @@ const Command kCommands[] = {
     {"ingest", CmdIngest,
      "ingest KB PATH... [--sync] [--chunk-size 400] [--overlap 60] [--mode "
      "recursive|parent-child]\n"
-     "         [--embedder hash|DIR]   files/folders (txt md html pdf docx csv json) into KB"},
+     "         [--embedder hash|DIR] [--image-embedder clip:MODEL] [--ocr auto|always|never]\n"
+     "         [--ocr-lang eng+chi_sim]   files/folders (txt md html pdf docx csv json xlsx pptx\n"
+     "         png jpg webp tiff) into KB"},
     {"retrieve", CmdRetrieve,
      "retrieve KB \"query\" [--k 5] [--filter EXPR] [--reranker DIR]   chunks as JSON Lines"},
     {"ask", CmdAsk,

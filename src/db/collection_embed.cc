@@ -1,4 +1,6 @@
-// Embedding functions: vector fields that compute their vectors from the record's text.
+// Embedding functions: vector fields that compute their vectors from the record's text or image
+// (issue #16 added images: Record::image and SearchRequest::query_image, for fields whose
+// embedder embeds images, i.e. CLIP). The image bytes are consumed here and never stored.
 #include "db/collection_impl.h"
 
 namespace ragdb::db {
@@ -26,28 +28,107 @@ Result<const Embedder*> CollectionImpl::FieldEmbedder(size_t field_index) const 
 
 Status CollectionImpl::EmbedMissingVectors(const CollectionSchema& schema,
                                            std::vector<Record>* records) const {
+  bool any_image_field = false;
   for (size_t f = 0; f < schema.vectors.size(); ++f) {
     if (schema.vectors[f].embedder.empty()) continue;
     const std::string& name = schema.vectors[f].name;
-    std::vector<size_t> which;
-    std::vector<std::string> texts;
+    bool has_work = false;
+    for (const Record& r : *records) {
+      has_work = has_work || ((r.text || r.image) && !r.vectors.count(name));
+    }
+    if (!has_work) continue;
+    RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(f));
+    const bool images = embedder->embeds_images();
+    any_image_field = any_image_field || images;
+    // An image field embeds the record's image when it has one, else its text (CLIP's towers
+    // share one space); a text field embeds the text.
+    std::vector<size_t> text_rows, image_rows;
+    std::vector<std::string> texts, pictures;
     for (size_t i = 0; i < records->size(); ++i) {
       const Record& r = (*records)[i];
-      if (r.text && !r.vectors.count(name)) {
-        which.push_back(i);
+      if (r.vectors.count(name)) continue;
+      if (images && r.image) {
+        image_rows.push_back(i);
+        pictures.push_back(*r.image);
+      } else if (r.text) {
+        text_rows.push_back(i);
         texts.push_back(*r.text);
       }
     }
-    if (which.empty()) continue;
-    RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(f));
-    auto vectors = embedder->Embed(texts, /*is_query=*/false);
-    if (!vectors.ok())
-      return vectors.status().WithContext("embedding text for field '" + name + "'");
-    for (size_t j = 0; j < which.size(); ++j) {
-      (*records)[which[j]].vectors[name] = std::move((*vectors)[j]);
+    if (!texts.empty()) {
+      auto vectors = embedder->Embed(texts, /*is_query=*/false);
+      if (!vectors.ok()) {
+        return vectors.status().WithContext("embedding text for field '" + name + "'");
+      }
+      for (size_t j = 0; j < text_rows.size(); ++j) {
+        (*records)[text_rows[j]].vectors[name] = std::move((*vectors)[j]);
+      }
+    }
+    if (!pictures.empty()) {
+      auto vectors = embedder->EmbedImages(pictures);
+      if (!vectors.ok()) {
+        // The embedder names the failing image by its index among `pictures`; name the record.
+        Status st = vectors.status();
+        for (size_t j = 0; j < image_rows.size(); ++j) {
+          auto one = embedder->EmbedImages(std::span<const std::string>(&pictures[j], 1));
+          if (!one.ok()) {
+            const Record& r = (*records)[image_rows[j]];
+            return Status(one.status().code(), "record " + std::to_string(image_rows[j]) + " (id " +
+                                                   r.id.ToString() + "): image for field '" + name +
+                                                   "': " + one.status().message());
+          }
+        }
+        return st;
+      }
+      for (size_t j = 0; j < image_rows.size(); ++j) {
+        (*records)[image_rows[j]].vectors[name] = std::move((*vectors)[j]);
+      }
     }
   }
+  for (size_t i = 0; i < records->size(); ++i) {
+    Record& r = (*records)[i];
+    if (!r.image) continue;
+    // An image that no field embeds would be dropped silently: refuse it instead.
+    if (!any_image_field) {
+      for (size_t f = 0; f < schema.vectors.size() && !any_image_field; ++f) {
+        if (schema.vectors[f].embedder.empty()) continue;
+        RAGDB_ASSIGN_OR_RETURN(const Embedder* e, FieldEmbedder(f));
+        any_image_field = e->embeds_images();
+      }
+    }
+    if (!any_image_field) {
+      return Status::InvalidArgument("record " + std::to_string(i) + " (id " + r.id.ToString() +
+                                     ") has an image but no vector field of collection '" + name_ +
+                                     "' embeds images (create one with --embedder " +
+                                     "clip:MODEL)");
+    }
+    r.image.reset();  // consumed: never stored, and not kept in memory with the record
+  }
   return Status::Ok();
+}
+
+Result<std::vector<float>> CollectionImpl::EmbedQuery(const SearchRequest& request,
+                                                      size_t field_index) const {
+  const VectorField& field = schema_.vectors[field_index];
+  RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(field_index));
+  if (embedder == nullptr) {
+    return Status::InvalidArgument("vector field '" + field.name + "' has no embedder, so a " +
+                                   (request.query_image ? "query image" : "text query") +
+                                   " needs a vector");
+  }
+  if (request.query_image) {
+    if (!embedder->embeds_images()) {
+      return Status::InvalidArgument("the embedder '" + field.embedder + "' of vector field '" +
+                                     field.name + "' does not embed images (use clip:MODEL)");
+    }
+    RAGDB_ASSIGN_OR_RETURN(
+        auto v, embedder->EmbedImages(std::span<const std::string>(&*request.query_image, 1)));
+    return std::move(v[0]);
+  }
+  RAGDB_ASSIGN_OR_RETURN(
+      auto v,
+      embedder->Embed(std::span<const std::string>(&*request.query_text, 1), /*is_query=*/true));
+  return std::move(v[0]);
 }
 
 }  // namespace ragdb::db

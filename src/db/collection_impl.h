@@ -184,8 +184,12 @@ class CollectionImpl final : public Collection {
   // Embedding functions of vector fields (schema VectorField::embedder), loaded on first use.
   // Returns null when the field has none.
   Result<const Embedder*> FieldEmbedder(size_t field_index) const;
-  // Fills in vectors of fields with an embedder for records that have text but no such vector.
+  // Fills in vectors of fields with an embedder for records that have text or an image but no
+  // such vector, then drops the images (they are input only). An image no field can embed is
+  // an error.
   Status EmbedMissingVectors(const CollectionSchema& schema, std::vector<Record>* records) const;
+  // The query vector of a request that gives query_text or query_image instead of a vector.
+  Result<std::vector<float>> EmbedQuery(const SearchRequest& request, size_t field_index) const;
   mutable std::mutex embedders_mu_;
   mutable std::map<size_t, std::unique_ptr<Embedder>> embedders_;
 };

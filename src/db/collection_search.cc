@@ -248,21 +248,14 @@ Status CollectionImpl::FillQueryVector(const SearchRequest& request, const Prepa
                                        float* out, float* norm_sq) const {
   const VectorField& field = *q.field;
   const size_t dim = field.dim;
-  if (request.query_text && request.vector.empty()) {
-    RAGDB_ASSIGN_OR_RETURN(const Embedder* embedder, FieldEmbedder(q.field_index));
-    if (embedder == nullptr) {
-      return Status::InvalidArgument("vector field '" + field.name +
-                                     "' has no embedder, so a text query needs a vector");
-    }
-    RAGDB_ASSIGN_OR_RETURN(
-        auto v,
-        embedder->Embed(std::span<const std::string>(&*request.query_text, 1), /*is_query=*/true));
-    if (v[0].size() != dim) {
+  if ((request.query_text || request.query_image) && request.vector.empty()) {
+    RAGDB_ASSIGN_OR_RETURN(std::vector<float> v, EmbedQuery(request, q.field_index));
+    if (v.size() != dim) {
       return Status::Internal("embedder of vector field '" + field.name + "' returned " +
-                              std::to_string(v[0].size()) + " dimensions, expected " +
+                              std::to_string(v.size()) + " dimensions, expected " +
                               std::to_string(dim));
     }
-    std::copy(v[0].begin(), v[0].end(), out);
+    std::copy(v.begin(), v.end(), out);
   } else {
     if (request.vector.size() != dim) {
       return Status::InvalidArgument("query vector has dimension " +

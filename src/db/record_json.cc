@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "base/base64.h"
 #include "ragdb/record.h"
 
 namespace ragdb {
@@ -76,9 +77,18 @@ Result<Record> RecordFromJson(const Json& j) {
         return Status::InvalidArgument("text: expected a string");
       }
       if (value.is_string()) r.text = value.get<std::string>();
+    } else if (key == "image") {
+      if (!value.is_string() && !value.is_null()) {
+        return Status::InvalidArgument("image: expected a base64 string");
+      }
+      if (value.is_string()) {
+        auto bytes = Base64Decode(value.get<std::string>());
+        if (!bytes.ok()) return Status::InvalidArgument("image: " + bytes.status().message());
+        r.image = std::move(bytes).value();
+      }
     } else {
       return Status::InvalidArgument("unknown key '" + key +
-                                     "' (expected id, vector, payload, text)");
+                                     "' (expected id, vector, payload, text, image)");
     }
   }
   if (!has_id) return Status::InvalidArgument("missing key 'id'");

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/file.h"
 #include "model/model_add.h"
 #include "model/model_cache.h"
 #if RAGDB_HAVE_MODEL_PULL
@@ -17,8 +18,8 @@ namespace ragdb {
 namespace {
 
 constexpr char kEmbedUsage[] =
-    "usage: ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls|last] [--normalize] "
-    "[--quantize none|int8] TEXT...";
+    "usage: ragdb embed --model DIR|hash[:DIM]|clip:MODEL [--pooling mean|cls|last] [--normalize] "
+    "[--quantize none|int8] [--image FILE]... TEXT...";
 constexpr char kModelUsage[] =
     "usage: ragdb model pull NAME [--file FILE]... | ragdb model add NAME PATH | ragdb model list";
 constexpr char kRerankUsage[] =
@@ -50,6 +51,7 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
   EmbedderOptions opts;
   opts.normalize = false;
   std::vector<std::string> texts;
+  std::vector<std::string> image_files;  // --image FILE: embedded after the texts (CLIP)
   bool options_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -75,6 +77,9 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
       } else {
         return Usage(kEmbedUsage, "--pooling must be mean, cls or last, not '" + v + "'");
       }
+    } else if (a == "--image") {
+      if (i + 1 >= args.size()) return Usage(kEmbedUsage, "--image needs a file");
+      image_files.push_back(args[++i]);
     } else if (a == "--normalize") {
       opts.normalize = true;
     } else {
@@ -82,11 +87,24 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
     }
   }
   if (model.empty()) return Usage(kEmbedUsage, "--model is required");
-  if (texts.empty()) return Usage(kEmbedUsage, "no text to embed");
+  if (texts.empty() && image_files.empty()) return Usage(kEmbedUsage, "no text to embed");
   auto embedder = Embedder::Load(model, opts);
   if (!embedder.ok()) return Fail(embedder.status());
-  auto vecs = (*embedder)->Embed(texts);
+  auto vecs = texts.empty()
+                  ? Result<std::vector<std::vector<float>>>(std::vector<std::vector<float>>{})
+                  : (*embedder)->Embed(texts);
   if (!vecs.ok()) return Fail(vecs.status());
+  if (!image_files.empty()) {
+    std::vector<std::string> images;
+    for (const auto& f : image_files) {
+      auto bytes = ReadFile(f);
+      if (!bytes.ok()) return Fail(bytes.status());
+      images.push_back(std::move(bytes).value());
+    }
+    auto iv = (*embedder)->EmbedImages(images);
+    if (!iv.ok()) return Fail(iv.status());
+    for (auto& v : *iv) vecs->push_back(std::move(v));
+  }
   std::string out;
   for (const auto& v : *vecs) {
     out += '[';

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "model/clip/clip_config.h"
+#include "model/clip/clip_embedder.h"
 #include "model/decoder_embedder.h"
 #include "model/encoder_model.h"
 #include "model/model_cache.h"
@@ -200,8 +202,12 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, Embedd
   }
   std::string base = spec;
   if (StripInt8Suffix(&base)) options.quantization = WeightQuantization::kInt8;
+  // "clip:MODEL" names an image-text model explicitly; a CLIP folder is recognized anyway.
+  const bool clip = base.starts_with("clip:");
+  if (clip) base = base.substr(5);
   // An installed model's name ("BAAI/bge-small-en-v1.5") opens its folder in the model cache.
   const std::string path = model::ResolveModelSpec(base);
+  if (clip || model::clip::IsClipModelDir(path)) return model::clip::LoadClipEmbedder(path, options);
   if (model::IsDecoderModelPath(path)) return model::LoadDecoderEmbedder(path, spec, options);
   return TransformerEmbedder::Load(path, options);
 }

@@ -20,6 +20,20 @@ bool UseAvx2() {
   return v;
 }
 
+float ActivateScalar(float v, Activation act) {
+  switch (act) {
+    case Activation::kGeluErf:
+      return GeluErf(v);
+    case Activation::kGeluTanh:
+      return GeluTanh(v);
+    case Activation::kRelu:
+      return std::max(v, 0.0f);
+    case Activation::kQuickGelu:
+      return QuickGelu(v);
+  }
+  return v;
+}
+
 // ---- AVX2 ----------------------------------------------------------------------------------
 
 // e^x for |x| < 88: 2^n * p(r), r = x - n ln2, degree-6 polynomial (relative error ~2e-7).
@@ -74,6 +88,12 @@ __attribute__((target("avx2,fma"))) inline __m256 GeluTanh8(__m256 x) {
                        _mm256_add_ps(_mm256_set1_ps(1.0f), th));
 }
 
+// x * sigmoid(1.702 x) = x / (1 + e^{-1.702 x}).
+__attribute__((target("avx2,fma"))) inline __m256 QuickGelu8(__m256 x) {
+  __m256 e = Exp8(_mm256_mul_ps(x, _mm256_set1_ps(-1.702f)));
+  return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
 __attribute__((target("avx2,fma"))) inline float HSum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -98,15 +118,13 @@ __attribute__((target("avx2,fma"))) void BiasActivationAvx2(float* y, size_t m, 
         case Activation::kRelu:
           v = _mm256_max_ps(v, _mm256_setzero_ps());
           break;
+        case Activation::kQuickGelu:
+          v = QuickGelu8(v);
+          break;
       }
       _mm256_storeu_ps(row + j, v);
     }
-    for (; j < n; ++j) {
-      float v = row[j] + bias[j];
-      row[j] = act == Activation::kGeluErf    ? GeluErf(v)
-               : act == Activation::kGeluTanh ? GeluTanh(v)
-                                              : std::max(v, 0.0f);
-    }
+    for (; j < n; ++j) row[j] = ActivateScalar(row[j] + bias[j], act);
   }
 }
 
@@ -151,6 +169,37 @@ __attribute__((target("avx2,fma"))) void ResidualLayerNormAvx2(float* x, const f
   }
 }
 
+__attribute__((target("avx2,fma"))) void LayerNormAvx2(const float* x, float* out,
+                                                       const float* gamma, const float* beta,
+                                                       size_t m, size_t n, float eps) {
+  for (size_t i = 0; i < m; ++i) {
+    const float* row = x + i * n;
+    float* o = out + i * n;
+    __m256 acc = _mm256_setzero_ps();
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(row + j));
+    float sum = HSum(acc);
+    for (; j < n; ++j) sum += row[j];
+    const float mean = sum / static_cast<float>(n);
+    __m256 vm = _mm256_set1_ps(mean);
+    acc = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= n; j += 8) {
+      __m256 d = _mm256_sub_ps(_mm256_loadu_ps(row + j), vm);
+      acc = _mm256_fmadd_ps(d, d, acc);
+    }
+    float var = HSum(acc);
+    for (; j < n; ++j) var += (row[j] - mean) * (row[j] - mean);
+    const float inv = 1.0f / std::sqrt(var / static_cast<float>(n) + eps);
+    __m256 vi = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= n; j += 8) {
+      __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + j), vm), vi);
+      _mm256_storeu_ps(o + j,
+                       _mm256_fmadd_ps(d, _mm256_loadu_ps(gamma + j), _mm256_loadu_ps(beta + j)));
+    }
+    for (; j < n; ++j) o[j] = (row[j] - mean) * inv * gamma[j] + beta[j];
+  }
+}
+
 __attribute__((target("avx2,fma"))) void SoftmaxAvx2(float* s, size_t n) {
   float mx = -INFINITY;
   for (size_t j = 0; j < n; ++j) mx = std::max(mx, s[j]);
@@ -192,6 +241,7 @@ float GeluErf(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654
 float GeluTanh(float x) {
   return 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
 }
+float QuickGelu(float x) { return x / (1.0f + std::exp(-1.702f * x)); }
 float FastExpForTest(float x) { return UseAvx2() ? FastExpAvx2(x) : std::exp(x); }
 float FastGeluForTest(float x) { return UseAvx2() ? FastGeluAvx2(x) : GeluErf(x); }
 
@@ -232,12 +282,7 @@ void MatMulTransB(const float* x, size_t m, size_t k, const float* w, size_t n, 
 void BiasActivation(float* y, size_t m, size_t n, const float* bias, Activation act) {
   if (UseAvx2()) return BiasActivationAvx2(y, m, n, bias, act);
   for (size_t i = 0; i < m; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      float v = y[i * n + j] + bias[j];
-      y[i * n + j] = act == Activation::kGeluErf    ? GeluErf(v)
-                     : act == Activation::kGeluTanh ? GeluTanh(v)
-                                                    : std::max(v, 0.0f);
-    }
+    for (size_t j = 0; j < n; ++j) y[i * n + j] = ActivateScalar(y[i * n + j] + bias[j], act);
   }
 }
 
@@ -256,6 +301,21 @@ void ResidualLayerNorm(float* x, const float* y, const float* bias, const float*
     for (size_t j = 0; j < n; ++j) var += (row[j] - mean) * (row[j] - mean);
     const float inv = 1.0f / std::sqrt(static_cast<float>(var / n) + eps);
     for (size_t j = 0; j < n; ++j) row[j] = (row[j] - mean) * inv * gamma[j] + beta[j];
+  }
+}
+
+void LayerNorm(const float* x, float* out, const float* gamma, const float* beta, size_t m,
+               size_t n, float eps) {
+  if (UseAvx2()) return LayerNormAvx2(x, out, gamma, beta, m, n, eps);
+  for (size_t i = 0; i < m; ++i) {
+    const float* row = x + i * n;
+    double sum = 0;
+    for (size_t j = 0; j < n; ++j) sum += row[j];
+    const float mean = static_cast<float>(sum / n);
+    double var = 0;
+    for (size_t j = 0; j < n; ++j) var += (row[j] - mean) * (row[j] - mean);
+    const float inv = 1.0f / std::sqrt(static_cast<float>(var / n) + eps);
+    for (size_t j = 0; j < n; ++j) out[i * n + j] = (row[j] - mean) * inv * gamma[j] + beta[j];
   }
 }
 

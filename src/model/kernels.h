@@ -23,12 +23,16 @@ void BiasActivation(float* y, size_t m, size_t n, const float* bias, Activation 
 // x[i, :] = LayerNorm(x[i, :] + y[i, :] + bias) * gamma + beta.
 void ResidualLayerNorm(float* x, const float* y, const float* bias, const float* gamma,
                        const float* beta, size_t m, size_t n, float eps);
+// out[i, :] = LayerNorm(x[i, :]) * gamma + beta (pre-norm blocks, where x is kept).
+void LayerNorm(const float* x, float* out, const float* gamma, const float* beta, size_t m,
+               size_t n, float eps);
 // In place over one row.
 void Softmax(float* s, size_t n);
 
 // Scalar references, exposed for tests.
 float GeluErf(float x);
 float GeluTanh(float x);
+float QuickGelu(float x);
 float FastExpForTest(float x);   // the vector exp, one lane
 float FastGeluForTest(float x);  // the vector erf-GELU, one lane
 

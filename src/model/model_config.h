@@ -8,7 +8,8 @@
 namespace ragdb::model {
 
 enum class Arch { kBert, kXlmRoberta };
-enum class Activation { kGeluErf, kGeluTanh, kRelu };
+// kQuickGelu is CLIP's x * sigmoid(1.702 x).
+enum class Activation { kGeluErf, kGeluTanh, kRelu, kQuickGelu };
 
 struct ModelConfig {
   Arch arch = Arch::kBert;

@@ -75,6 +75,9 @@ bool IsCjk(char32_t c) {
 
 bool IsUnicodeWhitespace(char32_t c) { return u_isUWhiteSpace(static_cast<UChar32>(c)); }
 
+bool IsLetter(char32_t c) { return (U_GET_GC_MASK(static_cast<UChar32>(c)) & U_GC_L_MASK) != 0; }
+bool IsNumber(char32_t c) { return (U_GET_GC_MASK(static_cast<UChar32>(c)) & U_GC_N_MASK) != 0; }
+
 bool IsNonspacingMark(char32_t c) {
   return u_charType(static_cast<UChar32>(c)) == U_NON_SPACING_MARK;
 }

@@ -22,6 +22,8 @@ bool IsBertPunctuation(char32_t c);    // ASCII punctuation or category P*
 bool IsCjk(char32_t c);                // the CJK ideograph blocks BERT isolates
 bool IsUnicodeWhitespace(char32_t c);  // the White_Space property
 bool IsNonspacingMark(char32_t c);     // category Mn
+bool IsLetter(char32_t c);             // category L* (regex \p{L})
+bool IsNumber(char32_t c);             // category N* (regex \p{N})
 
 // Per-character full lowercase (as Rust's char::to_lowercase: no context-dependent final sigma).
 std::u32string LowercaseChars(std::u32string_view s);

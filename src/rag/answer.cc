@@ -7,11 +7,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
 #include "base/file.h"
 #include "rag/llm_client.h"
+#include "rag/parse/xlsx_format.h"
 #include "rag/terms.h"
 #include "rag/text_split.h"
 #include "ragdb/rag.h"
@@ -47,11 +49,128 @@ struct Scored {
   std::string sentence;
 };
 
+// A table's cells split from a Markdown row ("| a | b \\| c |" -> "a", "b | c").
+std::vector<std::string> RowCells(std::string_view line) {
+  std::vector<std::string> cells;
+  std::string cur;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '|') {
+      cur += '|';
+      ++i;
+    } else if (line[i] == '|') {
+      cells.push_back(cur);
+      cur.clear();
+    } else {
+      cur += line[i];
+    }
+  }
+  cells.push_back(cur);
+  // Drop what is outside the first and last bar, then trim.
+  if (cells.size() >= 2) cells = std::vector<std::string>(cells.begin() + 1, cells.end() - 1);
+  for (auto& c : cells) {
+    size_t b = c.find_first_not_of(' '), e = c.find_last_not_of(' ');
+    c = b == std::string::npos ? "" : c.substr(b, e - b + 1);
+  }
+  return cells;
+}
+
+struct CellAnswer {
+  double score = 0;
+  std::string sentence;  // "Q3 for East: 1,377,900"
+  std::string cell;      // "Revenue!D3" or "row 1, column 'Q3'"
+};
+
+// The cell of a table chunk that answers the question: the row sharing most words with it, and
+// in that row the column whose header does (the row's own matching cells are its key, not the
+// answer). Nothing when no row or no header matches.
+std::optional<CellAnswer> BestCell(const RetrievedChunk& item,
+                                   const std::unordered_set<std::string>& qterms) {
+  std::vector<std::string_view> lines;
+  for (const TextRange& r : SplitLines(item.text)) {
+    lines.push_back(std::string_view(item.text).substr(r.begin, r.end - r.begin));
+  }
+  size_t header = lines.size();
+  for (size_t i = 0; i + 1 < lines.size(); ++i) {
+    if (lines[i].starts_with("|") && lines[i + 1].starts_with("| ---")) {
+      header = i;
+      break;
+    }
+  }
+  if (header == lines.size()) return std::nullopt;
+  const std::vector<std::string> heads = RowCells(lines[header]);
+  int first_row = 1;
+  if (item.table.is_object() && item.table.contains("rows") && item.table["rows"].is_array() &&
+      !item.table["rows"].empty() && item.table["rows"][0].is_number_integer()) {
+    first_row = std::max(1, item.table["rows"][0].get<int>());
+  }
+  std::optional<CellAnswer> best;
+  for (size_t i = header + 2; i < lines.size(); ++i) {
+    const std::vector<std::string> cells = RowCells(lines[i]);
+    double row_score = 0;
+    std::vector<bool> key(cells.size(), false);
+    for (size_t c = 0; c < cells.size(); ++c) {
+      for (const auto& t : TermSet(cells[c], true)) {
+        if (qterms.count(t)) {
+          row_score += 1;
+          key[c] = true;
+        }
+      }
+    }
+    if (row_score == 0) continue;
+    int col = -1;
+    double col_score = 0;
+    for (size_t c = 0; c < cells.size() && c < heads.size(); ++c) {
+      if (key[c] || cells[c].empty()) continue;
+      double sc = 0;
+      for (const auto& t : TermSet(heads[c], true)) sc += qterms.count(t);
+      if (sc > col_score) col_score = sc, col = static_cast<int>(c);
+    }
+    if (col < 0) continue;
+    const double score = row_score + col_score;
+    if (best && best->score >= score) continue;
+    CellAnswer a;
+    a.score = score;
+    std::string keys;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (key[c]) keys += (keys.empty() ? "" : ", ") + cells[c];
+    }
+    a.sentence = heads[col] + " for " + keys + ": " + cells[col];
+    const int row = first_row + static_cast<int>(i - header - 2);
+    const Json& t = item.table;
+    if (t.is_object() && t.value("first_row", 0) > 0) {
+      const std::string sheet = t.value("sheet", "");
+      a.cell = (sheet.empty() ? "" : sheet + "!") +
+               CellReference(t.value("first_row", 0) + row, t.value("first_col", 1) + col);
+    } else {
+      a.cell = "row " + std::to_string(row) + ", column '" + heads[col] + "'";
+    }
+    best = std::move(a);
+  }
+  return best;
+}
+
 std::string ExtractiveAnswer(const std::vector<RetrievedChunk>& items,
                              const std::unordered_set<std::string>& qterms, size_t max_sentences,
-                             std::set<int>* cited) {
+                             std::set<int>* cited, std::map<int, std::string>* cells) {
+  // A question a table answers is answered by its cell.
+  std::optional<CellAnswer> cell;
+  size_t cell_item = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].kind != "table") continue;
+    auto c = BestCell(items[i], qterms);
+    if (c && (!cell || c->score > cell->score)) cell = std::move(c), cell_item = i;
+  }
+  if (cell) {
+    cited->insert(static_cast<int>(cell_item + 1));
+    (*cells)[static_cast<int>(cell_item + 1)] = cell->cell;
+    return cell->sentence + " [" + std::to_string(cell_item + 1) + "]";
+  }
   std::vector<Scored> all;
-  for (size_t i = 0; i < items.size() && i < 3; ++i) {
+  for (size_t i = 0, used = 0; i < items.size() && used < 3; ++i) {
+    // A table row is no sentence: tables answer through a cell (above) or not at all. A
+    // picture's text is borrowed from around it: the passage it came from is quoted instead.
+    if (items[i].kind == "table" || items[i].kind == "image") continue;
+    ++used;
     const std::string& text = items[i].text;
     // Lines first: a heading or list item must not glue onto the next paragraph's sentence.
     std::vector<TextRange> ranges;
@@ -196,8 +315,11 @@ Result<LlmConfig> LlmConfig::FromEnvAndFile(const std::string& config_path) {
 }
 
 Json Citation::ToJson() const {
-  return {{"n", n},         {"source", source},  {"page", page}, {"chunk_id", chunk_id},
-          {"score", score}, {"snippet", snippet}};
+  Json j = {{"n", n},         {"source", source},   {"page", page}, {"chunk_id", chunk_id},
+            {"score", score}, {"snippet", snippet}, {"kind", kind}};
+  if (!bbox.empty()) j["bbox"] = bbox;
+  if (!cell.empty()) j["cell"] = cell;
+  return j;
 }
 
 Json Answer::ToJson(bool with_timings) const {
@@ -263,6 +385,7 @@ Result<Answer> Ask(const KnowledgeBase& kb, const std::string& question, const A
   }
 
   std::set<int> cited;
+  std::map<int, std::string> cells;  // citation n -> the table cell its answer came from
   auto gen_start = Clock::now();
   if (o.llm.enabled()) {
     std::vector<ChatMessage> messages = {{"system", kSystemPrompt}};
@@ -276,13 +399,15 @@ Result<Answer> Ask(const KnowledgeBase& kb, const std::string& question, const A
       for (size_t i = 0; i < relevant.size(); ++i) cited.insert(static_cast<int>(i + 1));
     }
   } else {
-    a.answer =
-        ExtractiveAnswer(relevant, qterms, std::max<size_t>(1, o.extractive_sentences), &cited);
+    a.answer = ExtractiveAnswer(relevant, qterms, std::max<size_t>(1, o.extractive_sentences),
+                                &cited, &cells);
   }
   a.timings["generate"] = MsSince(gen_start);
   for (int n : cited) {
     const RetrievedChunk& r = relevant[n - 1];
-    a.citations.push_back({n, r.source, r.page, r.chunk_id, r.score, Snippet(r.text)});
+    Citation c{n, r.source, r.page, r.chunk_id, r.score, Snippet(r.text), r.kind, r.bbox, ""};
+    if (auto it = cells.find(n); it != cells.end()) c.cell = it->second;
+    a.citations.push_back(std::move(c));
   }
   a.timings["total"] = MsSince(start);
   return a;

@@ -31,6 +31,12 @@ struct Span {
   size_t first_block;
   size_t last_block;
   bool has_content;  // false when it holds headings only
+  // Table pieces: the table's header to repeat in front (empty for the first piece) and the
+  // data rows covered.
+  std::string_view repeat_header = {};
+  int first_row = 0;
+  int last_row = 0;
+  bool table = false;
 };
 
 bool IsHeading(const ParsedDocument& d, size_t block) {
@@ -140,9 +146,27 @@ class Packer {
       cur_tokens = kept_tokens;
     };
     for (size_t k = lo; k < hi; ++k) {
+      const Block& b = doc_.blocks[u[k].block];
+      if (b.kind == BlockKind::kTable) {
+        // A table chunk takes only the headings right above it along.
+        size_t lead = cur.size();
+        while (lead > 0 && IsHeading(doc_, cur[lead - 1].block)) --lead;
+        std::vector<Atom> headings(cur.begin() + static_cast<std::ptrdiff_t>(lead), cur.end());
+        cur.resize(lead);
+        emit();
+        EmitTable(u[k], headings);
+        cur.clear();
+        cur_tokens = 0;
+        continue;
+      }
+      // OCR'd text is cited by page and box, so its chunks do not cross pages.
+      if (b.ocr && !cur.empty() && doc_.blocks[cur.front().block].page != b.page) {
+        emit();
+        cur.clear();
+        cur_tokens = 0;
+      }
       std::vector<Atom> atoms;
       Atomize(u[k], &atoms);
-      const Block& b = doc_.blocks[u[k].block];
       if (cur_tokens + u[k].tokens <= budget_) {
         for (const Atom& a : atoms) cur.push_back(a), cur_tokens += a.tokens;
         continue;
@@ -162,6 +186,84 @@ class Packer {
       }
     }
     emit();
+  }
+
+  // One table unit as one or more spans; `lead` are headings that open the first one.
+  void EmitTable(const Unit& unit, const std::vector<Atom>& lead) {
+    const Block& b = doc_.blocks[unit.block];
+    const std::string_view pt(doc_.plain_text);
+    const std::string_view block_text = pt.substr(b.start, b.end - b.start);
+    // Rendered tables start with the header row and the "| --- |" separator.
+    std::vector<TextRange> block_lines = SplitLines(block_text);
+    const size_t header_end =
+        b.start + (block_lines.size() >= 2 ? block_lines[1].end : block_lines[0].end);
+    const std::string_view header = pt.substr(b.start, header_end - b.start);
+    const size_t header_tokens = counter_.Count(header);
+    size_t lead_tokens = 0;
+    for (const Atom& a : lead) lead_tokens += a.tokens;
+    // The unit's lines, with their data-row numbers (line 2 of the block = row 1).
+    struct Line {
+      size_t start, end, tokens;
+      int row;
+    };
+    std::vector<Line> lines;
+    int row = 0;
+    for (const TextRange& r : block_lines) {
+      const size_t s = b.start + r.begin, e = b.start + r.end;
+      const int this_row = row++ - 1;
+      if (e <= unit.start || s >= unit.end) continue;
+      lines.push_back({s, e, counter_.Count(pt.substr(s, e - s)), this_row});
+    }
+    if (lines.empty()) return;
+    // A header that takes most of the budget cannot be repeated: then pieces are bare rows, and
+    // a row over the budget is cut between words.
+    const bool repeat = header_tokens * 2 <= budget_;
+    if (!repeat) {
+      std::vector<Line> fitted;
+      for (const Line& l : lines) {
+        if (l.tokens <= budget_) {
+          fitted.push_back(l);
+          continue;
+        }
+        std::string_view text = pt.substr(l.start, l.end - l.start);
+        for (const TextRange& w : SplitWords(text, counter_, budget_)) {
+          fitted.push_back({l.start + w.begin, l.start + w.end,
+                            counter_.Count(text.substr(w.begin, w.end - w.begin)), l.row});
+        }
+      }
+      lines = std::move(fitted);
+    }
+    size_t i = 0;
+    bool first = true;
+    while (i < lines.size()) {
+      // No repeated header when the piece starts with the header itself.
+      const bool has_header = !repeat || lines[i].row <= 0;
+      size_t tokens = (first ? lead_tokens : 0) + (has_header ? 0 : header_tokens);
+      if (tokens + lines[i].tokens > budget_ && first && !lead.empty()) {
+        // The headings and the first rows do not fit together: the headings go alone.
+        out_->push_back(
+            {lead.front().start, lead.back().end, lead.front().block, lead.back().block, false});
+        first = false;
+        continue;
+      }
+      size_t j = i;
+      while (j < lines.size() && (j == i || tokens + lines[j].tokens <= budget_)) {
+        tokens += lines[j].tokens;
+        ++j;
+      }
+      // Never end a piece on the header alone (when it can be repeated, it fits with a row).
+      while (repeat && j < lines.size() && lines[j - 1].row <= 0) tokens += lines[j++].tokens;
+      const bool with_lead = first && !lead.empty();
+      Span span{with_lead ? lead.front().start : lines[i].start, lines[j - 1].end,
+                with_lead ? lead.front().block : unit.block, unit.block, true};
+      span.repeat_header = has_header ? std::string_view() : header;
+      span.first_row = std::max(1, lines[i].row);
+      span.last_row = std::max(0, lines[j - 1].row);
+      span.table = true;
+      out_->push_back(span);
+      first = false;
+      i = j;
+    }
   }
 
   const ParsedDocument& doc_;
@@ -205,9 +307,25 @@ Chunk MakeChunk(const ParsedDocument& doc, const std::vector<std::vector<std::st
   c.start = s.start;
   c.end = s.end;
   c.text = doc.plain_text.substr(s.start, s.end - s.start);
+  if (!s.repeat_header.empty()) {
+    c.header_bytes = s.repeat_header.size() + 1;
+    c.text = std::string(s.repeat_header) + "\n" + c.text;
+  }
   c.source = doc.metadata.source;
   c.page = doc.blocks[s.first_block].page;
   c.token_count = counter.Count(c.text);
+  if (s.table) {
+    c.table = true;
+    c.first_table_row = s.first_row;
+    c.last_table_row = s.last_row;
+    c.table_info = doc.blocks[s.last_block].table;
+  }
+  for (size_t b = s.first_block; b <= s.last_block; ++b) {
+    const Block& blk = doc.blocks[b];
+    if (!blk.ocr) continue;
+    c.ocr = true;
+    if (blk.page == c.page) c.bbox.Extend(blk.bbox);
+  }
   // The path shared by the chunk's content blocks: a chunk holding a whole section gets the
   // section's path, one that starts with carried-down headings gets the deepest one's.
   bool first = true;

@@ -7,12 +7,17 @@
 //   -> words (every CJK character is a word) -> code-point pieces of an oversized word.
 // Packing is greedy: consecutive units fill a chunk up to `size_tokens`; a block that does not
 // fit starts a new chunk when the current one is at least half full (else it is split to fill
-// it). Tables and code blocks that fit the budget are never split. Consecutive chunks of one
-// section share up to `overlap_tokens` of whole sentences/lines. Chunks never cross into a
-// different section unless the whole section tree fits in one chunk.
+// it). Code blocks that fit the budget are never split. Consecutive chunks of one section share
+// up to `overlap_tokens` of whole sentences/lines. Chunks never cross into a different section
+// unless the whole section tree fits in one chunk.
+//
+// Tables are first-class chunks: a table never shares a chunk with text other than the headings
+// just above it, and a table longer than the budget is cut between rows into pieces that each
+// start with the table's header row, so every piece still says what its columns are.
 //
 // Every chunk is a range of the document's plain text: text == plain_text.substr(start,
-// end - start), offsets in UTF-8 bytes.
+// end - start), offsets in UTF-8 bytes; except that a table piece after the first starts with the
+// table's header (`header_bytes` bytes, ending in "\n") before its slice.
 #pragma once
 
 #include <cstddef>
@@ -48,8 +53,17 @@ struct Chunk {
   int page = 0;        // page of the chunk's first character; 0 when the format has no pages
   size_t start = 0;    // UTF-8 byte offsets into ParsedDocument::plain_text
   size_t end = 0;
-  size_t token_count = 0;  // by the counter in use
-  int parent = -1;         // kParentChild: index into ChunkSet::parents; else -1
+  size_t token_count = 0;   // by the counter in use
+  int parent = -1;          // kParentChild: index into ChunkSet::parents; else -1
+  bool table = false;       // a table, or a piece of one
+  size_t header_bytes = 0;  // table pieces after the first: the repeated header's length
+  // Tables: data rows of the table in this chunk (1 = the row below the header), and where the
+  // table came from (sheet, grid position) so a cell can be cited.
+  int first_table_row = 0, last_table_row = 0;
+  TableInfo table_info;
+  // Text recognized by OCR: the union of its blocks' boxes on the chunk's page.
+  bool ocr = false;
+  BoundingBox bbox;
 };
 
 struct ChunkSet {

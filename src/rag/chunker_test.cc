@@ -6,7 +6,7 @@
 #include <string>
 
 #include "rag/document_builder.h"
-#include "rag/parse.h"
+#include "rag/parse/parse.h"
 #include "rag/test_util.h"
 
 namespace ragdb::rag {
@@ -34,7 +34,8 @@ void ExpectValidChunks(const ParsedDocument& doc, const std::vector<Chunk>& chun
   for (const Chunk& c : chunks) {
     ASSERT_LT(c.start, c.end);
     ASSERT_LE(c.end, doc.plain_text.size());
-    EXPECT_EQ(doc.plain_text.substr(c.start, c.end - c.start), c.text);
+    // Table pieces after the first repeat the header in front of their slice.
+    EXPECT_EQ(doc.plain_text.substr(c.start, c.end - c.start), c.text.substr(c.header_bytes));
     EXPECT_LE(c.token_count, budget) << c.text;
     EXPECT_EQ(c.token_count, ApproxTokenCounter::Default().Count(c.text));
     EXPECT_FALSE(IsSpace(c.text.front()));
@@ -92,12 +93,16 @@ TEST(ChunkerTest, HeadingPaths) {
       EXPECT_TRUE(c.heading_path.empty());
     }
   }
-  // A small section with subsections stays in one chunk under the section's own path.
+  // A small section with subsections stays in one chunk under the section's own path, except
+  // for its table, which is a chunk of its own.
   auto whole = ChunkDocument(doc, {.size_tokens = 2000, .overlap_tokens = 0});
   ASSERT_TRUE(whole.ok());
-  ASSERT_EQ(whole->chunks.size(), 1u);
+  ASSERT_EQ(whole->chunks.size(), 3u);
   EXPECT_TRUE(whole->chunks[0].heading_path.empty());
-  EXPECT_EQ(whole->chunks[0].text, doc.plain_text);
+  EXPECT_TRUE(whole->chunks[1].table);
+  EXPECT_THAT(whole->chunks[1].heading_path, ElementsAre("Install", "Linux"));
+  EXPECT_EQ(whole->chunks[0].text + "\n\n" + whole->chunks[1].text + "\n\n" + whole->chunks[2].text,
+            doc.plain_text);
 }
 
 TEST(ChunkerTest, OverlapBetweenConsecutiveChunksOfASection) {
@@ -163,10 +168,49 @@ TEST(ChunkerTest, OversizedTableSplitsByRows) {
   auto set = ChunkDocument(doc, {.size_tokens = 40, .overlap_tokens = 0});
   ASSERT_TRUE(set.ok());
   ExpectValidChunks(doc, set->chunks, 40);
+  ASSERT_GT(set->chunks.size(), 3u);
+  int next_row = 1;
   for (const Chunk& c : set->chunks) {
     EXPECT_EQ(c.text.front(), '|');
     EXPECT_EQ(c.text.back(), '|');
+    // Every piece starts with the header, and the rows follow on from the previous piece.
+    EXPECT_EQ(c.text.rfind("| id | text |\n| --- | --- |\n", 0), 0u) << c.text;
+    EXPECT_TRUE(c.table);
+    EXPECT_EQ(c.first_table_row, next_row);
+    EXPECT_GE(c.last_table_row, c.first_table_row);
+    EXPECT_NE(c.text.find("| " + std::to_string(c.first_table_row - 1) + " |"), std::string::npos);
+    next_row = c.last_table_row + 1;
   }
+  EXPECT_EQ(next_row, 101);
+  EXPECT_EQ(set->chunks[0].header_bytes, 0u);
+  EXPECT_GT(set->chunks[1].header_bytes, 0u);
+}
+
+TEST(ChunkerTest, TablesAreChunksOfTheirOwn) {
+  DocumentBuilder b(Format::kHtml);
+  b.AddHeading(1, "Report");
+  b.AddParagraph("Revenue grew in every region this year.");
+  b.AddHeading(2, "By region");
+  b.AddTable({{"Region", "Q3"}, {"East", "4,210"}, {"West", "3,100"}});
+  b.AddParagraph("The West region was flat.");
+  ParsedDocument doc = std::move(b).Finish();
+  auto set = ChunkDocument(doc, {.size_tokens = 400, .overlap_tokens = 60});
+  ASSERT_TRUE(set.ok());
+  ExpectValidChunks(doc, set->chunks, 400);
+  int tables = 0;
+  for (const Chunk& c : set->chunks) {
+    if (!c.table) {
+      EXPECT_EQ(c.text.find("| East"), std::string::npos) << c.text;
+      continue;
+    }
+    ++tables;
+    // The table comes with the heading right above it, and nothing else.
+    EXPECT_EQ(c.text.rfind("By region\n\n| Region | Q3 |", 0), 0u) << c.text;
+    EXPECT_EQ(c.text.find("flat"), std::string::npos);
+    EXPECT_EQ(c.first_table_row, 1);
+    EXPECT_EQ(c.last_table_row, 2);
+  }
+  EXPECT_EQ(tables, 1);
 }
 
 TEST(ChunkerTest, WordsAndCharactersAsLastResort) {

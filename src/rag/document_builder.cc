@@ -24,6 +24,12 @@ std::string_view FormatName(Format format) {
       return "json";
     case Format::kJsonLines:
       return "jsonl";
+    case Format::kXlsx:
+      return "xlsx";
+    case Format::kPptx:
+      return "pptx";
+    case Format::kImage:
+      return "image";
   }
   return "unknown";
 }
@@ -44,6 +50,18 @@ std::string_view BlockKindName(BlockKind kind) {
       return "record";
   }
   return "unknown";
+}
+
+void BoundingBox::Extend(const BoundingBox& b) {
+  if (b.empty()) return;
+  if (empty()) {
+    *this = b;
+    return;
+  }
+  x0 = std::min(x0, b.x0);
+  y0 = std::min(y0, b.y0);
+  x1 = std::max(x1, b.x1);
+  y1 = std::max(y1, b.y1);
 }
 
 DocumentBuilder::DocumentBuilder(Format format) { doc_.metadata.format = format; }
@@ -69,6 +87,25 @@ void DocumentBuilder::AddParagraph(std::string_view text) {
   Append(std::move(b));
 }
 
+void DocumentBuilder::AddOcrParagraph(std::string_view text, const BoundingBox& box,
+                                      float confidence) {
+  Block b;
+  b.kind = BlockKind::kParagraph;
+  b.text = CollapseWhitespace(NormalizeNfc(text));
+  b.ocr = true;
+  b.bbox = box;
+  b.confidence = confidence;
+  Append(std::move(b));
+}
+
+void DocumentBuilder::AddImage(DocumentImage image) {
+  image.page = image.page > 0 ? image.page : page_;
+  image.caption = CollapseWhitespace(NormalizeNfc(image.caption));
+  // Blocks are joined by "\n\n": the image sits where the next block will start.
+  image.offset = doc_.plain_text.empty() ? 0 : doc_.plain_text.size() + 2;
+  doc_.images.push_back(std::move(image));
+}
+
 void DocumentBuilder::AddListItem(std::string_view text, bool ordered, int depth, int number) {
   std::string body = CollapseWhitespace(NormalizeNfc(text));
   if (body.empty()) return;
@@ -80,8 +117,10 @@ void DocumentBuilder::AddListItem(std::string_view text, bool ordered, int depth
   Append(std::move(b));
 }
 
-void DocumentBuilder::AddTable(const std::vector<std::vector<std::string>>& rows) {
+void DocumentBuilder::AddTable(const std::vector<std::vector<std::string>>& rows,
+                               const TableInfo& info) {
   std::vector<std::vector<std::string>> clean;
+  bool any_cell = false;
   for (const auto& row : rows) {
     std::vector<std::string> cells;
     bool any = false;
@@ -89,12 +128,14 @@ void DocumentBuilder::AddTable(const std::vector<std::vector<std::string>>& rows
       cells.push_back(CollapseWhitespace(NormalizeNfc(cell)));
       any = any || !cells.back().empty();
     }
-    if (any) clean.push_back(std::move(cells));
+    any_cell = any_cell || any;
+    if (any || info.first_row > 0) clean.push_back(std::move(cells));
   }
-  if (clean.empty()) return;
+  if (!any_cell) return;
   Block b;
   b.kind = BlockKind::kTable;
   b.text = RenderMarkdownTable(clean);
+  b.table = info;
   Append(std::move(b));
 }
 
@@ -129,6 +170,17 @@ void DocumentBuilder::Append(Block b) {
 }
 
 ParsedDocument DocumentBuilder::Finish() && {
+  // The text around each image: what a reader sees next to it, for retrieval by words.
+  constexpr size_t kContextBytes = 300;
+  const std::string& pt = doc_.plain_text;
+  for (DocumentImage& img : doc_.images) {
+    size_t at = std::min(img.offset, pt.size());
+    size_t b = at > kContextBytes ? at - kContextBytes : 0;
+    size_t e = std::min(pt.size(), at + kContextBytes);
+    while (b > 0 && (static_cast<unsigned char>(pt[b]) & 0xC0) == 0x80) --b;  // UTF-8
+    while (e < pt.size() && (static_cast<unsigned char>(pt[e]) & 0xC0) == 0x80) ++e;
+    img.context = CollapseWhitespace(pt.substr(b, e - b));
+  }
   if (doc_.metadata.title.empty()) {
     for (const Block& b : doc_.blocks) {
       if (b.kind == BlockKind::kHeading && b.level == 1) {

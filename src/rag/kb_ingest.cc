@@ -11,7 +11,8 @@
 #include "base/file.h"
 #include "rag/chunker.h"
 #include "rag/kb_internal.h"
-#include "rag/parse.h"
+#include "rag/kb_media.h"
+#include "rag/parse/parse.h"
 #include "rag/sha256.h"
 #include "ragdb/rag.h"
 
@@ -105,7 +106,8 @@ PreparedDoc SkippedDoc(const std::string& source, const std::string& reason) {
 // for its version, so the caller holds the KB's ingestion lock until the document is written.
 Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source,
                             const std::string& bytes, Format format, const Json& metadata,
-                            IngestSummary* times, const IngestStageCallback& on_stage = {}) {
+                            const ReadOptions& read, IngestSummary* times,
+                            const IngestStageCallback& on_stage = {}) {
   // Reports a stage's start, runs it, reports its end with its time; returns the time.
   auto stage = [&on_stage](std::string_view name, auto&& run) {
     if (on_stage) on_stage({name, false, 0});
@@ -127,7 +129,8 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   if (existing.ok()) {
     const Json& row = existing->payload;
     if (row.value("content_hash", "") == hash &&
-        row.value("input_metadata", Json::object()) == metadata) {
+        row.value("input_metadata", Json::object()) == metadata &&
+        row.value("read_options", ReadOptions{}.ToJson()) == read.ToJson()) {
       result.status = "unchanged";
       result.chunks = row.value("chunks", size_t{0});
       return p;
@@ -138,8 +141,10 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   }
   result.status = existing.ok() ? "updated" : "added";
 
+  RAGDB_ASSIGN_OR_RETURN(ParseOptions parse_options,
+                         ParseOptionsFor(read, impl.image_embedder != nullptr));
   Result<ParsedDocument> doc = Status::Internal("not parsed");
-  times->parse_ms += stage("parse", [&] { doc = ParseBytes(bytes, format); });
+  times->parse_ms += stage("parse", [&] { doc = ParseBytes(bytes, format, parse_options); });
   if (!doc.ok()) return SkippedDoc(source, doc.status().message());
   doc->metadata.source = source;
   result.pages = doc->metadata.page_count;
@@ -153,7 +158,9 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
   Result<ChunkSet> set = Status::Internal("not chunked");
   times->chunk_ms += stage("chunk", [&] { set = ChunkDocument(*doc, copts); });
   if (!set.ok()) return SkippedDoc(source, "chunking: " + set.status().message());
-  if (set->chunks.empty()) return SkippedDoc(source, "no text found");
+  if (set->chunks.empty() && (!impl.image_embedder || doc->images.empty())) {
+    return SkippedDoc(source, "no text found");
+  }
 
   // What gets embedded: the title and heading path give a chunk the context its text lacks.
   std::vector<std::string> inputs;
@@ -190,8 +197,19 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
       r.payload["parent_index"] = c.parent;
       r.payload["parent"] = set->parents[c.parent].text;
     }
+    AddChunkPayload(c, *doc, &r.payload);
     p.chunks.push_back(std::move(r));
   }
+  const auto t = Clock::now();  // pictures are embedded here, timed with the text's embedding
+  auto pictures = PictureRecords(impl, *doc,
+                                 {{"doc_id", result.doc_id},
+                                  {"version", p.version},
+                                  {"source", source},
+                                  {"metadata", doc_meta}},
+                                 result.doc_id, p.version, p.chunks.size());
+  times->embed_ms += MsSince(t);
+  if (!pictures.ok()) return SkippedDoc(source, "pictures: " + pictures.status().message());
+  for (Record& r : *pictures) p.chunks.push_back(std::move(r));
   p.row.id = PointId(result.doc_id);
   p.row.text = source;
   p.row.payload = {
@@ -200,6 +218,7 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
       {"content_hash", hash},
       {"metadata", doc_meta},
       {"input_metadata", metadata},
+      {"read_options", read.ToJson()},
       {"version", p.version},
       {"chunks", p.chunks.size()},
       {"bytes", bytes.size()},
@@ -302,11 +321,12 @@ Status WriteBatch(KnowledgeBase::Impl& impl, std::vector<PreparedDoc*>& docs,
 // One document, prepared and written on its own.
 Result<IngestResult> IngestOne(KnowledgeBase::Impl& impl, const std::string& source,
                                const std::string& bytes, Format format, const Json& metadata,
+                               const ReadOptions& read = {},
                                const IngestStageCallback& on_stage = {}) {
   std::lock_guard<std::mutex> lock(impl.ingest_mu);
   IngestSummary times;
   RAGDB_ASSIGN_OR_RETURN(PreparedDoc p,
-                         Prepare(impl, source, bytes, format, metadata, &times, on_stage));
+                         Prepare(impl, source, bytes, format, metadata, read, &times, on_stage));
   if (!p.write) return p.result;
   std::vector<PreparedDoc*> one = {&p};
   if (on_stage) on_stage({"write", false, 0});
@@ -348,10 +368,10 @@ FileInput ReadInput(const std::string& path) {
 
 }  // namespace
 
-Result<IngestResult> KnowledgeBase::IngestFile(const std::string& path) {
+Result<IngestResult> KnowledgeBase::IngestFile(const std::string& path, const ReadOptions& read) {
   FileInput in = ReadInput(path);
   if (in.skipped) return *in.skipped;
-  return IngestOne(*impl_, in.source, in.bytes, in.format, in.metadata);
+  return IngestOne(*impl_, in.source, in.bytes, in.format, in.metadata, read);
 }
 
 Result<IngestResult> KnowledgeBase::IngestText(const std::string& source, const std::string& text,
@@ -362,19 +382,20 @@ Result<IngestResult> KnowledgeBase::IngestText(const std::string& source, const 
   auto by_ext = FormatFromPath(source);
   if (by_ext.ok() && (*by_ext == Format::kMarkdown || *by_ext == Format::kHtml)) format = *by_ext;
   Json meta = metadata.is_object() ? metadata : Json::object();
-  return IngestOne(*impl_, source, text, format, meta, on_stage);
+  return IngestOne(*impl_, source, text, format, meta, {}, on_stage);
 }
 
 Result<IngestResult> KnowledgeBase::IngestUpload(const std::string& source,
                                                  const std::string& file_name,
                                                  const std::string& bytes, const Json& metadata,
+                                                 const ReadOptions& read,
                                                  const IngestStageCallback& on_stage) {
   if (source.empty()) return Status::InvalidArgument("upload: source must not be empty");
   auto format = FormatFromPath(file_name);
   if (!format.ok()) return Skipped(source, "unsupported file type: '" + file_name + "'");
   Json meta = metadata.is_object() ? metadata : Json::object();
   if (!meta.contains("file_name")) meta["file_name"] = fs::path(file_name).filename().string();
-  return IngestOne(*impl_, source, bytes, *format, meta, on_stage);
+  return IngestOne(*impl_, source, bytes, *format, meta, read, on_stage);
 }
 
 Status KnowledgeBase::RemoveDocument(const std::string& source) {
@@ -457,8 +478,8 @@ Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>&
       } else {
         if (in_batch.count(in.source)) break;
         in_batch.insert(in.source);
-        RAGDB_ASSIGN_OR_RETURN(
-            PreparedDoc p, Prepare(*impl_, in.source, in.bytes, in.format, in.metadata, &summary));
+        RAGDB_ASSIGN_OR_RETURN(PreparedDoc p, Prepare(*impl_, in.source, in.bytes, in.format,
+                                                      in.metadata, options.read, &summary));
         chunks += p.chunks.size();
         batch.push_back(std::move(p));
       }

@@ -14,6 +14,7 @@
 namespace ragdb::rag {
 
 inline constexpr const char* kDenseField = "dense";
+inline constexpr const char* kImageField = "image";  // pictures, with an image embedder
 inline constexpr const char* kConfigRowId = "_config";
 
 inline std::string ChunksCollectionName(const std::string& kb) { return "kb." + kb; }
@@ -26,6 +27,7 @@ struct KnowledgeBase::Impl {
   std::shared_ptr<Collection> chunks;
   std::shared_ptr<Collection> docs;
   std::unique_ptr<Embedder> embedder;
+  std::unique_ptr<Embedder> image_embedder;  // null unless options.image_embedder is set
   // Rerankers are loaded on first use and kept (loading a model folder takes seconds).
   mutable std::mutex reranker_mu;
   mutable std::map<std::string, std::unique_ptr<Reranker>> rerankers;

@@ -9,11 +9,8 @@
 namespace ragdb::rag {
 
 Json KbOptions::ToJson() const {
-  return {{"chunk_size", chunk_size},
-          {"overlap", overlap},
-          {"mode", mode},
-          {"parent_size", parent_size},
-          {"embedder", embedder}};
+  return {{"chunk_size", chunk_size},   {"overlap", overlap},   {"mode", mode},
+          {"parent_size", parent_size}, {"embedder", embedder}, {"image_embedder", image_embedder}};
 }
 
 Result<KbOptions> KbOptions::FromJson(const Json& j) {
@@ -25,6 +22,7 @@ Result<KbOptions> KbOptions::FromJson(const Json& j) {
     o.mode = j.value("mode", o.mode);
     o.parent_size = j.value("parent_size", o.parent_size);
     o.embedder = j.value("embedder", o.embedder);
+    o.image_embedder = j.value("image_embedder", o.image_embedder);
   } catch (const Json::exception& e) {
     return Status::Corruption(std::string("knowledge base options: ") + e.what());
   }
@@ -115,6 +113,17 @@ Result<std::unique_ptr<KnowledgeBase::Impl>> LoadImpl(Database& db, const std::s
                                       impl->options.embedder +
                                       "' does not match the stored vectors' dimension");
   }
+  if (!impl->options.image_embedder.empty()) {
+    auto images = Embedder::Load(impl->options.image_embedder);
+    if (!images.ok()) return images.status().WithContext("knowledge base '" + name + "'");
+    impl->image_embedder = std::move(images).value();
+    const VectorField* f = impl->chunks->schema().FindVector(kImageField);
+    if (f == nullptr || f->dim != impl->image_embedder->dim()) {
+      return Status::FailedPrecondition("knowledge base '" + name + "': image embedder '" +
+                                        impl->options.image_embedder +
+                                        "' does not match the stored image vectors");
+    }
+  }
   return impl;
 }
 
@@ -132,6 +141,21 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Create(Database& db, const
   dense.dim = static_cast<uint32_t>(embedder->dim());
   dense.metric = Metric::kCosine;
   chunk_schema.vectors.push_back(dense);
+  std::unique_ptr<Embedder> images;
+  if (!options.image_embedder.empty()) {
+    RAGDB_ASSIGN_OR_RETURN(images, Embedder::Load(options.image_embedder));
+    if (!images->embeds_images()) {
+      return Status::InvalidArgument("--image-embedder '" + options.image_embedder +
+                                     "' does not embed images (use clip:MODEL)");
+    }
+    // The KB embeds the pictures itself (the field has no embedding function): text chunks must
+    // not get a vector in the picture space.
+    VectorField pictures;
+    pictures.name = kImageField;
+    pictures.dim = static_cast<uint32_t>(images->dim());
+    pictures.metric = Metric::kCosine;
+    chunk_schema.vectors.push_back(pictures);
+  }
   chunk_schema.text = TextField{};
   chunk_schema.payload_indexes.push_back({"doc_id", PayloadType::kKeyword});
   chunk_schema.payload_indexes.push_back({"source", PayloadType::kKeyword});
@@ -171,6 +195,7 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Create(Database& db, const
   impl->chunks = chunks;
   impl->docs = *docs;
   impl->embedder = std::move(embedder);
+  impl->image_embedder = std::move(images);
   return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(impl)));
 }
 

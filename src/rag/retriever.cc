@@ -48,6 +48,13 @@ Candidate FromHit(const ScoredPoint& h, const std::vector<float>& qvec) {
   r.score = h.score;
   r.text = h.text.value_or("");
   r.metadata = p.value("metadata", Json::object());
+  r.kind = p.value("kind", "text");
+  r.ocr = p.value("ocr", false);
+  if (p.contains("bbox") && p["bbox"].is_array()) {
+    for (const auto& x : p["bbox"]) r.bbox.push_back(x.is_number() ? x.get<float>() : 0.0f);
+  }
+  if (p.contains("table")) r.table = p["table"];
+  if (p.contains("image")) r.image = p["image"];
   c.version = p.value("version", int64_t{0});
   if (p.contains("parent") && p["parent"].is_string()) {
     c.parent_text = p["parent"].get<std::string>();
@@ -96,19 +103,25 @@ void MergeInto(RetrievedChunk& a, const RetrievedChunk& b) {
 }  // namespace
 
 Json RetrievedChunk::ToJson() const {
-  return {{"chunk_id", chunk_id},
-          {"chunk_ids", chunk_ids},
-          {"doc_id", doc_id},
-          {"source", source},
-          {"page", page},
-          {"heading_path", heading_path},
-          {"score", score},
-          {"dense_score", dense_score},
-          {"bm25_match", bm25_match},
-          {"start", start},
-          {"end", end},
-          {"text", text},
-          {"metadata", metadata}};
+  Json j = {{"chunk_id", chunk_id},
+            {"chunk_ids", chunk_ids},
+            {"doc_id", doc_id},
+            {"source", source},
+            {"page", page},
+            {"heading_path", heading_path},
+            {"score", score},
+            {"dense_score", dense_score},
+            {"bm25_match", bm25_match},
+            {"start", start},
+            {"end", end},
+            {"text", text},
+            {"metadata", metadata},
+            {"kind", kind}};
+  if (ocr) j["ocr"] = true;
+  if (!bbox.empty()) j["bbox"] = bbox;
+  if (!table.is_null()) j["table"] = table;
+  if (!image.is_null()) j["image"] = image;
+  return j;
 }
 
 Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& query,
@@ -153,6 +166,21 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
     hq.fusion =
         o.fusion == RetrieveFusion::kWeighted ? FusionMethod::kWeighted : FusionMethod::kRrf;
     hq.weights = {static_cast<float>(o.dense_weight), static_cast<float>(o.bm25_weight)};
+    // Pictures: the question through the image model's text tower, against the picture vectors.
+    if (impl_->image_embedder && o.images) {
+      auto t_img = Clock::now();
+      RAGDB_ASSIGN_OR_RETURN(auto ivecs,
+                             impl_->image_embedder->Embed(std::span<const std::string>(&q, 1), true));
+      st.embed_ms += MsSince(t_img);
+      HybridSubQuery pictures;
+      pictures.dense = SearchRequest{};
+      pictures.dense->field = kImageField;
+      pictures.dense->vector = std::move(ivecs[0]);
+      pictures.dense->k = std::max<size_t>(o.k, 5);
+      pictures.dense->with_payload = false;
+      hq.queries.push_back(std::move(pictures));
+      hq.weights.push_back(1);  // the pictures' ranking counts with weight 1
+    }
     hq.filter = o.filter;
     hq.limit = candidates;
     hq.with_payload = true;
@@ -249,11 +277,12 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
       if (!parents_used.insert(c.parent_key).second) continue;
       c.chunk.text = c.parent_text;
     }
-    // A neighbour of an item already chosen extends that item instead of taking a slot.
+    // A neighbour of an item already chosen extends that item instead of taking a slot. Tables
+    // and pictures stand alone: they are cited as such.
     bool merged = false;
-    if (o.merge_neighbors && !parent_mode) {
+    if (o.merge_neighbors && !parent_mode && c.chunk.kind == "text") {
       for (auto& it : items) {
-        if (it.chunk.doc_id != c.chunk.doc_id) continue;
+        if (it.chunk.doc_id != c.chunk.doc_id || it.chunk.kind != "text") continue;
         size_t idx = c.chunk.chunk_index;
         if (idx + 1 == it.min_index || idx == it.max_index + 1) {
           size_t extra = counter.Count(c.chunk.text);
@@ -273,6 +302,9 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
     auto terms = TermSet(c.chunk.text, false);
     bool duplicate = false;
     for (const auto& it : items) {
+      // A picture and a passage may share their words (a scan's picture carries its OCR text as
+      // context): both stay, one to show and one to quote.
+      if ((it.chunk.kind == "image") != (c.chunk.kind == "image")) continue;
       if (Jaccard(terms, it.terms) > o.dedup_threshold) {
         duplicate = true;
         break;
@@ -288,7 +320,10 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
   }
   std::vector<RetrievedChunk> out;
   out.reserve(items.size());
-  for (auto& it : items) out.push_back(std::move(it.chunk));
+  for (auto& it : items) {
+    if (!o.with_thumbnails && it.chunk.image.is_object()) it.chunk.image.erase("thumbnail");
+    out.push_back(std::move(it.chunk));
+  }
   st.assemble_ms = MsSince(t);
   return out;
 }

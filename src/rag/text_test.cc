@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "rag/document_builder.h"
-#include "rag/pdf_layout.h"
+#include "rag/parse/pdf_layout.h"
 #include "rag/text_clean.h"
 #include "rag/text_split.h"
 #include "rag/token_counter.h"

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "base/base64.h"
 #include "base/json_text.h"
 #include "model/model_cache.h"
 #include "rag/kb_internal.h"
@@ -42,7 +43,8 @@ Result<std::string> StringField(const Json& body, const std::string& key) {
 Result<Json> CreateKb(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
   RAGDB_RETURN_IF_ERROR(RejectUnknown(
-      body, {"name", "chunk_size", "overlap", "mode", "parent_size", "embedder"}, "create"));
+      body, {"name", "chunk_size", "overlap", "mode", "parent_size", "embedder", "image_embedder"},
+      "create"));
   RAGDB_ASSIGN_OR_RETURN(std::string name, StringField(body, "name"));
   rag::KbOptions o;
   RAGDB_ASSIGN_OR_RETURN(o.chunk_size, UintField(body, "chunk_size", o.chunk_size, 100000));
@@ -54,6 +56,10 @@ Result<Json> CreateKb(Ctx& ctx) {
   if (body.contains("embedder")) {
     RAGDB_ASSIGN_OR_RETURN(std::string e, StringField(body, "embedder"));
     RAGDB_ASSIGN_OR_RETURN(o.embedder, ResolveServerModel(e));
+  }
+  if (body.contains("image_embedder") && !body["image_embedder"].is_null()) {
+    RAGDB_ASSIGN_OR_RETURN(std::string e, StringField(body, "image_embedder"));
+    RAGDB_ASSIGN_OR_RETURN(o.image_embedder, ResolveServerModel(e));
   }
   RAGDB_ASSIGN_OR_RETURN(auto kbs, ctx.Kbs());
   RAGDB_ASSIGN_OR_RETURN(auto kb, kbs->Create(name, o));
@@ -105,10 +111,22 @@ Json ResultJson(const rag::IngestResult& r) {
 // One document to ingest, however it arrived.
 struct Upload {
   std::string source;
-  std::string file_name;  // multipart: picks the parser; JSON text: empty
-  std::string bytes;
+  std::string file_name;  // multipart, or JSON with `data`: picks the parser; JSON text: empty
+  std::string bytes;      // owned: streamed uploads are ingested after the request is gone
   Json metadata = Json::object();
+  std::string decoded;  // JSON `data` (base64) decoded; used instead of `bytes` then
 };
+
+// How uploads are read: OCR mode and languages ("ocr", "ocr_lang" fields).
+Result<rag::ReadOptions> ReadOptionsFrom(std::string_view ocr, std::string_view languages) {
+  rag::ReadOptions r;
+  if (!ocr.empty()) r.ocr = std::string(ocr);
+  if (!languages.empty()) r.ocr_languages = std::string(languages);
+  if (r.ocr != "auto" && r.ocr != "always" && r.ocr != "never") {
+    return Status::InvalidArgument("`ocr` must be auto, always or never");
+  }
+  return r;
+}
 
 Result<Json> ParseMetadata(std::string_view text) {
   Json m = Json::parse(text, nullptr, false);
@@ -118,12 +136,14 @@ Result<Json> ParseMetadata(std::string_view text) {
   return m;
 }
 
-// multipart/form-data: one or more "file" parts; optional "source" (only with one file) and
-// "metadata" (a JSON object, applied to every file) fields.
-Result<std::vector<Upload>> UploadsFromMultipart(const HttpRequest& req) {
+// multipart/form-data: one or more "file" parts; optional "source" (only with one file),
+// "metadata" (a JSON object, applied to every file), "ocr" (auto | always | never) and
+// "ocr_lang" (Tesseract languages, "eng+chi_sim") fields.
+Result<std::vector<Upload>> UploadsFromMultipart(const HttpRequest& req, rag::ReadOptions* read) {
   RAGDB_ASSIGN_OR_RETURN(auto parts, ParseMultipart(req.Header("content-type"), req.body));
   std::vector<Upload> files;
   std::string source;
+  std::string ocr, ocr_lang;
   Json metadata = Json::object();
   for (const auto& p : parts) {
     if (p.name == "file" || p.name == "files" || p.name == "files[]") {
@@ -135,11 +155,16 @@ Result<std::vector<Upload>> UploadsFromMultipart(const HttpRequest& req) {
       source = std::string(p.data);
     } else if (p.name == "metadata") {
       RAGDB_ASSIGN_OR_RETURN(metadata, ParseMetadata(p.data));
+    } else if (p.name == "ocr") {
+      ocr = std::string(p.data);
+    } else if (p.name == "ocr_lang") {
+      ocr_lang = std::string(p.data);
     } else {
       return Status::InvalidArgument("multipart: unknown field `" + p.name +
-                                     "` (expected file, source, metadata)");
+                                     "` (expected file, source, metadata, ocr, ocr_lang)");
     }
   }
+  RAGDB_ASSIGN_OR_RETURN(*read, ReadOptionsFrom(ocr, ocr_lang));
   if (files.empty()) return Status::InvalidArgument("multipart: no `file` part");
   if (!source.empty()) {
     if (files.size() > 1) {
@@ -151,15 +176,24 @@ Result<std::vector<Upload>> UploadsFromMultipart(const HttpRequest& req) {
   return files;
 }
 
+// {"source", "text"} or {"source", "file_name", "data": base64 of the file's bytes}.
 Result<Upload> UploadFromJson(const Json& d) {
   if (!d.is_object()) return Status::InvalidArgument("a document must be a JSON object");
-  RAGDB_RETURN_IF_ERROR(RejectUnknown(d, {"source", "text", "metadata"}, "document"));
+  RAGDB_RETURN_IF_ERROR(
+      RejectUnknown(d, {"source", "text", "metadata", "file_name", "data"}, "document"));
   Upload u;
   RAGDB_ASSIGN_OR_RETURN(u.source, StringField(d, "source"));
-  if (!d.contains("text") || !d["text"].is_string()) {
-    return Status::InvalidArgument("missing field `text` (a string)");
+  if (d.contains("data")) {
+    if (!d["data"].is_string()) return Status::InvalidArgument("`data` must be a base64 string");
+    RAGDB_ASSIGN_OR_RETURN(u.file_name, StringField(d, "file_name"));
+    auto bytes = Base64Decode(d["data"].get<std::string>());
+    if (!bytes.ok()) return Status::InvalidArgument("`data`: " + bytes.status().message());
+    u.decoded = std::move(bytes).value();
+  } else if (!d.contains("text") || !d["text"].is_string()) {
+    return Status::InvalidArgument("missing field `text` (a string) or `data` (base64)");
+  } else {
+    u.bytes = d["text"].get_ref<const std::string&>();
   }
-  u.bytes = d["text"].get_ref<const std::string&>();
   if (d.contains("metadata") && !d["metadata"].is_null()) {
     if (!d["metadata"].is_object()) {
       return Status::InvalidArgument("`metadata` must be a JSON object");
@@ -173,15 +207,17 @@ Result<Upload> UploadFromJson(const Json& d) {
 // time of each stage) in the server's upload log for the console.
 Result<rag::IngestResult> IngestAndLog(App& app, const std::string& tenant,
                                        const std::string& kb_name, rag::KnowledgeBase& kb,
-                                       const Upload& u, const rag::IngestStageCallback& on_stage) {
+                                       const Upload& u, const rag::ReadOptions& read,
+                                       const rag::IngestStageCallback& on_stage) {
   Json timings = Json::object();
   auto stages = [&](const rag::IngestStage& s) {
     if (s.done) timings[std::string(s.stage)] = s.ms;
     if (on_stage) on_stage(s);
   };
+  const std::string& bytes = u.decoded.empty() ? u.bytes : u.decoded;
   auto r = u.file_name.empty()
-               ? kb.IngestText(u.source, u.bytes, u.metadata, stages)
-               : kb.IngestUpload(u.source, u.file_name, u.bytes, u.metadata, stages);
+               ? kb.IngestText(u.source, bytes, u.metadata, stages)
+               : kb.IngestUpload(u.source, u.file_name, bytes, u.metadata, read, stages);
   Json entry;
   if (r.ok()) {
     entry = ResultJson(*r);
@@ -210,12 +246,22 @@ std::string SseEvent(std::string_view event, const Json& data) {
 Result<Json> UploadDocuments(Ctx& ctx) {
   const std::string& name = ctx.Param("kb");
   std::vector<Upload> uploads;
+  rag::ReadOptions read;
   if (IsMultipartFormData(ctx.req.Header("content-type"))) {
-    RAGDB_ASSIGN_OR_RETURN(uploads, UploadsFromMultipart(ctx.req));
+    RAGDB_ASSIGN_OR_RETURN(uploads, UploadsFromMultipart(ctx.req, &read));
   } else {
     RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+    if (body.contains("ocr") || body.contains("ocr_lang")) {
+      for (const char* k : {"ocr", "ocr_lang"}) {
+        if (body.contains(k) && !body[k].is_string()) {
+          return Status::InvalidArgument(std::string("`") + k + "` must be a string");
+        }
+      }
+      RAGDB_ASSIGN_OR_RETURN(read,
+                             ReadOptionsFrom(body.value("ocr", ""), body.value("ocr_lang", "")));
+    }
     if (body.contains("documents")) {
-      RAGDB_RETURN_IF_ERROR(RejectUnknown(body, {"documents"}, "upload"));
+      RAGDB_RETURN_IF_ERROR(RejectUnknown(body, {"documents", "ocr", "ocr_lang"}, "upload"));
       if (!body["documents"].is_array() || body["documents"].empty()) {
         return Status::InvalidArgument("`documents` must be a non-empty array");
       }
@@ -240,7 +286,7 @@ Result<Json> UploadDocuments(Ctx& ctx) {
     size_t skipped = 0;
     for (const Upload& u : uploads) {
       RAGDB_ASSIGN_OR_RETURN(rag::IngestResult r,
-                             IngestAndLog(ctx.app, ctx.principal.tenant, name, *kb, u, {}));
+                             IngestAndLog(ctx.app, ctx.principal.tenant, name, *kb, u, read, {}));
       if (r.status == "skipped") ++skipped;
       results.push_back(ResultJson(r));
     }
@@ -259,7 +305,7 @@ Result<Json> UploadDocuments(Ctx& ctx) {
   r.content_type = "text/event-stream";
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.stream = [kept = ctx.KeepForStream(), kb, uploads = std::move(uploads), app = &ctx.app,
-              tenant = ctx.principal.tenant, name](const StreamWriter& write) {
+              tenant = ctx.principal.tenant, name, read](const StreamWriter& write) {
     // A client that goes away does not stop the ingestion: its files are still written.
     bool gone = false;
     auto send = [&](std::string_view event, const Json& data) {
@@ -276,7 +322,7 @@ Result<Json> UploadDocuments(Ctx& ctx) {
         if (s.done) e["ms"] = s.ms;
         send("stage", e);
       };
-      auto result = IngestAndLog(*app, tenant, name, *kb, u, on_stage);
+      auto result = IngestAndLog(*app, tenant, name, *kb, u, read, on_stage);
       if (!result.ok()) {
         send("error", {{"error", result.status().message()}, {"file", i}, {"source", u.source}});
         return;
@@ -396,6 +442,12 @@ Result<Json> AskKb(Ctx& ctx) {
 
 Result<std::string> ResolveServerModel(const std::string& name) {
   if (name == "hash" || name.starts_with("hash:")) return name;
+  // "clip:NAME": an installed image-text model, named as the CLI's --embedder clip:MODEL.
+  if (name.starts_with("clip:")) {
+    RAGDB_ASSIGN_OR_RETURN(std::string path, ResolveServerModel(name.substr(5)));
+    if (path.starts_with("hash")) return Status::InvalidArgument("clip: needs a model name");
+    return "clip:" + path;
+  }
   // Installed names only: a remote client must not load (or probe for) server folders.
   std::string path = model::FindInstalledSpec(name);
   if (path.empty()) {
@@ -437,7 +489,7 @@ Result<size_t> QueryUint(const HttpRequest& req, std::string_view name, size_t d
 
 std::set<std::string> RetrieveFieldNames(std::set<std::string> extra) {
   extra.insert({"k", "filter", "candidates", "max_per_document", "token_budget", "merge_neighbors",
-                "reranker", "mode", "fusion", "weights"});
+                "reranker", "mode", "fusion", "weights", "images", "thumbnails"});
   return extra;
 }
 
@@ -495,6 +547,13 @@ Result<rag::RetrieveOptions> RetrieveOptionsFromJson(const Json& body) {
     if (o.dense_weight + o.bm25_weight <= 0) {
       return Status::InvalidArgument("weights: dense and bm25 must not both be 0");
     }
+  }
+  for (auto [key, field] : {std::pair{"images", &o.images}, {"thumbnails", &o.with_thumbnails}}) {
+    if (!body.contains(key)) continue;
+    if (!body[key].is_boolean()) {
+      return Status::InvalidArgument(std::string("`") + key + "` must be a boolean");
+    }
+    *field = body[key].get<bool>();
   }
   if (body.contains("filter") && !body["filter"].is_null()) {
     const Json& f = body["filter"];

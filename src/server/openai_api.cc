@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 
+#include "base/base64.h"
 #include "base/json_text.h"
 #include "model/model_cache.h"
 #include "ragdb/model.h"
@@ -39,37 +41,12 @@ Result<std::shared_ptr<Embedder>> GetEmbedder(const std::string& model) {
 // Clients name "hash[:DIM]" or an installed model (`ragdb model pull`), never a folder.
 bool ModelExists(const std::string& model) { return ResolveServerModel(model).ok(); }
 
-std::string Base64(const std::string& in) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 // OpenAI's base64 format is the raw little-endian float32 array.
 std::string FloatsBase64(const std::vector<float>& v) {
   static_assert(std::endian::native == std::endian::little, "base64 embeddings assume LE");
   std::string bytes(v.size() * sizeof(float), '\0');
   std::memcpy(bytes.data(), v.data(), bytes.size());
-  return Base64(bytes);
+  return Base64Encode(bytes);
 }
 
 Result<Json> CreateEmbeddings(Ctx& ctx) {
@@ -81,24 +58,53 @@ Result<Json> CreateEmbeddings(Ctx& ctx) {
   }
   const std::string model = b["model"];
   if (!b.contains("input")) return OpenAiError(ctx, 400, "you must provide an input parameter");
+  // Inputs: strings, or objects {"text": ..}, {"image": base64 | data URL} and OpenAI's content
+  // parts {"type": "image_url", "image_url": {"url": data URL}} (images for CLIP models).
   std::vector<std::string> texts;
+  std::vector<std::string> images;
+  std::vector<std::pair<bool, size_t>> order;  // (is image, index in texts / images)
   const Json& in = b["input"];
-  if (in.is_string()) {
-    texts.push_back(in.get<std::string>());
-  } else if (in.is_array()) {
-    for (const Json& t : in) {
-      if (!t.is_string()) {
-        return OpenAiError(ctx, 400,
-                           "input must be a string or an array of strings (token arrays are "
-                           "not supported)");
-      }
+  auto add = [&](const Json& t) -> std::optional<std::string> {
+    if (t.is_string()) {
+      order.emplace_back(false, texts.size());
       texts.push_back(t.get<std::string>());
+      return std::nullopt;
     }
-  } else {
-    return OpenAiError(ctx, 400, "input must be a string or an array of strings");
+    if (t.is_object() && t.contains("text") && t["text"].is_string()) {
+      order.emplace_back(false, texts.size());
+      texts.push_back(t["text"].get<std::string>());
+      return std::nullopt;
+    }
+    const Json* url = nullptr;
+    if (t.is_object() && t.contains("image")) url = &t["image"];
+    if (t.is_object() && t.value("type", "") == "image_url" && t.contains("image_url") &&
+        t["image_url"].is_object() && t["image_url"].contains("url")) {
+      url = &t["image_url"]["url"];
+    }
+    if (url == nullptr) {
+      return "input must be a string, an array of strings, or objects with `text` or `image` "
+             "(token arrays are not supported)";
+    }
+    if (!url->is_string()) return "an image must be a base64 string or a data URL";
+    const std::string& v = url->get_ref<const std::string&>();
+    if (v.starts_with("http://") || v.starts_with("https://")) {
+      return "image URLs are not fetched; send the image as base64 or a data URL";
+    }
+    auto bytes = Base64Decode(v);
+    if (!bytes.ok()) return "image: " + bytes.status().message();
+    order.emplace_back(true, images.size());
+    images.push_back(std::move(bytes).value());
+    return std::nullopt;
+  };
+  if (in.is_array()) {
+    for (const Json& t : in) {
+      if (auto err = add(t)) return OpenAiError(ctx, 400, *err);
+    }
+  } else if (auto err = add(in)) {
+    return OpenAiError(ctx, 400, *err);
   }
-  if (texts.empty()) return OpenAiError(ctx, 400, "input must not be empty");
-  if (texts.size() > kMaxInputs) {
+  if (order.empty()) return OpenAiError(ctx, 400, "input must not be empty");
+  if (order.size() > kMaxInputs) {
     return OpenAiError(ctx, 400, "at most " + std::to_string(kMaxInputs) + " inputs per request");
   }
   std::string format = "float";
@@ -115,18 +121,32 @@ Result<Json> CreateEmbeddings(Ctx& ctx) {
   }
   auto embedder = GetEmbedder(model);
   if (!embedder.ok()) return OpenAiError(ctx, 400, embedder.status().message());
-  auto vecs = (*embedder)->Embed(texts);
-  if (!vecs.ok()) return OpenAiError(ctx, 400, vecs.status().message());
+  if (!images.empty() && !(*embedder)->embeds_images()) {
+    return OpenAiError(ctx, 400, "model `" + model + "` does not embed images (use a CLIP model)");
+  }
+  std::vector<std::vector<float>> text_vecs, image_vecs;
+  if (!texts.empty()) {
+    auto v = (*embedder)->Embed(texts);
+    if (!v.ok()) return OpenAiError(ctx, 400, v.status().message());
+    text_vecs = std::move(v).value();
+  }
+  if (!images.empty()) {
+    auto v = (*embedder)->EmbedImages(images);
+    if (!v.ok()) return OpenAiError(ctx, 400, v.status().message());
+    image_vecs = std::move(v).value();
+  }
 
   Json data = Json::array();
   size_t tokens = 0;
-  for (size_t i = 0; i < vecs->size(); ++i) {
-    tokens += CountWords(texts[i]);
+  for (size_t i = 0; i < order.size(); ++i) {
+    const auto [is_image, k] = order[i];
+    if (!is_image) tokens += CountWords(texts[k]);
+    const std::vector<float>& vec = is_image ? image_vecs[k] : text_vecs[k];
     Json e = {{"object", "embedding"}, {"index", i}};
     if (format == "base64") {
-      e["embedding"] = FloatsBase64((*vecs)[i]);
+      e["embedding"] = FloatsBase64(vec);
     } else {
-      e["embedding"] = (*vecs)[i];
+      e["embedding"] = vec;
     }
     data.push_back(std::move(e));
   }

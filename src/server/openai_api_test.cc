@@ -101,7 +101,7 @@ TEST_F(OpenAiApiTest, ErrorsUseOpenAiShape) {
   EXPECT_NE(missing.json()["error"]["message"].get<std::string>().find("no-such/model"),
             std::string::npos);
 
-  Reply bad_input = Post({{"model", "hash:64"}, {"input", {{"text", "x"}}}});
+  Reply bad_input = Post({{"model", "hash:64"}, {"input", {{"audio", "x"}}}});
   EXPECT_EQ(bad_input.status, 400) << bad_input.body;
   EXPECT_EQ(bad_input.json()["error"]["type"], "invalid_request_error");
 

@@ -5,7 +5,9 @@
 #include <charconv>
 #include <cmath>
 
+#include "base/base64.h"
 #include "base/json_text.h"
+#include "server/kb_http.h"
 
 namespace ragdb::server {
 namespace {
@@ -375,6 +377,12 @@ Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v
       return Status::InvalidArgument("datatype: expected float32, float16 or uint8");
     }
   }
+  // ragdb's extension: an embedding function, "hash[:DIM]" or an installed model; with
+  // "clip:MODEL", points may give {"image": base64} (embedded on upsert) and queries too.
+  if (auto e = v.find("embedder"); e != v.end() && !e->is_null()) {
+    if (!e->is_string()) return Status::InvalidArgument("embedder: expected a model name");
+    RAGDB_ASSIGN_OR_RETURN(f.embedder, ResolveServerModel(e->get<std::string>()));
+  }
   RAGDB_RETURN_IF_ERROR(ApplyHnsw(top_hnsw, &f.index));
   RAGDB_RETURN_IF_ERROR(ApplyHnsw(v.value("hnsw_config", Json()), &f.index));
   RAGDB_RETURN_IF_ERROR(ApplyQuantization(top_quant, &f.index));
@@ -494,6 +502,19 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
           {"payload_schema", payload_schema}};
 }
 
+Result<std::string> ImageObjectBytes(const Json& x, const std::string& what) {
+  if (!x["image"].is_string()) {
+    return Status::InvalidArgument(what + ".image: expected a base64 string or a data URL");
+  }
+  const std::string& v = x["image"].get_ref<const std::string&>();
+  if (v.starts_with("http://") || v.starts_with("https://")) {
+    return Status::InvalidArgument(what + ".image: URLs are not fetched; send the bytes as base64");
+  }
+  auto bytes = Base64Decode(v);
+  if (!bytes.ok()) return Status::InvalidArgument(what + ".image: " + bytes.status().message());
+  return std::move(bytes).value();
+}
+
 Status ParsePointVectors(const Json& v, Record* r) {
   if (v.is_array()) {
     if (!v.empty() && v[0].is_array()) {
@@ -507,6 +528,11 @@ Status ParsePointVectors(const Json& v, Record* r) {
         "vector: expected an array of numbers or an object of named "
         "vectors");
   }
+  if (v.contains("image") && v["image"].is_string()) {
+    // An inference object for the unnamed vector: {"vector": {"image": base64}}.
+    RAGDB_ASSIGN_OR_RETURN(r->image, ImageObjectBytes(v, "vector"));
+    return Status::Ok();
+  }
   for (const auto& [name, x] : v.items()) {
     std::string what = "vector." + name;
     if (x.is_object()) {
@@ -517,7 +543,14 @@ Status ParsePointVectors(const Json& v, Record* r) {
         r->text = std::move(text);
         continue;
       }
-      if (x.contains("image") || x.contains("object")) {
+      if (x.contains("image")) {
+        // Qdrant's inference object {"image": ..., "model": ...}: base64 (or a data URL) of the
+        // picture, embedded on upsert by the field's image embedder (`clip:MODEL`). Remote URLs
+        // are not fetched.
+        RAGDB_ASSIGN_OR_RETURN(r->image, ImageObjectBytes(x, what));
+        continue;
+      }
+      if (x.contains("object")) {
         return Status::Unimplemented(what + ": server-side inference is not supported yet");
       }
       SparseVector sv;

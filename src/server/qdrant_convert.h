@@ -53,7 +53,11 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
 
 // A point's "vector" in a PointStruct / Batch: a dense array for the unnamed vector, or a map
 // of name -> dense array or sparse {"indices", "values"}.
+// Dense and sparse vectors of a point; also Qdrant's inference objects: {"text": .., "model":
+// "qdrant/bm25"} as the record's text, {"image": base64} as its image (embedded on upsert).
 Status ParsePointVectors(const Json& v, Record* r);
+// The bytes of an inference object's "image" (base64 or a data URL; URLs are refused).
+Result<std::string> ImageObjectBytes(const Json& x, const std::string& what);
 // The "vector" of a record or hit for output; null when nothing is selected.
 Json VectorsJson(const std::map<std::string, std::vector<float>>& dense,
                  const std::map<std::string, SparseVector>* sparse, const VectorSelector& s);

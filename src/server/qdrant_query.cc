@@ -22,8 +22,9 @@ struct QueryNode {
   enum class Kind { kNone, kVector, kPointId, kRrf, kDbsf, kText, kSparse };
   Kind kind = Kind::kNone;
   std::vector<float> vector;
-  std::string text;     // kText: a BM25 query
-  SparseVector sparse;  // kSparse
+  std::optional<std::string> image;  // kVector from {"image": ..}: embedded by the field
+  std::string text;                  // kText: a BM25 query
+  SparseVector sparse;               // kSparse
   PointId id;
   size_t rrf_k = kDefaultRrfK;
   std::optional<std::vector<float>> weights;
@@ -98,7 +99,12 @@ Status ParseQueryInterface(const Json& q, QueryNode* n) {
     n->kind = QueryNode::Kind::kText;
     return Status::Ok();
   }
-  if (q.contains("image") || q.contains("object")) return Unsupported("inference queries");
+  if (q.contains("image")) {
+    n->kind = QueryNode::Kind::kVector;
+    RAGDB_ASSIGN_OR_RETURN(n->image, ImageObjectBytes(q, "query"));
+    return Status::Ok();
+  }
+  if (q.contains("object")) return Unsupported("inference queries");
   for (const char* k : {"recommend", "discover", "context", "order_by", "formula", "sample",
                         "relevance_feedback"}) {
     if (q.contains(k)) return Unsupported(std::string("query type `") + k + "`");
@@ -212,7 +218,11 @@ Result<std::optional<Filter>> CandidatesFilter(const std::vector<std::vector<Sco
 Result<SearchRequest> DenseRequest(Collection& col, const QueryNode& n, const Fetch& fetch) {
   SearchRequest req;
   req.field = n.using_;
-  RAGDB_ASSIGN_OR_RETURN(req.vector, QueryVector(col, n));
+  if (n.image) {
+    req.query_image = n.image;  // embedded by the field's image embedder
+  } else {
+    RAGDB_ASSIGN_OR_RETURN(req.vector, QueryVector(col, n));
+  }
   req.k = n.limit + n.offset;
   req.filter = n.filter;
   req.score_threshold = n.score_threshold;

@@ -16,7 +16,7 @@
 
 #include "base/file.h"
 #include "rag/chunker.h"
-#include "rag/parse.h"
+#include "rag/parse/parse.h"
 
 namespace {
 
@@ -33,7 +33,9 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 }
 
 int Dump(const std::string& path, const ChunkOptions& opts) {
-  auto doc = ragdb::rag::ParseFile(path);
+  ragdb::rag::ParseOptions popts;
+  popts.extract_images = true;
+  auto doc = ragdb::rag::ParseFile(path, popts);
   if (!doc.ok()) {
     std::cerr << doc.status().ToString() << "\n";
     return 1;
@@ -48,6 +50,24 @@ int Dump(const std::string& path, const ChunkOptions& opts) {
                              {"depth", b.depth},
                              {"lang", b.language},
                              {"text", b.text}});
+    if (b.ocr) {
+      out["blocks"].back()["ocr"] = {{"bbox", {b.bbox.x0, b.bbox.y0, b.bbox.x1, b.bbox.y1}},
+                                     {"confidence", b.confidence}};
+    }
+    if (b.kind == ragdb::rag::BlockKind::kTable) {
+      out["blocks"].back()["table"] = {{"sheet", b.table.sheet},
+                                       {"first_row", b.table.first_row},
+                                       {"first_col", b.table.first_col}};
+    }
+  }
+  for (const auto& im : doc->images) {
+    out["images"].push_back({{"name", im.name},
+                             {"page", im.page},
+                             {"size", {im.width, im.height}},
+                             {"bbox", {im.bbox.x0, im.bbox.y0, im.bbox.x1, im.bbox.y1}},
+                             {"caption", im.caption},
+                             {"context", im.context},
+                             {"bytes", im.bytes.size()}});
   }
   auto set = ChunkDocument(*doc, opts);
   if (!set.ok()) {
@@ -59,6 +79,8 @@ int Dump(const std::string& path, const ChunkOptions& opts) {
                              {"page", c.page},
                              {"tokens", c.token_count},
                              {"parent", c.parent},
+                             {"table", c.table},
+                             {"rows", {c.first_table_row, c.last_table_row}},
                              {"text", c.text}});
   }
   std::cout << out.dump(2) << "\n";
