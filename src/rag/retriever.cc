@@ -169,8 +169,8 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
     // Pictures: the question through the image model's text tower, against the picture vectors.
     if (impl_->image_embedder && o.images) {
       auto t_img = Clock::now();
-      RAGDB_ASSIGN_OR_RETURN(auto ivecs,
-                             impl_->image_embedder->Embed(std::span<const std::string>(&q, 1), true));
+      RAGDB_ASSIGN_OR_RETURN(
+          auto ivecs, impl_->image_embedder->Embed(std::span<const std::string>(&q, 1), true));
       st.embed_ms += MsSince(t_img);
       HybridSubQuery pictures;
       pictures.dense = SearchRequest{};
