@@ -103,6 +103,7 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterChatRoutes(*this);
   RegisterMcpRoutes(*this);
   RegisterClusterRoutes(*this);
+  RegisterRagdbCollectionRoutes(*this);
 }
 
 App::~App() { tenants_.CloseAll(); }
