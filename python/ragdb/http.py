@@ -64,15 +64,11 @@ class _Transport:
             c.close()
             self._local.conn = None
 
-    def request(self, method, path, body=None, *, content_type="application/json", stream=False):
+    def request(self, method, path, body=None, *, content_type="application/json"):
         """Sends a request; returns the HTTP response (status 2xx) or raises the ragdb error the
         server answered with. `body`: a JSON-able value, or bytes sent as they are."""
         if body is not None and not isinstance(body, bytes):
-            try:
-                body = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
-            except ValueError:
-                raise InvalidArgument("NaN or infinite numbers cannot be sent "
-                                      "(vectors and payloads must be finite)") from None
+            body = _dumps(body, "request").encode()
         headers = dict(self._headers)
         if body is not None:
             headers["Content-Type"] = content_type
@@ -83,12 +79,14 @@ class _Transport:
                 conn.request(method, self._prefix + path, body=body, headers=headers)
                 response = conn.getresponse()
                 break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                    http.client.ImproperConnectionState) as e:
                 self.close()
-                # A kept-alive connection the server had closed: send once more on a new one.
+                # A kept-alive connection the server had closed (or one left mid-response by
+                # an exception): send once more on a new one.
                 if attempt == 0 and reused:
                     continue
-                raise Unavailable(f"{self.url}: {e}") from None
+                raise Unavailable(f"{self.url}: {e!r}") from None
             except TimeoutError as e:
                 self.close()
                 raise DeadlineExceeded(f"{self.url}: no answer in {self._timeout} s") from e
@@ -98,8 +96,6 @@ class _Transport:
         if response.status >= 300:
             data = response.read()
             raise for_http_status(response.status)(_error_message(response.status, data))
-        if stream:
-            return response
         return response
 
     def call(self, method, path, body=None, **kw):
@@ -110,6 +106,17 @@ class _Transport:
             return json.loads(data)["result"]
         except (ValueError, KeyError, TypeError):
             raise Internal(f"{method} {path}: unexpected answer {data[:200]!r}") from None
+
+
+def _dumps(value, what):
+    """JSON text; what JSON cannot carry (NaN, infinities, other types) is InvalidArgument."""
+    try:
+        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        raise InvalidArgument(f"{what}: NaN or infinite numbers cannot be stored") from None
+    except TypeError as e:
+        raise InvalidArgument(f"{what}: {e} (use dict, list, str, int, float, bool or None)") \
+            from None
 
 
 def _error_message(status, data):
@@ -155,14 +162,16 @@ def _ids(xs, what="ids"):
             raise InvalidArgument(f"{what}: expected a 1-D array of ids")
         xs = xs.tolist()
     try:
-        return [_id(x, f"{what}[{i}]") for i, x in enumerate(xs)]
+        xs = list(xs)
     except TypeError:
         raise InvalidArgument(f"{what}: expected a sequence of ids, got "
                               f"{type(xs).__name__}") from None
+    return [_id(x, f"{what}[{i}]") for i, x in enumerate(xs)]
 
 
-def _matrix(x, what, rows=None):
-    """A 2-D float32 array (as the embedded engine reads it); one row for a 1-D array."""
+def _matrix(x, what, rows=None, row_name="row"):
+    """A 2-D float32 array of finite numbers (as the embedded engine reads it); one row for a
+    1-D array. JSON cannot carry NaN: a row with one is named here, as the engine would."""
     if isinstance(x, np.ndarray) and x.dtype.kind not in "fiub":
         raise InvalidArgument(f"{what}: expected real numbers, got an array of dtype {x.dtype}")
     try:
@@ -176,11 +185,14 @@ def _matrix(x, what, rows=None):
                               f"{a.ndim} dimensions")
     if rows is not None and a.shape[0] != rows:
         raise InvalidArgument(f"{what}: {a.shape[0]} rows for {rows} ids")
+    bad = np.flatnonzero(~np.isfinite(a).all(axis=1))
+    if len(bad):
+        raise InvalidArgument(f"{row_name} {bad[0]}: a vector has a NaN or infinite component")
     return a
 
 
 def _vector(x, what):
-    a = _matrix(x, what)
+    a = _matrix(x, what, row_name=what)
     if a.shape[0] != 1:
         raise InvalidArgument(f"{what}: expected a 1-D array, got shape {a.shape}")
     return a[0].tolist()
@@ -369,6 +381,7 @@ class RemoteCollection:
                 if not isinstance(payloads[i], dict):
                     raise InvalidArgument(f"payloads[{i}]: expected a dict, got "
                                           f"{type(payloads[i]).__name__}")
+                _dumps(payloads[i], f"payloads[{i}]")  # names the record on a bad value
                 point["payload"] = payloads[i]
             points.append(point)
         self._t.call("PUT", f"{self._path}/points?wait=true", {"points": points})
@@ -478,7 +491,7 @@ class RemoteCollection:
                      using=None):
         """As the embedded one; queries go in requests of 256, on `threads` connections at
         once (0 = one)."""
-        q = _matrix(queries, "queries")
+        q = _matrix(queries, "queries", row_name="query")
         k, threads = _args.uint("k", k), _args.uint("threads", threads)
         using = _args.text("using", using, True) or ""
         distances = self._field(using).get("metric") in ("l2", "hamming")
@@ -789,8 +802,10 @@ def _read_answer_stream(response, on_token):
             if event == "delta":
                 on_token(payload.get("text", ""))
             elif event == "answer":
+                response.read()  # the end of the stream, so the connection can be used again
                 return Answer.from_dict(payload)
             elif event == "error":
+                response.read()
                 raise Internal(payload.get("error", "the server failed to answer"))
             event, data = None, []
     raise Unavailable("the answer stream ended before the answer")

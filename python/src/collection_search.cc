@@ -209,9 +209,10 @@ Status RenumberQuery(const Status& s, size_t first) {
   return Status(s.code(), "query " + std::to_string(first + i) + std::string(end));
 }
 
-// Queries are handed to the engine in blocks of about this many floats: SearchRequest owns a
-// copy of its vector, so copying all of a large query matrix at once would double its memory.
-constexpr size_t kBlockFloats = 1 << 20;
+// Queries are handed to the engine in blocks of about this many floats (1 MiB): SearchRequest
+// owns a copy of its vector and each hit is a ScoredPoint, so handing over a large query matrix
+// at once would add more than its own size to the peak memory.
+constexpr size_t kBlockFloats = 1 << 18;
 
 py::tuple SearchBatch(const PyCollection& p, py::handle queries, size_t k, size_t threads,
                       py::handle filter_obj, uint32_t ef, uint32_t nprobe, bool exact,

@@ -83,5 +83,60 @@ def name():
     return "t" + uuid.uuid4().hex[:10]
 
 
+class LlmServer:
+    """An OpenAI-protocol chat endpoint on loopback (POST /v1/chat/completions), answering
+    `answer` after `delay` seconds, as JSON or as server-sent events when asked to stream. It
+    runs in this process, on its own thread."""
+
+    def __init__(self):
+        import http.server
+        import json
+        import threading
+        owner = self
+        self.answer = "A write is durable once the write-ahead log is fsynced [1]."
+        self.delay = 0.0
+        self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.requests.append(body)
+                time.sleep(owner.delay)
+                if body.get("stream"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    for word in owner.answer.split(" "):
+                        piece = {"choices": [{"delta": {"content": word + " "}}]}
+                        self.wfile.write(f"data: {json.dumps(piece)}\n\n".encode())
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    return
+                out = json.dumps({"choices": [{"message": {"role": "assistant",
+                                                           "content": owner.answer}}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def llm_server():
+    s = LlmServer()
+    yield s
+    s.close()
+
+
 def is_http(store):
     return isinstance(store, ragdb.Client)
