@@ -69,7 +69,7 @@ PEAK_SCRIPT = textwrap.dedent("""
     col = db.create_collection("c", dim=128, metric="l2")
     rng = np.random.default_rng(2)
     col.upsert(ids=np.arange(64), vectors=rng.standard_normal((64, 128)).astype(np.float32))
-    q = rng.standard_normal((200_000, 128)).astype(np.float32)   # 100 MB
+    q = rng.standard_normal((100_000, 128)).astype(np.float32)   # 51 MB
     if sys.argv[2] == "float64":
         q = q.astype(np.float64)
     col.search_batch(q[:64], k=10)          # warm up (thread pools, BLAS buffers)
