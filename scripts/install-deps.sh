@@ -15,6 +15,8 @@ packages=(
   libpoppler-cpp-dev libzip-dev libxml2-dev libtomlplusplus-dev libzstd-dev libboost-dev
   # cluster tests (tests/cluster, src/cluster): a real etcd on loopback
   etcd-server
+  # the Python package (python/) and its tests
+  python3-dev pybind11-dev python3-numpy python3-pytest python3-setuptools python3-venv
 )
 # Tests drive the server through official npm clients. Node.js may come from elsewhere than
 # Debian (its npm then ships inside the nodejs package), so only a missing command is installed.
