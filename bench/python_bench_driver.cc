@@ -2,7 +2,8 @@
 // API (include/ragdb/database.h) on the same database folder, so that Python's figures can be
 // divided by these. Prints one JSON object.
 //
-//   python_bench_driver search DIR COLLECTION QUERIES.fvecs K EF THREADS SECONDS batch|single [exact]
+//   python_bench_driver search DIR COLLECTION QUERIES.fvecs K EF THREADS SECONDS batch|single
+//   [exact]
 //     batch: one SearchBatch of every query per pass; single: one Search per query, in a loop.
 //     One pass warms up, then passes repeat for at least SECONDS (as python_bench.py times its
 //     side). Requests are built before the clock starts (as a C++ program would keep them).

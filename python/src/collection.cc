@@ -16,8 +16,7 @@ std::string Item(const char* what, size_t i) {
 template <typename Fn>
 void PerRecord(py::handle seq, const char* what, size_t n, Fn fn) {
   if (seq.is_none()) return;
-  if (PyUnicode_Check(seq.ptr()) || PyDict_Check(seq.ptr()) ||
-      !py::isinstance<py::sequence>(seq)) {
+  if (PyUnicode_Check(seq.ptr()) || PyDict_Check(seq.ptr()) || !py::isinstance<py::sequence>(seq)) {
     ThrowInvalid(std::string(what) + ": expected a list with one item per id");
   }
   py::sequence s = py::reinterpret_borrow<py::sequence>(seq);
@@ -105,7 +104,8 @@ void BindCollection(py::class_<PyCollection>& c) {
           "upsert",
           [](const PyCollection& p, py::handle ids, py::handle vectors, py::handle payloads,
              py::handle texts, py::handle sparse, const std::string& field) {
-            std::vector<Record> records = RecordsFromPy(ids, vectors, payloads, texts, sparse, field);
+            std::vector<Record> records =
+                RecordsFromPy(ids, vectors, payloads, texts, sparse, field);
             Check(p.handle->Call([&] { return p.col->Upsert(records); }));
           },
           py::arg("ids"), py::arg("vectors"), py::arg("payloads"), py::arg("texts"),
@@ -125,15 +125,16 @@ void BindCollection(py::class_<PyCollection>& c) {
             }
             const float* data = a.data();
             const size_t rows = static_cast<size_t>(a.shape(0));
-            Check(p.handle->Call(
-                [&] { return p.col->ImportVectors(field, data, rows, first_id); }));
+            Check(
+                p.handle->Call([&] { return p.col->ImportVectors(field, data, rows, first_id); }));
           },
           py::arg("vectors"), py::arg("first_id"), py::arg("field"))
       .def(
           "get_one",
           [](const PyCollection& p, py::handle id, bool with_vectors) {
             PointId pid = IdFromPy(id, "id");
-            return RecordToPy(Unwrap(p.handle->Call([&] { return p.col->Get(pid, with_vectors); })));
+            return RecordToPy(
+                Unwrap(p.handle->Call([&] { return p.col->Get(pid, with_vectors); })));
           },
           py::arg("id"), py::arg("with_vectors"))
       .def(
@@ -200,9 +201,8 @@ void BindCollection(py::class_<PyCollection>& c) {
             Check(p.handle->Call([&] { return p.col->CreatePayloadIndex(f); }));
           },
           py::arg("path"), py::arg("type"))
-      .def("optimize", [](const PyCollection& p) {
-        Check(p.handle->Call([&] { return p.col->Optimize(); }));
-      });
+      .def("optimize",
+           [](const PyCollection& p) { Check(p.handle->Call([&] { return p.col->Optimize(); })); });
 }
 
 }  // namespace ragdb::python

@@ -39,7 +39,8 @@ Json ToJson(py::handle obj, const Path& path, int depth) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
     // As nlohmann's parser types them: non-negative integers are unsigned.
-    if (overflow == 0) return v >= 0 ? Json(static_cast<uint64_t>(v)) : Json(static_cast<int64_t>(v));
+    if (overflow == 0)
+      return v >= 0 ? Json(static_cast<uint64_t>(v)) : Json(static_cast<int64_t>(v));
     if (overflow > 0) {
       unsigned long long u = PyLong_AsUnsignedLongLong(p);
       if (!PyErr_Occurred()) return static_cast<uint64_t>(u);
@@ -171,7 +172,8 @@ std::vector<PointId> IdsFromPy(py::handle obj, const std::string& what) {
     }
     // Other dtypes (str, object): one by one below.
   }
-  if (PyUnicode_Check(obj.ptr()) || PyBytes_Check(obj.ptr()) || !py::isinstance<py::iterable>(obj)) {
+  if (PyUnicode_Check(obj.ptr()) || PyBytes_Check(obj.ptr()) ||
+      !py::isinstance<py::iterable>(obj)) {
     ThrowInvalid(what + ": expected a sequence of ids, got " + TypeName(obj));
   }
   size_t i = 0;

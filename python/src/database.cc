@@ -75,8 +75,8 @@ DbClass BindDatabase(py::module_& m) {
           },
           py::arg("name"))
       .def("recovery_notes", [](const DbHandle& h) {
-        return Unwrap(h.Call(
-            [&]() -> Result<std::vector<std::string>> { return h.db().RecoveryNotes(); }));
+        return Unwrap(
+            h.Call([&]() -> Result<std::vector<std::string>> { return h.db().RecoveryNotes(); }));
       });
 
   py::class_<PyCollection> col(m, "Collection");

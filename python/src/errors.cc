@@ -10,14 +10,12 @@ void ThrowStatus(const Status& status) {
   // The classes live in ragdb/errors.py so that the HTTP client raises the same ones.
   py::object errors = py::module_::import("ragdb.errors");
   std::string name(StatusCodeName(status.code()));
-  py::object cls = py::hasattr(errors, name.c_str()) ? errors.attr(name.c_str())
-                                                     : errors.attr("Error");
+  py::object cls =
+      py::hasattr(errors, name.c_str()) ? errors.attr(name.c_str()) : errors.attr("Error");
   PyErr_SetObject(cls.ptr(), py::str(status.message()).ptr());
   throw py::error_already_set();
 }
 
-void ThrowInvalid(std::string message) {
-  ThrowStatus(Status::InvalidArgument(std::move(message)));
-}
+void ThrowInvalid(std::string message) { ThrowStatus(Status::InvalidArgument(std::move(message))); }
 
 }  // namespace ragdb::python

@@ -77,10 +77,12 @@ rag::RetrieveOptions RetrieveOptionsFromPy(py::handle options) {
 // a dict = {base_url, model, api_key, timeout_ms, temperature, max_tokens}.
 rag::LlmConfig LlmFromPy(const DbHandle& h, py::handle llm) {
   if (llm.is_none()) {
-    return Unwrap(h.Call([&] { return rag::LlmConfig::FromEnvAndFile(h.db().path() + "/llm.json"); }));
+    return Unwrap(
+        h.Call([&] { return rag::LlmConfig::FromEnvAndFile(h.db().path() + "/llm.json"); }));
   }
   if (PyBool_Check(llm.ptr())) {
-    if (llm.ptr() == Py_True) ThrowInvalid("llm: True is not a configuration (None, False or a dict)");
+    if (llm.ptr() == Py_True)
+      ThrowInvalid("llm: True is not a configuration (None, False or a dict)");
     return {};
   }
   if (!PyDict_Check(llm.ptr())) ThrowInvalid("llm: expected None, False or a dict");

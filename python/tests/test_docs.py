@@ -45,3 +45,10 @@ def test_quick_start_over_http_prints_the_same(tmp_path):
     finally:
         server.stop()
     assert remote == embedded
+
+
+def test_readme_sample(tmp_path):
+    readme = (REPO / "README.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", readme, re.S)[0]
+    out = run(code + "\nprint(len(ids), answer.mode)\n", tmp_path)
+    assert out.split()[-2:] == ["100", "extractive"]

@@ -145,7 +145,8 @@ void RegisterKbRoutes(App& app);          // kb_api.cc: /ragdb/kb
 void RegisterChatRoutes(App& app);        // chat_api.cc: /v1/chat/completions
 void RegisterMcpRoutes(App& app);         // mcp_http.cc: /mcp
 void RegisterClusterRoutes(App& app);     // cluster_api.cc: /cluster, shard calls between nodes
-void RegisterRagdbCollectionRoutes(App& app);  // ragdb_collections.cc: /ragdb/collections
+// ragdb_collections.cc: /ragdb/collections (ragdb schemas, describe, drop, optimize)
+void RegisterRagdbCollectionRoutes(App& app);
 
 // Seconds since `start`, for the envelope's "time".
 double SecondsSince(std::chrono::steady_clock::time_point start);

@@ -300,8 +300,8 @@ Result<std::vector<rag::ConversationTurn>> HistoryFromJson(const Json& body) {
 
 Result<Json> AskKb(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  RAGDB_RETURN_IF_ERROR(RejectUnknown(
-      body, RetrieveFieldNames({"question", "stream", "timings", "history"}), "ask"));
+  RAGDB_RETURN_IF_ERROR(
+      RejectUnknown(body, RetrieveFieldNames({"question", "stream", "timings", "history"}), "ask"));
   RAGDB_ASSIGN_OR_RETURN(std::string question, StringField(body, "question"));
   rag::AskOptions ao;
   RAGDB_ASSIGN_OR_RETURN(ao.retrieve, RetrieveOptionsFromJson(body));

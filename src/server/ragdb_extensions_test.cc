@@ -29,8 +29,7 @@ class ExtensionsTest : public ::testing::Test {
   }
   // Collection "t": 64-d cosine vectors embedded from text by "hash:64", BM25 text, 3 points.
   void CreateTexts() {
-    Json schema = {{"vectors", {{{"dim", 64}, {"embedder", "hash:64"}}}},
-                   {"text", Json::object()}};
+    Json schema = {{"vectors", {{{"dim", 64}, {"embedder", "hash:64"}}}}, {"text", Json::object()}};
     auto r = Call("PUT", "/ragdb/collections/t", schema);
     ASSERT_EQ(r.status, 200) << r.body;
     Json pts = Json::array();
@@ -118,12 +117,11 @@ TEST_F(ExtensionsTest, ExpressionFiltersAndWithText) {
                  {"with_text", true}});
   ASSERT_EQ(q.status, 200) << q.body;
   EXPECT_EQ(q.json()["result"]["points"][0]["text"], "green apples");
-  auto fused = Call("POST", "/collections/t/points/query",
-                    {{"prefetch",
-                      {{{"query", {{"text", "apples"}, {"model", "qdrant/bm25"}}}},
-                       {{"query", 2}}}},
-                     {"query", {{"fusion", "rrf"}}},
-                     {"with_text", true}});
+  auto fused = Call(
+      "POST", "/collections/t/points/query",
+      {{"prefetch", {{{"query", {{"text", "apples"}, {"model", "qdrant/bm25"}}}}, {{"query", 2}}}},
+       {"query", {{"fusion", "rrf"}}},
+       {"with_text", true}});
   ASSERT_EQ(fused.status, 200) << fused.body;
   Json fused_points = fused.json()["result"]["points"];
   EXPECT_EQ(fused_points.size(), 2u);  // 1 and 3: the example point itself is left out
@@ -162,10 +160,10 @@ TEST_F(ExtensionsTest, Nprobe) {
                 {{"query", {5, 7}}, {"limit", 1}, {"params", {{"nprobe", 64}}}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["result"]["points"][0]["id"], 7 * 33 + 5);
-  EXPECT_EQ(Call("POST", "/collections/v/points/query",
-                 {{"query", {5, 7}}, {"params", {{"nprobe", -1}}}})
-                .status,
-            400);
+  EXPECT_EQ(
+      Call("POST", "/collections/v/points/query", {{"query", {5, 7}}, {"params", {{"nprobe", -1}}}})
+          .status,
+      400);
 }
 
 TEST_F(ExtensionsTest, AskWithHistory) {
