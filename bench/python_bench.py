@@ -49,17 +49,18 @@ def checksum(ids):
     return total % ((1 << 61) - 1)
 
 
-def best_qps(fn, nq, min_seconds):
-    """QPS of fn() (nq queries per call), repeated for at least min_seconds after a warm-up
-    (python_bench_driver times its side the same way)."""
+def measure(fn, nq, min_seconds):
+    """(QPS, CPU microseconds per query) of fn() (nq queries per call), repeated for at least
+    min_seconds after a warm-up (python_bench_driver times its side the same way). CPU time is
+    the steadier figure on a shared machine: it does not count time spent descheduled."""
     fn()
-    done, t = 0, time.perf_counter()
+    done, t, cpu = 0, time.perf_counter(), time.process_time()
     while True:
         fn()
         done += nq
         el = time.perf_counter() - t
         if el >= min_seconds:
-            return done / el
+            return done / el, (time.process_time() - cpu) * 1e6 / done
 
 
 def driver(args, *argv):
@@ -106,24 +107,30 @@ def python_vs_cpp(args, name, path, queries):
                     def run():
                         return [col.search(vector=q, k=K, ef=ef, exact=exact, with_payload=False)
                                 for q in queries]
-                py[label].append(best_qps(run, nq, args.seconds))
+                py[label].append(measure(run, nq, args.seconds))
                 out = run()
             ids = out[0] if mode == "batch" else np.array(
                 [[h.id for h in hits] + [-1] * (K - len(hits)) for hits in out])
             j = driver(args, "search", path, "items", qpath, K, ef, threads, args.seconds, mode,
                        "exact" if exact else "")
-            cpp[label].append(j["qps"])
+            cpp[label].append((j["qps"], j["cpu_us"]))
             assert j["checksum"] == checksum(ids), (label, "Python and C++ results differ")
-    print(f"\n--- {name}: Python (ragdb.open) vs the C++ API on the same index, "
-          f"{nq} queries, k={K}, medians of {args.rounds} rounds (same results: checked)")
-    print(f"{'case':26s} {'Python QPS':>11s} {'C++ QPS':>10s} {'ratio':>6s} {'overhead/call':>14s}")
+    print(f"\n--- {name}: Python (ragdb.open) vs the C++ API on the same index, {nq} queries, "
+          f"k={K}; medians of {args.rounds} rounds, each Python run next to a C++ run; the ratios "
+          "are medians of the per-round ratios (same results: checked)")
+    print(f"{'case':24s} {'Py QPS':>8s} {'C++ QPS':>8s} {'ratio':>6s} {'Py CPU us/q':>12s} "
+          f"{'C++ CPU us/q':>13s} {'ratio':>6s} {'overhead/call':>14s}")
     rows = []
     for label, mode, *_ in cases:
-        p, c = float(np.median(py[label])), float(np.median(cpp[label]))
-        over = (1 / p - 1 / c) * 1e6 if mode == "single" else float("nan")
-        print(f"{label:26s} {p:11.0f} {c:10.0f} {p / c:6.3f} "
-              + (f"{over:11.1f} us" if mode == "single" else ""))
-        rows.append((label, p, c, over))
+        pq, pc = np.median([r[0] for r in py[label]]), np.median([r[1] for r in py[label]])
+        cq, cc = np.median([r[0] for r in cpp[label]]), np.median([r[1] for r in cpp[label]])
+        qps_ratio = np.median([a[0] / b[0] for a, b in zip(py[label], cpp[label])])
+        cpu_ratio = np.median([b[1] / a[1] for a, b in zip(py[label], cpp[label])])
+        # per-call overhead of one query through Python: the CPU time it adds
+        over = np.median([a[1] - b[1] for a, b in zip(py[label], cpp[label])])
+        print(f"{label:24s} {pq:8.0f} {cq:8.0f} {qps_ratio:6.3f} {pc:12.1f} {cc:13.1f} "
+              f"{cpu_ratio:6.3f} " + (f"{over:11.1f} us" if mode == "single" else ""))
+        rows.append((label, pq, cq, qps_ratio, pc, cc, cpu_ratio, over))
     return rows
 
 
@@ -172,32 +179,37 @@ def peers(args, name, path, base, queries, gt):
                 batch, single = eng[e]
                 if rnd == 0:
                     rec[e][ef] = recall(batch(), gt)
-                runs[e][ef]["batch"].append(best_qps(batch, nq, args.seconds / 2))
-                runs[e][ef]["single"].append(best_qps(single, nq, args.seconds / 2))
+                runs[e][ef]["batch"].append(measure(batch, nq, args.seconds / 2))
+                runs[e][ef]["single"].append(measure(single, nq, args.seconds / 2))
     db.close()
     print(f"\n--- {name}: one thread, m={M}, ef_construction={EFC}; build (2 threads): "
-          f"hnswlib {h_build:.1f} s, Faiss {f_build:.1f} s; medians of {args.rounds} rounds")
-    print(f"{'engine':8s} {'ef':>4s} {'recall@10':>9s} {'batch QPS':>10s} {'single QPS':>11s}")
+          f"hnswlib {h_build:.1f} s, Faiss {f_build:.1f} s; medians of {args.rounds} rounds; "
+          "QPS by wall clock and by CPU time (1e6 / CPU us per query)")
+    print(f"{'engine':8s} {'ef':>4s} {'recall@10':>9s} {'batch QPS':>10s} {'(CPU)':>8s} "
+          f"{'single QPS':>11s} {'(CPU)':>8s}")
     curves = {}
     for e in runs:
         curves[e] = []
         for ef in SWEEP:
-            b = float(np.median(runs[e][ef]["batch"]))
-            s = float(np.median(runs[e][ef]["single"]))
-            curves[e].append({"recall": rec[e][ef], "batch": b, "single": s})
-            print(f"{e:8s} {ef:4d} {rec[e][ef]:9.3f} {b:10.0f} {s:11.0f}")
+            b = float(np.median([r[0] for r in runs[e][ef]["batch"]]))
+            bc = 1e6 / float(np.median([r[1] for r in runs[e][ef]["batch"]]))
+            s = float(np.median([r[0] for r in runs[e][ef]["single"]]))
+            sc = 1e6 / float(np.median([r[1] for r in runs[e][ef]["single"]]))
+            curves[e].append({"recall": rec[e][ef], "batch": b, "single": s, "batch_cpu": bc,
+                              "single_cpu": sc})
+            print(f"{e:8s} {ef:4d} {rec[e][ef]:9.3f} {b:10.0f} {bc:8.0f} {s:11.0f} {sc:8.0f}")
     out = []
     for target in (0.95, 0.99):
         line = {"target": target}
         for e in curves:
-            for mode in ("batch", "single"):
+            for mode in ("batch", "single", "batch_cpu", "single_cpu"):
                 line[(e, mode)] = interp_qps(curves[e], target, mode)
         out.append(line)
-        for mode in ("batch", "single"):
+        for mode in ("batch", "single", "batch_cpu", "single_cpu"):
             r, hq, fq = line[("ragdb", mode)], line[("hnswlib", mode)], line[("faiss", mode)]
             fmt = lambda x: "n/a" if x is None else f"{x:.0f}"
             ratio = lambda a, b: "n/a" if a is None or b is None else f"{a / b:.2f}x"
-            print(f"recall {target}: {mode:6s} ragdb {fmt(r)} QPS, hnswlib {fmt(hq)} "
+            print(f"recall {target}: {mode:10s} ragdb {fmt(r)} QPS, hnswlib {fmt(hq)} "
                   f"({ratio(r, hq)}), Faiss {fmt(fq)} ({ratio(r, fq)})")
     return out
 

@@ -7,11 +7,14 @@
 //     batch: one SearchBatch of every query per pass; single: one Search per query, in a loop.
 //     One pass warms up, then passes repeat for at least SECONDS (as python_bench.py times its
 //     side). Requests are built before the clock starts (as a C++ program would keep them).
-//     -> {"qps": x, "checksum": N}  (checksum of the result ids, as python_bench.py computes it
-//        from its numpy arrays: the same results give the same number)
+//     -> {"qps": x, "cpu_us": y, "checksum": N}  (cpu_us: CPU time of the process per query;
+//        checksum of the result ids, as python_bench.py computes it from its numpy arrays: the
+//        same results give the same number)
 //   python_bench_driver upsert DIR COLLECTION BASE.fvecs BATCH
 //     creates COLLECTION (l2, flat) and upserts BASE in batches of BATCH ids 0..n-1, each
 //     durable before the next -> {"vectors_per_s": x, "seconds": s}
+#include <time.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +30,12 @@ using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+double CpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
 int Fail(const ragdb::Status& s) {
@@ -90,12 +99,14 @@ int Search(int argc, char** argv) {
   if (!s.ok()) return Fail(s);
   size_t done = 0;
   auto t = Clock::now();
+  const double cpu = CpuSeconds();
   do {
     if (!(s = pass()).ok()) return Fail(s);
     done += requests.size();
   } while (Since(t) < min_seconds);
-  printf("{\"qps\": %.1f, \"checksum\": %llu}\n", static_cast<double>(done) / Since(t),
-         static_cast<unsigned long long>(Checksum(results)));
+  const double n = static_cast<double>(done);
+  printf("{\"qps\": %.1f, \"cpu_us\": %.2f, \"checksum\": %llu}\n", n / Since(t),
+         (CpuSeconds() - cpu) * 1e6 / n, static_cast<unsigned long long>(Checksum(results)));
   return 0;
 }
 

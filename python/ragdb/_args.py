@@ -36,6 +36,13 @@ def text(name, value, optional=False):
     return value
 
 
+def path(name, value):
+    """A str or os.PathLike, as a str."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    return text(name, value)
+
+
 def is_single_id(value):
     return isinstance(value, (str, int, np.integer)) and not isinstance(value, bool)
 
@@ -46,10 +53,8 @@ def paths(items):
     for p in items:
         if isinstance(p, (list, tuple)):
             out.extend(paths(p))
-        elif isinstance(p, (str, os.PathLike)):
-            out.append(os.fspath(p))
         else:
-            raise InvalidArgument(f"paths: expected str or os.PathLike, got {type(p).__name__}")
+            out.append(path("paths", p))
     if not out:
         raise InvalidArgument("paths: give at least one file or folder")
     return out

@@ -20,20 +20,15 @@ def open(path, *, create_if_missing=True, sync_writes=True, seal_threshold_rows=
     loses nothing; a power loss may). seal_threshold_rows: rows of the in-memory segment before
     it is sealed into a segment file.
     """
-    return Database(_ragdb.open(_args.text("path", _fspath(path)), bool(create_if_missing),
-                                bool(sync_writes), _args.uint("seal_threshold_rows",
-                                                              seal_threshold_rows)))
+    return Database(_ragdb.open(_args.path("path", path), bool(create_if_missing),
+                                bool(sync_writes),
+                                _args.uint("seal_threshold_rows", seal_threshold_rows)))
 
 
 def check(path):
     """Verifies every checksum of the database at `path` without opening it for writing:
     {"ok": bool, "files_checked": int, "problems": [str]} (each problem names a damaged file)."""
-    return _ragdb.check(_args.text("path", _fspath(path)))
-
-
-def _fspath(p):
-    import os
-    return os.fspath(p) if isinstance(p, os.PathLike) else p
+    return _ragdb.check(_args.path("path", path))
 
 
 @_args.strict

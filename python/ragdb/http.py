@@ -780,11 +780,9 @@ class RemoteKnowledgeBase:
 
 
 def _retrieve_body(*args):
+    """The retrieve options given (None = the server's default), as /retrieve and /ask take them."""
     options = _retrieve_options(*args)
-    if isinstance(options["filter"], str) or options["filter"] is None:
-        pass
-    else:
-        _filter(options["filter"])
+    _filter(options["filter"])
     return {k: v for k, v in options.items() if v is not None}
 
 

@@ -64,10 +64,8 @@ std::vector<Record> RecordsFromPy(py::handle ids, py::handle vectors, py::handle
     }
     records[i].payload = PyToJson(p, Item("payloads", i));
   });
-  PerRecord(texts, "texts", n, [&](py::handle t, size_t i) {
-    if (!PyUnicode_Check(t.ptr())) ThrowInvalid(Item("texts", i) + ": expected a str or None");
-    records[i].text = PyToJson(t, Item("texts", i)).get<std::string>();
-  });
+  PerRecord(texts, "texts", n,
+            [&](py::handle t, size_t i) { records[i].text = StrFromPy(t, Item("texts", i)); });
   PerRecord(sparse, "sparse_vectors", n, [&](py::handle s, size_t i) {
     if (!PyDict_Check(s.ptr())) {
       ThrowInvalid(Item("sparse_vectors", i) + ": expected a dict of field name -> sparse vector");

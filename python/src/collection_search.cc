@@ -38,7 +38,7 @@ std::vector<HybridSubQuery> SubQueries(const PyCollection& p, const SearchArgs& 
   std::vector<HybridSubQuery> subs;
   if (!a.text.is_none()) {
     TextSearchRequest t;
-    t.query = py::cast<std::string>(a.text);
+    t.query = StrFromPy(a.text, "text");
     t.all_terms = a.all_terms;
     t.phrase = a.phrase;
     t.k = a.k;
@@ -54,7 +54,7 @@ std::vector<HybridSubQuery> SubQueries(const PyCollection& p, const SearchArgs& 
     if (!a.vector.is_none()) {
       d.vector = VectorFromPy(a.vector, "vector");
     } else {
-      d.query_text = py::cast<std::string>(a.near_text);
+      d.query_text = StrFromPy(a.near_text, "near_text");
     }
     d.k = a.k;
     d.filter = filter;

@@ -25,6 +25,18 @@ constexpr int kMaxJsonDepth = 128;
 
 std::string TypeName(py::handle obj) { return py::str(py::type::handle_of(obj).attr("__name__")); }
 
+// The UTF-8 bytes of a str (`what` names it on error: lone surrogates cannot be encoded).
+template <typename What>
+std::string Utf8Bytes(py::handle str, const What& what) {
+  Py_ssize_t n = 0;
+  const char* s = PyUnicode_AsUTF8AndSize(str.ptr(), &n);
+  if (s == nullptr) {
+    PyErr_Clear();
+    ThrowInvalid(what() + ": string is not valid Unicode");
+  }
+  return std::string(s, static_cast<size_t>(n));
+}
+
 bool IsNumpyGeneric(py::handle obj) {
   py::module_ numpy = py::module_::import("numpy");
   return py::isinstance(obj, numpy.attr("generic"));
@@ -49,22 +61,14 @@ Json ToJson(py::handle obj, const Path& path, int depth) {
     ThrowInvalid(path.Text() + ": integer out of the 64-bit range JSON numbers have here");
   }
   if (PyFloat_Check(p)) return PyFloat_AS_DOUBLE(p);
-  if (PyUnicode_Check(p)) {
-    Py_ssize_t n = 0;
-    const char* s = PyUnicode_AsUTF8AndSize(p, &n);
-    if (s == nullptr) {
-      PyErr_Clear();
-      ThrowInvalid(path.Text() + ": string is not valid Unicode");
-    }
-    return std::string(s, static_cast<size_t>(n));
-  }
+  if (PyUnicode_Check(p)) return Utf8Bytes(obj, [&] { return path.Text(); });
   if (PyDict_Check(p)) {
     Json out = Json::object();
     for (auto [k, v] : py::reinterpret_borrow<py::dict>(obj)) {
       if (!PyUnicode_Check(k.ptr())) {
         ThrowInvalid(path.Text() + ": object keys must be str, got " + TypeName(k));
       }
-      std::string key = ToJson(k, path, depth + 1).get<std::string>();
+      std::string key = Utf8Bytes(k, [&] { return path.Text(); });
       Path child{&path, nullptr, key};
       out[key] = ToJson(v, child, depth + 1);
     }
@@ -92,6 +96,13 @@ py::str Utf8(const std::string& s) {
   PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
   if (o == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::str>(o);
+}
+
+std::string StrFromPy(py::handle obj, const std::string& what) {
+  if (!PyUnicode_Check(obj.ptr())) {
+    ThrowInvalid(what + ": expected a str, got " + TypeName(obj));
+  }
+  return Utf8Bytes(obj, [&] { return what; });
 }
 
 Json PyToJson(py::handle obj, const std::string& what) {

@@ -23,6 +23,8 @@ using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>
 // UTF-8 text as a Python str; invalid bytes become U+FFFD instead of failing the call.
 py::str Utf8(const std::string& s);
 
+// A str's text (UTF-8).
+std::string StrFromPy(py::handle obj, const std::string& what);
 Json PyToJson(py::handle obj, const std::string& what);
 py::object JsonToPy(const Json& j);
 

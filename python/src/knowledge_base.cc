@@ -36,12 +36,20 @@ void ReadOptions(py::handle options, const char* what, Set set) {
 rag::KbOptions KbOptionsFromPy(py::handle options) {
   rag::KbOptions o;
   ReadOptions(options, "knowledge base options", [&](const std::string& key, py::handle v) {
-    if (key == "chunk_size") return o.chunk_size = v.cast<size_t>(), true;
-    if (key == "overlap") return o.overlap = v.cast<size_t>(), true;
-    if (key == "mode") return o.mode = v.cast<std::string>(), true;
-    if (key == "parent_size") return o.parent_size = v.cast<size_t>(), true;
-    if (key == "embedder") return o.embedder = v.cast<std::string>(), true;
-    return false;
+    if (key == "chunk_size") {
+      o.chunk_size = v.cast<size_t>();
+    } else if (key == "overlap") {
+      o.overlap = v.cast<size_t>();
+    } else if (key == "mode") {
+      o.mode = v.cast<std::string>();
+    } else if (key == "parent_size") {
+      o.parent_size = v.cast<size_t>();
+    } else if (key == "embedder") {
+      o.embedder = v.cast<std::string>();
+    } else {
+      return false;
+    }
+    return true;
   });
   return o;
 }
@@ -61,14 +69,24 @@ py::dict IngestResultToPy(const rag::IngestResult& r) {
 rag::RetrieveOptions RetrieveOptionsFromPy(py::handle options) {
   rag::RetrieveOptions o;
   ReadOptions(options, "retrieve options", [&](const std::string& key, py::handle v) {
-    if (key == "k") return o.k = v.cast<size_t>(), true;
-    if (key == "candidates") return o.candidates = v.cast<size_t>(), true;
-    if (key == "filter") return o.filter = FilterFromPy(v), true;
-    if (key == "reranker") return o.reranker = v.cast<std::string>(), true;
-    if (key == "max_per_document") return o.max_per_document = v.cast<size_t>(), true;
-    if (key == "token_budget") return o.token_budget = v.cast<size_t>(), true;
-    if (key == "merge_neighbors") return o.merge_neighbors = v.cast<bool>(), true;
-    return false;
+    if (key == "k") {
+      o.k = v.cast<size_t>();
+    } else if (key == "candidates") {
+      o.candidates = v.cast<size_t>();
+    } else if (key == "filter") {
+      o.filter = FilterFromPy(v);
+    } else if (key == "reranker") {
+      o.reranker = v.cast<std::string>();
+    } else if (key == "max_per_document") {
+      o.max_per_document = v.cast<size_t>();
+    } else if (key == "token_budget") {
+      o.token_budget = v.cast<size_t>();
+    } else if (key == "merge_neighbors") {
+      o.merge_neighbors = v.cast<bool>();
+    } else {
+      return false;
+    }
+    return true;
   });
   return o;
 }
