@@ -70,12 +70,14 @@ def driver(args, *argv):
 
 
 def build_index(path, base):
+    """Loads `base` into an HNSW collection; returns the seconds of the load and index build
+    (segments build their graph when they seal, during the upserts, and in optimize)."""
+    t = time.perf_counter()
     with ragdb.open(path, sync_writes=False) as db:
         col = db.create_collection("items", dim=base.shape[1], metric="l2", index="hnsw", m=M,
                                    ef_construction=EFC)
         for s in range(0, len(base), 50_000):
             col.upsert(ids=np.arange(s, min(len(base), s + 50_000)), vectors=base[s:s + 50_000])
-        t = time.perf_counter()
         col.optimize()
         build = time.perf_counter() - t
         assert all(s["indexes"] for s in col.info()["segments"] if s["sealed"] and s["rows"])
@@ -215,28 +217,41 @@ def peers(args, name, path, base, queries, gt):
 
 
 def upserts(args, name, base, tmp):
-    """Vectors per second of numpy batches through Python against the C++ API."""
+    """Vectors per second (and CPU time per vector) of numpy batches through Python against the
+    C++ API with the same batches; the two alternate which goes first."""
     bpath = os.path.join(tmp, f"{name}-base.fvecs")
     write_vecs(bpath, base)
     print(f"\n--- {name}: upsert throughput, {len(base)} x {base.shape[1]} float32, each batch "
           "fsynced before the next (medians of rounds)")
-    print(f"{'batch':>7s} {'Python vec/s':>13s} {'C++ vec/s':>10s} {'ratio':>6s}")
+    print(f"{'batch':>7s} {'Py vec/s':>9s} {'C++ vec/s':>10s} {'ratio':>6s} {'Py CPU us/v':>12s} "
+          f"{'C++ CPU us/v':>13s} {'ratio':>6s}")
     rows = []
     for batch in (1000, 10000):
         py, cpp = [], []
         for rnd in range(args.rounds):
             path = os.path.join(tmp, f"up-{name}-{batch}-{rnd}")
-            with ragdb.open(path + "-py") as db:
-                col = db.create_collection("c", dim=base.shape[1], metric="l2")
-                t = time.perf_counter()
-                for s in range(0, len(base), batch):
-                    col.upsert(ids=np.arange(s, min(len(base), s + batch)),
-                               vectors=base[s:s + batch])
-                py.append(len(base) / (time.perf_counter() - t))
-            cpp.append(driver(args, "upsert", path + "-cpp", "c", bpath, batch)["vectors_per_s"])
-        p, c = float(np.median(py)), float(np.median(cpp))
-        print(f"{batch:7d} {p:13.0f} {c:10.0f} {p / c:6.3f}")
-        rows.append((batch, p, c))
+
+            def python():
+                with ragdb.open(path + "-py") as db:
+                    col = db.create_collection("c", dim=base.shape[1], metric="l2")
+                    t, cpu = time.perf_counter(), time.process_time()
+                    for s in range(0, len(base), batch):
+                        col.upsert(ids=np.arange(s, min(len(base), s + batch)),
+                                   vectors=base[s:s + batch])
+                    py.append((len(base) / (time.perf_counter() - t),
+                               (time.process_time() - cpu) * 1e6 / len(base)))
+
+            def cxx():
+                j = driver(args, "upsert", path + "-cpp", "c", bpath, batch)
+                cpp.append((j["vectors_per_s"], j["cpu_us"]))
+
+            for fn in ((python, cxx) if rnd % 2 == 0 else (cxx, python)):
+                fn()
+        pq, pc = np.median([r[0] for r in py]), np.median([r[1] for r in py])
+        cq, cc = np.median([r[0] for r in cpp]), np.median([r[1] for r in cpp])
+        print(f"{batch:7d} {pq:9.0f} {cq:10.0f} {pq / cq:6.3f} {pc:12.2f} {cc:13.2f} "
+              f"{cc / pc:6.3f}")
+        rows.append((batch, pq, cq, pc, cc))
     return rows
 
 
@@ -263,7 +278,7 @@ def main():
             path = os.path.join(tmp, name.replace(" ", "-"))
             build = build_index(path, base)
             print(f"\n=== {name}: n={len(base)} d={base.shape[1]} queries={len(queries)} l2; "
-                  f"ragdb optimize (HNSW build) {build:.1f} s")
+                  f"ragdb load + HNSW build {build:.1f} s")
             gt = ground_truth(base, queries, "l2")
             python_vs_cpp(args, name, path, queries)
             peers(args, name, path, base, queries, gt)

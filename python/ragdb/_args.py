@@ -13,6 +13,8 @@ from .errors import InvalidArgument
 
 def uint(name, value):
     """An int >= 0 (numpy integers too; not bool)."""
+    if type(value) is int and value >= 0:  # the common case, first: it is on every search
+        return value
     if isinstance(value, bool):
         raise InvalidArgument(f"{name}: expected an int >= 0, got a bool")
     try:
