@@ -25,6 +25,8 @@ packages=(
   libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-chi-sim
   # tests draw their fixtures (pages in English and Chinese, a tiny CLIP checked against PyTorch)
   python3 python3-numpy python3-pil python3-torch fonts-dejavu-core fonts-wqy-zenhei
+  # the Python package (python/) and its tests
+  python3-dev pybind11-dev python3-numpy python3-pytest python3-setuptools python3-venv
 )
 # Tests drive the server through official npm clients. Node.js may come from elsewhere than
 # Debian (its npm then ships inside the nodejs package), so only a missing command is installed.

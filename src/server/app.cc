@@ -106,6 +106,7 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterClusterRoutes(*this);
   RegisterKbBrowseRoutes(*this);
   RegisterConsoleRoutes(*this);
+  RegisterRagdbCollectionRoutes(*this);
 }
 
 App::~App() { tenants_.CloseAll(); }

@@ -152,6 +152,8 @@ void RegisterMcpRoutes(App& app);         // mcp_http.cc: /mcp
 void RegisterClusterRoutes(App& app);     // cluster_api.cc: /cluster, shard calls between nodes
 void RegisterKbBrowseRoutes(App& app);    // kb_browse_api.cc: documents, chunks, uploads
 void RegisterConsoleRoutes(App& app);     // console.cc: the web console at /console
+// ragdb_collections.cc: /ragdb/collections (ragdb schemas, describe, drop, optimize)
+void RegisterRagdbCollectionRoutes(App& app);
 
 // Seconds since `start`, for the envelope's "time".
 double SecondsSince(std::chrono::steady_clock::time_point start);

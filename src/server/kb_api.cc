@@ -401,13 +401,35 @@ Result<Json> RetrieveChunks(Ctx& ctx) {
         {"total", stats.embed_ms + stats.search_ms + stats.rerank_ms + stats.assemble_ms}}}};
 }
 
+// "history": earlier turns [{"role": "user" | "assistant", "content"}], oldest first.
+Result<std::vector<rag::ConversationTurn>> HistoryFromJson(const Json& body) {
+  std::vector<rag::ConversationTurn> turns;
+  if (!body.contains("history") || body["history"].is_null()) return turns;
+  const Json& h = body["history"];
+  if (!h.is_array()) return Status::InvalidArgument("`history` must be an array of turns");
+  for (const Json& t : h) {
+    if (!t.is_object()) return Status::InvalidArgument("history: a turn must be an object");
+    RAGDB_RETURN_IF_ERROR(RejectUnknown(t, {"role", "content"}, "history"));
+    RAGDB_ASSIGN_OR_RETURN(std::string role, StringField(t, "role"));
+    if (role != "user" && role != "assistant") {
+      return Status::InvalidArgument("history: role must be \"user\" or \"assistant\"");
+    }
+    if (!t.contains("content") || !t["content"].is_string()) {
+      return Status::InvalidArgument("history: missing field `content` (a string)");
+    }
+    turns.push_back({role, t["content"].get<std::string>()});
+  }
+  return turns;
+}
+
 Result<Json> AskKb(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
   RAGDB_RETURN_IF_ERROR(
-      RejectUnknown(body, RetrieveFieldNames({"question", "stream", "timings"}), "ask"));
+      RejectUnknown(body, RetrieveFieldNames({"question", "stream", "timings", "history"}), "ask"));
   RAGDB_ASSIGN_OR_RETURN(std::string question, StringField(body, "question"));
   rag::AskOptions ao;
   RAGDB_ASSIGN_OR_RETURN(ao.retrieve, RetrieveOptionsFromJson(body));
+  RAGDB_ASSIGN_OR_RETURN(ao.history, HistoryFromJson(body));
   ao.llm = ctx.app.llm();
   const bool timings = body.value("timings", false);
   RAGDB_ASSIGN_OR_RETURN(auto kb, OpenKb(ctx, ctx.Param("kb")));

@@ -599,14 +599,16 @@ Json VectorsJson(const std::map<std::string, std::vector<float>>& dense,
   return out;
 }
 
-Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector& vs) {
+Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector& vs,
+                bool with_text) {
   Json j = {{"id", r.id.ToJson()}, {"payload", SelectPayload(r.payload, ps)}};
   j["vector"] = VectorsJson(r.vectors, &r.sparse_vectors, vs);
+  if (with_text) j["text"] = r.text ? Json(*r.text) : Json();
   return j;
 }
 
 void AppendScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps,
-                           const VectorSelector& vs, std::string* out) {
+                           const VectorSelector& vs, std::string* out, bool with_text) {
   *out += "{\"id\":";
   if (p.id.is_number()) {
     char buf[24];
@@ -628,6 +630,10 @@ void AppendScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps,
     *out += WriteJson(VectorsJson(p.vectors, nullptr, vs));
   } else {
     *out += "null";
+  }
+  if (with_text) {
+    *out += ",\"text\":";
+    *out += p.text ? WriteJson(Json(*p.text)) : "null";
   }
   *out += '}';
 }

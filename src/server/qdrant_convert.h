@@ -62,12 +62,14 @@ Result<std::string> ImageObjectBytes(const Json& x, const std::string& what);
 Json VectorsJson(const std::map<std::string, std::vector<float>>& dense,
                  const std::map<std::string, SparseVector>* sparse, const VectorSelector& s);
 
-Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector& vs);
+// `with_text` (a ragdb extension, asked by "with_text": true) adds the record's "text".
+Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector& vs,
+                bool with_text = false);
 // Appends a hit as JSON text, in Qdrant's field order: {"id", "version", "score", "payload",
-// "vector"}. Written directly rather than through a Json tree: building and dumping ten of those
-// trees per search cost ~5% of a search request's CPU.
+// "vector"} (then "text" with `with_text`). Written directly rather than through a Json tree:
+// building and dumping ten of those trees per search cost ~5% of a search request's CPU.
 void AppendScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps,
-                           const VectorSelector& vs, std::string* out);
+                           const VectorSelector& vs, std::string* out, bool with_text = false);
 
 // Reads an optional unsigned integer field; InvalidArgument naming it on a wrong type.
 Result<std::optional<uint64_t>> OptUint(const Json& obj, const char* key);

@@ -111,9 +111,10 @@ Result<Json> Retrieve(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(
       auto vs,
       ParseWithVector(body.contains("with_vector") ? &body["with_vector"] : nullptr, false));
+  RAGDB_ASSIGN_OR_RETURN(auto with_text, OptBool(body, "with_text"));
   RAGDB_ASSIGN_OR_RETURN(auto recs, col->GetMany(ids, vs.enabled));
   Json out = Json::array();
-  for (const auto& r : recs) out.push_back(RecordJson(r, ps, vs));
+  for (const auto& r : recs) out.push_back(RecordJson(r, ps, vs, with_text.value_or(false)));
   return out;
 }
 
@@ -249,11 +250,14 @@ Result<Json> Scroll(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(
       auto vs,
       ParseWithVector(body.contains("with_vector") ? &body["with_vector"] : nullptr, false));
+  RAGDB_ASSIGN_OR_RETURN(auto with_text, OptBool(body, "with_text"));
   req.with_payload = ps.enabled;
   req.with_vectors = vs.enabled;
   RAGDB_ASSIGN_OR_RETURN(ScrollPage page, col->Scroll(req));
   Json pts = Json::array();
-  for (const auto& r : page.records) pts.push_back(RecordJson(r, ps, vs));
+  for (const auto& r : page.records) {
+    pts.push_back(RecordJson(r, ps, vs, with_text.value_or(false)));
+  }
   return Json{{"points", pts},
               {"next_page_offset", page.next_offset ? page.next_offset->ToJson() : Json()}};
 }

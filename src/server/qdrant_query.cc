@@ -5,6 +5,11 @@
 // children. A node without children searches the whole collection; a node with children
 // either fuses their lists (`{"fusion": ...}`) or re-scores the union of their hits with its own
 // vector. The parent's filter also applies to its children, as in Qdrant.
+//
+// ragdb extensions (used by the Python client): `params.nprobe` (IVF lists probed),
+// `"with_text": true` (hits carry the record's text), and inference documents
+// {"text", "model"} whose model is the embedder of the `using` field (the field embeds the text;
+// "qdrant/bm25" stays BM25).
 #include <algorithm>
 #include <type_traits>
 #include <unordered_map>
@@ -19,12 +24,13 @@ namespace ragdb::server {
 namespace {
 
 struct QueryNode {
-  enum class Kind { kNone, kVector, kPointId, kRrf, kDbsf, kText, kSparse };
+  enum class Kind { kNone, kVector, kPointId, kRrf, kDbsf, kText, kSparse, kNearText };
   Kind kind = Kind::kNone;
   std::vector<float> vector;
   std::optional<std::string> image;  // kVector from {"image": ..}: embedded by the field
-  std::string text;                  // kText: a BM25 query
-  SparseVector sparse;               // kSparse
+  std::string text;     // kText: a BM25 query; kNearText: text for the field's embedder
+  std::string model;    // kNearText: the inference model named (the field's embedder)
+  SparseVector sparse;  // kSparse
   PointId id;
   size_t rrf_k = kDefaultRrfK;
   std::optional<std::vector<float>> weights;
@@ -35,6 +41,7 @@ struct QueryNode {
   std::optional<float> score_threshold;
   bool exact = false;
   uint32_t ef = 0;
+  uint32_t nprobe = 0;
   std::vector<QueryNode> prefetch;
 };
 
@@ -95,8 +102,18 @@ Status ParseQueryInterface(const Json& q, QueryNode* n) {
     return Status::Ok();
   }
   if (q.contains("text")) {
-    RAGDB_ASSIGN_OR_RETURN(n->text, Bm25DocumentText(q, "query"));
-    n->kind = QueryNode::Kind::kText;
+    RAGDB_ASSIGN_OR_RETURN(auto model, OptString(q, "model"));
+    std::string lower = model.value_or("");
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "qdrant/bm25") {
+      RAGDB_ASSIGN_OR_RETURN(n->text, Bm25DocumentText(q, "query"));
+      n->kind = QueryNode::Kind::kText;
+      return Status::Ok();
+    }
+    if (!q["text"].is_string()) return Status::InvalidArgument("query.text: expected a string");
+    n->kind = QueryNode::Kind::kNearText;
+    n->text = q["text"].get<std::string>();
+    n->model = model.value_or("");
     return Status::Ok();
   }
   if (q.contains("image")) {
@@ -134,8 +151,10 @@ Result<QueryNode> ParseNode(const Json& j, const std::optional<Filter>& parent_f
   if (j.contains("params") && j["params"].is_object()) {
     RAGDB_ASSIGN_OR_RETURN(auto exact, OptBool(j["params"], "exact"));
     RAGDB_ASSIGN_OR_RETURN(auto ef, OptUint(j["params"], "hnsw_ef"));
+    RAGDB_ASSIGN_OR_RETURN(auto nprobe, OptUint(j["params"], "nprobe"));
     n.exact = exact.value_or(false);
     n.ef = static_cast<uint32_t>(ef.value_or(0));
+    n.nprobe = static_cast<uint32_t>(nprobe.value_or(0));
   }
   if (j.contains("lookup_from") && !j["lookup_from"].is_null()) {
     return Unsupported("lookup_from");
@@ -161,13 +180,27 @@ Result<QueryNode> ParseNode(const Json& j, const std::optional<Filter>& parent_f
 struct Fetch {
   bool payload = false;
   bool vectors = false;
+  bool text = false;
 };
 
-// Resolves the query vector of a node (a point id becomes that point's vector).
+// Resolves the query vector of a node (a point id becomes that point's vector; text for the
+// field's embedder stays text: an empty vector, and the engine embeds SearchRequest::query_text).
 Result<std::vector<float>> QueryVector(Collection& col, const QueryNode& n) {
   const VectorField* field = nullptr;
   CollectionSchema schema = col.schema();
   field = schema.FindVector(n.using_);
+  if (n.kind == QueryNode::Kind::kNearText) {
+    if (field == nullptr || field->embedder.empty() || field->embedder != n.model) {
+      const std::string name = n.using_.empty() ? "(default)" : n.using_;
+      return Status::Unimplemented(
+          "query: inference model '" + n.model + "' is not supported: only qdrant/bm25 (served " +
+          "by BM25) and the embedder of the vector field in `using`, and it is not the embedder " +
+          "of vector field " + name +
+          (field == nullptr || field->embedder.empty() ? " (it has none)"
+                                                       : " ('" + field->embedder + "')"));
+    }
+    return std::vector<float>();
+  }
   if (!field) {
     for (const auto& s : schema.sparse_vectors) {
       if (s.name == n.using_) return Unsupported("search on sparse vector `" + n.using_ + "`");
@@ -214,7 +247,8 @@ Result<std::optional<Filter>> CandidatesFilter(const std::vector<std::vector<Sco
 
 // Runs a node and returns its best `limit + offset` hits (offset is applied by the caller).
 // `top` asks the engine for payloads/vectors directly when it can.
-// The search request of a vector or point-id node (its prefetch candidates not included).
+// The search request of a vector, point-id or near-text node (its prefetch candidates not
+// included).
 Result<SearchRequest> DenseRequest(Collection& col, const QueryNode& n, const Fetch& fetch) {
   SearchRequest req;
   req.field = n.using_;
@@ -222,14 +256,17 @@ Result<SearchRequest> DenseRequest(Collection& col, const QueryNode& n, const Fe
     req.query_image = n.image;  // embedded by the field's image embedder
   } else {
     RAGDB_ASSIGN_OR_RETURN(req.vector, QueryVector(col, n));
+    if (n.kind == QueryNode::Kind::kNearText) req.query_text = n.text;
   }
   req.k = n.limit + n.offset;
   req.filter = n.filter;
   req.score_threshold = n.score_threshold;
   req.with_payload = fetch.payload;
   req.with_vectors = fetch.vectors;
+  req.with_text = fetch.text;
   req.exact = n.exact;
   req.ef = n.ef;
+  req.nprobe = n.nprobe;
   if (n.kind == QueryNode::Kind::kPointId) {  // the example point itself is not a result
     Filter f;
     Condition c;
@@ -271,6 +308,7 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
         p.id = std::move(r.id);
         p.payload = std::move(r.payload);
         p.vectors = std::move(r.vectors);
+        if (fetch.text) p.text = std::move(r.text);
         out.push_back(std::move(p));
       }
       return out;
@@ -285,7 +323,8 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
         // DBSF sums "larger is better" scores: Euclidean distances are negated first.
         for (size_t i = 0; i < lists.size(); ++i) {
           bool dense = n.prefetch[i].kind == QueryNode::Kind::kVector ||
-                       n.prefetch[i].kind == QueryNode::Kind::kPointId;
+                       n.prefetch[i].kind == QueryNode::Kind::kPointId ||
+                       n.prefetch[i].kind == QueryNode::Kind::kNearText;
           if (dense && !LargerIsBetter(col, n.prefetch[i].using_)) {
             for (auto& p : lists[i]) p.score = -p.score;
           }
@@ -317,6 +356,7 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
         req.filter = filter;
         req.with_payload = fetch.payload;
         req.with_vectors = fetch.vectors;
+        req.with_text = fetch.text;
         RAGDB_ASSIGN_OR_RETURN(hits, col.SearchText(req));
       } else {
         SparseSearchRequest req;
@@ -326,6 +366,7 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
         req.filter = filter;
         req.with_payload = fetch.payload;
         req.with_vectors = fetch.vectors;
+        req.with_text = fetch.text;
         RAGDB_ASSIGN_OR_RETURN(hits, col.SearchSparse(req));
       }
       if (n.score_threshold) {
@@ -337,7 +378,8 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
       return hits;
     }
     case QueryNode::Kind::kVector:
-    case QueryNode::Kind::kPointId: {
+    case QueryNode::Kind::kPointId:
+    case QueryNode::Kind::kNearText: {
       RAGDB_ASSIGN_OR_RETURN(SearchRequest req, DenseRequest(col, n, fetch));
       if (!n.prefetch.empty()) {
         RAGDB_ASSIGN_OR_RETURN(auto f, CandidatesFilter(lists));
@@ -350,10 +392,10 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
   return Status::Internal("unknown query kind");
 }
 
-// Fills payloads and vectors of hits that came without them (fusion, prefetch).
+// Fills payloads, vectors and texts of hits that came without them (fusion, prefetch).
 Status Hydrate(Collection& col, std::vector<ScoredPoint>& hits, const PayloadSelector& ps,
-               const VectorSelector& vs) {
-  if (!ps.enabled && !vs.enabled) return Status::Ok();
+               const VectorSelector& vs, bool with_text) {
+  if (!ps.enabled && !vs.enabled && !with_text) return Status::Ok();
   std::vector<PointId> ids;
   for (const auto& h : hits) ids.push_back(h.id);
   RAGDB_ASSIGN_OR_RETURN(auto recs, col.GetMany(ids, vs.enabled));
@@ -364,46 +406,62 @@ Status Hydrate(Collection& col, std::vector<ScoredPoint>& hits, const PayloadSel
     if (it == by_id.end()) continue;
     if (ps.enabled) h.payload = it->second->payload;
     if (vs.enabled) h.vectors = it->second->vectors;
+    if (with_text) h.text = it->second->text;
   }
   return Status::Ok();
 }
 
-// The top level of /points/query: parse, run, page, hydrate.
-Result<std::vector<ScoredPoint>> RunQuery(Collection& col, const Json& body, PayloadSelector* ps,
-                                          VectorSelector* vs, size_t limit_override = 0) {
-  RAGDB_ASSIGN_OR_RETURN(QueryNode n, ParseNode(body, std::nullopt, 0));
+// What a query asks to get back: payload, vectors, and (a ragdb extension) text.
+struct Selection {
+  PayloadSelector ps;
+  VectorSelector vs;
+  bool text = false;
+};
+
+Result<Selection> ParseSelection(const Json& body) {
+  Selection s;
   RAGDB_ASSIGN_OR_RETURN(
-      *ps,
+      s.ps,
       ParseWithPayload(body.contains("with_payload") ? &body["with_payload"] : nullptr, false));
   RAGDB_ASSIGN_OR_RETURN(
-      *vs, ParseWithVector(body.contains("with_vector") ? &body["with_vector"] : nullptr, false));
+      s.vs, ParseWithVector(body.contains("with_vector") ? &body["with_vector"] : nullptr, false));
+  RAGDB_ASSIGN_OR_RETURN(auto text, OptBool(body, "with_text"));
+  s.text = text.value_or(false);
+  return s;
+}
+
+// The top level of /points/query: parse, run, page, hydrate.
+Result<std::vector<ScoredPoint>> RunQuery(Collection& col, const Json& body, Selection* sel,
+                                          size_t limit_override = 0) {
+  RAGDB_ASSIGN_OR_RETURN(QueryNode n, ParseNode(body, std::nullopt, 0));
+  RAGDB_ASSIGN_OR_RETURN(*sel, ParseSelection(body));
   if (limit_override) n.limit = limit_override;
   // A direct search or scroll can return payloads itself; fused results are hydrated after.
   bool direct =
       n.prefetch.empty() && n.kind != QueryNode::Kind::kRrf && n.kind != QueryNode::Kind::kDbsf;
   Fetch fetch;
-  if (direct) fetch = Fetch{ps->enabled, vs->enabled};
+  if (direct) fetch = Fetch{sel->ps.enabled, sel->vs.enabled, sel->text};
   RAGDB_ASSIGN_OR_RETURN(auto hits, Execute(col, n, fetch));
   if (n.offset > 0) {
     hits.erase(hits.begin(), hits.begin() + std::min(n.offset, hits.size()));
   }
-  if (!direct) RAGDB_RETURN_IF_ERROR(Hydrate(col, hits, *ps, *vs));
+  if (!direct) RAGDB_RETURN_IF_ERROR(Hydrate(col, hits, sel->ps, sel->vs, sel->text));
   return hits;
 }
 
 // Hits as a JSON array, appended to *out as text (see AppendScoredPointJson).
 template <class Hits>
 void AppendHits(const Hits& hits, const PayloadSelector& ps, const VectorSelector& vs,
-                std::string* out) {
+                std::string* out, bool with_text = false) {
   *out += '[';
   bool first = true;
   for (const auto& h : hits) {
     if (!first) *out += ',';
     first = false;
     if constexpr (std::is_pointer_v<std::decay_t<decltype(h)>>) {
-      AppendScoredPointJson(*h, ps, vs, out);
+      AppendScoredPointJson(*h, ps, vs, out, with_text);
     } else {
-      AppendScoredPointJson(h, ps, vs, out);
+      AppendScoredPointJson(h, ps, vs, out, with_text);
     }
   }
   *out += ']';
@@ -418,20 +476,14 @@ Status RunQueryBatch(Collection& col, const std::vector<Json>& queries, bool wra
                      std::string* out) {
   struct Item {
     QueryNode node;
-    PayloadSelector ps;
-    VectorSelector vs;
+    Selection sel;
   };
   std::vector<Item> items(queries.size());
   bool plain = true;
   for (size_t i = 0; i < queries.size(); ++i) {
     const Json& body = queries[i];
     RAGDB_ASSIGN_OR_RETURN(items[i].node, ParseNode(body, std::nullopt, 0));
-    RAGDB_ASSIGN_OR_RETURN(
-        items[i].ps,
-        ParseWithPayload(body.contains("with_payload") ? &body["with_payload"] : nullptr, false));
-    RAGDB_ASSIGN_OR_RETURN(
-        items[i].vs,
-        ParseWithVector(body.contains("with_vector") ? &body["with_vector"] : nullptr, false));
+    RAGDB_ASSIGN_OR_RETURN(items[i].sel, ParseSelection(body));
     plain =
         plain && items[i].node.kind == QueryNode::Kind::kVector && items[i].node.prefetch.empty();
   }
@@ -440,15 +492,15 @@ Status RunQueryBatch(Collection& col, const std::vector<Json>& queries, bool wra
     std::vector<SearchRequest> requests;
     requests.reserve(items.size());
     for (const Item& it : items) {
-      RAGDB_ASSIGN_OR_RETURN(SearchRequest r,
-                             DenseRequest(col, it.node, Fetch{it.ps.enabled, it.vs.enabled}));
+      const Fetch fetch{it.sel.ps.enabled, it.sel.vs.enabled, it.sel.text};
+      RAGDB_ASSIGN_OR_RETURN(SearchRequest r, DenseRequest(col, it.node, fetch));
       requests.push_back(std::move(r));
     }
     // One thread: the handler runs on an I/O thread, the other I/O threads serve other requests.
     RAGDB_ASSIGN_OR_RETURN(results, col.SearchBatch(requests, 1));
   } else {
     for (size_t i = 0; i < queries.size(); ++i) {
-      RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(col, queries[i], &items[i].ps, &items[i].vs));
+      RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(col, queries[i], &items[i].sel));
       results.push_back(std::move(hits));
     }
   }
@@ -461,7 +513,7 @@ Status RunQueryBatch(Collection& col, const std::vector<Json>& queries, bool wra
     }
     if (i > 0) *out += ',';
     if (wrap_points) *out += "{\"points\":";
-    AppendHits(hits, items[i].ps, items[i].vs, out);
+    AppendHits(hits, items[i].sel.ps, items[i].sel.vs, out, items[i].sel.text);
     if (wrap_points) *out += '}';
   }
   *out += ']';
@@ -471,11 +523,10 @@ Status RunQueryBatch(Collection& col, const std::vector<Json>& queries, bool wra
 Result<Json> Query(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  PayloadSelector ps;
-  VectorSelector vs;
-  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, body, &ps, &vs));
+  Selection sel;
+  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, body, &sel));
   std::string& out = ctx.result_text.emplace("{\"points\":");
-  AppendHits(hits, ps, vs, &out);
+  AppendHits(hits, sel.ps, sel.vs, &out, sel.text);
   out += '}';
   return Json();
 }
@@ -543,7 +594,7 @@ Result<Json> SearchToQuery(Json s) {
     return Status::InvalidArgument("vector: expected an array or {\"name\", \"vector\"}");
   }
   for (const char* k : {"filter", "params", "limit", "offset", "with_payload", "with_vector",
-                        "score_threshold", "group_by", "group_size", "with_lookup"}) {
+                        "score_threshold", "group_by", "group_size", "with_lookup", "with_text"}) {
     if (auto it = s.find(k); it != s.end()) q[k] = std::move(*it);
   }
   if (!q.contains("limit")) {
@@ -579,9 +630,8 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
   for (const char* k : {"group_by", "group_size", "with_lookup"}) inner.erase(k);
   size_t fetch = std::min<size_t>(std::max<size_t>(limit * group_size * 4, 64), kMaxLimit);
   for (;;) {
-    PayloadSelector ps;
-    VectorSelector vs;
-    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, inner, &ps, &vs, fetch));
+    Selection sel;
+    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, inner, &sel, fetch));
     std::vector<std::pair<Json, std::vector<const ScoredPoint*>>> groups;
     std::unordered_map<std::string, size_t> index;  // group key (dumped) -> position
     for (const auto& h : hits) {
@@ -607,7 +657,7 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
         out += i ? ",{\"id\":" : "{\"id\":";
         out += WriteJson(groups[i].first);
         out += ",\"hits\":";
-        AppendHits(groups[i].second, want_ps, vs, &out);
+        AppendHits(groups[i].second, want_ps, sel.vs, &out, sel.text);
         out += '}';
       }
       out += "]}";
@@ -621,10 +671,9 @@ Result<Json> Search(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
   RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(std::move(body)));
-  PayloadSelector ps;
-  VectorSelector vs;
-  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &ps, &vs));
-  AppendHits(hits, ps, vs, &ctx.result_text.emplace());
+  Selection sel;
+  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &sel));
+  AppendHits(hits, sel.ps, sel.vs, &ctx.result_text.emplace(), sel.text);
   return Json();
 }
 
