@@ -20,7 +20,8 @@ enum class Metric { kCosine, kL2, kIp, kHamming };
 enum class ElementType { kFloat32, kFloat16, kInt8, kBinary, kUint8 };
 enum class IndexType { kFlat, kHnsw, kIvfFlat, kIvfPq };
 enum class Quantization { kNone, kSq8 };
-enum class PayloadType { kKeyword, kInteger, kFloat, kBool, kText };
+// Payload index types. The numbers are stored in segment files: only ever append.
+enum class PayloadType { kKeyword, kInteger, kFloat, kBool, kText, kGeo, kDatetime, kUuid };
 
 std::string_view MetricName(Metric m);  // "cosine", "l2", "ip", "hamming"
 Result<Metric> ParseMetric(std::string_view name);
@@ -31,7 +32,8 @@ std::string_view IndexTypeName(IndexType t);  // "flat", "hnsw", "ivf_flat", "iv
 Result<IndexType> ParseIndexType(std::string_view name);
 std::string_view QuantizationName(Quantization q);  // "none", "sq8"
 Result<Quantization> ParseQuantization(std::string_view name);
-std::string_view PayloadTypeName(PayloadType t);  // "keyword", "integer", "float", "bool", "text"
+// "keyword", "integer", "float", "bool", "text", "geo", "datetime", "uuid"
+std::string_view PayloadTypeName(PayloadType t);
 Result<PayloadType> ParsePayloadType(std::string_view name);
 
 struct IndexParams {

@@ -48,6 +48,17 @@ class Bitset {
     for (size_t i = 0; i < words_.size(); ++i) words_[i] &= ~o.words_[i];
     return *this;
   }
+  // this |= src shifted up by `offset` bits (bits landing past size() are dropped).
+  void OrShifted(const Bitset& src, size_t offset) {
+    const size_t word = offset / 64, bit = offset % 64;
+    for (size_t i = 0; i < src.words_.size(); ++i) {
+      const uint64_t w = src.words_[i];
+      if (w == 0) continue;
+      if (i + word < words_.size()) words_[i + word] |= w << bit;
+      if (bit != 0 && i + word + 1 < words_.size()) words_[i + word + 1] |= w >> (64 - bit);
+    }
+    ClearTail();
+  }
   void Flip() {
     for (uint64_t& w : words_) w = ~w;
     ClearTail();

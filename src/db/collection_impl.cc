@@ -434,6 +434,7 @@ void CollectionImpl::ApplyUpsert(std::vector<Record>& records) {
     size_t row = growing_->Append(r);
     locations_[r.id] = Location{growing_.get(), static_cast<uint32_t>(row)};
   }
+  growing_->UpdatePayloadIndexes();
 }
 
 size_t CollectionImpl::ApplyDelete(const std::vector<PointId>& ids) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "db/text_segment_index.h"
+#include "query/json_path.h"
 #include "ragdb/database.h"
 #include "ragdb/record.h"
 
@@ -49,12 +50,15 @@ constexpr std::array<std::pair<IndexType, const char*>, 4> kIndexTypes{
      {IndexType::kIvfPq, "ivf_pq"}}};
 constexpr std::array<std::pair<Quantization, const char*>, 2> kQuantizations{
     {{Quantization::kNone, "none"}, {Quantization::kSq8, "sq8"}}};
-constexpr std::array<std::pair<PayloadType, const char*>, 5> kPayloadTypes{
+constexpr std::array<std::pair<PayloadType, const char*>, 8> kPayloadTypes{
     {{PayloadType::kKeyword, "keyword"},
      {PayloadType::kInteger, "integer"},
      {PayloadType::kFloat, "float"},
      {PayloadType::kBool, "bool"},
-     {PayloadType::kText, "text"}}};
+     {PayloadType::kText, "text"},
+     {PayloadType::kGeo, "geo"},
+     {PayloadType::kDatetime, "datetime"},
+     {PayloadType::kUuid, "uuid"}}};
 
 // Reads JSON objects strictly: every key must be consumed, or the error names the stray key.
 class StrictObject {
@@ -206,6 +210,8 @@ Status CollectionSchema::Validate() const {
   std::set<std::string> paths;
   for (const auto& p : payload_indexes) {
     if (p.path.empty()) return Status::InvalidArgument("schema: empty payload index path");
+    Status path = internal::ValidatePath(p.path);
+    if (!path.ok()) return Status::InvalidArgument("schema: payload index: " + path.message());
     if (!paths.insert(p.path).second) {
       return Status::InvalidArgument("schema: duplicate payload index '" + p.path + "'");
     }

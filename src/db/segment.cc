@@ -96,6 +96,7 @@ void Segment::AppendRowBits(const std::vector<bool>& has_vector) {
 }
 
 GrowingSegment::GrowingSegment(const CollectionSchema& schema) : text_(schema) {
+  for (const auto& p : schema.payload_indexes) payload_indexes_.emplace_back(p);
   for (const auto& v : schema.vectors) {
     names_.push_back(v.name);
     layouts_.push_back(Layout(v));
@@ -138,6 +139,21 @@ size_t GrowingSegment::Append(const Record& r) {
   docs_.push_back(std::move(doc));
   text_.Append(static_cast<uint32_t>(row), r);
   return row;
+}
+
+void GrowingSegment::UpdatePayloadIndexes() {
+  for (size_t i = 0; i < payload_indexes_.size(); ++i) {
+    Status s = payload_indexes_[i].Extend(rows(), [this](size_t r) { return &docs_[r].payload; });
+    // Only a path the schema would have refused fails; filters then read the payloads.
+    if (!s.ok()) payload_indexes_.erase(payload_indexes_.begin() + static_cast<ptrdiff_t>(i--));
+  }
+}
+
+const PayloadIndex* GrowingSegment::payload_index(std::string_view path) const {
+  for (const GrowingPayloadIndex& index : payload_indexes_) {
+    if (index.path() == path && index.rows() == rows()) return &index;
+  }
+  return nullptr;
 }
 
 Status GrowingSegment::ReadDocument(size_t row, Record* out) const {
@@ -204,7 +220,7 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
     std::string name = PayloadIndexSection(pi.path);
     if (!s->file_->Has(name)) continue;  // declared after this segment was written
     RAGDB_ASSIGN_OR_RETURN(std::string_view bytes, s->file_->Section(name));
-    auto index = PayloadIndex::Load(bytes);
+    auto index = StoredPayloadIndex::Load(bytes);
     if (!index.ok()) return index.status().WithContext(path + ": payload index '" + pi.path + "'");
     s->payload_indexes_.emplace_back(pi.path, std::move(index).value());
   }
@@ -341,7 +357,7 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
     ptrs.reserve(n);
     for (const Json& p : payloads) ptrs.push_back(&p);
     for (const auto& field : schema.payload_indexes) {
-      RAGDB_ASSIGN_OR_RETURN(PayloadIndex index, PayloadIndex::Build(field, ptrs));
+      RAGDB_ASSIGN_OR_RETURN(StoredPayloadIndex index, StoredPayloadIndex::Build(field, ptrs));
       std::string bytes;
       index.AppendTo(&bytes);
       RAGDB_RETURN_IF_ERROR(w->AddSection(PayloadIndexSection(field.path), bytes));

@@ -15,7 +15,8 @@
 #include "db/vector_segment_index.h"
 #include "index/typed_rows.h"
 #include "query/filter_eval.h"
-#include "query/payload_index.h"
+#include "query/payload/growing_index.h"
+#include "query/payload/stored_index.h"
 #include "ragdb/record.h"
 #include "ragdb/schema.h"
 #include "ragdb/status.h"
@@ -102,6 +103,10 @@ class GrowingSegment final : public Segment {
   index::TypedRows rows(size_t f) const override;
   Status ReadDocument(size_t row, Record* out) const override;
   const Json& payload(size_t row) const { return docs_[row].payload; }
+  // Brings the payload indexes up to the rows appended so far. Called once per applied write
+  // batch (under the collection's exclusive lock), so an index covers every row a search sees.
+  void UpdatePayloadIndexes();
+  const PayloadIndex* payload_index(std::string_view path) const override;
   const text::InvertedIndexReader* text_index() const override {
     return text_.text(static_cast<uint32_t>(rows()));
   }
@@ -117,6 +122,7 @@ class GrowingSegment final : public Segment {
   std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine
   std::vector<Record> docs_;                   // payload, text, sparse only
   GrowingTextIndex text_;
+  std::vector<GrowingPayloadIndex> payload_indexes_;  // one per schema payload index
 };
 
 class SealedSegment final : public Segment {
@@ -153,7 +159,7 @@ class SealedSegment final : public Segment {
   std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine, computed at open
   const uint64_t* doc_offsets_ = nullptr;
   std::string_view doc_blob_;
-  std::vector<std::pair<std::string, PayloadIndex>> payload_indexes_;
+  std::vector<std::pair<std::string, StoredPayloadIndex>> payload_indexes_;
   std::vector<std::unique_ptr<index::VectorIndex>> vector_indexes_;  // per vector field, or null
   SegmentTextIndex text_;
   mutable FilterCache filter_cache_;

@@ -1,7 +1,7 @@
 // Evaluating filters: on one record (Matches) and on a whole segment (Evaluate), the latter using
 // payload indexes where they can answer a condition and reading payloads only for the rest.
 //
-// Per-record semantics (shared by every path; payload_index.cc answers exactly the same):
+// Per-record semantics (shared by every path; the payload indexes answer exactly the same):
 //   A condition's path resolves to raw values (json_path.h: objects are descended, arrays of
 //   objects are descended element-wise); leaf values are the raw values with arrays replaced by
 //   their elements.
@@ -10,20 +10,29 @@
 //   kMatchExcept        the path resolves to at least one raw value (null and [] count as present)
 //                       and no leaf equals any value
 //   kMatchText          some string leaf contains every word of `text` (value_match.h TextWords)
-//   kRange              some numeric leaf (as a double) lies within the bounds
+//   kMatchTextAny       some string leaf contains at least one word of `text`
+//   kMatchPhrase        some string leaf contains the words of `text` consecutively, in order
+//   kRange              some numeric leaf (as a double) lies within the bounds; a datetime range:
+//                       some string leaf parses as RFC 3339 (datetime.h) and its instant does
+//   kGeo*               some leaf is a geo point (geo.h GeoPointOf) inside the shape
+//   kValuesCount        the count of values lies within the bounds: a null raw value counts 0,
+//                       an array its elements, anything else 1 (a missing path: 0)
 //   kIsEmpty            every raw value is null or [] (true when the path resolves to nothing)
 //   kIsNull             some raw value is null
 //   kHasId              the record id is one of `ids`
 //   kNested             the sub-filter matches (a null `filter` counts as the empty filter)
-//   Filter              all `must`, at least one `should` (if any), no `must_not`; the empty
-//                       filter matches everything.
+//   kNestedArray        some object element of the raw values (an object counts as one element)
+//                       matches `filter`, reading paths inside that element
+//   Filter              all `must`, at least one `should` (if any), at least min_should_count
+//                       of `min_should` (if any), no `must_not`; the empty filter matches
+//                       everything.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 
 #include "base/bitset.h"
-#include "query/payload_index.h"
+#include "query/payload/payload_index.h"
 #include "ragdb/filter.h"
 #include "ragdb/json.h"
 #include "ragdb/point_id.h"

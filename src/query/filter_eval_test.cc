@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "query/filter_test_util.h"
+#include "query/payload/growing_index.h"
 
 namespace ragdb {
 namespace {
@@ -82,6 +83,38 @@ TEST(MatchesTest, ExceptTextIdsAndNested) {
   EXPECT_FALSE(M("a == 'q' or (a == 'x' and a == 'zz')", p.dump().c_str()));
 }
 
+TEST(MatchesTest, TextGeoDatetimeCountsNestedAndMinShould) {
+  const char* p = R"({"t": "The quick brown fox", "when": ["2024-03-05T10:30:00+02:00", "x"],
+      "loc": {"lon": 13.405, "lat": 52.52}, "tags": ["a", "b", null], "none": null,
+      "diet": [{"food": "meat", "likes": false}, {"food": "veg", "likes": true}]})";
+  EXPECT_TRUE(M("text(t, 'fox QUICK')", p));
+  EXPECT_FALSE(M("text(t, 'fox cat')", p));
+  EXPECT_TRUE(M("text_any(t, 'fox cat')", p));
+  EXPECT_FALSE(M("text_any(t, 'cat dog')", p));
+  EXPECT_TRUE(M("phrase(t, 'quick brown')", p));
+  EXPECT_FALSE(M("phrase(t, 'brown quick')", p));
+  EXPECT_TRUE(M("when >= '2024-03-05T08:30:00Z' and when < '2024-03-05T08:30:01Z'", p));
+  EXPECT_FALSE(M("when > '2024-03-05T08:30:00Z'", p));
+  EXPECT_TRUE(M("geo_radius(loc, 13.3777, 52.5163, 2500)", p));  // Brandenburg Gate, ~1.9 km
+  EXPECT_FALSE(M("geo_radius(loc, 13.3777, 52.5163, 1500)", p));
+  EXPECT_TRUE(M("geo_box(loc, 13, 53, 14, 52)", p));
+  EXPECT_FALSE(M("geo_box(loc, 14, 53, 15, 52)", p));
+  EXPECT_TRUE(M("geo_polygon(loc, [[13, 52], [14, 52], [14, 53], [13, 53], [13, 52]])", p));
+  EXPECT_FALSE(
+      M("geo_polygon(loc, [[13, 52], [14, 52], [14, 53], [13, 53], [13, 52]], "
+        "[[13.3, 52.4], [13.5, 52.4], [13.5, 52.6], [13.3, 52.6], [13.3, 52.4]])",
+        p));
+  EXPECT_TRUE(M("count(tags) == 3 and count(none) == 0 and count(missing) < 1", p));
+  EXPECT_TRUE(M("count(t) == 1 and count(diet) >= 2", p));
+  // nested: one element must satisfy every condition; plain paths mix elements.
+  EXPECT_FALSE(M("nested(diet, food == 'meat' and likes == true)", p));
+  EXPECT_TRUE(M("diet[].food == 'meat' and diet[].likes == true", p));
+  EXPECT_TRUE(M("nested(diet, food == 'veg' and likes == true)", p));
+  EXPECT_TRUE(M("min_should(2, t == 'x', tags == 'a', count(tags) > 1)", p));
+  EXPECT_FALSE(M("min_should(3, t == 'x', tags == 'a', count(tags) > 1)", p));
+  EXPECT_TRUE(M("is_null(none) and is_empty(missing) and not is_empty(tags)", p));
+}
+
 // Index path vs scan path vs Matches, on random data, random filters and random index types.
 TEST(EvaluateTest, IndexScanAndMatchesAgree) {
   for (uint32_t seed = 1; seed <= 40; ++seed) {
@@ -94,20 +127,29 @@ TEST(EvaluateTest, IndexScanAndMatchesAgree) {
     }
     testing::VectorSource indexed = scan;
     testing::VectorSource loaded = scan;
+    testing::VectorSource growing = scan;
+    const std::vector<const Json*> ptrs = scan.PayloadPointers();
     for (const std::string& path : testing::RandomData::Paths()) {
       if (rd.Chance(0.2)) continue;
       PayloadType type = rd.RandomType();
-      Result<PayloadIndex> idx = PayloadIndex::Build(path, type, scan.PayloadPointers());
+      Result<StoredPayloadIndex> idx = StoredPayloadIndex::Build(path, type, ptrs);
       ASSERT_TRUE(idx.ok()) << idx.status().ToString();
       std::string bytes;
       idx->AppendTo(&bytes);
-      Result<PayloadIndex> back = PayloadIndex::Load(bytes);
+      Result<StoredPayloadIndex> back = StoredPayloadIndex::Load(bytes);
       ASSERT_TRUE(back.ok()) << back.status().ToString();
       std::string again;
       back->AppendTo(&again);
       ASSERT_EQ(bytes, again);
-      indexed.indexes.emplace(path, *std::move(idx));
-      loaded.indexes.emplace(path, *std::move(back));
+      indexed.indexes.emplace(path, std::make_shared<StoredPayloadIndex>(*std::move(idx)));
+      loaded.indexes.emplace(path, std::make_shared<StoredPayloadIndex>(*std::move(back)));
+      // The growing segment's index, extended in batches of random sizes as writes arrive.
+      auto g = std::make_shared<GrowingPayloadIndex>(PayloadIndexField{path, type});
+      for (size_t done = 0; done < n;) {
+        done = std::min(n, done + static_cast<size_t>(rd.Int(1, 40)));
+        ASSERT_TRUE(g->Extend(done, [&](size_t r) { return ptrs[r]; }).ok());
+      }
+      growing.indexes.emplace(path, std::move(g));
     }
     for (int q = 0; q < 150; ++q) {
       Filter f = rd.RandomFilter();
@@ -124,9 +166,11 @@ TEST(EvaluateTest, IndexScanAndMatchesAgree) {
       Bitset by_scan = Evaluate(f, scan, &candidates);
       Bitset by_index = Evaluate(f, indexed, &candidates);
       Bitset by_loaded = Evaluate(f, loaded, &candidates);
+      Bitset by_growing = Evaluate(f, growing, &candidates);
       ASSERT_EQ(by_scan, expected) << "seed " << seed << " filter " << f.ToJson().dump();
       ASSERT_EQ(by_index, expected) << "seed " << seed << " filter " << f.ToJson().dump();
       ASSERT_EQ(by_loaded, expected) << "seed " << seed << " filter " << f.ToJson().dump();
+      ASSERT_EQ(by_growing, expected) << "seed " << seed << " filter " << f.ToJson().dump();
       size_t est = EstimateCount(f, indexed);
       ASSERT_LE(est, n);
       if (f.must_not.empty()) {
@@ -142,8 +186,8 @@ TEST(EvaluateTest, IndexesAvoidPayloadReads) {
     src.payloads.push_back(Json{{"cat", r % 10 == 0 ? "rare" : "common"}, {"price", r}});
     src.ids.push_back(PointId(static_cast<uint64_t>(r)));
   }
-  src.indexes.emplace("cat",
-                      *PayloadIndex::Build("cat", PayloadType::kKeyword, src.PayloadPointers()));
+  src.indexes.emplace("cat", std::make_shared<StoredPayloadIndex>(*StoredPayloadIndex::Build(
+                                 "cat", PayloadType::kKeyword, src.PayloadPointers())));
   Filter f = *Filter::Parse("cat == 'rare' and price_unindexed != 3");
   Bitset out = Evaluate(f, src);
   EXPECT_EQ(out.Count(), 100u);

@@ -5,7 +5,9 @@
 #include <utility>
 #include <vector>
 
+#include "query/datetime.h"
 #include "query/filter_lexer.h"
+#include "query/geo.h"
 #include "query/json_path.h"
 
 namespace ragdb {
@@ -36,6 +38,20 @@ ExprPtr Not(ExprPtr x) {
   e->kind = Expr::Kind::kNot;
   e->kids.push_back(std::move(x));
   return e;
+}
+
+Filter ToFilter(Expr& e);
+Condition ToCondition(Expr& e);
+
+// Function-style conditions: a name followed by '('. They are not reserved words: `text == 1`
+// still reads a field called text.
+bool IsFunction(const Token& t, const Token& next) {
+  if (t.kind != TokenKind::kIdent || next.kind != TokenKind::kLParen) return false;
+  for (const char* f : {"exists", "is_empty", "is_null", "geo_radius", "geo_box", "geo_polygon",
+                        "text", "text_any", "phrase", "count", "nested", "min_should"}) {
+    if (IsKeyword(t, f)) return true;
+  }
+  return false;
 }
 
 bool IsReserved(const Token& t) {
@@ -133,21 +149,192 @@ class Parser {
       Next();
       return e;
     }
-    if (IsKeyword(t, "exists") && Peek(1).kind == TokenKind::kLParen) {
-      Next();
-      const Token& open = Next();
-      Condition c;
-      c.kind = Condition::Kind::kIsEmpty;
-      RAGDB_ASSIGN_OR_RETURN(c.key, ParsePath(nullptr));
-      const Token& close = Peek();
-      if (close.kind != TokenKind::kRParen) {
-        return Error(close, "expected ')' to close 'exists(' at column " +
-                                std::to_string(open.column) + ", got " + Describe(close));
+    if (IsFunction(t, Peek(1))) return ParseFunction();
+    return ParseComparison();
+  }
+
+  // Expects `kind` next; the message names what the function call needed there.
+  Status Expect(TokenKind kind, const char* what, const Token& open) {
+    if (Peek().kind != kind) {
+      return Error(Peek(), std::string("expected ") + what + " in the call opened at column " +
+                               std::to_string(open.column) + ", got " + Describe(Peek()));
+    }
+    Next();
+    return Status::Ok();
+  }
+
+  Result<double> ParseNumber(const char* what) {
+    const Token& t = Peek();
+    if (t.kind != TokenKind::kNumber) {
+      return Error(t, std::string("expected ") + what + ", got " + Describe(t));
+    }
+    Next();
+    return *NumberAsDoubleOf(t.number);
+  }
+
+  Result<std::string> ParseString(const char* what) {
+    const Token& t = Peek();
+    if (t.kind != TokenKind::kString) {
+      return Error(t, std::string("expected ") + what + " (a quoted string), got " + Describe(t));
+    }
+    Next();
+    return t.str;
+  }
+
+  // [[lon, lat], [lon, lat], ...]
+  Result<std::vector<GeoPoint>> ParseRing() {
+    const Token& open = Peek();
+    RAGDB_RETURN_IF_ERROR(
+        Expect(TokenKind::kLBracket, "'[' opening a ring of [lon, lat] points", open));
+    std::vector<GeoPoint> ring;
+    while (Peek().kind != TokenKind::kRBracket) {
+      const Token& p = Peek();
+      RAGDB_RETURN_IF_ERROR(Expect(TokenKind::kLBracket, "'[' opening a [lon, lat] point", p));
+      GeoPoint g;
+      RAGDB_ASSIGN_OR_RETURN(g.lon, ParseNumber("a longitude"));
+      RAGDB_RETURN_IF_ERROR(Expect(TokenKind::kComma, "','", p));
+      RAGDB_ASSIGN_OR_RETURN(g.lat, ParseNumber("a latitude"));
+      RAGDB_RETURN_IF_ERROR(Expect(TokenKind::kRBracket, "']' closing the point", p));
+      ring.push_back(g);
+      if (Peek().kind == TokenKind::kComma) {
+        Next();
+      } else if (Peek().kind != TokenKind::kRBracket) {
+        return Error(Peek(), "expected ',' or ']' in the ring opened at column " +
+                                 std::to_string(open.column) + ", got " + Describe(Peek()));
+      }
+    }
+    Next();
+    return ring;
+  }
+
+  // name '(' ... ')' : see filter_parser.h for each function.
+  Result<ExprPtr> ParseFunction() {
+    const Token& name = Next();
+    const Token& open = Next();  // '('
+    if (++depth_ > kMaxDepth) return Error(open, "expression nested too deeply");
+    auto close = [&]() -> Status {
+      --depth_;
+      if (Peek().kind != TokenKind::kRParen) {
+        return Error(Peek(), "expected ')' to close '" + std::string(name.text) + "(' at column " +
+                                 std::to_string(open.column) + ", got " + Describe(Peek()));
       }
       Next();
-      return Not(Leaf(std::move(c)));
+      return Status::Ok();
+    };
+    auto comma = [&]() { return Expect(TokenKind::kComma, "','", open); };
+    Condition c;
+    if (IsKeyword(name, "exists") || IsKeyword(name, "is_empty") || IsKeyword(name, "is_null")) {
+      c.kind = IsKeyword(name, "is_null") ? Condition::Kind::kIsNull : Condition::Kind::kIsEmpty;
+      RAGDB_ASSIGN_OR_RETURN(c.key, ParsePath(nullptr));
+      RAGDB_RETURN_IF_ERROR(close());
+      ExprPtr leaf = Leaf(std::move(c));
+      return IsKeyword(name, "exists") ? Not(std::move(leaf)) : std::move(leaf);
     }
-    return ParseComparison();
+    if (IsKeyword(name, "min_should")) {
+      const Token& n = Peek();
+      RAGDB_ASSIGN_OR_RETURN(double count, ParseNumber("the minimum count"));
+      if (count < 0 || count != static_cast<double>(static_cast<size_t>(count))) {
+        return Error(n, "the minimum count must be a non-negative integer");
+      }
+      Filter f;
+      f.min_should_count = static_cast<size_t>(count);
+      while (Peek().kind == TokenKind::kComma) {
+        Next();
+        RAGDB_ASSIGN_OR_RETURN(ExprPtr e, ParseOr());
+        f.min_should.push_back(ToCondition(*e));
+      }
+      if (f.min_should.empty()) return Error(Peek(), "min_should needs at least one condition");
+      RAGDB_RETURN_IF_ERROR(close());
+      c.kind = Condition::Kind::kNested;
+      c.filter = std::make_shared<const Filter>(std::move(f));
+      return Leaf(std::move(c));
+    }
+    RAGDB_ASSIGN_OR_RETURN(c.key, ParsePath(nullptr));
+    if (IsKeyword(name, "count")) {
+      RAGDB_RETURN_IF_ERROR(close());
+      c.kind = Condition::Kind::kValuesCount;
+      const Token& op = Peek();
+      if (op.kind != TokenKind::kEq && op.kind != TokenKind::kNe && op.kind != TokenKind::kLt &&
+          op.kind != TokenKind::kLe && op.kind != TokenKind::kGt && op.kind != TokenKind::kGe) {
+        return Error(op, "expected a comparison (==, !=, <, <=, >, >=) after count(...), got " +
+                             Describe(op));
+      }
+      Next();
+      const Token& num = Peek();
+      RAGDB_ASSIGN_OR_RETURN(double n, ParseNumber("a count"));
+      if (n < 0 || n != static_cast<double>(static_cast<uint64_t>(n))) {
+        return Error(num, "a count is a non-negative integer");
+      }
+      switch (op.kind) {
+        case TokenKind::kLt:
+          c.range.lt = n;
+          break;
+        case TokenKind::kLe:
+          c.range.lte = n;
+          break;
+        case TokenKind::kGt:
+          c.range.gt = n;
+          break;
+        case TokenKind::kGe:
+          c.range.gte = n;
+          break;
+        default:
+          c.range.gte = c.range.lte = n;
+          break;
+      }
+      ExprPtr leaf = Leaf(std::move(c));
+      return op.kind == TokenKind::kNe ? Not(std::move(leaf)) : std::move(leaf);
+    }
+    RAGDB_RETURN_IF_ERROR(comma());
+    if (IsKeyword(name, "text") || IsKeyword(name, "text_any") || IsKeyword(name, "phrase")) {
+      c.kind = IsKeyword(name, "text")       ? Condition::Kind::kMatchText
+               : IsKeyword(name, "text_any") ? Condition::Kind::kMatchTextAny
+                                             : Condition::Kind::kMatchPhrase;
+      RAGDB_ASSIGN_OR_RETURN(c.text, ParseString("the words to find"));
+    } else if (IsKeyword(name, "nested")) {
+      c.kind = Condition::Kind::kNestedArray;
+      RAGDB_ASSIGN_OR_RETURN(ExprPtr e, ParseOr());
+      Filter f = ToFilter(*e);
+      for (const auto* list : {&f.must, &f.should, &f.must_not}) {
+        for (const Condition& k : *list) {
+          if (k.kind == Condition::Kind::kHasId) {
+            return Error(open, "'id' conditions cannot be used inside nested(...)");
+          }
+        }
+      }
+      c.filter = std::make_shared<const Filter>(std::move(f));
+    } else {
+      const bool radius = IsKeyword(name, "geo_radius"), box = IsKeyword(name, "geo_box");
+      c.kind = radius ? Condition::Kind::kGeoRadius
+               : box  ? Condition::Kind::kGeoBoundingBox
+                      : Condition::Kind::kGeoPolygon;
+      if (radius) {
+        RAGDB_ASSIGN_OR_RETURN(c.geo.center.lon, ParseNumber("the center's longitude"));
+        RAGDB_RETURN_IF_ERROR(comma());
+        RAGDB_ASSIGN_OR_RETURN(c.geo.center.lat, ParseNumber("the center's latitude"));
+        RAGDB_RETURN_IF_ERROR(comma());
+        RAGDB_ASSIGN_OR_RETURN(c.geo.radius, ParseNumber("the radius in meters"));
+      } else if (box) {
+        RAGDB_ASSIGN_OR_RETURN(c.geo.top_left.lon, ParseNumber("the left longitude"));
+        RAGDB_RETURN_IF_ERROR(comma());
+        RAGDB_ASSIGN_OR_RETURN(c.geo.top_left.lat, ParseNumber("the top latitude"));
+        RAGDB_RETURN_IF_ERROR(comma());
+        RAGDB_ASSIGN_OR_RETURN(c.geo.bottom_right.lon, ParseNumber("the right longitude"));
+        RAGDB_RETURN_IF_ERROR(comma());
+        RAGDB_ASSIGN_OR_RETURN(c.geo.bottom_right.lat, ParseNumber("the bottom latitude"));
+      } else {
+        RAGDB_ASSIGN_OR_RETURN(c.geo.exterior, ParseRing());
+        while (Peek().kind == TokenKind::kComma) {
+          Next();
+          RAGDB_ASSIGN_OR_RETURN(auto hole, ParseRing());
+          c.geo.interiors.push_back(std::move(hole));
+        }
+      }
+      Status valid = ValidateGeoShape(c.kind, c.geo);
+      if (!valid.ok()) return Error(name, std::string(name.text) + ": " + valid.message());
+    }
+    RAGDB_RETURN_IF_ERROR(close());
+    return Leaf(std::move(c));
   }
 
   // Reads a path; *is_id is set when it is the bare word `id` (the record id).
@@ -300,11 +487,22 @@ class Parser {
       }
       Next();
       const Token& num = Peek();
-      if (num.kind != TokenKind::kNumber) {
-        return Error(
-            num, "expected a number after '" + std::string(op.text) + "', got " + Describe(num));
+      double d;
+      if (num.kind == TokenKind::kString) {
+        // A quoted bound is a date-time: `created >= "2024-01-01T00:00:00Z"`.
+        std::optional<int64_t> t = ParseDatetime(num.str);
+        if (!t) {
+          return Error(
+              num, "'" + num.str + "' is not an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z)");
+        }
+        c.range.datetime = true;
+        d = static_cast<double>(*t);
+      } else if (num.kind == TokenKind::kNumber) {
+        d = *NumberAsDoubleOf(num.number);
+      } else {
+        return Error(num, "expected a number or a date-time string after '" + std::string(op.text) +
+                              "', got " + Describe(num));
       }
-      double d = *NumberAsDoubleOf(num.number);
       Next();
       c.kind = Condition::Kind::kRange;
       switch (op.kind) {

@@ -5,6 +5,9 @@
 
 #include <string>
 
+#include "query/filter_eval.h"
+#include "query/filter_test_util.h"
+
 namespace ragdb {
 namespace {
 
@@ -147,7 +150,8 @@ TEST(FilterParseTest, ErrorsHaveColumns) {
   EXPECT_EQ(ParseError("(a == 1"),
             "column 8: expected ')' to close '(' at column 1, got end of input");
   EXPECT_EQ(ParseError("a == 1)"), "column 7: unbalanced ')'");
-  EXPECT_EQ(ParseError("a < 'x'"), "column 5: expected a number after '<', got ''x''");
+  EXPECT_EQ(ParseError("a < 'x'"),
+            "column 5: 'x' is not an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z)");
   EXPECT_EQ(ParseError("a in 1"), "column 6: expected '[' after 'in', got '1'");
   EXPECT_EQ(ParseError("a in [1 2]"),
             "column 9: expected ',' or ']' in the list opened at column 6, got '2'");
@@ -187,6 +191,101 @@ TEST(FilterJsonTest, RoundTrip) {
   }
 }
 
+TEST(FilterJsonTest, NewConditionsRoundTrip) {
+  const char* docs[] = {
+      R"({"must": [{"key": "t", "match": {"text_any": "a b"}}, {"key": "t", "match": {"phrase": "a b"}}]})",
+      R"({"must": [{"key": "d", "range": {"gte": "2024-01-01T00:00:00Z", "lt": "2024-01-01T00:00:00.25Z"}}]})",
+      R"({"must": [{"key": "g", "geo_radius": {"center": {"lon": 1.5, "lat": -2.0}, "radius": 100.0}}]})",
+      R"({"must": [{"key": "g", "geo_bounding_box": {"top_left": {"lon": 170.0, "lat": 5.0},
+                                                      "bottom_right": {"lon": -170.0, "lat": -5.0}}}]})",
+      R"({"must": [{"key": "g", "geo_polygon": {"exterior": {"points": [{"lon": 0.0, "lat": 0.0},
+          {"lon": 1.0, "lat": 0.0}, {"lon": 0.0, "lat": 1.0}, {"lon": 0.0, "lat": 0.0}]},
+          "interiors": [{"points": [{"lon": 0.1, "lat": 0.1}, {"lon": 0.2, "lat": 0.1},
+          {"lon": 0.1, "lat": 0.2}, {"lon": 0.1, "lat": 0.1}]}]}}]})",
+      R"({"must": [{"key": "tags", "values_count": {"gt": 1, "lte": 3}}]})",
+      R"({"must": [{"nested": {"key": "diet", "filter": {"must": [{"key": "food", "match": {"value": "meat"}}]}}}]})",
+      R"({"min_should": {"conditions": [{"key": "a", "match": {"value": 1}}, {"is_null": {"key": "b"}}], "min_count": 1}})",
+  };
+  for (const char* d : docs) {
+    Result<Filter> f = Filter::FromJson(J(d));
+    ASSERT_TRUE(f.ok()) << d << ": " << f.status().ToString();
+    EXPECT_EQ(f->ToJson(), J(d));
+  }
+  // Qdrant's FieldCondition spellings: null members and "is_empty": true beside a key.
+  Result<Filter> f = Filter::FromJson(J(R"({"must": [{"key": "a", "match": null, "range": null,
+      "geo_radius": null, "is_empty": true}]})"));
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->ToJson(), J(R"({"must": [{"is_empty": {"key": "a"}}]})"));
+}
+
+// Every filter the random generator makes survives JSON and back, and selects the same records.
+TEST(FilterJsonTest, RandomFiltersRoundTrip) {
+  testing::RandomData rd(5);
+  std::vector<Json> payloads;
+  for (int i = 0; i < 50; ++i) payloads.push_back(rd.Payload());
+  for (int i = 0; i < 500; ++i) {
+    Filter f = rd.RandomFilter();
+    Result<Filter> back = Filter::FromJson(f.ToJson());
+    ASSERT_TRUE(back.ok()) << f.ToJson().dump() << ": " << back.status().ToString();
+    EXPECT_EQ(back->ToJson(), f.ToJson());
+    for (size_t r = 0; r < payloads.size(); ++r) {
+      const PointId id(static_cast<uint64_t>(r));
+      ASSERT_EQ(Matches(*back, id, payloads[r]), Matches(f, id, payloads[r])) << f.ToJson().dump();
+    }
+  }
+}
+
+TEST(FilterParseTest, FunctionsAndDatetimes) {
+  EXPECT_EQ(ParseToJson("created >= '2024-05-01T12:00:00+02:00' and created < '2024-06-01'"),
+            J(R"({"must": [{"key": "created", "range": {"gte": "2024-05-01T10:00:00Z"}},
+                           {"key": "created", "range": {"lt": "2024-06-01T00:00:00Z"}}]})"));
+  EXPECT_EQ(ParseToJson("geo_radius(loc, 13.4, 52.5, 1000)"),
+            J(R"({"must": [{"key": "loc", "geo_radius": {"center": {"lon": 13.4, "lat": 52.5},
+                                                           "radius": 1000.0}}]})"));
+  EXPECT_EQ(ParseToJson("geo_box(loc, 1, 2, 3, 0)"),
+            J(R"({"must": [{"key": "loc", "geo_bounding_box": {"top_left": {"lon": 1.0, "lat": 2.0},
+                                                "bottom_right": {"lon": 3.0, "lat": 0.0}}}]})"));
+  EXPECT_EQ(
+      ParseToJson("geo_polygon(loc, [[0, 0], [1, 0], [0, 1], [0, 0]])")["must"][0]["geo_polygon"]
+                                                                       ["exterior"]["points"]
+                                                                           .size(),
+      4u);
+  EXPECT_EQ(ParseToJson("text(t, 'a b') and text_any(t, 'c') and phrase(t, 'd e')"),
+            J(R"({"must": [{"key": "t", "match": {"text": "a b"}},
+                           {"key": "t", "match": {"text_any": "c"}},
+                           {"key": "t", "match": {"phrase": "d e"}}]})"));
+  EXPECT_EQ(ParseToJson("count(tags) >= 2"),
+            J(R"({"must": [{"key": "tags", "values_count": {"gte": 2}}]})"));
+  EXPECT_EQ(ParseToJson("count(tags) != 2"),
+            J(R"({"must_not": [{"key": "tags", "values_count": {"gte": 2, "lte": 2}}]})"));
+  EXPECT_EQ(ParseToJson("nested(diet, food == 'meat' and likes == true)"),
+            J(R"({"must": [{"nested": {"key": "diet", "filter": {"must": [
+                {"key": "food", "match": {"value": "meat"}},
+                {"key": "likes", "match": {"value": true}}]}}}]})"));
+  EXPECT_EQ(ParseToJson("min_should(2, a == 1, b == 2, c == 3)"),
+            J(R"({"must": [{"min_should": {"conditions": [{"key": "a", "match": {"value": 1}},
+                {"key": "b", "match": {"value": 2}}, {"key": "c", "match": {"value": 3}}],
+                "min_count": 2}}]})"));
+  EXPECT_EQ(ParseToJson("is_empty(a) and is_null(b)"),
+            J(R"({"must": [{"is_empty": {"key": "a"}}, {"is_null": {"key": "b"}}]})"));
+  // Function names are still field names where no '(' follows.
+  EXPECT_EQ(ParseToJson("text == 'x' and count > 2"),
+            J(R"({"must": [{"key": "text", "match": {"value": "x"}},
+                           {"key": "count", "range": {"gt": 2}}]})"));
+  EXPECT_EQ(ParseError("geo_radius(loc, 1, 95, 10)"),
+            "column 1: geo_radius: center: lon must be in -180..180 and lat in -90..90");
+  EXPECT_EQ(ParseError("geo_radius(loc, 1, 2)"),
+            "column 21: expected ',' in the call opened at column 11, got ')'");
+  EXPECT_EQ(ParseError("text(t, 3)"),
+            "column 9: expected the words to find (a quoted string), got '3'");
+  EXPECT_EQ(ParseError("count(t) == 1.5"), "column 13: a count is a non-negative integer");
+  EXPECT_EQ(ParseError("nested(d, id == 3)"),
+            "column 7: 'id' conditions cannot be used inside nested(...)");
+  EXPECT_EQ(ParseError("created > '2024-02-30'"),
+            "column 11: '2024-02-30' is not an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z)");
+  EXPECT_EQ(ParseError("min_should(1)"), "column 13: min_should needs at least one condition");
+}
+
 TEST(FilterJsonTest, AcceptsQdrantVariants) {
   // A single condition in place of a list, and null clauses.
   Result<Filter> f = Filter::FromJson(
@@ -210,8 +309,10 @@ TEST(FilterJsonTest, StrictErrorsNamePaths) {
                                    {"key": "b", "match": {"valu": 1}}]})"),
             "filter.must[1].match: unknown key 'valu'");
   EXPECT_EQ(JsonError(R"({"must": [], "shuold": []})"), "filter: unknown key 'shuold'");
-  EXPECT_EQ(JsonError(R"({"min_should": {"conditions": [], "min_count": 1}})"),
-            "filter: 'min_should' is not supported");
+  EXPECT_EQ(JsonError(R"({"min_should": {"conditions": [], "count": 1}})"),
+            "filter.min_should: unknown key 'count'");
+  EXPECT_EQ(JsonError(R"({"min_should": {"conditions": [], "min_count": -1}})"),
+            "filter.min_should: expected 'min_count', a non-negative integer");
   EXPECT_EQ(JsonError(R"([])"), "filter: expected an object, got array");
   EXPECT_EQ(JsonError(R"({"must": 3})"),
             "filter.must: expected an array of conditions or one condition, got integer");
@@ -222,9 +323,10 @@ TEST(FilterJsonTest, StrictErrorsNamePaths) {
   EXPECT_EQ(JsonError(R"({"must": [{"key": "a..b", "match": {"value": 1}}]})"),
             "filter.must[0].key: bad path 'a..b': empty name at offset 2");
   EXPECT_EQ(JsonError(R"({"must": [{"key": "a"}]})"),
-            "filter.must[0]: expected 'match' or 'range' with 'key'");
+            "filter.must[0]: expected one of 'match', 'range', 'geo_radius', "
+            "'geo_bounding_box', 'geo_polygon', 'values_count', 'is_empty', 'is_null' with 'key'");
   EXPECT_EQ(JsonError(R"({"must": [{"key": "a", "match": {"value": 1}, "range": {}}]})"),
-            "filter.must[0]: 'match' and 'range' cannot be combined");
+            "filter.must[0]: a field condition takes exactly one kind of check");
   EXPECT_EQ(
       JsonError(R"({"must": [{"key": "a", "match": {"value": [1]}}]})"),
       "filter.must[0].match.value: expected a string, integer, float, bool or null, got array");
@@ -234,12 +336,19 @@ TEST(FilterJsonTest, StrictErrorsNamePaths) {
       JsonError(R"({"must": [{"key": "a", "match": {"any": [1, {}]}}]})"),
       "filter.must[0].match.any[1]: expected a string, integer, float, bool or null, got object");
   EXPECT_EQ(JsonError(R"({"must": [{"key": "a", "match": {"value": 1, "any": [1]}}]})"),
-            "filter.must[0].match: expected exactly one of 'value', 'any', 'except', 'text'");
+            "filter.must[0].match: expected exactly one of 'value', 'any', 'except', 'text', "
+            "'text_any', 'phrase'");
   EXPECT_EQ(JsonError(R"({"must": [{"key": "a", "match": {"text": 1}}]})"),
             "filter.must[0].match.text: expected a string, got integer");
-  EXPECT_EQ(JsonError(R"({"must": [{"key": "a", "range": {"lt": "2024-01-01"}}]})"),
-            "filter.must[0].range.lt: expected a number, got string (datetime ranges are not "
-            "supported)");
+  EXPECT_EQ(JsonError(R"({"must": [{"key": "a", "range": {"lt": "2024-13-01"}}]})"),
+            "filter.must[0].range.lt: '2024-13-01' is not an RFC 3339 date-time (e.g. "
+            "2024-05-01T12:00:00Z)");
+  EXPECT_EQ(JsonError(R"({"must": [{"key": "a", "range": {"lt": "2024-01-01", "gt": 3}}]})"),
+            "filter.must[0].range: mixes numbers and date-time strings");
+  EXPECT_EQ(JsonError(R"({"must": [{"key": "a", "values_count": {"gt": 1.5}}]})"),
+            "filter.must[0].values_count.gt: expected a non-negative integer, got float");
+  EXPECT_EQ(JsonError(R"({"must": [{"key": "a", "is_empty": false}]})"),
+            "filter.must[0].is_empty: expected true (or leave it out)");
   EXPECT_EQ(JsonError(R"({"must": [{"key": "a", "range": {"lessthan": 1}}]})"),
             "filter.must[0].range: unknown key 'lessthan'");
   EXPECT_EQ(JsonError(R"({"must_not": [{"is_empty": {"key": "a", "x": 1}}]})"),
@@ -247,16 +356,36 @@ TEST(FilterJsonTest, StrictErrorsNamePaths) {
   EXPECT_EQ(JsonError(R"({"must_not": [{"is_null": {}}]})"),
             "filter.must_not[0].is_null: missing 'key'");
   EXPECT_EQ(JsonError(R"({"must": [{"is_null": {"key": "a"}, "key": "b"}]})"),
-            "filter.must[0]: unknown key 'is_null'");
+            "filter.must[0].is_null: expected true (or leave it out)");
   EXPECT_EQ(JsonError(R"({"must": [{"has_id": [1, -1]}]})"),
             "filter.must[0].has_id[1]: id must not be negative");
   EXPECT_EQ(JsonError(R"({"must": [{"has_id": [1], "x": 2}]})"),
             "filter.must[0]: unknown key 'x' beside 'has_id'");
-  EXPECT_NE(
-      JsonError(R"({"must": [{"nested": {"key": "a", "filter": {}}}]})").find("not supported"),
-      std::string::npos);
+  EXPECT_EQ(JsonError(R"({"must": [{"nested": {"key": "a"}}]})"),
+            "filter.must[0].nested: missing 'filter'");
+  EXPECT_EQ(
+      JsonError(R"({"must": [{"nested": {"key": "a", "filter": {"must": {"has_id": [1]}}}}]})"),
+      "filter.must[0].nested.filter: 'has_id' cannot be used inside 'nested'");
   EXPECT_EQ(JsonError(R"({"must": [{"key": "g", "geo_radius": {}}]})"),
-            "filter.must[0]: 'geo_radius' conditions are not supported");
+            "filter.must[0].geo_radius: missing 'center'");
+  EXPECT_EQ(JsonError(R"({"must": [{"key": "g", "geo_radius": {"center": {"lon": 1, "lat": 91},
+                                                             "radius": 5}}]})"),
+            "filter.must[0].geo_radius: center: lon must be in -180..180 and lat in -90..90");
+  EXPECT_EQ(JsonError(R"({"must": [{"key": "g", "geo_radius": {"center": {"lon": 1, "lat": 2},
+                                                             "radius": -5}}]})"),
+            "filter.must[0].geo_radius: radius must be a finite number of meters >= 0");
+  EXPECT_EQ(JsonError(R"({"must": [{"key": "g", "geo_polygon": {"exterior": {"points": [
+                {"lon": 0, "lat": 0}, {"lon": 1, "lat": 0}, {"lon": 0, "lat": 1}]}}}]})"),
+            "filter.must[0].geo_polygon: exterior: a ring needs at least 4 points");
+  EXPECT_EQ(JsonError(R"({"must": [{"key": "g", "geo_polygon": {"exterior": {"points": [
+                {"lon": 0, "lat": 0}, {"lon": 1, "lat": 0}, {"lon": 0, "lat": 1},
+                {"lon": 1, "lat": 1}]}}}]})"),
+            "filter.must[0].geo_polygon: exterior: a ring must end with its first point");
+  EXPECT_EQ(JsonError(R"({"must": [{"key": "g", "geo_bounding_box": {
+                "top_left": {"lon": 0, "lat": 0}, "bottom_right": {"lon": 1}}}]})"),
+            "filter.must[0].geo_bounding_box.bottom_right: needs both 'lon' and 'lat'");
+  EXPECT_EQ(JsonError(R"({"must": [{"has_vector": "v"}]})"),
+            "filter.must[0]: 'has_vector' conditions are not supported");
   EXPECT_EQ(JsonError(R"({"should": [{"must": [{"valu": 1}]}]})"),
             "filter.should[0].must[0]: unknown key 'valu'");
 }

@@ -117,4 +117,26 @@ bool TextContainsAll(std::string_view text, const std::vector<std::string>& word
   return true;
 }
 
+bool TextContainsAny(std::string_view text, const std::vector<std::string>& words) {
+  if (words.empty()) return false;
+  std::vector<std::string> have = TextWords(text);
+  std::sort(have.begin(), have.end());
+  for (const std::string& w : words) {
+    if (std::binary_search(have.begin(), have.end(), w)) return true;
+  }
+  return false;
+}
+
+bool TextContainsPhrase(std::string_view text, const std::vector<std::string>& words) {
+  if (words.empty()) return true;
+  std::vector<std::string> have = TextWords(text);
+  if (have.size() < words.size()) return false;
+  for (size_t start = 0; start + words.size() <= have.size(); ++start) {
+    if (std::equal(words.begin(), words.end(), have.begin() + static_cast<ptrdiff_t>(start))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace ragdb::internal

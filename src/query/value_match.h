@@ -35,6 +35,10 @@ std::optional<double> ExactDouble(const Json& number);
 // lowercased. A text matches a query when it contains every word of the query.
 std::vector<std::string> TextWords(std::string_view text);
 bool TextContainsAll(std::string_view text, const std::vector<std::string>& words);
+// At least one of `words` occurs (false when `words` is empty: nothing to find).
+bool TextContainsAny(std::string_view text, const std::vector<std::string>& words);
+// `words` occur consecutively, in order (true when `words` is empty).
+bool TextContainsPhrase(std::string_view text, const std::vector<std::string>& words);
 
 // True for values a Match condition may hold: string, number, bool, null.
 inline bool IsMatchScalar(const Json& j) {

@@ -130,6 +130,56 @@ Result<Json> UpdateCollection(Ctx& ctx) {
   return Json(true);
 }
 
+// Qdrant's payload index params (PayloadSchemaParams): each type's options, checked so that an
+// option ragdb would not honour is refused (400) instead of being accepted and ignored.
+Status CheckIndexParams(const std::string& type, const Json& params) {
+  auto refuse = [&](const std::string& key, const std::string& why) {
+    return Status::InvalidArgument("field_schema." + key + ": " + why);
+  };
+  auto only = [&](const std::string& key, const Json& v, bool allowed) -> Status {
+    if (!v.is_boolean()) return refuse(key, "expected a boolean");
+    if (v.get<bool>() != allowed) {
+      return refuse(key, std::string(allowed ? "false" : "true") +
+                             " is not supported for ragdb payload indexes (they are kept in memory "
+                             "and support lookups and ranges)");
+    }
+    return Status::Ok();
+  };
+  for (const auto& [k, v] : params.items()) {
+    if (k == "type") continue;
+    if (v.is_null()) continue;
+    if (k == "on_disk") {
+      RAGDB_RETURN_IF_ERROR(only(k, v, false));
+    } else if (k == "enable_hnsw") {
+      // Payload-aware HNSW links need payload_m, which ragdb does not build: either value
+      // leaves the graph as it is, as in Qdrant without payload_m.
+      if (!v.is_boolean()) return refuse(k, "expected a boolean");
+    } else if ((k == "is_tenant" && (type == "keyword" || type == "uuid")) ||
+               (k == "is_principal" &&
+                (type == "integer" || type == "float" || type == "datetime"))) {
+      RAGDB_RETURN_IF_ERROR(only(k, v, false));
+    } else if ((k == "lookup" || k == "range") && type == "integer") {
+      RAGDB_RETURN_IF_ERROR(only(k, v, true));
+    } else if (type == "text" && k == "tokenizer") {
+      if (!v.is_string() || v.get<std::string>() != "word") {
+        return refuse(k, "only \"word\" is supported (words are runs of letters and digits)");
+      }
+    } else if (type == "text" && k == "lowercase") {
+      RAGDB_RETURN_IF_ERROR(only(k, v, true));
+    } else if (type == "text" && k == "ascii_folding") {
+      RAGDB_RETURN_IF_ERROR(only(k, v, false));
+    } else if (type == "text" && k == "phrase_matching") {
+      if (!v.is_boolean()) return refuse(k, "expected a boolean");  // phrases always match
+    } else if (type == "text" && (k == "min_token_len" || k == "max_token_len" ||
+                                  k == "stopwords" || k == "stemmer")) {
+      return refuse(k, "is not supported for text payload indexes");
+    } else {
+      return refuse(k, "unknown option for a " + type + " index");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<Json> CreateIndex(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
@@ -144,13 +194,11 @@ Result<Json> CreateIndex(Ctx& ctx) {
     return Status::InvalidArgument("missing field `field_schema`");
   } else if (schema->is_string()) {
     type = schema->get<std::string>();
-  } else if (schema->is_object() && (*schema)["type"].is_string()) {
+  } else if (schema->is_object() && schema->contains("type") && (*schema)["type"].is_string()) {
     type = (*schema)["type"].get<std::string>();
+    RAGDB_RETURN_IF_ERROR(CheckIndexParams(type, *schema));
   } else {
     return Status::InvalidArgument("field_schema: expected a type name or {\"type\": ...}");
-  }
-  if (type == "geo" || type == "datetime" || type == "uuid") {
-    return Status::Unimplemented("payload index type `" + type + "` is not supported yet");
   }
   RAGDB_ASSIGN_OR_RETURN(f.type, ParsePayloadType(type));
   ctx.LockForWrite(name);

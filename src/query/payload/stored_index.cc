@@ -1,4 +1,4 @@
-#include "query/payload_index.h"
+#include "query/payload/stored_index.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include "query/datetime.h"
+#include "query/geo.h"
 #include "query/json_path.h"
 #include "query/value_match.h"
 
@@ -92,6 +94,14 @@ Status GetBitset(Reader* r, size_t rows, const char* what, Bitset* b) {
   return Status::Ok();
 }
 
+constexpr uint8_t kLastType = static_cast<uint8_t>(PayloadType::kUuid);
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
 bool IsSubset(const Bitset& a, const Bitset& b) {
   for (size_t i = 0; i < a.words().size(); ++i) {
     if (a.words()[i] & ~b.words()[i]) return false;
@@ -101,14 +111,30 @@ bool IsSubset(const Bitset& a, const Bitset& b) {
 
 }  // namespace
 
-Result<PayloadIndex> PayloadIndex::Build(std::string path, PayloadType type,
-                                         const std::vector<const Json*>& payloads) {
+std::optional<unsigned __int128> CanonicalUuid(std::string_view s) {
+  if (s.size() != 36) return std::nullopt;
+  unsigned __int128 v = 0;
+  for (size_t i = 0; i < 36; ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash) {
+      if (s[i] != '-') return std::nullopt;
+      continue;
+    }
+    const int h = HexValue(s[i]);
+    if (h < 0) return std::nullopt;
+    v = (v << 4) | static_cast<unsigned>(h);
+  }
+  return v;
+}
+
+Result<StoredPayloadIndex> StoredPayloadIndex::Build(std::string path, PayloadType type,
+                                                     const std::vector<const Json*>& payloads) {
   Status st = internal::ValidatePath(path);
   if (!st.ok()) return Status::InvalidArgument("payload index: " + st.message());
   if (payloads.size() > std::numeric_limits<uint32_t>::max()) {
     return Status::InvalidArgument("payload index: more than 2^32-1 rows");
   }
-  PayloadIndex idx;
+  StoredPayloadIndex idx;
   idx.path_ = std::move(path);
   idx.type_ = type;
   idx.rows_ = static_cast<uint32_t>(payloads.size());
@@ -119,6 +145,13 @@ Result<PayloadIndex> PayloadIndex::Build(std::string path, PayloadType type,
   std::vector<std::pair<std::string, uint32_t>> str_pairs;
   std::vector<std::pair<int64_t, uint32_t>> int_pairs;
   std::vector<std::pair<double, uint32_t>> float_pairs;
+  std::vector<std::pair<unsigned __int128, uint32_t>> uuid_pairs;
+  struct GeoEntry {
+    uint64_t cell;
+    uint32_t row;
+    GeoPoint point;
+  };
+  std::vector<GeoEntry> geo;
   std::vector<const Json*> raw;
   for (uint32_t row = 0; row < idx.rows_; ++row) {
     if (payloads[row] == nullptr) continue;
@@ -135,7 +168,14 @@ Result<PayloadIndex> PayloadIndex::Build(std::string path, PayloadType type,
     bool other = false;
     const std::string* text = nullptr;
     size_t strings = 0;
+    const size_t geo_before = geo.size();
     internal::ForEachLeaf(raw, [&](const Json& leaf) {
+      if (type == PayloadType::kGeo) {
+        // Objects that are not points, and every scalar, never match a geo condition, and the
+        // geo index answers nothing else.
+        if (auto p = internal::GeoPointOf(leaf)) geo.push_back({internal::GeoCell(*p), row, *p});
+        return;
+      }
       if (!leaf.is_string() && !leaf.is_number() && !leaf.is_boolean()) return;  // never matched
       switch (type) {
         case PayloadType::kKeyword:
@@ -174,6 +214,25 @@ Result<PayloadIndex> PayloadIndex::Build(std::string path, PayloadType type,
             other = true;
           }
           break;
+        case PayloadType::kDatetime:
+          // Only datetime ranges are answered here: a leaf that is not a date-time string can
+          // never match one.
+          if (leaf.is_string()) {
+            if (auto t = internal::ParseDatetime(leaf.get_ref<const std::string&>())) {
+              int_pairs.emplace_back(*t, row);
+            }
+          }
+          break;
+        case PayloadType::kUuid:
+          if (auto u = leaf.is_string() ? CanonicalUuid(leaf.get_ref<const std::string&>())
+                                        : std::nullopt) {
+            uuid_pairs.emplace_back(*u, row);
+          } else {
+            other = true;
+          }
+          break;
+        case PayloadType::kGeo:
+          break;
       }
     });
     // A text index keeps words per row, not per leaf, so it cannot tell whether all query words
@@ -183,19 +242,43 @@ Result<PayloadIndex> PayloadIndex::Build(std::string path, PayloadType type,
     } else if (strings == 1) {
       for (std::string& w : internal::TextWords(*text)) str_pairs.emplace_back(std::move(w), row);
     }
+    // Two points of one row in one cell would be one posting; keep the row re-checked instead.
+    for (size_t i = geo_before; i < geo.size() && !other; ++i) {
+      for (size_t j = geo_before; j < i; ++j) other |= geo[j].cell == geo[i].cell;
+    }
     if (other) idx.other_rows_.push_back(row);
   }
   if (idx.IsStringKeyed()) {
     Group(&str_pairs, &idx.str_keys_, &idx.offsets_, &idx.postings_);
   } else if (type == PayloadType::kFloat) {
     Group(&float_pairs, &idx.float_keys_, &idx.offsets_, &idx.postings_);
+  } else if (type == PayloadType::kUuid) {
+    Group(&uuid_pairs, &idx.uuid_keys_, &idx.offsets_, &idx.postings_);
+  } else if (type == PayloadType::kGeo) {
+    std::sort(geo.begin(), geo.end(), [](const GeoEntry& a, const GeoEntry& b) {
+      return a.cell != b.cell ? a.cell < b.cell : a.row < b.row;
+    });
+    idx.offsets_.clear();
+    for (const GeoEntry& e : geo) {
+      if (!idx.postings_.empty() && idx.cell_keys_.back() == e.cell &&
+          idx.postings_.back() == e.row) {
+        continue;  // the row's second point in this cell: the row is an other row
+      }
+      if (idx.cell_keys_.empty() || idx.cell_keys_.back() != e.cell) {
+        idx.cell_keys_.push_back(e.cell);
+        idx.offsets_.push_back(static_cast<uint32_t>(idx.postings_.size()));
+      }
+      idx.postings_.push_back(e.row);
+      idx.points_.push_back(e.point);
+    }
+    idx.offsets_.push_back(static_cast<uint32_t>(idx.postings_.size()));
   } else {
     Group(&int_pairs, &idx.int_keys_, &idx.offsets_, &idx.postings_);
   }
   return idx;
 }
 
-std::optional<size_t> PayloadIndex::FindEqual(const Json& v) const {
+std::optional<size_t> StoredPayloadIndex::FindEqual(const Json& v) const {
   auto find = [](const auto& keys, const auto& key) -> std::optional<size_t> {
     auto it = std::lower_bound(keys.begin(), keys.end(), key);
     if (it == keys.end() || !(*it == key)) return std::nullopt;
@@ -217,18 +300,34 @@ std::optional<size_t> PayloadIndex::FindEqual(const Json& v) const {
     case PayloadType::kBool:
       if (!v.is_boolean()) return std::nullopt;
       return find(int_keys_, int64_t{v.get<bool>() ? 1 : 0});
+    case PayloadType::kUuid:
+      if (auto u = v.is_string() ? CanonicalUuid(v.get_ref<const std::string&>()) : std::nullopt) {
+        return find(uuid_keys_, *u);
+      }
+      return std::nullopt;
     case PayloadType::kText:
+    case PayloadType::kDatetime:
+    case PayloadType::kGeo:
       return std::nullopt;
   }
   return std::nullopt;
 }
 
-void PayloadIndex::AddPostings(size_t key, Bitset* out) const {
+std::optional<size_t> StoredPayloadIndex::FindWord(const std::string& w) const {
+  auto it = std::lower_bound(str_keys_.begin(), str_keys_.end(), w);
+  if (it == str_keys_.end() || *it != w) return std::nullopt;
+  return static_cast<size_t>(it - str_keys_.begin());
+}
+
+void StoredPayloadIndex::AddPostings(size_t key, Bitset* out) const {
   for (uint32_t i = offsets_[key]; i < offsets_[key + 1]; ++i) out->Set(postings_[i]);
 }
 
-std::optional<Bitset> PayloadIndex::LookupAny(const std::vector<Json>& values) const {
-  if (type_ == PayloadType::kText) return std::nullopt;
+std::optional<Bitset> StoredPayloadIndex::LookupAny(const std::vector<Json>& values) const {
+  if (type_ == PayloadType::kText || type_ == PayloadType::kDatetime ||
+      type_ == PayloadType::kGeo) {
+    return std::nullopt;
+  }
   for (const Json& v : values) {
     if (v.is_null()) return std::nullopt;  // null elements of arrays are not tracked
   }
@@ -239,7 +338,7 @@ std::optional<Bitset> PayloadIndex::LookupAny(const std::vector<Json>& values) c
   return out;
 }
 
-std::pair<size_t, size_t> PayloadIndex::RangeKeys(const Range& r) const {
+std::pair<size_t, size_t> StoredPayloadIndex::RangeKeys(const Range& r) const {
   auto run = [&r](const auto& keys) -> std::pair<size_t, size_t> {
     auto lo = std::partition_point(keys.begin(), keys.end(), [&r](auto v) {
       return !internal::AboveLower(static_cast<double>(v), r);
@@ -251,113 +350,226 @@ std::pair<size_t, size_t> PayloadIndex::RangeKeys(const Range& r) const {
     size_t b = static_cast<size_t>(hi - keys.begin());
     return {a, std::max(a, b)};
   };
-  if (type_ == PayloadType::kInteger) return run(int_keys_);
+  if (type_ == PayloadType::kInteger || type_ == PayloadType::kDatetime) return run(int_keys_);
   if (type_ == PayloadType::kFloat) return run(float_keys_);
   return {0, 0};
 }
 
-std::optional<Bitset> PayloadIndex::Lookup(const Condition& c, size_t rows) const {
+template <typename Test>
+Bitset StoredPayloadIndex::ScanKeys(Test&& test) const {
+  Bitset out(rows_);
+  for (size_t k = 0; k < str_keys_.size(); ++k) {
+    if (test(str_keys_[k])) AddPostings(k, &out);
+  }
+  return out;
+}
+
+std::optional<IndexAnswer> StoredPayloadIndex::LookupText(const Condition& c) const {
+  using K = Condition::Kind;
+  const std::vector<std::string> words = internal::TextWords(c.text);
+  if (type_ == PayloadType::kKeyword) {  // whole strings: test each distinct one
+    switch (c.kind) {
+      case K::kMatchText:
+        return IndexAnswer{
+            ScanKeys([&](const std::string& s) { return internal::TextContainsAll(s, words); })};
+      case K::kMatchTextAny:
+        return IndexAnswer{
+            ScanKeys([&](const std::string& s) { return internal::TextContainsAny(s, words); })};
+      default:
+        return IndexAnswer{
+            ScanKeys([&](const std::string& s) { return internal::TextContainsPhrase(s, words); })};
+    }
+  }
+  if (type_ == PayloadType::kInteger || type_ == PayloadType::kFloat ||
+      type_ == PayloadType::kBool) {
+    // Numbers and bools never match text conditions; only strings among the other rows can.
+    return IndexAnswer{Bitset(rows_)};
+  }
+  if (type_ != PayloadType::kText) return std::nullopt;  // uuid, datetime, geo
+  if (c.kind == K::kMatchTextAny) {
+    Bitset out(rows_);
+    for (const std::string& w : words) {
+      if (auto k = FindWord(w)) AddPostings(*k, &out);
+    }
+    return IndexAnswer{std::move(out)};
+  }
+  // All words (text, and phrase as a superset): the rows holding every word.
+  if (words.empty()) return std::nullopt;  // any string matches; strings are not tracked
+  Bitset out(rows_);
+  for (size_t w = 0; w < words.size(); ++w) {
+    std::optional<size_t> k = FindWord(words[w]);
+    if (!k) return IndexAnswer{Bitset(rows_)};
+    Bitset rows_with(rows_);
+    AddPostings(*k, &rows_with);
+    if (w == 0) {
+      out = std::move(rows_with);
+    } else {
+      out &= rows_with;
+    }
+  }
+  return IndexAnswer{std::move(out), c.kind != K::kMatchPhrase || words.size() == 1};
+}
+
+Bitset StoredPayloadIndex::LookupGeo(const Condition& c) const {
+  Bitset out(rows_);
+  for (const auto& [first, last] : internal::GeoCellRanges(c.kind, c.geo)) {
+    auto it = std::lower_bound(cell_keys_.begin(), cell_keys_.end(), first);
+    for (; it != cell_keys_.end() && *it <= last; ++it) {
+      const size_t k = static_cast<size_t>(it - cell_keys_.begin());
+      for (uint32_t i = offsets_[k]; i < offsets_[k + 1]; ++i) {
+        if (internal::GeoContains(c.kind, c.geo, points_[i])) out.Set(postings_[i]);
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<IndexAnswer> StoredPayloadIndex::Lookup(const Condition& c, size_t rows) const {
   if (rows != rows_) return std::nullopt;
   using K = Condition::Kind;
   switch (c.kind) {
     case K::kMatch:
-    case K::kMatchAny:
-      return LookupAny(c.values);
+    case K::kMatchAny: {
+      std::optional<Bitset> any = LookupAny(c.values);
+      if (!any) return std::nullopt;
+      return IndexAnswer{std::move(*any)};
+    }
     case K::kMatchExcept: {
       std::optional<Bitset> any = LookupAny(c.values);
       if (!any) return std::nullopt;
       Bitset out = present_;
       out.AndNot(*any);
-      return out;
+      return IndexAnswer{std::move(out)};
     }
     case K::kRange: {
-      // Keyword, text and bool indexes hold no numbers, so only other rows could match.
+      if (c.range.datetime) {
+        if (type_ == PayloadType::kKeyword) {
+          return IndexAnswer{ScanKeys([&](const std::string& s) {
+            auto t = internal::ParseDatetime(s);
+            return t && internal::InRange(static_cast<double>(*t), c.range);
+          })};
+        }
+        if (type_ != PayloadType::kDatetime) {
+          // Integer, float, bool and uuid indexes hold no date-time strings (other rows may).
+          if (type_ == PayloadType::kText || type_ == PayloadType::kGeo) return std::nullopt;
+          return IndexAnswer{Bitset(rows_)};
+        }
+      } else if (type_ == PayloadType::kDatetime || type_ == PayloadType::kGeo) {
+        return std::nullopt;  // numbers are not tracked
+      }
+      // Keyword, text, bool and uuid indexes hold no numbers, so only other rows could match.
       Bitset out(rows_);
       auto [lo, hi] = RangeKeys(c.range);
       for (size_t k = lo; k < hi; ++k) AddPostings(k, &out);
-      return out;
+      return IndexAnswer{std::move(out)};
     }
-    case K::kMatchText: {
-      std::vector<std::string> words = internal::TextWords(c.text);
-      Bitset out(rows_);
-      if (type_ == PayloadType::kKeyword) {
-        for (size_t k = 0; k < str_keys_.size(); ++k) {
-          if (internal::TextContainsAll(str_keys_[k], words)) AddPostings(k, &out);
-        }
-      } else if (type_ == PayloadType::kText) {
-        if (words.empty()) return std::nullopt;  // any string matches; strings are not tracked
-        for (size_t w = 0; w < words.size(); ++w) {
-          auto it = std::lower_bound(str_keys_.begin(), str_keys_.end(), words[w]);
-          if (it == str_keys_.end() || *it != words[w]) return Bitset(rows_);
-          Bitset rows_with(rows_);
-          AddPostings(static_cast<size_t>(it - str_keys_.begin()), &rows_with);
-          if (w == 0) {
-            out = std::move(rows_with);
-          } else {
-            out &= rows_with;
-          }
-        }
-      }
-      return out;
-    }
+    case K::kMatchText:
+    case K::kMatchTextAny:
+    case K::kMatchPhrase:
+      return LookupText(c);
+    case K::kGeoRadius:
+    case K::kGeoBoundingBox:
+    case K::kGeoPolygon:
+      if (type_ != PayloadType::kGeo) return std::nullopt;
+      return IndexAnswer{LookupGeo(c)};
     case K::kIsEmpty: {
       Bitset out = non_empty_;
       out.Flip();
-      return out;
+      return IndexAnswer{std::move(out)};
     }
     case K::kIsNull:
-      return has_null_;
+      return IndexAnswer{has_null_};
+    case K::kValuesCount:
     case K::kHasId:
     case K::kNested:
+    case K::kNestedArray:
       return std::nullopt;
   }
   return std::nullopt;
 }
 
-std::optional<size_t> PayloadIndex::EstimateCount(const Condition& c) const {
+std::optional<size_t> StoredPayloadIndex::EstimateCount(const Condition& c) const {
   using K = Condition::Kind;
-  auto list_size = [this](size_t k) -> size_t { return offsets_[k + 1] - offsets_[k]; };
   size_t n = 0;
   switch (c.kind) {
     case K::kMatch:
     case K::kMatchAny:
-      if (type_ == PayloadType::kText) return std::nullopt;
+      if (type_ == PayloadType::kText || type_ == PayloadType::kDatetime ||
+          type_ == PayloadType::kGeo) {
+        return std::nullopt;
+      }
       for (const Json& v : c.values) {
         if (v.is_null()) return std::nullopt;
-        if (auto k = FindEqual(v)) n += list_size(*k);
+        if (auto k = FindEqual(v)) n += ListSize(*k);
       }
       n += other_rows_.size();
       break;
     case K::kMatchExcept:
-      if (type_ == PayloadType::kText) return std::nullopt;
+      if (type_ == PayloadType::kText || type_ == PayloadType::kDatetime ||
+          type_ == PayloadType::kGeo) {
+        return std::nullopt;
+      }
       for (const Json& v : c.values) {
         if (v.is_null()) return std::nullopt;
       }
       n = present_.Count();
       break;
     case K::kRange: {
+      if (c.range.datetime ? (type_ == PayloadType::kText || type_ == PayloadType::kGeo)
+                           : (type_ == PayloadType::kDatetime || type_ == PayloadType::kGeo)) {
+        return std::nullopt;
+      }
+      if (c.range.datetime && type_ == PayloadType::kKeyword) {
+        n = non_empty_.Count();  // parsing the dictionary would not be cheap
+        break;
+      }
+      if (c.range.datetime && type_ != PayloadType::kDatetime) {
+        n = other_rows_.size();
+        break;
+      }
       auto [lo, hi] = RangeKeys(c.range);
       n = offsets_[hi] - offsets_[lo] + other_rows_.size();
       break;
     }
-    case K::kMatchText: {
+    case K::kMatchText:
+    case K::kMatchTextAny:
+    case K::kMatchPhrase: {
       std::vector<std::string> words = internal::TextWords(c.text);
       if (type_ == PayloadType::kText) {
-        if (words.empty()) return std::nullopt;
-        n = rows_;
-        for (const std::string& w : words) {
-          auto it = std::lower_bound(str_keys_.begin(), str_keys_.end(), w);
-          size_t size = (it == str_keys_.end() || *it != w)
-                            ? 0
-                            : list_size(static_cast<size_t>(it - str_keys_.begin()));
-          n = std::min(n, size);
+        if (c.kind == K::kMatchTextAny) {
+          for (const std::string& w : words) {
+            if (auto k = FindWord(w)) n += ListSize(*k);
+          }
+        } else {
+          if (words.empty()) return std::nullopt;
+          n = rows_;
+          for (const std::string& w : words) {
+            std::optional<size_t> k = FindWord(w);
+            n = std::min(n, k ? ListSize(*k) : 0);
+          }
         }
         n += other_rows_.size();
       } else if (type_ == PayloadType::kKeyword) {
         n = non_empty_.Count();  // scanning the dictionary would not be cheap
-      } else {
+      } else if (type_ == PayloadType::kInteger || type_ == PayloadType::kFloat ||
+                 type_ == PayloadType::kBool) {
         n = other_rows_.size();
+      } else {
+        return std::nullopt;
       }
+      break;
+    }
+    case K::kGeoRadius:
+    case K::kGeoBoundingBox:
+    case K::kGeoPolygon: {
+      if (type_ != PayloadType::kGeo) return std::nullopt;
+      for (const auto& [first, last] : internal::GeoCellRanges(c.kind, c.geo)) {
+        auto lo = std::lower_bound(cell_keys_.begin(), cell_keys_.end(), first);
+        auto hi = std::upper_bound(lo, cell_keys_.end(), last);
+        n += offsets_[static_cast<size_t>(hi - cell_keys_.begin())] -
+             offsets_[static_cast<size_t>(lo - cell_keys_.begin())];
+      }
+      n += other_rows_.size();
       break;
     }
     case K::kIsEmpty:
@@ -366,14 +578,16 @@ std::optional<size_t> PayloadIndex::EstimateCount(const Condition& c) const {
     case K::kIsNull:
       n = has_null_.Count();
       break;
+    case K::kValuesCount:
     case K::kHasId:
     case K::kNested:
+    case K::kNestedArray:
       return std::nullopt;
   }
   return std::min<size_t>(n, rows_);
 }
 
-void PayloadIndex::AppendTo(std::string* out) const {
+void StoredPayloadIndex::AppendTo(std::string* out) const {
   Put<uint32_t>(out, kMagic);
   Put<uint8_t>(out, kVersion);
   Put<uint8_t>(out, static_cast<uint8_t>(type_));
@@ -389,11 +603,22 @@ void PayloadIndex::AppendTo(std::string* out) const {
     }
   } else if (type_ == PayloadType::kFloat) {
     for (double k : float_keys_) Put<double>(out, k);
+  } else if (type_ == PayloadType::kUuid) {
+    for (unsigned __int128 k : uuid_keys_) {
+      Put<uint64_t>(out, static_cast<uint64_t>(k >> 64));
+      Put<uint64_t>(out, static_cast<uint64_t>(k));
+    }
+  } else if (type_ == PayloadType::kGeo) {
+    for (uint64_t k : cell_keys_) Put<uint64_t>(out, k);
   } else {
     for (int64_t k : int_keys_) Put<int64_t>(out, k);
   }
   for (size_t k = 0; k < distinct_keys(); ++k) Put<uint32_t>(out, offsets_[k + 1] - offsets_[k]);
   for (uint32_t r : postings_) Put<uint32_t>(out, r);
+  for (const GeoPoint& p : points_) {
+    Put<double>(out, p.lon);
+    Put<double>(out, p.lat);
+  }
   Put<uint32_t>(out, static_cast<uint32_t>(other_rows_.size()));
   for (uint32_t r : other_rows_) Put<uint32_t>(out, r);
   PutBitset(out, present_);
@@ -401,7 +626,7 @@ void PayloadIndex::AppendTo(std::string* out) const {
   PutBitset(out, has_null_);
 }
 
-Result<PayloadIndex> PayloadIndex::Load(std::string_view bytes) {
+Result<StoredPayloadIndex> StoredPayloadIndex::Load(std::string_view bytes) {
   Reader r(bytes);
   uint32_t magic = 0;
   uint8_t version = 0, type = 0;
@@ -411,13 +636,11 @@ Result<PayloadIndex> PayloadIndex::Load(std::string_view bytes) {
   RAGDB_RETURN_IF_ERROR(r.Get(&version, "version"));
   if (version != kVersion) return Corrupt("unknown version " + std::to_string(version));
   RAGDB_RETURN_IF_ERROR(r.Get(&type, "type"));
-  if (type > static_cast<uint8_t>(PayloadType::kText)) {
-    return Corrupt("unknown payload type " + std::to_string(type));
-  }
+  if (type > kLastType) return Corrupt("unknown payload type " + std::to_string(type));
   RAGDB_RETURN_IF_ERROR(r.Get(&reserved, "header"));
   if (reserved != 0) return Corrupt("nonzero reserved header bits");
 
-  PayloadIndex idx;
+  StoredPayloadIndex idx;
   idx.type_ = static_cast<PayloadType>(type);
   uint32_t path_len;
   RAGDB_RETURN_IF_ERROR(r.Get(&path_len, "path length"));
@@ -429,13 +652,14 @@ Result<PayloadIndex> PayloadIndex::Load(std::string_view bytes) {
   RAGDB_RETURN_IF_ERROR(r.Get(&keys, "key count"));
   // Every key takes at least 4 bytes (its list length) + 4 (one posting): bound before reserving.
   if (keys > r.remaining() / 8) return r.Truncated("keys");
+  auto increasing = [](uint32_t k, const auto& v) { return k == 0 || v[k - 1] < v[k]; };
   if (idx.IsStringKeyed()) {
     idx.str_keys_.resize(keys);
     for (uint32_t k = 0; k < keys; ++k) {
       uint32_t len;
       RAGDB_RETURN_IF_ERROR(r.Get(&len, "key length"));
       RAGDB_RETURN_IF_ERROR(r.GetBytes(len, &idx.str_keys_[k], "key"));
-      if (k > 0 && !(idx.str_keys_[k - 1] < idx.str_keys_[k])) {
+      if (!increasing(k, idx.str_keys_)) {
         return Corrupt("keys not strictly increasing at key " + std::to_string(k));
       }
     }
@@ -444,7 +668,26 @@ Result<PayloadIndex> PayloadIndex::Load(std::string_view bytes) {
     for (uint32_t k = 0; k < keys; ++k) {
       RAGDB_RETURN_IF_ERROR(r.Get(&idx.float_keys_[k], "key"));
       if (std::isnan(idx.float_keys_[k])) return Corrupt("NaN key");
-      if (k > 0 && !(idx.float_keys_[k - 1] < idx.float_keys_[k])) {
+      if (!increasing(k, idx.float_keys_)) {
+        return Corrupt("keys not strictly increasing at key " + std::to_string(k));
+      }
+    }
+  } else if (idx.type_ == PayloadType::kUuid) {
+    idx.uuid_keys_.resize(keys);
+    for (uint32_t k = 0; k < keys; ++k) {
+      uint64_t hi, lo;
+      RAGDB_RETURN_IF_ERROR(r.Get(&hi, "key"));
+      RAGDB_RETURN_IF_ERROR(r.Get(&lo, "key"));
+      idx.uuid_keys_[k] = (static_cast<unsigned __int128>(hi) << 64) | lo;
+      if (!increasing(k, idx.uuid_keys_)) {
+        return Corrupt("keys not strictly increasing at key " + std::to_string(k));
+      }
+    }
+  } else if (idx.type_ == PayloadType::kGeo) {
+    idx.cell_keys_.resize(keys);
+    for (uint32_t k = 0; k < keys; ++k) {
+      RAGDB_RETURN_IF_ERROR(r.Get(&idx.cell_keys_[k], "key"));
+      if (!increasing(k, idx.cell_keys_)) {
         return Corrupt("keys not strictly increasing at key " + std::to_string(k));
       }
     }
@@ -452,7 +695,7 @@ Result<PayloadIndex> PayloadIndex::Load(std::string_view bytes) {
     idx.int_keys_.resize(keys);
     for (uint32_t k = 0; k < keys; ++k) {
       RAGDB_RETURN_IF_ERROR(r.Get(&idx.int_keys_[k], "key"));
-      if (k > 0 && !(idx.int_keys_[k - 1] < idx.int_keys_[k])) {
+      if (!increasing(k, idx.int_keys_)) {
         return Corrupt("keys not strictly increasing at key " + std::to_string(k));
       }
       if (idx.type_ == PayloadType::kBool && idx.int_keys_[k] != 0 && idx.int_keys_[k] != 1) {
@@ -479,6 +722,25 @@ Result<PayloadIndex> PayloadIndex::Load(std::string_view bytes) {
       if (idx.postings_[i] >= idx.rows_) return Corrupt("posting row out of range");
       if (i > idx.offsets_[k] && idx.postings_[i - 1] >= idx.postings_[i]) {
         return Corrupt("posting list not strictly increasing for key " + std::to_string(k));
+      }
+    }
+  }
+  if (idx.type_ == PayloadType::kGeo) {
+    if (total * 16 > r.remaining()) return r.Truncated("geo points");
+    idx.points_.resize(total);
+    for (uint64_t i = 0; i < total; ++i) {
+      GeoPoint& p = idx.points_[i];
+      RAGDB_RETURN_IF_ERROR(r.Get(&p.lon, "geo point"));
+      RAGDB_RETURN_IF_ERROR(r.Get(&p.lat, "geo point"));
+      if (!internal::GeoPointOf(Json{{"lon", p.lon}, {"lat", p.lat}})) {
+        return Corrupt("geo point out of range");
+      }
+    }
+    for (uint32_t k = 0; k < keys; ++k) {
+      for (uint32_t i = idx.offsets_[k]; i < idx.offsets_[k + 1]; ++i) {
+        if (internal::GeoCell(idx.points_[i]) != idx.cell_keys_[k]) {
+          return Corrupt("geo point outside its cell");
+        }
       }
     }
   }
