@@ -507,4 +507,19 @@ Result<PayloadIndex> PayloadIndex::Load(std::string_view bytes) {
   return idx;
 }
 
+Json PayloadIndex::KeyValue(size_t key) const {
+  switch (type_) {
+    case PayloadType::kKeyword:
+    case PayloadType::kText:
+      return str_keys_[key];
+    case PayloadType::kInteger:
+      return int_keys_[key];
+    case PayloadType::kBool:
+      return int_keys_[key] != 0;
+    case PayloadType::kFloat:
+      return float_keys_[key];
+  }
+  return nullptr;
+}
+
 }  // namespace ragdb

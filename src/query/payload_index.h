@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,14 @@ class PayloadIndex {
   // Upper-bound-ish estimate of Lookup(c).Count() + other_rows().size(); nullopt when Lookup would
   // be nullopt.
   std::optional<size_t> EstimateCount(const Condition& c) const;
+
+  // The index key by key (facet counts, ordered scrolls): key i's value as JSON (a string for
+  // keyword and text, an integer, a double, or a boolean for bool) and its rows. Keys are in
+  // increasing order; i < distinct_keys().
+  Json KeyValue(size_t key) const;
+  std::span<const uint32_t> KeyRows(size_t key) const {
+    return {postings_.data() + offsets_[key], postings_.data() + offsets_[key + 1]};
+  }
 
   void AppendTo(std::string* out) const;
   static Result<PayloadIndex> Load(std::string_view bytes);
