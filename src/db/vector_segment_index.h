@@ -22,7 +22,8 @@ inline std::string VectorSection(const std::string& field) { return "vec/" + fie
 inline std::string PresenceSection(const std::string& field) { return "has/" + field; }
 inline std::string IndexSection(const std::string& field) { return "index/" + field; }
 
-// Segments smaller than this are scanned exactly: an index would not pay for itself.
+// Segments smaller than this are scanned exactly: an index would not pay for itself (a field may
+// set its own size threshold instead, IndexParams::indexing_threshold_kb).
 inline constexpr size_t kMinRowsForVectorIndex = 1024;
 
 // Builds the field's index over `column` (rows in the field's element type) and adds it as a

@@ -234,6 +234,29 @@ TEST(IndexRebuild, KillNineMidRebuildResumesOnOpen) {
   EXPECT_GT(Recall(*col, 10), 0.9);
 }
 
+// Qdrant's bulk-load recipe: indexing off (threshold 0) while loading, then on.
+TEST(IndexRebuild, IndexingThresholdTurnsIndexingOffAndOn) {
+  TempDir dir;
+  auto db = *Database::Open(dir.path(), Options());
+  auto col = Populate(*db);
+  IndexParams off = Hnsw(8);
+  off.indexing_threshold_kb = 0;
+  ASSERT_TRUE(col->UpdateVectorIndex("", off).ok());
+  ASSERT_TRUE(WaitForRebuild(*col));
+  EXPECT_EQ(IndexBytes(*col).second, 0u);
+  IndexParams big = Hnsw(8);
+  big.indexing_threshold_kb = 1000;  // 1,500 rows x 64 bytes = 93 KB: below, stays exact
+  ASSERT_TRUE(col->UpdateVectorIndex("", big).ok());
+  ASSERT_TRUE(WaitForRebuild(*col));
+  EXPECT_EQ(IndexBytes(*col).second, 0u);
+  IndexParams on = Hnsw(8);
+  on.indexing_threshold_kb = 50;
+  ASSERT_TRUE(col->UpdateVectorIndex("", on).ok());
+  ASSERT_TRUE(WaitForRebuild(*col));
+  EXPECT_EQ(IndexBytes(*col).second, 3u);
+  EXPECT_EQ(*col->schema().vectors[0].index.indexing_threshold_kb, 50u);
+}
+
 TEST(PayloadIndexDrop, FiltersStillAnswerAndTheSchemaForgetsIt) {
   TempDir dir;
   auto db = *Database::Open(dir.path(), Options());
