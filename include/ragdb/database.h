@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ragdb/explore.h"
 #include "ragdb/filter.h"
 #include "ragdb/json.h"
 #include "ragdb/point_id.h"
@@ -46,6 +47,10 @@ struct DatabaseOptions {
   size_t max_text_bytes = 4 << 20;     // text of one record: 4 MiB
   size_t max_record_bytes = 8 << 20;   // a whole record (vectors + payload + text): 8 MiB
   size_t max_batch_records = 100000;   // records in one Upsert call
+  // Rebuild indexes in a background thread after Collection::UpdateVectorIndex (and when a
+  // collection opens with a rebuild pending). Default: true. Off, they are rebuilt by the next
+  // Optimize, which short-lived processes (the CLI) prefer to a thread they would wait for.
+  bool rebuild_indexes_in_background = true;
 };
 
 // A search hit.
@@ -78,6 +83,9 @@ struct SearchRequest {
   bool exact = false;                    // force a FLAT scan even when an index exists
   uint32_t ef = 0;                       // HNSW beam width; 0 = index default
   uint32_t nprobe = 0;                   // IVF lists probed; 0 = index default
+  // Set: the nearest mmr->candidates are re-ranked for diversity (explore.h) and the best k
+  // (after offset) of that order returned, with their search scores.
+  std::optional<MmrParams> mmr;
 };
 
 // Full-text (BM25) search over the collection's text field.
@@ -156,11 +164,17 @@ struct ScrollRequest {
   size_t limit = 10;
   bool with_payload = true;
   bool with_vectors = false;
+  // Set: records in the order of a numeric payload value instead of ids (explore.h). A record
+  // appears once per value it has (arrays), records without a number are left out, equal values
+  // go in id order, `offset` must be unset, and there is no next_offset: page with
+  // order_by->start_from instead.
+  std::optional<OrderBy> order_by;
 };
 
 struct ScrollPage {
-  std::vector<Record> records;         // in id order
+  std::vector<Record> records;         // in id order (or order_by's order)
   std::optional<PointId> next_offset;  // unset when this is the last page
+  std::vector<Json> order_values;      // with order_by: the value each record was placed by
 };
 
 struct SegmentInfo {
@@ -178,6 +192,9 @@ struct CollectionInfo {
   uint64_t points = 0;  // live records
   uint64_t wal_bytes = 0;
   std::vector<SegmentInfo> segments;
+  // Sealed segments whose vector indexes do not match the schema yet (UpdateVectorIndex rebuilds
+  // them in the background); 0 when every index is current.
+  uint64_t segments_pending_rebuild = 0;
   Json ToJson() const;
 };
 
@@ -225,14 +242,68 @@ class Collection {
   // Hybrid: runs every sub-query on one snapshot, fuses, groups, pages (docs/text-search.md).
   virtual Result<QueryResult> Query(const HybridQuery& query) const = 0;
 
+  // Exploration (explore.h). The default implementations answer Unimplemented (cluster mode).
+  // Recommendation by examples, best first. NotFound when an example point does not exist,
+  // InvalidArgument when it has no vector in the field or the examples do not fit the strategy.
+  virtual Result<std::vector<ScoredPoint>> Recommend(const RecommendRequest& request) const;
+  // Discovery (with a target) or context search (without), best first.
+  virtual Result<std::vector<ScoredPoint>> Discover(const DiscoverRequest& request) const;
+  // The most frequent values of a payload key, by count (then value) descending.
+  virtual Result<std::vector<FacetHit>> Facet(const FacetRequest& request) const;
+  // Random points matching the filter, without repeats.
+  virtual Result<std::vector<Record>> Sample(const SampleRequest& request) const;
+  // Nearest neighbours within a random sample.
+  virtual Result<DistanceMatrix> SearchMatrix(const DistanceMatrixRequest& request) const;
+
+  // Replaces the given vectors of existing records, keeping their other vectors, payload and
+  // text: each record names an id and the vectors to set. All or nothing: NotFound (naming the
+  // id) when a record does not exist, the checks of Upsert for the vectors. Durable on return.
+  virtual Status UpdateVectors(std::span<const Record> records);
+  // Removes the named vector fields from the given records (which stay, without them). Returns
+  // how many of the ids existed. InvalidArgument for a name that is not a vector field.
+  virtual Result<size_t> DeleteVectors(std::span<const PointId> ids,
+                                       std::span<const std::string> fields);
+
   // Declares an indexed payload field (kept in the schema, built for existing data).
   virtual Status CreatePayloadIndex(const PayloadIndexField& field) = 0;
+  // Forgets an indexed payload field: filters on it scan payloads from then on. NotFound when
+  // there is no such index. Segment files keep the index bytes until they are next rewritten.
+  virtual Status DropPayloadIndex(const std::string& path);
+  // Changes the index parameters of a vector field (type, HNSW m / ef_construction, IVF lists,
+  // quantization). Returns once the new schema is durable; each sealed segment's index is then
+  // rebuilt in the background, and until a segment's new index replaces the old one (atomically,
+  // segment by segment), searches keep using the old. Describe() counts the segments still
+  // pending; the rebuild resumes after a restart.
+  virtual Status UpdateVectorIndex(const std::string& field, const IndexParams& params);
   // Seals the growing segment, merges segments (dropping deleted rows) and builds indexes.
   virtual Status Optimize() = 0;
   // Bulk load of vectors for the named field with ids first_id, first_id + 1, ...: same
   // durability as Upsert, without a payload or text.
   virtual Status ImportVectors(const std::string& field, const float* data, size_t rows,
                                uint64_t first_id) = 0;
+};
+
+// One change of Database::UpdateAliases.
+struct AliasChange {
+  enum class Kind { kCreate, kDelete, kRename };
+  Kind kind = Kind::kCreate;
+  std::string alias;       // kCreate / kDelete: the alias; kRename: its current name
+  std::string collection;  // kCreate: the collection it names
+  std::string new_alias;   // kRename: the new name
+
+  static AliasChange Create(std::string alias, std::string collection) {
+    return {Kind::kCreate, std::move(alias), std::move(collection), {}};
+  }
+  static AliasChange Delete(std::string alias) { return {Kind::kDelete, std::move(alias), {}, {}}; }
+  static AliasChange Rename(std::string from, std::string to) {
+    return {Kind::kRename, std::move(from), {}, std::move(to)};
+  }
+};
+
+struct AliasInfo {
+  std::string alias;
+  std::string collection;
+  friend bool operator==(const AliasInfo&, const AliasInfo&) = default;
 };
 
 // What `Database::Check` found: one line per problem, each naming the damaged file.
@@ -257,11 +328,23 @@ class Database {
 
   virtual Result<std::shared_ptr<Collection>> CreateCollection(const std::string& name,
                                                                const CollectionSchema& schema) = 0;
+  // The collection called `name`, or the one the alias `name` points at.
   virtual Result<std::shared_ptr<Collection>> GetCollection(const std::string& name) const = 0;
   virtual std::vector<std::string> ListCollections() const = 0;
-  // Removes the collection and its files. Holders of its shared_ptr get FailedPrecondition from
-  // then on.
+  // Removes the collection (by its own name, not an alias), its aliases and its files. Holders of
+  // its shared_ptr get FailedPrecondition from then on.
   virtual Status DropCollection(const std::string& name) = 0;
+
+  // Aliases: other names for collections, accepted wherever a collection is looked up
+  // (GetCollection). Applies the changes in order, all or nothing, and returns once the new set
+  // is durable; a concurrent GetCollection sees either the old set or the new one, so switching
+  // an alias to another collection (delete + create in one call) never leaves it missing. Alias
+  // and collection names share one namespace. Errors: see AliasChange validation in
+  // src/db/aliases.h; Unimplemented where aliases are not supported (cluster mode).
+  virtual Status UpdateAliases(std::span<const AliasChange> changes);
+  // Every alias, sorted by alias name.
+  virtual std::vector<AliasInfo> ListAliases() const { return {}; }
+
   // What recovery dropped on open (torn WAL tails), one line each; empty when nothing.
   virtual std::vector<std::string> RecoveryNotes() const = 0;
   virtual const std::string& path() const = 0;

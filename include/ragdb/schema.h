@@ -43,6 +43,10 @@ struct IndexParams {
   uint32_t nlist = 0;                 // IVF lists; 0 = about sqrt(rows)
   uint32_t pq_m = 0;                  // IVF-PQ sub-quantizers; 0 = dim / 4
   Quantization quantization = Quantization::kNone;
+  // A sealed segment whose vectors take fewer kilobytes than this stays exact (no index); 0 =
+  // never build one (Qdrant's optimizers_config.indexing_threshold). Unset: segments of 1,024
+  // rows or more get an index.
+  std::optional<uint32_t> indexing_threshold_kb;
 };
 
 struct VectorField {
@@ -92,6 +96,9 @@ struct CollectionSchema {
   std::vector<SparseVectorField> sparse_vectors;
   std::optional<TextField> text;  // set = records may carry "text", indexed for BM25
   std::vector<PayloadIndexField> payload_indexes;
+  // Free-form data the application keeps with the collection (an object; Qdrant's collection
+  // metadata). Not interpreted.
+  Json metadata = Json::object();
 
   // Checks names, dimensions and duplicates; the message names the offending field.
   Status Validate() const;

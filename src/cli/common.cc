@@ -14,7 +14,10 @@ int Fail(const Status& status, bool usage) {
 }
 
 Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx) {
-  RAGDB_ASSIGN_OR_RETURN(auto db, Database::Open(ctx.data_dir));
+  DatabaseOptions options;
+  // A command would wait for a rebuild thread at exit; `optimize` rebuilds instead.
+  options.rebuild_indexes_in_background = false;
+  RAGDB_ASSIGN_OR_RETURN(auto db, Database::Open(ctx.data_dir, options));
   for (const auto& note : db->RecoveryNotes()) std::cerr << "ragdb: recovery: " << note << "\n";
   return db;
 }

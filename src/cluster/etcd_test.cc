@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "cluster/cluster_test_util.h"
@@ -106,6 +108,24 @@ TEST_F(EtcdTest, AnExpiredLeaseFencesItsEpoch) {
   EXPECT_EQ(client_->Get("/o")->create_revision, 0);
 }
 
+// True once every thread of `pid` is stopped (state T in /proc), polling up to 2 s.
+bool WaitUntilStopped(pid_t pid) {
+  for (int i = 0; i < 200; ++i) {
+    bool all = true;
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+      std::ifstream stat(task.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const size_t close = line.rfind(')');
+      all &= close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'T';
+    }
+    if (all) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 // A member that stops answering for a while, between two dead ones: once it answers again,
 // calls must find it, however far the client's rotation has gone round the list meanwhile.
 // (The rotation once compared its counter with the member's index, so after one full turn it
@@ -119,6 +139,7 @@ TEST_F(EtcdTest, FailoverKeepsRotatingAfterAFullTurn) {
   auto first = (*c)->Get("/x");
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   ::kill(etcd_.process.pid(), SIGSTOP);
+  ASSERT_TRUE(WaitUntilStopped(etcd_.process.pid()));  // SIGSTOP takes effect asynchronously
   EXPECT_FALSE((*c)->Get("/x").ok());
   ::kill(etcd_.process.pid(), SIGCONT);
   for (int i = 0; i < 3; ++i) {

@@ -65,7 +65,7 @@ CollectionImpl::CollectionImpl(std::string dir, std::string name, CollectionSche
       schema_(std::move(schema)),
       growing_(std::make_unique<GrowingSegment>(schema_)) {}
 
-CollectionImpl::~CollectionImpl() = default;
+CollectionImpl::~CollectionImpl() { StopRebuild(); }
 
 Result<std::shared_ptr<CollectionImpl>> CollectionImpl::Create(const std::string& dir,
                                                                const std::string& name,
@@ -158,6 +158,7 @@ Result<std::shared_ptr<CollectionImpl>> CollectionImpl::Open(const std::string& 
       if (!live.count(n)) (void)RemoveFile(JoinPath(dir, n));
     }
   }
+  if (c->SegmentsPendingRebuild() > 0) c->StartRebuild();  // a rebuild a restart interrupted
   return c;
 }
 
@@ -184,8 +185,11 @@ Status CollectionImpl::CheckAlive() const {
 }
 
 void CollectionImpl::MarkDropped() {
-  std::unique_lock lock(data_mu_);
-  dropped_ = true;
+  {
+    std::unique_lock lock(data_mu_);
+    dropped_ = true;
+  }
+  StopRebuild();
 }
 
 CollectionSchema CollectionImpl::schema() const {
@@ -540,7 +544,7 @@ Status CollectionImpl::Checkpoint(bool merge) {
     if (!written.ok()) return restore(), written.status();
     auto seg = SealedSegment::Open(JoinPath(dir_, file), schema_);
     if (!seg.ok()) return restore(), seg.status();
-    entries.push_back({0, file, *written, ""});
+    entries.push_back({0, file, *written, "", IndexParamsOf(schema_)});
     segments.push_back(std::move(seg).value());
   }
   // 2. Merge every segment into one, dropping deleted rows.
@@ -563,7 +567,7 @@ Status CollectionImpl::Checkpoint(bool merge) {
     segments.clear();
     entries.clear();
     if (*written > 0) {
-      entries.push_back({0, file, *written, ""});
+      entries.push_back({0, file, *written, "", IndexParamsOf(schema_)});
       segments.push_back(std::move(seg).value());
     } else {
       obsolete.push_back(file);
@@ -622,7 +626,12 @@ Status CollectionImpl::RunAsWriteLeader(const std::function<Status()>& fn) {
 }
 
 Status CollectionImpl::Optimize() {
-  return RunAsWriteLeader([this] { return Checkpoint(/*merge=*/true); });
+  RAGDB_RETURN_IF_ERROR(RunAsWriteLeader([this] { return Checkpoint(/*merge=*/true); }));
+  // A merged segment has current indexes; a lone segment with older ones is rebuilt here.
+  for (;;) {
+    RAGDB_ASSIGN_OR_RETURN(bool more, RebuildOne());
+    if (!more) return Status::Ok();
+  }
 }
 
 // ---- hooks of db/replication.h ----

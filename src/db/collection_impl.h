@@ -4,6 +4,7 @@
 // wakes the others (as LevelDB does), so concurrent writers share fsyncs without reordering.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "db/segment.h"
@@ -24,6 +26,10 @@
 #include "text/query.h"
 
 namespace ragdb::db {
+
+// {field name: the schema's "index" object}: the index parameters a segment's manifest entry
+// records (storage::ManifestSegment::index_params).
+Json IndexParamsOf(const CollectionSchema& schema);
 
 // A validated vector query: its field, and its vector normalized when the metric is cosine.
 struct PreparedQuery {
@@ -72,11 +78,23 @@ class CollectionImpl final : public Collection {
   Result<std::vector<ScoredPoint>> SearchSparse(const SparseSearchRequest& request) const override;
   Result<QueryResult> Query(const HybridQuery& query) const override;
   Status CreatePayloadIndex(const PayloadIndexField& field) override;
+  Status DropPayloadIndex(const std::string& path) override;
+  Status UpdateVectorIndex(const std::string& field, const IndexParams& params) override;
   Status Optimize() override;
+  // Exploration (src/db/explore/).
+  Result<std::vector<ScoredPoint>> Recommend(const RecommendRequest& request) const override;
+  Result<std::vector<ScoredPoint>> Discover(const DiscoverRequest& request) const override;
+  Result<std::vector<FacetHit>> Facet(const FacetRequest& request) const override;
+  Result<std::vector<Record>> Sample(const SampleRequest& request) const override;
+  Result<DistanceMatrix> SearchMatrix(const DistanceMatrixRequest& request) const override;
+  Status UpdateVectors(std::span<const Record> records) override;
+  Result<size_t> DeleteVectors(std::span<const PointId> ids,
+                               std::span<const std::string> fields) override;
   Status ImportVectors(const std::string& field, const float* data, size_t rows,
                        uint64_t first_id) override;
 
-  // Marks the collection dropped: every later call fails. The caller removes the folder.
+  // Marks the collection dropped: every later call fails. The caller removes the folder. Waits
+  // for a background index rebuild to stop (at most the segment it is building).
   void MarkDropped();
 
   // Hooks of db/replication.h (the cluster layer's access to the write path).
@@ -161,6 +179,47 @@ class CollectionImpl final : public Collection {
   // Turns a hit (segment, row) into a ScoredPoint with what the request asked for.
   Status FillPoint(const Segment& s, uint32_t row, bool with_payload, bool with_vectors,
                    bool with_text, ScoredPoint* out) const;
+
+  // Exploration helpers, under the shared data lock (src/db/explore/).
+  // The vector field `name` (InvalidArgument when there is none), without a query vector.
+  Result<PreparedQuery> ExampleField(const std::string& name) const;
+  // The vector an example stands for, validated like a query vector (normalized for cosine).
+  Result<std::vector<float>> ExampleVector(const VectorExample& example,
+                                           const PreparedQuery& field) const;
+  // Exact top-k of the rows of `field` passing `filter` by score(sims), where sims[i] is the
+  // similarity (explore.h) of the row to examples[i]; best first, ties in id order.
+  struct ScoreScan {
+    const PreparedQuery* field = nullptr;
+    std::vector<std::vector<float>> examples;
+    std::function<float(std::span<const float>)> score;
+    const Filter* filter = nullptr;
+    size_t k = 10;
+    size_t offset = 0;
+    std::optional<float> score_threshold;
+    bool with_payload = false;
+    bool with_vectors = false;
+  };
+  Result<std::vector<ScoredPoint>> ScanByScore(const ScoreScan& scan) const;
+  // Search, then re-ranking by maximal marginal relevance (request.mmr set).
+  Result<std::vector<ScoredPoint>> SearchWithMmr(const SearchRequest& request) const;
+  // Scroll in the order of a payload value (request.order_by set).
+  Result<ScrollPage> ScrollOrdered(const ScrollRequest& request) const;
+
+  // Background index rebuild (index_rebuild.cc): sealed segments whose manifest entry records
+  // other index parameters than the schema's are rewritten with new indexes, one at a time, by
+  // one thread per collection, and swapped in under the write lock.
+  bool NeedsRebuild(const storage::ManifestSegment& entry) const;
+  size_t SegmentsPendingRebuild() const;
+  void StartRebuild();
+  void RebuildLoop();
+  // Rebuilds the first pending segment; false when none is pending (or the collection is gone).
+  Result<bool> RebuildOne();
+  void StopRebuild();
+  std::mutex rebuild_mu_;
+  std::thread rebuild_thread_;
+  bool rebuild_running_ = false;  // guarded by rebuild_mu_
+  bool rebuild_again_ = false;    // guarded by rebuild_mu_: look for pending segments once more
+  std::atomic<bool> rebuild_stop_{false};
 
   const std::string dir_;
   const std::string name_;

@@ -101,6 +101,20 @@ void ScanTypedColumn(const Segment& s, const index::TypedRows& rows, const float
   }
 }
 
+const char* IndexKindName(index::IndexKind kind) {
+  switch (kind) {
+    case index::IndexKind::kFlat:
+      return "flat";
+    case index::IndexKind::kHnsw:
+      return "hnsw";
+    case index::IndexKind::kIvfFlat:
+      return "ivf_flat";
+    case index::IndexKind::kIvfPq:
+      return "ivf_pq";
+  }
+  return "unknown";
+}
+
 // L2 reports the distance, hamming the count of differing bits; both are smaller-is-better.
 float ToScore(Metric metric, float distance) {
   if (metric == Metric::kL2) return std::sqrt(std::max(0.0f, distance));
@@ -174,6 +188,7 @@ Result<size_t> CollectionImpl::Count(const Filter* filter) const {
 Result<ScrollPage> CollectionImpl::Scroll(const ScrollRequest& request) const {
   std::shared_lock lock(data_mu_);
   RAGDB_RETURN_IF_ERROR(CheckAlive());
+  if (request.order_by) return ScrollOrdered(request);
   ScrollPage page;
   auto it = request.offset ? locations_.lower_bound(*request.offset) : locations_.begin();
   const Filter* filter = request.filter && !request.filter->empty() ? &*request.filter : nullptr;
@@ -200,6 +215,7 @@ Result<CollectionInfo> CollectionImpl::Describe() const {
   info.schema = schema_;
   info.points = locations_.size();
   info.wal_bytes = wal_->size();
+  info.segments_pending_rebuild = SegmentsPendingRebuild();
   for (size_t i = 0; i < sealed_.size(); ++i) {
     const auto& s = sealed_[i];
     SegmentInfo si;
@@ -211,7 +227,8 @@ Result<CollectionInfo> CollectionImpl::Describe() const {
     for (size_t f = 0; f < schema_.vectors.size(); ++f) {
       if (const index::VectorIndex* index = s->vector_index(f)) {
         const std::string& name = schema_.vectors[f].name;
-        si.indexes.push_back(std::string(IndexTypeName(schema_.vectors[f].index.type)) +
+        // The segment's own index: while a rebuild runs it may differ from the schema's.
+        si.indexes.push_back(std::string(IndexKindName(index->kind())) +
                              (name.empty() ? "" : ":" + name) + " (" +
                              std::to_string(index->MemoryUsage()) + " bytes)");
       }
@@ -229,7 +246,7 @@ Result<CollectionInfo> CollectionImpl::Describe() const {
 Result<std::vector<ScoredPoint>> CollectionImpl::Search(const SearchRequest& request) const {
   std::shared_lock lock(data_mu_);
   RAGDB_RETURN_IF_ERROR(CheckAlive());
-  return SearchLocked(request);
+  return request.mmr ? SearchWithMmr(request) : SearchLocked(request);
 }
 
 Status CollectionImpl::PrepareQuery(const SearchRequest& request, PreparedQuery* q) const {
@@ -405,7 +422,7 @@ bool CollectionImpl::CanBatchTogether(std::span<const SearchRequest> requests) c
   }
   for (const auto& r : requests) {
     if (r.field != first.field || r.k + r.offset != first.k + first.offset) return false;
-    if (r.exact != first.exact) return false;
+    if (r.exact != first.exact || r.mmr) return false;
     if (r.filter != first.filter) return false;  // compared by value, not by their JSON text
   }
   return true;
@@ -480,7 +497,9 @@ Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatch(
   RAGDB_RETURN_IF_ERROR(CheckAlive());
   if (threads == 0) threads = ThreadPool::HardwareThreads();
   if (CanBatchTogether(requests)) return SearchBatchTogether(requests, threads);
-  return RunBatch(requests, threads, [this](const SearchRequest& r) { return SearchLocked(r); });
+  return RunBatch(requests, threads, [this](const SearchRequest& r) {
+    return r.mmr ? SearchWithMmr(r) : SearchLocked(r);
+  });
 }
 
 }  // namespace ragdb::db

@@ -11,6 +11,7 @@
 #include <shared_mutex>
 
 #include "base/file.h"
+#include "db/catalog/aliases.h"
 #include "db/collection_impl.h"
 #include "ragdb/database.h"
 #include "storage/manifest.h"
@@ -49,6 +50,17 @@ class DatabaseImpl final : public Database {
       if (!c.ok()) return c.status();
       collections_.emplace(name, std::move(c).value());
     }
+    RAGDB_ASSIGN_OR_RETURN(aliases_, db::AliasMap::Load(path_));
+    // A crash inside DropCollection after its collection left the alias file cannot leave an
+    // alias behind, but a collection folder removed by hand can: such aliases are dropped.
+    for (const auto& a : aliases_.List()) {
+      if (!collections_.count(a.collection)) {
+        notes_.push_back("alias '" + a.alias + "' names missing collection '" + a.collection +
+                         "'; removed");
+        bool changed = false;
+        aliases_ = aliases_.WithoutCollection(a.collection, &changed);
+      }
+    }
     return Status::Ok();
   }
 
@@ -74,6 +86,10 @@ class DatabaseImpl final : public Database {
     if (collections_.count(name)) {
       return Status::AlreadyExists("collection '" + name + "' already exists");
     }
+    if (aliases_.Find(name) != nullptr) {
+      return Status::AlreadyExists("cannot create collection '" + name +
+                                   "': an alias with that name exists");
+    }
     std::string dir = JoinPath(JoinPath(path_, kCollectionsDir), name);
     RAGDB_ASSIGN_OR_RETURN(auto c, db::CollectionImpl::Create(dir, name, schema, options_));
     collections_.emplace(name, c);
@@ -83,6 +99,9 @@ class DatabaseImpl final : public Database {
   Result<std::shared_ptr<Collection>> GetCollection(const std::string& name) const override {
     std::shared_lock lock(mu_);
     auto it = collections_.find(name);
+    if (it == collections_.end()) {
+      if (const std::string* target = aliases_.Find(name)) it = collections_.find(*target);
+    }
     if (it == collections_.end()) return Status::NotFound("collection '" + name + "' not found");
     return std::shared_ptr<Collection>(it->second);
   }
@@ -98,6 +117,14 @@ class DatabaseImpl final : public Database {
     std::unique_lock lock(mu_);
     auto it = collections_.find(name);
     if (it == collections_.end()) return Status::NotFound("collection '" + name + "' not found");
+    // Its aliases go first: a crash after this leaves the collection without aliases, never an
+    // alias naming a missing collection.
+    bool changed = false;
+    db::AliasMap without = aliases_.WithoutCollection(name, &changed);
+    if (changed) {
+      RAGDB_RETURN_IF_ERROR(without.Save(path_));
+      aliases_ = std::move(without);
+    }
     it->second->MarkDropped();
     collections_.erase(it);
     std::string dir = JoinPath(JoinPath(path_, kCollectionsDir), name);
@@ -109,6 +136,23 @@ class DatabaseImpl final : public Database {
     return RemoveAll(trash);
   }
 
+  Status UpdateAliases(std::span<const AliasChange> changes) override {
+    // Exclusive: lookups wait for the switch instead of seeing a half-applied list.
+    std::unique_lock lock(mu_);
+    RAGDB_ASSIGN_OR_RETURN(db::AliasMap next,
+                           aliases_.Apply(changes, [this](const std::string& name) {
+                             return collections_.count(name) > 0;
+                           }));
+    RAGDB_RETURN_IF_ERROR(next.Save(path_));
+    aliases_ = std::move(next);
+    return Status::Ok();
+  }
+
+  std::vector<AliasInfo> ListAliases() const override {
+    std::shared_lock lock(mu_);
+    return aliases_.List();
+  }
+
   std::vector<std::string> RecoveryNotes() const override { return notes_; }
   const std::string& path() const override { return path_; }
 
@@ -118,6 +162,7 @@ class DatabaseImpl final : public Database {
   int lock_fd_;
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<db::CollectionImpl>> collections_;
+  db::AliasMap aliases_;  // guarded by mu_, like collections_
   std::vector<std::string> notes_;
 };
 
@@ -196,7 +241,16 @@ Result<CheckReport> Database::Check(const std::string& path) {
   RAGDB_ASSIGN_OR_RETURN(auto names, ListDir(dir));
   CheckReport report;
   for (const auto& name : names) CheckCollection(JoinPath(dir, name), &report);
+  if (FileExists(JoinPath(path, db::kAliasesFile))) {
+    report.files_checked++;
+    auto aliases = db::AliasMap::Load(path);
+    if (!aliases.ok()) report.problems.push_back(aliases.status().message());
+  }
   return report;
+}
+
+Status Database::UpdateAliases(std::span<const AliasChange>) {
+  return Status::Unimplemented("aliases are not supported by this database");
 }
 
 Json CollectionInfo::ToJson() const {

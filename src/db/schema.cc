@@ -249,6 +249,10 @@ Json CollectionSchema::ToJson() const {
                     {"nlist", v.index.nlist},
                     {"pq_m", v.index.pq_m},
                     {"quantization", QuantizationName(v.index.quantization)}}}});
+    // Only when set, so that schemas without it keep their exact form (segments record it).
+    if (v.index.indexing_threshold_kb) {
+      vs.back()["index"]["indexing_threshold_kb"] = *v.index.indexing_threshold_kb;
+    }
   }
   j["vectors"] = vs;
   Json sp = Json::array();
@@ -265,6 +269,7 @@ Json CollectionSchema::ToJson() const {
     pi.push_back({{"path", p.path}, {"type", PayloadTypeName(p.type)}});
   }
   j["payload_indexes"] = pi;
+  if (!metadata.empty()) j["metadata"] = metadata;
   return j;
 }
 
@@ -298,6 +303,10 @@ Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
         RAGDB_ASSIGN_OR_RETURN(f.index.pq_m, io.Uint("pq_m", 0));
         RAGDB_ASSIGN_OR_RETURN(std::string q, io.String("quantization", "none"));
         RAGDB_ASSIGN_OR_RETURN(f.index.quantization, ParseQuantization(q));
+        if (io.Get("indexing_threshold_kb") != nullptr) {
+          RAGDB_ASSIGN_OR_RETURN(f.index.indexing_threshold_kb,
+                                 io.Uint("indexing_threshold_kb", 0));
+        }
         RAGDB_RETURN_IF_ERROR(io.Finish());
       }
       RAGDB_RETURN_IF_ERROR(o.Finish());
@@ -348,6 +357,10 @@ Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
       RAGDB_RETURN_IF_ERROR(o.Finish());
       s.payload_indexes.push_back(std::move(f));
     }
+  }
+  if (const Json* m = root.Get("metadata"); m != nullptr && !m->is_null()) {
+    if (!m->is_object()) return Status::InvalidArgument("schema.metadata: expected an object");
+    s.metadata = *m;
   }
   RAGDB_RETURN_IF_ERROR(root.Finish());
   RAGDB_RETURN_IF_ERROR(s.Validate());

@@ -15,8 +15,6 @@ namespace {
 constexpr const char* kIdsSection = "ids";
 constexpr const char* kDocOffsetsSection = "docs.offsets";
 constexpr const char* kDocsSection = "docs";
-std::string VectorSection(const std::string& field) { return "vec/" + field; }
-std::string PresenceSection(const std::string& field) { return "has/" + field; }
 std::string PayloadIndexSection(const std::string& path) { return "pidx/" + path; }
 
 std::string_view AsBytes(const void* p, size_t n) { return {static_cast<const char*>(p), n}; }

@@ -146,6 +146,12 @@ class SealedSegment final : public Segment {
   const text::InvertedIndexReader* text_index() const override { return text_.text(); }
   const text::SparseIndexReader* sparse_index(size_t f) const override { return text_.sparse(f); }
 
+  // Forgets the payload index on `path` (the collection dropped it). Under the owning
+  // collection's exclusive lock.
+  void DropPayloadIndex(std::string_view path) {
+    std::erase_if(payload_indexes_, [&](const auto& p) { return p.first == path; });
+  }
+
   // Set when tombstones changed since the last checkpoint (they must be written out).
   bool tombstones_dirty = false;
 

@@ -1,17 +1,22 @@
 #include "db/vector_segment_index.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "base/thread_pool.h"
+#include "simd/elements.h"
 
 namespace ragdb::db {
-namespace {
-
-std::string IndexSection(const std::string& field) { return "index/" + field; }
-
-}  // namespace
 
 Status AddVectorIndexSection(const VectorField& field, const void* column, size_t rows,
                              const Bitset& present, storage::SegmentFileWriter* writer) {
-  if (field.index.type == IndexType::kFlat || rows < kMinRowsForVectorIndex) return Status::Ok();
+  if (field.index.type == IndexType::kFlat) return Status::Ok();
+  if (const auto& threshold_kb = field.index.indexing_threshold_kb) {
+    const uint64_t kb = rows * simd::ElementRowBytes(field.element_type, field.dim) / 1024;
+    if (*threshold_kb == 0 || kb < *threshold_kb) return Status::Ok();
+  } else if (rows < kMinRowsForVectorIndex) {
+    return Status::Ok();
+  }
   if (present.Count() != rows) return Status::Ok();
   ThreadPool pool;  // one thread per core: index building is the slow part of sealing
   auto built = index::BuildIndex(index::IndexConfig::FromSchema(field), column, rows, &pool);
@@ -23,6 +28,34 @@ Status AddVectorIndexSection(const VectorField& field, const void* column, size_
   std::string bytes;
   RAGDB_RETURN_IF_ERROR((*built)->Serialize(&bytes));
   return writer->AddSection(IndexSection(field.name), bytes);
+}
+
+Status RewriteVectorIndexes(const std::string& from, const std::string& to,
+                            const CollectionSchema& schema, const std::vector<size_t>& fields) {
+  // Sections were verified when the segment was opened; a copy keeps its bytes and checksums.
+  RAGDB_ASSIGN_OR_RETURN(auto reader, storage::SegmentFileReader::Open(from, /*verify=*/false));
+  const size_t rows = reader->rows();
+  RAGDB_ASSIGN_OR_RETURN(auto writer, storage::SegmentFileWriter::Create(to, rows));
+  std::vector<std::string> rebuilt;
+  for (size_t f : fields) rebuilt.push_back(IndexSection(schema.vectors[f].name));
+  for (const std::string& name : reader->SectionNames()) {
+    if (std::find(rebuilt.begin(), rebuilt.end(), name) != rebuilt.end()) continue;
+    RAGDB_ASSIGN_OR_RETURN(std::string_view bytes, reader->Section(name));
+    RAGDB_RETURN_IF_ERROR(writer->AddSection(name, bytes));
+  }
+  for (size_t f : fields) {
+    const VectorField& field = schema.vectors[f];
+    RAGDB_ASSIGN_OR_RETURN(std::string_view column, reader->Section(VectorSection(field.name)));
+    RAGDB_ASSIGN_OR_RETURN(std::string_view has, reader->Section(PresenceSection(field.name)));
+    Bitset present(rows);
+    if (has.size() != present.words().size() * 8) {
+      return Status::Corruption(from + ": vector presence of '" + field.name +
+                                "' has the wrong size");
+    }
+    std::memcpy(present.mutable_words().data(), has.data(), has.size());
+    RAGDB_RETURN_IF_ERROR(AddVectorIndexSection(field, column.data(), rows, present, writer.get()));
+  }
+  return writer->Finish();
 }
 
 Result<std::vector<std::unique_ptr<index::VectorIndex>>> OpenVectorIndexes(

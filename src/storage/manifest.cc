@@ -15,7 +15,9 @@ constexpr uint32_t kVersion = 1;
 std::string Manifest::Encode() const {
   Json segs = Json::array();
   for (const auto& s : segments) {
-    segs.push_back({{"id", s.id}, {"file", s.file}, {"rows", s.rows}, {"del_file", s.del_file}});
+    Json seg = {{"id", s.id}, {"file", s.file}, {"rows", s.rows}, {"del_file", s.del_file}};
+    if (!s.index_params.is_null()) seg["index_params"] = s.index_params;
+    segs.push_back(std::move(seg));
   }
   Json j = {{"schema", schema},
             {"next_file_id", next_file_id},
@@ -51,7 +53,12 @@ Result<Manifest> Manifest::Decode(std::string_view bytes, const std::string& pat
     m.checkpoint_seq = j.at("checkpoint_seq").get<uint64_t>();
     for (const auto& s : j.at("segments")) {
       m.segments.push_back({s.at("id").get<uint64_t>(), s.at("file").get<std::string>(),
-                            s.at("rows").get<uint64_t>(), s.at("del_file").get<std::string>()});
+                            s.at("rows").get<uint64_t>(), s.at("del_file").get<std::string>(),
+                            s.value("index_params", Json())});
+      if (!m.segments.back().index_params.is_null() &&
+          !m.segments.back().index_params.is_object()) {
+        return corrupt("segment index_params must be an object");
+      }
     }
     m.wal_files = j.at("wal_files").get<std::vector<std::string>>();
   } catch (const std::exception& e) {

@@ -18,6 +18,9 @@ struct ManifestSegment {
   std::string file;  // segment file name, relative to the collection folder
   uint64_t rows = 0;
   std::string del_file;  // tombstone file name; empty when no row was deleted at checkpoint
+  // The index parameters its vector indexes were built for: {field name: schema "index"
+  // object}. Null for segments written before ragdb recorded them (taken to match the schema).
+  Json index_params;
 };
 
 struct Manifest {

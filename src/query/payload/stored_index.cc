@@ -769,4 +769,21 @@ Result<StoredPayloadIndex> StoredPayloadIndex::Load(std::string_view bytes) {
   return idx;
 }
 
+Json StoredPayloadIndex::KeyValue(size_t key) const {
+  switch (type_) {
+    case PayloadType::kKeyword:
+    case PayloadType::kText:
+      return str_keys_[key];
+    case PayloadType::kInteger:
+    case PayloadType::kDatetime:
+      return int_keys_[key];
+    case PayloadType::kBool:
+      return int_keys_[key] != 0;
+    case PayloadType::kFloat:
+      return float_keys_[key];
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace ragdb

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,13 @@ class StoredPayloadIndex final : public PayloadIndex {
   size_t rows() const override { return rows_; }
   const std::vector<uint32_t>& other_rows() const override { return other_rows_; }
   size_t distinct_keys() const { return offsets_.size() - 1; }
+  // The index key by key (facet counts, ordered scrolls): key i's value as JSON (a string for
+  // keyword and text, an integer for integer and datetime (microseconds), a double, a boolean
+  // for bool; null for uuid and geo) and its rows. Keys are in increasing order.
+  Json KeyValue(size_t key) const;
+  std::span<const uint32_t> KeyRows(size_t key) const {
+    return {postings_.data() + offsets_[key], postings_.data() + offsets_[key + 1]};
+  }
 
   std::optional<IndexAnswer> Lookup(const Condition& c, size_t rows) const override;
   std::optional<size_t> EstimateCount(const Condition& c) const override;
