@@ -343,7 +343,8 @@ py::object Text(const std::optional<std::string>& t) {
 // one per hit, and the call cost ~40% of a small search's binding overhead.
 py::object NamedTuple(py::handle cls, const py::tuple& items) {
   py::tuple args = py::make_tuple(items);
-  PyObject* o = PyTuple_Type.tp_new(reinterpret_cast<PyTypeObject*>(cls.ptr()), args.ptr(), nullptr);
+  PyObject* o =
+      PyTuple_Type.tp_new(reinterpret_cast<PyTypeObject*>(cls.ptr()), args.ptr(), nullptr);
   if (o == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::object>(o);
 }

@@ -207,7 +207,8 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, Embedd
   if (clip) base = base.substr(5);
   // An installed model's name ("BAAI/bge-small-en-v1.5") opens its folder in the model cache.
   const std::string path = model::ResolveModelSpec(base);
-  if (clip || model::clip::IsClipModelDir(path)) return model::clip::LoadClipEmbedder(path, options);
+  if (clip || model::clip::IsClipModelDir(path))
+    return model::clip::LoadClipEmbedder(path, options);
   if (model::IsDecoderModelPath(path)) return model::LoadDecoderEmbedder(path, spec, options);
   return TransformerEmbedder::Load(path, options);
 }
