@@ -12,10 +12,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ragdb/filter.h"
@@ -225,6 +227,12 @@ class Collection {
   virtual Status CreatePayloadIndex(const PayloadIndexField& field) = 0;
   // Seals the growing segment, merges segments (dropping deleted rows) and builds indexes.
   virtual Status Optimize() = 0;
+  // The same, calling `progress` from the optimizing thread as the work advances: `stage`
+  // names it ("seal: documents", "merge: hnsw index") and `done` of `total` counts its rows.
+  // Stages start from 0; index builds report at their start and end only.
+  using OptimizeProgress =
+      std::function<void(std::string_view stage, uint64_t done, uint64_t total)>;
+  virtual Status Optimize(const OptimizeProgress& progress) = 0;
   // Bulk load of vectors for the named field with ids first_id, first_id + 1, ...: same
   // durability as Upsert, without a payload or text.
   virtual Status ImportVectors(const std::string& field, const float* data, size_t rows,

@@ -73,6 +73,7 @@ class CollectionImpl final : public Collection {
   Result<QueryResult> Query(const HybridQuery& query) const override;
   Status CreatePayloadIndex(const PayloadIndexField& field) override;
   Status Optimize() override;
+  Status Optimize(const OptimizeProgress& progress) override;
   Status ImportVectors(const std::string& field, const float* data, size_t rows,
                        uint64_t first_id) override;
 
@@ -122,7 +123,7 @@ class CollectionImpl final : public Collection {
   Status MaybeSeal();
   // Seals the growing segment (if it has rows) and checkpoints: new segment file, fresh WAL,
   // tombstone files, manifest. With `merge`, also rewrites all segments into one.
-  Status Checkpoint(bool merge);
+  Status Checkpoint(bool merge, const OptimizeProgress& progress = nullptr);
   Status WriteCurrentManifest(const std::string& wal_file);
   std::string NewFileName(const std::string& prefix, const std::string& suffix);
   void RebuildLocations();

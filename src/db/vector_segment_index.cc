@@ -11,7 +11,7 @@ std::string IndexSection(const std::string& field) { return "index/" + field; }
 
 Status AddVectorIndexSection(const VectorField& field, const void* column, size_t rows,
                              const Bitset& present, storage::SegmentFileWriter* writer) {
-  if (field.index.type == IndexType::kFlat || rows < kMinRowsForVectorIndex) return Status::Ok();
+  if (!WillBuildVectorIndex(field, rows)) return Status::Ok();
   if (present.Count() != rows) return Status::Ok();
   ThreadPool pool;  // one thread per core: index building is the slow part of sealing
   auto built = index::BuildIndex(index::IndexConfig::FromSchema(field), column, rows, &pool);

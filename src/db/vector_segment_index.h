@@ -18,6 +18,12 @@ namespace ragdb::db {
 // Segments smaller than this are scanned exactly: an index would not pay for itself.
 inline constexpr size_t kMinRowsForVectorIndex = 1024;
 
+// Whether sealing `rows` rows of `field` builds an index (AddVectorIndexSection also skips
+// segments where some rows lack the vector).
+inline bool WillBuildVectorIndex(const VectorField& field, size_t rows) {
+  return field.index.type != IndexType::kFlat && rows >= kMinRowsForVectorIndex;
+}
+
 // Builds the field's index over `column` (rows in the field's element type) and adds it as a
 // section, when the schema
 // asks for one and every row has a vector (rows without one would need a placeholder vector
