@@ -2,7 +2,10 @@
 // has already checked the size limit; they do their own encoding checks.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "rag/document.h"
 #include "rag/parse.h"
@@ -18,6 +21,14 @@ Result<ParsedDocument> ParseDocx(std::string_view bytes, const ParseOptions& opt
 Result<ParsedDocument> ParseCsv(std::string_view bytes, const ParseOptions& options);
 Result<ParsedDocument> ParseJson(std::string_view bytes, const ParseOptions& options);
 Result<ParsedDocument> ParseJsonLines(std::string_view bytes, const ParseOptions& options);
+
+// RFC 4180 rows of a CSV text (parse_csv.cc); the first row is the header. Empty lines are
+// skipped; errors name the line.
+Status ReadCsvRows(std::string_view text, std::vector<std::vector<std::string>>* rows);
+// A JSON value as "path: value" lines appended to *out (parse_json.cc); InvalidArgument past
+// `max_depth`.
+Status FlattenJson(const nlohmann::ordered_json& v, const std::string& path, int depth,
+                   int max_depth, std::string* out);
 
 // Shared by the text formats: strips a BOM, fails with "<format>: invalid UTF-8 at byte N"
 // (InvalidArgument) or "<format>: binary data (NUL byte at N)" so garbage never reaches a parser.
