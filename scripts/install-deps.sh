@@ -17,6 +17,8 @@ packages=(
   etcd-server
   # the web console's browser tests (tests/console): headless chromium driven by playwright-core
   chromium fonts-dejavu-core
+  # black-box tests of the binary and of the docs' examples (tests/cli, tests/docs)
+  python3 python3-pytest curl openssl
 )
 # Tests drive the server through official npm clients. Node.js may come from elsewhere than
 # Debian (its npm then ships inside the nodejs package), so only a missing command is installed.
