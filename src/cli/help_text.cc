@@ -183,9 +183,28 @@ std::vector<CommandHelp> MakeHelp() {
         {"--config FILE", "TOML settings: [server], [tls], [[api_keys]] (docs/server.md)"},
         {"--admin-key KEY", "turns authentication on; the admin's key"},
         {"--llm-config FILE", "OpenAI-compatible LLM for answers (default DATA/llm.json)"},
-        {"--check", "check the settings (and --config file), print them, and exit"}},
+        {"--check", "check the settings (and --config file), print them, and exit"},
+        {"--cluster",
+         "cluster mode: this node serves shards of collections spread over\n"
+         "nodes (docs/cluster.md); needs the four flags below"},
+        {"--etcd URL[,URL..]", "cluster: the etcd members (membership, catalog, leases)"},
+        {"--object-store URL",
+         "cluster: file:///path or s3://BUCKET/PREFIX?endpoint=..&region=..\n"
+         "(keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)"},
+        {"--node-id NAME", "cluster: this node's name"},
+        {"--advertise URL", "cluster: how the other nodes reach this one (http://HOST:PORT)"},
+        {"--lease-ttl SECONDS", "cluster: shard ownership lease (default 10)"}},
        "ragdb --data d serve --port 6333\n"
-       "ragdb --data d serve --config ragdb.toml --check"},
+       "ragdb --data d serve --config ragdb.toml --check\n"
+       "ragdb serve --cluster --etcd http://127.0.0.1:2379 --object-store file:///srv/ragdb \\\n"
+       "  --node-id n1 --advertise http://127.0.0.1:6333 --port 6333 --data cache1"},
+      {"cluster",
+       nullptr,
+       "Shows a cluster as etcd holds it. Nodes, collections and shards with their owner,\n"
+       "epoch, log head and snapshot, as JSON; read from etcd, so it works with every node\n"
+       "down (docs/cluster.md).",
+       {{"--etcd URL[,URL..]", "the etcd members"}},
+       "ragdb cluster status --etcd http://127.0.0.1:2379"},
       {"embed",
        nullptr,
        "Prints one embedding (a JSON array) per text, one per line.",

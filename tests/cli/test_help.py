@@ -6,8 +6,8 @@ import pytest
 from ragdb_cli import SOURCE_DIR
 
 COMMANDS = ['create', 'list', 'describe', 'drop', 'upsert', 'import', 'get', 'delete', 'count',
-            'scroll', 'search', 'optimize', 'check', 'serve', 'embed', 'rerank', 'model', 'eval',
-            'kb', 'ingest', 'retrieve', 'ask', 'eval-kb', 'mcp']
+            'scroll', 'search', 'optimize', 'check', 'serve', 'cluster', 'embed', 'rerank', 'model',
+            'eval', 'kb', 'ingest', 'retrieve', 'ask', 'eval-kb', 'mcp']
 SUBCOMMANDS = ['kb list', 'kb create', 'kb describe', 'kb drop', 'model pull', 'model list']
 
 
@@ -88,10 +88,11 @@ def help_flags(cli, command):
     return found
 
 
+# Commands with options (`cluster` parses its own, in the cluster layer).
 @pytest.mark.parametrize('command', [c for c in COMMANDS if c not in ('list', 'describe', 'drop',
                                                                         'get', 'optimize',
                                                                         'check', 'upsert',
-                                                                        'model')])
+                                                                        'model', 'cluster')])
 def test_every_flag_in_help_is_accepted_by_the_command(cli, command):
     flags = help_flags(cli, command)
     assert flags, 'no options listed for ' + command
