@@ -37,8 +37,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 }  // namespace
 
 bool StartsForm(std::string_view line, std::string_view command) {
-  return line == command || (line.starts_with(command) && line.size() > command.size() &&
-                             line[command.size()] == ' ');
+  return line == command ||
+         (line.starts_with(command) && line.size() > command.size() && line[command.size()] == ' ');
 }
 
 const CommandHelp* FindCommandHelp(std::string_view name) {
@@ -61,8 +61,8 @@ std::string RenderCommandHelp(std::string_view name, std::string_view synopsis) 
     if (end == std::string::npos) end = usage.size();
     std::string line = usage.substr(start, end - start);
     line.erase(0, line.find_first_not_of(' '));
-    out += first ? "usage: ragdb "
-                 : (StartsForm(line, command) ? "       ragdb " : "             ");
+    out +=
+        first ? "usage: ragdb " : (StartsForm(line, command) ? "       ragdb " : "             ");
     out += line + "\n";
     first = false;
     start = end + 1;

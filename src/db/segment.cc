@@ -280,8 +280,7 @@ void OrderForLocality(const CollectionSchema& schema, size_t min_rows, SourceRow
 
 Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& schema,
                             const std::vector<const Segment*>& sources,
-                            size_t locality_order_min_rows,
-                            const SegmentWriteProgress& progress) {
+                            size_t locality_order_min_rows, const SegmentWriteProgress& progress) {
   // Gather the live rows.
   SourceRows rows;
   for (const Segment* s : sources) {
