@@ -27,6 +27,8 @@ packages=(
   python3 python3-numpy python3-pil python3-torch fonts-dejavu-core fonts-wqy-zenhei
   # the Python package (python/) and its tests
   python3-dev pybind11-dev python3-numpy python3-pytest python3-setuptools python3-venv
+  # black-box tests of the binary and of the docs' examples (tests/cli, tests/docs)
+  python3 python3-pytest curl openssl
 )
 # Tests drive the server through official npm clients. Node.js may come from elsewhere than
 # Debian (its npm then ships inside the nodejs package), so only a missing command is installed.

@@ -12,10 +12,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ragdb/explore.h"
@@ -277,6 +279,16 @@ class Collection {
   virtual Status UpdateVectorIndex(const std::string& field, const IndexParams& params);
   // Seals the growing segment, merges segments (dropping deleted rows) and builds indexes.
   virtual Status Optimize() = 0;
+  // The same, calling `progress` from the optimizing thread as the work advances: `stage`
+  // names it ("seal: documents", "merge: hnsw index") and `done` of `total` counts its rows.
+  // Stages start from 0; index builds report at their start and end only. Implementations
+  // that cannot observe their stages (a cluster's remote shards) run Optimize() without it.
+  using OptimizeProgress =
+      std::function<void(std::string_view stage, uint64_t done, uint64_t total)>;
+  virtual Status Optimize(const OptimizeProgress& progress) {
+    (void)progress;
+    return Optimize();
+  }
   // Bulk load of vectors for the named field with ids first_id, first_id + 1, ...: same
   // durability as Upsert, without a payload or text.
   virtual Status ImportVectors(const std::string& field, const float* data, size_t rows,

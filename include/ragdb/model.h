@@ -1,6 +1,12 @@
 // Built-in models: text embedders and cross-encoder rerankers that run in-process.
 //
 // Embedder::Load accepts either
+//   * a default model's short name: "bge-small-en-v1.5" (BAAI/bge-small-en-v1.5, English) or
+//     "multilingual-e5-small" (intfloat/multilingual-e5-small, ~100 languages). It is pulled
+//     into the model cache on first use (a progress bar on stderr when it is a terminal) and
+//     gets the query / passage prompts it was trained with;
+//   * an installed model's name ("BAAI/bge-base-en-v1.5" after `ragdb model pull`); a name that
+//     is not installed fails with NotFound saying to run `ragdb model pull NAME`;
 //   * a model folder in Hugging Face format (config.json, model.safetensors, and tokenizer.json
 //     and/or vocab.txt / sentencepiece.bpe.model) of a BERT or XLM-RoBERTa encoder
 //     (all-MiniLM-L6-v2, bge-*, e5, multilingual-e5, bge-m3, ...), or
@@ -14,8 +20,9 @@
 //     Hugging Face layout (openai/clip-vit-base-patch32). Embed() runs the text tower and
 //     EmbedImages() the vision tower, both into the same space, so text finds images and images
 //     find images (docs/models.md#clip).
-// Reranker::Load accepts a folder holding a BertForSequenceClassification or
-// XLMRobertaForSequenceClassification cross-encoder (e.g. bge-reranker-v2-m3).
+// Reranker::Load accepts a folder or installed name holding a BertForSequenceClassification or
+// XLMRobertaForSequenceClassification cross-encoder (e.g. bge-reranker-v2-m3); embedders and
+// "hash" are refused (they cannot score a query against a document).
 //
 // Weights are read from safetensors (f32, f16 or bf16) through mmap and kept as f32 in memory,
 // or, with WeightQuantization::kInt8, the encoder layers' linear weights as int8 (docs/models.md).
@@ -34,8 +41,10 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ragdb/status.h"
@@ -75,14 +84,33 @@ struct EmbedderOptions {
   size_t threads = 0;      // 0 = one per hardware core
   size_t batch_size = 32;  // texts per forward pass (texts are sorted by length first)
   WeightQuantization quantization = WeightQuantization::kNone;
+  // Put before every query / document text. Unset: a default model's own prompts, else the
+  // folder's config_sentence_transformers.json "prompts" ("query", "document" or "passage").
+  std::optional<std::string> query_prompt;
+  std::optional<std::string> document_prompt;
 };
+
+// "auto" as an embedder spec: resolved once, when a collection or knowledge base is created,
+// to the default model suited to its first texts; the result is what gets recorded.
+inline constexpr char kAutoEmbedder[] = "auto";
+
+struct AutoEmbedder {
+  std::string spec;      // a default model's short name, or "hash" when it could not be pulled
+  std::string fallback;  // why the default could not be used; empty when it is used
+};
+
+// Chooses the default embedder for texts like `sample`: multilingual-e5-small when at least a
+// fifth of its letters are not Latin script (Chinese, Japanese, Cyrillic, ...), else
+// bge-small-en-v1.5; pulls it when it is not installed. When it cannot be pulled (offline, hub
+// down), returns "hash" with the reason, for the caller to tell the user.
+AutoEmbedder ResolveAutoEmbedder(std::string_view sample);
 
 class Embedder {
  public:
   virtual ~Embedder() = default;
 
-  // `spec` is a model folder or installed name (optionally ending in "@int8"), "hash" or
-  // "hash:DIM".
+  // `spec` is a default model's short name, an installed name or a model folder (each optionally
+  // ending in "@int8"), "hash" or "hash:DIM".
   static Result<std::unique_ptr<Embedder>> Load(const std::string& spec,
                                                 EmbedderOptions options = {});
 

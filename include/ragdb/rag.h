@@ -41,7 +41,11 @@ struct KbOptions {
   size_t overlap = 60;
   std::string mode = "recursive";  // recursive | parent-child
   size_t parent_size = 1600;       // parent-child only
-  std::string embedder = "hash";   // "hash", "hash:DIM" or a model folder
+  // "auto": chosen at creation from the first texts: bge-small-en-v1.5, or
+  // multilingual-e5-small for mostly non-Latin text (Chinese...), pulled on first use; "hash"
+  // when it cannot be pulled. The choice is what gets stored. Else a model name or folder,
+  // "hash" or "hash:DIM".
+  std::string embedder = "auto";
   // "" = none; "clip:MODEL": pictures in documents (and image files) are stored and embedded
   // with this image-text model, and retrieval also searches them with the question's text.
   std::string image_embedder;
@@ -102,11 +106,24 @@ struct ReadOptions {
 };
 
 struct IngestOptions {
-  bool sync = false;  // also remove documents whose source file no longer exists
+  // Also remove documents whose source file no longer exists, and records that are no longer in
+  // their corpus file.
+  bool sync = false;
   ReadOptions read;
-  // Called after each file with (files done, files total, current path).
+  // JSON Lines, JSON array and CSV files are corpora: one document per record, with source
+  // "FILE#ID" (docs/rag.md). whole_file = true ingests each as one document instead.
+  bool whole_file = false;
+  // The record fields holding the id, the title and the text; "" = the usual names (id / _id /
+  // doc_id, title / name, text / content / body / abstract).
+  std::string id_field, title_field, text_field;
+  // Called after each document with (documents done, documents known so far, current path); a
+  // corpus file adds its records to the total when it is read.
   std::function<void(size_t, size_t, const std::string&)> progress;
 };
+
+// Up to `max_bytes` of the text of the first files under `paths`, parsed as ingestion would,
+// for choosing the "auto" embedder of a new knowledge base (KnowledgeBase::Create).
+std::string SampleText(const std::vector<std::string>& paths, size_t max_bytes = 16384);
 
 // Which searches retrieval runs: both fused (hybrid), or one alone (its own score is kept).
 enum class RetrieveMode { kHybrid, kDense, kBm25 };
@@ -191,12 +208,17 @@ class KnowledgeBase {
 
   // Names: 1..200 characters of [A-Za-z0-9_-].
   static Status ValidateName(const std::string& name);
+  // `sample_text`: the first texts to be ingested, from which embedder "auto" picks a model
+  // (SampleText reads them from files). When the chosen default model cannot be downloaded the
+  // KB gets "hash", and a warning says so and how to pull the model.
   static Result<std::unique_ptr<KnowledgeBase>> Create(Database& db, const std::string& name,
-                                                       const KbOptions& options);
+                                                       const KbOptions& options,
+                                                       std::string_view sample_text = {});
   static Result<std::unique_ptr<KnowledgeBase>> Open(Database& db, const std::string& name);
   // Opens K; creates it with `options` when it does not exist.
   static Result<std::unique_ptr<KnowledgeBase>> OpenOrCreate(Database& db, const std::string& name,
-                                                             const KbOptions& options);
+                                                             const KbOptions& options,
+                                                             std::string_view sample_text = {});
   static std::vector<std::string> List(const Database& db);
   static Status Drop(Database& db, const std::string& name);
 

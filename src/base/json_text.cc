@@ -353,4 +353,13 @@ std::string WriteJson(const Json& j) {
 void AppendJsonNumber(double v, std::string* out) { AppendShortest(v, out); }
 void AppendJsonNumber(float v, std::string* out) { AppendShortest(v, out); }
 
+Json FloatJson(float v) {
+  if (!std::isfinite(v)) return nullptr;
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);  // shortest form that round-trips
+  double d = 0;
+  std::from_chars(buf, end, d);
+  return d;
+}
+
 }  // namespace ragdb

@@ -35,5 +35,8 @@ void AppendJsonNumber(double v, std::string* out);
 // The same for a float: the shortest text that reads back to the same float (0.34176219 rather
 // than the double 0.3417621850967407), as Qdrant writes its f32 scores.
 void AppendJsonNumber(float v, std::string* out);
+// A float as a Json number that prints as written: the double nearest the float's shortest
+// text, so 1.2f shows as 1.2 rather than 1.2000000476837158. Non-finite values become null.
+Json FloatJson(float v);
 
 }  // namespace ragdb

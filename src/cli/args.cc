@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "cli/help.h"
+
 namespace ragdb::cli {
 
 Result<Args> Args::Parse(const std::vector<std::string>& argv, const FlagSpec& spec) {
@@ -32,7 +34,13 @@ Result<Args> Args::Parse(const std::vector<std::string>& argv, const FlagSpec& s
         }
         a.values_[name].push_back(value);
       } else {
-        return Status::InvalidArgument("unknown option --" + name);
+        std::vector<std::string> known;
+        for (const auto* set : {&spec.with_value, &spec.switches}) {
+          known.insert(known.end(), set->begin(), set->end());
+        }
+        std::string hint = ClosestMatch(name, known);
+        return Status::InvalidArgument("unknown option --" + name +
+                                       (hint.empty() ? "" : "; did you mean --" + hint + "?"));
       }
     } else if (arg == "--") {
       for (++i; i < argv.size(); ++i) a.positional_.push_back(argv[i]);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/json_text.h"  // FloatJson
 #include "cli/args.h"
 #include "ragdb/database.h"
 #include "ragdb/filter.h"
@@ -26,15 +27,19 @@ struct Context {
 using CommandFn = int (*)(const Context& ctx, const std::vector<std::string>& args);
 
 // Prints "ragdb: <message>" on stderr; returns kExitUsage for InvalidArgument raised by argument
-// parsing (usage = true), kExitFailure otherwise.
+// parsing (usage = true), kExitFailure otherwise. Usage errors end with a pointer to the
+// command's --help.
 int Fail(const Status& status, bool usage = false);
+// The command being run (set by main), named in the --help pointer of usage errors.
+void SetCommandForHints(const std::string& command);
 // Opens the database at ctx.data_dir, printing recovery notes on stderr.
 Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx);
+// InvalidArgument naming the first of `flags` that was given: "--ef does not apply to
+// <what>" — for options that the chosen form of a command would otherwise ignore.
+Status RejectFlags(const Args& a, std::initializer_list<const char*> flags, std::string_view what);
 // A filter given on the command line: the expression form, or the JSON form when it starts
 // with '{'.
 Result<Filter> ParseFilterArg(const std::string& text);
-// A float as a JSON number printed in its shortest round-trip form (0.1, not 0.10000000149).
-Json FloatJson(float x);
 // Prints one JSON value on its own line on stdout.
 void PrintJson(const Json& j);
 
@@ -51,7 +56,11 @@ int CmdDelete(const Context& ctx, const std::vector<std::string>& args);
 int CmdCount(const Context& ctx, const std::vector<std::string>& args);
 int CmdScroll(const Context& ctx, const std::vector<std::string>& args);
 int CmdSearch(const Context& ctx, const std::vector<std::string>& args);
-// `search` with --text / --sparse / --queries-text (commands_text_search.cc).
+// --near-text needs an embedder on `field`; the error names the flag that would give it one.
+Status CheckNearText(const CollectionSchema& schema, const std::string& collection,
+                     const std::string& field);
+// `search` with --text / --sparse / --queries-text / --fusion / --group-by
+// (commands_text_search.cc).
 int TextSearch(const Context& ctx, const Args& args);
 // `eval --beir DIR`: BM25 quality of the collection text path (commands_eval.cc).
 int CmdEval(const Context& ctx, const std::vector<std::string>& args);

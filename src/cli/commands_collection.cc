@@ -1,7 +1,12 @@
 // Commands about whole collections: create, list, describe, drop, optimize, check.
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
+#include "base/log.h"
+#include "base/progress.h"
 #include "cli/cli.h"
+#include "ragdb/model.h"
 
 namespace ragdb::cli {
 namespace {
@@ -35,6 +40,31 @@ Result<VectorField> ParseVectorSpec(const std::string& spec, Metric default_metr
     RAGDB_ASSIGN_OR_RETURN(f.metric, ParseMetric(parts[2]));
   }
   return f;
+}
+
+// Flags that only some index types use: given with another --index, they would be ignored.
+Status CheckIndexFlags(const Args& a, IndexType type) {
+  struct Use {
+    const char* flag;
+    std::vector<IndexType> types;
+  };
+  const Use uses[] = {{"m", {IndexType::kHnsw}},
+                      {"ef-construction", {IndexType::kHnsw}},
+                      {"quantization", {IndexType::kHnsw}},
+                      {"nlist", {IndexType::kIvfFlat, IndexType::kIvfPq}},
+                      {"pq-m", {IndexType::kIvfPq}}};
+  for (const Use& u : uses) {
+    if (!a.Has(u.flag) || std::find(u.types.begin(), u.types.end(), type) != u.types.end()) {
+      continue;
+    }
+    if (std::string(u.flag) == "quantization" && a.GetOr("quantization", "") == "none") continue;
+    std::string wanted;
+    for (IndexType t : u.types)
+      wanted += (wanted.empty() ? "" : " or ") + std::string(IndexTypeName(t));
+    return Status::InvalidArgument("--" + std::string(u.flag) + " applies to --index " + wanted +
+                                   ", not " + std::string(IndexTypeName(type)));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -77,16 +107,56 @@ int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
   auto q = ParseQuantization(a->GetOr("quantization", "none"));
   if (!q.ok()) return Fail(q.status(), true);
   index.quantization = *q;
+  // Index parameters of another index type would be stored and never used.
+  Status unused = CheckIndexFlags(*a, index.type);
+  if (!unused.ok()) return Fail(unused, true);
 
-  if (a->Has("dim")) {
+  // An embedder fixes the dimension: without --dim / --vector the default field takes it, and a
+  // --dim that differs is refused now rather than at the first upsert.
+  std::string embedder = a->GetOr("embedder", "");
+  std::optional<size_t> embedder_dim;
+  if (!embedder.empty()) {
+    if (embedder == kAutoEmbedder) {
+      AutoEmbedder chosen = ResolveAutoEmbedder("");
+      if (!chosen.fallback.empty()) {
+        log::Warn("create.embedder_fallback",
+                  chosen.fallback + ". Collection '" + *name +
+                      "' falls back to the lexical hash embedder, which matches shared words "
+                      "only; for the semantic model, pull it and create the collection with "
+                      "--embedder bge-small-en-v1.5",
+                  {{"collection", *name}});
+      }
+      embedder = chosen.spec;
+    }
+    auto loaded = Embedder::Load(embedder);
+    if (!loaded.ok()) return Fail(loaded.status().WithContext("--embedder " + embedder));
+    embedder_dim = (*loaded)->dim();
+    if (!a->Has("dim") && a->GetAll("vector").empty()) {
+      log::Info("create.embedder_dim",
+                "the vector field takes dimension " + std::to_string(*embedder_dim) +
+                    " from embedder " + embedder,
+                {{"collection", *name}, {"embedder", embedder}, {"dim", *embedder_dim}});
+    }
+  }
+  auto check_dim = [&](const VectorField& f) -> Status {
+    if (!embedder_dim || f.dim == *embedder_dim) return Status::Ok();
+    return Status::InvalidArgument(
+        "embedder " + embedder + " makes " + std::to_string(*embedder_dim) + "-d vectors, but " +
+        (f.name.empty() ? std::string("--dim is ") : "vector '" + f.name + "' has dimension ") +
+        std::to_string(f.dim) + " (leave --dim out to take the embedder's)");
+  };
+
+  if (a->Has("dim") || (embedder_dim && a->GetAll("vector").empty())) {
     auto dim = a->GetUint("dim", 0);
     if (!dim.ok()) return Fail(dim.status(), true);
     VectorField f;
-    f.dim = static_cast<uint32_t>(std::min<uint64_t>(*dim, UINT32_MAX));
+    f.dim = static_cast<uint32_t>(
+        std::min<uint64_t>(a->Has("dim") ? *dim : embedder_dim.value_or(0), UINT32_MAX));
     f.metric = *metric;
     f.element_type = *datatype;
     f.index = index;
-    f.embedder = a->GetOr("embedder", "");
+    f.embedder = embedder;
+    if (Status s = check_dim(f); !s.ok()) return Fail(s, true);
     schema.vectors.push_back(f);
   }
   for (const auto& v : a->GetAll("vector")) {
@@ -94,7 +164,8 @@ int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
     if (!f.ok()) return Fail(f.status(), true);
     f->element_type = *datatype;
     f->index = index;
-    f->embedder = a->GetOr("embedder", "");
+    f->embedder = embedder;
+    if (Status s = check_dim(*f); !s.ok()) return Fail(s, true);
     schema.vectors.push_back(*f);
   }
   for (const auto& s : a->GetAll("sparse")) schema.sparse_vectors.push_back({s});
@@ -170,12 +241,19 @@ int CmdOptimize(const Context& ctx, const std::vector<std::string>& argv) {
   if (!db.ok()) return Fail(db.status());
   auto c = (*db)->GetCollection(*name);
   if (!c.ok()) return Fail(c.status());
-  Status s = (*c)->Optimize();
+  Progress progress("optimize", Progress::Unit::kRows, 0);
+  Status s = (*c)->Optimize([&progress](std::string_view stage, uint64_t done, uint64_t total) {
+    progress.SetTotal(total);
+    progress.SetDetail(stage);
+    progress.Set(done);
+  });
   if (!s.ok()) return Fail(s);
   auto info = (*c)->Describe();
   if (!info.ok()) return Fail(info.status());
-  PrintJson(
-      {{"optimized", *name}, {"points", info->points}, {"segments", info->segments.size() - 1}});
+  const size_t sealed = info->segments.size() - 1;  // the last one is the (empty) growing segment
+  progress.Finish("optimized " + *name + ": " + std::to_string(info->points) + " points in " +
+                  std::to_string(sealed) + " segment(s)");
+  PrintJson({{"optimized", *name}, {"points", info->points}, {"segments", sealed}});
   return kExitOk;
 }
 
@@ -185,7 +263,7 @@ int CmdCheck(const Context& ctx, const std::vector<std::string>& argv) {
     return Fail(Status::InvalidArgument("usage: ragdb check"), true);
   auto report = Database::Check(ctx.data_dir);
   if (!report.ok()) return Fail(report.status());
-  for (const auto& p : report->problems) std::cerr << "ragdb: damaged: " << p << "\n";
+  for (const auto& p : report->problems) log::Error("check.damaged", p);
   PrintJson({{"ok", report->ok()},
              {"files_checked", report->files_checked},
              {"problems", report->problems}});

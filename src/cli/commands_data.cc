@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "base/progress.h"
 #include "cli/cli.h"
 #include "cli/vecs_io.h"
 
@@ -79,14 +80,19 @@ int CmdUpsert(const Context& ctx, const std::vector<std::string>& argv) {
   if (!c.ok()) return Fail(c.status());
   // Validate everything first, so bad input anywhere leaves the collection unchanged.
   std::span<const Record> all(*records);
-  for (size_t start = 0; start < all.size(); start += kUpsertBatch) {
-    auto part = all.subspan(start, std::min(kUpsertBatch, all.size() - start));
-    Status s = (*c)->Validate(part);
-    if (!s.ok()) {
-      return Fail(Status(s.code(), s.message() + " (in input record " + std::to_string(start) +
-                                       ".." + std::to_string(start + part.size() - 1) + ")"));
+  {
+    Progress check("upsert check", Progress::Unit::kRows, all.size());
+    for (size_t start = 0; start < all.size(); start += kUpsertBatch) {
+      auto part = all.subspan(start, std::min(kUpsertBatch, all.size() - start));
+      Status s = (*c)->Validate(part);
+      if (!s.ok()) {
+        return Fail(Status(s.code(), s.message() + " (in input record " + std::to_string(start) +
+                                         ".." + std::to_string(start + part.size() - 1) + ")"));
+      }
+      check.Add(part.size());
     }
-  }
+  }  // not finished: a bar only, no summary line
+  Progress progress("upsert", Progress::Unit::kRows, all.size());
   size_t done = 0;
   for (size_t start = 0; start < all.size(); start += kUpsertBatch) {
     auto part = all.subspan(start, std::min(kUpsertBatch, all.size() - start));
@@ -96,7 +102,9 @@ int CmdUpsert(const Context& ctx, const std::vector<std::string>& argv) {
       return Fail(s);
     }
     done += part.size();
+    progress.Add(part.size());
   }
+  progress.Finish();
   PrintJson({{"upserted", done}});
   return kExitOk;
 }
@@ -110,19 +118,60 @@ int CmdImport(const Context& ctx, const std::vector<std::string>& argv) {
   }
   auto first = a->GetUint("first-id", 0);
   if (!first.ok()) return Fail(first.status(), true);
-  auto m = ReadFvecs(*a->Get("fvecs"));
-  if (!m.ok()) return Fail(m.status());
+  const std::string path = *a->Get("fvecs");
+  auto reader = FvecsReader::Open(path);
+  if (!reader.ok()) return Fail(reader.status());
   std::unique_ptr<Database> db;
   auto c = OpenCollection(ctx, a->positional()[0], &db);
   if (!c.ok()) return Fail(c.status());
+  const std::string field = a->GetOr("field", kDefaultVectorName);
+  const CollectionSchema schema = (*c)->schema();
+  const VectorField* f = schema.FindVector(field);
+  if (f == nullptr) {
+    return Fail(Status::InvalidArgument("collection '" + (*c)->name() + "' has no vector field '" +
+                                        field + "'"));
+  }
+  if ((*reader)->rows() > 0 && (*reader)->dim() != f->dim) {
+    return Fail(Status::InvalidArgument(path + " holds " + std::to_string((*reader)->dim()) +
+                                        "-d vectors, the field has dimension " +
+                                        std::to_string(f->dim)));
+  }
+  // The file is read twice in fixed-size batches: first to check every row (so a bad row
+  // anywhere stores nothing), then to write. Memory stays one batch, whatever the file size.
+  constexpr size_t kBatchRows = 8192;
+  std::vector<float> batch;
+  {
+    Progress check("import check", Progress::Unit::kRows, (*reader)->rows());
+    for (;;) {
+      auto n = (*reader)->Read(kBatchRows, &batch);
+      if (!n.ok()) return Fail(n.status());
+      if (*n == 0) break;
+      check.Add(*n);
+    }
+  }  // not finished: a bar only, no summary line
+  if (Status s = (*reader)->Rewind(); !s.ok()) return Fail(s);
+  Progress progress("import", Progress::Unit::kRows, (*reader)->rows());
+  progress.SetDetail(path);
   auto start = std::chrono::steady_clock::now();
-  Status s =
-      (*c)->ImportVectors(a->GetOr("field", kDefaultVectorName), m->data.data(), m->rows, *first);
-  if (!s.ok()) return Fail(s);
+  uint64_t id = *first;
+  for (;;) {
+    auto n = (*reader)->Read(kBatchRows, &batch);
+    if (!n.ok()) return Fail(n.status());
+    if (*n == 0) break;
+    Status s = (*c)->ImportVectors(field, batch.data(), *n, id);
+    if (!s.ok()) {
+      std::cerr << "ragdb: " << id - *first << " rows were stored before the error\n";
+      return Fail(s);
+    }
+    id += *n;
+    progress.Add(*n);
+  }
+  progress.Finish();
+  const size_t rows = (*reader)->rows();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  PrintJson({{"imported", m->rows},
+  PrintJson({{"imported", rows},
              {"seconds", secs},
-             {"vectors_per_second", secs > 0 ? m->rows / secs : 0.0}});
+             {"vectors_per_second", secs > 0 ? rows / secs : 0.0}});
   return kExitOk;
 }
 

@@ -1,9 +1,10 @@
 // Knowledge-base commands: kb (list/create/describe/drop), ingest, retrieve, ask, eval-kb.
-#include <unistd.h>
-
 #include <iostream>
+#include <optional>
 
 #include "base/file.h"
+#include "base/log.h"
+#include "base/progress.h"
 #include "cli/cli.h"
 #include "ragdb/rag.h"
 
@@ -32,6 +33,9 @@ Result<KbOptions> KbOptionsFromArgs(const Args& a, bool* given) {
   o.mode = a.GetOr("mode", o.mode);
   o.embedder = a.GetOr("embedder", o.embedder);
   o.image_embedder = a.GetOr("image-embedder", o.image_embedder);
+  if (a.Has("parent-size") && o.mode != "parent-child") {
+    return Status::InvalidArgument("--parent-size applies to --mode parent-child");
+  }
   // A smaller chunk size without an explicit overlap: keep the default ~15% ratio valid.
   if (a.Has("chunk-size") && !a.Has("overlap"))
     o.overlap = std::min(o.overlap, o.chunk_size * 15 / 100);
@@ -56,7 +60,12 @@ Status CheckSameOptions(const KnowledgeBase& kb, const Args& a, const KbOptions&
   RAGDB_RETURN_IF_ERROR(
       differs("overlap", std::to_string(wanted.overlap), std::to_string(have.overlap)));
   RAGDB_RETURN_IF_ERROR(differs("mode", wanted.mode, have.mode));
-  RAGDB_RETURN_IF_ERROR(differs("embedder", wanted.embedder, have.embedder));
+  RAGDB_RETURN_IF_ERROR(
+      differs("parent-size", std::to_string(wanted.parent_size), std::to_string(have.parent_size)));
+  // "auto" was resolved when the KB was created; it matches whatever was chosen then.
+  if (wanted.embedder != kAutoEmbedder) {
+    RAGDB_RETURN_IF_ERROR(differs("embedder", wanted.embedder, have.embedder));
+  }
   RAGDB_RETURN_IF_ERROR(differs("image-embedder", wanted.image_embedder, have.image_embedder));
   return Status::Ok();
 }
@@ -65,7 +74,13 @@ Result<rag::RetrieveOptions> RetrieveOptionsFromArgs(const Args& a) {
   rag::RetrieveOptions o;
   RAGDB_ASSIGN_OR_RETURN(o.k, a.GetUint("k", o.k));
   RAGDB_ASSIGN_OR_RETURN(o.candidates, a.GetUint("candidates", 0));
-  RAGDB_ASSIGN_OR_RETURN(o.max_per_document, a.GetUint("max-per-doc", o.max_per_document));
+  if (a.Has("max-chunks-per-doc") && a.Has("max-per-doc")) {
+    return Status::InvalidArgument(
+        "give --max-chunks-per-doc only (--max-per-doc is its old name)");
+  }
+  RAGDB_ASSIGN_OR_RETURN(
+      o.max_per_document,
+      a.GetUint(a.Has("max-per-doc") ? "max-per-doc" : "max-chunks-per-doc", o.max_per_document));
   RAGDB_ASSIGN_OR_RETURN(o.token_budget, a.GetUint("budget", o.token_budget));
   if (a.Has("filter")) {
     RAGDB_ASSIGN_OR_RETURN(o.filter, ParseFilterArg(*a.Get("filter")));
@@ -81,28 +96,17 @@ Result<rag::RetrieveOptions> RetrieveOptionsFromArgs(const Args& a) {
   return o;
 }
 
-const std::set<std::string> kRetrieveFlags = {"k",           "filter", "reranker",
-                                              "max-per-doc", "budget", "candidates"};
-
-// One line of progress on a terminal: [=====     ] 12/40 name
-void DrawProgress(size_t done, size_t total, const std::string& path) {
-  const int width = 30;
-  int filled = total ? static_cast<int>(width * done / total) : width;
-  std::string name = path.size() > 40 ? "…" + path.substr(path.size() - 39) : path;
-  std::cerr << "\r[" << std::string(filled, '=') << std::string(width - filled, ' ') << "] " << done
-            << "/" << total << " " << name << "\033[K" << std::flush;
-}
+// --max-per-doc is the older spelling of --max-chunks-per-doc, still accepted.
+const std::set<std::string> kRetrieveFlags = {
+    "k", "filter", "reranker", "max-chunks-per-doc", "max-per-doc", "budget", "candidates"};
 
 Result<std::unique_ptr<KnowledgeBase>> OpenKb(Database& db, const std::string& name) {
   return KnowledgeBase::Open(db, name);
 }
 
 int KbUsage() {
-  return Fail(Status::InvalidArgument(
-                  "usage: ragdb kb list | kb create NAME [--chunk-size N] [--overlap N] "
-                  "[--mode recursive|parent-child] [--embedder hash|DIR] "
-                  "[--image-embedder clip:MODEL] | kb describe NAME "
-                  "[--documents] | kb drop NAME"),
+  return Fail(Status::InvalidArgument("usage: ragdb kb list | kb create NAME [options] | kb "
+                                      "describe NAME [--documents] | kb drop NAME"),
               true);
 }
 
@@ -115,6 +119,15 @@ int CmdKb(const Context& ctx, const std::vector<std::string>& argv) {
   if (pos.empty()) return KbUsage();
   const std::string& sub = pos[0];
   if ((sub == "list" && pos.size() != 1) || (sub != "list" && pos.size() != 2)) return KbUsage();
+  // Each subcommand takes its own options only.
+  Status unused = Status::Ok();
+  if (sub != "create") {
+    unused = RejectFlags(
+        *a, {"chunk-size", "overlap", "mode", "embedder", "parent-size", "image-embedder"},
+        "kb " + sub + " (options are fixed by kb create)");
+  }
+  if (unused.ok() && sub != "describe") unused = RejectFlags(*a, {"documents"}, "kb " + sub);
+  if (!unused.ok()) return Fail(unused, true);
   auto db = OpenDatabase(ctx);
   if (!db.ok()) return Fail(db.status());
   if (sub == "list") {
@@ -166,15 +179,23 @@ int CmdKb(const Context& ctx, const std::vector<std::string>& argv) {
 }
 
 int CmdIngest(const Context& ctx, const std::vector<std::string>& argv) {
-  auto a = Args::Parse(argv, WithKbOptions({{"ocr", "ocr-lang"}, {"sync", "quiet"}, {}}));
+  auto a =
+      Args::Parse(argv, WithKbOptions({{"id-field", "title-field", "text-field", "ocr", "ocr-lang"},
+                                       {"sync", "quiet", "whole-file"},
+                                       {}}));
   if (!a.ok()) return Fail(a.status(), true);
   if (a->positional().size() < 2) {
-    return Fail(Status::InvalidArgument(
-                    "usage: ragdb ingest KB PATH... [--sync] [--chunk-size N] [--overlap N] "
-                    "[--mode recursive|parent-child] [--embedder hash|DIR] "
-                    "[--image-embedder clip:MODEL] [--ocr auto|always|never] "
-                    "[--ocr-lang eng+chi_sim]"),
-                true);
+    return Fail(Status::InvalidArgument("usage: ragdb ingest KB PATH... [options]"), true);
+  }
+  if (a->Has("whole-file")) {
+    for (const char* f : {"id-field", "title-field", "text-field"}) {
+      if (a->Has(f)) {
+        return Fail(Status::InvalidArgument(std::string("--") + f +
+                                            " chooses a field of corpus records; --whole-file "
+                                            "ingests files whole, without records"),
+                    true);
+      }
+    }
   }
   rag::IngestOptions io;
   io.read.ocr = a->GetOr("ocr", io.read.ocr);
@@ -190,24 +211,46 @@ int CmdIngest(const Context& ctx, const std::vector<std::string>& argv) {
   auto db = OpenDatabase(ctx);
   if (!db.ok()) return Fail(db.status());
   const std::string& name = a->positional()[0];
-  auto kb = KnowledgeBase::OpenOrCreate(**db, name, *opts);
-  if (!kb.ok()) return Fail(kb.status(), kb.status().code() == StatusCode::kInvalidArgument);
-  if (given) {
+  std::vector<std::string> paths(a->positional().begin() + 1, a->positional().end());
+  auto kb = KnowledgeBase::Open(**db, name);
+  if (!kb.ok() && kb.status().code() == StatusCode::kNotFound) {
+    // A new KB: "auto" picks its embedder from the text about to be ingested.
+    const std::string sample = opts->embedder == kAutoEmbedder ? rag::SampleText(paths) : "";
+    kb = KnowledgeBase::Create(**db, name, *opts, sample);
+  } else if (kb.ok() && given) {
     Status st = CheckSameOptions(**kb, *a, *opts);
     if (!st.ok()) return Fail(st, true);
   }
+  if (!kb.ok()) return Fail(kb.status(), kb.status().code() == StatusCode::kInvalidArgument);
   io.sync = a->Has("sync");
-  const bool tty = isatty(STDERR_FILENO) && !a->Has("quiet");
-  if (tty) io.progress = DrawProgress;
-  std::vector<std::string> paths(a->positional().begin() + 1, a->positional().end());
+  io.whole_file = a->Has("whole-file");
+  io.id_field = a->GetOr("id-field", "");
+  io.title_field = a->GetOr("title-field", "");
+  io.text_field = a->GetOr("text-field", "");
+  std::optional<Progress> progress;
+  if (!a->Has("quiet")) {
+    progress.emplace("ingest", Progress::Unit::kDocuments, 0);
+    io.progress = [&progress](size_t done, size_t total, const std::string& path) {
+      progress->SetTotal(total);
+      progress->SetDetail(path);
+      progress->Set(done);
+    };
+  }
   auto summary = (*kb)->IngestPaths(paths, io);
-  if (tty) std::cerr << "\r\033[K" << std::flush;
   if (!summary.ok()) return Fail(summary.status());
+  for (const auto& s : summary->skipped_files) {
+    log::Warn("ingest.skipped", "skipped " + s.source + ": " + s.reason,
+              {{"kb", name}, {"source", s.source}});
+  }
+  if (progress) {
+    progress->Finish(std::to_string(summary->added) + " added, " +
+                     std::to_string(summary->updated) + " updated, " +
+                     std::to_string(summary->unchanged) + " unchanged, " +
+                     std::to_string(summary->skipped) + " skipped; " +
+                     std::to_string(summary->chunks) + " chunks");
+  }
   Json j = summary->ToJson();
   j["knowledge_base"] = name;
-  for (const auto& s : summary->skipped_files) {
-    std::cerr << "ragdb: skipped " << s.source << ": " << s.reason << "\n";
-  }
   PrintJson(j);
   return kExitOk;
 }

@@ -33,6 +33,23 @@ double ProcessCpuSeconds() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
+}  // namespace
+
+Status CheckNearText(const CollectionSchema& schema, const std::string& name,
+                     const std::string& field) {
+  const VectorField* f = schema.FindVector(field);
+  const std::string label = field.empty() ? "" : " '" + field + "'";
+  if (f != nullptr && !f->embedder.empty()) return Status::Ok();
+  return Status::InvalidArgument(
+      "--near-text needs an embedder, and " +
+      (f == nullptr ? "collection '" + name + "' has no vector field" + label
+                    : "vector field" + label + " of collection '" + name + "' has none") +
+      ": create the collection with --embedder MODEL (e.g. `ragdb create " + name +
+      " --text --embedder bge-small-en-v1.5`), or search with --vector or --text");
+}
+
+namespace {
+
 int BatchSearch(const Args& a, const std::shared_ptr<Collection>& c, SearchRequest base) {
   if (!a.Has("out"))
     return Fail(Status::InvalidArgument("batch search needs --out FILE.ivecs"), true);
@@ -83,7 +100,19 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
                 {}};
   auto a = Args::Parse(argv, spec);
   if (!a.ok()) return Fail(a.status(), true);
-  if (a->Has("text") || a->Has("sparse") || a->Has("queries-text")) return TextSearch(ctx, *a);
+  // Text, sparse, fused and grouped searches (one dense sub-query may take part).
+  if (a->Has("text") || a->Has("sparse") || a->Has("queries-text") || a->Has("fusion") ||
+      a->Has("group-by")) {
+    return TextSearch(ctx, *a);
+  }
+  Status unused = RejectFlags(
+      *a,
+      {"phrase", "all-terms", "weights", "rrf-k", "normalization", "group-size", "prefetch-limit"},
+      "a vector search (they shape --text, --sparse and fused searches)");
+  if (unused.ok() && !a->Has("queries")) {
+    unused = RejectFlags(*a, {"threads", "out"}, "a single search (they go with --queries)");
+  }
+  if (!unused.ok()) return Fail(unused, true);
   if (a->positional().size() != 1 || int(a->Has("vector")) + int(a->Has("queries")) +
                                              int(a->Has("near-text")) + int(a->Has("near-image")) !=
                                          1) {
@@ -139,6 +168,10 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
   auto c = (*db)->GetCollection(a->positional()[0]);
   if (!c.ok()) return Fail(c.status());
   if (a->Has("queries")) return BatchSearch(*a, *c, req);
+  if (req.query_text) {
+    Status s = CheckNearText((*c)->schema(), (*c)->name(), req.field);
+    if (!s.ok()) return Fail(s, true);
+  }
 
   auto hits = (*c)->Search(req);
   if (!hits.ok()) return Fail(hits.status());

@@ -149,13 +149,57 @@ int TextSearch(const Context& ctx, const Args& a) {
   Collection& col = **c;
 
   if (a.Has("queries-text")) {
-    if (a.Has("text") || a.Has("vector") || a.Has("sparse")) {
-      return Fail(Status::InvalidArgument("--queries-text cannot be combined with --text, --vector "
-                                          "or --sparse"),
-                  true);
+    if (a.Has("text") || a.Has("vector") || a.Has("near-text") || a.Has("sparse")) {
+      return Fail(
+          Status::InvalidArgument("--queries-text cannot be combined with --text, --vector, "
+                                  "--near-text or --sparse"),
+          true);
     }
+    Status unused = RejectFlags(
+        a,
+        {"ef", "nprobe", "exact", "score-threshold", "with-vector", "using", "offset", "fusion",
+         "weights", "rrf-k", "normalization", "group-by", "group-size", "prefetch-limit"},
+        "--queries-text (a batch of BM25 queries)");
+    if (!unused.ok()) return Fail(unused, true);
     return BatchTextSearch(a, col, text);
   }
+  // Flags of forms other than this one would be ignored.
+  const bool dense = a.Has("vector") || a.Has("near-text");
+  const bool hybrid = int(a.Has("text")) + int(dense) + int(a.Has("sparse")) > 1 ||
+                      a.Has("fusion") || a.Has("group-by");
+  Status unused = RejectFlags(a, {"queries", "threads", "out"},
+                              "--text, --sparse or fused searches (batches: --queries or "
+                              "--queries-text)");
+  if (unused.ok()) {
+    unused = RejectFlags(a, {"score-threshold", "with-vector"},
+                         "--text, --sparse or fused searches (only to --vector / --near-text "
+                         "alone)");
+  }
+  if (unused.ok() && !dense) {
+    unused = RejectFlags(a, {"ef", "nprobe", "exact"}, "a search without --vector or --near-text");
+  }
+  if (unused.ok() && !a.Has("text")) {
+    unused = RejectFlags(a, {"phrase", "all-terms"}, "a search without --text");
+  }
+  if (unused.ok() && !hybrid) {
+    unused = RejectFlags(a, {"weights", "rrf-k", "normalization", "group-size", "prefetch-limit"},
+                         "a single --text or --sparse search (they shape fused searches)");
+  }
+  if (unused.ok() && !a.Has("group-by")) {
+    unused = RejectFlags(a, {"group-size"}, "a search without --group-by");
+  }
+  if (unused.ok() && a.Has("using") && !dense && !a.Has("sparse")) {
+    unused = Status::InvalidArgument("--using names a vector field; --text searches the text");
+  }
+  if (unused.ok() && hybrid) {
+    const std::string fusion = a.GetOr("fusion", "rrf");
+    if (fusion == "rrf" && a.Has("normalization")) {
+      unused = Status::InvalidArgument("--normalization applies to --fusion weighted");
+    } else if (fusion == "weighted" && a.Has("rrf-k")) {
+      unused = Status::InvalidArgument("--rrf-k applies to --fusion rrf");
+    }
+  }
+  if (!unused.ok()) return Fail(unused, true);
 
   // Sub-queries, in the order text, vector, sparse (the order --weights refers to).
   std::vector<HybridSubQuery> subs;
@@ -164,11 +208,28 @@ int TextSearch(const Context& ctx, const Args& a) {
     subs.emplace_back();
     subs.back().text = text;
   }
-  if (a.Has("vector")) {
-    auto v = ParseDenseArg(*a.Get("vector"));
-    if (!v.ok()) return Fail(v.status(), true);
+  if (dense) {
     SearchRequest d;
-    d.vector = std::move(v).value();
+    if (a.Has("vector") == a.Has("near-text")) {
+      return Fail(Status::InvalidArgument("give --vector or --near-text, not both"), true);
+    }
+    if (a.Has("vector")) {
+      auto v = ParseDenseArg(*a.Get("vector"));
+      if (!v.ok()) return Fail(v.status(), true);
+      d.vector = std::move(v).value();
+    } else {
+      d.query_text = *a.Get("near-text");
+      const std::string field = a.Has("sparse") ? kDefaultVectorName : a.GetOr("using", "");
+      Status s = CheckNearText(col.schema(), col.name(), field);
+      if (!s.ok()) return Fail(s, true);
+    }
+    auto ef = a.GetUint("ef", 0);
+    auto nprobe = a.GetUint("nprobe", 0);
+    if (!ef.ok()) return Fail(ef.status(), true);
+    if (!nprobe.ok()) return Fail(nprobe.status(), true);
+    d.ef = static_cast<uint32_t>(*ef);
+    d.nprobe = static_cast<uint32_t>(*nprobe);
+    d.exact = a.Has("exact");
     d.k = *k;
     d.filter = filter;
     d.with_payload = with_payload;
@@ -200,7 +261,6 @@ int TextSearch(const Context& ctx, const Args& a) {
     subs.back().sparse = std::move(s);
   }
 
-  const bool hybrid = subs.size() > 1 || a.Has("fusion") || a.Has("group-by");
   if (!hybrid) {
     Result<std::vector<ScoredPoint>> hits = std::vector<ScoredPoint>{};
     if (subs[0].text) {

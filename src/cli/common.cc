@@ -3,14 +3,29 @@
 #include <iostream>
 
 #include "base/json_text.h"
+#include "base/log.h"
 #include "cli/cli.h"
 
 namespace ragdb::cli {
 
+namespace {
+std::string& CommandForHints() {
+  static std::string name;
+  return name;
+}
+}  // namespace
+
+void SetCommandForHints(const std::string& command) { CommandForHints() = command; }
+
 int Fail(const Status& status, bool usage) {
-  std::cerr << "ragdb: " << status.message() << "\n";
-  if (usage && status.code() == StatusCode::kInvalidArgument) return kExitUsage;
-  return kExitFailure;
+  const bool usage_error = usage && status.code() == StatusCode::kInvalidArgument;
+  std::string line = "ragdb: " + status.message();
+  // Usage errors point at the command's help, unless the message already says what to run.
+  if (usage_error && !CommandForHints().empty() && line.find("`ragdb ") == std::string::npos) {
+    line += " (see `ragdb " + CommandForHints() + " --help`)";
+  }
+  std::cerr << line << "\n";
+  return usage_error ? kExitUsage : kExitFailure;
 }
 
 Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx) {
@@ -18,8 +33,19 @@ Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx) {
   // A command would wait for a rebuild thread at exit; `optimize` rebuilds instead.
   options.rebuild_indexes_in_background = false;
   RAGDB_ASSIGN_OR_RETURN(auto db, Database::Open(ctx.data_dir, options));
-  for (const auto& note : db->RecoveryNotes()) std::cerr << "ragdb: recovery: " << note << "\n";
+  for (const auto& note : db->RecoveryNotes())
+    log::Warn("db.recovery", note, {{"data", ctx.data_dir}});
   return db;
+}
+
+Status RejectFlags(const Args& a, std::initializer_list<const char*> flags, std::string_view what) {
+  for (const char* f : flags) {
+    if (a.Has(f)) {
+      return Status::InvalidArgument("--" + std::string(f) + " does not apply to " +
+                                     std::string(what));
+    }
+  }
+  return Status::Ok();
 }
 
 Result<Filter> ParseFilterArg(const std::string& text) {
@@ -34,13 +60,6 @@ Result<Filter> ParseFilterArg(const std::string& text) {
   auto f = Filter::Parse(text);
   if (!f.ok()) return f.status().WithContext("--filter");
   return f;
-}
-
-Json FloatJson(float x) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), x);  // shortest form that round-trips
-  *end = '\0';
-  return std::strtod(buf, nullptr);
 }
 
 void PrintJson(const Json& j) { std::cout << WriteJson(j) << "\n"; }

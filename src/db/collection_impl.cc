@@ -220,11 +220,19 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
   std::shared_lock lock(data_mu_);
   RAGDB_RETURN_IF_ERROR(CheckAlive());
   RAGDB_RETURN_IF_ERROR(EmbedMissingVectors(schema_, &out));
+  bool any_embedder = false;
+  for (const VectorField& f : schema_.vectors) any_embedder |= !f.embedder.empty();
   for (size_t i = 0; i < out.size(); ++i) {
     Record& r = out[i];
     auto fail = [&](const std::string& what) {
       return Status::InvalidArgument(RecordLabel(i, r.id) + ": " + what);
     };
+    // Text with nowhere to go would be kept but never searched.
+    if (r.text && !schema_.text && !any_embedder) {
+      return fail("has \"text\", but collection '" + name_ +
+                  "' has no text field to index it and no embedder to embed it (create the "
+                  "collection with --text or --embedder, or leave \"text\" out)");
+    }
     if (!r.id.is_number() &&
         (r.id.str().empty() || r.id.str().size() > PointId::kMaxStringIdBytes)) {
       return fail("string ids must have 1.." + std::to_string(PointId::kMaxStringIdBytes) +
@@ -523,7 +531,14 @@ Status CollectionImpl::MaybeSeal() {
   return Checkpoint(/*merge=*/false);
 }
 
-Status CollectionImpl::Checkpoint(bool merge) {
+Status CollectionImpl::Checkpoint(bool merge, const OptimizeProgress& progress) {
+  // Stage names say which write of the checkpoint they belong to.
+  auto stage_progress = [&progress](const char* prefix) -> SegmentWriteProgress {
+    if (!progress) return nullptr;
+    return [&progress, prefix](std::string_view stage, uint64_t done, uint64_t total) {
+      progress(std::string(prefix) + ": " + std::string(stage), done, total);
+    };
+  };
   std::vector<std::unique_ptr<SealedSegment>> segments = std::move(sealed_);
   std::vector<storage::ManifestSegment> entries = manifest_.segments;
   std::vector<std::string> obsolete;  // files to remove once the new manifest is durable
@@ -540,7 +555,7 @@ Status CollectionImpl::Checkpoint(bool merge) {
   if (growing_->LiveRows().Any()) {
     std::string file = NewFileName("seg-", ".rseg");
     auto written = WriteSegment(JoinPath(dir_, file), schema_, {growing_.get()},
-                                options_.locality_order_min_rows);
+                                options_.locality_order_min_rows, stage_progress("seal"));
     if (!written.ok()) return restore(), written.status();
     auto seg = SealedSegment::Open(JoinPath(dir_, file), schema_);
     if (!seg.ok()) return restore(), seg.status();
@@ -554,8 +569,8 @@ Status CollectionImpl::Checkpoint(bool merge) {
     std::vector<const Segment*> sources;
     for (const auto& s : segments) sources.push_back(s.get());
     std::string file = NewFileName("seg-", ".rseg");
-    auto written =
-        WriteSegment(JoinPath(dir_, file), schema_, sources, options_.locality_order_min_rows);
+    auto written = WriteSegment(JoinPath(dir_, file), schema_, sources,
+                                options_.locality_order_min_rows, stage_progress("merge"));
     if (!written.ok()) return restore(), written.status();
     auto seg = SealedSegment::Open(JoinPath(dir_, file), schema_);
     if (!seg.ok()) return restore(), seg.status();
@@ -625,8 +640,10 @@ Status CollectionImpl::RunAsWriteLeader(const std::function<Status()>& fn) {
   return s;
 }
 
-Status CollectionImpl::Optimize() {
-  RAGDB_RETURN_IF_ERROR(RunAsWriteLeader([this] { return Checkpoint(/*merge=*/true); }));
+Status CollectionImpl::Optimize() { return Optimize(nullptr); }
+
+Status CollectionImpl::Optimize(const OptimizeProgress& progress) {
+  RAGDB_RETURN_IF_ERROR(RunAsWriteLeader([&] { return Checkpoint(/*merge=*/true, progress); }));
   // A merged segment has current indexes; a lone segment with older ones is rebuilt here.
   for (;;) {
     RAGDB_ASSIGN_OR_RETURN(bool more, RebuildOne());

@@ -81,6 +81,7 @@ class CollectionImpl final : public Collection {
   Status DropPayloadIndex(const std::string& path) override;
   Status UpdateVectorIndex(const std::string& field, const IndexParams& params) override;
   Status Optimize() override;
+  Status Optimize(const OptimizeProgress& progress) override;
   // Exploration (src/db/explore/).
   Result<std::vector<ScoredPoint>> Recommend(const RecommendRequest& request) const override;
   Result<std::vector<ScoredPoint>> Discover(const DiscoverRequest& request) const override;
@@ -140,7 +141,7 @@ class CollectionImpl final : public Collection {
   Status MaybeSeal();
   // Seals the growing segment (if it has rows) and checkpoints: new segment file, fresh WAL,
   // tombstone files, manifest. With `merge`, also rewrites all segments into one.
-  Status Checkpoint(bool merge);
+  Status Checkpoint(bool merge, const OptimizeProgress& progress = nullptr);
   Status WriteCurrentManifest(const std::string& wal_file);
   std::string NewFileName(const std::string& prefix, const std::string& suffix);
   void RebuildLocations();

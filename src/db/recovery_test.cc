@@ -22,6 +22,7 @@ CollectionSchema Schema() {
   f.metric = Metric::kL2;
   s.vectors.push_back(f);
   s.payload_indexes.push_back({"tag", PayloadType::kKeyword});
+  s.text = TextField{};  // records carry text, which needs a field to go to
   return s;
 }
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "base/json_text.h"
 #include "db/text_segment_index.h"
 #include "query/json_path.h"
 #include "ragdb/database.h"
@@ -259,10 +260,12 @@ Json CollectionSchema::ToJson() const {
   for (const auto& s : sparse_vectors) sp.push_back({{"name", s.name}});
   j["sparse_vectors"] = sp;
   if (text) {
-    j["text"] = {
-        {"analyzer", text->analyzer},   {"stemmer", text->stemmer},
-        {"stopwords", text->stopwords}, {"min_gram", text->min_gram},
-        {"max_gram", text->max_gram},   {"bm25", {{"k1", text->bm25.k1}, {"b", text->bm25.b}}}};
+    j["text"] = {{"analyzer", text->analyzer},
+                 {"stemmer", text->stemmer},
+                 {"stopwords", text->stopwords},
+                 {"min_gram", text->min_gram},
+                 {"max_gram", text->max_gram},
+                 {"bm25", {{"k1", FloatJson(text->bm25.k1)}, {"b", FloatJson(text->bm25.b)}}}};
   }
   Json pi = Json::array();
   for (const auto& p : payload_indexes) {

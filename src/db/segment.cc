@@ -294,7 +294,7 @@ void OrderForLocality(const CollectionSchema& schema, size_t min_rows, SourceRow
 
 Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& schema,
                             const std::vector<const Segment*>& sources,
-                            size_t locality_order_min_rows) {
+                            size_t locality_order_min_rows, const SegmentWriteProgress& progress) {
   // Gather the live rows.
   SourceRows rows;
   for (const Segment* s : sources) {
@@ -302,6 +302,10 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
   }
   OrderForLocality(schema, locality_order_min_rows, &rows);
   const size_t n = rows.size();
+  auto report = [&](std::string_view stage, size_t done) {
+    if (progress) progress(stage, done, n);
+  };
+  report("documents", 0);
   RAGDB_ASSIGN_OR_RETURN(auto w, storage::SegmentFileWriter::Create(path, n));
 
   std::string ids;
@@ -323,6 +327,7 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
     storage::EncodeDocument(doc, &docs);
     offsets.push_back(docs.size());
     if (!schema.payload_indexes.empty()) payloads.push_back(std::move(doc.payload));
+    if (offsets.size() % 4096 == 1) report("documents", offsets.size() - 1);
   }
   RAGDB_RETURN_IF_ERROR(
       w->AddSection(kDocOffsetsSection, AsBytes(offsets.data(), offsets.size() * 8)));
@@ -347,7 +352,12 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
     RAGDB_RETURN_IF_ERROR(w->AddSection(VectorSection(name), AsBytes(column, n * row_bytes)));
     RAGDB_RETURN_IF_ERROR(w->AddSection(
         PresenceSection(name), AsBytes(present.words().data(), present.words().size() * 8)));
+    const bool indexed = WillBuildVectorIndex(schema.vectors[f], n);
+    const std::string stage = std::string(IndexTypeName(schema.vectors[f].index.type)) + " index" +
+                              (name.empty() ? "" : " '" + name + "'");
+    if (indexed) report(stage, 0);
     RAGDB_RETURN_IF_ERROR(AddVectorIndexSection(schema.vectors[f], column, n, present, w.get()));
+    if (indexed) report(stage, n);
   }
 
   if (!schema.payload_indexes.empty()) {

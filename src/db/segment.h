@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bitset.h"
@@ -171,13 +173,19 @@ class SealedSegment final : public Segment {
   mutable FilterCache filter_cache_;
 };
 
+// Progress of WriteSegment: (stage, rows done in the stage, rows): "documents" as rows are
+// copied, then each vector index when it starts and when it ends.
+using SegmentWriteProgress =
+    std::function<void(std::string_view stage, uint64_t done, uint64_t total)>;
+
 // Writes the live rows of `sources` into a new segment file at `path`, with payload indexes for
 // the schema's indexed fields. Rows keep their order, unless there are at least
 // `locality_order_min_rows` (> 0) of them: then they are stored in a locality order of the first
 // HNSW-indexed float32 field (index/locality_order.h). Returns the number of rows written.
 Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& schema,
                             const std::vector<const Segment*>& sources,
-                            size_t locality_order_min_rows = 0);
+                            size_t locality_order_min_rows = 0,
+                            const SegmentWriteProgress& progress = nullptr);
 
 // Adapts a segment to the filter evaluator. Decodes payloads of sealed segments into its own
 // buffer, so use one per thread.

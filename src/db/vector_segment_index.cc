@@ -8,15 +8,18 @@
 
 namespace ragdb::db {
 
-Status AddVectorIndexSection(const VectorField& field, const void* column, size_t rows,
-                             const Bitset& present, storage::SegmentFileWriter* writer) {
-  if (field.index.type == IndexType::kFlat) return Status::Ok();
+bool WillBuildVectorIndex(const VectorField& field, size_t rows) {
+  if (field.index.type == IndexType::kFlat) return false;
   if (const auto& threshold_kb = field.index.indexing_threshold_kb) {
     const uint64_t kb = rows * simd::ElementRowBytes(field.element_type, field.dim) / 1024;
-    if (*threshold_kb == 0 || kb < *threshold_kb) return Status::Ok();
-  } else if (rows < kMinRowsForVectorIndex) {
-    return Status::Ok();
+    return *threshold_kb != 0 && kb >= *threshold_kb;
   }
+  return rows >= kMinRowsForVectorIndex;
+}
+
+Status AddVectorIndexSection(const VectorField& field, const void* column, size_t rows,
+                             const Bitset& present, storage::SegmentFileWriter* writer) {
+  if (!WillBuildVectorIndex(field, rows)) return Status::Ok();
   if (present.Count() != rows) return Status::Ok();
   ThreadPool pool;  // one thread per core: index building is the slow part of sealing
   auto built = index::BuildIndex(index::IndexConfig::FromSchema(field), column, rows, &pool);

@@ -26,6 +26,10 @@ inline std::string IndexSection(const std::string& field) { return "index/" + fi
 // set its own size threshold instead, IndexParams::indexing_threshold_kb).
 inline constexpr size_t kMinRowsForVectorIndex = 1024;
 
+// Whether sealing `rows` rows of `field` builds an index (AddVectorIndexSection also skips
+// segments where some rows lack the vector).
+bool WillBuildVectorIndex(const VectorField& field, size_t rows);
+
 // Builds the field's index over `column` (rows in the field's element type) and adds it as a
 // section, when the schema
 // asks for one and every row has a vector (rows without one would need a placeholder vector

@@ -1,12 +1,11 @@
 #include "model/cli_commands.h"
 
-#include <unistd.h>
-
 #include <charconv>
 #include <cstdio>
 #include <iostream>
 
 #include "base/file.h"
+#include "base/log.h"
 #include "model/model_add.h"
 #include "model/model_cache.h"
 #if RAGDB_HAVE_MODEL_PULL
@@ -17,16 +16,13 @@
 namespace ragdb {
 namespace {
 
-constexpr char kEmbedUsage[] =
-    "usage: ragdb embed --model DIR|hash[:DIM]|clip:MODEL [--pooling mean|cls|last] [--normalize] "
-    "[--quantize none|int8] [--image FILE]... TEXT...";
-constexpr char kModelUsage[] =
-    "usage: ragdb model pull NAME [--file FILE]... | ragdb model add NAME PATH | ragdb model list";
-constexpr char kRerankUsage[] =
-    "usage: ragdb rerank --model DIR|hash[:DIM] [--quantize none|int8] --query Q DOC...";
+constexpr char kEmbedUsage[] = "embed";
+constexpr char kModelUsage[] = "model";
+constexpr char kRerankUsage[] = "rerank";
 
-int Usage(const char* usage, const std::string& why) {
-  std::cerr << "ragdb: " << why << "\n" << usage << "\n";
+// One line, as the rest of the CLI: the problem, then where the usage is.
+int Usage(const char* command, const std::string& why) {
+  std::cerr << "ragdb: " << why << " (see `ragdb " << command << " --help`)\n";
   return 2;
 }
 
@@ -88,6 +84,11 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
   }
   if (model.empty()) return Usage(kEmbedUsage, "--model is required");
   if (texts.empty() && image_files.empty()) return Usage(kEmbedUsage, "no text to embed");
+  if (IsHashSpec(model) &&
+      (opts.pooling != Pooling::kAuto || opts.quantization != WeightQuantization::kNone)) {
+    // Hash embeddings have no tokens to pool and no weights to quantize.
+    return Usage(kEmbedUsage, "--pooling and --quantize apply to models, not to " + model);
+  }
   auto embedder = Embedder::Load(model, opts);
   if (!embedder.ok()) return Fail(embedder.status());
   auto vecs = texts.empty()
@@ -150,26 +151,17 @@ int RunRerankCommand(const std::vector<std::string>& args) {
   if (model.empty()) return Usage(kRerankUsage, "--model is required");
   if (!have_query) return Usage(kRerankUsage, "--query is required");
   if (docs.empty()) return Usage(kRerankUsage, "no document to score");
-  std::vector<float> scores;
   if (IsHashSpec(model)) {
-    auto embedder = Embedder::Load(model);
-    if (!embedder.ok()) return Fail(embedder.status());
-    auto q = (*embedder)->Embed(std::vector<std::string>{query}, true);
-    if (!q.ok()) return Fail(q.status());
-    auto d = (*embedder)->Embed(docs);
-    if (!d.ok()) return Fail(d.status());
-    for (const auto& v : *d) {
-      float dot = 0;
-      for (size_t j = 0; j < v.size(); ++j) dot += v[j] * (*q)[0][j];
-      scores.push_back(dot);  // both sides are unit vectors (or zero)
-    }
-  } else {
-    auto reranker = Reranker::Load(model, opts);
-    if (!reranker.ok()) return Fail(reranker.status());
-    auto s = (*reranker)->Score(query, docs);
-    if (!s.ok()) return Fail(s.status());
-    scores = std::move(*s);
+    // Cosines of hash embeddings are lexical overlap, not relevance; they looked like scores.
+    return Usage(kRerankUsage,
+                 "a hash model cannot rerank; use a cross-encoder such as BAAI/bge-reranker-v2-m3 "
+                 "(run `ragdb model pull BAAI/bge-reranker-v2-m3`)");
   }
+  auto reranker = Reranker::Load(model, opts);
+  if (!reranker.ok()) return Fail(reranker.status());
+  auto scored = (*reranker)->Score(query, docs);
+  if (!scored.ok()) return Fail(scored.status());
+  const std::vector<float>& scores = *scored;
   std::string out;
   for (float s : scores) out += FormatFloat(s) + "\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -201,8 +193,8 @@ int RunModelCommand(const std::vector<std::string>& args) {
     if (names.size() != 1) return Usage(kModelUsage, "model pull takes one model name");
     const std::vector<std::string> pull_args = {args[0], names[0]};
     const auto& args = pull_args;
-    opts.progress = isatty(2) != 0;
-    std::cerr << "pulling " << args[1] << " from " << model::HubEndpoint() << "\n";
+    opts.progress = true;
+    log::Info("model.pull", "pulling " + args[1], {{"hub", model::HubEndpoint()}});
     auto r = model::PullModel(args[1], opts);
     if (!r.ok()) return Fail(r.status());
     std::cout << "installed " << args[1] << " (" << r->files.size() << " files, " << r->bytes

@@ -5,14 +5,17 @@
 //   ragdb embed --model DIR|hash[:DIM] [--pooling mean|cls] [--normalize] [--quantize none|int8]
 //               TEXT...
 //       one JSON array of floats per text, one per line
-//   ragdb rerank --model DIR|hash[:DIM] [--quantize none|int8] --query Q DOC...
-//       one score per document, one per line, in input order (with a hash model: the cosine
-//       similarity of the hash embeddings)
+//   ragdb rerank --model DIR|NAME [--quantize none|int8] --query Q DOC...
+//       one score per document, one per line, in input order (hash models are refused: they
+//       cannot rerank)
+//   ragdb model pull NAME     download a Hugging Face model into the model cache (model_pull.h);
+//                             NAME may be a default model's short name (bge-small-en-v1.5)
 //   ragdb model pull NAME     download a Hugging Face model into the model cache (model_pull.h)
 //   ragdb model pull NAME --file F.gguf   only the named files (GGUF repositories)
 //   ragdb model add NAME PATH  install a local .gguf file or model folder (model_pull.h)
 //   ragdb model list          installed models: name, size, files
-// "--" ends the options, so texts may start with "--". --model also takes an installed model name.
+// "--" ends the options, so texts may start with "--". --model also takes an installed model name
+// or a default model's short name (pulled on first use). `--help` is answered by the CLI's main.
 // --quantize int8 runs the encoder with int8 weights (ragdb/model.h WeightQuantization); the
 // default is f32. It has no effect on hash models.
 #pragma once

@@ -1,12 +1,14 @@
 // Embedder::Load and the transformer-backed embedder.
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
 #include "model/clip/clip_config.h"
 #include "model/clip/clip_embedder.h"
 #include "model/decoder_embedder.h"
+#include "model/default_models.h"
 #include "model/encoder_model.h"
 #include "model/model_cache.h"
 #include "ragdb/model.h"
@@ -72,6 +74,8 @@ class TransformerEmbedder : public Embedder {
         if (p.contains(k) && p[k].is_string()) e->doc_prompt_ = p[k];
       }
     }
+    if (opts.query_prompt) e->query_prompt_ = *opts.query_prompt;
+    if (opts.document_prompt) e->doc_prompt_ = *opts.document_prompt;
     return std::unique_ptr<Embedder>(std::move(e));
   }
 
@@ -200,13 +204,28 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, Embedd
     }
     return std::unique_ptr<Embedder>(new HashEmbedder(dim));
   }
+  if (spec == kAutoEmbedder) {
+    return Status::InvalidArgument(
+        "embedder 'auto' is chosen when a collection or knowledge base is created; load the "
+        "model it chose (ResolveAutoEmbedder)");
+  }
   std::string base = spec;
   if (StripInt8Suffix(&base)) options.quantization = WeightQuantization::kInt8;
   // "clip:MODEL" names an image-text model explicitly; a CLIP folder is recognized anyway.
   const bool clip = base.starts_with("clip:");
   if (clip) base = base.substr(5);
+  std::error_code ec;
+  if (const model::DefaultModel* d = model::FindDefaultModel(base);
+      !clip && d != nullptr && !std::filesystem::exists(base, ec)) {
+    // A default model: pulled on first use, with the prompts and pooling it was trained with.
+    RAGDB_ASSIGN_OR_RETURN(std::string dir, model::EnsureInstalled(*d));
+    if (!options.query_prompt) options.query_prompt = d->query_prompt;
+    if (!options.document_prompt) options.document_prompt = d->document_prompt;
+    if (options.pooling == Pooling::kAuto) options.pooling = d->pooling;
+    return TransformerEmbedder::Load(dir, options);
+  }
   // An installed model's name ("BAAI/bge-small-en-v1.5") opens its folder in the model cache.
-  const std::string path = model::ResolveModelSpec(base);
+  RAGDB_ASSIGN_OR_RETURN(std::string path, model::ResolveModelSpec(base));
   if (clip || model::clip::IsClipModelDir(path))
     return model::clip::LoadClipEmbedder(path, options);
   if (model::IsDecoderModelPath(path)) return model::LoadDecoderEmbedder(path, spec, options);
@@ -216,7 +235,14 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const std::string& spec, Embedd
 Result<std::unique_ptr<Reranker>> Reranker::Load(const std::string& dir, RerankerOptions options) {
   std::string base = dir;
   if (StripInt8Suffix(&base)) options.quantization = WeightQuantization::kInt8;
-  return TransformerReranker::Load(model::ResolveModelSpec(base), options);
+  if (base == "hash" || base.starts_with("hash:") || model::FindDefaultModel(base) != nullptr) {
+    return Status::InvalidArgument(
+        "'" + base +
+        "' is an embedder and cannot rerank; a reranker is a cross-encoder such as "
+        "BAAI/bge-reranker-v2-m3 (run `ragdb model pull BAAI/bge-reranker-v2-m3`)");
+  }
+  RAGDB_ASSIGN_OR_RETURN(std::string folder, model::ResolveModelSpec(base));
+  return TransformerReranker::Load(folder, options);
 }
 
 }  // namespace ragdb

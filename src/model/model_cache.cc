@@ -73,11 +73,16 @@ std::string FindInstalledModel(const std::string& name) {
   return ModelFolderKind(dir).empty() ? "" : dir;
 }
 
-std::string ResolveModelSpec(const std::string& spec) {
+Result<std::string> ResolveModelSpec(const std::string& spec) {
   std::error_code ec;
   if (fs::exists(spec, ec)) return spec;
   std::string dir = FindInstalledModel(spec);
-  return dir.empty() ? spec : dir;
+  if (!dir.empty()) return dir;
+  if (ValidateModelName(spec).ok()) {
+    return Status::NotFound("model '" + spec + "' is not installed; run `ragdb model pull " + spec +
+                            "` (or give a model folder, hash or hash:DIM)");
+  }
+  return Status::NotFound("no model folder '" + spec + "'");
 }
 
 std::vector<InstalledModel> ListInstalledModels() {

@@ -25,9 +25,9 @@ std::string FindInstalledModel(const std::string& name);
 std::string FindInstalledSpec(const std::string& name);
 
 // What Embedder::Load / Reranker::Load should open: `spec` itself when it is an existing path,
-// else the installed model's folder when there is one, else `spec` unchanged (so the error
-// message names what the caller typed).
-std::string ResolveModelSpec(const std::string& spec);
+// else the installed model's folder. Otherwise NotFound saying what to do: a valid model name
+// that is not installed gets "run `ragdb model pull NAME`".
+Result<std::string> ResolveModelSpec(const std::string& spec);
 
 struct InstalledModel {
   std::string name;

@@ -8,8 +8,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/file.h"
+#include "base/progress.h"
+#include "model/default_models.h"
 #include "model/llm/gguf.h"
 #include "model/model_add.h"
 #include "model/model_cache.h"
@@ -126,7 +129,10 @@ std::string HubEndpoint() {
   return e;
 }
 
-Result<PullResult> PullModel(const std::string& name, const PullOptions& options) {
+Result<PullResult> PullModel(const std::string& requested, const PullOptions& options) {
+  // A default model's short name ("bge-small-en-v1.5") pulls its hub repo.
+  const DefaultModel* short_name = FindDefaultModel(requested);
+  const std::string name = short_name != nullptr ? short_name->repo : requested;
   RAGDB_RETURN_IF_ERROR(ValidateModelName(name));
   std::string endpoint = options.endpoint.empty() ? HubEndpoint() : options.endpoint;
   while (endpoint.ends_with("/")) endpoint.pop_back();
@@ -140,6 +146,10 @@ Result<PullResult> PullModel(const std::string& name, const PullOptions& options
 
   PullResult out;
   bool have_tokenizer = false;
+  // One bar for the whole pull: bytes so far, with a total once the weights (the last and by far
+  // the largest file) start, so the rate and time left describe them.
+  std::optional<Progress> progress;
+  if (options.progress) progress.emplace("model.pull", Progress::Unit::kBytes, 0);
   const bool chosen = !options.files.empty();
   for (const std::string& file : chosen ? options.files : ModelRepoFiles()) {
     if (file.empty() || file.starts_with("/") || file.find("..") != std::string::npos) {
@@ -149,25 +159,21 @@ Result<PullResult> PullModel(const std::string& name, const PullOptions& options
     RAGDB_RETURN_IF_ERROR(CreateDirs(fs::path(dest).parent_path().string()));
     const std::string part = dest + ".part";
     HttpGetOptions http = options.http;
-    if (options.progress) {
-      http.progress = [&file, last = -1](uint64_t got, int64_t total) mutable {
-        int pct = total > 0 ? static_cast<int>(got * 100 / static_cast<uint64_t>(total)) : -1;
-        if (pct == last && total > 0) return;
-        last = pct;
-        std::fprintf(stderr, "\r  %-36s %10s", file.c_str(), Mb(got).c_str());
-        if (total > 0) {
-          std::string bar(static_cast<size_t>(pct) * 30 / 100, '#');
-          bar.resize(30, '.');
-          std::fprintf(stderr, " / %s [%s] %3d%%", Mb(total).c_str(), bar.c_str(), pct);
+    if (progress) {
+      progress->SetDetail(file);
+      const uint64_t before = out.bytes;
+      http.progress = [&progress, &file, before, sized = false](uint64_t got,
+                                                                int64_t total) mutable {
+        if (!sized && total > 0 && (file == "model.safetensors" || file.ends_with(".gguf"))) {
+          progress->SetTotal(before + static_cast<uint64_t>(total));
+          sized = true;
         }
-        std::fflush(stderr);
+        progress->Set(before + got);
       };
     }
     const std::string url = endpoint + "/" + name + "/resolve/main/" + file;
     auto r = HttpGetToFile(url, part, http);
-    if (options.progress && r.ok() && r->status / 100 == 2) std::fprintf(stderr, "\n");
     if (!r.ok()) {
-      if (options.progress) std::fprintf(stderr, "\n");
       return Status(r.status().code(), name + "/" + file + ": " + r.status().message());
     }
     if (r->status == 404 && chosen) {
@@ -212,6 +218,10 @@ Result<PullResult> PullModel(const std::string& name, const PullOptions& options
   RAGDB_RETURN_IF_ERROR(RenameFile(staging.dir, final_dir));
   RAGDB_RETURN_IF_ERROR(SyncDir(fs::path(final_dir).parent_path().string()));
   out.dir = final_dir;
+  if (progress) {
+    progress->Finish("pulled " + name + ": " + std::to_string(out.files.size()) + " files, " +
+                     Mb(out.bytes));
+  }
   return out;
 }
 

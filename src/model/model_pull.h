@@ -21,7 +21,8 @@ const std::vector<std::string>& ModelRepoFiles();
 struct PullOptions {
   std::string endpoint;    // "" = $RAGDB_HF_ENDPOINT, else https://huggingface.co
   std::string cache_root;  // "" = ModelCacheRoot()
-  bool progress = false;   // progress bar on stderr (callers pass isatty(2))
+  // A progress bar on stderr when it is a terminal, and a summary log line (base/progress.h).
+  bool progress = false;
   // Only these files of the repo (`model pull REPO --file NAME.gguf`), all required; empty =
   // the files of ModelRepoFiles(). A .gguf file is checked to parse as GGUF.
   std::vector<std::string> files;
@@ -32,7 +33,9 @@ using PullResult = ModelInstall;
 
 std::string HubEndpoint();
 
-// Replaces an earlier install of the same name only once the new one is complete.
+// `name` is OWNER/NAME on the hub, or a default model's short name ("bge-small-en-v1.5", which
+// installs BAAI/bge-small-en-v1.5). Replaces an earlier install of the same name only once the
+// new one is complete.
 Result<PullResult> PullModel(const std::string& name, const PullOptions& options = {});
 
 }  // namespace ragdb::model

@@ -25,19 +25,21 @@ Result<std::shared_ptr<KnowledgeBase>> KbCatalog::Open(const std::string& name) 
 }
 
 Result<std::shared_ptr<KnowledgeBase>> KbCatalog::Create(const std::string& name,
-                                                         const KbOptions& options) {
+                                                         const KbOptions& options,
+                                                         std::string_view sample_text) {
   std::lock_guard<std::mutex> lock(mu_);
   RAGDB_ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeBase> kb,
-                         KnowledgeBase::Create(db_, name, options));
+                         KnowledgeBase::Create(db_, name, options, sample_text));
   return RememberLocked(name, std::move(kb));
 }
 
 Result<std::shared_ptr<KnowledgeBase>> KbCatalog::OpenOrCreate(const std::string& name,
-                                                               const KbOptions& options) {
+                                                               const KbOptions& options,
+                                                               std::string_view sample_text) {
   std::lock_guard<std::mutex> lock(mu_);
   if (auto kb = CachedLocked(name)) return kb;
   RAGDB_ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeBase> kb,
-                         KnowledgeBase::OpenOrCreate(db_, name, options));
+                         KnowledgeBase::OpenOrCreate(db_, name, options, sample_text));
   return RememberLocked(name, std::move(kb));
 }
 

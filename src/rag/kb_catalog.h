@@ -25,9 +25,12 @@ class KbCatalog {
   // NotFound when the knowledge base does not exist.
   Result<std::shared_ptr<KnowledgeBase>> Open(const std::string& name);
   // AlreadyExists when it exists.
-  Result<std::shared_ptr<KnowledgeBase>> Create(const std::string& name, const KbOptions& options);
+  // `sample_text` as for KnowledgeBase::Create.
+  Result<std::shared_ptr<KnowledgeBase>> Create(const std::string& name, const KbOptions& options,
+                                                std::string_view sample_text = {});
   Result<std::shared_ptr<KnowledgeBase>> OpenOrCreate(const std::string& name,
-                                                      const KbOptions& options);
+                                                      const KbOptions& options,
+                                                      std::string_view sample_text = {});
   // NotFound when it does not exist. Handles held by callers stay valid objects, but their
   // collections are gone: their next read or write fails.
   Status Drop(const std::string& name);

@@ -1,7 +1,9 @@
 // Ingestion into a knowledge base: parse, chunk, embed, then write in the crash-safe order
 // described in ragdb/rag.h (new-version chunks in one batch -> document row -> delete old
 // versions).
+#include <algorithm>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -10,6 +12,7 @@
 
 #include "base/file.h"
 #include "rag/chunker.h"
+#include "rag/corpus.h"
 #include "rag/kb_internal.h"
 #include "rag/kb_media.h"
 #include "rag/parse/parse.h"
@@ -104,10 +107,12 @@ PreparedDoc SkippedDoc(const std::string& source, const std::string& reason) {
 
 // Parses, chunks and embeds `bytes` of `format` as document `source`. Reads the document's row
 // for its version, so the caller holds the KB's ingestion lock until the document is written.
+// `corpus_file`: the file a corpus record came from ("" for whole files), kept in the row so
+// that --sync can tell which records left their file.
 Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source,
                             const std::string& bytes, Format format, const Json& metadata,
-                            const ReadOptions& read, IngestSummary* times,
-                            const IngestStageCallback& on_stage = {}) {
+                            const ReadOptions& read, const std::string& corpus_file,
+                            IngestSummary* times, const IngestStageCallback& on_stage = {}) {
   // Reports a stage's start, runs it, reports its end with its time; returns the time.
   auto stage = [&on_stage](std::string_view name, auto&& run) {
     if (on_stage) on_stage({name, false, 0});
@@ -162,6 +167,10 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
     return SkippedDoc(source, "no text found");
   }
 
+  // A corpus record's title comes with its metadata (its text has none).
+  if (doc->metadata.title.empty() && metadata.contains("title") && metadata["title"].is_string()) {
+    doc->metadata.title = metadata["title"].get<std::string>();
+  }
   // What gets embedded: the title and heading path give a chunk the context its text lacks.
   std::vector<std::string> inputs;
   inputs.reserve(set->chunks.size());
@@ -225,6 +234,7 @@ Result<PreparedDoc> Prepare(KnowledgeBase::Impl& impl, const std::string& source
       {"ingested_at", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count())}};
+  if (!corpus_file.empty()) p.row.payload["file"] = corpus_file;
   result.chunks = p.chunks.size();
   p.write = true;
   return p;
@@ -325,8 +335,8 @@ Result<IngestResult> IngestOne(KnowledgeBase::Impl& impl, const std::string& sou
                                const IngestStageCallback& on_stage = {}) {
   std::lock_guard<std::mutex> lock(impl.ingest_mu);
   IngestSummary times;
-  RAGDB_ASSIGN_OR_RETURN(PreparedDoc p,
-                         Prepare(impl, source, bytes, format, metadata, read, &times, on_stage));
+  RAGDB_ASSIGN_OR_RETURN(
+      PreparedDoc p, Prepare(impl, source, bytes, format, metadata, read, "", &times, on_stage));
   if (!p.write) return p.result;
   std::vector<PreparedDoc*> one = {&p};
   if (on_stage) on_stage({"write", false, 0});
@@ -416,10 +426,12 @@ Status KnowledgeBase::RemoveDocumentById(const std::string& doc_id) {
   return impl_->chunks->DeleteByFilter(DocFilter(doc_id, std::nullopt)).status();
 }
 
-Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>& paths,
-                                                 const IngestOptions& options) {
-  auto start = std::chrono::steady_clock::now();
-  IngestSummary summary;
+namespace {
+
+// Files under `paths` (folders recursively, hidden entries skipped, sorted per folder); paths
+// that cannot be listed or do not exist go to *skipped.
+std::vector<std::string> CollectFiles(const std::vector<std::string>& paths,
+                                      std::vector<IngestResult>* skipped) {
   std::vector<std::string> files;
   for (const auto& p : paths) {
     std::error_code ec;
@@ -435,17 +447,90 @@ Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>&
         }
         if (it->is_regular_file(ec)) found.push_back(it->path().string());
       }
-      if (ec) {
-        summary.skipped_files.push_back(Skipped(p, "cannot list folder: " + ec.message()));
-      }
+      if (ec) skipped->push_back(Skipped(p, "cannot list folder: " + ec.message()));
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::exists(p, ec)) {
       files.push_back(p);
     } else {
-      summary.skipped_files.push_back(Skipped(p, "no such file or folder"));
+      skipped->push_back(Skipped(p, "no such file or folder"));
     }
   }
+  return files;
+}
+
+// One document waiting to be prepared: a whole file, or one record of a corpus file.
+struct PendingDoc {
+  FileInput input;          // input.skipped set when it cannot be ingested
+  std::string corpus_file;  // the corpus file of a record; "" for a whole file
+};
+
+// Reads `path` into one pending document, or one per record when it is a corpus.
+std::vector<PendingDoc> ReadDocuments(const std::string& path, const IngestOptions& options) {
+  std::vector<PendingDoc> out;
+  FileInput in = ReadInput(path);
+  if (in.skipped || options.whole_file || !IsCorpusFormat(in.format)) {
+    out.push_back({std::move(in), ""});
+    return out;
+  }
+  auto records =
+      ReadCorpus(in.bytes, in.format, {options.id_field, options.title_field, options.text_field});
+  if (!records.ok() || records->empty()) {
+    // A JSON file holding one object is a document, not a corpus.
+    if (!records.ok() && records.status().code() != StatusCode::kFailedPrecondition) {
+      in.skipped = Skipped(in.source, records.status().message());
+    } else if (records.ok()) {
+      in.skipped = Skipped(in.source, "no records");
+    }
+    out.push_back({std::move(in), ""});
+    return out;
+  }
+  out.reserve(records->size());
+  for (CorpusRecord& r : *records) {
+    PendingDoc d;
+    d.corpus_file = in.source;
+    d.input.source = in.source + "#" + r.id;
+    d.input.format = Format::kText;
+    d.input.bytes = std::move(r.text);
+    d.input.metadata = std::move(r.metadata);
+    d.input.metadata["file_name"] = in.metadata["file_name"];
+    d.input.metadata["record_id"] = r.id;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string SampleText(const std::vector<std::string>& paths, size_t max_bytes) {
+  std::vector<IngestResult> ignored;
+  std::string sample;
+  constexpr size_t kFileBytes = 64 << 10;  // text formats: enough of each file to tell its script
+  for (const std::string& path : CollectFiles(paths, &ignored)) {
+    if (sample.size() >= max_bytes) break;
+    auto format = FormatFromPath(path);
+    if (!format.ok()) continue;
+    auto bytes = ReadFile(path);
+    if (!bytes.ok()) continue;
+    const bool binary = *format == Format::kPdf || *format == Format::kDocx;
+    if (!binary && bytes->size() > kFileBytes) {
+      size_t cut = bytes->rfind('\n', kFileBytes);
+      bytes->resize(cut == std::string::npos ? kFileBytes : cut);
+    }
+    auto doc = ParseBytes(*bytes, *format);
+    // A text file cut short may not parse (a JSON array); its raw text still shows the script.
+    const std::string text = doc.ok() ? doc->plain_text : (binary ? "" : *bytes);
+    sample += text.substr(0, max_bytes - sample.size());
+    sample += '\n';
+  }
+  return sample;
+}
+
+Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>& paths,
+                                                 const IngestOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  IngestSummary summary;
+  const std::vector<std::string> files = CollectFiles(paths, &summary.skipped_files);
   summary.files = files.size();
   auto count = [&summary](const IngestResult& r) {
     if (r.status == "skipped") {
@@ -459,31 +544,46 @@ Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>&
       summary.pages += static_cast<size_t>(std::max(r.pages, 0));
     }
   };
+  // For --sync: the sources each file produced in this run (one, or one per record).
+  std::map<std::string, std::set<std::string>> produced;
   // Documents are prepared one by one and written in batches (bounded by documents and chunks
   // so memory stays small); the lock covers a batch from its first version read to its write.
   constexpr size_t kBatchDocs = 64, kBatchChunks = 4096;
-  size_t i = 0;
-  while (i < files.size()) {
+  std::deque<PendingDoc> queue;
+  size_t next_file = 0, done = 0, known = files.size();
+  while (next_file < files.size() || !queue.empty()) {
     std::lock_guard<std::mutex> lock(impl_->ingest_mu);
     std::vector<PreparedDoc> batch;
     batch.reserve(kBatchDocs);
     std::set<std::string> in_batch;  // a source twice in one batch would race with itself
     size_t chunks = 0;
-    for (; i < files.size() && batch.size() < kBatchDocs && chunks < kBatchChunks; ++i) {
-      auto t = Clock::now();
-      FileInput in = ReadInput(files[i]);
-      summary.read_ms += MsSince(t);
+    while (batch.size() < kBatchDocs && chunks < kBatchChunks) {
+      if (queue.empty()) {
+        if (next_file == files.size()) break;
+        auto t = Clock::now();
+        std::vector<PendingDoc> docs = ReadDocuments(files[next_file++], options);
+        summary.read_ms += MsSince(t);
+        known = known - 1 + docs.size();  // never empty: a file gives at least a skip
+        for (auto& d : docs) queue.push_back(std::move(d));
+        continue;
+      }
+      PendingDoc& d = queue.front();
+      FileInput& in = d.input;
       if (in.skipped) {
         batch.push_back(SkippedDoc(in.skipped->source, in.skipped->reason));
       } else {
         if (in_batch.count(in.source)) break;
         in_batch.insert(in.source);
-        RAGDB_ASSIGN_OR_RETURN(PreparedDoc p, Prepare(*impl_, in.source, in.bytes, in.format,
-                                                      in.metadata, options.read, &summary));
+        produced[d.corpus_file.empty() ? in.source : d.corpus_file].insert(in.source);
+        RAGDB_ASSIGN_OR_RETURN(PreparedDoc p,
+                               Prepare(*impl_, in.source, in.bytes, in.format, in.metadata,
+                                       options.read, d.corpus_file, &summary));
         chunks += p.chunks.size();
         batch.push_back(std::move(p));
       }
-      if (options.progress) options.progress(i + 1, files.size(), files[i]);
+      const std::string label = in.source;
+      queue.pop_front();
+      if (options.progress) options.progress(++done, known, label);
     }
     std::vector<PreparedDoc*> ptrs;
     for (auto& p : batch) ptrs.push_back(&p);
@@ -495,7 +595,12 @@ Result<IngestSummary> KnowledgeBase::IngestPaths(const std::vector<std::string>&
     for (const Json& d : docs) {
       std::string source = d.value("source", "");
       // Only documents that came from files (absolute paths) can have "gone" files.
-      if (source.empty() || source[0] != '/' || FileExists(source)) continue;
+      if (source.empty() || source[0] != '/') continue;
+      const std::string file = d.value("file", source);
+      auto made = produced.find(file);
+      const bool gone =
+          !FileExists(file) || (made != produced.end() && made->second.count(source) == 0);
+      if (!gone) continue;
       RAGDB_RETURN_IF_ERROR(RemoveDocument(source));
       ++summary.removed;
     }

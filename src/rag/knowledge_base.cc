@@ -2,6 +2,8 @@
 // retrieval in retriever.cc).
 #include <algorithm>
 
+#include "base/log.h"
+#include "model/default_models.h"
 #include "rag/kb_internal.h"
 #include "rag/sha256.h"
 #include "ragdb/rag.h"
@@ -21,7 +23,7 @@ Result<KbOptions> KbOptions::FromJson(const Json& j) {
     o.overlap = j.value("overlap", o.overlap);
     o.mode = j.value("mode", o.mode);
     o.parent_size = j.value("parent_size", o.parent_size);
-    o.embedder = j.value("embedder", o.embedder);
+    o.embedder = j.value("embedder", std::string("hash"));  // the default before "auto"
     o.image_embedder = j.value("image_embedder", o.image_embedder);
   } catch (const Json::exception& e) {
     return Status::Corruption(std::string("knowledge base options: ") + e.what());
@@ -130,9 +132,32 @@ Result<std::unique_ptr<KnowledgeBase::Impl>> LoadImpl(Database& db, const std::s
 }  // namespace
 
 Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Create(Database& db, const std::string& name,
-                                                             const KbOptions& options) {
+                                                             const KbOptions& requested,
+                                                             std::string_view sample_text) {
   RAGDB_RETURN_IF_ERROR(ValidateName(name));
-  RAGDB_RETURN_IF_ERROR(ValidateOptions(options));
+  RAGDB_RETURN_IF_ERROR(ValidateOptions(requested));
+  if (db.GetCollection(DocsCollectionName(name)).ok() ||
+      db.GetCollection(ChunksCollectionName(name)).ok()) {
+    return Status::AlreadyExists("knowledge base '" + name + "' already exists");
+  }
+  KbOptions options = requested;
+  if (options.embedder == kAutoEmbedder) {
+    AutoEmbedder chosen = ResolveAutoEmbedder(sample_text);
+    options.embedder = chosen.spec;
+    if (!chosen.fallback.empty()) {
+      const std::string wanted(model::ChooseDefaultModel(sample_text).name);
+      log::Warn("kb.embedder_fallback",
+                chosen.fallback + ". Knowledge base '" + name +
+                    "' falls back to the lexical hash embedder, which matches shared words only, "
+                    "and keeps it (queries must use the model the chunks were embedded with). "
+                    "For the semantic model: pull it, then `ragdb kb drop " +
+                    name + "` and ingest again",
+                {{"kb", name}, {"model", wanted}});
+    } else {
+      log::Info("kb.embedder", "knowledge base '" + name + "' embeds with " + options.embedder,
+                {{"kb", name}, {"model", options.embedder}});
+    }
+  }
   // Load the embedder first: a bad --embedder must not leave collections behind.
   RAGDB_ASSIGN_OR_RETURN(auto embedder, Embedder::Load(options.embedder));
   CollectionSchema chunk_schema;
@@ -164,11 +189,6 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Create(Database& db, const
   keyword.analyzer = "keyword";  // the source path, so documents can be found by exact source
   doc_schema.text = keyword;
   doc_schema.payload_indexes.push_back({"kind", PayloadType::kKeyword});
-
-  if (db.GetCollection(DocsCollectionName(name)).ok() ||
-      db.GetCollection(ChunksCollectionName(name)).ok()) {
-    return Status::AlreadyExists("knowledge base '" + name + "' already exists");
-  }
   RAGDB_ASSIGN_OR_RETURN(auto chunks,
                          db.CreateCollection(ChunksCollectionName(name), chunk_schema));
   auto docs = db.CreateCollection(DocsCollectionName(name), doc_schema);
@@ -207,10 +227,11 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(Database& db, const s
 
 Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::OpenOrCreate(Database& db,
                                                                    const std::string& name,
-                                                                   const KbOptions& options) {
+                                                                   const KbOptions& options,
+                                                                   std::string_view sample_text) {
   auto kb = Open(db, name);
   if (kb.ok() || kb.status().code() != StatusCode::kNotFound) return kb;
-  return Create(db, name, options);
+  return Create(db, name, options, sample_text);
 }
 
 std::vector<std::string> KnowledgeBase::List(const Database& db) {

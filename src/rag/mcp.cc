@@ -104,8 +104,10 @@ const std::vector<std::string>& McpServer::SupportedVersions() {
   return kVersions;
 }
 
-Result<std::shared_ptr<KnowledgeBase>> McpServer::GetKb(const std::string& name, bool create) {
-  return create ? catalog_->OpenOrCreate(name, options_.kb_defaults) : catalog_->Open(name);
+Result<std::shared_ptr<KnowledgeBase>> McpServer::GetKb(const std::string& name, bool create,
+                                                        std::string_view sample_text) {
+  return create ? catalog_->OpenOrCreate(name, options_.kb_defaults, sample_text)
+                : catalog_->Open(name);
 }
 
 Result<Json> McpServer::CallTool(const std::string& name, const Json& args) {
@@ -163,7 +165,7 @@ Result<Json> McpServer::CallTool(const std::string& name, const Json& args) {
     if (options_.read_only) {
       return Status::PermissionDenied("ingest_text needs a read-write API key");
     }
-    RAGDB_ASSIGN_OR_RETURN(std::shared_ptr<KnowledgeBase> kb, GetKb(kb_name, true));
+    RAGDB_ASSIGN_OR_RETURN(std::shared_ptr<KnowledgeBase> kb, GetKb(kb_name, true, text));
     RAGDB_ASSIGN_OR_RETURN(IngestResult r, kb->IngestText(source, text, meta));
     if (r.status == "skipped") return Status::InvalidArgument("not ingested: " + r.reason);
     return Json{{"status", r.status},

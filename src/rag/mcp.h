@@ -47,7 +47,9 @@ class McpServer {
  private:
   std::optional<Json> HandleOne(const Json& message);
   Result<Json> CallTool(const std::string& name, const Json& args);
-  Result<std::shared_ptr<KnowledgeBase>> GetKb(const std::string& name, bool create);
+  // `sample_text`: the first text of a knowledge base created here (for embedder "auto").
+  Result<std::shared_ptr<KnowledgeBase>> GetKb(const std::string& name, bool create,
+                                               std::string_view sample_text = {});
 
   std::shared_ptr<KbCatalog> catalog_;
   McpOptions options_;

@@ -73,13 +73,14 @@ TEST_F(KbTest, IngestFixturesPagesHeadingsAndCleanHtml) {
   auto kb = MakeKb();
   auto s = kb->IngestPaths({FixturePath("")}, {});
   ASSERT_TRUE(s.ok()) << s.status().ToString();
-  EXPECT_EQ(s->added, 9u) << s->ToJson().dump();
+  // data.csv, records.json and events.jsonl are corpora: one document per record (3 + 2 + 2).
+  EXPECT_EQ(s->added, 13u) << s->ToJson().dump();
   ASSERT_EQ(s->skipped, 1u);  // make_fixtures.py
   EXPECT_THAT(s->skipped_files[0].source, HasSubstr("make_fixtures.py"));
   EXPECT_EQ(s->skipped_files[0].reason, "unsupported file type");
   EXPECT_EQ(s->pages, 3u);
   auto info = kb->Describe();
-  EXPECT_EQ(info->documents, 9u);
+  EXPECT_EQ(info->documents, 13u);
   EXPECT_EQ(info->chunks, s->chunks);
 
   // PDF: pages from 1, carried into citations.

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "base/json_text.h"
+#include "base/log.h"
 #include "server/status_http.h"
 
 namespace ragdb::server {
@@ -138,13 +139,15 @@ HttpResponse App::Handle(const HttpRequest& req) {
   }
   double secs = SecondsSince(start);
   metrics_.Observe(req.method, route, r.status, secs);
-  if (config_.http.access_log) {
-    char line[512];
+  if (config_.http.access_log && log::Enabled(log::Level::kInfo)) {
     std::string path = req.path.size() > 300 ? req.path.substr(0, 300) + "..." : req.path;
-    int n = snprintf(line, sizeof(line), "access %s %s %d %.3fms tenant=%s remote=%s\n",
-                     req.method.c_str(), path.c_str(), r.status, secs * 1000, tenant.c_str(),
-                     req.remote.c_str());
-    fwrite(line, 1, std::min<size_t>(static_cast<size_t>(n), sizeof(line) - 1), stderr);
+    log::Info("http.request", req.method + " " + path + " " + std::to_string(r.status),
+              {{"method", req.method},
+               {"path", path},
+               {"status", r.status},
+               {"ms", secs * 1000},
+               {"tenant", tenant},
+               {"remote", req.remote}});
   }
   return r;
 }
@@ -206,6 +209,15 @@ HttpResponse App::Dispatch(const HttpRequest& req, std::string* route_label, std
   if (ctx.raw) return std::move(*ctx.raw);
   HttpResponse r;
   r.status = ctx.success_status;
+  for (const std::string& w : ctx.warnings) {
+    log::Warn("qdrant.ignored_field", w, {{"route", *route_label}, {"tenant", *tenant}});
+    std::string quoted;  // quoted-string of RFC 9110: backslash before '"' and '\'
+    for (char c : w) {
+      if (c == '"' || c == '\\') quoted.push_back('\\');
+      quoted.push_back(c);
+    }
+    r.headers.emplace_back("Warning", "299 ragdb \"" + quoted + "\"");
+  }
   if (ctx.result_text) {
     r.body.reserve(ctx.result_text->size() + 48);
     r.body += "{\"result\":";

@@ -55,6 +55,9 @@ struct Ctx {
   std::optional<std::string> result_text;
   // Set by handlers that must answer with a different status than 200 on success.
   int success_status = 200;
+  // Fields of the request that were accepted but have no effect here (qdrant_fields.h): each
+  // becomes a `Warning: 299 ragdb "..."` header of the response and a warn log line.
+  std::vector<std::string> warnings;
 
   const std::string& Param(std::string_view name) const { return match.Param(name); }
   // The body as JSON: {} when empty; InvalidArgument on malformed JSON or a non-object.

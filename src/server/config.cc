@@ -31,12 +31,29 @@ Result<Role> ParseRole(std::string_view name) {
 
 namespace {
 
+const std::set<std::string> kServerKeys = {"host",
+                                           "port",
+                                           "max_body_bytes",
+                                           "max_header_bytes",
+                                           "max_concurrent_requests",
+                                           "header_timeout_ms",
+                                           "body_timeout_ms",
+                                           "idle_timeout_ms",
+                                           "io_threads",
+                                           "worker_threads",
+                                           "access_log",
+                                           "admin_key"};
+
 Status CheckKeys(const toml::table& t, const std::string& where,
                  const std::set<std::string>& allowed) {
   for (const auto& [k, v] : t) {
-    if (!allowed.count(std::string(k.str()))) {
-      return Status::InvalidArgument("config: unknown key '" + where + std::string(k.str()) + "'");
-    }
+    const std::string key(k.str());
+    if (allowed.count(key)) continue;
+    // A server setting written above the [server] header is the usual slip.
+    std::string hint = where.empty() && kServerKeys.count(key)
+                           ? " (it belongs under [server]: put it after the [server] line)"
+                           : "";
+    return Status::InvalidArgument("config: unknown key '" + where + key + "'" + hint);
   }
   return Status::Ok();
 }
@@ -104,11 +121,7 @@ Status Apply(const toml::table& root, ServerConfig* c) {
     const toml::table* s = n->as_table();
     if (!s) return Status::InvalidArgument("config: [server] must be a table");
     const std::string w = "server.";
-    RAGDB_RETURN_IF_ERROR(
-        CheckKeys(*s, w,
-                  {"host", "port", "max_body_bytes", "max_header_bytes", "max_concurrent_requests",
-                   "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "io_threads",
-                   "worker_threads", "access_log", "admin_key"}));
+    RAGDB_RETURN_IF_ERROR(CheckKeys(*s, w, kServerKeys));
     auto& h = c->http;
     RAGDB_RETURN_IF_ERROR(ReadString(*s, "host", w, &h.host));
     RAGDB_RETURN_IF_ERROR(ReadInt(*s, "port", w, &h.port));

@@ -78,6 +78,12 @@ role = "read-write"
   EXPECT_NE(s.message().find("server.max_body_byte"), std::string::npos);
   EXPECT_FALSE(LoadConfigString("[[api_keys]]\nkey = \"x\"\nrole = \"root\"\n", &bad).ok());
   EXPECT_FALSE(LoadConfigString("[server\n", &bad).ok());
+  // A server setting above the [server] header is pointed under it.
+  s = LoadConfigString("admin_key = \"k\"\n[server]\nport = 1\n", &bad);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("unknown key 'admin_key' (it belongs under [server]"),
+            std::string::npos)
+      << s.message();
 }
 
 TEST(ConfigTest, LlmSection) {

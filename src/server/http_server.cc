@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/log.h"
 #include "base/thread_pool.h"
 
 namespace ragdb::server {
@@ -25,14 +26,19 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+// The access log line of a request refused before it reached the handler (same event as
+// App::Handle's).
 void LogEarly(const HttpServerOptions& o, std::string_view method, std::string_view target,
               int code, std::string_view remote) {
-  if (!o.access_log) return;
-  // One write call per line so that lines from several threads do not interleave.
-  std::string line = "access " + std::string(method.empty() ? "-" : method) + " " +
-                     std::string(target.empty() ? "-" : target) + " " + std::to_string(code) +
-                     " 0.0ms tenant=- remote=" + std::string(remote) + "\n";
-  fwrite(line.data(), 1, line.size(), stderr);
+  if (!o.access_log || !log::Enabled(log::Level::kInfo)) return;
+  std::string m(method.empty() ? "-" : method), t(target.empty() ? "-" : target);
+  log::Info("http.request", m + " " + t + " " + std::to_string(code),
+            {{"method", m},
+             {"path", t},
+             {"status", code},
+             {"ms", 0.0},
+             {"tenant", "-"},
+             {"remote", remote}});
 }
 
 class SessionBase {
@@ -370,7 +376,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         r.stream(write);
       } catch (const std::exception& e) {
         server_->stats.handler_exceptions++;
-        fprintf(stderr, "ragdb: streamed response stopped by an exception: %s\n", e.what());
+        log::Error("http.stream_exception", std::string("streamed response stopped: ") + e.what());
         ok = false;  // the body is incomplete: end the connection without the last chunk
       } catch (...) {
         server_->stats.handler_exceptions++;
@@ -536,7 +542,7 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
       s->Start();
     }
   } catch (const std::exception& e) {
-    fprintf(stderr, "ragdb: accept failed: %s\n", e.what());
+    log::Error("http.accept_failed", std::string("accept failed: ") + e.what());
   }
   Accept();
 }
@@ -604,9 +610,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(
             ioc->run();
             return;
           } catch (const std::exception& e) {
-            fprintf(stderr, "ragdb: I/O thread caught: %s\n", e.what());
+            log::Error("http.io_exception", std::string("I/O thread caught: ") + e.what());
           } catch (...) {
-            fprintf(stderr, "ragdb: I/O thread caught an unknown exception\n");
+            log::Error("http.io_exception", "I/O thread caught an unknown exception");
           }
         }
       });
@@ -618,7 +624,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(
           raw->accept_ioc.run();  // returns once the acceptor is closed
           return;
         } catch (const std::exception& e) {
-          fprintf(stderr, "ragdb: accept thread caught: %s\n", e.what());
+          log::Error("http.accept_exception", std::string("accept thread caught: ") + e.what());
         }
       }
     });

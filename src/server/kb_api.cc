@@ -6,6 +6,7 @@
 
 #include "base/base64.h"
 #include "base/json_text.h"
+#include "model/default_models.h"
 #include "model/model_cache.h"
 #include "rag/kb_internal.h"
 #include "server/app.h"
@@ -274,10 +275,16 @@ Result<Json> UploadDocuments(Ctx& ctx) {
       uploads.push_back(std::move(u));
     }
   }
-  // Like `ragdb ingest`, the first upload creates the knowledge base with default options.
+  // Like `ragdb ingest`, the first upload creates the knowledge base with default options; the
+  // "auto" embedder is chosen from the uploaded text (binary uploads such as PDFs do not count).
   RAGDB_ASSIGN_OR_RETURN(auto kbs, ctx.Kbs());
   RAGDB_RETURN_IF_ERROR(rag::KnowledgeBase::ValidateName(name));
-  RAGDB_ASSIGN_OR_RETURN(auto kb, kbs->OpenOrCreate(name, rag::KbOptions{}));
+  std::string sample;
+  for (const Upload& u : uploads) {
+    const bool binary = u.file_name.ends_with(".pdf") || u.file_name.ends_with(".docx");
+    if (!binary && sample.size() < 16384) sample += u.bytes.substr(0, 16384 - sample.size());
+  }
+  RAGDB_ASSIGN_OR_RETURN(auto kb, kbs->OpenOrCreate(name, rag::KbOptions{}, sample));
   ctx.LockForWrite(rag::ChunksCollectionName(name));
   ctx.LockForWrite(rag::DocsCollectionName(name));
 
@@ -464,6 +471,8 @@ Result<Json> AskKb(Ctx& ctx) {
 
 Result<std::string> ResolveServerModel(const std::string& name) {
   if (name == "hash" || name.starts_with("hash:")) return name;
+  // "auto" and the default models' names: pulled into the model cache on first use.
+  if (name == kAutoEmbedder || model::FindDefaultModel(name) != nullptr) return name;
   // "clip:NAME": an installed image-text model, named as the CLI's --embedder clip:MODEL.
   if (name.starts_with("clip:")) {
     RAGDB_ASSIGN_OR_RETURN(std::string path, ResolveServerModel(name.substr(5)));

@@ -4,6 +4,7 @@
 #include "cluster/node.h"
 #include "server/app.h"
 #include "server/qdrant_convert.h"
+#include "server/qdrant_fields.h"
 
 namespace ragdb::server {
 
@@ -55,7 +56,8 @@ Result<Json> CreateCollection(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  RAGDB_ASSIGN_OR_RETURN(CollectionSchema schema, SchemaFromQdrant(body));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
+  RAGDB_ASSIGN_OR_RETURN(CollectionSchema schema, SchemaFromQdrant(body, &ctx.warnings));
   Result<std::shared_ptr<Collection>> c = Status::Internal("unset");
   if (ctx.app.cluster() != nullptr) {
     // Cluster mode honours shard_number and replication_factor (docs/cluster.md).
@@ -123,9 +125,15 @@ Result<Json> UpdateCollection(Ctx& ctx) {
   // PATCH: parameters ragdb cannot change after creation.
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  for (const auto& [k, v] : body.items()) {
-    if (k == "optimizers_config" || k == "params" || k == "metadata") continue;  // no-ops here
-    return Status::Unimplemented("updating `" + k + "` of a collection is not supported yet");
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kUpdateCollectionFields, &ctx.warnings));
+  if (auto p = body.find("params"); p != body.end() && !p->is_null()) {
+    RAGDB_RETURN_IF_ERROR(CheckFields(*p, "params", kCollectionParamsFields, &ctx.warnings));
+    RAGDB_RETURN_IF_ERROR(CheckDistribution(*p, ctx.app.cluster() != nullptr));
+    if (auto d = p->find("on_disk_payload"); d != p->end() && d->is_boolean() && !d->get<bool>()) {
+      ctx.warnings.push_back(
+          "params.on_disk_payload = false is ignored: payloads of sealed segments are read "
+          "from memory-mapped files");
+    }
   }
   return Json(true);
 }
@@ -184,6 +192,7 @@ Result<Json> CreateIndex(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kCreateIndexFields, &ctx.warnings));
   RAGDB_ASSIGN_OR_RETURN(auto field, OptString(body, "field_name"));
   if (!field || field->empty()) return Status::InvalidArgument("missing field `field_name`");
   PayloadIndexField f;

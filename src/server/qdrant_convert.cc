@@ -8,6 +8,7 @@
 #include "base/base64.h"
 #include "base/json_text.h"
 #include "server/kb_http.h"
+#include "server/qdrant_fields.h"
 
 namespace ragdb::server {
 namespace {
@@ -318,9 +319,23 @@ const char* QdrantDistance(Metric m) {
   return "Cosine";
 }
 
-Status ApplyHnsw(const Json& h, IndexParams* p) {
+// on_disk: true is what ragdb does (sealed data lives in memory-mapped segment files); false
+// asks to keep it in RAM, which is the page cache's call here.
+void CheckOnDisk(const Json& obj, const std::string& where, std::vector<std::string>* warnings) {
+  auto it = obj.find("on_disk");
+  if (it != obj.end() && it->is_boolean() && !it->get<bool>()) {
+    warnings->push_back(where +
+                        ".on_disk = false is ignored: sealed segments are memory-mapped "
+                        "files, kept in RAM by the OS page cache as memory allows");
+  }
+}
+
+Status ApplyHnsw(const Json& h, const std::string& where, IndexParams* p,
+                 std::vector<std::string>* warnings) {
   if (h.is_null()) return Status::Ok();
-  if (!h.is_object()) return Status::InvalidArgument("hnsw_config: expected an object");
+  if (!h.is_object()) return Status::InvalidArgument(where + ": expected an object");
+  RAGDB_RETURN_IF_ERROR(CheckFields(h, where, kHnswConfigFields, warnings));
+  CheckOnDisk(h, where, warnings);
   RAGDB_ASSIGN_OR_RETURN(auto m, OptUint(h, "m"));
   RAGDB_ASSIGN_OR_RETURN(auto ef, OptUint(h, "ef_construct"));
   // Qdrant builds HNSW lazily; m = 0 disables the graph. An explicit config asks for the graph.
@@ -334,25 +349,34 @@ Status ApplyHnsw(const Json& h, IndexParams* p) {
   return Status::Ok();
 }
 
-Status ApplyQuantization(const Json& q, IndexParams* p) {
+Status ApplyQuantization(const Json& q, const std::string& where, IndexParams* p,
+                         std::vector<std::string>* warnings) {
   if (q.is_null()) return Status::Ok();
-  if (!q.is_object()) return Status::InvalidArgument("quantization_config: expected an object");
+  if (!q.is_object()) return Status::InvalidArgument(where + ": expected an object");
+  RAGDB_RETURN_IF_ERROR(CheckFields(q, where, kQuantizationFields, warnings));
   if (q.contains("scalar")) {
     const Json& s = q["scalar"];
     if (!s.is_object() || s.value("type", "") != "int8") {
-      return Status::InvalidArgument("quantization_config.scalar.type must be \"int8\"");
+      return Status::InvalidArgument(where + ".scalar.type must be \"int8\"");
     }
+    RAGDB_RETURN_IF_ERROR(CheckFields(s, where + ".scalar", kScalarQuantizationFields, warnings));
     p->quantization = Quantization::kSq8;
+    // ragdb's SQ8 codes belong to the HNSW graph (it walks them, then re-ranks exactly); Qdrant
+    // builds HNSW for every collection, so asking for quantization asks for the graph too.
+    if (p->type == IndexType::kFlat) p->type = IndexType::kHnsw;
     return Status::Ok();
   }
   return Status::Unimplemented(
-      "quantization_config: only scalar int8 quantization is supported yet (not product, binary "
-      "or turbo)");
+      where + ": only scalar int8 quantization is supported yet (not product, binary or turbo)");
 }
 
 Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v,
-                                          const Json& top_hnsw, const Json& top_quant) {
+                                          const Json& top_hnsw, const Json& top_quant,
+                                          std::vector<std::string>* warnings) {
   if (!v.is_object()) return Status::InvalidArgument("vector params: expected an object");
+  const std::string where = name.empty() ? "vectors" : "vectors." + name;
+  RAGDB_RETURN_IF_ERROR(CheckFields(v, where, kVectorParamsFields, warnings));
+  CheckOnDisk(v, where, warnings);
   VectorField f;
   f.name = name;
   auto size = OptUint(v, "size");
@@ -383,10 +407,12 @@ Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v
     if (!e->is_string()) return Status::InvalidArgument("embedder: expected a model name");
     RAGDB_ASSIGN_OR_RETURN(f.embedder, ResolveServerModel(e->get<std::string>()));
   }
-  RAGDB_RETURN_IF_ERROR(ApplyHnsw(top_hnsw, &f.index));
-  RAGDB_RETURN_IF_ERROR(ApplyHnsw(v.value("hnsw_config", Json()), &f.index));
-  RAGDB_RETURN_IF_ERROR(ApplyQuantization(top_quant, &f.index));
-  RAGDB_RETURN_IF_ERROR(ApplyQuantization(v.value("quantization_config", Json()), &f.index));
+  RAGDB_RETURN_IF_ERROR(ApplyHnsw(top_hnsw, "hnsw_config", &f.index, warnings));
+  RAGDB_RETURN_IF_ERROR(
+      ApplyHnsw(v.value("hnsw_config", Json()), where + ".hnsw_config", &f.index, warnings));
+  RAGDB_RETURN_IF_ERROR(ApplyQuantization(top_quant, "quantization_config", &f.index, warnings));
+  RAGDB_RETURN_IF_ERROR(ApplyQuantization(v.value("quantization_config", Json()),
+                                          where + ".quantization_config", &f.index, warnings));
   return f;
 }
 
@@ -399,19 +425,27 @@ Json VectorParamsJson(const VectorField& f) {
 
 }  // namespace
 
-Result<CollectionSchema> SchemaFromQdrant(const Json& body) {
+Result<CollectionSchema> SchemaFromQdrant(const Json& body, std::vector<std::string>* warnings) {
   if (!body.is_object()) return Status::InvalidArgument("expected a JSON object");
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kCreateCollectionFields, warnings));
+  if (auto p = body.find("on_disk_payload");
+      p != body.end() && p->is_boolean() && !p->get<bool>()) {
+    warnings->push_back(
+        "on_disk_payload = false is ignored: payloads of sealed segments are read from "
+        "memory-mapped files, kept in RAM by the OS page cache as memory allows");
+  }
   CollectionSchema schema;
   Json hnsw = body.value("hnsw_config", Json());
   Json quant = body.value("quantization_config", Json());
   if (auto v = body.find("vectors"); v != body.end() && !v->is_null()) {
     if (!v->is_object()) return Status::InvalidArgument("vectors: expected an object");
     if (v->contains("size") || v->contains("distance")) {
-      RAGDB_ASSIGN_OR_RETURN(auto f, VectorFieldFromQdrant(kDefaultVectorName, *v, hnsw, quant));
+      RAGDB_ASSIGN_OR_RETURN(auto f,
+                             VectorFieldFromQdrant(kDefaultVectorName, *v, hnsw, quant, warnings));
       schema.vectors.push_back(std::move(f));
     } else {
       for (const auto& [name, params] : v->items()) {
-        auto f = VectorFieldFromQdrant(name, params, hnsw, quant);
+        auto f = VectorFieldFromQdrant(name, params, hnsw, quant, warnings);
         if (!f.ok()) return f.status().WithContext("vectors." + name);
         schema.vectors.push_back(std::move(f).value());
       }
@@ -420,11 +454,25 @@ Result<CollectionSchema> SchemaFromQdrant(const Json& body) {
   if (auto s = body.find("sparse_vectors"); s != body.end() && !s->is_null()) {
     if (!s->is_object()) return Status::InvalidArgument("sparse_vectors: expected an object");
     for (const auto& [name, params] : s->items()) {
+      const std::string where = "sparse_vectors." + name;
+      RAGDB_RETURN_IF_ERROR(CheckFields(params, where, kSparseVectorParamsFields, warnings));
+      if (params.is_object() && params.contains("index")) {
+        const Json& index = params["index"];
+        RAGDB_RETURN_IF_ERROR(CheckFields(index, where + ".index", kSparseIndexFields, warnings));
+        if (index.is_object() && index.contains("datatype") && !index["datatype"].is_null() &&
+            index["datatype"] != "float32") {
+          return Status::Unimplemented(where +
+                                       ".index.datatype: sparse values are stored as float32 only");
+        }
+      }
       schema.sparse_vectors.push_back(SparseVectorField{name});
       // Qdrant's BM25 recipe is a sparse vector with the IDF modifier fed by "qdrant/bm25"
       // documents; here those documents go to the collection's BM25 text field.
-      if (params.is_object() && params.value("modifier", Json("")) == "idf") {
+      const Json modifier = params.is_object() ? params.value("modifier", Json()) : Json();
+      if (modifier == "idf") {
         schema.text = TextField{};
+      } else if (!modifier.is_null() && modifier != "none") {
+        return Status::InvalidArgument(where + ".modifier: expected \"idf\" or \"none\"");
       }
     }
   }

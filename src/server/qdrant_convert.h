@@ -42,10 +42,12 @@ Result<std::optional<Filter>> ParseQdrantFilter(const Json* j);
 // Both must hold (either may be unset).
 std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::optional<Filter>& b);
 
-// PUT /collections/{name} body -> schema. Qdrant-only knobs (shards, WAL, optimizers) are
-// accepted and ignored; features ragdb does not have (multivectors, product/binary
-// quantization, Manhattan distance) are Unimplemented.
-Result<CollectionSchema> SchemaFromQdrant(const Json& body);
+// PUT /collections/{name} body -> schema. Every field is checked (qdrant_fields.h): Qdrant
+// tuning knobs with nothing to tune here (WAL, optimizers) are accepted with a warning appended
+// to *warnings (the handler checks shard and replica counts: CheckDistribution); features ragdb
+// does not have
+// (multivectors, product/binary quantization, Manhattan distance) are Unimplemented.
+Result<CollectionSchema> SchemaFromQdrant(const Json& body, std::vector<std::string>* warnings);
 // The Qdrant CollectionInfo for GET /collections/{name}. `payload_points` holds, for each
 // indexed payload field, how many points have it.
 Json QdrantCollectionInfo(const CollectionInfo& info,

@@ -3,6 +3,7 @@
 // so `wait=false` is accepted and behaves like `wait=true`.
 #include "server/app.h"
 #include "server/qdrant_convert.h"
+#include "server/qdrant_fields.h"
 
 namespace ragdb::server {
 namespace {
@@ -11,7 +12,7 @@ Json UpdateResult(Ctx& ctx) {
   return {{"operation_id", ctx.app.NextOperationId()}, {"status", "completed"}};
 }
 
-Result<std::vector<Record>> ParseUpsert(const Json& body) {
+Result<std::vector<Record>> ParseUpsert(const Json& body, std::vector<std::string>* warnings) {
   std::vector<Record> records;
   if (body.contains("points")) {
     const Json& pts = body["points"];
@@ -21,6 +22,7 @@ Result<std::vector<Record>> ParseUpsert(const Json& body) {
       const Json& p = pts[i];
       std::string where = "points[" + std::to_string(i) + "]";
       if (!p.is_object()) return Status::InvalidArgument(where + ": expected an object");
+      RAGDB_RETURN_IF_ERROR(CheckFields(p, where, kPointFields, warnings));
       Record r;
       if (!p.contains("id")) return Status::InvalidArgument(where + ": missing field `id`");
       auto id = ParseQdrantId(p["id"]);
@@ -47,6 +49,7 @@ Result<std::vector<Record>> ParseUpsert(const Json& body) {
   if (body.contains("batch")) {
     const Json& b = body["batch"];
     if (!b.is_object()) return Status::InvalidArgument("batch: expected an object");
+    RAGDB_RETURN_IF_ERROR(CheckFields(b, "batch", kBatchFields, warnings));
     if (!b.contains("ids")) return Status::InvalidArgument("batch: missing field `ids`");
     RAGDB_ASSIGN_OR_RETURN(auto ids, ParseQdrantIds(b["ids"], "batch.ids"));
     records.resize(ids.size());
@@ -91,10 +94,9 @@ Result<Json> Upsert(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  if (body.contains("update_filter") && !body["update_filter"].is_null()) {
-    return Status::Unimplemented("update_filter is not supported yet");
-  }
-  RAGDB_ASSIGN_OR_RETURN(auto records, ParseUpsert(body));
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kUpsertFields, &ctx.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
+  RAGDB_ASSIGN_OR_RETURN(auto records, ParseUpsert(body, &ctx.warnings));
   ctx.LockForWrite(name);
   RAGDB_RETURN_IF_ERROR(col->Upsert(records));
   return UpdateResult(ctx);
@@ -103,6 +105,8 @@ Result<Json> Upsert(Ctx& ctx) {
 Result<Json> Retrieve(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kRetrieveFields, &ctx.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
   if (!body.contains("ids")) return Status::InvalidArgument("missing field `ids`");
   RAGDB_ASSIGN_OR_RETURN(auto ids, ParseQdrantIds(body["ids"], "ids"));
   RAGDB_ASSIGN_OR_RETURN(
@@ -160,6 +164,8 @@ Result<Json> DeletePoints(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kDeletePointsFields, &ctx.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
   ctx.LockForWrite(name);
   if (body.contains("points") && !body["points"].is_null()) {
     RAGDB_ASSIGN_OR_RETURN(auto ids, ParseQdrantIds(body["points"], "points"));
@@ -182,11 +188,10 @@ Result<Json> SetPayload(Ctx& ctx, bool merge) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kSetPayloadFields, &ctx.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
   if (!body.contains("payload") || !body["payload"].is_object()) {
     return Status::InvalidArgument("missing field `payload` (an object)");
-  }
-  if (body.contains("key") && !body["key"].is_null()) {
-    return Status::Unimplemented("set payload with `key` (nested path) is not supported yet");
   }
   ctx.LockForWrite(name);
   RAGDB_ASSIGN_OR_RETURN(auto ids, SelectIds(*col, body));
@@ -200,6 +205,9 @@ Result<Json> RemovePayloadKeys(Ctx& ctx, bool clear) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_RETURN_IF_ERROR(
+      CheckFields(body, "", clear ? kClearPayloadFields : kDeletePayloadFields, &ctx.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
   std::vector<std::string> keys;
   if (!clear) {
     if (!body.contains("keys") || !body["keys"].is_array()) {
@@ -232,9 +240,8 @@ Result<Json> RemovePayloadKeys(Ctx& ctx, bool clear) {
 Result<Json> Scroll(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  if (body.contains("order_by") && !body["order_by"].is_null()) {
-    return Status::Unimplemented("scroll with order_by is not supported yet");
-  }
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kScrollFields, &ctx.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
   ScrollRequest req;
   RAGDB_ASSIGN_OR_RETURN(req.filter,
                          ParseQdrantFilter(body.contains("filter") ? &body["filter"] : nullptr));
@@ -265,6 +272,8 @@ Result<Json> Scroll(Ctx& ctx) {
 Result<Json> CountPoints(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kCountFields, &ctx.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
   RAGDB_ASSIGN_OR_RETURN(auto filter,
                          ParseQdrantFilter(body.contains("filter") ? &body["filter"] : nullptr));
   RAGDB_ASSIGN_OR_RETURN(auto exact, OptBool(body, "exact"));

@@ -19,6 +19,7 @@
 #include "server/app.h"
 #include "server/fusion.h"
 #include "server/qdrant_convert.h"
+#include "server/qdrant_fields.h"
 
 namespace ragdb::server {
 namespace {
@@ -129,9 +130,43 @@ Status ParseQueryInterface(const Json& q, QueryNode* n) {
   return Status::InvalidArgument("query: unrecognized query object");
 }
 
-Result<QueryNode> ParseNode(const Json& j, const std::optional<Filter>& parent_filter, int depth) {
+// The search `params`: hnsw_ef and exact are used; quantization settings other than the way
+// ragdb always searches SQ8 (codes for the walk, exact re-ranking) are accepted with a warning.
+Status ParseSearchParams(const Json& p, QueryNode* n, std::vector<std::string>* warnings) {
+  if (p.is_null()) return Status::Ok();
+  if (!p.is_object()) return Status::InvalidArgument("params: expected an object");
+  RAGDB_RETURN_IF_ERROR(CheckFields(p, "params", kSearchParamsFields, warnings));
+  RAGDB_ASSIGN_OR_RETURN(auto exact, OptBool(p, "exact"));
+  RAGDB_ASSIGN_OR_RETURN(auto ef, OptUint(p, "hnsw_ef"));
+  RAGDB_ASSIGN_OR_RETURN(auto nprobe, OptUint(p, "nprobe"));  // ragdb's extension, for IVF
+  n->exact = exact.value_or(false);
+  n->ef = static_cast<uint32_t>(ef.value_or(0));
+  n->nprobe = static_cast<uint32_t>(nprobe.value_or(0));
+  RAGDB_ASSIGN_OR_RETURN(auto indexed_only, OptBool(p, "indexed_only"));
+  if (indexed_only.value_or(false)) {
+    warnings->push_back(
+        "params.indexed_only = true is ignored: the rows not yet indexed are searched too");
+  }
+  if (auto q = p.find("quantization"); q != p.end() && !q->is_null()) {
+    RAGDB_RETURN_IF_ERROR(
+        CheckFields(*q, "params.quantization", kQuantizationSearchFields, warnings));
+    RAGDB_ASSIGN_OR_RETURN(auto ignore, OptBool(*q, "ignore"));
+    RAGDB_ASSIGN_OR_RETURN(auto rescore, OptBool(*q, "rescore"));
+    RAGDB_ASSIGN_OR_RETURN(auto oversampling, OptNumber(*q, "oversampling"));
+    if (ignore.value_or(false) || !rescore.value_or(true) || oversampling) {
+      warnings->push_back(
+          "params.quantization is ignored: SQ8 indexes always walk the codes and re-rank "
+          "every candidate exactly");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<QueryNode> ParseNode(const Json& j, const std::optional<Filter>& parent_filter, int depth,
+                            const FieldRules& rules, std::vector<std::string>* warnings) {
   if (!j.is_object()) return Status::InvalidArgument("expected a query object");
   if (depth > 8) return Status::InvalidArgument("prefetch nested too deep");
+  RAGDB_RETURN_IF_ERROR(CheckFields(j, depth == 0 ? "" : "prefetch", rules, warnings));
   QueryNode n;
   if (j.contains("query")) RAGDB_RETURN_IF_ERROR(ParseQueryInterface(j["query"], &n));
   RAGDB_ASSIGN_OR_RETURN(auto using_, OptString(j, "using"));
@@ -148,26 +183,20 @@ Result<QueryNode> ParseNode(const Json& j, const std::optional<Filter>& parent_f
   if (offset) n.offset = std::min<uint64_t>(*offset, kMaxLimit);
   RAGDB_ASSIGN_OR_RETURN(auto thr, OptNumber(j, "score_threshold"));
   if (thr) n.score_threshold = static_cast<float>(*thr);
-  if (j.contains("params") && j["params"].is_object()) {
-    RAGDB_ASSIGN_OR_RETURN(auto exact, OptBool(j["params"], "exact"));
-    RAGDB_ASSIGN_OR_RETURN(auto ef, OptUint(j["params"], "hnsw_ef"));
-    RAGDB_ASSIGN_OR_RETURN(auto nprobe, OptUint(j["params"], "nprobe"));
-    n.exact = exact.value_or(false);
-    n.ef = static_cast<uint32_t>(ef.value_or(0));
-    n.nprobe = static_cast<uint32_t>(nprobe.value_or(0));
-  }
-  if (j.contains("lookup_from") && !j["lookup_from"].is_null()) {
-    return Unsupported("lookup_from");
+  if (j.contains("params")) {
+    RAGDB_RETURN_IF_ERROR(ParseSearchParams(j["params"], &n, warnings));
   }
   if (j.contains("prefetch") && !j["prefetch"].is_null()) {
     const Json& p = j["prefetch"];
     if (p.is_array()) {
       for (const auto& c : p) {
-        RAGDB_ASSIGN_OR_RETURN(auto child, ParseNode(c, n.filter, depth + 1));
+        RAGDB_ASSIGN_OR_RETURN(auto child,
+                               ParseNode(c, n.filter, depth + 1, kPrefetchFields, warnings));
         n.prefetch.push_back(std::move(child));
       }
     } else {
-      RAGDB_ASSIGN_OR_RETURN(auto child, ParseNode(p, n.filter, depth + 1));
+      RAGDB_ASSIGN_OR_RETURN(auto child,
+                             ParseNode(p, n.filter, depth + 1, kPrefetchFields, warnings));
       n.prefetch.push_back(std::move(child));
     }
   }
@@ -432,8 +461,11 @@ Result<Selection> ParseSelection(const Json& body) {
 
 // The top level of /points/query: parse, run, page, hydrate.
 Result<std::vector<ScoredPoint>> RunQuery(Collection& col, const Json& body, Selection* sel,
+                                          std::vector<std::string>* warnings,
                                           size_t limit_override = 0) {
-  RAGDB_ASSIGN_OR_RETURN(QueryNode n, ParseNode(body, std::nullopt, 0));
+  // Only shard_key can appear here, refused the same in both modes.
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, /*cluster_mode=*/false));
+  RAGDB_ASSIGN_OR_RETURN(QueryNode n, ParseNode(body, std::nullopt, 0, kQueryFields, warnings));
   RAGDB_ASSIGN_OR_RETURN(*sel, ParseSelection(body));
   if (limit_override) n.limit = limit_override;
   // A direct search or scroll can return payloads itself; fused results are hydrated after.
@@ -473,7 +505,7 @@ void AppendHits(const Hits& hits, const PayloadSelector& ps, const VectorSelecto
 // a field, k and filter become one matrix product instead of one scan each; otherwise each runs
 // on its own.
 Status RunQueryBatch(Collection& col, const std::vector<Json>& queries, bool wrap_points,
-                     std::string* out) {
+                     std::vector<std::string>* warnings, std::string* out) {
   struct Item {
     QueryNode node;
     Selection sel;
@@ -482,7 +514,8 @@ Status RunQueryBatch(Collection& col, const std::vector<Json>& queries, bool wra
   bool plain = true;
   for (size_t i = 0; i < queries.size(); ++i) {
     const Json& body = queries[i];
-    RAGDB_ASSIGN_OR_RETURN(items[i].node, ParseNode(body, std::nullopt, 0));
+    RAGDB_RETURN_IF_ERROR(CheckDistribution(body, /*cluster_mode=*/false));  // shard_key
+    RAGDB_ASSIGN_OR_RETURN(items[i].node, ParseNode(body, std::nullopt, 0, kQueryFields, warnings));
     RAGDB_ASSIGN_OR_RETURN(items[i].sel, ParseSelection(body));
     plain =
         plain && items[i].node.kind == QueryNode::Kind::kVector && items[i].node.prefetch.empty();
@@ -500,7 +533,9 @@ Status RunQueryBatch(Collection& col, const std::vector<Json>& queries, bool wra
     RAGDB_ASSIGN_OR_RETURN(results, col.SearchBatch(requests, 1));
   } else {
     for (size_t i = 0; i < queries.size(); ++i) {
-      RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(col, queries[i], &items[i].sel));
+      // Parsed above already: the warnings were collected there.
+      std::vector<std::string> repeated;
+      RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(col, queries[i], &items[i].sel, &repeated));
       results.push_back(std::move(hits));
     }
   }
@@ -524,7 +559,7 @@ Result<Json> Query(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
   Selection sel;
-  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, body, &sel));
+  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, body, &sel, &ctx.warnings));
   std::string& out = ctx.result_text.emplace("{\"points\":");
   AppendHits(hits, sel.ps, sel.vs, &out, sel.text);
   out += '}';
@@ -534,13 +569,14 @@ Result<Json> Query(Ctx& ctx) {
 Result<Json> QueryBatch(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kBatchRequestFields, &ctx.warnings));
   if (!body.contains("searches") || !body["searches"].is_array()) {
     return Status::InvalidArgument("missing field `searches` (an array)");
   }
   std::vector<Json> queries;
   for (auto& q : body["searches"]) queries.push_back(std::move(q));
   std::string& out = ctx.result_text.emplace();
-  RAGDB_RETURN_IF_ERROR(RunQueryBatch(*col, queries, /*wrap_points=*/true, &out));
+  RAGDB_RETURN_IF_ERROR(RunQueryBatch(*col, queries, /*wrap_points=*/true, &ctx.warnings, &out));
   return Json();
 }
 
@@ -579,8 +615,9 @@ Result<Json> SearchGroups(Ctx& ctx) { return Groups(ctx, true); }
 
 // Legacy /points/search body -> Query API body. Takes the body by value and moves its parts
 // (the query vector is most of a search request).
-Result<Json> SearchToQuery(Json s) {
+Result<Json> SearchToQuery(Json s, const FieldRules& rules, std::vector<std::string>* warnings) {
   if (!s.is_object()) return Status::InvalidArgument("expected a search object");
+  RAGDB_RETURN_IF_ERROR(CheckFields(s, "", rules, warnings));
   if (!s.contains("vector")) return Status::InvalidArgument("missing field `vector`");
   Json q = Json::object();
   Json& v = s["vector"];
@@ -593,8 +630,9 @@ Result<Json> SearchToQuery(Json s) {
   } else {
     return Status::InvalidArgument("vector: expected an array or {\"name\", \"vector\"}");
   }
-  for (const char* k : {"filter", "params", "limit", "offset", "with_payload", "with_vector",
-                        "score_threshold", "group_by", "group_size", "with_lookup", "with_text"}) {
+  for (const char* k :
+       {"filter", "params", "limit", "offset", "with_payload", "with_vector", "score_threshold",
+        "group_by", "group_size", "with_lookup", "with_text", "shard_key"}) {
     if (auto it = s.find(k); it != s.end()) q[k] = std::move(*it);
   }
   if (!q.contains("limit")) {
@@ -607,13 +645,13 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
   if (legacy_search) {
-    RAGDB_ASSIGN_OR_RETURN(body, SearchToQuery(std::move(body)));
+    RAGDB_ASSIGN_OR_RETURN(body,
+                           SearchToQuery(std::move(body), kSearchGroupsFields, &ctx.warnings));
+  } else {
+    RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kQueryGroupsFields, &ctx.warnings));
   }
   RAGDB_ASSIGN_OR_RETURN(auto group_by, OptString(body, "group_by"));
   if (!group_by || group_by->empty()) return Status::InvalidArgument("missing field `group_by`");
-  if (body.contains("with_lookup") && !body["with_lookup"].is_null()) {
-    return Unsupported("with_lookup");
-  }
   RAGDB_ASSIGN_OR_RETURN(auto gs, OptUint(body, "group_size"));
   RAGDB_ASSIGN_OR_RETURN(auto gl, OptUint(body, "limit"));
   size_t group_size = gs.value_or(3), limit = gl.value_or(10);
@@ -631,7 +669,9 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
   size_t fetch = std::min<size_t>(std::max<size_t>(limit * group_size * 4, 64), kMaxLimit);
   for (;;) {
     Selection sel;
-    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, inner, &sel, fetch));
+    // The body's fields were checked above; the inner query's would only repeat the warnings.
+    std::vector<std::string> repeated;
+    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, inner, &sel, &repeated, fetch));
     std::vector<std::pair<Json, std::vector<const ScoredPoint*>>> groups;
     std::unordered_map<std::string, size_t> index;  // group key (dumped) -> position
     for (const auto& h : hits) {
@@ -670,9 +710,9 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
 Result<Json> Search(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(std::move(body)));
+  RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(std::move(body), kSearchFields, &ctx.warnings));
   Selection sel;
-  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &sel));
+  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, q, &sel, &ctx.warnings));
   AppendHits(hits, sel.ps, sel.vs, &ctx.result_text.emplace(), sel.text);
   return Json();
 }
@@ -680,16 +720,17 @@ Result<Json> Search(Ctx& ctx) {
 Result<Json> SearchBatch(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kBatchRequestFields, &ctx.warnings));
   if (!body.contains("searches") || !body["searches"].is_array()) {
     return Status::InvalidArgument("missing field `searches` (an array)");
   }
   std::vector<Json> queries;
   for (auto& s : body["searches"]) {
-    RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(std::move(s)));
+    RAGDB_ASSIGN_OR_RETURN(Json q, SearchToQuery(std::move(s), kSearchFields, &ctx.warnings));
     queries.push_back(std::move(q));
   }
   std::string& out = ctx.result_text.emplace();
-  RAGDB_RETURN_IF_ERROR(RunQueryBatch(*col, queries, /*wrap_points=*/false, &out));
+  RAGDB_RETURN_IF_ERROR(RunQueryBatch(*col, queries, /*wrap_points=*/false, &ctx.warnings, &out));
   return Json();
 }
 

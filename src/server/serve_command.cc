@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "base/file.h"
+#include "base/log.h"
 #include "cluster/node.h"
 #include "model/local_llm.h"
 #include "server/app.h"
@@ -19,6 +20,7 @@ namespace {
 const char* kUsage =
     "usage: ragdb --data DIR serve [--host 127.0.0.1] [--port 6333] [--config FILE]\n"
     "                              [--admin-key KEY] [--llm-config FILE] [--llm local:NAME]\n"
+    "                              [--check]\n"
     "  RAGDB_ADMIN_KEY in the environment works like --admin-key.\n"
     "  Knowledge-base answers (/ragdb/kb/*/ask, /v1/chat/completions, /mcp) use the\n"
     "  OpenAI-compatible LLM of --llm-config (default DIR/llm.json) or RAGDB_LLM_BASE_URL /\n"
@@ -27,6 +29,7 @@ const char* kUsage =
     "  extractive. /v1/chat/completions and /v1/completions also serve installed local models\n"
     "  by name.\n"
     "  Without any API key the server runs in local single-user mode, on loopback only.\n"
+    "  --check checks the settings, prints them and exits.\n"
     "cluster mode (docs/cluster.md):\n"
     "  ragdb serve --cluster --etcd URL[,URL..] --object-store URL --node-id NAME\n"
     "              --advertise http://HOST:PORT --port P --data CACHE_DIR [--lease-ttl 10]\n"
@@ -58,6 +61,51 @@ void RaiseFdLimit() {
   }
 }
 
+// One line on stderr, as every command's errors are; usage errors point at the help.
+int Fail(const Status& s, int code) {
+  fprintf(stderr, "ragdb: %s%s\n", s.message().c_str(),
+          code == 2 && s.message().find("`ragdb ") == std::string::npos
+              ? " (see `ragdb serve --help`)"
+              : "");
+  return code;
+}
+
+// The settings `serve --check` prints: what the server would run with.
+std::string DescribeConfig(const ServerConfig& c, const std::string& data_dir) {
+  const auto& h = c.http;
+  std::string keys;
+  for (const auto& k : c.api_keys) {
+    keys += (keys.empty() ? "" : ", ") + std::string("{tenant: ") + k.tenant +
+            ", role: " + std::string(RoleName(k.role)) + "}";
+  }
+  char buf[1024];
+  snprintf(buf, sizeof(buf),
+           "data = %s\nhost = %s\nport = %u\nio_threads = %zu\nworker_threads = %zu\n"
+           "max_body_bytes = %zu\nmax_header_bytes = %zu\nmax_concurrent_requests = %zu\n"
+           "header_timeout_ms = %lld\nbody_timeout_ms = %lld\nidle_timeout_ms = %lld\n"
+           "access_log = %s\ntls = %s\nadmin_key = %s\napi_keys = [%s]\n",
+           data_dir.c_str(), h.host.c_str(), h.port, static_cast<size_t>(h.io_threads),
+           static_cast<size_t>(h.worker_threads), static_cast<size_t>(h.max_body_bytes),
+           static_cast<size_t>(h.max_header_bytes), static_cast<size_t>(h.max_concurrent_requests),
+           static_cast<long long>(h.header_timeout.count()),
+           static_cast<long long>(h.body_timeout.count()),
+           static_cast<long long>(h.idle_timeout.count()), h.access_log ? "true" : "false",
+           h.tls_cert_file.empty() ? "off" : (h.tls_cert_file + " + " + h.tls_key_file).c_str(),
+           c.admin_key.empty() ? "(none)" : "(set)", keys.c_str());
+  std::string out = buf;
+  const ClusterSettings& cl = c.cluster;
+  if (cl.enabled) {
+    std::string etcd;
+    for (const auto& e : cl.etcd) etcd += (etcd.empty() ? "" : ",") + e;
+    out += "cluster = {node_id: " + cl.node_id + ", advertise: " + cl.advertise +
+           ", etcd: " + etcd + ", object_store: " + cl.object_store +
+           ", lease_ttl_seconds: " + std::to_string(cl.lease_ttl_seconds) + "}\n";
+  } else {
+    out += "cluster = off\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::string>& args) {
@@ -67,7 +115,7 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
   std::string llm_model;
   int port = -1;
   // Cluster flags; set ones override the config file's [cluster].
-  bool cluster_flag = false;
+  bool cluster_flag = false, check = false;
   std::string etcd, object_store, node_id, advertise, lease_ttl;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -86,6 +134,10 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
       cluster_flag = true;
       continue;
     }
+    if (a == "--check") {
+      check = true;
+      continue;
+    }
     if (a == "--etcd" && value(&etcd)) continue;
     if (a == "--object-store" && value(&object_store)) continue;
     if (a == "--node-id" && value(&node_id)) continue;
@@ -95,26 +147,26 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     if (a == "--port" && value(&v)) {
       char* end = nullptr;
       long p = strtol(v.c_str(), &end, 10);
-      if (*end || p < 0 || p > 65535) {
-        fprintf(stderr, "ragdb serve: bad port '%s'\n%s", v.c_str(), kUsage);
-        return 2;
+      if (v.empty() || *end || p < 0 || p > 65535) {
+        return Fail(Status::InvalidArgument("--port expects 0..65535, got '" + v + "'"), 2);
       }
       port = static_cast<int>(p);
       continue;
     }
-    if (a == "--help" || a == "-h") {
+    if (a == "--help" || a == "-h") {  // main answers --help; this serves the test stand-in
       fputs(kUsage, stdout);
       return 0;
     }
-    fprintf(stderr, "ragdb serve: unknown or incomplete argument '%s'\n%s", a.c_str(), kUsage);
-    return 2;
+    const bool takes_value = a == "--host" || a == "--config" || a == "--admin-key" ||
+                             a == "--llm-config" || a == "--data" || a == "--etcd" ||
+                             a == "--object-store" || a == "--node-id" || a == "--advertise" ||
+                             a == "--lease-ttl" || a == "--port" || a == "--llm";
+    return Fail(Status::InvalidArgument(takes_value ? a + " needs a value" : "unknown option " + a),
+                2);
   }
   if (!config_file.empty()) {
     Status s = LoadConfigFile(config_file, &config);
-    if (!s.ok()) {
-      fprintf(stderr, "ragdb serve: %s\n", s.ToString().c_str());
-      return 2;
-    }
+    if (!s.ok()) return Fail(s, 2);
   }
   if (llm_config.empty()) llm_config = JoinPath(data_dir, "llm.json");
   ClusterSettings& cl = config.cluster;
@@ -127,18 +179,24 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     char* end = nullptr;
     long ttl = strtol(lease_ttl.c_str(), &end, 10);
     if (*end || ttl < 1 || ttl > 3600) {
-      fprintf(stderr, "ragdb serve: --lease-ttl must be 1..3600 seconds, got '%s'\n",
-              lease_ttl.c_str());
-      return 2;
+      return Fail(
+          Status::InvalidArgument("--lease-ttl must be 1..3600 seconds, got '" + lease_ttl + "'"),
+          2);
     }
     cl.lease_ttl_seconds = static_cast<int>(ttl);
   }
   if (cl.enabled &&
       (cl.etcd.empty() || cl.object_store.empty() || cl.node_id.empty() || cl.advertise.empty())) {
-    fprintf(stderr,
-            "ragdb serve: --cluster needs --etcd, --object-store, --node-id and --advertise\n%s",
-            kUsage);
-    return 2;
+    return Fail(Status::InvalidArgument(
+                    "--cluster needs --etcd, --object-store, --node-id and --advertise"),
+                2);
+  }
+  if (!cl.enabled && (!etcd.empty() || !object_store.empty() || !node_id.empty() ||
+                      !advertise.empty() || !lease_ttl.empty())) {
+    // Cluster settings without cluster mode would be ignored.
+    return Fail(Status::InvalidArgument("--etcd, --object-store, --node-id, --advertise and "
+                                        "--lease-ttl apply to --cluster"),
+                2);
   }
   if (!host.empty()) config.http.host = host;
   if (port >= 0) config.http.port = static_cast<uint16_t>(port);
@@ -146,40 +204,13 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     admin_key = env;
   }
   if (!admin_key.empty()) config.admin_key = admin_key;
-
-  Status s = CreateDirs(data_dir);
-  if (!s.ok()) {
-    fprintf(stderr, "ragdb serve: %s\n", s.ToString().c_str());
-    return 1;
+  for (const std::string* f : {&config.http.tls_cert_file, &config.http.tls_key_file}) {
+    if (!f->empty() && !FileExists(*f)) {
+      return Fail(Status::NotFound("TLS file " + *f + " does not exist"), 2);
+    }
   }
-  auto auth = AuthStore::Open(data_dir, config);
-  if (!auth.ok()) {
-    fprintf(stderr, "ragdb serve: %s\n", auth.status().ToString().c_str());
-    return 1;
-  }
-  bool auth_on = (*auth)->enabled();
-  if (!auth_on && !IsLoopback(config.http.host)) {
-    fprintf(stderr,
-            "ragdb serve: refusing to listen on %s without authentication; configure an API "
-            "key (--admin-key, RAGDB_ADMIN_KEY or [[api_keys]] in --config) or use 127.0.0.1\n",
-            config.http.host.c_str());
-    return 2;
-  }
-  RaiseFdLimit();
-
-  // Block the signals in every thread; this one waits for them with sigwait below.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
   auto llm = rag::LlmConfig::FromEnvAndFile(llm_config);
-  if (!llm.ok()) {
-    fprintf(stderr, "ragdb serve: %s\n", llm.status().ToString().c_str());
-    return 2;
-  }
+  if (!llm.ok()) return Fail(llm.status(), 2);
   if (config.llm.present) {
     // The config file's [llm] section: a whole LLM setting of its own.
     const LlmSection& l = config.llm;
@@ -193,21 +224,45 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
   }
   if (!llm_model.empty()) llm->model = llm_model;
   if (!llm->model.empty() && !llm->enabled()) {
-    fprintf(stderr, "ragdb serve: LLM model '%s' needs a base_url, or use local:NAME\n",
-            llm->model.c_str());
-    return 2;
+    return Fail(Status::InvalidArgument("LLM model '" + llm->model +
+                                        "' needs a base_url, or use local:NAME"),
+                2);
   }
+  if (check) {
+    fputs(DescribeConfig(config, data_dir).c_str(), stdout);
+    return 0;
+  }
+
+  Status s = CreateDirs(data_dir);
+  if (!s.ok()) return Fail(s, 1);
+  auto auth = AuthStore::Open(data_dir, config);
+  if (!auth.ok()) return Fail(auth.status(), 1);
+  bool auth_on = (*auth)->enabled();
+  if (!auth_on && !IsLoopback(config.http.host)) {
+    return Fail(
+        Status::InvalidArgument("refusing to listen on " + config.http.host +
+                                " without authentication; configure an API key (--admin-key, "
+                                "RAGDB_ADMIN_KEY or [[api_keys]] in --config) or use 127.0.0.1"),
+        2);
+  }
+  RaiseFdLimit();
+
+  // Block the signals in every thread; this one waits for them with sigwait below.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
   if (llm->local()) {
     // Load it now: a missing or broken model fails the start, not the first question.
     std::string name;
     model::ParseLocalModel(llm->model, &name);
     auto m = model::LoadLanguageModel(name);
-    if (!m.ok()) {
-      fprintf(stderr, "ragdb serve: %s\n", m.status().ToString().c_str());
-      return 2;
-    }
-    fprintf(stderr, "ragdb serve: local LLM %s: %s\n", name.c_str(),
-            (*m)->decoder->Describe().c_str());
+    if (!m.ok()) return Fail(m.status(), 2);
+    log::Info("serve.llm", "local LLM " + name + ": " + (*m)->decoder->Describe(),
+              {{"model", name}});
   }
   std::unique_ptr<cluster::Node> node;
   if (cl.enabled) {
@@ -222,10 +277,7 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     o.seal_threshold_rows = cl.seal_threshold_rows;
     o.api_key = config.admin_key;
     auto started = cluster::Node::Start(std::move(o));
-    if (!started.ok()) {
-      fprintf(stderr, "ragdb serve: cluster: %s\n", started.status().ToString().c_str());
-      return 1;
-    }
+    if (!started.ok()) return Fail(started.status().WithContext("cluster"), 1);
     node = std::move(started).value();
   }
   auto app = std::make_unique<App>(data_dir, config, std::move(auth).value());
@@ -244,48 +296,44 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
   // Open the default tenant now so that a damaged database fails the start, not a request.
   {
     auto lease = app->tenants().Acquire(kDefaultTenant);
-    if (!lease.ok()) {
-      fprintf(stderr, "ragdb serve: %s\n", lease.status().ToString().c_str());
-      return 1;
-    }
+    if (!lease.ok()) return Fail(lease.status(), 1);
   }
   App* raw = app.get();
   auto server = HttpServer::Start(
       config.http, [raw](const HttpRequest& r) { return raw->Handle(r); },
       [raw](const HttpRequest& r) { return raw->RunsInline(r); });
-  if (!server.ok()) {
-    fprintf(stderr, "ragdb serve: %s\n", server.status().ToString().c_str());
-    return 1;
-  }
+  if (!server.ok()) return Fail(server.status(), 1);
   app->set_http_server(server->get());
-  fprintf(stderr, "ragdb serve: listening on %s://%s:%u, data %s\n",
-          (*server)->tls() ? "https" : "http", config.http.host.c_str(), (*server)->port(),
-          data_dir.c_str());
+  const std::string url = std::string((*server)->tls() ? "https" : "http") + "://" +
+                          config.http.host + ":" + std::to_string((*server)->port());
+  log::Info("serve.listening", "listening on " + url + ", data " + data_dir,
+            {{"url", url}, {"data", data_dir}});
   if (node) {
-    fprintf(stderr, "ragdb serve: cluster node %s (advertised as %s), lease TTL %d s\n",
-            cl.node_id.c_str(), cl.advertise.c_str(), cl.lease_ttl_seconds);
+    log::Info("serve.cluster",
+              "cluster node " + cl.node_id + " (advertised as " + cl.advertise + "), lease TTL " +
+                  std::to_string(cl.lease_ttl_seconds) + " s",
+              {{"node_id", cl.node_id}, {"advertise", cl.advertise}});
   }
   if (llm->local()) {
-    fprintf(stderr, "ragdb serve: knowledge-base answers by local LLM %s\n", llm->model.c_str());
+    log::Info("serve.llm", "knowledge-base answers by local LLM " + llm->model,
+              {{"model", llm->model}});
   } else if (llm->enabled()) {
-    fprintf(stderr, "ragdb serve: knowledge-base answers by LLM %s at %s\n", llm->model.c_str(),
-            llm->base_url.c_str());
+    log::Info("serve.llm", "knowledge-base answers by LLM " + llm->model + " at " + llm->base_url,
+              {{"model", llm->model}, {"base_url", llm->base_url}});
   } else {
-    fprintf(stderr, "ragdb serve: no LLM configured: knowledge-base answers are extractive\n");
+    log::Info("serve.llm", "no LLM configured: knowledge-base answers are extractive");
   }
   if (!auth_on) {
-    fprintf(stderr,
-            "ragdb serve: no API key configured: local single-user mode (loopback only, no "
-            "authentication)\n");
+    log::Info("serve.auth",
+              "no API key configured: local single-user mode (loopback only, no authentication)");
   } else {
-    fprintf(stderr, "ragdb serve: API key authentication is on\n");
+    log::Info("serve.auth", "API key authentication is on");
   }
-  fflush(stderr);
 
   int sig = 0;
   sigwait(&set, &sig);
-  fprintf(stderr, "ragdb serve: %s received, draining requests\n",
-          sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  log::Info("serve.stopping",
+            std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + " received, draining requests");
   app->set_ready(false);
   (*server)->Shutdown(std::chrono::seconds(30));
   app.reset();  // closes every database (each fsyncs what it holds)
@@ -293,7 +341,7 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     node->Stop();  // snapshots of owned shards, then the leases are released
     node.reset();
   }
-  fprintf(stderr, "ragdb serve: stopped\n");
+  log::Info("serve.stopped", "stopped");
   return 0;
 }
 

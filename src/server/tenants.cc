@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "base/file.h"
+#include "base/log.h"
 #include "server/auth.h"
 
 namespace ragdb::server {
@@ -44,7 +45,7 @@ Result<TenantDbs::Lease> TenantDbs::Acquire(const std::string& tenant) {
                                                : Database::Open(TenantPath(tenant), options_));
       slot->kbs = std::make_shared<rag::KbCatalog>(*slot->db);
       for (const auto& note : slot->db->RecoveryNotes()) {
-        fprintf(stderr, "ragdb: tenant %s: recovery: %s\n", tenant.c_str(), note.c_str());
+        log::Warn("db.recovery", note, {{"tenant", tenant}});
       }
     }
   }

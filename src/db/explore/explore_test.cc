@@ -488,6 +488,7 @@ TEST(Vectors, UpdateAndDeleteKeepTheRest) {
     s.vectors.push_back(f);
   }
   s.sparse_vectors.push_back({"sp"});
+  s.text = TextField{};  // records may carry text
   auto col = *db->CreateCollection("c", s);
   Record r;
   r.id = 1;

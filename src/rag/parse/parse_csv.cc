@@ -14,9 +14,7 @@
 
 namespace ragdb::rag {
 
-namespace {
-
-Status ReadCsv(std::string_view s, std::vector<std::vector<std::string>>* rows) {
+Status ReadCsvRows(std::string_view s, std::vector<std::vector<std::string>>* rows) {
   std::vector<std::string> row;
   std::string field;
   bool quoted = false;      // inside a quoted field
@@ -77,12 +75,10 @@ Status ReadCsv(std::string_view s, std::vector<std::vector<std::string>>* rows) 
   return Status::Ok();
 }
 
-}  // namespace
-
 Result<ParsedDocument> ParseCsv(std::string_view bytes, const ParseOptions&) {
   RAGDB_ASSIGN_OR_RETURN(std::string_view text, CheckTextInput(bytes, "csv"));
   std::vector<std::vector<std::string>> rows;
-  RAGDB_RETURN_IF_ERROR(ReadCsv(text, &rows));
+  RAGDB_RETURN_IF_ERROR(ReadCsvRows(text, &rows));
   DocumentBuilder builder(Format::kCsv);
   builder.set_drop_duplicate_paragraphs(false);
   if (rows.empty()) return std::move(builder).Finish();

@@ -13,12 +13,11 @@
 
 namespace ragdb::rag {
 
-namespace {
-
 // ordered_json keeps keys in document order, which reads better than sorted keys.
 using json = nlohmann::ordered_json;
 
-Status Flatten(const json& v, const std::string& path, int depth, int max_depth, std::string* out) {
+Status FlattenJson(const json& v, const std::string& path, int depth, int max_depth,
+                   std::string* out) {
   if (depth > max_depth) {
     return Status::InvalidArgument("json: nesting deeper than " + std::to_string(max_depth) +
                                    " at " + (path.empty() ? "$" : path));
@@ -32,13 +31,13 @@ Status Flatten(const json& v, const std::string& path, int depth, int max_depth,
     if (v.empty()) line("{}");
     for (const auto& [key, child] : v.items()) {
       RAGDB_RETURN_IF_ERROR(
-          Flatten(child, path.empty() ? key : path + "." + key, depth + 1, max_depth, out));
+          FlattenJson(child, path.empty() ? key : path + "." + key, depth + 1, max_depth, out));
     }
   } else if (v.is_array()) {
     if (v.empty()) line("[]");
     for (size_t i = 0; i < v.size(); ++i) {
       RAGDB_RETURN_IF_ERROR(
-          Flatten(v[i], path + "[" + std::to_string(i) + "]", depth + 1, max_depth, out));
+          FlattenJson(v[i], path + "[" + std::to_string(i) + "]", depth + 1, max_depth, out));
     }
   } else if (v.is_string()) {
     line(v.get<std::string>());
@@ -47,6 +46,8 @@ Status Flatten(const json& v, const std::string& path, int depth, int max_depth,
   }
   return Status::Ok();
 }
+
+namespace {
 
 Result<json> ParseValue(std::string_view text, const std::string& where) {
   try {
@@ -67,12 +68,12 @@ Result<ParsedDocument> ParseJson(std::string_view bytes, const ParseOptions& opt
     for (size_t i = 0; i < v.size(); ++i) {
       std::string record;
       RAGDB_RETURN_IF_ERROR(
-          Flatten(v[i], "[" + std::to_string(i) + "]", 1, options.max_json_depth, &record));
+          FlattenJson(v[i], "[" + std::to_string(i) + "]", 1, options.max_json_depth, &record));
       builder.AddRecord(record);
     }
   } else {
     std::string record;
-    RAGDB_RETURN_IF_ERROR(Flatten(v, "", 0, options.max_json_depth, &record));
+    RAGDB_RETURN_IF_ERROR(FlattenJson(v, "", 0, options.max_json_depth, &record));
     builder.AddRecord(record);
   }
   return std::move(builder).Finish();
@@ -93,7 +94,7 @@ Result<ParsedDocument> ParseJsonLines(std::string_view bytes, const ParseOptions
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     RAGDB_ASSIGN_OR_RETURN(json v, ParseValue(line, "jsonl: line " + std::to_string(line_no)));
     std::string record;
-    Status s = Flatten(v, "", 0, options.max_json_depth, &record);
+    Status s = FlattenJson(v, "", 0, options.max_json_depth, &record);
     if (!s.ok()) return s.WithContext("jsonl: line " + std::to_string(line_no));
     builder.AddRecord(record);
   }

@@ -2,7 +2,10 @@
 // has already checked the size limit; they do their own encoding checks.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "rag/document.h"
 #include "rag/parse/parse.h"
@@ -21,6 +24,14 @@ Result<ParsedDocument> ParseJsonLines(std::string_view bytes, const ParseOptions
 Result<ParsedDocument> ParseXlsx(std::string_view bytes, const ParseOptions& options);
 Result<ParsedDocument> ParsePptx(std::string_view bytes, const ParseOptions& options);
 Result<ParsedDocument> ParseImage(std::string_view bytes, const ParseOptions& options);
+
+// RFC 4180 rows of a CSV text (parse_csv.cc); the first row is the header. Empty lines are
+// skipped; errors name the line.
+Status ReadCsvRows(std::string_view text, std::vector<std::vector<std::string>>* rows);
+// A JSON value as "path: value" lines appended to *out (parse_json.cc); InvalidArgument past
+// `max_depth`.
+Status FlattenJson(const nlohmann::ordered_json& v, const std::string& path, int depth,
+                   int max_depth, std::string* out);
 
 // Shared by the text formats: strips a BOM, fails with "<format>: invalid UTF-8 at byte N"
 // (InvalidArgument) or "<format>: binary data (NUL byte at N)" so garbage never reaches a parser.
