@@ -76,6 +76,13 @@ const DefaultModel& ChooseDefaultModel(std::string_view sample) {
 Result<std::string> EnsureInstalled(const DefaultModel& model) {
   std::string dir = FindInstalledModel(model.repo);
   if (!dir.empty()) return dir;
+#if !RAGDB_HAVE_MODEL_PULL
+  // Builds without the HTTP client (the edge preset) cannot download; the model is copied in.
+  return Status::NotFound(std::string("the default embedder ") + model.name +
+                          " is not installed and this build cannot download models; copy its "
+                          "folder into " +
+                          ModelCacheRoot() + "/" + model.repo + " or use --embedder hash");
+#else
   log::Info("model.pull",
             std::string("downloading the default embedder ") + model.name + " (first use)",
             {{"model", model.repo}, {"hub", HubEndpoint()}, {"cache", ModelCacheRoot()}});
@@ -89,6 +96,7 @@ Result<std::string> EnsureInstalled(const DefaultModel& model) {
                       "); run `ragdb model pull " + model.name + "` when the hub is reachable");
   }
   return pulled->dir;
+#endif
 }
 
 }  // namespace ragdb::model
