@@ -82,6 +82,15 @@ py::list HitsToPy(const std::vector<ScoredPoint>& hits) {
   return out;
 }
 
+// Offset and returned fields of a query run alone (a fused query pages the fused list instead).
+template <typename Request>
+void SetPageAndFields(const SearchArgs& a, Request* r) {
+  r->offset = a.offset;
+  r->with_payload = a.with_payload;
+  r->with_vectors = a.with_vectors;
+  r->with_text = a.with_text;
+}
+
 py::list Search(const PyCollection& p, const SearchArgs& a) {
   std::optional<Filter> filter = FilterFromPy(a.filter);
   std::vector<HybridSubQuery> subs = SubQueries(p, a, filter);
@@ -93,26 +102,14 @@ py::list Search(const PyCollection& p, const SearchArgs& a) {
     HybridSubQuery& s = subs[0];
     Result<std::vector<ScoredPoint>> hits = std::vector<ScoredPoint>{};
     if (s.dense) {
-      SearchRequest& r = *s.dense;
-      r.offset = a.offset;
-      r.with_payload = a.with_payload;
-      r.with_vectors = a.with_vectors;
-      r.with_text = a.with_text;
-      hits = p.handle->Call([&] { return p.col->Search(r); });
+      SetPageAndFields(a, &*s.dense);
+      hits = p.handle->Call([&] { return p.col->Search(*s.dense); });
     } else if (s.text) {
-      TextSearchRequest& r = *s.text;
-      r.offset = a.offset;
-      r.with_payload = a.with_payload;
-      r.with_vectors = a.with_vectors;
-      r.with_text = a.with_text;
-      hits = p.handle->Call([&] { return p.col->SearchText(r); });
+      SetPageAndFields(a, &*s.text);
+      hits = p.handle->Call([&] { return p.col->SearchText(*s.text); });
     } else {
-      SparseSearchRequest& r = *s.sparse;
-      r.offset = a.offset;
-      r.with_payload = a.with_payload;
-      r.with_vectors = a.with_vectors;
-      r.with_text = a.with_text;
-      hits = p.handle->Call([&] { return p.col->SearchSparse(r); });
+      SetPageAndFields(a, &*s.sparse);
+      hits = p.handle->Call([&] { return p.col->SearchSparse(*s.sparse); });
     }
     return HitsToPy(Unwrap(std::move(hits)));
   }
