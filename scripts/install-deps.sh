@@ -29,6 +29,8 @@ packages=(
   python3-dev pybind11-dev python3-numpy python3-pytest python3-setuptools python3-venv
   # black-box tests of the binary and of the docs' examples (tests/cli, tests/docs)
   python3 python3-pytest curl openssl
+  # the aarch64 edge build (preset edge-aarch64) and its tests under emulation (tests/edge)
+  g++-aarch64-linux-gnu qemu-user-static file
 )
 # Tests drive the server through official npm clients. Node.js may come from elsewhere than
 # Debian (its npm then ships inside the nodejs package), so only a missing command is installed.
@@ -48,12 +50,15 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The arm64 static libraries of the aarch64 edge build, unpacked (not installed) into the
+# checkout's build-sysroot-aarch64/.
+"$(dirname "$0")/aarch64-sysroot.sh"

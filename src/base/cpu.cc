@@ -3,6 +3,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 namespace ragdb {
 
 const CpuFeatures& GetCpuFeatures() {
@@ -15,6 +20,8 @@ const CpuFeatures& GetCpuFeatures() {
     f.fma = __builtin_cpu_supports("fma");
     f.f16c = __builtin_cpu_supports("f16c");
     f.avx512f = __builtin_cpu_supports("avx512f");
+#elif defined(__aarch64__) && defined(__linux__)
+    f.neon = (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0;
 #endif
     return f;
   }();
@@ -24,7 +31,9 @@ const CpuFeatures& GetCpuFeatures() {
 SimdLevel ActiveSimdLevel() {
   static const SimdLevel level = [] {
     const CpuFeatures& f = GetCpuFeatures();
-    SimdLevel best = (f.avx2 && f.fma && f.f16c) ? SimdLevel::kAvx2 : SimdLevel::kScalar;
+    SimdLevel best = SimdLevel::kScalar;
+    if (f.avx2 && f.fma && f.f16c) best = SimdLevel::kAvx2;
+    if (f.neon) best = SimdLevel::kNeon;
     const char* env = std::getenv("RAGDB_SIMD");
     if (env != nullptr && std::strcmp(env, "scalar") == 0) best = SimdLevel::kScalar;
     return best;
@@ -38,6 +47,8 @@ std::string SimdLevelName(SimdLevel level) {
       return "scalar";
     case SimdLevel::kAvx2:
       return "avx2";
+    case SimdLevel::kNeon:
+      return "neon";
   }
   return "unknown";
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/cpu.h"
 #include "base/log.h"
 #include "cli/cli.h"
 #include "cli/help.h"
@@ -150,7 +151,7 @@ std::string TopLevelHelp() {
       "  --data DIR          data folder (else $RAGDB_DATA, else ./ragdb-data)\n"
       "  --log-level LEVEL   error, warn, info (default) or debug (else $RAGDB_LOG); warn hides\n"
       "                      progress bars and summaries\n"
-      "  --version           print the version\n"
+      "  --version           print the version and the distance kernels in use\n"
       "  --help, -h          this help\n\n"
       "commands:\n";
   for (const auto& c : kCommands) {
@@ -237,7 +238,9 @@ int Main(int argc, char** argv) {
       return kExitOk;
     }
     if (arg == "--version") {
-      std::cout << "ragdb 0.1.0\n";
+      // The kernel set in use, so that users (and the aarch64 test under qemu) can see which
+      // distance kernels run here and that RAGDB_SIMD=scalar took effect.
+      std::cout << "ragdb 0.1.0 (distance kernels: " << SimdLevelName(ActiveSimdLevel()) << ")\n";
       return kExitOk;
     }
     if (arg.starts_with("-")) {

@@ -1,6 +1,8 @@
 #include "index/hnsw.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -177,7 +179,13 @@ void HnswIndex::Reserve(size_t capacity) {
 void HnswIndex::LockNode(uint32_t x) const {
   std::atomic<uint8_t>& l = locks_[x];
   while (l.exchange(1, std::memory_order_acquire)) {
-    while (l.load(std::memory_order_relaxed)) _mm_pause();
+    while (l.load(std::memory_order_relaxed)) {
+#if defined(__x86_64__)
+      _mm_pause();
+#elif defined(__aarch64__)
+      asm volatile("yield");
+#endif
+    }
   }
 }
 void HnswIndex::UnlockNode(uint32_t x) const { locks_[x].store(0, std::memory_order_release); }

@@ -1,11 +1,16 @@
 #include "index/kernels.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 #include <bit>
 #include <cstring>
 
 #include "base/cpu.h"
+#include "simd/distance_impl.h"
 
 namespace ragdb::index {
 namespace {
@@ -90,6 +95,7 @@ uint32_t HammingScalar(const uint8_t* a, const uint8_t* b, size_t nbytes) {
   return s;
 }
 
+#if defined(__x86_64__)
 // ---- AVX2 + FMA (+F16C, POPCNT) ----
 #define RAGDB_AVX2 __attribute__((target("avx2,fma,f16c,popcnt")))
 
@@ -256,10 +262,109 @@ RAGDB_AVX2 uint32_t HammingPopcnt(const uint8_t* a, const uint8_t* b, size_t nby
 }
 
 #undef RAGDB_AVX2
+#endif  // __x86_64__
+
+#if defined(__aarch64__)
+// ---- NEON (AArch64 baseline) ----
+// The float, float16 and binary kernels are the shared ones of src/simd; the SQ8 forms with a
+// prepared query and the float-query-against-byte-rows forms exist only here.
+
+// Sixteen bytes as four float32x4.
+inline void WidenBytes(uint8x16_t b, float32x4_t out[4]) {
+  uint16x8_t lo = vmovl_u8(vget_low_u8(b)), hi = vmovl_high_u8(b);
+  out[0] = vcvtq_f32_u32(vmovl_u16(vget_low_u16(lo)));
+  out[1] = vcvtq_f32_u32(vmovl_high_u16(lo));
+  out[2] = vcvtq_f32_u32(vmovl_u16(vget_low_u16(hi)));
+  out[3] = vcvtq_f32_u32(vmovl_high_u16(hi));
+}
+inline void WidenBytes(int8x16_t b, float32x4_t out[4]) {
+  int16x8_t lo = vmovl_s8(vget_low_s8(b)), hi = vmovl_high_s8(b);
+  out[0] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo)));
+  out[1] = vcvtq_f32_s32(vmovl_high_s16(lo));
+  out[2] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi)));
+  out[3] = vcvtq_f32_s32(vmovl_high_s16(hi));
+}
+inline uint8x16_t Load16(const uint8_t* p) { return vld1q_u8(p); }
+inline int8x16_t Load16(const int8_t* p) { return vld1q_s8(p); }
+
+float Sq8L2Neon(const float* qs, const uint8_t* code, const float* scale, size_t d) {
+  float32x4_t s0 = vdupq_n_f32(0), s1 = s0;
+  size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    float32x4_t c[4];
+    WidenBytes(vld1q_u8(code + i), c);
+    for (int j = 0; j < 4; j += 2) {
+      float32x4_t t0 = vfmsq_f32(vld1q_f32(qs + i + 4 * j), c[j], vld1q_f32(scale + i + 4 * j));
+      float32x4_t t1 =
+          vfmsq_f32(vld1q_f32(qs + i + 4 * j + 4), c[j + 1], vld1q_f32(scale + i + 4 * j + 4));
+      s0 = vfmaq_f32(s0, t0, t0);
+      s1 = vfmaq_f32(s1, t1, t1);
+    }
+  }
+  float s = vaddvq_f32(vaddq_f32(s0, s1));
+  for (; i < d; ++i) {
+    float t = qs[i] - code[i] * scale[i];
+    s += t * t;
+  }
+  return s;
+}
+
+float Sq8DotNeon(const float* qs, const uint8_t* code, size_t d) {
+  float32x4_t s0 = vdupq_n_f32(0), s1 = s0;
+  size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    float32x4_t c[4];
+    WidenBytes(vld1q_u8(code + i), c);
+    s0 = vfmaq_f32(s0, c[0], vld1q_f32(qs + i));
+    s1 = vfmaq_f32(s1, c[1], vld1q_f32(qs + i + 4));
+    s0 = vfmaq_f32(s0, c[2], vld1q_f32(qs + i + 8));
+    s1 = vfmaq_f32(s1, c[3], vld1q_f32(qs + i + 12));
+  }
+  float s = vaddvq_f32(vaddq_f32(s0, s1));
+  for (; i < d; ++i) s += qs[i] * code[i];
+  return s;
+}
+
+// int8 and uint8 rows: the same loops, only the widening differs.
+template <typename Byte>
+float ByteL2Neon(const float* q, const Byte* x, size_t d) {
+  float32x4_t s = vdupq_n_f32(0);
+  size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    float32x4_t c[4];
+    WidenBytes(Load16(x + i), c);
+    for (int j = 0; j < 4; ++j) {
+      float32x4_t t = vsubq_f32(vld1q_f32(q + i + 4 * j), c[j]);
+      s = vfmaq_f32(s, t, t);
+    }
+  }
+  float r = vaddvq_f32(s);
+  for (; i < d; ++i) {
+    float t = q[i] - static_cast<float>(x[i]);
+    r += t * t;
+  }
+  return r;
+}
+
+template <typename Byte>
+float ByteDotNeon(const float* q, const Byte* x, size_t d) {
+  float32x4_t s = vdupq_n_f32(0);
+  size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    float32x4_t c[4];
+    WidenBytes(Load16(x + i), c);
+    for (int j = 0; j < 4; ++j) s = vfmaq_f32(s, vld1q_f32(q + i + 4 * j), c[j]);
+  }
+  float r = vaddvq_f32(s);
+  for (; i < d; ++i) r += q[i] * static_cast<float>(x[i]);
+  return r;
+}
+#endif  // __aarch64__
 
 constexpr IndexKernels kScalar{L2Scalar,    DotScalar,    Sq8L2Scalar,   Sq8DotScalar,
                                F16L2Scalar, F16DotScalar, I8L2Scalar,    I8DotScalar,
                                U8L2Scalar,  U8DotScalar,  HammingScalar, false};
+#if defined(__x86_64__)
 constexpr IndexKernels kAvx2{L2Avx2,
                              DotAvx2,
                              Sq8L2Avx2,
@@ -272,13 +377,27 @@ constexpr IndexKernels kAvx2{L2Avx2,
                              ByteDotAvx2<uint8_t>,
                              HammingPopcnt,
                              true};
+#endif
+#if defined(__aarch64__)
+constexpr IndexKernels kNeon{simd::neon::L2Sqr,    simd::neon::Dot,      Sq8L2Neon,
+                             Sq8DotNeon,           simd::neon::L2SqrF16, simd::neon::DotF16,
+                             ByteL2Neon<int8_t>,   ByteDotNeon<int8_t>,  ByteL2Neon<uint8_t>,
+                             ByteDotNeon<uint8_t>, simd::neon::Hamming,  true};
+#endif
 
 }  // namespace
 
 const IndexKernels& ScalarKernels() { return kScalar; }
 
 const IndexKernels& Kernels() {
-  static const IndexKernels& k = ActiveSimdLevel() == SimdLevel::kAvx2 ? kAvx2 : kScalar;
+  static const IndexKernels& k = [&]() -> const IndexKernels& {
+#if defined(__x86_64__)
+    if (ActiveSimdLevel() == SimdLevel::kAvx2) return kAvx2;
+#elif defined(__aarch64__)
+    if (ActiveSimdLevel() == SimdLevel::kNeon) return kNeon;
+#endif
+    return kScalar;
+  }();
   return k;
 }
 

@@ -27,10 +27,11 @@ struct IndexKernels {
   float (*u8_l2)(const float* q, const uint8_t* x, size_t d);
   float (*u8_dot)(const float* q, const uint8_t* x, size_t d);
   uint32_t (*hamming)(const uint8_t* a, const uint8_t* b, size_t nbytes);
-  bool avx2;
+  bool simd;  // a SIMD set (AVX2 or NEON), not the scalar one
 };
 
-// AVX2+FMA+F16C kernels when the CPU has them (and RAGDB_SIMD is not "scalar"), scalar otherwise.
+// AVX2+FMA+F16C kernels on x86-64 CPUs that have them, NEON on aarch64 (unless RAGDB_SIMD is
+// "scalar"), scalar otherwise.
 const IndexKernels& Kernels();
 // The portable set, for tests that compare paths.
 const IndexKernels& ScalarKernels();

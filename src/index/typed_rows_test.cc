@@ -23,24 +23,28 @@ namespace {
 TEST(TypedKernels, SimdEqualsScalarForEveryDimension) {
   const IndexKernels& a = Kernels();
   const IndexKernels& s = ScalarKernels();
-  if (!a.avx2) GTEST_SKIP() << "CPU lacks AVX2/FMA/F16C";
+  if (!a.simd) GTEST_SKIP() << "CPU lacks AVX2/FMA/F16C (x86-64) or NEON (aarch64)";
   std::mt19937 rng(21);
   std::normal_distribution<float> g(0, 1);
   for (size_t d = 1; d <= 300; ++d) {
-    std::vector<float> q(d), y(d);
+    std::vector<float> q(d), y(d), scale(d);
     std::vector<uint16_t> h(d);
     std::vector<int8_t> i8(d);
     std::vector<uint8_t> u8(d), bits_a((d + 7) / 8), bits_b((d + 7) / 8);
-    double mag_f16 = 0, mag_i8 = 0, mag_u8 = 0;
+    double mag_f16 = 0, mag_i8 = 0, mag_u8 = 0, mag_f32 = 0, mag_sq8 = 0;
     for (size_t j = 0; j < d; ++j) {
       q[j] = g(rng);
       y[j] = g(rng);
+      scale[j] = 0.01f + std::fabs(g(rng)) * 0.02f;
       h[j] = FloatToHalf(y[j]);
       i8[j] = static_cast<int8_t>(rng());
       u8[j] = static_cast<uint8_t>(rng());
       mag_f16 += std::fabs(q[j] * HalfToFloat(h[j])) + (q[j] - y[j]) * (q[j] - y[j]);
       mag_i8 += std::fabs(q[j] * i8[j]) + (q[j] - i8[j]) * (q[j] - i8[j]);
       mag_u8 += std::fabs(q[j] * u8[j]) + (q[j] - u8[j]) * (q[j] - u8[j]);
+      mag_f32 += std::fabs(q[j] * y[j]) + (q[j] - y[j]) * (q[j] - y[j]);
+      const float t = q[j] - u8[j] * scale[j];
+      mag_sq8 += std::fabs(q[j] * u8[j]) + t * t;
     }
     for (auto& b : bits_a) b = static_cast<uint8_t>(rng());
     for (auto& b : bits_b) b = static_cast<uint8_t>(rng());
@@ -48,6 +52,12 @@ TEST(TypedKernels, SimdEqualsScalarForEveryDimension) {
     auto near = [&](float x, float y, double mag, const char* what) {
       EXPECT_NEAR(x, y, 1e-5 * mag + 1e-6) << what << " d=" << d;
     };
+    near(a.l2(q.data(), y.data(), d), s.l2(q.data(), y.data(), d), mag_f32, "l2");
+    near(a.dot(q.data(), y.data(), d), s.dot(q.data(), y.data(), d), mag_f32, "dot");
+    // SQ8 with a prepared query (qs = q - vmin for l2, q * scale for dot): codes are u8.
+    near(a.sq8_l2(q.data(), u8.data(), scale.data(), d),
+         s.sq8_l2(q.data(), u8.data(), scale.data(), d), mag_sq8, "sq8_l2");
+    near(a.sq8_dot(q.data(), u8.data(), d), s.sq8_dot(q.data(), u8.data(), d), mag_sq8, "sq8_dot");
     near(a.f16_l2(q.data(), h.data(), d), s.f16_l2(q.data(), h.data(), d), mag_f16, "f16_l2");
     near(a.f16_dot(q.data(), h.data(), d), s.f16_dot(q.data(), h.data(), d), mag_f16, "f16_dot");
     near(a.i8_l2(q.data(), i8.data(), d), s.i8_l2(q.data(), i8.data(), d), mag_i8, "i8_l2");

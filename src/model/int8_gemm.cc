@@ -1,6 +1,8 @@
 #include "model/int8_gemm.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -46,6 +48,7 @@ void TileScalar(const uint8_t* a, size_t lda, size_t mr, const int8_t* panel, si
   }
 }
 
+#if defined(__x86_64__)
 template <size_t MR>
 __attribute__((target("avx2"))) void TileAvx2(const uint8_t* a, size_t lda, const int8_t* panel,
                                               size_t groups, int32_t* acc) {
@@ -89,6 +92,7 @@ __attribute__((target("avx2"))) void TileAvx2Dispatch(const uint8_t* a, size_t l
       return TileAvx2<1>(a, lda, panel, groups, acc);
   }
 }
+#endif  // __x86_64__
 
 // ---- dequantization: y = (acc - zp_row * colsum) * scale_row * scale_channel -----------------
 
@@ -103,6 +107,7 @@ void DequantScalar(const int32_t* acc, size_t mr, size_t nv, const QuantRows& x,
   }
 }
 
+#if defined(__x86_64__)
 // The same arithmetic as DequantScalar, eight channels at a time (identical results).
 __attribute__((target("avx2"))) void DequantAvx2(const int32_t* acc, size_t mr, const QuantRows& x,
                                                  size_t row, const float* wscale,
@@ -119,6 +124,7 @@ __attribute__((target("avx2"))) void DequantAvx2(const int32_t* acc, size_t mr, 
     }
   }
 }
+#endif  // __x86_64__ (other targets: the scalar tile, which -O2 vectorizes)
 
 // Rows [0, m) of `x` times panels [p0, p1) of `w`, as int32 into `c` (ldc) or as dequantized
 // floats into `y` (ldy): exactly one of the two is non-null.
@@ -133,15 +139,22 @@ void RunPanels(const QuantRows& x, size_t m, const PackedInt8Weights& w, size_t 
     for (size_t r = 0; r < m; r += kMr) {
       const size_t mr = std::min(kMr, m - r);
       const uint8_t* a = x.a + r * x.lda;
+#if defined(__x86_64__)
       if (avx2) {
         TileAvx2Dispatch(a, x.lda, mr, panel, groups, acc);
       } else {
         TileScalar(a, x.lda, mr, panel, groups, acc);
       }
+#else
+      (void)avx2;  // UseInt8Avx2() is false off x86-64
+      TileScalar(a, x.lda, mr, panel, groups, acc);
+#endif
       if (c != nullptr) {
         for (size_t i = 0; i < mr; ++i) std::copy_n(acc + i * kPanel, nv, c + (r + i) * ld + j0);
+#if defined(__x86_64__)
       } else if (avx2 && nv == kPanel) {
         DequantAvx2(acc, mr, x, r, &w.scale[j0], &w.col_sum[j0], y + r * ld + j0, ld);
+#endif
       } else {
         DequantScalar(acc, mr, nv, x, r, &w.scale[j0], &w.col_sum[j0], y + r * ld + j0, ld);
       }

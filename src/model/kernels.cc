@@ -1,7 +1,9 @@
 #include "model/kernels.h"
 
 #include <cblas.h>
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -11,14 +13,6 @@
 
 namespace ragdb::model {
 namespace {
-
-bool UseAvx2() {
-  static const bool v = [] {
-    const auto& f = GetCpuFeatures();
-    return f.avx2 && f.fma && ActiveSimdLevel() != SimdLevel::kScalar;
-  }();
-  return v;
-}
 
 float ActivateScalar(float v, Activation act) {
   switch (act) {
@@ -35,6 +29,15 @@ float ActivateScalar(float v, Activation act) {
 }
 
 // ---- AVX2 ----------------------------------------------------------------------------------
+// x86-64 only; other targets (aarch64) run the scalar loops below, which -O2 vectorizes.
+#if defined(__x86_64__)
+bool UseAvx2() {
+  static const bool v = [] {
+    const auto& f = GetCpuFeatures();
+    return f.avx2 && f.fma && ActiveSimdLevel() != SimdLevel::kScalar;
+  }();
+  return v;
+}
 
 // e^x for |x| < 88: 2^n * p(r), r = x - n ln2, degree-6 polynomial (relative error ~2e-7).
 __attribute__((target("avx2,fma"))) inline __m256 Exp8(__m256 x) {
@@ -229,6 +232,7 @@ __attribute__((target("avx2,fma"))) float FastExpAvx2(float x) {
 __attribute__((target("avx2,fma"))) float FastGeluAvx2(float x) {
   return _mm256_cvtss_f32(GeluErf8(_mm256_set1_ps(x)));
 }
+#endif  // __x86_64__
 
 }  // namespace
 
@@ -242,8 +246,13 @@ float GeluTanh(float x) {
   return 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
 }
 float QuickGelu(float x) { return x / (1.0f + std::exp(-1.702f * x)); }
+#if defined(__x86_64__)
 float FastExpForTest(float x) { return UseAvx2() ? FastExpAvx2(x) : std::exp(x); }
 float FastGeluForTest(float x) { return UseAvx2() ? FastGeluAvx2(x) : GeluErf(x); }
+#else
+float FastExpForTest(float x) { return std::exp(x); }
+float FastGeluForTest(float x) { return GeluErf(x); }
+#endif
 
 void MatMulTransB(const float* x, size_t m, size_t k, const float* w, size_t n, float* y,
                   ThreadPool* pool) {
@@ -280,7 +289,9 @@ void MatMulTransB(const float* x, size_t m, size_t k, const float* w, size_t n, 
 }
 
 void BiasActivation(float* y, size_t m, size_t n, const float* bias, Activation act) {
+#if defined(__x86_64__)
   if (UseAvx2()) return BiasActivationAvx2(y, m, n, bias, act);
+#endif
   for (size_t i = 0; i < m; ++i) {
     for (size_t j = 0; j < n; ++j) y[i * n + j] = ActivateScalar(y[i * n + j] + bias[j], act);
   }
@@ -288,7 +299,9 @@ void BiasActivation(float* y, size_t m, size_t n, const float* bias, Activation 
 
 void ResidualLayerNorm(float* x, const float* y, const float* bias, const float* gamma,
                        const float* beta, size_t m, size_t n, float eps) {
+#if defined(__x86_64__)
   if (UseAvx2()) return ResidualLayerNormAvx2(x, y, bias, gamma, beta, m, n, eps);
+#endif
   for (size_t i = 0; i < m; ++i) {
     float* row = x + i * n;
     double sum = 0;
@@ -306,7 +319,9 @@ void ResidualLayerNorm(float* x, const float* y, const float* bias, const float*
 
 void LayerNorm(const float* x, float* out, const float* gamma, const float* beta, size_t m,
                size_t n, float eps) {
+#if defined(__x86_64__)
   if (UseAvx2()) return LayerNormAvx2(x, out, gamma, beta, m, n, eps);
+#endif
   for (size_t i = 0; i < m; ++i) {
     const float* row = x + i * n;
     double sum = 0;
@@ -320,7 +335,9 @@ void LayerNorm(const float* x, float* out, const float* gamma, const float* beta
 }
 
 void Softmax(float* s, size_t n) {
+#if defined(__x86_64__)
   if (UseAvx2()) return SoftmaxAvx2(s, n);
+#endif
   float mx = -INFINITY;
   for (size_t j = 0; j < n; ++j) mx = std::max(mx, s[j]);
   float sum = 0;

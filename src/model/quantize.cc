@@ -1,6 +1,8 @@
 #include "model/quantize.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -21,6 +23,7 @@ RowQuant RangeToQuant(float lo, float hi) {
   return r;
 }
 
+#if defined(__x86_64__)
 // round(x * inv) + zp for 8 floats, as int32.
 __attribute__((target("avx2"))) inline __m256i ToInt(const float* x, __m256 inv, __m256i zp) {
   return _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x), inv)), zp);
@@ -65,12 +68,17 @@ __attribute__((target("avx2"))) RowQuant QuantizeRowU8Avx2(const float* x, size_
   }
   return r;
 }
+#endif  // __x86_64__
 
 }  // namespace
 
 bool UseInt8Avx2() {
+#if defined(__x86_64__)
   static const bool v = __builtin_cpu_supports("avx2") && ActiveSimdLevel() != SimdLevel::kScalar;
   return v;
+#else
+  return false;
+#endif
 }
 
 void QuantizeWeightsPerChannel(const float* w, size_t n, size_t k, int8_t* q, float* scale) {
@@ -104,7 +112,10 @@ RowQuant QuantizeRowU8Scalar(const float* x, size_t k, uint8_t* q) {
 }
 
 RowQuant QuantizeRowU8(const float* x, size_t k, uint8_t* q) {
-  return UseInt8Avx2() ? QuantizeRowU8Avx2(x, k, q) : QuantizeRowU8Scalar(x, k, q);
+#if defined(__x86_64__)
+  if (UseInt8Avx2()) return QuantizeRowU8Avx2(x, k, q);
+#endif
+  return QuantizeRowU8Scalar(x, k, q);
 }
 
 }  // namespace ragdb::model

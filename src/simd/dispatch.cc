@@ -34,6 +34,10 @@ bool CpuHasAvx2Kernels() {
 }
 #endif
 
+#if defined(__aarch64__)
+const Kernels kNeonKernels = RAGDB_SIMD_KERNEL_TABLE(neon, SimdLevel::kNeon);
+#endif
+
 #undef RAGDB_SIMD_KERNEL_TABLE
 
 }  // namespace
@@ -41,6 +45,9 @@ bool CpuHasAvx2Kernels() {
 const Kernels& KernelsFor(SimdLevel level) {
 #if defined(__x86_64__)
   if (level == SimdLevel::kAvx2 && CpuHasAvx2Kernels()) return kAvx2Kernels;
+#endif
+#if defined(__aarch64__)
+  if (level == SimdLevel::kNeon && GetCpuFeatures().neon) return kNeonKernels;
 #endif
   (void)level;
   return kScalarKernels;

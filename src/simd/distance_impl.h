@@ -8,7 +8,7 @@
 
 namespace ragdb::simd {
 
-// Declares the full kernel set inside the enclosing namespace (scalar, avx2).
+// Declares the full kernel set inside the enclosing namespace (scalar, avx2, neon).
 #define RAGDB_SIMD_DECLARE_KERNELS()                                                              \
   float L2Sqr(const float* a, const float* b, size_t d);                                          \
   float Dot(const float* a, const float* b, size_t d);                                            \
@@ -50,6 +50,13 @@ RAGDB_SIMD_DECLARE_KERNELS()
 namespace avx2 {
 RAGDB_SIMD_DECLARE_KERNELS()
 }  // namespace avx2
+#endif
+
+#if defined(__aarch64__)
+// Defined only on aarch64; callable when the CPU has Advanced SIMD (HWCAP_ASIMD).
+namespace neon {
+RAGDB_SIMD_DECLARE_KERNELS()
+}  // namespace neon
 #endif
 
 #undef RAGDB_SIMD_DECLARE_KERNELS

@@ -16,10 +16,10 @@
 namespace ragdb::simd {
 namespace {
 
-using testing::Avx2;
 using testing::Guarded;
 using testing::RandomFloats;
 using testing::Scalar;
+using testing::Simd;
 using testing::Tolerance;
 
 constexpr size_t kMaxDim = 300;
@@ -70,7 +70,7 @@ std::vector<uint16_t> ToHalf(const std::vector<float>& v) {
 // rows of type T (float or float16).
 template <typename T>
 void CheckSingle(const Kernels& k, const float* q, const T* x, size_t d, const Reference& ref) {
-  SCOPED_TRACE(testing::HaveAvx2() && k.level == SimdLevel::kAvx2 ? "avx2" : "scalar");
+  SCOPED_TRACE(SimdLevelName(k.level));
   if constexpr (std::is_same_v<T, float>) {
     EXPECT_NEAR(k.l2sqr(q, x, d), ref.l2, Tolerance(ref.l2_mag));
     EXPECT_NEAR(k.dot(q, x, d), ref.dot, Tolerance(ref.dot_mag));
@@ -84,7 +84,7 @@ void CheckSingle(const Kernels& k, const float* q, const T* x, size_t d, const R
 }
 
 TEST(FloatKernels, SimdMatchesScalarForEveryDimension) {
-  RAGDB_REQUIRE_AVX2();
+  RAGDB_REQUIRE_SIMD();
   std::mt19937 rng(42);
   for (size_t d = 1; d <= kMaxDim; ++d) {
     SCOPED_TRACE(::testing::Message() << "d=" << d);
@@ -95,30 +95,30 @@ TEST(FloatKernels, SimdMatchesScalarForEveryDimension) {
     const float s_l2 = Scalar().l2sqr(q.get(), x.get(), d);
     const float s_dot = Scalar().dot(q.get(), x.get(), d);
     const float s_cos = Scalar().cosine(q.get(), x.get(), d);
-    EXPECT_NEAR(Avx2().l2sqr(q.get(), x.get(), d), s_l2, Tolerance(ref.l2_mag));
-    EXPECT_NEAR(Avx2().dot(q.get(), x.get(), d), s_dot, Tolerance(ref.dot_mag));
-    EXPECT_NEAR(Avx2().cosine(q.get(), x.get(), d), s_cos, ref.cosine_tol);
+    EXPECT_NEAR(Simd().l2sqr(q.get(), x.get(), d), s_l2, Tolerance(ref.l2_mag));
+    EXPECT_NEAR(Simd().dot(q.get(), x.get(), d), s_dot, Tolerance(ref.dot_mag));
+    EXPECT_NEAR(Simd().cosine(q.get(), x.get(), d), s_cos, ref.cosine_tol);
     CheckSingle(Scalar(), q.get(), x.get(), d, ref);
-    CheckSingle(Avx2(), q.get(), x.get(), d, ref);
+    CheckSingle(Simd(), q.get(), x.get(), d, ref);
   }
 }
 
 TEST(HalfKernels, SimdMatchesScalarForEveryDimension) {
-  RAGDB_REQUIRE_AVX2();
+  RAGDB_REQUIRE_SIMD();
   std::mt19937 rng(43);
   for (size_t d = 1; d <= kMaxDim; ++d) {
     SCOPED_TRACE(::testing::Message() << "d=" << d);
     Guarded<float> q(RandomFloats(rng, d));
     Guarded<uint16_t> x(ToHalf(RandomFloats(rng, d)));
     const Reference ref = Exact(q.get(), x.get(), d);
-    EXPECT_NEAR(Avx2().l2sqr_f16(q.get(), x.get(), d), Scalar().l2sqr_f16(q.get(), x.get(), d),
+    EXPECT_NEAR(Simd().l2sqr_f16(q.get(), x.get(), d), Scalar().l2sqr_f16(q.get(), x.get(), d),
                 Tolerance(ref.l2_mag));
-    EXPECT_NEAR(Avx2().dot_f16(q.get(), x.get(), d), Scalar().dot_f16(q.get(), x.get(), d),
+    EXPECT_NEAR(Simd().dot_f16(q.get(), x.get(), d), Scalar().dot_f16(q.get(), x.get(), d),
                 Tolerance(ref.dot_mag));
-    EXPECT_NEAR(Avx2().cosine_f16(q.get(), x.get(), d), Scalar().cosine_f16(q.get(), x.get(), d),
+    EXPECT_NEAR(Simd().cosine_f16(q.get(), x.get(), d), Scalar().cosine_f16(q.get(), x.get(), d),
                 ref.cosine_tol);
     CheckSingle(Scalar(), q.get(), x.get(), d, ref);
-    CheckSingle(Avx2(), q.get(), x.get(), d, ref);
+    CheckSingle(Simd(), q.get(), x.get(), d, ref);
   }
 }
 
@@ -127,7 +127,7 @@ constexpr size_t kBatchRows = 11;
 
 TEST(FloatKernels, BatchMatchesSingle) {
   std::mt19937 rng(44);
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     for (size_t d = 1; d <= kMaxDim; ++d) {
       SCOPED_TRACE(::testing::Message() << "level=" << SimdLevelName(k->level) << " d=" << d);
       const std::vector<float> q = RandomFloats(rng, d);
@@ -153,7 +153,7 @@ TEST(FloatKernels, BatchMatchesSingle) {
 
 TEST(HalfKernels, BatchMatchesSingle) {
   std::mt19937 rng(45);
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     for (size_t d = 1; d <= kMaxDim; ++d) {
       SCOPED_TRACE(::testing::Message() << "level=" << SimdLevelName(k->level) << " d=" << d);
       const std::vector<float> q = RandomFloats(rng, d);
@@ -179,7 +179,7 @@ TEST(FloatKernels, LargeBatchMatchesSingle) {
   const size_t d = 33, n = (size_t{40} << 20) / (d * sizeof(float));
   const std::vector<float> q = RandomFloats(rng, d);
   const std::vector<float> base = RandomFloats(rng, n * d);
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     std::vector<float> l2(n, -7), dot(n, -7);
     k->l2sqr_batch(q.data(), base.data(), n, d, l2.data());
     k->dot_batch(q.data(), base.data(), n, d, dot.data());
@@ -193,7 +193,7 @@ TEST(FloatKernels, LargeBatchMatchesSingle) {
 }
 
 TEST(FloatKernels, EmptyBatchWritesNothing) {
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     float q[4] = {1, 2, 3, 4}, out = -7;
     k->l2sqr_batch(q, q, 0, 4, &out);
     k->dot_batch(q, q, 0, 4, &out);
@@ -204,7 +204,7 @@ TEST(FloatKernels, EmptyBatchWritesNothing) {
 
 TEST(FloatKernels, CosineOfZeroVectorIsZero) {
   std::mt19937 rng(46);
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     for (size_t d : {1, 7, 8, 9, 16, 31, 33, 128, 300}) {
       SCOPED_TRACE(::testing::Message() << "level=" << SimdLevelName(k->level) << " d=" << d);
       const std::vector<float> zero(d, 0.0f);
@@ -228,7 +228,7 @@ TEST(FloatKernels, CosineOfZeroVectorIsZero) {
 }
 
 TEST(FloatKernels, KnownValues) {
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     const float a[3] = {1, 2, 3}, b[3] = {4, 6, 3};
     EXPECT_EQ(k->l2sqr(a, b, 3), 25.0f);
     EXPECT_EQ(k->dot(a, b, 3), 25.0f);
@@ -271,8 +271,20 @@ TEST(Dispatch, Avx2LevelFollowsTheCpu) {
 #endif
 }
 
+TEST(Dispatch, NeonLevelFollowsTheCpu) {
+  const Kernels& k = KernelsFor(SimdLevel::kNeon);
+  EXPECT_EQ(k.level, GetCpuFeatures().neon ? SimdLevel::kNeon : SimdLevel::kScalar);
+#if defined(__aarch64__)
+  EXPECT_TRUE(GetCpuFeatures().neon);  // every AArch64 Linux CPU has Advanced SIMD
+  EXPECT_EQ(k.l2sqr, &neon::L2Sqr);
+  EXPECT_EQ(k.dot_sq8, &neon::DotSq8);
+#else
+  EXPECT_FALSE(GetCpuFeatures().neon);
+#endif
+}
+
 TEST(Dispatch, EveryFieldIsSet) {
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     EXPECT_NE(k->l2sqr, nullptr);
     EXPECT_NE(k->dot, nullptr);
     EXPECT_NE(k->cosine, nullptr);
@@ -301,8 +313,8 @@ TEST(Dispatch, EveryFieldIsSet) {
 }
 
 // Every length 0..300 (odd tails), with and without norms, thresholds that keep none, some and
-// all rows: the AVX2 selection equals the scalar one exactly (same rows, same distances).
-TEST(SelectBelow, Avx2EqualsScalar) {
+// all rows: the SIMD selection equals the scalar one exactly (same rows, same distances).
+TEST(SelectBelow, SimdEqualsScalar) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> u(-2, 2);
   for (size_t n = 0; n <= kMaxDim; ++n) {
@@ -317,7 +329,7 @@ TEST(SelectBelow, Avx2EqualsScalar) {
         std::vector<float> d_s(n), d_a(n);
         const float* nn = with_norms ? norms.data() : nullptr;
         size_t ms = Scalar().select_below(dots.data(), nn, n, t, idx_s.data(), d_s.data());
-        size_t ma = Avx2().select_below(dots.data(), nn, n, t, idx_a.data(), d_a.data());
+        size_t ma = Simd().select_below(dots.data(), nn, n, t, idx_a.data(), d_a.data());
         ASSERT_EQ(ms, ma) << "n " << n << " t " << t;
         for (size_t i = 0; i < ms; ++i) {
           ASSERT_EQ(idx_s[i], idx_a[i]);

@@ -16,8 +16,8 @@
 namespace ragdb::simd {
 namespace {
 
-using testing::Avx2;
 using testing::Scalar;
+using testing::Simd;
 
 bool IsHalfNan(uint16_t h) { return (h & 0x7c00) == 0x7c00 && (h & 0x03ff) != 0; }
 
@@ -54,7 +54,7 @@ TEST(Half, FloatToHalfKnownValues) {
       {std::numeric_limits<float>::infinity(), 0x7c00},
       {-std::numeric_limits<float>::infinity(), 0xfc00},
   };
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     for (const Case& c : cases) {
       EXPECT_EQ(FloatToHalfBits(c.f), c.h) << c.f;
       // Through the array kernel, in a full vector of 8 (the SIMD path) and alone (the tail).
@@ -86,7 +86,7 @@ TEST(Half, HalfToFloatKnownValues) {
 }
 
 TEST(Half, EveryHalfRoundTrips) {
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     std::vector<uint16_t> all(65536), back(65536);
     for (uint32_t h = 0; h < 65536; ++h) all[h] = static_cast<uint16_t>(h);
     std::vector<float> f(65536);
@@ -106,11 +106,11 @@ TEST(Half, EveryHalfRoundTrips) {
 // The scalar converters are the reference and the tail of the SIMD ones, so they must agree with
 // the hardware bit for bit, NaNs included.
 TEST(Half, ScalarMatchesF16cOnEveryHalf) {
-  RAGDB_REQUIRE_AVX2();
+  RAGDB_REQUIRE_SIMD();
   std::vector<uint16_t> all(65536);
   for (uint32_t h = 0; h < 65536; ++h) all[h] = static_cast<uint16_t>(h);
   std::vector<float> hw(65536);
-  Avx2().half_to_float(all.data(), hw.data(), all.size());
+  Simd().half_to_float(all.data(), hw.data(), all.size());
   for (uint32_t h = 0; h < 65536; ++h) {
     ASSERT_EQ(std::bit_cast<uint32_t>(HalfBitsToFloat(all[h])), std::bit_cast<uint32_t>(hw[h]))
         << std::hex << h;
@@ -118,7 +118,7 @@ TEST(Half, ScalarMatchesF16cOnEveryHalf) {
 }
 
 TEST(Half, ScalarMatchesF16cOnRoundingBoundaries) {
-  RAGDB_REQUIRE_AVX2();
+  RAGDB_REQUIRE_SIMD();
   std::vector<float> in = {
       std::bit_cast<float>(0x7f800001u),  // signalling NaN, low payload
       std::bit_cast<float>(0xffbfffffu),  // signalling NaN, full payload
@@ -141,7 +141,7 @@ TEST(Half, ScalarMatchesF16cOnRoundingBoundaries) {
   }
   in.resize(in.size() / 8 * 8);  // whole vectors, so every element goes through F16C
   std::vector<uint16_t> hw(in.size());
-  Avx2().float_to_half(in.data(), hw.data(), in.size());
+  Simd().float_to_half(in.data(), hw.data(), in.size());
   size_t mismatches = 0;
   for (size_t i = 0; i < in.size(); ++i) {
     if (FloatToHalfBits(in[i]) != hw[i] && ++mismatches <= 10) {

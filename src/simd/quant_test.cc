@@ -13,10 +13,10 @@
 namespace ragdb::simd {
 namespace {
 
-using testing::Avx2;
 using testing::Guarded;
 using testing::RandomFloats;
 using testing::Scalar;
+using testing::Simd;
 using testing::Tolerance;
 
 constexpr size_t kMaxDim = 300;
@@ -60,7 +60,7 @@ uint32_t RefHamming(const uint8_t* a, const uint8_t* b, size_t nbytes) {
 // ---- int8 ------------------------------------------------------------------------------------
 
 TEST(Int8Kernels, SimdEqualsScalarForEveryDimension) {
-  RAGDB_REQUIRE_AVX2();
+  RAGDB_REQUIRE_SIMD();
   std::mt19937 rng(50);
   for (size_t d = 1; d <= kMaxDim; ++d) {
     SCOPED_TRACE(::testing::Message() << "d=" << d);
@@ -69,14 +69,14 @@ TEST(Int8Kernels, SimdEqualsScalarForEveryDimension) {
     const int32_t dot = Scalar().dot_i8(a.get(), b.get(), d);
     EXPECT_EQ(l2, RefL2I8(a.get(), b.get(), d));
     EXPECT_EQ(dot, RefDotI8(a.get(), b.get(), d));
-    EXPECT_EQ(Avx2().l2sqr_i8(a.get(), b.get(), d), l2);
-    EXPECT_EQ(Avx2().dot_i8(a.get(), b.get(), d), dot);
+    EXPECT_EQ(Simd().l2sqr_i8(a.get(), b.get(), d), l2);
+    EXPECT_EQ(Simd().dot_i8(a.get(), b.get(), d), dot);
   }
 }
 
 TEST(Int8Kernels, ExtremesAtTheDocumentedLimitsAreExact) {
   // The worst cases for int32 accumulation: every term at its maximum.
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     SCOPED_TRACE(SimdLevelName(k->level));
     const size_t d_l2 = 33025, d_dot = 131071;
     std::vector<int8_t> lo(d_dot, -128), hi(d_dot, 127);
@@ -88,7 +88,7 @@ TEST(Int8Kernels, ExtremesAtTheDocumentedLimitsAreExact) {
 
 TEST(Int8Kernels, BatchEqualsSingle) {
   std::mt19937 rng(51);
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     for (size_t d = 1; d <= kMaxDim; ++d) {
       SCOPED_TRACE(::testing::Message() << "level=" << SimdLevelName(k->level) << " d=" << d);
       const std::vector<int8_t> q = RandomI8(rng, d);
@@ -109,19 +109,19 @@ TEST(Int8Kernels, BatchEqualsSingle) {
 // ---- binary ----------------------------------------------------------------------------------
 
 TEST(HammingKernels, SimdEqualsScalarForEveryLength) {
-  RAGDB_REQUIRE_AVX2();
+  RAGDB_REQUIRE_SIMD();
   std::mt19937 rng(52);
   for (size_t nbytes = 1; nbytes <= kMaxDim; ++nbytes) {
     SCOPED_TRACE(::testing::Message() << "nbytes=" << nbytes);
     Guarded<uint8_t> a(RandomU8(rng, nbytes)), b(RandomU8(rng, nbytes));
     const uint32_t ref = RefHamming(a.get(), b.get(), nbytes);
     EXPECT_EQ(Scalar().hamming(a.get(), b.get(), nbytes), ref);
-    EXPECT_EQ(Avx2().hamming(a.get(), b.get(), nbytes), ref);
+    EXPECT_EQ(Simd().hamming(a.get(), b.get(), nbytes), ref);
   }
 }
 
 TEST(HammingKernels, AllBitsDifferAndIdentical) {
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     for (size_t nbytes : {1, 7, 8, 31, 32, 33, 64, 65, 96, 128, 255, 1000}) {
       std::vector<uint8_t> zeros(nbytes, 0), ones(nbytes, 0xff);
       EXPECT_EQ(k->hamming(zeros.data(), ones.data(), nbytes), 8 * nbytes) << nbytes;
@@ -132,7 +132,7 @@ TEST(HammingKernels, AllBitsDifferAndIdentical) {
 
 TEST(HammingKernels, BatchEqualsSingle) {
   std::mt19937 rng(53);
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     for (size_t nbytes = 1; nbytes <= kMaxDim; ++nbytes) {
       SCOPED_TRACE(::testing::Message() << "level=" << SimdLevelName(k->level) << " n=" << nbytes);
       const std::vector<uint8_t> q = RandomU8(rng, nbytes);
@@ -187,7 +187,7 @@ Sq8Reference ExactSq8(const float* q, const uint8_t* c, const Sq8Data& p, size_t
 }
 
 TEST(Sq8Kernels, SimdMatchesScalarForEveryDimension) {
-  RAGDB_REQUIRE_AVX2();
+  RAGDB_REQUIRE_SIMD();
   std::mt19937 rng(54);
   for (size_t d = 1; d <= kMaxDim; ++d) {
     SCOPED_TRACE(::testing::Message() << "d=" << d);
@@ -199,16 +199,16 @@ TEST(Sq8Kernels, SimdMatchesScalarForEveryDimension) {
     const float s_dot = Scalar().dot_sq8(q.get(), code.get(), vmin.get(), scale.get(), d);
     EXPECT_NEAR(s_l2, ref.l2, Tolerance(ref.l2_mag));
     EXPECT_NEAR(s_dot, ref.dot, Tolerance(ref.dot_mag));
-    EXPECT_NEAR(Avx2().l2sqr_sq8(q.get(), code.get(), vmin.get(), scale.get(), d), s_l2,
+    EXPECT_NEAR(Simd().l2sqr_sq8(q.get(), code.get(), vmin.get(), scale.get(), d), s_l2,
                 Tolerance(ref.l2_mag));
-    EXPECT_NEAR(Avx2().dot_sq8(q.get(), code.get(), vmin.get(), scale.get(), d), s_dot,
+    EXPECT_NEAR(Simd().dot_sq8(q.get(), code.get(), vmin.get(), scale.get(), d), s_dot,
                 Tolerance(ref.dot_mag));
   }
 }
 
 TEST(Sq8Kernels, BatchMatchesSingle) {
   std::mt19937 rng(55);
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     for (size_t d = 1; d <= kMaxDim; ++d) {
       SCOPED_TRACE(::testing::Message() << "level=" << SimdLevelName(k->level) << " d=" << d);
       const Sq8Data p = RandomSq8Params(rng, d);
@@ -240,7 +240,7 @@ TEST(Sq8Kernels, KnownValues) {
   const float vmin[3] = {0.5f, -1.0f, 0.0f}, scale[3] = {1.0f, 0.25f, 0.1f};
   const uint8_t code[3] = {0, 2, 10};
   const float q[3] = {1.0f, 1.0f, 1.0f};
-  for (const Kernels* k : {&Scalar(), &Avx2()}) {
+  for (const Kernels* k : {&Scalar(), &Simd()}) {
     EXPECT_NEAR(k->dot_sq8(q, code, vmin, scale, 3), 1.0f, 1e-6);
     EXPECT_NEAR(k->l2sqr_sq8(q, code, vmin, scale, 3), 0.25f + 2.25f + 0.0f, 1e-6);
   }

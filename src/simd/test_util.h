@@ -17,12 +17,21 @@
 
 namespace ragdb::simd::testing {
 
+// The SIMD set this machine's architecture has (AVX2 on x86-64, NEON on aarch64), compared with
+// Scalar() by every test; it is the scalar set itself on a CPU without those.
+inline SimdLevel SimdLevelOfThisArch() {
+#if defined(__aarch64__)
+  return SimdLevel::kNeon;
+#else
+  return SimdLevel::kAvx2;
+#endif
+}
 inline const Kernels& Scalar() { return KernelsFor(SimdLevel::kScalar); }
-inline const Kernels& Avx2() { return KernelsFor(SimdLevel::kAvx2); }
-inline bool HaveAvx2() { return Avx2().level == SimdLevel::kAvx2; }
+inline const Kernels& Simd() { return KernelsFor(SimdLevelOfThisArch()); }
+inline bool HaveSimd() { return Simd().level != SimdLevel::kScalar; }
 
-#define RAGDB_REQUIRE_AVX2() \
-  if (!::ragdb::simd::testing::HaveAvx2()) GTEST_SKIP() << "CPU lacks AVX2/FMA/F16C"
+#define RAGDB_REQUIRE_SIMD() \
+  if (!::ragdb::simd::testing::HaveSimd()) GTEST_SKIP() << "CPU lacks AVX2/FMA/F16C or NEON"
 
 // Summation in a different order changes a float result by at most about n * eps * sum|terms|;
 // `magnitude` is that sum of absolute terms, so the bound is meaningful even when the terms cancel

@@ -29,7 +29,7 @@ DotFn LlmKernels::DotFor(GgmlType t) const {
 const LlmKernels& ActiveLlmKernels() {
   static const LlmKernels* k = [] {
     const LlmKernels* avx2 = Avx2LlmKernels();
-    return ActiveSimdLevel() >= SimdLevel::kAvx2 && avx2 ? avx2 : &ScalarLlmKernels();
+    return ActiveSimdLevel() == SimdLevel::kAvx2 && avx2 ? avx2 : &ScalarLlmKernels();
   }();
   return *k;
 }
