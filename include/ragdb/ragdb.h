@@ -44,7 +44,7 @@ extern "C" {
 
 /* Version of this header; ragdb_api_version() returns the library's. Bumped when functions or
  * struct fields are added (never for removals: those would be a new library name). */
-#define RAGDB_API_VERSION 1
+#define RAGDB_API_VERSION 2 /* 2: knowledge bases (ragdb_kb_*) */
 
 /* Same numbers as ragdb::StatusCode in ragdb/status.h. */
 typedef enum ragdb_code {
@@ -162,6 +162,78 @@ RAGDB_EXPORT float ragdb_hits_score(const ragdb_hits* hits, size_t i);
 /* The payload as JSON ("null" without with_payload); owned by hits. */
 RAGDB_EXPORT const char* ragdb_hits_payload_json(const ragdb_hits* hits, size_t i);
 RAGDB_EXPORT void ragdb_hits_free(ragdb_hits* hits);
+
+/* ---- Knowledge bases (API version 2) ----
+ *
+ * A knowledge base holds documents cut into chunks, embedded and indexed for hybrid (BM25 +
+ * dense) retrieval, and answers questions with citations (docs/rag.md). Results come back as JSON
+ * text in the shapes the CLI prints (`ragdb ingest`, `retrieve`, `ask`), owned by the caller and
+ * freed with ragdb_string_free. Builds without the knowledge-base layer (the edge preset) have
+ * these functions too; they return RAGDB_UNIMPLEMENTED saying so. */
+
+typedef struct ragdb_kb ragdb_kb;
+
+typedef struct ragdb_kb_options {
+  size_t struct_size;         /* sizeof(ragdb_kb_options); set by ragdb_kb_options_init */
+  const char* embedder;       /* NULL = "auto" (a default model, or "hash" offline); a model name
+                                 or folder, "hash" or "hash:DIM" */
+  const char* image_embedder; /* NULL = none; "clip:MODEL" stores and embeds pictures */
+  size_t chunk_size;          /* approximate tokens per chunk; default 400 */
+  size_t chunk_overlap;       /* tokens shared by neighbouring chunks; default 60 */
+} ragdb_kb_options;
+
+RAGDB_EXPORT void ragdb_kb_options_init(ragdb_kb_options* options);
+/* Opens the knowledge base `name`, creating it with options (NULL = defaults) when it does not
+ * exist; the options of an existing one are its own (fixed at creation). */
+RAGDB_EXPORT ragdb_code ragdb_kb_open(ragdb_db* db, const char* name,
+                                      const ragdb_kb_options* options, ragdb_kb** out);
+/* Releases a handle from ragdb_kb_open. NULL is a no-op. */
+RAGDB_EXPORT void ragdb_kb_release(ragdb_kb* kb);
+RAGDB_EXPORT ragdb_code ragdb_kb_drop(ragdb_db* db, const char* name);
+
+/* Ingests a file or a folder (recursively): parse, chunk, embed, write; a document already
+ * ingested with the same content is left alone. Files that cannot be parsed do not fail the call:
+ * they are listed with their reason. out_json: the summary, {"files", "added", "updated",
+ * "unchanged", "skipped", "chunks", "skipped_files": [{"source", "reason"}], ...}. */
+RAGDB_EXPORT ragdb_code ragdb_kb_ingest_path(ragdb_kb* kb, const char* path, char** out_json);
+/* Ingests in-memory text as the document `source` (Markdown when it ends in .md, HTML for
+ * .html, else plain text); the same source again replaces it. metadata_json: a JSON object or
+ * NULL. out_json: {"source", "status", "doc_id", "chunks", "reason"}. */
+RAGDB_EXPORT ragdb_code ragdb_kb_ingest_text(ragdb_kb* kb, const char* source, const char* text,
+                                             const char* metadata_json, char** out_json);
+
+typedef struct ragdb_retrieve_options {
+  size_t struct_size;   /* sizeof(ragdb_retrieve_options); set by ragdb_retrieve_options_init */
+  size_t k;             /* context items; default 5 */
+  const char* filter;   /* NULL = none; on chunk payloads (source, page, doc_id, metadata.*) */
+  const char* mode;     /* "hybrid" (default), "dense" or "bm25" */
+  const char* reranker; /* NULL = none; a cross-encoder model folder */
+} ragdb_retrieve_options;
+
+RAGDB_EXPORT void ragdb_retrieve_options_init(ragdb_retrieve_options* options);
+/* out_json: a JSON array of items, best first: {"chunk_id", "doc_id", "source", "page",
+ * "heading_path", "score", "text", "kind", ...}. options may be NULL. */
+RAGDB_EXPORT ragdb_code ragdb_kb_retrieve(const ragdb_kb* kb, const char* query,
+                                          const ragdb_retrieve_options* options, char** out_json);
+
+typedef struct ragdb_llm_options {
+  size_t struct_size;   /* sizeof(ragdb_llm_options); set by ragdb_llm_options_init */
+  const char* base_url; /* an OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 */
+  const char* model;    /* its model name, or "local:NAME" for an installed local model */
+  const char* api_key;  /* NULL = none */
+  int timeout_ms;       /* default 60000 */
+  double temperature;   /* default 0.1 */
+  size_t max_tokens;    /* default 512 */
+} ragdb_llm_options;
+
+RAGDB_EXPORT void ragdb_llm_options_init(ragdb_llm_options* options);
+/* Answers `question` from the knowledge base: retrieval (options as ragdb_kb_retrieve; NULL =
+ * defaults), then the LLM (llm NULL = an extractive answer: the best sentences of the sources).
+ * out_json: {"answer", "mode": "llm" | "extractive", "citations": [{"n", "source", "page",
+ * "chunk_id", "score", "snippet"}, ...]}. */
+RAGDB_EXPORT ragdb_code ragdb_kb_ask(const ragdb_kb* kb, const char* question,
+                                     const ragdb_retrieve_options* retrieve,
+                                     const ragdb_llm_options* llm, char** out_json);
 
 #ifdef __cplusplus
 } /* extern "C" */

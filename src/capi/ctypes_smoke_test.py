@@ -1,7 +1,9 @@
 """The C API from Python's ctypes (libragdb_c.so): open, create, upsert, search with a filter,
-text search, an error with its message, close. Usage: ctypes_smoke_test.py LIBRAGDB_C_SO"""
+text search, an error with its message, close; with RAGDB_CAPI_HAS_KB=1 a knowledge base:
+ingest text, retrieve, ask with citations. Usage: ctypes_smoke_test.py LIBRAGDB_C_SO"""
 import ctypes as C
 import json
+import os
 import sys
 import tempfile
 
@@ -12,6 +14,17 @@ class SearchOptions(C.Structure):
     _fields_ = [("struct_size", C.c_size_t), ("field", C.c_char_p), ("k", C.c_size_t),
                 ("filter", C.c_char_p), ("with_payload", C.c_int), ("exact", C.c_int),
                 ("ef", C.c_uint32), ("all_terms", C.c_int)]
+
+
+class KbOptions(C.Structure):
+    _fields_ = [("struct_size", C.c_size_t), ("embedder", C.c_char_p),
+                ("image_embedder", C.c_char_p), ("chunk_size", C.c_size_t),
+                ("chunk_overlap", C.c_size_t)]
+
+
+class RetrieveOptions(C.Structure):
+    _fields_ = [("struct_size", C.c_size_t), ("k", C.c_size_t), ("filter", C.c_char_p),
+                ("mode", C.c_char_p), ("reranker", C.c_char_p)]
 
 
 P = C.c_void_p
@@ -35,10 +48,25 @@ lib.ragdb_hits_score.restype = C.c_float
 lib.ragdb_hits_payload_json.argtypes = [P, C.c_size_t]
 lib.ragdb_hits_payload_json.restype = C.c_char_p
 lib.ragdb_hits_free.argtypes = [P]
+lib.ragdb_string_free.argtypes = [P]
+lib.ragdb_kb_options_init.argtypes = [C.POINTER(KbOptions)]
+lib.ragdb_kb_open.argtypes = [P, C.c_char_p, C.POINTER(KbOptions), C.POINTER(P)]
+lib.ragdb_kb_release.argtypes = [P]
+lib.ragdb_kb_ingest_text.argtypes = [P, C.c_char_p, C.c_char_p, C.c_char_p, C.POINTER(P)]
+lib.ragdb_retrieve_options_init.argtypes = [C.POINTER(RetrieveOptions)]
+lib.ragdb_kb_retrieve.argtypes = [P, C.c_char_p, C.POINTER(RetrieveOptions), C.POINTER(P)]
+lib.ragdb_kb_ask.argtypes = [P, C.c_char_p, C.POINTER(RetrieveOptions), P, C.POINTER(P)]
 
 
 def ok(code):
     assert code == 0, f"code {code}: {lib.ragdb_last_error().decode()}"
+
+
+def take_json(p):
+    """Decodes a JSON string the library returned, then frees it."""
+    text = C.string_at(p).decode()
+    lib.ragdb_string_free(p)
+    return json.loads(text)
 
 
 def hits_list(hits):
@@ -49,7 +77,7 @@ def hits_list(hits):
     return out
 
 
-assert lib.ragdb_api_version() == 1
+assert lib.ragdb_api_version() == 2
 with tempfile.TemporaryDirectory() as tmp:
     db, col = P(), P()
     ok(lib.ragdb_open(f"{tmp}/db".encode(), None, C.byref(db)))
@@ -82,5 +110,33 @@ with tempfile.TemporaryDirectory() as tmp:
     assert code == 3, code  # RAGDB_ALREADY_EXISTS
 
     lib.ragdb_collection_release(col)
+
+    kb_opts = KbOptions()
+    lib.ragdb_kb_options_init(C.byref(kb_opts))
+    assert kb_opts.struct_size == C.sizeof(KbOptions) and kb_opts.chunk_size == 400
+    kb_opts.embedder = b"hash"
+    kb, out = P(), P()
+    if os.environ.get("RAGDB_CAPI_HAS_KB") == "1":
+        ok(lib.ragdb_kb_open(db, b"notes", C.byref(kb_opts), C.byref(kb)))
+        for source, text in [("etna.md", "# Etna\n\nMount Etna is an active volcano on Sicily."),
+                             ("tomato.md", "# Tomatoes\n\nTomatoes need six hours of sun.")]:
+            ok(lib.ragdb_kb_ingest_text(kb, source.encode(), text.encode(), None, C.byref(out)))
+            assert take_json(out)["status"] == "added"
+        r = RetrieveOptions()
+        lib.ragdb_retrieve_options_init(C.byref(r))
+        r.k = 1
+        ok(lib.ragdb_kb_retrieve(kb, b"volcano on Sicily", C.byref(r), C.byref(out)))
+        items = take_json(out)
+        assert [i["source"] for i in items] == ["etna.md"], items
+        ok(lib.ragdb_kb_ask(kb, b"Where is Mount Etna?", None, None, C.byref(out)))
+        answer = take_json(out)
+        assert "Sicily" in answer["answer"] and answer["citations"][0]["source"] == "etna.md", answer
+        r.mode = b"nope"
+        assert lib.ragdb_kb_retrieve(kb, b"x", C.byref(r), C.byref(out)) == 1
+        assert "nope" in lib.ragdb_last_error().decode()
+        lib.ragdb_kb_release(kb)
+    else:
+        assert lib.ragdb_kb_open(db, b"notes", C.byref(kb_opts), C.byref(kb)) == 8  # UNIMPLEMENTED
+        assert "no knowledge bases" in lib.ragdb_last_error().decode()
     lib.ragdb_close(db)
 print("ctypes smoke test: OK, ragdb", lib.ragdb_version_string().decode())

@@ -8,12 +8,9 @@
 #include <vector>
 
 #include "base/json_text.h"
+#include "capi/capi_util.h"
 #include "ragdb/database.h"
 #include "ragdb/ragdb.h"
-
-struct ragdb_db {
-  std::unique_ptr<ragdb::Database> db;
-};
 
 struct ragdb_collection {
   std::shared_ptr<ragdb::Collection> col;
@@ -32,65 +29,11 @@ struct ragdb_hits {
 namespace {
 
 using ragdb::Status;
-
-thread_local std::string last_error;
-
-ragdb_code Report(const Status& status) {
-  last_error = status.ok() ? std::string() : status.message();
-  return static_cast<ragdb_code>(status.code());
-}
-
-// Runs fn (returning Status), turning exceptions into error codes.
-template <typename Fn>
-ragdb_code Guard(Fn&& fn) {
-  try {
-    return Report(fn());
-  } catch (const std::bad_alloc&) {
-    return Report(Status::ResourceExhausted("out of memory"));
-  } catch (const std::exception& e) {
-    return Report(Status::Internal(e.what()));
-  }
-}
-
-Status NullArgument(const char* name) {
-  return Status::InvalidArgument(std::string(name) + " is NULL");
-}
-
-ragdb::Result<ragdb::Json> ParseJsonArg(const char* text, const char* what) {
-  auto j = ragdb::ReadJson(text);
-  if (!j.ok()) return j.status().WithContext(what);
-  return j;
-}
-
-ragdb::Result<ragdb::Filter> ParseFilter(const char* text) {
-  std::string_view s(text);
-  size_t first = s.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && s[first] == '{') {
-    RAGDB_ASSIGN_OR_RETURN(ragdb::Json j, ParseJsonArg(text, "filter"));
-    auto f = ragdb::Filter::FromJson(j);
-    if (!f.ok()) return f.status().WithContext("filter");
-    return f;
-  }
-  auto f = ragdb::Filter::Parse(s);
-  if (!f.ok()) return f.status().WithContext("filter");
-  return f;
-}
-
-// Options from a caller built against an older header are shorter: fields past its struct_size
-// keep their defaults.
-template <typename T>
-ragdb::Result<T> ReadOptions(const T* given, void (*init)(T*)) {
-  T out;
-  init(&out);
-  if (given == nullptr) return out;
-  if (given->struct_size < sizeof(size_t) || given->struct_size > sizeof(T)) {
-    return Status::InvalidArgument("options.struct_size " + std::to_string(given->struct_size) +
-                                   " is not the size of an options struct (call *_init first)");
-  }
-  std::memcpy(&out, given, given->struct_size);
-  out.struct_size = sizeof(T);
-  return out;
-}
+using ragdb::capi::Guard;
+using ragdb::capi::NullArgument;
+using ragdb::capi::ParseFilter;
+using ragdb::capi::ParseJsonArg;
+using ragdb::capi::ReadOptions;
 
 ragdb_hits* MakeHits(std::vector<ragdb::ScoredPoint>& points) {
   auto* out = new ragdb_hits;
@@ -114,7 +57,7 @@ uint32_t ragdb_api_version(void) { return RAGDB_API_VERSION; }
 
 const char* ragdb_version_string(void) { return RAGDB_VERSION_STRING; }
 
-const char* ragdb_last_error(void) { return last_error.c_str(); }
+const char* ragdb_last_error(void) { return ragdb::capi::last_error.c_str(); }
 
 const char* ragdb_code_name(int code) {
   if (code < RAGDB_OK || code > RAGDB_DEADLINE_EXCEEDED) return "Unknown";
@@ -261,10 +204,7 @@ ragdb_code ragdb_get_json(const ragdb_collection* collection, uint64_t id, char*
     if (collection == nullptr) return NullArgument("collection");
     if (out_json == nullptr) return NullArgument("out_json");
     RAGDB_ASSIGN_OR_RETURN(auto record, collection->col->Get(id));
-    std::string text = ragdb::WriteJson(ragdb::RecordToJson(record));
-    char* s = new char[text.size() + 1];
-    std::memcpy(s, text.c_str(), text.size() + 1);
-    *out_json = s;
+    *out_json = ragdb::capi::CopyOut(ragdb::WriteJson(ragdb::RecordToJson(record)));
     return Status::Ok();
   });
 }
