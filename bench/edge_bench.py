@@ -256,6 +256,8 @@ def main():
     ap.add_argument('--m', type=int, default=16)
     ap.add_argument('--efc', type=int, default=200)
     ap.add_argument('--target', type=float, default=0.95)
+    ap.add_argument('--parts', default='x86,qemu',
+                    help='x86: the CLIs beside the peers; qemu: the aarch64 CLI under emulation')
     args = ap.parse_args()
     if args.worker:
         return worker(args)
@@ -285,7 +287,8 @@ def main():
               f'HNSW m {args.m} ef_construction {args.efc}')
 
         results = {}
-        for name, cli in (('full CLI (sq8)', args.full), ('edge CLI (sq8)', args.edge)):
+        x86 = 'x86' in args.parts.split(',')
+        for name, cli in (('full CLI (sq8)', args.full), ('edge CLI (sq8)', args.edge)) * x86:
             if not os.path.exists(cli):
                 print(f'  {name}: {cli} not built, skipped')
                 continue
@@ -293,20 +296,24 @@ def main():
             load = ragdb_build(cli, data, bp, args.dim)
             results[name] = (ragdb_sweep(cli, data, qp, gt, tmp, EFS), f'load {load:.0f} s')
             shutil.rmtree(data)
-        paths, times = build_peers(base, tmp, args.m, args.efc)
+        paths, times = build_peers(base, tmp, args.m, args.efc) if x86 else ({}, {})
         for name, kind in (('hnswlib', 'hnswlib'), ('faiss-hnsw-sq8', 'faiss'),
                            ('faiss-hnsw-flat', 'faiss'), ('sqlite-vec', 'sqlite-vec')):
             if name not in paths:
-                print(f'  {name}: not installed ({SQLITE_VEC}), skipped')
+                if x86:
+                    print(f'  {name}: not installed ({SQLITE_VEC}), skipped')
                 continue
             efs = [0] if kind == 'sqlite-vec' else EFS
             runs, baseline = peer_sweep(kind, paths[name], qp, gt, efs, args.min_seconds)
-            results[name] = (runs, f'build {times[name]:.0f} s (2 threads), Python baseline '
+            threads = '1 thread' if kind == 'sqlite-vec' else '2 threads'
+            results[name] = (runs, f'build {times[name]:.0f} s ({threads}), Python baseline '
                              f'{baseline:.0f} MiB')
-        report(results, ['hnswlib', 'faiss-hnsw-sq8', 'faiss-hnsw-flat', 'sqlite-vec'],
-               args.target)
+        if x86:
+            report(results, ['hnswlib', 'faiss-hnsw-sq8', 'faiss-hnsw-flat', 'sqlite-vec'],
+                   args.target)
 
-        if os.path.exists(args.aarch64) and shutil.which('qemu-aarch64-static'):
+        if ('qemu' in args.parts.split(',') and os.path.exists(args.aarch64)
+                and shutil.which('qemu-aarch64-static')):
             n = args.qemu_n
             ab.write_vecs(bp, base[:n])
             flat = faiss.IndexFlatIP(args.dim)
