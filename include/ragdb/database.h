@@ -53,6 +53,21 @@ struct DatabaseOptions {
   // collection opens with a rebuild pending). Default: true. Off, they are rebuilt by the next
   // Optimize, which short-lived processes (the CLI) prefer to a thread they would wait for.
   bool rebuild_indexes_in_background = true;
+  // Frugal mode for small devices (docs/edge.md): the most resident memory the database should
+  // use while searching, in bytes; 0 = no limit (default). Segment files are verified a piece
+  // at a time and read through mmap for random access; once the process's resident set passes
+  // seven eighths of the limit, the pages of full vectors and documents (read row by row:
+  // re-ranking, payloads) are handed back to the page cache, then, if still over, every page of
+  // the segments; the growing segment seals early (at a quarter of the limit). Collections whose
+  // vector index keeps 8-bit codes (`quantization: sq8`) search with the codes and the graph
+  // resident and the full vectors on disk. Not covered: building indexes (Optimize), exact
+  // scans of a column larger than the limit, model weights.
+  size_t memory_limit_bytes = 0;
+  // Opens the folder without writing to it (an app bundle, a read-only mount, a snapshot):
+  // nothing is created, repaired, cleaned or locked exclusively (a shared lock when LOCK exists),
+  // the log is replayed into memory, and every write (upsert, delete, create, drop, optimize,
+  // index changes, aliases) fails with FailedPrecondition. The folder must hold a database.
+  bool read_only = false;
 };
 
 // A search hit.

@@ -44,7 +44,7 @@ extern "C" {
 
 /* Version of this header; ragdb_api_version() returns the library's. Bumped when functions or
  * struct fields are added (never for removals: those would be a new library name). */
-#define RAGDB_API_VERSION 2 /* 2: knowledge bases (ragdb_kb_*) */
+#define RAGDB_API_VERSION 2 /* 2: knowledge bases (ragdb_kb_*), memory limit, read-only */
 
 /* Same numbers as ragdb::StatusCode in ragdb/status.h. */
 typedef enum ragdb_code {
@@ -83,6 +83,10 @@ typedef struct ragdb_open_options {
   int create_if_missing;        /* default 1 */
   int sync_writes;              /* fsync the log before a write returns; default 1 */
   uint64_t seal_threshold_rows; /* rows in the growing segment before it is sealed; 0 = default */
+  uint64_t memory_limit_bytes;  /* API version 2. Frugal mode: resident bytes searches keep under;
+                                   0 = no limit (default). docs/edge.md */
+  int read_only;                /* API version 2. 1 = open without writing (writes fail with
+                                   RAGDB_FAILED_PRECONDITION); default 0 */
 } ragdb_open_options;
 
 RAGDB_EXPORT void ragdb_open_options_init(ragdb_open_options* options);

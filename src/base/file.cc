@@ -11,6 +11,9 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <vector>
+
+#include "base/crc32c.h"
 
 namespace ragdb {
 namespace {
@@ -179,7 +182,7 @@ Status AppendableFile::Truncate(uint64_t size) {
   return Sync();
 }
 
-Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
+Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path, bool random_access) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open", path);
   struct stat st;
@@ -189,6 +192,10 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
     return s;
   }
   size_t size = static_cast<size_t>(st.st_size);
+  // The page cache may hold the file in large folios (from writing it, or readahead), and a
+  // fault maps a whole folio: dropping the file's unmapped cached pages first makes later
+  // faults (without readahead, MADV_RANDOM) read and map single pages.
+  if (random_access) ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
   const uint8_t* data = nullptr;
   if (size > 0) {
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
@@ -198,6 +205,10 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
       return s;
     }
     data = static_cast<const uint8_t*>(p);
+    if (random_access) {
+      ::madvise(p, size, MADV_RANDOM);
+      ::madvise(p, size, MADV_NOHUGEPAGE);
+    }
   }
   ::close(fd);
   return std::unique_ptr<MappedFile>(new MappedFile(data, size, path));
@@ -205,6 +216,50 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
 
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+void MappedFile::ReleasePages(size_t offset, size_t length) const {
+  if (data_ == nullptr || offset >= size_) return;
+  length = std::min(length, size_ - offset);
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  uintptr_t begin = reinterpret_cast<uintptr_t>(data_) + offset;
+  uintptr_t end = begin + length;
+  begin = (begin + page - 1) / page * page;  // only whole pages inside the range
+  end = end / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+void DropFileCache(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+}
+
+Result<uint32_t> ChecksumFileRange(const std::string& path, uint64_t offset, uint64_t length,
+                                   bool drop_cache) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open", path);
+  constexpr size_t kPiece = 1 << 20;
+  std::vector<char> buf(std::min<uint64_t>(kPiece, length));
+  uint32_t crc = 0;
+  for (uint64_t done = 0; done < length;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(kPiece, length - done));
+    ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset + done));
+    if (n <= 0) {
+      Status s = n == 0 ? Status::Corruption(path + ": shorter than its section table says")
+                        : ErrnoStatus("read", path);
+      ::close(fd);
+      return s;
+    }
+    crc = crc32c::Extend(crc, buf.data(), static_cast<size_t>(n));
+    if (drop_cache) {
+      ::posix_fadvise(fd, static_cast<off_t>(offset + done), n, POSIX_FADV_DONTNEED);
+    }
+    done += static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+  return crc;
 }
 
 }  // namespace ragdb

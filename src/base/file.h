@@ -55,7 +55,9 @@ class AppendableFile {
 // A read-only memory map of a whole file. Empty files map to an empty view.
 class MappedFile {
  public:
-  static Result<std::unique_ptr<MappedFile>> Open(const std::string& path);
+  // random_access (frugal mode): no readahead, single pages mapped per fault (see file.cc).
+  static Result<std::unique_ptr<MappedFile>> Open(const std::string& path,
+                                                  bool random_access = false);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -65,6 +67,13 @@ class MappedFile {
   std::string_view view() const { return {reinterpret_cast<const char*>(data_), size_}; }
   const std::string& path() const { return path_; }
 
+  // Frugal mode (DatabaseOptions::memory_limit_bytes): drops this process's mapping of the pages
+  // wholly inside [offset, offset + length) (madvise MADV_DONTNEED). They stay in the kernel's
+  // page cache and come back on the next access, so nothing is lost; the process's resident set
+  // shrinks. No-op where unsupported.
+  void ReleasePages(size_t offset, size_t length) const;
+  void ReleaseAll() const { ReleasePages(0, size_); }
+
  private:
   MappedFile(const uint8_t* data, size_t size, std::string path)
       : data_(data), size_(size), path_(std::move(path)) {}
@@ -72,5 +81,14 @@ class MappedFile {
   size_t size_;
   std::string path_;
 };
+
+// CRC32C of bytes [offset, offset + length) of a file, read with pread a MiB at a time (not
+// through a mapping, so they do not become the process's resident memory); with drop_cache the
+// pages read are also dropped from the page cache (POSIX_FADV_DONTNEED).
+Result<uint32_t> ChecksumFileRange(const std::string& path, uint64_t offset, uint64_t length,
+                                   bool drop_cache);
+// Drops the file's cached pages that no process maps (POSIX_FADV_DONTNEED over the whole file);
+// errors are ignored (it is advice).
+void DropFileCache(const std::string& path);
 
 }  // namespace ragdb

@@ -84,6 +84,8 @@ ragdb_code ragdb_open(const char* path, const ragdb_open_options* options, ragdb
     db_options.create_if_missing = o.create_if_missing != 0;
     db_options.sync_writes = o.sync_writes != 0;
     if (o.seal_threshold_rows != 0) db_options.seal_threshold_rows = o.seal_threshold_rows;
+    db_options.memory_limit_bytes = o.memory_limit_bytes;
+    db_options.read_only = o.read_only != 0;
     RAGDB_ASSIGN_OR_RETURN(auto db, ragdb::Database::Open(path, db_options));
     *out = new ragdb_db{std::move(db)};
     return Status::Ok();

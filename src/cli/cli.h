@@ -21,7 +21,9 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
 struct Context {
-  std::string data_dir;  // --data, or $RAGDB_DATA, or ./ragdb-data
+  std::string data_dir;           // --data, or $RAGDB_DATA, or ./ragdb-data
+  size_t memory_limit_bytes = 0;  // --memory-limit (frugal mode); 0 = none
+  bool read_only = false;         // --read-only
 };
 
 using CommandFn = int (*)(const Context& ctx, const std::vector<std::string>& args);
@@ -32,6 +34,9 @@ using CommandFn = int (*)(const Context& ctx, const std::vector<std::string>& ar
 int Fail(const Status& status, bool usage = false);
 // The command being run (set by main), named in the --help pointer of usage errors.
 void SetCommandForHints(const std::string& command);
+// "512M", "2G", "65536": bytes, with an optional K, M or G suffix (powers of 1024; "KiB", "MB"...
+// are read the same way). InvalidArgument naming `what` otherwise.
+Result<size_t> ParseByteSize(std::string_view text, std::string_view what);
 // Opens the database at ctx.data_dir, printing recovery notes on stderr.
 Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx);
 // InvalidArgument naming the first of `flags` that was given: "--ef does not apply to

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "base/file.h"
+#include "base/process_memory.h"
 #include "cli/cli.h"
 #include "cli/vecs_io.h"
 
@@ -81,10 +82,12 @@ int BatchSearch(const Args& a, const std::shared_ptr<Collection>& c, SearchReque
   }
   Status s = WriteIvecs(*a.Get("out"), ids, base.k);
   if (!s.ok()) return Fail(s);
+  // The process's peak resident memory so far (open, load, search): what --memory-limit bounds.
   PrintJson({{"queries", queries->rows},
              {"seconds", secs},
              {"qps", secs > 0 ? queries->rows / secs : 0.0},
-             {"cpu_seconds", cpu_secs}});
+             {"cpu_seconds", cpu_secs},
+             {"peak_resident_bytes", PeakResidentBytes()}});
   return kExitOk;
 }
 

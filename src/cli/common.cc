@@ -1,3 +1,4 @@
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
@@ -28,10 +29,39 @@ int Fail(const Status& status, bool usage) {
   return usage_error ? kExitUsage : kExitFailure;
 }
 
+Result<size_t> ParseByteSize(std::string_view text, std::string_view what) {
+  auto bad = [&] {
+    return Status::InvalidArgument(std::string(what) + " '" + std::string(text) +
+                                   "' is not a size (bytes, or a number with K, M or G)");
+  };
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) return bad();
+  uint64_t value = std::stoull(std::string(text.substr(0, digits)));
+  std::string unit(text.substr(digits));
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.ends_with("IB")) unit.erase(unit.size() - 2);
+  if (unit.size() == 2 && unit[1] == 'B') unit.pop_back();
+  int shift = 0;
+  if (unit == "K") {
+    shift = 10;
+  } else if (unit == "M") {
+    shift = 20;
+  } else if (unit == "G") {
+    shift = 30;
+  } else if (!unit.empty() && unit != "B") {
+    return bad();
+  }
+  if (value == 0) return Status::InvalidArgument(std::string(what) + " must be more than 0");
+  return static_cast<size_t>(value << shift);
+}
+
 Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx) {
   DatabaseOptions options;
   // A command would wait for a rebuild thread at exit; `optimize` rebuilds instead.
   options.rebuild_indexes_in_background = false;
+  options.memory_limit_bytes = ctx.memory_limit_bytes;
+  options.read_only = ctx.read_only;
   RAGDB_ASSIGN_OR_RETURN(auto db, Database::Open(ctx.data_dir, options));
   for (const auto& note : db->RecoveryNotes())
     log::Warn("db.recovery", note, {{"data", ctx.data_dir}});

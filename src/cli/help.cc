@@ -94,8 +94,8 @@ std::string RenderCommandHelp(std::string_view name, std::string_view synopsis) 
     out += "\nexamples:\n" + Indent(h->examples, "  ");
   }
   out +=
-      "\nGlobal options (--data DIR, --log-level LEVEL) may come before or after the command; "
-      "`ragdb --help` lists every command.\n";
+      "\nGlobal options (--data DIR, --log-level LEVEL, --memory-limit SIZE, --read-only) may come "
+      "before or after the command; `ragdb --help` lists every command.\n";
   return out;
 }
 

@@ -145,12 +145,16 @@ std::string TopLevelHelp() {
   std::string out =
       "ragdb: an AI database. Vectors, BM25 text, filters, knowledge bases with cited answers\n"
       "and a Qdrant-compatible HTTP server, in one binary.\n\n"
-      "usage: ragdb [--data DIR] [--log-level LEVEL] COMMAND [ARGS]\n"
+      "usage: ragdb [--data DIR] [--log-level LEVEL] [--memory-limit SIZE] [--read-only]\n"
+      "             COMMAND [ARGS]\n"
       "       ragdb COMMAND --help      usage, options and examples of one command\n\n"
       "global options (before or after the command):\n"
       "  --data DIR          data folder (else $RAGDB_DATA, else ./ragdb-data)\n"
       "  --log-level LEVEL   error, warn, info (default) or debug (else $RAGDB_LOG); warn hides\n"
       "                      progress bars and summaries\n"
+      "  --memory-limit SIZE frugal mode: keep searches under SIZE resident (512M, 2G; "
+      "docs/edge.md)\n"
+      "  --read-only         open the data folder without writing to it (writes are refused)\n"
       "  --version           print the version and the distance kernels in use\n"
       "  --help, -h          this help\n\n"
       "commands:\n";
@@ -189,18 +193,22 @@ std::vector<std::string> CommandNames() {
   return names;
 }
 
-// --data / --log-level as "--flag VALUE" or "--flag=VALUE" at argv[*i]; advances *i past the
-// value. Returns false when argv[*i] is not a global option.
+// --data / --log-level / --memory-limit as "--flag VALUE" or "--flag=VALUE" at argv[*i] (and
+// --read-only); advances *i past the value. Returns false when argv[*i] is not a global option.
 Result<bool> TakeGlobalOption(const std::vector<std::string>& argv, size_t* i, Context* ctx) {
   const std::string& arg = argv[*i];
-  for (const char* flag : {"--data", "--log-level"}) {
+  if (arg == "--read-only") {
+    ctx->read_only = true;
+    return true;
+  }
+  for (const char* flag : {"--data", "--log-level", "--memory-limit"}) {
     std::string name = flag;
     std::string value;
     if (arg == name) {
       if (*i + 1 >= argv.size()) {
-        return Status::InvalidArgument(name + (name == "--data" ? " needs a folder"
-                                                                : " needs a "
-                                                                  "level"));
+        return Status::InvalidArgument(name + (name == "--data"        ? " needs a folder"
+                                               : name == "--log-level" ? " needs a level"
+                                                                       : " needs a size"));
       }
       value = argv[++*i];
     } else if (arg.starts_with(name + "=")) {
@@ -210,6 +218,8 @@ Result<bool> TakeGlobalOption(const std::vector<std::string>& argv, size_t* i, C
     }
     if (name == "--data") {
       ctx->data_dir = value;
+    } else if (name == "--memory-limit") {
+      RAGDB_ASSIGN_OR_RETURN(ctx->memory_limit_bytes, ParseByteSize(value, "--memory-limit"));
     } else {
       RAGDB_ASSIGN_OR_RETURN(log::Level level, log::ParseLevel(value));
       log::SetLevel(level);

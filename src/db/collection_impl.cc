@@ -100,7 +100,7 @@ Result<std::shared_ptr<CollectionImpl>> CollectionImpl::Open(const std::string& 
   c->manifest_ = manifest;
   for (const auto& entry : manifest.segments) {
     std::string path = JoinPath(dir, entry.file);
-    RAGDB_ASSIGN_OR_RETURN(auto seg, SealedSegment::Open(path, c->schema_));
+    RAGDB_ASSIGN_OR_RETURN(auto seg, SealedSegment::Open(path, c->schema_, c->frugal()));
     if (seg->rows() != entry.rows) {
       return Status::Corruption(path + ": has " + std::to_string(seg->rows()) +
                                 " rows, the manifest says " + std::to_string(entry.rows));
@@ -136,6 +136,8 @@ Result<std::shared_ptr<CollectionImpl>> CollectionImpl::Open(const std::string& 
                        " (a write that was never acknowledged)");
     }
   }
+  // Read-only: the log was replayed into memory; no writer, no clean-up, no rebuilds.
+  if (options.read_only) return c;
   std::string last_wal = JoinPath(dir, manifest.wal_files.back());
   if (stats.valid_length < storage::kWalHeaderSize) {
     RAGDB_RETURN_IF_ERROR(RemoveFile(last_wal));
@@ -182,6 +184,11 @@ void CollectionImpl::RebuildLocations() {
 Status CollectionImpl::CheckAlive() const {
   if (dropped_) return Status::FailedPrecondition("collection '" + name_ + "' was dropped");
   return Status::Ok();
+}
+
+Status CollectionImpl::CheckWritable() const {
+  if (!options_.read_only) return Status::Ok();
+  return Status::FailedPrecondition("collection '" + name_ + "' is open read-only");
 }
 
 void CollectionImpl::MarkDropped() {
@@ -327,6 +334,7 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
 // ---- group commit ----
 
 Status CollectionImpl::Commit(PendingWrite* w) {
+  RAGDB_RETURN_IF_ERROR(CheckWritable());
   std::unique_lock lock(queue_mu_);
   queue_.push_back(w);
   while (!w->done && w != queue_.front()) w->cv.wait(lock);
@@ -527,11 +535,20 @@ Status CollectionImpl::ImportVectors(const std::string& field, const float* data
 // ---- sealing, checkpoints, compaction ----
 
 Status CollectionImpl::MaybeSeal() {
-  if (growing_->rows() < options_.seal_threshold_rows) return Status::Ok();
+  size_t threshold = options_.seal_threshold_rows;
+  if (frugal()) {
+    // The growing segment lives in memory: seal it at a quarter of the limit.
+    size_t row_bytes = 64;  // id, bookkeeping
+    for (const auto& f : schema_.vectors) row_bytes += f.dim * sizeof(float);
+    threshold =
+        std::min(threshold, std::max<size_t>(256, options_.memory_limit_bytes / 4 / row_bytes));
+  }
+  if (growing_->rows() < threshold) return Status::Ok();
   return Checkpoint(/*merge=*/false);
 }
 
 Status CollectionImpl::Checkpoint(bool merge, const OptimizeProgress& progress) {
+  RAGDB_RETURN_IF_ERROR(CheckWritable());
   // Stage names say which write of the checkpoint they belong to.
   auto stage_progress = [&progress](const char* prefix) -> SegmentWriteProgress {
     if (!progress) return nullptr;
@@ -557,7 +574,7 @@ Status CollectionImpl::Checkpoint(bool merge, const OptimizeProgress& progress) 
     auto written = WriteSegment(JoinPath(dir_, file), schema_, {growing_.get()},
                                 options_.locality_order_min_rows, stage_progress("seal"));
     if (!written.ok()) return restore(), written.status();
-    auto seg = SealedSegment::Open(JoinPath(dir_, file), schema_);
+    auto seg = SealedSegment::Open(JoinPath(dir_, file), schema_, frugal());
     if (!seg.ok()) return restore(), seg.status();
     entries.push_back({0, file, *written, "", IndexParamsOf(schema_)});
     segments.push_back(std::move(seg).value());
@@ -572,7 +589,7 @@ Status CollectionImpl::Checkpoint(bool merge, const OptimizeProgress& progress) 
     auto written = WriteSegment(JoinPath(dir_, file), schema_, sources,
                                 options_.locality_order_min_rows, stage_progress("merge"));
     if (!written.ok()) return restore(), written.status();
-    auto seg = SealedSegment::Open(JoinPath(dir_, file), schema_);
+    auto seg = SealedSegment::Open(JoinPath(dir_, file), schema_, frugal());
     if (!seg.ok()) return restore(), seg.status();
     for (const auto& e : entries) {
       obsolete.push_back(e.file);
@@ -623,6 +640,7 @@ Status CollectionImpl::Checkpoint(bool merge, const OptimizeProgress& progress) 
 }
 
 Status CollectionImpl::RunAsWriteLeader(const std::function<Status()>& fn) {
+  RAGDB_RETURN_IF_ERROR(CheckWritable());
   PendingWrite w;
   std::unique_lock lock(queue_mu_);
   queue_.push_back(&w);
@@ -679,6 +697,7 @@ Result<std::vector<std::string>> CollectionImpl::CheckpointAndListFiles() {
 }
 
 Status CollectionImpl::CreatePayloadIndex(const PayloadIndexField& field) {
+  RAGDB_RETURN_IF_ERROR(CheckWritable());
   {
     std::shared_lock lock(data_mu_);
     RAGDB_RETURN_IF_ERROR(CheckAlive());

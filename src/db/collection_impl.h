@@ -139,6 +139,14 @@ class CollectionImpl final : public Collection {
   Status ApplyWalRecord(storage::WalRecordType type, std::string_view payload);
   Status CheckReplayed(const std::vector<Record>& records) const;
   Status MaybeSeal();
+  // FailedPrecondition when the database was opened read-only (DatabaseOptions::read_only).
+  Status CheckWritable() const;
+  // Frugal mode (DatabaseOptions::memory_limit_bytes > 0).
+  bool frugal() const { return options_.memory_limit_bytes > 0; }
+  // Frugal mode, called after each search: when the process's resident set is past seven
+  // eighths of the limit, hands segment pages back to the page cache (the pages read row by row
+  // first, everything if that is not enough). Under data_mu_ (shared).
+  void KeepUnderMemoryLimit() const;
   // Seals the growing segment (if it has rows) and checkpoints: new segment file, fresh WAL,
   // tombstone files, manifest. With `merge`, also rewrites all segments into one.
   Status Checkpoint(bool merge, const OptimizeProgress& progress = nullptr);

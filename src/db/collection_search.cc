@@ -3,6 +3,7 @@
 #include <cmath>
 #include <queue>
 
+#include "base/process_memory.h"
 #include "base/thread_pool.h"
 #include "db/collection_impl.h"
 #include "db/flat_batch.h"
@@ -406,7 +407,21 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchLocked(const SearchReques
   for (const auto& s : sealed_) scan(*s);
   scan(*growing_);
   top.TakeSorted(&scratch.best);
-  return Materialize(request, q, scratch.best, /*gemm_l2=*/false);
+  auto out = Materialize(request, q, scratch.best, /*gemm_l2=*/false);
+  if (frugal()) KeepUnderMemoryLimit();
+  return out;
+}
+
+void CollectionImpl::KeepUnderMemoryLimit() const {
+  // Reading the resident size costs a few microseconds, small beside a search of a collection
+  // large enough to need a limit. It is looked at after every search: the kernel maps up to 16
+  // neighbouring pages of the page cache on each fault (fault-around), so one search can make a
+  // few MiB of re-ranked rows resident.
+  const size_t budget = options_.memory_limit_bytes / 8 * 7;
+  if (ResidentBytes() <= budget) return;
+  for (const auto& s : sealed_) s->ReleasePages(/*everything=*/false);
+  if (ResidentBytes() <= budget) return;
+  for (const auto& s : sealed_) s->ReleasePages(/*everything=*/true);
 }
 
 bool CollectionImpl::CanBatchTogether(std::span<const SearchRequest> requests) const {

@@ -33,16 +33,25 @@ class DatabaseImpl final : public Database {
   }
 
   Status Load() {
+    const bool read_only = options_.read_only;
     std::string dir = JoinPath(path_, kCollectionsDir);
-    RAGDB_RETURN_IF_ERROR(CreateDirs(dir));
-    RAGDB_ASSIGN_OR_RETURN(auto top, ListDir(path_));
-    for (const auto& name : top) {  // a crash during DropCollection
-      if (name.rfind(".dropped-", 0) == 0) RAGDB_RETURN_IF_ERROR(RemoveAll(JoinPath(path_, name)));
+    if (!read_only) {
+      RAGDB_RETURN_IF_ERROR(CreateDirs(dir));
+      RAGDB_ASSIGN_OR_RETURN(auto top, ListDir(path_));
+      for (const auto& name : top) {  // a crash during DropCollection
+        if (name.rfind(".dropped-", 0) == 0) {
+          RAGDB_RETURN_IF_ERROR(RemoveAll(JoinPath(path_, name)));
+        }
+      }
     }
     RAGDB_ASSIGN_OR_RETURN(auto names, ListDir(dir));
     for (const auto& name : names) {
       std::string cdir = JoinPath(dir, name);
       if (!FileExists(JoinPath(cdir, storage::kManifestName))) {
+        if (read_only) {  // left as it is: not a collection
+          notes_.push_back("skipped " + cdir + ": no manifest (an interrupted create)");
+          continue;
+        }
         RAGDB_RETURN_IF_ERROR(RemoveIncompleteCollection(cdir));
         continue;
       }
@@ -64,6 +73,11 @@ class DatabaseImpl final : public Database {
     return Status::Ok();
   }
 
+  Status CheckWritable() const {
+    if (!options_.read_only) return Status::Ok();
+    return Status::FailedPrecondition("database " + path_ + " is open read-only");
+  }
+
   // A folder without a manifest is a crash during CreateCollection (which writes the manifest
   // last), unless it holds segments: then the manifest was lost, and that is corruption.
   Status RemoveIncompleteCollection(const std::string& cdir) {
@@ -80,6 +94,7 @@ class DatabaseImpl final : public Database {
 
   Result<std::shared_ptr<Collection>> CreateCollection(const std::string& name,
                                                        const CollectionSchema& schema) override {
+    RAGDB_RETURN_IF_ERROR(CheckWritable());
     RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
     RAGDB_RETURN_IF_ERROR(schema.Validate());
     std::unique_lock lock(mu_);
@@ -114,6 +129,7 @@ class DatabaseImpl final : public Database {
   }
 
   Status DropCollection(const std::string& name) override {
+    RAGDB_RETURN_IF_ERROR(CheckWritable());
     std::unique_lock lock(mu_);
     auto it = collections_.find(name);
     if (it == collections_.end()) return Status::NotFound("collection '" + name + "' not found");
@@ -137,6 +153,7 @@ class DatabaseImpl final : public Database {
   }
 
   Status UpdateAliases(std::span<const AliasChange> changes) override {
+    RAGDB_RETURN_IF_ERROR(CheckWritable());
     // Exclusive: lookups wait for the switch instead of seeing a half-applied list.
     std::unique_lock lock(mu_);
     RAGDB_ASSIGN_OR_RETURN(db::AliasMap next,
@@ -218,13 +235,37 @@ void CheckCollection(const std::string& dir, CheckReport* report) {
 }  // namespace
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, DatabaseOptions options) {
+  std::string lock_path = JoinPath(path, "LOCK");
+  int fd = -1;
+  if (options.read_only) {
+    if (!FileExists(JoinPath(path, kCollectionsDir))) {
+      return Status::NotFound("no database at " + path + " (opened read-only: nothing is created)");
+    }
+    // A shared lock keeps a writer out while we read; a folder without LOCK (copied into an app
+    // bundle) is read without one.
+    fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && ::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+      ::close(fd);
+      return Status::FailedPrecondition("database " + path +
+                                        " is being written by another process (LOCK is held)");
+    }
+    auto db = std::make_unique<DatabaseImpl>(path, options, fd);
+    RAGDB_RETURN_IF_ERROR(db->Load());
+    return std::unique_ptr<Database>(std::move(db));
+  }
   if (!FileExists(path)) {
     if (!options.create_if_missing) return Status::NotFound("no database at " + path);
     RAGDB_RETURN_IF_ERROR(CreateDirs(path));
   }
-  std::string lock_path = JoinPath(path, "LOCK");
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("open " + lock_path + ": " + std::strerror(errno));
+  fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int err = errno;
+    return Status::IOError("open " + lock_path + ": " + std::strerror(err) +
+                           (err == EROFS || err == EACCES
+                                ? " (a folder that cannot be written can be opened read-only: "
+                                  "--read-only, DatabaseOptions::read_only)"
+                                : ""));
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
     return Status::FailedPrecondition("database " + path +

@@ -163,9 +163,11 @@ Status GrowingSegment::ReadDocument(size_t row, Record* out) const {
 }
 
 Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& path,
-                                                           const CollectionSchema& schema) {
+                                                           const CollectionSchema& schema,
+                                                           bool frugal) {
   std::unique_ptr<SealedSegment> s(new SealedSegment());
-  RAGDB_ASSIGN_OR_RETURN(s->file_, storage::SegmentFileReader::Open(path, /*verify=*/true));
+  RAGDB_ASSIGN_OR_RETURN(s->file_,
+                         storage::SegmentFileReader::Open(path, /*verify=*/true, frugal));
   const size_t rows = s->file_->rows();
   auto corrupt = [&](const std::string& what) { return Status::Corruption(path + ": " + what); };
 
@@ -225,7 +227,20 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
   RAGDB_ASSIGN_OR_RETURN(s->text_, SegmentTextIndex::Open(*s->file_, schema));
   s->deleted_ = Bitset(rows);
   s->RecomputeSearchable();
+  if (frugal) s->ReleasePages(/*everything=*/true);  // what opening read (ids, norms, indexes)
   return s;
+}
+
+void SealedSegment::ReleasePages(bool everything) const {
+  if (everything) {
+    file_->ReleasePages();
+    return;
+  }
+  for (const index::TypedRows& col : columns_) {
+    file_->ReleasePages(std::string_view(reinterpret_cast<const char*>(col.data),
+                                         col.row_bytes * rows()));
+  }
+  file_->ReleasePages(doc_blob_);
 }
 
 Status SealedSegment::ReadDocument(size_t row, Record* out) const {

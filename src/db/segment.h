@@ -129,9 +129,14 @@ class GrowingSegment final : public Segment {
 
 class SealedSegment final : public Segment {
  public:
-  // Opens a segment file (checksums verified) for the given schema.
+  // Opens a segment file (checksums verified) for the given schema. `frugal`: memory-limited
+  // (DatabaseOptions::memory_limit_bytes): verification releases its pages as it goes.
   static Result<std::unique_ptr<SealedSegment>> Open(const std::string& path,
-                                                     const CollectionSchema& schema);
+                                                     const CollectionSchema& schema,
+                                                     bool frugal = false);
+  // Frugal mode: hands the pages read row by row (vector columns, documents) back to the page
+  // cache; with `everything`, every page of the file (indexes too).
+  void ReleasePages(bool everything) const;
 
   size_t rows() const override { return ids_.size(); }
   bool sealed() const override { return true; }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -98,9 +99,9 @@ Status SegmentFileWriter::Finish() {
 }
 
 Result<std::unique_ptr<SegmentFileReader>> SegmentFileReader::Open(const std::string& path,
-                                                                   bool verify) {
+                                                                   bool verify, bool frugal) {
   std::unique_ptr<SegmentFileReader> r(new SegmentFileReader());
-  RAGDB_ASSIGN_OR_RETURN(r->file_, MappedFile::Open(path));
+  RAGDB_ASSIGN_OR_RETURN(r->file_, MappedFile::Open(path, /*random_access=*/frugal));
   std::string_view data = r->file_->view();
   auto corrupt = [&](const std::string& what) { return Status::Corruption(path + ": " + what); };
   if (data.size() < kHeaderSize || std::memcmp(data.data(), kMagic, 8) != 0) {
@@ -135,12 +136,22 @@ Result<std::unique_ptr<SegmentFileReader>> SegmentFileReader::Open(const std::st
       return corrupt("section '" + std::string(name) + "' out of bounds");
     }
     std::string_view bytes = data.substr(offset, length);
-    if (verify && crc32c::Value(bytes.data(), bytes.size()) != crc) {
+    uint32_t actual = 0;
+    if (verify && frugal) {  // read, not mapped: verifying does not make the file resident
+      RAGDB_ASSIGN_OR_RETURN(actual, ChecksumFileRange(path, offset, length, /*drop_cache=*/true));
+    } else if (verify) {
+      actual = crc32c::Value(bytes.data(), bytes.size());
+    }
+    if (verify && actual != crc) {
       return corrupt("checksum mismatch in section '" + std::string(name) + "'");
     }
     r->sections_.emplace(std::string(name), bytes);
   }
   if (!in.empty()) return corrupt("trailing bytes in section table");
+  // Reading for the checksums cached the file in large folios, some straddling the pieces that
+  // were dropped; a mapped fault maps a whole folio. Drop them all: later faults read single
+  // pages (the mapping has no readahead).
+  if (frugal && verify) DropFileCache(path);
   return r;
 }
 

@@ -53,7 +53,11 @@ class SegmentFileWriter {
 class SegmentFileReader {
  public:
   // Maps the file and validates header and table; with `verify`, also every section's checksum.
-  static Result<std::unique_ptr<SegmentFileReader>> Open(const std::string& path, bool verify);
+  // `frugal` (memory-limited databases): the checksums are computed from pread()s, not through
+  // the mapping, and the mapping is for random access (single pages per fault; MappedFile), so
+  // opening a file larger than the memory limit does not make it resident.
+  static Result<std::unique_ptr<SegmentFileReader>> Open(const std::string& path, bool verify,
+                                                         bool frugal = false);
 
   uint64_t rows() const { return rows_; }
   bool Has(std::string_view name) const { return sections_.count(std::string(name)) > 0; }
@@ -62,6 +66,13 @@ class SegmentFileReader {
   std::vector<std::string> SectionNames() const;
   const std::string& path() const { return file_->path(); }
   size_t file_size() const { return file_->size(); }
+  // Drops the process's resident pages of the file (they stay in the page cache); see
+  // MappedFile::ReleasePages.
+  void ReleasePages() const { file_->ReleaseAll(); }
+  void ReleasePages(std::string_view section_bytes) const {
+    file_->ReleasePages(static_cast<size_t>(section_bytes.data() - file_->view().data()),
+                        section_bytes.size());
+  }
 
  private:
   std::unique_ptr<MappedFile> file_;

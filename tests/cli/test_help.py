@@ -16,7 +16,8 @@ def test_top_level_help_goes_to_stdout(cli):
         r = cli.run(*args, data=False)
         assert r.code == 0 and r.err == '', r
         assert r.out.startswith('ragdb: an AI database'), r
-        assert 'usage: ragdb [--data DIR] [--log-level LEVEL] COMMAND' in r.out
+        assert ('usage: ragdb [--data DIR] [--log-level LEVEL] [--memory-limit SIZE] [--read-only]'
+                in r.out), r.out
         for c in COMMANDS:
             assert '\n  ' + c in r.out, c
 
