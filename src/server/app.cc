@@ -94,6 +94,7 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
       auth_(std::move(auth)),
       tenants_(data_dir_, db_options) {
   RegisterServiceRoutes(*this);
+  RegisterAliasRoutes(*this);  // before {collection_name} routes: "aliases" is not a name
   RegisterCollectionRoutes(*this);
   RegisterPointRoutes(*this);
   RegisterQueryRoutes(*this);

@@ -143,6 +143,7 @@ class App {
 // Route registration, one function per file.
 void RegisterServiceRoutes(App& app);     // qdrant_collections.cc: /, /healthz, /readyz
 void RegisterCollectionRoutes(App& app);  // qdrant_collections.cc
+void RegisterAliasRoutes(App& app);       // qdrant_aliases.cc
 void RegisterPointRoutes(App& app);       // qdrant_points.cc
 void RegisterQueryRoutes(App& app);       // qdrant_query.cc
 void RegisterSnapshotRoutes(App& app);    // snapshots.cc

@@ -170,6 +170,12 @@ const FieldRules kScrollFields = {
     {},
     {{"order_by", "ordering by a payload field"}}};
 
+// Alias actions are applied as one atomic list (Database::UpdateAliases).
+const FieldRules kUpdateAliasesFields = {{"actions"}, {}, {}};
+const FieldRules kCreateAliasFields = {{"collection_name", "alias_name"}, {}, {}};
+const FieldRules kDeleteAliasFields = {{"alias_name"}, {}, {}};
+const FieldRules kRenameAliasFields = {{"old_alias_name", "new_alias_name"}, {}, {}};
+
 // Counts are always exact here, which `exact: false` permits.
 const FieldRules kCountFields = {{"filter", "exact", "shard_key"}, {}, {}};
 

@@ -41,6 +41,10 @@ Status CheckDistribution(const Json& obj, bool cluster_mode);
 
 // The rules of each request body (qdrant_fields.cc lists them with their reasons).
 extern const FieldRules kCreateCollectionFields;
+extern const FieldRules kUpdateAliasesFields;  // POST /collections/aliases
+extern const FieldRules kCreateAliasFields;
+extern const FieldRules kDeleteAliasFields;
+extern const FieldRules kRenameAliasFields;
 extern const FieldRules kUpdateCollectionFields;
 extern const FieldRules kCollectionParamsFields;  // PATCH "params"
 extern const FieldRules kVectorParamsFields;
