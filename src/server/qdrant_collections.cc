@@ -216,9 +216,12 @@ Result<Json> CreateIndex(Ctx& ctx) {
   return Json{{"operation_id", ctx.app.NextOperationId()}, {"status", "completed"}};
 }
 
+// Drops the payload index on a field: filters on it then scan payloads (NotFound: no index).
 Result<Json> DeleteIndex(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
-  return Status::Unimplemented("deleting a payload index is not supported yet");
+  ctx.LockForWrite(col->name());
+  RAGDB_RETURN_IF_ERROR(col->DropPayloadIndex(ctx.Param("field_name")));
+  return Json{{"operation_id", ctx.app.NextOperationId()}, {"status", "completed"}};
 }
 
 }  // namespace

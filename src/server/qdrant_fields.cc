@@ -165,10 +165,11 @@ const FieldRules kDeletePayloadFields = {{"keys", "points", "filter", "shard_key
 
 const FieldRules kClearPayloadFields = {{"points", "filter", "shard_key"}, {}, {}};
 
-const FieldRules kScrollFields = {
-    {"filter", "limit", "offset", "with_payload", "with_vector", "shard_key", "with_text"},
-    {},
-    {{"order_by", "ordering by a payload field"}}};
+const FieldRules kScrollFields = {{"filter", "limit", "offset", "with_payload", "with_vector",
+                                   "shard_key", "with_text", "order_by"},
+                                  {},
+                                  {}};
+const FieldRules kOrderByFields = {{"key", "direction", "start_from"}, {}, {}};
 
 // Alias actions are applied as one atomic list (Database::UpdateAliases).
 const FieldRules kUpdateAliasesFields = {{"actions"}, {}, {}};

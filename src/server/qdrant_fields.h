@@ -63,6 +63,7 @@ extern const FieldRules kSetPayloadFields;
 extern const FieldRules kDeletePayloadFields;
 extern const FieldRules kClearPayloadFields;
 extern const FieldRules kScrollFields;
+extern const FieldRules kOrderByFields;  // scroll order_by {key, direction, start_from}
 extern const FieldRules kCountFields;
 extern const FieldRules kQueryFields;
 extern const FieldRules kQueryGroupsFields;

@@ -237,6 +237,39 @@ Result<Json> RemovePayloadKeys(Ctx& ctx, bool clear) {
   return UpdateResult(ctx);
 }
 
+// Qdrant's OrderBy: a payload key, or {"key", "direction": "asc" | "desc", "start_from": number}.
+Result<OrderBy> ParseOrderBy(const Json& j, std::vector<std::string>* warnings) {
+  OrderBy o;
+  if (j.is_string()) {
+    o.key = j.get<std::string>();
+  } else if (j.is_object()) {
+    RAGDB_RETURN_IF_ERROR(CheckFields(j, "order_by", kOrderByFields, warnings));
+    RAGDB_ASSIGN_OR_RETURN(auto key, OptString(j, "key"));
+    if (key) o.key = *key;
+    RAGDB_ASSIGN_OR_RETURN(auto direction, OptString(j, "direction"));
+    if (direction && *direction != "asc" && *direction != "desc") {
+      return Status::InvalidArgument("order_by.direction: expected \"asc\" or \"desc\", got \"" +
+                                     *direction + "\"");
+    }
+    o.descending = direction && *direction == "desc";
+    if (j.contains("start_from") && !j["start_from"].is_null()) {
+      const Json& from = j["start_from"];
+      if (from.is_string()) {
+        return Status::Unimplemented(
+            "order_by.start_from: datetime values are not supported; give a number");
+      }
+      if (!from.is_number()) {
+        return Status::InvalidArgument("order_by.start_from: expected a number");
+      }
+      o.start_from = from.get<double>();
+    }
+  } else {
+    return Status::InvalidArgument("order_by: expected a payload key or {\"key\", \"direction\"}");
+  }
+  if (o.key.empty()) return Status::InvalidArgument("order_by: missing field `key`");
+  return o;
+}
+
 Result<Json> Scroll(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
@@ -260,10 +293,22 @@ Result<Json> Scroll(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(auto with_text, OptBool(body, "with_text"));
   req.with_payload = ps.enabled;
   req.with_vectors = vs.enabled;
+  if (body.contains("order_by") && !body["order_by"].is_null()) {
+    if (ctx.app.cluster() != nullptr) {
+      return Status::Unimplemented("order_by: not in cluster mode yet (scroll by id instead)");
+    }
+    if (req.offset) {
+      return Status::InvalidArgument(
+          "order_by: cannot be combined with `offset`; page with order_by.start_from");
+    }
+    RAGDB_ASSIGN_OR_RETURN(req.order_by, ParseOrderBy(body["order_by"], &ctx.warnings));
+  }
   RAGDB_ASSIGN_OR_RETURN(ScrollPage page, col->Scroll(req));
   Json pts = Json::array();
-  for (const auto& r : page.records) {
-    pts.push_back(RecordJson(r, ps, vs, with_text.value_or(false)));
+  for (size_t i = 0; i < page.records.size(); ++i) {
+    Json p = RecordJson(page.records[i], ps, vs, with_text.value_or(false));
+    if (req.order_by && i < page.order_values.size()) p["order_value"] = page.order_values[i];
+    pts.push_back(std::move(p));
   }
   return Json{{"points", pts},
               {"next_page_offset", page.next_offset ? page.next_offset->ToJson() : Json()}};
