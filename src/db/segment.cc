@@ -166,8 +166,7 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
                                                            const CollectionSchema& schema,
                                                            bool frugal) {
   std::unique_ptr<SealedSegment> s(new SealedSegment());
-  RAGDB_ASSIGN_OR_RETURN(s->file_,
-                         storage::SegmentFileReader::Open(path, /*verify=*/true, frugal));
+  RAGDB_ASSIGN_OR_RETURN(s->file_, storage::SegmentFileReader::Open(path, /*verify=*/true, frugal));
   const size_t rows = s->file_->rows();
   auto corrupt = [&](const std::string& what) { return Status::Corruption(path + ": " + what); };
 
@@ -237,8 +236,8 @@ void SealedSegment::ReleasePages(bool everything) const {
     return;
   }
   for (const index::TypedRows& col : columns_) {
-    file_->ReleasePages(std::string_view(reinterpret_cast<const char*>(col.data),
-                                         col.row_bytes * rows()));
+    file_->ReleasePages(
+        std::string_view(reinterpret_cast<const char*>(col.data), col.row_bytes * rows()));
   }
   file_->ReleasePages(doc_blob_);
 }
