@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 
 #include "base/json_text.h"
 #include "base/log.h"
@@ -53,6 +54,9 @@ Result<size_t> ParseByteSize(std::string_view text, std::string_view what) {
     return bad();
   }
   if (value == 0) return Status::InvalidArgument(std::string(what) + " must be more than 0");
+  if (value > (std::numeric_limits<size_t>::max() >> shift)) {
+    return Status::InvalidArgument(std::string(what) + " '" + std::string(text) + "' is too large");
+  }
   return static_cast<size_t>(value << shift);
 }
 

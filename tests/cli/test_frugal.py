@@ -120,5 +120,8 @@ def test_memory_limit_sizes_are_checked(cli):
     assert r.code == 2 and "--memory-limit 'lots' is not a size" in r.err, r
     r = cli.run('--memory-limit', '0', 'list')
     assert r.code == 2 and 'more than 0' in r.err, r
+    r = cli.run('--memory-limit', '999999999999999G', 'list')  # would wrap past 2^64
+    assert r.code == 2 and 'too large' in r.err, r
+    cli.ok('--memory-limit', '512M', 'list')  # a valid size is accepted
     r = cli.run('--read-only', 'list', data=False, env={'RAGDB_DATA': str(cli.tmp / 'none')})
     assert r.code != 0 and 'no database' in r.err, r
