@@ -2,8 +2,6 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#elif defined(__aarch64__)
-#include <arm_neon.h>
 #endif
 
 #include <bit>
@@ -11,6 +9,7 @@
 
 #include "base/cpu.h"
 #include "simd/distance_impl.h"
+#include "simd/neon_common.h"  // empty off aarch64
 
 namespace ragdb::index {
 namespace {
@@ -269,21 +268,7 @@ RAGDB_AVX2 uint32_t HammingPopcnt(const uint8_t* a, const uint8_t* b, size_t nby
 // The float, float16 and binary kernels are the shared ones of src/simd; the SQ8 forms with a
 // prepared query and the float-query-against-byte-rows forms exist only here.
 
-// Sixteen bytes as four float32x4.
-inline void WidenBytes(uint8x16_t b, float32x4_t out[4]) {
-  uint16x8_t lo = vmovl_u8(vget_low_u8(b)), hi = vmovl_high_u8(b);
-  out[0] = vcvtq_f32_u32(vmovl_u16(vget_low_u16(lo)));
-  out[1] = vcvtq_f32_u32(vmovl_high_u16(lo));
-  out[2] = vcvtq_f32_u32(vmovl_u16(vget_low_u16(hi)));
-  out[3] = vcvtq_f32_u32(vmovl_high_u16(hi));
-}
-inline void WidenBytes(int8x16_t b, float32x4_t out[4]) {
-  int16x8_t lo = vmovl_s8(vget_low_s8(b)), hi = vmovl_high_s8(b);
-  out[0] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo)));
-  out[1] = vcvtq_f32_s32(vmovl_high_s16(lo));
-  out[2] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi)));
-  out[3] = vcvtq_f32_s32(vmovl_high_s16(hi));
-}
+using simd::neon::WidenBytes;
 inline uint8x16_t Load16(const uint8_t* p) { return vld1q_u8(p); }
 inline int8x16_t Load16(const int8_t* p) { return vld1q_s8(p); }
 

@@ -10,6 +10,7 @@
 
 #include "simd/distance_impl.h"
 #include "simd/half.h"
+#include "simd/neon_common.h"
 
 namespace ragdb::simd::neon {
 namespace {
@@ -22,14 +23,7 @@ inline void LoadHalf8(const uint16_t* x, float32x4_t* lo, float32x4_t* hi) {
 }
 
 // Sixteen SQ8 codes as four float32x4.
-inline void LoadCodes16(const uint8_t* c, float32x4_t out[4]) {
-  uint8x16_t b = vld1q_u8(c);
-  uint16x8_t lo = vmovl_u8(vget_low_u8(b)), hi = vmovl_high_u8(b);
-  out[0] = vcvtq_f32_u32(vmovl_u16(vget_low_u16(lo)));
-  out[1] = vcvtq_f32_u32(vmovl_high_u16(lo));
-  out[2] = vcvtq_f32_u32(vmovl_u16(vget_low_u16(hi)));
-  out[3] = vcvtq_f32_u32(vmovl_high_u16(hi));
-}
+inline void LoadCodes16(const uint8_t* c, float32x4_t out[4]) { WidenBytes(vld1q_u8(c), out); }
 
 }  // namespace
 
