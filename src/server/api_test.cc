@@ -296,10 +296,10 @@ TEST_F(ApiTest, SearchAndQuery) {
                 .status,
             400);
   // Not supported yet -> 501.
-  EXPECT_EQ(Call("POST", "/collections/docs/points/query",
-                 {{"query", {{"recommend", {{"positive", {1}}}}}}})
-                .status,
-            501);
+  EXPECT_EQ(
+      Call("POST", "/collections/docs/points/query", {{"query", {{"formula", {{"sum", {1}}}}}}})
+          .status,
+      501);
   // Groups.
   auto g = Call("POST", "/collections/docs/points/query/groups",
                 {{"query", {1, 0, 0}}, {"group_by", "city"}, {"group_size", 2}, {"limit", 2}});

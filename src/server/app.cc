@@ -98,6 +98,7 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterCollectionRoutes(*this);
   RegisterPointRoutes(*this);
   RegisterQueryRoutes(*this);
+  RegisterExploreRoutes(*this);
   RegisterSnapshotRoutes(*this);
   RegisterAdminRoutes(*this);
   RegisterOpenAiRoutes(*this);

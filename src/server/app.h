@@ -146,6 +146,7 @@ void RegisterCollectionRoutes(App& app);  // qdrant_collections.cc
 void RegisterAliasRoutes(App& app);       // qdrant_aliases.cc
 void RegisterPointRoutes(App& app);       // qdrant_points.cc
 void RegisterQueryRoutes(App& app);       // qdrant_query.cc
+void RegisterExploreRoutes(App& app);     // qdrant_explore.cc: recommend, discover, facet, matrix
 void RegisterSnapshotRoutes(App& app);    // snapshots.cc
 void RegisterAdminRoutes(App& app);       // admin_api.cc: /ragdb/tenants, /metrics
 void RegisterOpenAiRoutes(App& app);      // openai_api.cc: /v1/embeddings, /v1/models

@@ -121,8 +121,12 @@ Result<Json> DeleteCollection(Ctx& ctx) {
   return Json(true);
 }
 
+// PATCH /collections/{c}: hnsw_config, quantization_config and optimizers_config
+// (indexing_threshold), for every vector field or per field under `vectors`. Everything is
+// checked before anything changes; the new index parameters are durable when this answers, and
+// each sealed segment's index is rebuilt in the background while the old one keeps serving
+// (Collection::UpdateVectorIndex; GET /collections/{c} says "yellow" until they are done).
 Result<Json> UpdateCollection(Ctx& ctx) {
-  // PATCH: parameters ragdb cannot change after creation.
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
   RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kUpdateCollectionFields, &ctx.warnings));
@@ -134,6 +138,56 @@ Result<Json> UpdateCollection(Ctx& ctx) {
           "params.on_disk_payload = false is ignored: payloads of sealed segments are read "
           "from memory-mapped files");
     }
+  }
+  const CollectionSchema schema = col->schema();
+  std::vector<IndexParams> next;
+  for (const auto& f : schema.vectors) next.push_back(f.index);
+  const Json none;
+  const Json& hnsw = body.contains("hnsw_config") ? body["hnsw_config"] : none;
+  const Json& quant = body.contains("quantization_config") ? body["quantization_config"] : none;
+  for (IndexParams& p : next) {
+    RAGDB_RETURN_IF_ERROR(ApplyHnsw(hnsw, "hnsw_config", &p, &ctx.warnings));
+    RAGDB_RETURN_IF_ERROR(ApplyQuantization(quant, "quantization_config", &p, &ctx.warnings));
+  }
+  RAGDB_ASSIGN_OR_RETURN(
+      auto threshold,
+      ParseIndexingThreshold(body.value("optimizers_config", Json()), &ctx.warnings));
+  if (threshold) {
+    for (IndexParams& p : next) p.indexing_threshold_kb = *threshold;
+  }
+  if (auto v = body.find("vectors"); v != body.end() && !v->is_null()) {
+    if (!v->is_object()) return Status::InvalidArgument("vectors: expected an object");
+    for (const auto& [name, diff] : v->items()) {
+      const std::string where = "vectors." + name;
+      size_t i = 0;
+      while (i < schema.vectors.size() && schema.vectors[i].name != name) ++i;
+      if (i == schema.vectors.size()) {
+        return Status::InvalidArgument("Wrong input: Not existing vector name error: " +
+                                       (name.empty() ? std::string("(default)") : name));
+      }
+      if (!diff.is_object()) return Status::InvalidArgument(where + ": expected an object");
+      RAGDB_RETURN_IF_ERROR(CheckFields(diff, where, kVectorParamsDiffFields, &ctx.warnings));
+      if (auto d = diff.find("on_disk"); d != diff.end() && !d->is_null()) {
+        ctx.warnings.push_back(where +
+                               ".on_disk is ignored: sealed segments are memory-mapped files, "
+                               "kept in RAM by the OS page cache as memory allows");
+      }
+      RAGDB_RETURN_IF_ERROR(ApplyHnsw(diff.value("hnsw_config", Json()), where + ".hnsw_config",
+                                      &next[i], &ctx.warnings));
+      RAGDB_RETURN_IF_ERROR(ApplyQuantization(diff.value("quantization_config", Json()),
+                                              where + ".quantization_config", &next[i],
+                                              &ctx.warnings));
+    }
+  }
+  ctx.LockForWrite(col->name());
+  for (size_t i = 0; i < schema.vectors.size(); ++i) {
+    // Compared through the schema's JSON form, so that every parameter counts.
+    CollectionSchema before, after;
+    before.vectors = {schema.vectors[i]};
+    after.vectors = {schema.vectors[i]};
+    after.vectors[0].index = next[i];
+    if (after.ToJson() == before.ToJson()) continue;
+    RAGDB_RETURN_IF_ERROR(col->UpdateVectorIndex(schema.vectors[i].name, next[i]));
   }
   return Json(true);
 }

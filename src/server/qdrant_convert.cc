@@ -330,6 +330,8 @@ void CheckOnDisk(const Json& obj, const std::string& where, std::vector<std::str
   }
 }
 
+}  // namespace
+
 Status ApplyHnsw(const Json& h, const std::string& where, IndexParams* p,
                  std::vector<std::string>* warnings) {
   if (h.is_null()) return Status::Ok();
@@ -352,6 +354,10 @@ Status ApplyHnsw(const Json& h, const std::string& where, IndexParams* p,
 Status ApplyQuantization(const Json& q, const std::string& where, IndexParams* p,
                          std::vector<std::string>* warnings) {
   if (q.is_null()) return Status::Ok();
+  if (q == Json("Disabled")) {  // Qdrant's way to switch quantization off (PATCH)
+    p->quantization = Quantization::kNone;
+    return Status::Ok();
+  }
   if (!q.is_object()) return Status::InvalidArgument(where + ": expected an object");
   RAGDB_RETURN_IF_ERROR(CheckFields(q, where, kQuantizationFields, warnings));
   if (q.contains("scalar")) {
@@ -369,6 +375,21 @@ Status ApplyQuantization(const Json& q, const std::string& where, IndexParams* p
   return Status::Unimplemented(
       where + ": only scalar int8 quantization is supported yet (not product, binary or turbo)");
 }
+
+Result<std::optional<uint32_t>> ParseIndexingThreshold(const Json& o,
+                                                       std::vector<std::string>* warnings) {
+  if (o.is_null()) return std::optional<uint32_t>();
+  if (!o.is_object()) return Status::InvalidArgument("optimizers_config: expected an object");
+  RAGDB_RETURN_IF_ERROR(CheckFields(o, "optimizers_config", kOptimizersFields, warnings));
+  RAGDB_ASSIGN_OR_RETURN(auto kb, OptUint(o, "indexing_threshold"));
+  if (!kb) return std::optional<uint32_t>();
+  if (*kb > UINT32_MAX) {
+    return Status::InvalidArgument("optimizers_config.indexing_threshold: too large");
+  }
+  return std::optional<uint32_t>(static_cast<uint32_t>(*kb));
+}
+
+namespace {
 
 Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v,
                                           const Json& top_hnsw, const Json& top_quant,
@@ -435,6 +456,8 @@ Result<CollectionSchema> SchemaFromQdrant(const Json& body, std::vector<std::str
         "memory-mapped files, kept in RAM by the OS page cache as memory allows");
   }
   CollectionSchema schema;
+  RAGDB_ASSIGN_OR_RETURN(auto indexing_threshold,
+                         ParseIndexingThreshold(body.value("optimizers_config", Json()), warnings));
   Json hnsw = body.value("hnsw_config", Json());
   Json quant = body.value("quantization_config", Json());
   if (auto v = body.find("vectors"); v != body.end() && !v->is_null()) {
@@ -450,6 +473,9 @@ Result<CollectionSchema> SchemaFromQdrant(const Json& body, std::vector<std::str
         schema.vectors.push_back(std::move(f).value());
       }
     }
+  }
+  if (indexing_threshold) {
+    for (auto& f : schema.vectors) f.index.indexing_threshold_kb = *indexing_threshold;
   }
   if (auto s = body.find("sparse_vectors"); s != body.end() && !s->is_null()) {
     if (!s->is_object()) return Status::InvalidArgument("sparse_vectors: expected an object");
@@ -528,7 +554,9 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
   for (const auto& seg : info.segments) {
     if (!seg.indexes.empty()) indexed += seg.rows - seg.deleted;
   }
-  return {{"status", "green"},
+  // Yellow while indexes changed by PATCH are being rebuilt, as Qdrant's optimizing state.
+  const bool rebuilding = info.segments_pending_rebuild > 0;
+  return {{"status", rebuilding ? "yellow" : "green"},
           {"optimizer_status", "ok"},
           {"indexed_vectors_count", indexed},
           {"points_count", info.points},
@@ -542,7 +570,9 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
               {"default_segment_number", 0},
               {"max_segment_size", nullptr},
               {"memmap_threshold", nullptr},
-              {"indexing_threshold", 10000},
+              {"indexing_threshold", first && first->index.indexing_threshold_kb
+                                         ? *first->index.indexing_threshold_kb
+                                         : 10000},
               {"flush_interval_sec", 5},
               {"max_optimization_threads", nullptr}}},
             {"wal_config", {{"wal_capacity_mb", 32}, {"wal_segments_ahead", 0}}},

@@ -47,6 +47,17 @@ std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::opti
 // to *warnings (the handler checks shard and replica counts: CheckDistribution); features ragdb
 // does not have
 // (multivectors, product/binary quantization, Manhattan distance) are Unimplemented.
+// hnsw_config and quantization_config (HnswConfigDiff, QuantizationConfig[Diff]: "Disabled"
+// switches quantization off) applied to a field's index parameters; `where` names the member.
+Status ApplyHnsw(const Json& h, const std::string& where, IndexParams* p,
+                 std::vector<std::string>* warnings);
+Status ApplyQuantization(const Json& q, const std::string& where, IndexParams* p,
+                         std::vector<std::string>* warnings);
+// optimizers_config: its indexing_threshold (kilobytes of vectors below which a sealed segment
+// stays unindexed, 0 = never index), the other members warned about.
+Result<std::optional<uint32_t>> ParseIndexingThreshold(const Json& o,
+                                                       std::vector<std::string>* warnings);
+
 Result<CollectionSchema> SchemaFromQdrant(const Json& body, std::vector<std::string>* warnings);
 // The Qdrant CollectionInfo for GET /collections/{name}. `payload_points` holds, for each
 // indexed payload field, how many points have it.

@@ -94,21 +94,37 @@ Status CheckDistribution(const Json& obj, bool cluster_mode) {
 // Shard and replica counts are checked by CheckDistribution.
 const FieldRules kCreateCollectionFields = {
     {"vectors", "sparse_vectors", "hnsw_config", "quantization_config", "shard_number",
-     "replication_factor", "write_consistency_factor", "sharding_method", "on_disk_payload"},
-    {{"wal_config", kNoWalSizing}, {"optimizers_config", kNoOptimizer}},
+     "replication_factor", "write_consistency_factor", "sharding_method", "on_disk_payload",
+     "optimizers_config"},
+    {{"wal_config", kNoWalSizing}},
     {{"init_from", "copy points with scroll and upsert"},
      {"strict_mode_config", ""},
      {"metadata", "collection metadata"}}};
 
+// PATCH: index changes are rebuilt in the background (Collection::UpdateVectorIndex).
 const FieldRules kUpdateCollectionFields = {
-    {"params"},
-    {{"optimizers_config", kNoOptimizer}},
-    {{"vectors", "vector parameters are fixed at creation"},
-     {"sparse_vectors", "sparse vector parameters are fixed at creation"},
-     {"hnsw_config", "index parameters are fixed at creation"},
-     {"quantization_config", "quantization is fixed at creation"},
+    {"params", "vectors", "hnsw_config", "quantization_config", "optimizers_config"},
+    {},
+    {{"sparse_vectors", "sparse vector parameters are fixed at creation"},
      {"strict_mode_config", ""},
      {"metadata", "collection metadata"}}};
+
+// PATCH "vectors": {name: VectorParamsDiff}.
+const FieldRules kVectorParamsDiffFields = {
+    {"hnsw_config", "quantization_config", "on_disk"}, {}, {}};
+
+// Only indexing_threshold has a counterpart (IndexParams::indexing_threshold_kb).
+const FieldRules kOptimizersFields = {
+    {"indexing_threshold"},
+    {{"deleted_threshold", kNoOptimizer},
+     {"vacuum_min_vector_number", kNoOptimizer},
+     {"default_segment_number", kNoOptimizer},
+     {"max_segment_size", kNoOptimizer},
+     {"memmap_threshold", "sealed segments are always memory-mapped"},
+     {"flush_interval_sec", kNoWalSizing},
+     {"max_optimization_threads", kThreads},
+     {"prevent_unoptimized", "searches always cover unindexed rows exactly"}},
+    {}};
 
 const FieldRules kCollectionParamsFields = {
     {"replication_factor", "write_consistency_factor", "read_fan_out_factor", "on_disk_payload"},
@@ -220,5 +236,43 @@ const FieldRules kSearchParamsFields = {
 const FieldRules kQuantizationSearchFields = {{"ignore", "rescore", "oversampling"}, {}, {}};
 
 const FieldRules kBatchRequestFields = {{"searches"}, {}, {}};
+
+constexpr std::string_view kLookupFrom = "examples are looked up in the collection searched";
+
+const FieldRules kRecommendInputFields = {{"positive", "negative", "strategy"}, {}, {}};
+const FieldRules kDiscoverInputFields = {{"target", "context"}, {}, {}};
+const FieldRules kContextPairFields = {{"positive", "negative"}, {}, {}};
+const FieldRules kNearestFields = {{"nearest", "mmr"}, {}, {}};
+const FieldRules kMmrFields = {{"diversity", "candidates_limit"}, {}, {}};
+
+const FieldRules kRecommendFields = {
+    {"positive", "negative", "strategy", "filter", "params", "limit", "offset", "with_payload",
+     "with_vector", "score_threshold", "using", "shard_key"},
+    {},
+    {{"lookup_from", kLookupFrom}}};
+const FieldRules kRecommendGroupsFields = {
+    {"positive", "negative", "strategy", "filter", "params", "limit", "with_payload", "with_vector",
+     "score_threshold", "using", "shard_key", "group_by", "group_size"},
+    {},
+    {{"lookup_from", kLookupFrom}, {"with_lookup", "group lookups in another collection"}}};
+const FieldRules kDiscoverFields = {{"target", "context", "filter", "params", "limit", "offset",
+                                     "with_payload", "with_vector", "using", "shard_key"},
+                                    {},
+                                    {{"lookup_from", kLookupFrom}}};
+
+// Facet counts are always exact here, which `exact: false` permits.
+const FieldRules kFacetFields = {{"key", "limit", "filter", "exact", "shard_key"}, {}, {}};
+const FieldRules kMatrixFields = {{"filter", "sample", "limit", "using", "shard_key"}, {}, {}};
+
+const FieldRules kUpdateVectorsFields = {
+    {"points", "shard_key"}, {}, {{"update_filter", "conditional updates"}}};
+const FieldRules kPointVectorsFields = {{"id", "vector"}, {}, {}};
+const FieldRules kDeleteVectorsFields = {{"points", "filter", "vector", "shard_key"}, {}, {}};
+const FieldRules kUpdateOperationsFields = {{"operations"}, {}, {}};
+const FieldRules kUpdateOperationFields = {
+    {"upsert", "delete", "set_payload", "overwrite_payload", "delete_payload", "clear_payload",
+     "update_vectors", "delete_vectors"},
+    {},
+    {}};
 
 }  // namespace ragdb::server

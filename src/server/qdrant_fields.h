@@ -47,6 +47,8 @@ extern const FieldRules kDeleteAliasFields;
 extern const FieldRules kRenameAliasFields;
 extern const FieldRules kUpdateCollectionFields;
 extern const FieldRules kCollectionParamsFields;  // PATCH "params"
+extern const FieldRules kVectorParamsDiffFields;  // PATCH "vectors.NAME"
+extern const FieldRules kOptimizersFields;
 extern const FieldRules kVectorParamsFields;
 extern const FieldRules kHnswConfigFields;
 extern const FieldRules kQuantizationFields;
@@ -73,5 +75,22 @@ extern const FieldRules kSearchGroupsFields;
 extern const FieldRules kSearchParamsFields;
 extern const FieldRules kQuantizationSearchFields;
 extern const FieldRules kBatchRequestFields;
+// Exploration (qdrant_examples.cc, qdrant_explore.cc).
+extern const FieldRules kRecommendInputFields;  // Query API {"recommend": {...}}
+extern const FieldRules kDiscoverInputFields;   // Query API {"discover": {...}}
+extern const FieldRules kContextPairFields;     // {"positive", "negative"}
+extern const FieldRules kNearestFields;         // Query API {"nearest", "mmr"}
+extern const FieldRules kMmrFields;
+extern const FieldRules kRecommendFields;  // POST /points/recommend
+extern const FieldRules kRecommendGroupsFields;
+extern const FieldRules kDiscoverFields;  // POST /points/discover
+extern const FieldRules kFacetFields;
+extern const FieldRules kMatrixFields;  // /points/search/matrix/{pairs,offsets}
+// Vector updates and batches of operations (qdrant_points.cc).
+extern const FieldRules kUpdateVectorsFields;     // PUT /points/vectors
+extern const FieldRules kPointVectorsFields;      // each of its points
+extern const FieldRules kDeleteVectorsFields;     // POST /points/vectors/delete
+extern const FieldRules kUpdateOperationsFields;  // POST /points/batch
+extern const FieldRules kUpdateOperationFields;   // each operation: one of these members
 
 }  // namespace ragdb::server

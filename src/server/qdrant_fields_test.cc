@@ -63,17 +63,19 @@ TEST(QdrantFields, CreateCollectionBodies) {
   EXPECT_TRUE(w.empty());
   Json off = vectors;
   off["on_disk"] = false;
-  s = SchemaFromQdrant(Json{{"vectors", off},
-                            {"optimizers_config", {{"indexing_threshold", 0u}}},
-                            {"hnsw_config", {{"m", 8u}, {"full_scan_threshold", 10u}}}},
-                       &w);
+  s = SchemaFromQdrant(
+      Json{{"vectors", off},
+           {"optimizers_config", {{"indexing_threshold", 0u}, {"deleted_threshold", 0.2}}},
+           {"hnsw_config", {{"m", 8u}, {"full_scan_threshold", 10u}}}},
+      &w);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   ASSERT_EQ(w.size(), 3u);
-  EXPECT_NE(w[0].find("optimizers_config is ignored"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("optimizers_config.deleted_threshold is ignored"), std::string::npos) << w[0];
   EXPECT_NE(w[1].find("vectors.on_disk = false is ignored"), std::string::npos) << w[1];
   EXPECT_NE(w[2].find("hnsw_config.full_scan_threshold is ignored"), std::string::npos) << w[2];
   EXPECT_EQ(s->vectors[0].index.type, IndexType::kHnsw);
   EXPECT_EQ(s->vectors[0].index.m, 8u);
+  EXPECT_EQ(s->vectors[0].index.indexing_threshold_kb, std::optional<uint32_t>(0));  // never index
   // Scalar quantization lives in the HNSW graph: asking for it asks for the graph.
   s = SchemaFromQdrant(
       Json{{"vectors", vectors}, {"quantization_config", {{"scalar", {{"type", "int8"}}}}}}, &w);

@@ -1,8 +1,9 @@
-// Point endpoints of the Qdrant REST API: upsert, retrieve, delete, payload updates, scroll,
-// count. Every write is durable when it is answered (ragdb's Upsert returns after the WAL fsync),
-// so `wait=false` is accepted and behaves like `wait=true`.
+// Point endpoints of the Qdrant REST API: upsert, retrieve, delete, payload and vector updates,
+// batches of updates, scroll, count. Every write is durable when it is answered (ragdb's Upsert
+// returns after the WAL fsync), so `wait=false` is accepted and behaves like `wait=true`.
 #include "server/app.h"
 #include "server/qdrant_convert.h"
+#include "server/qdrant_examples.h"
 #include "server/qdrant_fields.h"
 
 namespace ragdb::server {
@@ -90,16 +91,20 @@ Result<std::vector<Record>> ParseUpsert(const Json& body, std::vector<std::strin
   return Status::InvalidArgument("expected `points` or `batch`");
 }
 
-Result<Json> Upsert(Ctx& ctx) {
-  const std::string& name = ctx.Param("collection_name");
-  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
-  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kUpsertFields, &ctx.warnings));
-  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
-  RAGDB_ASSIGN_OR_RETURN(auto records, ParseUpsert(body, &ctx.warnings));
-  ctx.LockForWrite(name);
-  RAGDB_RETURN_IF_ERROR(col->Upsert(records));
-  return UpdateResult(ctx);
+// A write request's body, applied to a collection: the endpoints below and each operation of
+// /points/batch. The caller holds the collection's write lock.
+struct Write {
+  Collection& col;
+  const Json& body;
+  bool cluster_mode;
+  std::vector<std::string>* warnings;
+};
+
+Status ApplyUpsert(const Write& w) {
+  RAGDB_RETURN_IF_ERROR(CheckFields(w.body, "", kUpsertFields, w.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(w.body, w.cluster_mode));
+  RAGDB_ASSIGN_OR_RETURN(auto records, ParseUpsert(w.body, w.warnings));
+  return w.col.Upsert(records);
 }
 
 Result<Json> Retrieve(Ctx& ctx) {
@@ -160,71 +165,50 @@ Result<std::vector<PointId>> SelectIds(Collection& col, const Json& body) {
   return Status::InvalidArgument("expected `points` or `filter`");
 }
 
-Result<Json> DeletePoints(Ctx& ctx) {
-  const std::string& name = ctx.Param("collection_name");
-  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
-  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kDeletePointsFields, &ctx.warnings));
-  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
-  ctx.LockForWrite(name);
-  if (body.contains("points") && !body["points"].is_null()) {
-    RAGDB_ASSIGN_OR_RETURN(auto ids, ParseQdrantIds(body["points"], "points"));
-    RAGDB_RETURN_IF_ERROR(col->Delete(ids).status());
-  } else if (body.contains("filter") && !body["filter"].is_null()) {
-    RAGDB_ASSIGN_OR_RETURN(auto filter, ParseQdrantFilter(&body["filter"]));
-    if (filter) {
-      RAGDB_RETURN_IF_ERROR(col->DeleteByFilter(*filter).status());
-    } else {
-      RAGDB_RETURN_IF_ERROR(col->DeleteByFilter(Filter()).status());  // empty filter: all
-    }
-  } else {
-    return Status::InvalidArgument("expected `points` or `filter`");
+Status ApplyDelete(const Write& w) {
+  RAGDB_RETURN_IF_ERROR(CheckFields(w.body, "", kDeletePointsFields, w.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(w.body, w.cluster_mode));
+  if (w.body.contains("points") && !w.body["points"].is_null()) {
+    RAGDB_ASSIGN_OR_RETURN(auto ids, ParseQdrantIds(w.body["points"], "points"));
+    return w.col.Delete(ids).status();
   }
-  return UpdateResult(ctx);
+  if (w.body.contains("filter") && !w.body["filter"].is_null()) {
+    RAGDB_ASSIGN_OR_RETURN(auto filter, ParseQdrantFilter(&w.body["filter"]));
+    return w.col.DeleteByFilter(filter ? *filter : Filter()).status();  // empty filter: all
+  }
+  return Status::InvalidArgument("expected `points` or `filter`");
 }
 
 // POST (merge) and PUT (overwrite) /points/payload.
-Result<Json> SetPayload(Ctx& ctx, bool merge) {
-  const std::string& name = ctx.Param("collection_name");
-  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
-  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kSetPayloadFields, &ctx.warnings));
-  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
-  if (!body.contains("payload") || !body["payload"].is_object()) {
+Status ApplySetPayload(const Write& w, bool merge) {
+  RAGDB_RETURN_IF_ERROR(CheckFields(w.body, "", kSetPayloadFields, w.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(w.body, w.cluster_mode));
+  if (!w.body.contains("payload") || !w.body["payload"].is_object()) {
     return Status::InvalidArgument("missing field `payload` (an object)");
   }
-  ctx.LockForWrite(name);
-  RAGDB_ASSIGN_OR_RETURN(auto ids, SelectIds(*col, body));
-  RAGDB_RETURN_IF_ERROR(col->SetPayload(ids, body["payload"], merge).status());
-  return UpdateResult(ctx);
+  RAGDB_ASSIGN_OR_RETURN(auto ids, SelectIds(w.col, w.body));
+  return w.col.SetPayload(ids, w.body["payload"], merge).status();
 }
 
 // Rewrites each selected payload without the given keys (or empty, for clear). Not atomic
 // across points, but each point's rewrite is, and writes to the collection are held meanwhile.
-Result<Json> RemovePayloadKeys(Ctx& ctx, bool clear) {
-  const std::string& name = ctx.Param("collection_name");
-  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
-  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+Status ApplyRemovePayloadKeys(const Write& w, bool clear) {
   RAGDB_RETURN_IF_ERROR(
-      CheckFields(body, "", clear ? kClearPayloadFields : kDeletePayloadFields, &ctx.warnings));
-  RAGDB_RETURN_IF_ERROR(CheckDistribution(body, ctx.app.cluster() != nullptr));
+      CheckFields(w.body, "", clear ? kClearPayloadFields : kDeletePayloadFields, w.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(w.body, w.cluster_mode));
   std::vector<std::string> keys;
   if (!clear) {
-    if (!body.contains("keys") || !body["keys"].is_array()) {
+    if (!w.body.contains("keys") || !w.body["keys"].is_array()) {
       return Status::InvalidArgument("missing field `keys` (an array of strings)");
     }
-    for (const auto& k : body["keys"]) {
+    for (const auto& k : w.body["keys"]) {
       if (!k.is_string()) return Status::InvalidArgument("keys: expected strings");
       keys.push_back(k.get<std::string>());
     }
   }
-  ctx.LockForWrite(name);
-  RAGDB_ASSIGN_OR_RETURN(auto ids, SelectIds(*col, body));
-  if (clear) {
-    RAGDB_RETURN_IF_ERROR(col->SetPayload(ids, Json::object(), false).status());
-    return UpdateResult(ctx);
-  }
-  RAGDB_ASSIGN_OR_RETURN(auto recs, col->GetMany(ids, false));
+  RAGDB_ASSIGN_OR_RETURN(auto ids, SelectIds(w.col, w.body));
+  if (clear) return w.col.SetPayload(ids, Json::object(), false).status();
+  RAGDB_ASSIGN_OR_RETURN(auto recs, w.col.GetMany(ids, false));
   PayloadSelector drop;
   drop.enabled = true;
   drop.exclude = keys;
@@ -232,42 +216,111 @@ Result<Json> RemovePayloadKeys(Ctx& ctx, bool clear) {
     Json p = SelectPayload(r.payload, drop);
     if (p == r.payload) continue;
     std::vector<PointId> one{r.id};
-    RAGDB_RETURN_IF_ERROR(col->SetPayload(one, p, false).status());
+    RAGDB_RETURN_IF_ERROR(w.col.SetPayload(one, p, false).status());
   }
+  return Status::Ok();
+}
+
+// PUT /points/vectors: {"points": [{"id", "vector": [..] | {"name": [..]}}]}. Each point keeps
+// its other vectors, payload and text; all or nothing (Collection::UpdateVectors).
+Status ApplyUpdateVectors(const Write& w) {
+  RAGDB_RETURN_IF_ERROR(CheckFields(w.body, "", kUpdateVectorsFields, w.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(w.body, w.cluster_mode));
+  if (!w.body.contains("points") || !w.body["points"].is_array()) {
+    return Status::InvalidArgument("missing field `points` (an array of {id, vector})");
+  }
+  const Json& pts = w.body["points"];
+  std::vector<Record> records(pts.size());
+  for (size_t i = 0; i < pts.size(); ++i) {
+    const std::string where = "points[" + std::to_string(i) + "]";
+    const Json& p = pts[i];
+    if (!p.is_object()) return Status::InvalidArgument(where + ": expected an object");
+    RAGDB_RETURN_IF_ERROR(CheckFields(p, where, kPointVectorsFields, w.warnings));
+    if (!p.contains("id")) return Status::InvalidArgument(where + ": missing field `id`");
+    if (!p.contains("vector")) return Status::InvalidArgument(where + ": missing field `vector`");
+    auto id = ParseQdrantId(p["id"]);
+    if (!id.ok()) return id.status().WithContext(where + ".id");
+    records[i].id = std::move(id).value();
+    Status s = ParsePointVectors(p["vector"], &records[i]);
+    if (!s.ok()) return s.WithContext(where);
+  }
+  return w.col.UpdateVectors(records);
+}
+
+// POST /points/vectors/delete: {"points": ids | "filter", "vector": [names]}; the points stay.
+Status ApplyDeleteVectors(const Write& w) {
+  RAGDB_RETURN_IF_ERROR(CheckFields(w.body, "", kDeleteVectorsFields, w.warnings));
+  RAGDB_RETURN_IF_ERROR(CheckDistribution(w.body, w.cluster_mode));
+  if (!w.body.contains("vector") || !w.body["vector"].is_array()) {
+    return Status::InvalidArgument("missing field `vector` (an array of vector names)");
+  }
+  std::vector<std::string> fields;
+  for (const auto& v : w.body["vector"]) {
+    if (!v.is_string()) return Status::InvalidArgument("vector: expected vector names");
+    fields.push_back(v.get<std::string>());
+  }
+  RAGDB_ASSIGN_OR_RETURN(auto ids, SelectIds(w.col, w.body));
+  return w.col.DeleteVectors(ids, fields).status();
+}
+
+// One write endpoint: the collection's write lock held, the body applied.
+template <typename Apply>
+Result<Json> WriteEndpoint(Ctx& ctx, Apply apply) {
+  const std::string& name = ctx.Param("collection_name");
+  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
+  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  ctx.LockForWrite(name);
+  RAGDB_RETURN_IF_ERROR(apply(Write{*col, body, ctx.app.cluster() != nullptr, &ctx.warnings}));
   return UpdateResult(ctx);
 }
 
-// Qdrant's OrderBy: a payload key, or {"key", "direction": "asc" | "desc", "start_from": number}.
-Result<OrderBy> ParseOrderBy(const Json& j, std::vector<std::string>* warnings) {
-  OrderBy o;
-  if (j.is_string()) {
-    o.key = j.get<std::string>();
-  } else if (j.is_object()) {
-    RAGDB_RETURN_IF_ERROR(CheckFields(j, "order_by", kOrderByFields, warnings));
-    RAGDB_ASSIGN_OR_RETURN(auto key, OptString(j, "key"));
-    if (key) o.key = *key;
-    RAGDB_ASSIGN_OR_RETURN(auto direction, OptString(j, "direction"));
-    if (direction && *direction != "asc" && *direction != "desc") {
-      return Status::InvalidArgument("order_by.direction: expected \"asc\" or \"desc\", got \"" +
-                                     *direction + "\"");
-    }
-    o.descending = direction && *direction == "desc";
-    if (j.contains("start_from") && !j["start_from"].is_null()) {
-      const Json& from = j["start_from"];
-      if (from.is_string()) {
-        return Status::Unimplemented(
-            "order_by.start_from: datetime values are not supported; give a number");
-      }
-      if (!from.is_number()) {
-        return Status::InvalidArgument("order_by.start_from: expected a number");
-      }
-      o.start_from = from.get<double>();
-    }
-  } else {
-    return Status::InvalidArgument("order_by: expected a payload key or {\"key\", \"direction\"}");
+// POST /points/batch: {"operations": [{"upsert": {...}}, {"delete": {...}}, ...]}, applied in
+// order under one write lock; each operation is durable when it completes. An operation that
+// fails stops the batch there (the ones before it stay applied, as in Qdrant) and the error
+// names its position.
+Result<Json> Batch(Ctx& ctx) {
+  const std::string& name = ctx.Param("collection_name");
+  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
+  RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kUpdateOperationsFields, &ctx.warnings));
+  if (!body.contains("operations") || !body["operations"].is_array()) {
+    return Status::InvalidArgument("missing field `operations` (an array)");
   }
-  if (o.key.empty()) return Status::InvalidArgument("order_by: missing field `key`");
-  return o;
+  const Json& ops = body["operations"];
+  // Every operation's shape is checked before the first is applied.
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const std::string where = "operations[" + std::to_string(i) + "]";
+    if (!ops[i].is_object() || ops[i].size() != 1 || !ops[i].begin()->is_object()) {
+      return Status::InvalidArgument(where + ": expected one operation, as {\"upsert\": {...}}");
+    }
+    Status s = CheckFields(ops[i], where, kUpdateOperationFields, &ctx.warnings);
+    if (!s.ok()) return s;
+  }
+  ctx.LockForWrite(name);
+  Json results = Json::array();
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const auto first = ops[i].begin();  // checked above: exactly one member
+    const std::string kind = first.key();
+    const Json& op = first.value();
+    const Write w{*col, op, ctx.app.cluster() != nullptr, &ctx.warnings};
+    Status s;
+    if (kind == "upsert") {
+      s = ApplyUpsert(w);
+    } else if (kind == "delete") {
+      s = ApplyDelete(w);
+    } else if (kind == "set_payload" || kind == "overwrite_payload") {
+      s = ApplySetPayload(w, /*merge=*/kind == "set_payload");
+    } else if (kind == "delete_payload" || kind == "clear_payload") {
+      s = ApplyRemovePayloadKeys(w, /*clear=*/kind == "clear_payload");
+    } else if (kind == "update_vectors") {
+      s = ApplyUpdateVectors(w);
+    } else {
+      s = ApplyDeleteVectors(w);
+    }
+    if (!s.ok()) return s.WithContext("operations[" + std::to_string(i) + "]." + kind);
+    results.push_back(UpdateResult(ctx));
+  }
+  return results;
 }
 
 Result<Json> Scroll(Ctx& ctx) {
@@ -301,7 +354,7 @@ Result<Json> Scroll(Ctx& ctx) {
       return Status::InvalidArgument(
           "order_by: cannot be combined with `offset`; page with order_by.start_from");
     }
-    RAGDB_ASSIGN_OR_RETURN(req.order_by, ParseOrderBy(body["order_by"], &ctx.warnings));
+    RAGDB_ASSIGN_OR_RETURN(req.order_by, ParseOrderBy(body["order_by"], "order_by", &ctx.warnings));
   }
   RAGDB_ASSIGN_OR_RETURN(ScrollPage page, col->Scroll(req));
   Json pts = Json::array();
@@ -331,33 +384,33 @@ Result<Json> CountPoints(Ctx& ctx) {
 
 void RegisterPointRoutes(App& app) {
   const std::string c = "/collections/{collection_name}";
-  app.Route("PUT", c + "/points", Access::kWrite, Upsert);
+  app.Route("PUT", c + "/points", Access::kWrite,
+            [](Ctx& ctx) { return WriteEndpoint(ctx, ApplyUpsert); });
   app.Route("POST", c + "/points", Access::kRead, Retrieve, Runs::kInline);
   app.Route("GET", c + "/points/{id}", Access::kRead, GetPoint, Runs::kInline);
-  app.Route("POST", c + "/points/delete", Access::kWrite, DeletePoints);
-  app.Route("POST", c + "/points/payload", Access::kWrite,
-            [](Ctx& ctx) { return SetPayload(ctx, /*merge=*/true); });
-  app.Route("PUT", c + "/points/payload", Access::kWrite,
-            [](Ctx& ctx) { return SetPayload(ctx, /*merge=*/false); });
-  app.Route("POST", c + "/points/payload/delete", Access::kWrite,
-            [](Ctx& ctx) { return RemovePayloadKeys(ctx, /*clear=*/false); });
-  app.Route("POST", c + "/points/payload/clear", Access::kWrite,
-            [](Ctx& ctx) { return RemovePayloadKeys(ctx, /*clear=*/true); });
+  app.Route("POST", c + "/points/delete", Access::kWrite,
+            [](Ctx& ctx) { return WriteEndpoint(ctx, ApplyDelete); });
+  app.Route("POST", c + "/points/payload", Access::kWrite, [](Ctx& ctx) {
+    return WriteEndpoint(ctx, [](const Write& w) { return ApplySetPayload(w, /*merge=*/true); });
+  });
+  app.Route("PUT", c + "/points/payload", Access::kWrite, [](Ctx& ctx) {
+    return WriteEndpoint(ctx, [](const Write& w) { return ApplySetPayload(w, /*merge=*/false); });
+  });
+  app.Route("POST", c + "/points/payload/delete", Access::kWrite, [](Ctx& ctx) {
+    return WriteEndpoint(ctx,
+                         [](const Write& w) { return ApplyRemovePayloadKeys(w, /*clear=*/false); });
+  });
+  app.Route("POST", c + "/points/payload/clear", Access::kWrite, [](Ctx& ctx) {
+    return WriteEndpoint(ctx,
+                         [](const Write& w) { return ApplyRemovePayloadKeys(w, /*clear=*/true); });
+  });
+  app.Route("PUT", c + "/points/vectors", Access::kWrite,
+            [](Ctx& ctx) { return WriteEndpoint(ctx, ApplyUpdateVectors); });
+  app.Route("POST", c + "/points/vectors/delete", Access::kWrite,
+            [](Ctx& ctx) { return WriteEndpoint(ctx, ApplyDeleteVectors); });
+  app.Route("POST", c + "/points/batch", Access::kWrite, Batch);
   app.Route("POST", c + "/points/scroll", Access::kRead, Scroll, Runs::kInline);
   app.Route("POST", c + "/points/count", Access::kRead, CountPoints, Runs::kInline);
-  auto unsupported = [](const char* what) {
-    return [what](Ctx& ctx) -> Result<Json> {
-      RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(ctx.Param("collection_name")));
-      return Status::Unimplemented(std::string(what) + " is not supported yet");
-    };
-  };
-  app.Route("POST", c + "/points/batch", Access::kWrite, unsupported("points/batch"));
-  app.Route("PUT", c + "/points/vectors", Access::kWrite, unsupported("update vectors"));
-  app.Route("POST", c + "/points/vectors/delete", Access::kWrite, unsupported("delete vectors"));
-  app.Route("POST", c + "/facet", Access::kRead, unsupported("facet"));
-  app.Route("POST", c + "/points/recommend", Access::kRead,
-            unsupported("recommend (use /points/query with a point id)"));
-  app.Route("POST", c + "/points/discover", Access::kRead, unsupported("discover"));
 }
 
 }  // namespace ragdb::server

@@ -10,6 +10,8 @@
 // `"with_text": true` (hits carry the record's text), and inference documents
 // {"text", "model"} whose model is the embedder of the `using` field (the field embeds the text;
 // "qdrant/bm25" stays BM25).
+#include "server/qdrant_query.h"
+
 #include <algorithm>
 #include <type_traits>
 #include <unordered_map>
@@ -19,13 +21,27 @@
 #include "server/app.h"
 #include "server/fusion.h"
 #include "server/qdrant_convert.h"
+#include "server/qdrant_examples.h"
 #include "server/qdrant_fields.h"
 
 namespace ragdb::server {
 namespace {
 
 struct QueryNode {
-  enum class Kind { kNone, kVector, kPointId, kRrf, kDbsf, kText, kSparse, kNearText };
+  enum class Kind {
+    kNone,
+    kVector,
+    kPointId,
+    kRrf,
+    kDbsf,
+    kText,
+    kSparse,
+    kNearText,
+    kRecommend,  // `recommend`: explore.h's RecommendRequest
+    kDiscover,   // `discover` (with a target) and `context` (without)
+    kOrderBy,    // `order_by`: points by a payload value, score = that value
+    kSample,     // `sample: "random"`: score 0
+  };
   Kind kind = Kind::kNone;
   std::vector<float> vector;
   std::optional<std::string> image;  // kVector from {"image": ..}: embedded by the field
@@ -33,6 +49,10 @@ struct QueryNode {
   std::string model;    // kNearText: the inference model named (the field's embedder)
   SparseVector sparse;  // kSparse
   PointId id;
+  std::optional<MmrParams> mmr;  // kVector / kPointId / kNearText from {"nearest", "mmr"}
+  RecommendRequest recommend;    // kRecommend: examples and strategy (the rest set by Execute)
+  DiscoverRequest discover;      // kDiscover: target and context
+  OrderBy order_by;              // kOrderBy
   size_t rrf_k = kDefaultRrfK;
   std::optional<std::vector<float>> weights;
   std::string using_ = kDefaultVectorName;
@@ -52,8 +72,76 @@ Status Unsupported(const std::string& what) {
   return Status::Unimplemented(what + " is not supported yet");
 }
 
+bool IsDense(QueryNode::Kind k) {
+  return k == QueryNode::Kind::kVector || k == QueryNode::Kind::kPointId ||
+         k == QueryNode::Kind::kNearText;
+}
+
+// Queries answered by Collection's exploration calls (explore.h).
+bool IsExplore(QueryNode::Kind k) {
+  return k == QueryNode::Kind::kRecommend || k == QueryNode::Kind::kDiscover ||
+         k == QueryNode::Kind::kOrderBy || k == QueryNode::Kind::kSample;
+}
+
+// `recommend`, `discover`, `context`, `order_by` and `sample` queries.
+Status ParseExploreQuery(const Json& q, QueryNode* n, std::vector<std::string>* warnings) {
+  if (q.contains("recommend")) {
+    const Json& r = q["recommend"];
+    if (!r.is_object()) return Status::InvalidArgument("query.recommend: expected an object");
+    RAGDB_RETURN_IF_ERROR(CheckFields(r, "query.recommend", kRecommendInputFields, warnings));
+    n->kind = QueryNode::Kind::kRecommend;
+    RAGDB_ASSIGN_OR_RETURN(n->recommend.positive,
+                           ParseExamples(r.contains("positive") ? &r["positive"] : nullptr,
+                                         "query.recommend.positive"));
+    RAGDB_ASSIGN_OR_RETURN(n->recommend.negative,
+                           ParseExamples(r.contains("negative") ? &r["negative"] : nullptr,
+                                         "query.recommend.negative"));
+    RAGDB_ASSIGN_OR_RETURN(n->recommend.strategy,
+                           ParseStrategy(r.contains("strategy") ? &r["strategy"] : nullptr,
+                                         "query.recommend.strategy"));
+    if (n->recommend.positive.empty() && n->recommend.negative.empty()) {
+      return Status::InvalidArgument("query.recommend: needs at least one positive or negative");
+    }
+    return Status::Ok();
+  }
+  if (q.contains("discover")) {
+    const Json& d = q["discover"];
+    if (!d.is_object()) return Status::InvalidArgument("query.discover: expected an object");
+    RAGDB_RETURN_IF_ERROR(CheckFields(d, "query.discover", kDiscoverInputFields, warnings));
+    if (!d.contains("target") || d["target"].is_null()) {
+      return Status::InvalidArgument("query.discover: missing field `target`");
+    }
+    n->kind = QueryNode::Kind::kDiscover;
+    RAGDB_ASSIGN_OR_RETURN(n->discover.target, ParseExample(d["target"], "query.discover.target"));
+    RAGDB_ASSIGN_OR_RETURN(n->discover.context,
+                           ParseContext(d.contains("context") ? &d["context"] : nullptr,
+                                        "query.discover.context", warnings));
+    return Status::Ok();
+  }
+  if (q.contains("context")) {
+    n->kind = QueryNode::Kind::kDiscover;
+    RAGDB_ASSIGN_OR_RETURN(n->discover.context,
+                           ParseContext(&q["context"], "query.context", warnings));
+    if (n->discover.context.empty()) {
+      return Status::InvalidArgument("query.context: needs at least one pair");
+    }
+    return Status::Ok();
+  }
+  if (q.contains("order_by")) {
+    n->kind = QueryNode::Kind::kOrderBy;
+    RAGDB_ASSIGN_OR_RETURN(n->order_by, ParseOrderBy(q["order_by"], "query.order_by", warnings));
+    return Status::Ok();
+  }
+  const Json& sample = q["sample"];
+  if (!sample.is_string() || sample.get<std::string>() != "random") {
+    return Status::InvalidArgument("query.sample: expected \"random\"");
+  }
+  n->kind = QueryNode::Kind::kSample;
+  return Status::Ok();
+}
+
 // The `query` member (QueryInterface in Qdrant's spec).
-Status ParseQueryInterface(const Json& q, QueryNode* n) {
+Status ParseQueryInterface(const Json& q, QueryNode* n, std::vector<std::string>* warnings) {
   if (q.is_null()) return Status::Ok();
   if (q.is_array()) {
     if (!q.empty() && q[0].is_array()) return Unsupported("multivector queries");
@@ -69,8 +157,15 @@ Status ParseQueryInterface(const Json& q, QueryNode* n) {
   if (!q.is_object())
     return Status::InvalidArgument("query: unexpected " + std::string(q.type_name()));
   if (q.contains("nearest")) {
-    if (q.contains("mmr") && !q["mmr"].is_null()) return Unsupported("MMR re-ranking");
-    return ParseQueryInterface(q["nearest"], n);
+    RAGDB_RETURN_IF_ERROR(CheckFields(q, "query", kNearestFields, warnings));
+    RAGDB_RETURN_IF_ERROR(ParseQueryInterface(q["nearest"], n, warnings));
+    if (q.contains("mmr") && !q["mmr"].is_null()) {
+      if (!IsDense(n->kind)) {
+        return Status::InvalidArgument("query.mmr: only for nearest queries on dense vectors");
+      }
+      RAGDB_ASSIGN_OR_RETURN(n->mmr, ParseMmr(q["mmr"], "query.mmr", warnings));
+    }
+    return Status::Ok();
   }
   if (q.contains("fusion")) {
     std::string f = q["fusion"].is_string() ? q["fusion"].get<std::string>() : "";
@@ -123,8 +218,10 @@ Status ParseQueryInterface(const Json& q, QueryNode* n) {
     return Status::Ok();
   }
   if (q.contains("object")) return Unsupported("inference queries");
-  for (const char* k : {"recommend", "discover", "context", "order_by", "formula", "sample",
-                        "relevance_feedback"}) {
+  for (const char* k : {"recommend", "discover", "context", "order_by", "sample"}) {
+    if (q.contains(k)) return ParseExploreQuery(q, n, warnings);
+  }
+  for (const char* k : {"formula", "relevance_feedback"}) {
     if (q.contains(k)) return Unsupported(std::string("query type `") + k + "`");
   }
   return Status::InvalidArgument("query: unrecognized query object");
@@ -168,7 +265,7 @@ Result<QueryNode> ParseNode(const Json& j, const std::optional<Filter>& parent_f
   if (depth > 8) return Status::InvalidArgument("prefetch nested too deep");
   RAGDB_RETURN_IF_ERROR(CheckFields(j, depth == 0 ? "" : "prefetch", rules, warnings));
   QueryNode n;
-  if (j.contains("query")) RAGDB_RETURN_IF_ERROR(ParseQueryInterface(j["query"], &n));
+  if (j.contains("query")) RAGDB_RETURN_IF_ERROR(ParseQueryInterface(j["query"], &n, warnings));
   RAGDB_ASSIGN_OR_RETURN(auto using_, OptString(j, "using"));
   if (using_) n.using_ = *using_;
   RAGDB_ASSIGN_OR_RETURN(auto own,
@@ -296,6 +393,7 @@ Result<SearchRequest> DenseRequest(Collection& col, const QueryNode& n, const Fe
   req.exact = n.exact;
   req.ef = n.ef;
   req.nprobe = n.nprobe;
+  req.mmr = n.mmr;
   if (n.kind == QueryNode::Kind::kPointId) {  // the example point itself is not a result
     Filter f;
     Condition c;
@@ -305,6 +403,76 @@ Result<SearchRequest> DenseRequest(Collection& col, const QueryNode& n, const Fe
     req.filter = AndFilters(req.filter, f);
   }
   return req;
+}
+
+ScoredPoint FromRecord(Record r, float score, const Fetch& fetch) {
+  ScoredPoint p;
+  p.id = std::move(r.id);
+  p.score = score;
+  p.payload = std::move(r.payload);
+  p.vectors = std::move(r.vectors);
+  if (fetch.text) p.text = std::move(r.text);
+  return p;
+}
+
+// A recommend, discover / context, order_by or sample node over `filter` (its prefetch
+// candidates included): its best `limit + offset` points.
+Result<std::vector<ScoredPoint>> ExecuteExplore(Collection& col, const QueryNode& n,
+                                                std::optional<Filter> filter, const Fetch& fetch) {
+  const size_t want = n.limit + n.offset;
+  switch (n.kind) {
+    case QueryNode::Kind::kRecommend: {
+      RecommendRequest req = n.recommend;
+      req.field = n.using_;
+      req.k = want;
+      req.filter = std::move(filter);
+      req.score_threshold = n.score_threshold;
+      req.with_payload = fetch.payload;
+      req.with_vectors = fetch.vectors;
+      req.exact = n.exact;
+      req.ef = n.ef;
+      return col.Recommend(req);
+    }
+    case QueryNode::Kind::kDiscover: {
+      DiscoverRequest req = n.discover;
+      req.field = n.using_;
+      req.k = want;
+      req.filter = std::move(filter);
+      req.score_threshold = n.score_threshold;
+      req.with_payload = fetch.payload;
+      req.with_vectors = fetch.vectors;
+      return col.Discover(req);
+    }
+    case QueryNode::Kind::kOrderBy: {
+      ScrollRequest req;
+      req.filter = std::move(filter);
+      req.limit = want;
+      req.with_payload = fetch.payload;
+      req.with_vectors = fetch.vectors;
+      req.order_by = n.order_by;
+      RAGDB_ASSIGN_OR_RETURN(ScrollPage page, col.Scroll(req));
+      std::vector<ScoredPoint> out;
+      out.reserve(page.records.size());
+      for (size_t i = 0; i < page.records.size(); ++i) {
+        const Json& v = i < page.order_values.size() ? page.order_values[i] : Json();
+        out.push_back(
+            FromRecord(std::move(page.records[i]), v.is_number() ? v.get<float>() : 0.0f, fetch));
+      }
+      return out;
+    }
+    default: {
+      SampleRequest req;
+      req.filter = std::move(filter);
+      req.limit = want;
+      req.with_payload = fetch.payload;
+      req.with_vectors = fetch.vectors;
+      RAGDB_ASSIGN_OR_RETURN(auto records, col.Sample(req));
+      std::vector<ScoredPoint> out;
+      out.reserve(records.size());
+      for (auto& r : records) out.push_back(FromRecord(std::move(r), 0.0f, fetch));
+      return out;
+    }
+  }
 }
 
 Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, const Fetch& fetch) {
@@ -351,9 +519,10 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
       } else {
         // DBSF sums "larger is better" scores: Euclidean distances are negated first.
         for (size_t i = 0; i < lists.size(); ++i) {
-          bool dense = n.prefetch[i].kind == QueryNode::Kind::kVector ||
-                       n.prefetch[i].kind == QueryNode::Kind::kPointId ||
-                       n.prefetch[i].kind == QueryNode::Kind::kNearText;
+          const QueryNode& child = n.prefetch[i];
+          const bool dense = IsDense(child.kind) ||
+                             (child.kind == QueryNode::Kind::kRecommend &&
+                              child.recommend.strategy == RecommendStrategy::kAverageVector);
           if (dense && !LargerIsBetter(col, n.prefetch[i].using_)) {
             for (auto& p : lists[i]) p.score = -p.score;
           }
@@ -405,6 +574,18 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
             hits.end());
       }
       return hits;
+    }
+    case QueryNode::Kind::kRecommend:
+    case QueryNode::Kind::kDiscover:
+    case QueryNode::Kind::kOrderBy:
+    case QueryNode::Kind::kSample: {
+      std::optional<Filter> filter = n.filter;
+      if (!n.prefetch.empty()) {
+        RAGDB_ASSIGN_OR_RETURN(auto f, CandidatesFilter(lists));
+        if (!f) return std::vector<ScoredPoint>();
+        filter = AndFilters(filter, f);
+      }
+      return ExecuteExplore(col, n, std::move(filter), fetch);
     }
     case QueryNode::Kind::kVector:
     case QueryNode::Kind::kPointId:
@@ -469,8 +650,9 @@ Result<std::vector<ScoredPoint>> RunQuery(Collection& col, const Json& body, Sel
   RAGDB_ASSIGN_OR_RETURN(*sel, ParseSelection(body));
   if (limit_override) n.limit = limit_override;
   // A direct search or scroll can return payloads itself; fused results are hydrated after.
-  bool direct =
-      n.prefetch.empty() && n.kind != QueryNode::Kind::kRrf && n.kind != QueryNode::Kind::kDbsf;
+  // Exploration calls return no texts: those come from Hydrate.
+  const bool direct = n.prefetch.empty() && n.kind != QueryNode::Kind::kRrf &&
+                      n.kind != QueryNode::Kind::kDbsf && !(sel->text && IsExplore(n.kind));
   Fetch fetch;
   if (direct) fetch = Fetch{sel->ps.enabled, sel->vs.enabled, sel->text};
   RAGDB_ASSIGN_OR_RETURN(auto hits, Execute(col, n, fetch));
@@ -517,8 +699,8 @@ Status RunQueryBatch(Collection& col, const std::vector<Json>& queries, bool wra
     RAGDB_RETURN_IF_ERROR(CheckDistribution(body, /*cluster_mode=*/false));  // shard_key
     RAGDB_ASSIGN_OR_RETURN(items[i].node, ParseNode(body, std::nullopt, 0, kQueryFields, warnings));
     RAGDB_ASSIGN_OR_RETURN(items[i].sel, ParseSelection(body));
-    plain =
-        plain && items[i].node.kind == QueryNode::Kind::kVector && items[i].node.prefetch.empty();
+    plain = plain && items[i].node.kind == QueryNode::Kind::kVector &&
+            items[i].node.prefetch.empty() && !items[i].node.mmr;
   }
   std::vector<std::vector<ScoredPoint>> results;
   if (plain && !items.empty()) {
@@ -609,6 +791,8 @@ std::vector<Json> GroupKeys(const Json& payload, const std::string& path) {
 // Groups hits by a payload field, widening the search until `limit` groups are full or the
 // collection has no more hits.
 Result<Json> Groups(Ctx& ctx, bool legacy_search);
+// The same for a Query API body with group_by (its fields checked), written to *out.
+Status RunGroups(Collection& col, const Json& body, std::string* out);
 
 Result<Json> QueryGroups(Ctx& ctx) { return Groups(ctx, false); }
 Result<Json> SearchGroups(Ctx& ctx) { return Groups(ctx, true); }
@@ -650,6 +834,11 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
   } else {
     RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kQueryGroupsFields, &ctx.warnings));
   }
+  RAGDB_RETURN_IF_ERROR(RunGroups(*col, body, &ctx.result_text.emplace()));
+  return Json();
+}
+
+Status RunGroups(Collection& col, const Json& body, std::string* out) {
   RAGDB_ASSIGN_OR_RETURN(auto group_by, OptString(body, "group_by"));
   if (!group_by || group_by->empty()) return Status::InvalidArgument("missing field `group_by`");
   RAGDB_ASSIGN_OR_RETURN(auto gs, OptUint(body, "group_size"));
@@ -671,7 +860,7 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
     Selection sel;
     // The body's fields were checked above; the inner query's would only repeat the warnings.
     std::vector<std::string> repeated;
-    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(*col, inner, &sel, &repeated, fetch));
+    RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(col, inner, &sel, &repeated, fetch));
     std::vector<std::pair<Json, std::vector<const ScoredPoint*>>> groups;
     std::unordered_map<std::string, size_t> index;  // group key (dumped) -> position
     for (const auto& h : hits) {
@@ -692,16 +881,16 @@ Result<Json> Groups(Ctx& ctx, bool legacy_search) {
                 std::all_of(groups.begin(), groups.end(),
                             [&](const auto& g) { return g.second.size() >= group_size; });
     if (full || hits.size() < fetch || fetch >= kMaxLimit) {
-      std::string& out = ctx.result_text.emplace("{\"groups\":[");
+      *out += "{\"groups\":[";
       for (size_t i = 0; i < groups.size(); ++i) {
-        out += i ? ",{\"id\":" : "{\"id\":";
-        out += WriteJson(groups[i].first);
-        out += ",\"hits\":";
-        AppendHits(groups[i].second, want_ps, sel.vs, &out, sel.text);
-        out += '}';
+        *out += i ? ",{\"id\":" : "{\"id\":";
+        *out += WriteJson(groups[i].first);
+        *out += ",\"hits\":";
+        AppendHits(groups[i].second, want_ps, sel.vs, out, sel.text);
+        *out += '}';
       }
-      out += "]}";
-      return Json();
+      *out += "]}";
+      return Status::Ok();
     }
     fetch = std::min(fetch * 4, kMaxLimit);
   }
@@ -735,6 +924,23 @@ Result<Json> SearchBatch(Ctx& ctx) {
 }
 
 }  // namespace
+
+Status RunQueryToJson(Collection& col, const Json& body, std::vector<std::string>* warnings,
+                      std::string* out) {
+  Selection sel;
+  RAGDB_ASSIGN_OR_RETURN(auto hits, RunQuery(col, body, &sel, warnings));
+  AppendHits(hits, sel.ps, sel.vs, out, sel.text);
+  return Status::Ok();
+}
+
+Status RunQueriesToJson(Collection& col, const std::vector<Json>& bodies,
+                        std::vector<std::string>* warnings, std::string* out) {
+  return RunQueryBatch(col, bodies, /*wrap_points=*/false, warnings, out);
+}
+
+Status RunGroupsToJson(Collection& col, const Json& body, std::string* out) {
+  return RunGroups(col, body, out);
+}
 
 void RegisterQueryRoutes(App& app) {
   const std::string c = "/collections/{collection_name}/points";

@@ -153,7 +153,7 @@ test('collections, upsert, index, query, fusion, scroll, count, delete, snapshot
     (e) => e.status === 400,
   );
   await assert.rejects(
-    client.query('docs', { query: { recommend: { positive: [1] } } }),
+    client.query('docs', { query: { formula: { sum: [1] } } }),
     (e) => e.status === 501,
   );
   await assert.rejects(
