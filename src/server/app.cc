@@ -100,6 +100,7 @@ App::App(std::string data_dir, ServerConfig config, std::unique_ptr<AuthStore> a
   RegisterQueryRoutes(*this);
   RegisterExploreRoutes(*this);
   RegisterSnapshotRoutes(*this);
+  RegisterFullSnapshotRoutes(*this);
   RegisterAdminRoutes(*this);
   RegisterOpenAiRoutes(*this);
   RegisterKbRoutes(*this);

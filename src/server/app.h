@@ -141,22 +141,23 @@ class App {
 };
 
 // Route registration, one function per file.
-void RegisterServiceRoutes(App& app);     // qdrant_collections.cc: /, /healthz, /readyz
-void RegisterCollectionRoutes(App& app);  // qdrant_collections.cc
-void RegisterAliasRoutes(App& app);       // qdrant_aliases.cc
-void RegisterPointRoutes(App& app);       // qdrant_points.cc
-void RegisterQueryRoutes(App& app);       // qdrant_query.cc
-void RegisterExploreRoutes(App& app);     // qdrant_explore.cc: recommend, discover, facet, matrix
-void RegisterSnapshotRoutes(App& app);    // snapshots.cc
-void RegisterAdminRoutes(App& app);       // admin_api.cc: /ragdb/tenants, /metrics
-void RegisterOpenAiRoutes(App& app);      // openai_api.cc: /v1/embeddings, /v1/models
-void RegisterKbRoutes(App& app);          // kb_api.cc: /ragdb/kb
-void RegisterChatRoutes(App& app);        // chat_api.cc: /v1/chat/completions
-void RegisterCompletionRoutes(App& app);  // completions_api.cc: /v1/completions
-void RegisterMcpRoutes(App& app);         // mcp_http.cc: /mcp
-void RegisterClusterRoutes(App& app);     // cluster_api.cc: /cluster, shard calls between nodes
-void RegisterKbBrowseRoutes(App& app);    // kb_browse_api.cc: documents, chunks, uploads
-void RegisterConsoleRoutes(App& app);     // console.cc: the web console at /console
+void RegisterServiceRoutes(App& app);       // qdrant_collections.cc: /, /healthz, /readyz
+void RegisterCollectionRoutes(App& app);    // qdrant_collections.cc
+void RegisterAliasRoutes(App& app);         // qdrant_aliases.cc
+void RegisterPointRoutes(App& app);         // qdrant_points.cc
+void RegisterQueryRoutes(App& app);         // qdrant_query.cc
+void RegisterExploreRoutes(App& app);       // qdrant_explore.cc: recommend, discover, facet, matrix
+void RegisterSnapshotRoutes(App& app);      // snapshots.cc
+void RegisterFullSnapshotRoutes(App& app);  // full_snapshots.cc: /snapshots
+void RegisterAdminRoutes(App& app);         // admin_api.cc: /ragdb/tenants, /metrics
+void RegisterOpenAiRoutes(App& app);        // openai_api.cc: /v1/embeddings, /v1/models
+void RegisterKbRoutes(App& app);            // kb_api.cc: /ragdb/kb
+void RegisterChatRoutes(App& app);          // chat_api.cc: /v1/chat/completions
+void RegisterCompletionRoutes(App& app);    // completions_api.cc: /v1/completions
+void RegisterMcpRoutes(App& app);           // mcp_http.cc: /mcp
+void RegisterClusterRoutes(App& app);       // cluster_api.cc: /cluster, shard calls between nodes
+void RegisterKbBrowseRoutes(App& app);      // kb_browse_api.cc: documents, chunks, uploads
+void RegisterConsoleRoutes(App& app);       // console.cc: the web console at /console
 // ragdb_collections.cc: /ragdb/collections (ragdb schemas, describe, drop, optimize)
 void RegisterRagdbCollectionRoutes(App& app);
 

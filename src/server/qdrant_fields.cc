@@ -275,4 +275,10 @@ const FieldRules kUpdateOperationFields = {
     {},
     {}};
 
+// A single node has no replicas whose state a recovery could prefer.
+const FieldRules kRecoverFields = {
+    {"location", "checksum"},
+    {{"priority", "a single node has no replicas to synchronize with"}},
+    {{"api_key", "downloads send no credentials; give a URL that needs none"}}};
+
 }  // namespace ragdb::server

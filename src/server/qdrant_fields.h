@@ -92,5 +92,6 @@ extern const FieldRules kPointVectorsFields;      // each of its points
 extern const FieldRules kDeleteVectorsFields;     // POST /points/vectors/delete
 extern const FieldRules kUpdateOperationsFields;  // POST /points/batch
 extern const FieldRules kUpdateOperationFields;   // each operation: one of these members
+extern const FieldRules kRecoverFields;  // PUT .../snapshots/recover, PUT /snapshots/recover
 
 }  // namespace ragdb::server

@@ -16,15 +16,20 @@
 #include <stdexcept>
 
 #include "base/file.h"
+#include "model/http_get.h"
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/multipart.h"
+#include "server/qdrant_fields.h"
+#include "server/snapshot_util.h"
 #include "server/tar.h"
 
 namespace ragdb::server {
 namespace {
 
 constexpr const char* kSuffix = ".snapshot";
+
+}  // namespace
 
 // Snapshot names are ours: [A-Za-z0-9_.-], ending in .snapshot, no "..".
 Status ValidateSnapshotName(const std::string& name) {
@@ -40,6 +45,8 @@ Status ValidateSnapshotName(const std::string& name) {
   return Status::Ok();
 }
 
+namespace {
+
 std::string SnapshotDir(Ctx& ctx, const std::string& collection) {
   return JoinPath(JoinPath(ctx.app.tenants().TenantPath(ctx.principal.tenant), "snapshots"),
                   collection);
@@ -53,7 +60,9 @@ std::string IsoTime(time_t t) {
   return buf;
 }
 
-Result<Json> Describe(const std::string& dir, const std::string& name) {
+}  // namespace
+
+Result<Json> DescribeSnapshot(const std::string& dir, const std::string& name) {
   std::string path = JoinPath(dir, name);
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return Status::NotFound("Snapshot " + name + " not found");
@@ -64,20 +73,20 @@ Result<Json> Describe(const std::string& dir, const std::string& name) {
               {"checksum", checksum.ok() ? Json(*checksum) : Json()}};
 }
 
-Result<Json> CreateSnapshot(Ctx& ctx) {
-  const std::string& name = ctx.Param("collection_name");
-  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
-  std::string dir = SnapshotDir(ctx, name);
-  RAGDB_RETURN_IF_ERROR(CreateDirs(dir));
+Result<std::string> NewSnapshotName(const std::string& prefix) {
   RAGDB_ASSIGN_OR_RETURN(std::string rnd, RandomHex(4));
   time_t now = time(nullptr);
   struct tm tm;
   gmtime_r(&now, &tm);
   char stamp[32];
   strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H-%M-%S", &tm);
-  std::string file = name + "-" + stamp + "-" + rnd + kSuffix;
-  std::string path = JoinPath(dir, file);
-  std::string src =
+  return prefix + "-" + stamp + "-" + rnd + kSuffix;
+}
+
+Result<Json> TakeCollectionSnapshot(Ctx& ctx, const std::string& name, const std::string& dir,
+                                    const std::string& file) {
+  const std::string path = JoinPath(dir, file);
+  const std::string src =
       JoinPath(JoinPath(ctx.app.tenants().TenantPath(ctx.principal.tenant), "collections"), name);
   std::string checksum;
   {
@@ -89,19 +98,30 @@ Result<Json> CreateSnapshot(Ctx& ctx) {
   RAGDB_RETURN_IF_ERROR(WriteFileAtomic(path + ".checksum", checksum));
   RAGDB_RETURN_IF_ERROR(RenameFile(path + ".tmp", path));
   RAGDB_RETURN_IF_ERROR(SyncDir(dir));
-  return Describe(dir, file);
+  return DescribeSnapshot(dir, file);
+}
+
+namespace {
+
+Result<Json> CreateSnapshot(Ctx& ctx) {
+  const std::string& name = ctx.Param("collection_name");
+  RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
+  std::string dir = SnapshotDir(ctx, name);
+  RAGDB_RETURN_IF_ERROR(CreateDirs(dir));
+  RAGDB_ASSIGN_OR_RETURN(std::string file, NewSnapshotName(col->name()));
+  return TakeCollectionSnapshot(ctx, col->name(), dir, file);
 }
 
 Result<Json> ListSnapshots(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
-  std::string dir = SnapshotDir(ctx, name);
+  std::string dir = SnapshotDir(ctx, col->name());  // the collection's own name, not an alias
   Json out = Json::array();
   if (!FileExists(dir)) return out;
   RAGDB_ASSIGN_OR_RETURN(auto names, ListDir(dir));
   for (const auto& n : names) {
     if (!ValidateSnapshotName(n).ok()) continue;
-    auto d = Describe(dir, n);
+    auto d = DescribeSnapshot(dir, n);
     if (d.ok()) out.push_back(*d);
   }
   return out;
@@ -121,7 +141,20 @@ Result<std::string> SnapshotPath(Ctx& ctx) {
 
 Result<Json> DownloadSnapshot(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(std::string path, SnapshotPath(ctx));
-  const std::string& snap = ctx.Param("snapshot_name");
+  RAGDB_RETURN_IF_ERROR(StreamSnapshotFile(ctx, path, ctx.Param("snapshot_name")));
+  return Json();
+}
+
+Result<Json> DeleteSnapshot(Ctx& ctx) {
+  RAGDB_ASSIGN_OR_RETURN(std::string path, SnapshotPath(ctx));
+  RAGDB_RETURN_IF_ERROR(RemoveFile(path));
+  if (FileExists(path + ".checksum")) RAGDB_RETURN_IF_ERROR(RemoveFile(path + ".checksum"));
+  return Json(true);
+}
+
+}  // namespace
+
+Status StreamSnapshotFile(Ctx& ctx, const std::string& path, const std::string& snap) {
   // Streamed from the file in 1 MiB pieces, so a large snapshot never sits in memory. The file
   // is opened now: a concurrent delete unlinks it but this download still reads it whole.
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -145,19 +178,11 @@ Result<Json> DownloadSnapshot(Ctx& ctx) {
     }
   };
   ctx.raw = std::move(r);
-  return Json();
+  return Status::Ok();
 }
 
-Result<Json> DeleteSnapshot(Ctx& ctx) {
-  RAGDB_ASSIGN_OR_RETURN(std::string path, SnapshotPath(ctx));
-  RAGDB_RETURN_IF_ERROR(RemoveFile(path));
-  if (FileExists(path + ".checksum")) RAGDB_RETURN_IF_ERROR(RemoveFile(path + ".checksum"));
-  return Json(true);
-}
-
-// Replaces (or creates) collection `name` of the caller's tenant with the archive's contents.
-Status Recover(Ctx& ctx, const std::string& name, const std::string& tar_path,
-               const std::string& expected_checksum) {
+Status RecoverCollection(Ctx& ctx, const std::string& name, const std::string& tar_path,
+                         const std::string& expected_checksum) {
   RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
   if (!expected_checksum.empty()) {
     RAGDB_ASSIGN_OR_RETURN(std::string sum, Sha256File(tar_path));
@@ -206,45 +231,72 @@ Status Recover(Ctx& ctx, const std::string& name, const std::string& tar_path,
   return s;
 }
 
-Result<std::string> LocalPathFromUri(const std::string& location) {
+Result<SnapshotSource> OpenSnapshotLocation(Ctx& ctx, const Json& body) {
+  if (!body.contains("location") || !body["location"].is_string()) {
+    return Status::InvalidArgument("missing field `location`");
+  }
+  const std::string location = body["location"].get<std::string>();
+  const std::string tenant_dir = ctx.app.tenants().TenantPath(ctx.principal.tenant);
+  SnapshotSource out;
+  if (body.contains("checksum") && !body["checksum"].is_null()) {
+    if (!body["checksum"].is_string())
+      return Status::InvalidArgument("checksum: expected a string");
+    out.checksum = body["checksum"].get<std::string>();
+  }
+  if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) {
+    // The server fetches what the URL names: only admin keys may point it at other hosts.
+    if (ctx.principal.role != Role::kAdmin) {
+      return Status::PermissionDenied("only admin keys may recover from a URL");
+    }
+    const std::string dir = JoinPath(tenant_dir, "snapshots");
+    RAGDB_RETURN_IF_ERROR(CreateDirs(dir));
+    RAGDB_ASSIGN_OR_RETURN(std::string rnd, RandomHex(6));
+    out.path = JoinPath(dir, ".download-" + rnd);
+    out.temporary = true;
+    auto got = model::HttpGetToFile(location, out.path);
+    if (!got.ok()) {
+      (void)RemoveFile(out.path);
+      return got.status().WithContext("downloading " + location);
+    }
+    if (got->status < 200 || got->status > 299) {
+      (void)RemoveFile(out.path);
+      return Status::InvalidArgument("downloading " + location + ": HTTP " +
+                                     std::to_string(got->status));
+    }
+    return out;
+  }
   const std::string prefix = "file://";
   if (location.rfind(prefix, 0) != 0) {
-    if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) {
-      return Status::Unimplemented(
-          "recovering from a URL is not supported yet; upload the file to "
-          "/collections/{name}/snapshots/upload or use a file:// location");
-    }
-    return Status::InvalidArgument("location must be a file:// URI");
+    return Status::InvalidArgument("location must be a file://, http:// or https:// URI");
   }
   std::string path = location.substr(prefix.size());
   if (path.empty() || path[0] != '/') return Status::InvalidArgument("location must be absolute");
-  return path;
+  std::error_code ec;
+  out.path = std::filesystem::weakly_canonical(path, ec).string();
+  const std::string allowed =
+      std::filesystem::weakly_canonical(JoinPath(tenant_dir, "snapshots"), ec).string() + "/";
+  const std::string allowed_full =
+      std::filesystem::weakly_canonical(JoinPath(tenant_dir, "full-snapshots"), ec).string() + "/";
+  // A tenant may recover only its own snapshots; an admin may name any file on the server.
+  if (ctx.principal.role != Role::kAdmin && out.path.rfind(allowed, 0) != 0 &&
+      out.path.rfind(allowed_full, 0) != 0) {
+    return Status::PermissionDenied(
+        "only admin keys may recover from files outside the tenant's snapshots folders");
+  }
+  if (!FileExists(out.path)) return Status::NotFound("no snapshot file " + out.path);
+  return out;
 }
+
+namespace {
 
 Result<Json> RecoverFromLocation(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  if (!body.contains("location") || !body["location"].is_string()) {
-    return Status::InvalidArgument("missing field `location`");
-  }
-  RAGDB_ASSIGN_OR_RETURN(std::string path, LocalPathFromUri(body["location"].get<std::string>()));
-  std::error_code ec;
-  std::string real = std::filesystem::weakly_canonical(path, ec).string();
-  std::string allowed =
-      std::filesystem::weakly_canonical(
-          JoinPath(ctx.app.tenants().TenantPath(ctx.principal.tenant), "snapshots"), ec)
-          .string() +
-      "/";
-  // A tenant may recover only its own snapshots; an admin may name any file on the server.
-  if (ctx.principal.role != Role::kAdmin && real.rfind(allowed, 0) != 0) {
-    return Status::PermissionDenied(
-        "only admin keys may recover from files outside the "
-        "tenant's snapshots folder");
-  }
-  std::string checksum = body.value("checksum", Json("")).is_string()
-                             ? body.value("checksum", std::string())
-                             : std::string();
-  RAGDB_RETURN_IF_ERROR(Recover(ctx, name, real, checksum));
+  RAGDB_RETURN_IF_ERROR(CheckFields(body, "", kRecoverFields, &ctx.warnings));
+  RAGDB_ASSIGN_OR_RETURN(SnapshotSource src, OpenSnapshotLocation(ctx, body));
+  Status s = RecoverCollection(ctx, name, src.path, src.checksum);
+  if (src.temporary) (void)RemoveFile(src.path);
+  RAGDB_RETURN_IF_ERROR(s);
   return Json(true);
 }
 
@@ -266,7 +318,7 @@ Result<Json> RecoverFromUpload(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(std::string rnd, RandomHex(6));
   std::string tmp = JoinPath(dir, ".upload-" + rnd);
   RAGDB_RETURN_IF_ERROR(WriteFileAtomic(tmp, data));
-  Status s = Recover(ctx, name, tmp, std::string(ctx.req.Query("checksum")));
+  Status s = RecoverCollection(ctx, name, tmp, std::string(ctx.req.Query("checksum")));
   (void)RemoveFile(tmp);
   RAGDB_RETURN_IF_ERROR(s);
   return Json(true);
