@@ -19,7 +19,11 @@ enum class Metric { kCosine, kL2, kIp, kHamming };
 // uint8 (1, integers 0..255) or binary (1 bit, components 0 or 1, dim = number of bits).
 enum class ElementType { kFloat32, kFloat16, kInt8, kBinary, kUint8 };
 enum class IndexType { kFlat, kHnsw, kIvfFlat, kIvfPq };
-enum class Quantization { kNone, kSq8 };
+// How an HNSW graph over float32 rows is walked: on the rows (kNone), or on compact codes with the
+// final beam re-scored from the float rows: kSq8 one byte per component, kBinary one bit per
+// component (Hamming distances; for high-dimensional embeddings). The numbers are stored in index
+// files: only ever append.
+enum class Quantization { kNone, kSq8, kBinary };
 // Payload index types. The numbers are stored in segment files: only ever append.
 enum class PayloadType { kKeyword, kInteger, kFloat, kBool, kText, kGeo, kDatetime, kUuid };
 

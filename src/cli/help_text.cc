@@ -60,7 +60,9 @@ std::vector<CommandHelp> MakeHelp() {
         {"--ef-construction N", "HNSW build beam width (default 200)"},
         {"--nlist N", "IVF lists (default about sqrt(rows))"},
         {"--pq-m M", "IVF-PQ sub-quantizers (default dim / 4)"},
-        {"--quantization Q", "none (default) or sq8: HNSW walks 8-bit codes, re-ranks exactly"},
+        {"--quantization Q",
+         "none (default), sq8 (HNSW walks 8-bit codes) or binary (1-bit codes, Hamming "
+         "distances); the final beam is re-ranked exactly"},
         {"--text", "add a text field: records' \"text\" is indexed for BM25 (search --text)"},
         {"--analyzer NAME",
          "text analyzer: standard (default), whitespace, keyword, ngram\n"

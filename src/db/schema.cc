@@ -49,8 +49,10 @@ constexpr std::array<std::pair<IndexType, const char*>, 4> kIndexTypes{
      {IndexType::kHnsw, "hnsw"},
      {IndexType::kIvfFlat, "ivf_flat"},
      {IndexType::kIvfPq, "ivf_pq"}}};
-constexpr std::array<std::pair<Quantization, const char*>, 2> kQuantizations{
-    {{Quantization::kNone, "none"}, {Quantization::kSq8, "sq8"}}};
+constexpr std::array<std::pair<Quantization, const char*>, 3> kQuantizations{
+    {{Quantization::kNone, "none"},
+     {Quantization::kSq8, "sq8"},
+     {Quantization::kBinary, "binary"}}};
 constexpr std::array<std::pair<PayloadType, const char*>, 8> kPayloadTypes{
     {{PayloadType::kKeyword, "keyword"},
      {PayloadType::kInteger, "integer"},
@@ -135,6 +137,12 @@ Status ValidateElementType(const VectorField& v, const std::string& label) {
   if (!binary && v.metric == Metric::kHamming) {
     return Status::InvalidArgument(
         "schema: " + label + ": metric 'hamming' needs element type 'binary' (not '" + type + "')");
+  }
+  if (v.index.quantization == Quantization::kBinary && v.index.type != IndexType::kHnsw) {
+    return Status::InvalidArgument("schema: " + label +
+                                   ": binary quantization needs an hnsw index (its walk uses the "
+                                   "codes; this field's index is " +
+                                   std::string(IndexTypeName(v.index.type)) + ")");
   }
   if (v.element_type == ElementType::kFloat32) return Status::Ok();
   if (v.index.type == IndexType::kIvfFlat || v.index.type == IndexType::kIvfPq) {

@@ -25,6 +25,8 @@ constexpr uint32_t kLevels = SectionTag("HLVL");
 constexpr uint32_t kUpper = SectionTag("HUPR");
 constexpr uint32_t kSq8Params = SectionTag("SQ8P");
 constexpr uint32_t kSq8Codes = SectionTag("SQ8C");
+constexpr uint32_t kBinaryMean = SectionTag("BQMN");
+constexpr uint32_t kBinaryCodes = SectionTag("BQCD");
 constexpr int kMaxLevel = 30;
 
 struct HnswMeta {
@@ -66,6 +68,7 @@ struct HnswIndex::Query {
   const float* qs;          // SQ8-prepared query
   float bias;               // SQ8 dot: dot(q, vmin)
   const float* scale;
+  const uint8_t* bits;  // binary quantization: the query's code
   // The kernels, looked up once per search (Kernels() is a guarded static: called per distance
   // it cost about 2% of a search's instructions).
   const IndexKernels* kern;
@@ -80,12 +83,21 @@ HnswIndex::HnswIndex(const IndexConfig& c)
       ef_construction_(std::max<uint32_t>(c.ef_construction, std::max<uint32_t>(2, c.m))),
       level_mult_(1.0 / std::log(double(std::max<uint32_t>(2, c.m)))),
       seed_(c.seed),
-      sq8_(c.quantization == Quantization::kSq8) {
+      quant_(c.quantization),
+      code_bytes_(c.quantization == Quantization::kSq8      ? c.dim
+                  : c.quantization == Quantization::kBinary ? BinaryQuantizer::CodeBytes(c.dim)
+                                                            : 0) {
   rows_.type = c.element_type;
   rows_.metric = c.metric;
   rows_.dim = c.dim;
   rows_.row_bytes = simd::ElementRowBytes(c.element_type, c.dim);
   SetLinkBytes(3);
+}
+
+void HnswIndex::TrainCodes(const float* rows, size_t n) {
+  if (quant_ == Quantization::kSq8) quantizer_.Train(rows, n, d_);
+  if (quant_ == Quantization::kBinary) binary_.Train(rows, n, d_);
+  trained_ = quant_ != Quantization::kNone;
 }
 
 void HnswIndex::SetLinkBytes(uint32_t width) {
@@ -101,7 +113,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Build(const IndexConfig& config, c
   if (n >= 0x7fffffffu) return Status::InvalidArgument("hnsw: too many rows for one segment");
   const bool f32 = config.element_type == ElementType::kFloat32;
   if (!f32 && config.quantization != Quantization::kNone) {
-    return Status::InvalidArgument("hnsw: SQ8 quantization applies to float32 rows only");
+    return Status::InvalidArgument("hnsw: quantization applies to float32 rows only");
   }
   if ((config.element_type == ElementType::kBinary) != (config.metric == Metric::kHamming)) {
     return Status::InvalidArgument("hnsw: the hamming metric goes with binary rows, and only it");
@@ -109,7 +121,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Build(const IndexConfig& config, c
   if (f32 && config.metric == Metric::kCosine)
     RAGDB_RETURN_IF_ERROR(CheckUnitRows(static_cast<const float*>(vectors), n, config.dim));
   auto index = std::unique_ptr<HnswIndex>(new HnswIndex(config));
-  if (index->sq8_) index->quantizer_.Train(static_cast<const float*>(vectors), n, config.dim);
+  index->TrainCodes(static_cast<const float*>(vectors), n);
   RAGDB_RETURN_IF_ERROR(index->Add(static_cast<const float*>(vectors), n, pool));
   return index;
 }
@@ -161,9 +173,9 @@ void HnswIndex::Reserve(size_t capacity) {
   l0_owned_ = std::move(l0);
   l0_ = l0_owned_.data();
   SetLinkBytes(width);
-  if (sq8_) {
-    HugeVector<uint8_t> codes(capacity * d_, 0);
-    if (n) std::memcpy(codes.data(), codes_, n * d_);
+  if (code_bytes_ > 0) {
+    HugeVector<uint8_t> codes(capacity * code_bytes_, 0);
+    if (n) std::memcpy(codes.data(), codes_, n * code_bytes_);
     codes_owned_ = std::move(codes);
     codes_ = codes_owned_.data();
   }
@@ -207,7 +219,7 @@ Status HnswIndex::Add(const float* vectors, size_t n_total, ThreadPool* pool) {
     std::unique_lock<std::shared_mutex> grow(grow_mu_);
     if (n_total > capacity_ || mapped_) Reserve(std::max(n_total, capacity_ + capacity_ / 2));
     SetRows(vectors, n_total);
-    if (sq8_ && quantizer_.dim() == 0) quantizer_.Train(vectors, n_total, d_);
+    if (quant_ != Quantization::kNone && !trained_) TrainCodes(vectors, n_total);
     for (size_t x = old; x < n_total; ++x) {
       int level = RandomLevel(seed_, static_cast<uint32_t>(x), level_mult_);
       levels_[x] = static_cast<uint8_t>(level);
@@ -215,7 +227,9 @@ Status HnswIndex::Add(const float* vectors, size_t n_total, ThreadPool* pool) {
         size_t words = size_t(level) * (1 + m_);
         upper_[x].reset(new uint32_t[words]());
       }
-      if (sq8_) quantizer_.Encode(Row(static_cast<uint32_t>(x)), codes_owned_.data() + x * d_);
+      uint8_t* code = codes_owned_.data() + x * code_bytes_;
+      if (quant_ == Quantization::kSq8) quantizer_.Encode(Row(static_cast<uint32_t>(x)), code);
+      if (quant_ == Quantization::kBinary) binary_.Encode(Row(static_cast<uint32_t>(x)), code);
     }
   }
   if (n_total == old) return Status::Ok();
@@ -443,19 +457,21 @@ size_t HnswIndex::UnreachableRows() const {
 
 // ---------------- search ----------------
 
-template <bool kSq8>
+template <HnswIndex::Walk kW>
 inline float HnswIndex::Dist(const Query& q, uint32_t x) const {
   const IndexKernels& kern = *q.kern;
-  if constexpr (kSq8) {
+  if constexpr (kW == Walk::kSq8) {
     const uint8_t* c = codes_ + size_t{x} * d_;
     return l2_ ? kern.sq8_l2(q.qs, c, q.scale, d_) : -(kern.sq8_dot(q.qs, c, d_) + q.bias);
+  } else if constexpr (kW == Walk::kBits) {
+    return static_cast<float>(kern.hamming(q.bits, codes_ + size_t{x} * code_bytes_, code_bytes_));
   } else {
     if (typed()) return TypedDistance(kern, rows_, *q.typed, x);
     return FloatDistance(kern, l2_, q.q, Row(x), d_);
   }
 }
 
-template <bool kSq8>
+template <HnswIndex::Walk kW>
 uint32_t HnswIndex::GreedyUpper(const Query& q, uint32_t ep, float* ep_dist, int top) const {
   for (int lc = top; lc > 0; --lc) {
     bool changed = true;
@@ -466,7 +482,7 @@ uint32_t HnswIndex::GreedyUpper(const Query& q, uint32_t ep, float* ep_dist, int
       for (uint32_t j = 0; j < cnt; ++j) {
         uint32_t v = blk.Link(j);
         if (v >= rows_n_) continue;
-        float dv = Dist<kSq8>(q, v);
+        float dv = Dist<kW>(q, v);
         if (dv < *ep_dist) {
           *ep_dist = dv;
           ep = v;
@@ -478,7 +494,7 @@ uint32_t HnswIndex::GreedyUpper(const Query& q, uint32_t ep, float* ep_dist, int
   return ep;
 }
 
-template <bool kSq8, typename Visit>
+template <HnswIndex::Walk kW, typename Visit>
 void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef, SearchScratch* s,
                            size_t* ndist, Visit&& visit) const {
   s->visited.Prepare(capacity_);
@@ -486,7 +502,7 @@ void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef
   s->visited.Set(ep);
   s->pool.Insert(ep, ep_dist);
   visit(ep, ep_dist);
-  const size_t row_bytes = kSq8 ? d_ : rows_.row_bytes;
+  const size_t row_bytes = kW == Walk::kRows ? rows_.row_bytes : code_bytes_;
   uint32_t* ids = s->ids.data();
   size_t count = 0;
   while (s->pool.HasNext()) {
@@ -500,14 +516,14 @@ void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef
       uint32_t v = blk.Link(j);
       if (v < rows_n_ && !s->visited.TestAndSet(v)) {
         ids[m++] = v;
-        if constexpr (kSq8)
-          PrefetchRow(codes_ + size_t{v} * d_, row_bytes);
+        if constexpr (kW != Walk::kRows)
+          PrefetchRow(codes_ + size_t{v} * code_bytes_, row_bytes);
         else
           PrefetchRow(rows_.row(v), row_bytes);
       }
     }
     for (size_t j = 0; j < m; ++j) {
-      float dv = Dist<kSq8>(q, ids[j]);
+      float dv = Dist<kW>(q, ids[j]);
       visit(ids[j], dv);
       // A node that enters the beam is likely to be expanded later: fetch its links now, so
       // that expanding it does not wait for a second cache miss after the one for its row.
@@ -520,7 +536,7 @@ void HnswIndex::SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef
   *ndist += count;
 }
 
-template <bool kSq8>
+template <HnswIndex::Walk kW>
 bool HnswIndex::SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_t ef, bool two_hop,
                                const Bitset* allowed, size_t budget, SearchScratch* s,
                                std::vector<std::pair<float, uint32_t>>* out, size_t* ndist) const {
@@ -535,7 +551,7 @@ bool HnswIndex::SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_
   std::vector<uint32_t>& ids = s->ids;
   const uint32_t max_gather = 2 * max0_;
   auto consider = [&](uint32_t v) {
-    float dv = Dist<kSq8>(q, v);
+    float dv = Dist<kW>(q, v);
     ++count;
     if (res.size() < ef || dv < res.top().first) {
       cand.emplace(dv, v);
@@ -594,7 +610,7 @@ bool HnswIndex::SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_
   return true;
 }
 
-template <bool kSq8>
+template <HnswIndex::Walk kW>
 void HnswIndex::SearchImpl(const Query& q, size_t k, const SearchParams& params,
                            const Bitset* allowed, SearchScratch* s,
                            std::vector<Neighbor>* out) const {
@@ -642,14 +658,14 @@ void HnswIndex::SearchImpl(const Query& q, size_t k, const SearchParams& params,
   // 20,000 at ef 64 could end in an island of them with recall 0.93).
   if (strategy == FilterStrategy::kExact || allowed_count <= 4 * ef) return exact();
 
-  float ep_dist = Dist<kSq8>(q, ep);
-  ep = GreedyUpper<kSq8>(q, ep, &ep_dist, static_cast<int>(e & 0xffffffff));
+  float ep_dist = Dist<kW>(q, ep);
+  ep = GreedyUpper<kW>(q, ep, &ep_dist, static_cast<int>(e & 0xffffffff));
 
   std::vector<std::pair<float, uint32_t>>& found = s->found;
   found.clear();
   if (allowed == nullptr) {
     stats->strategy = FilterStrategy::kGraph;
-    SearchBase<kSq8>(q, ep, ep_dist, ef, s, &stats->distance_computations, [](uint32_t, float) {});
+    SearchBase<kW>(q, ep, ep_dist, ef, s, &stats->distance_computations, [](uint32_t, float) {});
     found.reserve(s->pool.size());
     for (size_t i = 0; i < s->pool.size(); ++i) found.emplace_back(s->pool.dist(i), s->pool.id(i));
   } else {
@@ -673,14 +689,14 @@ void HnswIndex::SearchImpl(const Query& q, size_t k, const SearchParams& params,
           std::push_heap(found.begin(), found.end());
         }
       };
-      SearchBase<kSq8>(q, ep, ep_dist, beam, s, &stats->distance_computations, keep);
+      SearchBase<kW>(q, ep, ep_dist, beam, s, &stats->distance_computations, keep);
       std::sort(found.begin(), found.end());
       done = found.size() >= std::min(ef, allowed_count);
     }
     if (!done) {
       bool ok =
-          SearchFiltered<kSq8>(q, ep, ep_dist, ef, strategy == FilterStrategy::kGraphTwoHop,
-                               allowed, allowed_count, s, &found, &stats->distance_computations);
+          SearchFiltered<kW>(q, ep, ep_dist, ef, strategy == FilterStrategy::kGraphTwoHop, allowed,
+                             allowed_count, s, &found, &stats->distance_computations);
       if (!ok || found.size() < std::min(k, allowed_count)) {
         stats->fell_back_to_exact = true;
         return exact();
@@ -688,7 +704,7 @@ void HnswIndex::SearchImpl(const Query& q, size_t k, const SearchParams& params,
     }
   }
   TopK top(k, std::move(*out));
-  if (kSq8 && vectors_ != nullptr) {
+  if (kW != Walk::kRows && vectors_ != nullptr) {
     size_t rerank = params.rerank ? params.rerank : found.size();
     rerank = std::min(std::max(rerank, k), found.size());
     const IndexKernels& kern = Kernels();
@@ -729,7 +745,13 @@ void HnswIndex::SearchInto(const float* query, size_t k, const SearchParams& par
   q.qs = nullptr;
   q.bias = 0;
   q.scale = nullptr;
-  if (sq8_) {
+  q.bits = nullptr;
+  if (quant_ == Quantization::kBinary) {
+    s->bits.resize(code_bytes_);
+    binary_.Encode(q.q, s->bits.data());
+    q.bits = s->bits.data();
+    SearchImpl<Walk::kBits>(q, k, params, allowed, &*s, out);
+  } else if (quant_ == Quantization::kSq8) {
     s->qs.resize(d_);
     if (l2_) {
       quantizer_.PrepareL2(q.q, s->qs.data());
@@ -738,9 +760,9 @@ void HnswIndex::SearchInto(const float* query, size_t k, const SearchParams& par
     }
     q.qs = s->qs.data();
     q.scale = quantizer_.scale().data();
-    SearchImpl<true>(q, k, params, allowed, &*s, out);
+    SearchImpl<Walk::kSq8>(q, k, params, allowed, &*s, out);
   } else {
-    SearchImpl<false>(q, k, params, allowed, &*s, out);
+    SearchImpl<Walk::kRows>(q, k, params, allowed, &*s, out);
   }
   FinishResults(metric_, out);
 }
@@ -753,7 +775,11 @@ size_t HnswIndex::GraphBytes() const {
   for (size_t x = 0; x < n; ++x) upper += levels_[x] * (1 + m_) * sizeof(uint32_t);
   return n * block_bytes_ + n + upper;
 }
-size_t HnswIndex::CodeBytes() const { return sq8_ ? n_.load() * d_ + 2 * d_ * sizeof(float) : 0; }
+size_t HnswIndex::CodeBytes() const {
+  if (quant_ == Quantization::kNone) return 0;
+  const size_t params = (quant_ == Quantization::kSq8 ? 2 : 1) * d_ * sizeof(float);
+  return n_.load() * code_bytes_ + params;
+}
 
 size_t HnswIndex::MemoryUsage() const {
   return GraphBytes() + CodeBytes() + capacity_ * (sizeof(void*) + 1);  // + upper ptrs, locks
@@ -774,7 +800,7 @@ Status HnswIndex::Serialize(std::string* out) const {
   meta.metric = static_cast<uint32_t>(metric_);
   meta.m = m_;
   meta.ef_construction = ef_construction_;
-  meta.quantization = sq8_ ? 1 : 0;
+  meta.quantization = static_cast<uint32_t>(quant_);  // 0 none, 1 SQ8, 2 binary
   meta.element_type = static_cast<uint32_t>(rows_.type);
   meta.entry = static_cast<uint32_t>(e >> 32);
   meta.max_level = meta.entry == kNone ? 0 : static_cast<uint32_t>(e & 0xffffffff);
@@ -794,11 +820,14 @@ Status HnswIndex::Serialize(std::string* out) const {
   w.Add(kLevels, levels_.data(), n);
   w.AddVector(kUpper, upper);
   std::vector<float> params;
-  if (sq8_) {
+  if (quant_ == Quantization::kSq8) {
     params = quantizer_.vmin();
     params.insert(params.end(), quantizer_.scale().begin(), quantizer_.scale().end());
     w.AddVector(kSq8Params, params);
     w.Add(kSq8Codes, codes_, n * d_);
+  } else if (quant_ == Quantization::kBinary) {
+    w.AddVector(kBinaryMean, binary_.mean());
+    w.Add(kBinaryCodes, codes_, n * code_bytes_);
   }
   w.Finish(out);
   return Status::Ok();
@@ -811,7 +840,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
   HnswMeta meta;
   RAGDB_RETURN_IF_ERROR(blob->Pod(kMeta, &meta));
   if (meta.dim == 0 || meta.dim > VectorField::kMaxDim || meta.metric > 3 || meta.m < 2 ||
-      meta.m > 256 || meta.quantization > 1 || meta.n >= 0x7fffffffu || meta.element_type > 4 ||
+      meta.m > 256 || meta.quantization > 2 || meta.n >= 0x7fffffffu || meta.element_type > 4 ||
       (meta.element_type != 0 && meta.quantization != 0) ||
       ((meta.element_type == static_cast<uint32_t>(ElementType::kBinary)) !=
        (meta.metric == static_cast<uint32_t>(Metric::kHamming)))) {
@@ -827,7 +856,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
   c.dim = meta.dim;
   c.m = meta.m;
   c.ef_construction = meta.ef_construction;
-  c.quantization = meta.quantization ? Quantization::kSq8 : Quantization::kNone;
+  c.quantization = static_cast<Quantization>(meta.quantization);
   c.seed = meta.seed;
   c.element_type = static_cast<ElementType>(meta.element_type);
   auto index = std::unique_ptr<HnswIndex>(new HnswIndex(c));
@@ -844,7 +873,18 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
   RAGDB_ASSIGN_OR_RETURN(const uint8_t* levels, blob->Array<uint8_t>(kLevels, n));
   if (meta.upper_words > bytes.size()) return Status::Corruption("hnsw: upper size");
   RAGDB_ASSIGN_OR_RETURN(const uint32_t* upper, blob->Array<uint32_t>(kUpper, meta.upper_words));
-  if (h.sq8_) {
+  if (h.quant_ == Quantization::kBinary) {
+    RAGDB_ASSIGN_OR_RETURN(const float* mean, blob->Array<float>(kBinaryMean, size_t{c.dim}));
+    for (size_t j = 0; j < c.dim; ++j) {
+      if (!std::isfinite(mean[j])) return Status::Corruption("hnsw: bad binary quantization mean");
+    }
+    h.binary_.Load(mean, c.dim);
+    RAGDB_ASSIGN_OR_RETURN(const uint8_t* codes,
+                           blob->Array<uint8_t>(kBinaryCodes, n * h.code_bytes_));
+    h.codes_ = codes;
+    h.trained_ = true;
+  }
+  if (h.quant_ == Quantization::kSq8) {
     RAGDB_ASSIGN_OR_RETURN(const float* params, blob->Array<float>(kSq8Params, 2 * size_t{c.dim}));
     for (size_t j = 0; j < c.dim; ++j) {
       if (!std::isfinite(params[j]) || !(params[c.dim + j] > 0) ||
@@ -853,6 +893,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
       }
     }
     h.quantizer_.Load(params, params + c.dim, c.dim);
+    h.trained_ = true;
     RAGDB_ASSIGN_OR_RETURN(const uint8_t* codes, blob->Array<uint8_t>(kSq8Codes, n * c.dim));
     h.codes_ = codes;
   }

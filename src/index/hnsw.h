@@ -9,7 +9,8 @@
 // bytes while row ids fit in 24 bits (16.7M rows; 4 bytes beyond): at m = 16 that is 99 bytes
 // per row instead of 132, which is what brings SQ8 codes + graph under 40% of float32 rows +
 // graph at 128 dimensions. With SQ8 the walk
-// computes distances on 8-bit codes (d bytes per row instead of 4d) and the final beam is
+// computes distances on 8-bit codes (d bytes per row instead of 4d), with binary quantization on
+// 1-bit codes (d / 8 bytes per row, Hamming distances; index/bq.h), and the final beam is
 // re-ranked with the exact float rows.
 //
 // Concurrency: searches take a shared lock; Add() inserts under the shared lock with per-node
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "base/huge_pages.h"
+#include "index/bq.h"
 #include "index/format.h"
 #include "index/search_scratch.h"
 #include "index/sq8.h"
@@ -59,15 +61,17 @@ class HnswIndex final : public VectorIndex {
   // a search never returns them, whatever ef).
   size_t UnreachableRows() const;
 
-  // Bytes of the graph alone (level 0 + upper levels + levels), and of the SQ8 codes.
+  // Bytes of the graph alone (level 0 + upper levels + levels), and of the SQ8 / binary codes.
   size_t GraphBytes() const;
   size_t CodeBytes() const;
-  bool quantized() const { return sq8_; }
+  bool quantized() const { return quant_ != Quantization::kNone; }
   ElementType element_type() const override { return rows_.type; }
 
  private:
   struct Query;
   static constexpr uint32_t kNone = 0xffffffffu;
+  // What a search walks on: the rows, SQ8 codes or binary codes.
+  enum class Walk { kRows, kSq8, kBits };
 
   HnswIndex(const IndexConfig& config);
   void Reserve(size_t capacity);  // exclusive lock held
@@ -122,6 +126,8 @@ class HnswIndex final : public VectorIndex {
   // Level-0 slot width for an index of `capacity` rows.
   static uint32_t LinkBytesFor(size_t capacity) { return capacity < (size_t{1} << 24) ? 3 : 4; }
   void SetLinkBytes(uint32_t width);
+  // Trains the quantizer (SQ8 ranges, binary means) on the first rows the index gets.
+  void TrainCodes(const float* rows, size_t n);
   uint32_t MaxLinks(int level) const { return level == 0 ? max0_ : m_; }
   // float32 rows only.
   const float* Row(uint32_t x) const { return vectors_ + size_t{x} * d_; }
@@ -143,23 +149,23 @@ class HnswIndex final : public VectorIndex {
   void SelectNeighbors(std::vector<std::pair<float, uint32_t>>* cand, size_t m) const;
   void Connect(uint32_t x, int level, const std::vector<std::pair<float, uint32_t>>& selected);
 
-  template <bool kSq8>
+  template <Walk kW>
   float Dist(const Query& q, uint32_t x) const;
-  template <bool kSq8>
+  template <Walk kW>
   uint32_t GreedyUpper(const Query& q, uint32_t ep, float* ep_dist, int top) const;
   // The level-0 beam search; visit(v, distance) sees every node it scores, the entry included.
-  template <bool kSq8, typename Visit>
+  template <Walk kW, typename Visit>
   void SearchBase(const Query& q, uint32_t ep, float ep_dist, size_t ef, SearchScratch* s,
                   size_t* ndist, Visit&& visit) const;
   // The walk bounded by the allowed results (the ef best allowed so far): with `two_hop` it
   // expands allowed nodes only, reaching them through disallowed neighbours two hops out (for
   // low selectivity). False when it gave up (budget exceeded, or it ran out of candidates
   // before finding ef allowed nodes).
-  template <bool kSq8>
+  template <Walk kW>
   bool SearchFiltered(const Query& q, uint32_t ep, float ep_dist, size_t ef, bool two_hop,
                       const Bitset* allowed, size_t budget, SearchScratch* s,
                       std::vector<std::pair<float, uint32_t>>* out, size_t* ndist) const;
-  template <bool kSq8>
+  template <Walk kW>
   void SearchImpl(const Query& q, size_t k, const SearchParams& params, const Bitset* allowed,
                   SearchScratch* s, std::vector<Neighbor>* out) const;
 
@@ -171,8 +177,11 @@ class HnswIndex final : public VectorIndex {
   uint32_t d_, m_, max0_, ef_construction_;
   double level_mult_;
   uint64_t seed_;
-  bool sq8_;
-  Sq8Quantizer quantizer_;
+  Quantization quant_;
+  Sq8Quantizer quantizer_;        // kSq8
+  BinaryQuantizer binary_;        // kBinary
+  size_t code_bytes_ = 0;         // bytes of one row's code (0 without quantization)
+  bool trained_ = false;          // the quantizer has its parameters
   TypedRows rows_;                // the caller's rows, in their element type
   std::vector<float> inv_norms_;  // integer rows under cosine (typed_rows.h)
 

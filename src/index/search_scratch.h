@@ -95,6 +95,7 @@ struct SearchScratch {
   CandidatePool pool;
   std::vector<float> query_buf;  // normalized query (cosine)
   std::vector<float> qs;         // SQ8-prepared query
+  std::vector<uint8_t> bits;     // binary-quantized query
   std::vector<uint32_t> ids;     // neighbour ids gathered for a batch of distance computations
   std::vector<std::pair<float, uint32_t>> found;  // a walk's candidates before the final top-k
 };

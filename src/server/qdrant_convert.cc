@@ -372,8 +372,26 @@ Status ApplyQuantization(const Json& q, const std::string& where, IndexParams* p
     if (p->type == IndexType::kFlat) p->type = IndexType::kHnsw;
     return Status::Ok();
   }
+  if (q.contains("binary")) {
+    // One bit per component, walked by Hamming distance, the beam re-scored from the floats.
+    const Json& b = q["binary"];
+    if (!b.is_object()) return Status::InvalidArgument(where + ".binary: expected an object");
+    RAGDB_RETURN_IF_ERROR(CheckFields(b, where + ".binary", kBinaryQuantizationFields, warnings));
+    if (auto e = b.find("encoding"); e != b.end() && !e->is_null() && *e != "one_bit") {
+      return Status::Unimplemented(where + ".binary.encoding: only \"one_bit\" is supported");
+    }
+    if (auto e = b.find("query_encoding");
+        e != b.end() && !e->is_null() && *e != "default" && *e != "binary") {
+      return Status::Unimplemented(where +
+                                   ".binary.query_encoding: only \"default\" / \"binary\" "
+                                   "(queries are binarized like the rows)");
+    }
+    p->quantization = Quantization::kBinary;
+    if (p->type == IndexType::kFlat) p->type = IndexType::kHnsw;
+    return Status::Ok();
+  }
   return Status::Unimplemented(
-      where + ": only scalar int8 quantization is supported yet (not product, binary or turbo)");
+      where + ": only scalar int8 and binary quantization are supported (not product or turbo)");
 }
 
 Result<std::optional<uint32_t>> ParseIndexingThreshold(const Json& o,
@@ -541,6 +559,9 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
   Json quant = nullptr;
   if (first && first->index.quantization == Quantization::kSq8) {
     quant = {{"scalar", {{"type", "int8"}, {"always_ram", true}}}};
+  }
+  if (first && first->index.quantization == Quantization::kBinary) {
+    quant = {{"binary", {{"always_ram", true}, {"encoding", "one_bit"}}}};
   }
   Json payload_schema = Json::object();
   for (const auto& p : s.payload_indexes) {

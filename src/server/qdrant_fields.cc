@@ -144,7 +144,13 @@ const FieldRules kHnswConfigFields = {
     {{"payload_m", "payload-aware graph links"}}};
 
 const FieldRules kQuantizationFields = {
-    {"scalar"}, {}, {{"product", "product quantization"}, {"binary", "binary quantization"}}};
+    {"scalar", "binary"}, {}, {{"product", "product quantization"}}};
+
+// encoding / query_encoding values are checked where they are read.
+const FieldRules kBinaryQuantizationFields = {
+    {"encoding", "query_encoding"},
+    {{"always_ram", "binary codes live in the memory-mapped segment file"}},
+    {}};
 
 const FieldRules kScalarQuantizationFields = {
     {"type"},

@@ -224,3 +224,52 @@ test('PATCH a collection: bad input is refused and changes nothing', async () =>
   assert.equal(w.status, 200);
   assert.match(w.headers.get('warning') ?? '', /deleted_threshold/);
 });
+
+test('binary quantization: created and PATCHed through the Qdrant API, searches re-scored exactly', async () => {
+  const dim = 128;
+  const n = 2000;
+  await client.createCollection('bq', {
+    vectors: { size: dim, distance: 'Cosine' },
+    quantization_config: { binary: { always_ram: true, encoding: 'one_bit', query_encoding: 'default' } },
+  });
+  let info = await client.getCollection('bq');
+  assert.equal(info.config.quantization_config.binary.encoding, 'one_bit');
+  let s = 11;
+  const rand = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 - 0.5; };
+  // Clustered rows: 20 centres, each row a centre plus noise.
+  const centres = Array.from({ length: 20 }, () => Array.from({ length: dim }, rand));
+  const pts = Array.from({ length: n }, (_, i) => ({
+    id: i + 1, vector: centres[i % 20].map((c) => c + 0.3 * rand()),
+  }));
+  for (let i = 0; i < n; i += 500) await client.upsert('bq', { wait: true, points: pts.slice(i, i + 500) });
+  assert.equal((await request('POST', '/ragdb/collections/bq/optimize', {})).status, 200);
+  info = await client.getCollection('bq');
+  assert.equal(info.indexed_vectors_count, n);
+  let hit = 0;
+  for (let i = 0; i < 20; i++) {
+    const q = pts[i * 37].vector.map((v, j) => v + 0.1 * Math.sin(i + j));
+    const exact = (await client.query('bq', { query: q, limit: 10, params: { exact: true } })).points;
+    const got = (await client.query('bq', { query: q, limit: 10, params: { hnsw_ef: 128 } })).points;
+    hit += got.filter((p) => exact.some((e) => e.id === p.id)).length;
+    // Scores are the exact cosines, not code distances.
+    for (const p of got) {
+      const e = exact.find((x) => x.id === p.id);
+      if (e) assert.ok(Math.abs(e.score - p.score) < 1e-5);
+    }
+  }
+  assert.ok(hit / 200 >= 0.9, `recall ${hit / 200}`);
+
+  let r = await request('PUT', '/collections/bq2', {
+    vectors: { size: 4, distance: 'Dot' }, quantization_config: { binary: { encoding: 'two_bits' } },
+  });
+  assert.equal(r.status, 501);
+  assert.match(r.error, /encoding/);
+  r = await request('PUT', '/collections/bq2', {
+    vectors: { size: 4, distance: 'Dot' }, quantization_config: { binary: { query_encoding: 'scalar8bits' } },
+  });
+  assert.equal(r.status, 501);
+  assert.match(r.error, /query_encoding/);
+  // Switched to scalar and back off by PATCH.
+  assert.equal(await client.updateCollection('bq', { quantization_config: { scalar: { type: 'int8' } } }), true);
+  assert.equal((await client.getCollection('bq')).config.quantization_config.scalar.type, 'int8');
+});
