@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Generates the tiny model fixtures of src/model's tests (tests/fixtures/models/).
 
-Four Hugging Face-format folders with random weights: a BERT encoder and cross-encoder with a
-small WordPiece vocabulary (vocab.txt + tokenizer.json), and an XLM-RoBERTa encoder and
-cross-encoder with a small Unigram vocabulary (tokenizer.json). Some tensors are stored as float16
+Five Hugging Face-format folders with random weights: a BERT encoder and cross-encoder with a
+small WordPiece vocabulary (vocab.txt + tokenizer.json), an XLM-RoBERTa encoder and
+cross-encoder with a small Unigram vocabulary (tokenizer.json), and a BERT masked-LM model for
+SPLADE (its reference: the max-pooled log(1 + relu) vocabulary weights). Some tensors are stored as float16
 and bfloat16 to exercise the loaders. reference.json holds token ids, embeddings (CLS and mean
 pooling, not normalized) and cross-encoder scores computed here by plain PyTorch (float64) and a
 plain-Python re-implementation of the Hugging Face tokenizers' rules, so the C++ runtime is checked
@@ -619,6 +620,42 @@ def main():
             ref[name] = {"query": RERANK_QUERY, "docs": RERANK_DOCS,
                          "pair_ids": [p[0] for p in pairs], "pair_type_ids": [p[1] for p in pairs],
                          "scores": scores.tolist()}
+
+    # ---- SPLADE: a BERT masked-LM model (encoder under "bert.", the MLM head's transform and
+    # bias, the vocabulary projection tied to the word embeddings), generated last so that the
+    # fixtures above keep their weights.
+    name = "bert_tiny_splade"
+    folder = os.path.join(out, name)
+    os.makedirs(folder, exist_ok=True)
+    cfg = base_config("bert", len(vocab_list), max_len)
+    cfg["architectures"] = ["BertForMaskedLM"]
+    W = random_weights(cfg, gen, prefix="bert.")
+    W["cls.predictions.transform.dense.weight"] = 0.3 * torch.randn(32, 32, generator=gen)
+    W["cls.predictions.transform.dense.bias"] = 0.05 * torch.randn(32, generator=gen)
+    W["cls.predictions.transform.LayerNorm.weight"] = 1.0 + 0.1 * torch.randn(32, generator=gen)
+    W["cls.predictions.transform.LayerNorm.bias"] = 0.05 * torch.randn(32, generator=gen)
+    W["cls.predictions.bias"] = 0.3 * torch.randn(len(vocab_list), generator=gen) - 0.2
+    dump(os.path.join(folder, "config.json"), cfg)
+    with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
+        f.write("\n".join(vocab_list) + "\n")
+    dump(os.path.join(folder, "tokenizer.json"), bert_tokenizer_json(vocab))
+    dump(os.path.join(folder, "tokenizer_config.json"),
+         {"do_lower_case": True, "model_max_length": max_len, "tokenizer_class": "BertTokenizer"})
+    Wd = store(folder, W, {"bert.embeddings.word_embeddings.weight": "F16"})
+    texts = [t for t in BERT_TEXTS if t]
+    enc = [single_encode(bert_tokenize(t, vocab), vocab["[CLS]"], vocab["[SEP]"], max_len)
+           for t in texts]
+    x, m = forward(Wd, cfg, [e[0] for e in enc], [e[1] for e in enc], prefix="bert.")
+    t = F.linear(x, Wd["cls.predictions.transform.dense.weight"],
+                 Wd["cls.predictions.transform.dense.bias"])
+    t = F.layer_norm(F.gelu(t), (32,), Wd["cls.predictions.transform.LayerNorm.weight"],
+                     Wd["cls.predictions.transform.LayerNorm.bias"], cfg["layer_norm_eps"])
+    logits = t @ Wd["bert.embeddings.word_embeddings.weight"].T + Wd["cls.predictions.bias"]
+    w = torch.log1p(torch.relu(logits)) * m[..., None]  # padding rows count as 0
+    w = w.max(dim=1).values
+    ref[name] = {"texts": texts,
+                 "sparse": [{str(i): float(v) for i, v in enumerate(row.tolist()) if v > 0}
+                            for row in w]}
 
     with open(os.path.join(out, "reference.json"), "w", encoding="utf-8") as f:
         json.dump(ref, f, ensure_ascii=False)

@@ -47,6 +47,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ragdb/record.h"
 #include "ragdb/status.h"
 
 namespace ragdb {
@@ -150,6 +151,30 @@ class HashEmbedder : public Embedder {
 
  private:
   size_t dim_;
+};
+
+// Learned sparse embeddings (SPLADE): a BERT-family masked-LM model (config architectures
+// *ForMaskedLM, the Hugging Face layout of naver/splade-* models) whose per-token vocabulary
+// logits are turned into one weight per vocabulary entry, w[v] = max over tokens of
+// log(1 + relu(logit[v])). The non-zero weights form a sparse vector over token ids, for a
+// sparse vector field and dot-product search.
+struct SparseEmbedderOptions {
+  size_t max_length = 0;  // tokens, specials included; 0 = the model's maximum
+  size_t threads = 0;     // 0 = one per hardware core
+  size_t batch_size = 8;  // the vocabulary logits are tokens x vocab_size floats per sequence
+};
+
+class SparseEmbedder {
+ public:
+  virtual ~SparseEmbedder() = default;
+  // `spec`: "splade:MODEL" or MODEL, an installed model's name or a model folder.
+  static Result<std::unique_ptr<SparseEmbedder>> Load(const std::string& spec,
+                                                      SparseEmbedderOptions options = {});
+  // One sparse vector per text (indices ascending, values > 0), in input order. Queries and
+  // documents are encoded alike.
+  virtual Result<std::vector<SparseVector>> Embed(std::span<const std::string> texts) const = 0;
+  virtual size_t vocab_size() const = 0;
+  virtual std::string name() const = 0;
 };
 
 struct RerankerOptions {

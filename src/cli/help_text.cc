@@ -210,11 +210,12 @@ std::vector<CommandHelp> MakeHelp() {
        "ragdb cluster status --etcd http://127.0.0.1:2379"},
       {"embed",
        nullptr,
-       "Prints one embedding (a JSON array) per text, one per line.",
+       "Prints one embedding (a JSON array) per text, one per line; with a\n"
+       "splade:MODEL model, one sparse vector {\"indices\", \"values\"} per line.",
        {{"--model MODEL",
          "a model name (bge-small-en-v1.5, multilingual-e5-small, or any\n"
-         "installed one; defaults are pulled on first use), a folder, hash or\n"
-         "hash:DIM"},
+         "installed one; defaults are pulled on first use), a folder, hash,\n"
+         "hash:DIM, or splade:MODEL (a masked-LM model: learned sparse vectors)"},
         {"--pooling mean|cls|last", "override the model's pooling"},
         {"--image FILE", "also embed a picture (a clip:MODEL model)"},
         {"--normalize", "L2-normalize the vectors"},

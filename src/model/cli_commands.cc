@@ -40,6 +40,27 @@ std::string FormatFloat(float x) {
 
 bool IsHashSpec(const std::string& s) { return s == "hash" || s.starts_with("hash:"); }
 
+// `embed --model splade:MODEL`: one sparse vector per line, in Qdrant's shape
+// {"indices": [...], "values": [...]} (indices are the model's token ids).
+int EmbedSparse(const std::string& model, const std::vector<std::string>& texts) {
+  auto embedder = SparseEmbedder::Load(model);
+  if (!embedder.ok()) return Fail(embedder.status());
+  auto vecs = (*embedder)->Embed(texts);
+  if (!vecs.ok()) return Fail(vecs.status());
+  std::string out;
+  for (const SparseVector& v : *vecs) {
+    out += "{\"indices\":[";
+    for (size_t j = 0; j < v.indices.size(); ++j)
+      out += (j ? "," : "") + std::to_string(v.indices[j]);
+    out += "],\"values\":[";
+    for (size_t j = 0; j < v.values.size(); ++j) out += (j ? "," : "") + FormatFloat(v.values[j]);
+    out += "]}\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
 }  // namespace
 
 int RunEmbedCommand(const std::vector<std::string>& args) {
@@ -88,6 +109,14 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
       (opts.pooling != Pooling::kAuto || opts.quantization != WeightQuantization::kNone)) {
     // Hash embeddings have no tokens to pool and no weights to quantize.
     return Usage(kEmbedUsage, "--pooling and --quantize apply to models, not to " + model);
+  }
+  if (model.starts_with("splade:")) {
+    if (opts.pooling != Pooling::kAuto || opts.quantization != WeightQuantization::kNone ||
+        opts.normalize || !image_files.empty()) {
+      return Usage(kEmbedUsage,
+                   "--pooling, --quantize, --normalize and --image do not apply to SPLADE models");
+    }
+    return EmbedSparse(model, texts);
   }
   auto embedder = Embedder::Load(model, opts);
   if (!embedder.ok()) return Fail(embedder.status());

@@ -52,6 +52,8 @@ Result<ModelConfig> ParseModelConfig(const std::string& json_text) {
         std::string s = name.get<std::string>();
         if (s.find("ForSequenceClassification") != std::string::npos) {
           c.classifier = true;
+        } else if (s.find("ForMaskedLM") != std::string::npos) {
+          c.masked_lm = true;
         } else if (s != "BertModel" && s != "XLMRobertaModel" && s != "RobertaModel" &&
                    s.find("ForMaskedLM") == std::string::npos &&
                    s.find("ForPreTraining") == std::string::npos) {

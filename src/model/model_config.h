@@ -14,6 +14,7 @@ enum class Activation { kGeluErf, kGeluTanh, kRelu, kQuickGelu };
 struct ModelConfig {
   Arch arch = Arch::kBert;
   bool classifier = false;  // *ForSequenceClassification
+  bool masked_lm = false;   // *ForMaskedLM: the masked-LM head is loaded (SPLADE)
   int hidden_size = 0;
   int num_layers = 0;
   int num_heads = 0;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "model/cli_commands.h"
@@ -174,6 +175,53 @@ TEST(Reranker, MatchesPyTorch) {
   EXPECT_LT((*s)[0], 1.0f);
 }
 
+// SPLADE: the masked-LM head's max-pooled log(1 + relu) weights match the PyTorch reference,
+// in batches of one and of several (padding must not count), on one thread and two. The same
+// folder still loads as a dense embedder (the head is only read for SPLADE).
+TEST(SparseEmbedder, SpladeMatchesPyTorch) {
+  const auto& ref = Reference()["bert_tiny_splade"];
+  auto texts = ref["texts"].get<std::vector<std::string>>();
+  for (size_t threads : {1, 2}) {
+    SparseEmbedderOptions o;
+    o.threads = threads;
+    o.batch_size = threads == 1 ? 1 : 8;
+    auto e = SparseEmbedder::Load("splade:" + FixtureDir("bert_tiny_splade"), o);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    EXPECT_EQ((*e)->name(), "splade:bert_tiny_splade");
+    auto got = (*e)->Embed(texts);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_EQ(got->size(), texts.size());
+    double worst = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      const auto& want = ref["sparse"][i];
+      const SparseVector& v = (*got)[i];
+      std::map<uint32_t, float> have;
+      for (size_t j = 0; j < v.indices.size(); ++j) {
+        if (j > 0) EXPECT_LT(v.indices[j - 1], v.indices[j]);
+        EXPECT_GT(v.values[j], 0.0f);
+        have[v.indices[j]] = v.values[j];
+      }
+      // Entries near zero may fall on either side of it in float32.
+      for (const auto& [key, value] : want.items()) {
+        const uint32_t idx = static_cast<uint32_t>(std::stoul(key));
+        const double w = value.get<double>();
+        const double h = have.count(idx) ? have[idx] : 0.0;
+        EXPECT_NEAR(h, w, 1e-4) << "text " << i << " token " << idx;
+        worst = std::max(worst, std::abs(h - w));
+        have.erase(idx);
+      }
+      for (const auto& [idx, h] : have) EXPECT_LT(h, 1e-4) << "text " << i << " token " << idx;
+    }
+    std::cout << "[ accuracy ] splade weights, " << threads << " thread(s): max |diff| " << worst
+              << "\n";
+  }
+  EXPECT_TRUE(Embedder::Load(FixtureDir("bert_tiny_splade")).ok());
+  // A model without the head is refused by name.
+  auto dense = SparseEmbedder::Load(FixtureDir("bert_tiny"));
+  ASSERT_FALSE(dense.ok());
+  EXPECT_NE(dense.status().message().find("masked-LM head"), std::string::npos);
+}
+
 TEST(HashEmbedder, DeterministicNormalizedLexical) {
   auto e = Embedder::Load("hash");
   ASSERT_TRUE(e.ok());
@@ -244,6 +292,26 @@ TEST(Cli, EmbedAndRerank) {
   auto want = Reference()["bert_tiny"]["cls"][0].get<std::vector<double>>();
   ASSERT_EQ(arr.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(arr[i].get<double>(), want[i], 1e-4);
+
+  // SPLADE: one {"indices", "values"} object per text, the reference's weights.
+  const auto& splade = Reference()["bert_tiny_splade"];
+  out = CaptureStdout(
+      [&] {
+        return RunEmbedCommand({"--model", "splade:" + FixtureDir("bert_tiny_splade"),
+                                splade["texts"][0].get<std::string>()});
+      },
+      &code);
+  EXPECT_EQ(code, 0);
+  auto sv = nlohmann::json::parse(out);
+  ASSERT_EQ(sv["indices"].size(), sv["values"].size());
+  for (size_t j = 0; j < sv["indices"].size(); ++j) {
+    const std::string key = std::to_string(sv["indices"][j].get<int>());
+    const double w = splade["sparse"][0].contains(key) ? splade["sparse"][0][key].get<double>() : 0;
+    EXPECT_NEAR(sv["values"][j].get<double>(), w, 1e-4) << key;
+  }
+  EXPECT_EQ(
+      RunEmbedCommand({"--model", "splade:" + FixtureDir("bert_tiny_splade"), "--normalize", "x"}),
+      2);
 
   const auto& ref = Reference()["xlmr_tiny_ce"];
   std::vector<std::string> args = {"--model", FixtureDir("xlmr_tiny_ce"), "--query", ref["query"]};

@@ -117,7 +117,55 @@ Result<std::unique_ptr<Transformer>> Transformer::Load(const SafeTensors& st,
       RAGDB_ASSIGN_OR_RETURN(t->cls_out_, r.Linear("classifier.out_proj", labels, h, true));
     }
   }
+  // The masked-LM head, when the checkpoint has one (a *ForMaskedLM config may come without it,
+  // and such a folder still serves as a dense encoder). BERT: cls.predictions.*; RoBERTa /
+  // XLM-R: lm_head.*.
+  const bool bert = st.Has("cls.predictions.transform.dense.weight");
+  if (cfg.masked_lm && (bert || st.Has("lm_head.dense.weight"))) {
+    const std::string p = bert ? "cls.predictions." : "lm_head.";
+    const std::string tr = bert ? p + "transform." : p;
+    RAGDB_ASSIGN_OR_RETURN(t->mlm_dense_, r.Linear(tr + "dense", h, h, true));
+    RAGDB_ASSIGN_OR_RETURN(
+        t->mlm_ln_g_, r.Get(tr + (bert ? "LayerNorm.weight" : "layer_norm.weight"), {h}, true));
+    RAGDB_ASSIGN_OR_RETURN(t->mlm_ln_b_,
+                           r.Get(tr + (bert ? "LayerNorm.bias" : "layer_norm.bias"), {h}, true));
+    if (st.Has(p + "decoder.weight")) {
+      RAGDB_ASSIGN_OR_RETURN(t->mlm_decoder_,
+                             r.Get(p + "decoder.weight", {cfg.vocab_size, h}, true));
+    }
+    const std::string bias = st.Has(p + "bias") ? p + "bias" : p + "decoder.bias";
+    RAGDB_ASSIGN_OR_RETURN(t->mlm_bias_, r.Get(bias, {cfg.vocab_size}, true));
+  }
   return t;
+}
+
+std::vector<std::vector<float>> Transformer::SpladeWeights(const std::vector<float>& hidden,
+                                                           const std::vector<size_t>& offsets,
+                                                           ThreadPool* pool) const {
+  const size_t H = static_cast<size_t>(cfg_.hidden_size);
+  const size_t V = static_cast<size_t>(cfg_.vocab_size);
+  const float* decoder = mlm_decoder_.empty() ? word_emb_.data() : mlm_decoder_.data();
+  std::vector<std::vector<float>> out;
+  std::vector<float> t, logits;
+  for (size_t s = 0; s + 1 < offsets.size(); ++s) {
+    const size_t b = offsets[s], rows = offsets[s + 1] - b;
+    t.resize(rows * H);
+    Linear(mlm_dense_, &hidden[b * H], rows, t.data(), pool);
+    BiasActivation(t.data(), rows, H, mlm_dense_.b.data(), cfg_.activation);
+    LayerNorm(t.data(), t.data(), mlm_ln_g_.data(), mlm_ln_b_.data(), rows, H, cfg_.layer_norm_eps);
+    logits.resize(rows * V);
+    MatMulTransB(t.data(), rows, H, decoder, V, logits.data(), pool);
+    std::vector<float> w(V, 0.0f);
+    for (size_t r = 0; r < rows; ++r) {
+      const float* row = &logits[r * V];
+      for (size_t v = 0; v < V; ++v) {
+        const float x = row[v] + mlm_bias_[v];
+        if (x > 0) w[v] = std::max(w[v], std::log1p(x));
+      }
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
 }
 
 void Transformer::Linear(const Matrix& m, const float* x, size_t rows, float* y, ThreadPool* pool) {

@@ -53,6 +53,13 @@ class Transformer {
   // Classifier logits [batch x num_labels] from the first-token rows of `hidden`.
   std::vector<float> Classify(const std::vector<float>& hidden,
                               const std::vector<size_t>& offsets) const;
+  // SPLADE weights of each sequence of `hidden` through the masked-LM head (config().masked_lm):
+  // w[v] = max over the sequence's tokens of log(1 + relu(logit[v])), one vocab_size vector per
+  // sequence (Formal et al., SPLADE v2: max pooling).
+  bool has_mlm_head() const { return !mlm_bias_.empty(); }
+  std::vector<std::vector<float>> SpladeWeights(const std::vector<float>& hidden,
+                                                const std::vector<size_t>& offsets,
+                                                ThreadPool* pool) const;
 
   const ModelConfig& config() const { return cfg_; }
 
@@ -68,6 +75,10 @@ class Transformer {
   Matrix pooler_;     // BERT classification: pooler dense + tanh
   Matrix cls_dense_;  // XLM-R classification: classifier.dense + tanh
   Matrix cls_out_;    // classifier (BERT) / classifier.out_proj (XLM-R)
+  // Masked-LM head: transform (dense + activation + LayerNorm), then the vocabulary projection,
+  // whose weights are the word embeddings unless the checkpoint has its own decoder.
+  Matrix mlm_dense_;
+  std::vector<float> mlm_ln_g_, mlm_ln_b_, mlm_decoder_, mlm_bias_;
 };
 
 }  // namespace ragdb::model
