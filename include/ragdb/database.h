@@ -123,6 +123,9 @@ struct TextSearchRequest {
 struct SparseSearchRequest {
   std::string field;    // a name from schema.sparse_vectors
   SparseVector vector;  // indices need not be sorted; no repeats
+  // Instead of `vector`: text embedded by the field's embedder (schema: SparseVectorField::
+  // embedder). Only for fields that have one.
+  std::optional<std::string> query_text;
   size_t k = 10;
   std::optional<Filter> filter;
   size_t offset = 0;

@@ -69,6 +69,10 @@ struct VectorField {
 
 struct SparseVectorField {
   std::string name;
+  // Learned sparse embedding function: "" = none, or "splade:MODEL" (model.h, SparseEmbedder). A
+  // record with text but no vector for this field gets one embedded from its text, and a sparse
+  // search may give text instead of a vector (SparseSearchRequest::query_text).
+  std::string embedder;
 };
 
 // BM25 parameters of a collection's text field (Lucene's defaults).

@@ -1,6 +1,8 @@
 // Embedding functions: vector fields that compute their vectors from the record's text or image
 // (issue #16 added images: Record::image and SearchRequest::query_image, for fields whose
 // embedder embeds images, i.e. CLIP). The image bytes are consumed here and never stored.
+#include <functional>
+
 #include "db/collection_impl.h"
 
 namespace ragdb::db {
@@ -26,8 +28,54 @@ Result<const Embedder*> CollectionImpl::FieldEmbedder(size_t field_index) const 
   return e;
 }
 
+Result<const SparseEmbedder*> CollectionImpl::FieldSparseEmbedder(size_t field_index) const {
+  const SparseVectorField& field = schema_.sparse_vectors[field_index];
+  if (field.embedder.empty()) return static_cast<const SparseEmbedder*>(nullptr);
+  std::lock_guard<std::mutex> lock(embedders_mu_);
+  auto it = sparse_embedders_.find(field_index);
+  if (it != sparse_embedders_.end()) return static_cast<const SparseEmbedder*>(it->second.get());
+  auto loaded = SparseEmbedder::Load(field.embedder);
+  if (!loaded.ok()) {
+    return loaded.status().WithContext("embedder '" + field.embedder +
+                                       "' of sparse vector field '" + field.name + "'");
+  }
+  const SparseEmbedder* e = loaded->get();
+  sparse_embedders_.emplace(field_index, std::move(loaded).value());
+  return e;
+}
+
+// Sparse fields with an embedder: records with text and no sparse vector for the field.
+static Status EmbedMissingSparse(const CollectionSchema& schema, std::vector<Record>* records,
+                                 const std::function<Result<const SparseEmbedder*>(size_t)>& get) {
+  for (size_t f = 0; f < schema.sparse_vectors.size(); ++f) {
+    const SparseVectorField& field = schema.sparse_vectors[f];
+    if (field.embedder.empty()) continue;
+    std::vector<size_t> rows;
+    std::vector<std::string> texts;
+    for (size_t i = 0; i < records->size(); ++i) {
+      const Record& r = (*records)[i];
+      if (r.text && !r.sparse_vectors.count(field.name)) {
+        rows.push_back(i);
+        texts.push_back(*r.text);
+      }
+    }
+    if (texts.empty()) continue;
+    RAGDB_ASSIGN_OR_RETURN(const SparseEmbedder* embedder, get(f));
+    auto vectors = embedder->Embed(texts);
+    if (!vectors.ok()) {
+      return vectors.status().WithContext("embedding text for sparse field '" + field.name + "'");
+    }
+    for (size_t j = 0; j < rows.size(); ++j) {
+      (*records)[rows[j]].sparse_vectors[field.name] = std::move((*vectors)[j]);
+    }
+  }
+  return Status::Ok();
+}
+
 Status CollectionImpl::EmbedMissingVectors(const CollectionSchema& schema,
                                            std::vector<Record>* records) const {
+  RAGDB_RETURN_IF_ERROR(
+      EmbedMissingSparse(schema, records, [this](size_t f) { return FieldSparseEmbedder(f); }));
   bool any_image_field = false;
   for (size_t f = 0; f < schema.vectors.size(); ++f) {
     if (schema.vectors[f].embedder.empty()) continue;

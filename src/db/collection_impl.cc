@@ -229,6 +229,7 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
   RAGDB_RETURN_IF_ERROR(EmbedMissingVectors(schema_, &out));
   bool any_embedder = false;
   for (const VectorField& f : schema_.vectors) any_embedder |= !f.embedder.empty();
+  for (const SparseVectorField& f : schema_.sparse_vectors) any_embedder |= !f.embedder.empty();
   for (size_t i = 0; i < out.size(); ++i) {
     Record& r = out[i];
     auto fail = [&](const std::string& what) {

@@ -258,8 +258,11 @@ class CollectionImpl final : public Collection {
   Status EmbedMissingVectors(const CollectionSchema& schema, std::vector<Record>* records) const;
   // The query vector of a request that gives query_text or query_image instead of a vector.
   Result<std::vector<float>> EmbedQuery(const SearchRequest& request, size_t field_index) const;
+  // The same for sparse vector fields (SparseVectorField::embedder, SPLADE).
+  Result<const SparseEmbedder*> FieldSparseEmbedder(size_t field_index) const;
   mutable std::mutex embedders_mu_;
   mutable std::map<size_t, std::unique_ptr<Embedder>> embedders_;
+  mutable std::map<size_t, std::unique_ptr<SparseEmbedder>> sparse_embedders_;
 };
 
 }  // namespace ragdb::db

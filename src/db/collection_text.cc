@@ -175,7 +175,21 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchSparseLocked(
     return Status::InvalidArgument("collection '" + name_ + "' has no sparse vector field '" +
                                    request.field + "'");
   }
-  auto sorted = text::NormalizeSparse(request.vector);
+  SparseVector embedded;
+  if (request.query_text) {
+    if (!request.vector.indices.empty()) {
+      return Status::InvalidArgument("sparse query: give a vector or query_text, not both");
+    }
+    RAGDB_ASSIGN_OR_RETURN(const SparseEmbedder* embedder, FieldSparseEmbedder(field));
+    if (embedder == nullptr) {
+      return Status::InvalidArgument("sparse vector field '" + request.field +
+                                     "' has no embedder, so a text query needs a vector");
+    }
+    RAGDB_ASSIGN_OR_RETURN(auto v,
+                           embedder->Embed(std::span<const std::string>(&*request.query_text, 1)));
+    embedded = std::move(v[0]);
+  }
+  auto sorted = text::NormalizeSparse(request.query_text ? embedded : request.vector);
   if (!sorted.ok()) return sorted.status().WithContext("sparse query");
   SparseVector query;
   for (const auto& [i, v] : *sorted) {

@@ -211,6 +211,10 @@ Status CollectionSchema::Validate() const {
     if (!ValidFieldName(s.name) || s.name.empty()) {
       return Status::InvalidArgument("schema: invalid sparse vector name '" + s.name + "'");
     }
+    if (!s.embedder.empty() && (!s.embedder.starts_with("splade:") || s.embedder.size() == 7)) {
+      return Status::InvalidArgument("schema: sparse vector '" + s.name + "': embedder '" +
+                                     s.embedder + "' must be splade:MODEL");
+    }
     if (!names.insert(s.name).second) {
       return Status::InvalidArgument("schema: duplicate vector name '" + s.name + "'");
     }
@@ -265,7 +269,11 @@ Json CollectionSchema::ToJson() const {
   }
   j["vectors"] = vs;
   Json sp = Json::array();
-  for (const auto& s : sparse_vectors) sp.push_back({{"name", s.name}});
+  for (const auto& s : sparse_vectors) {
+    Json f = {{"name", s.name}};
+    if (!s.embedder.empty()) f["embedder"] = s.embedder;  // absent in schemas written before
+    sp.push_back(std::move(f));
+  }
   j["sparse_vectors"] = sp;
   if (text) {
     j["text"] = {{"analyzer", text->analyzer},
@@ -331,6 +339,7 @@ Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
       RAGDB_RETURN_IF_ERROR(o.CheckIsObject());
       SparseVectorField f;
       RAGDB_ASSIGN_OR_RETURN(f.name, o.String("name", ""));
+      RAGDB_ASSIGN_OR_RETURN(f.embedder, o.String("embedder", ""));
       RAGDB_RETURN_IF_ERROR(o.Finish());
       s.sparse_vectors.push_back(std::move(f));
     }

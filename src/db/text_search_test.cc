@@ -5,7 +5,9 @@
 #include <cmath>
 #include <random>
 
+#include "model/test_util.h"
 #include "ragdb/database.h"
+#include "ragdb/model.h"
 #include "storage/test_util.h"
 
 namespace ragdb {
@@ -272,6 +274,80 @@ TEST(SparseSearch, TopKMatchesBruteForce) {
   EXPECT_EQ(Ids(c->SearchSparse(q).value()), Ids(hits));
   q.field = "nope";
   EXPECT_EQ(c->SearchSparse(q).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A sparse field with a SPLADE embedder: records with text get their sparse vectors from the
+// model, a search may give text, the ranking is the brute-force dot product of the model's own
+// vectors, and the embedder survives a reopen. The model is the random-weight fixture of
+// src/model's tests.
+TEST(SparseSearch, SpladeEmbedderFillsAndQueries) {
+  const std::string model = "splade:" + model::testing::FixtureDir("bert_tiny_splade");
+  auto direct = SparseEmbedder::Load(model);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  const std::vector<std::string> texts = {"the quick brown fox", "hello world",
+                                          "lazy dog naps",       "runner café",
+                                          "brown dog and fox",   "world news"};
+  TempDir dir;
+  {
+    auto db = Database::Open(dir.path()).value();
+    CollectionSchema s;
+    s.sparse_vectors.push_back({"splade", model});
+    auto c = db->CreateCollection("sp", s).value();
+    std::vector<Record> recs;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      Record r;
+      r.id = i + 1;
+      r.text = texts[i];
+      recs.push_back(r);
+    }
+    ASSERT_TRUE(c->Upsert(recs).ok());
+    // Stored as the model makes it (batched with the others: equal to rounding).
+    auto got = c->Get(PointId(uint64_t{2}), true).value().sparse_vectors["splade"];
+    auto alone = (*direct)->Embed({&texts[1], 1}).value()[0];
+    ASSERT_EQ(got.indices, alone.indices);
+    for (size_t j = 0; j < got.values.size(); ++j)
+      EXPECT_NEAR(got.values[j], alone.values[j], 1e-5);
+  }
+  auto db = Database::Open(dir.path()).value();
+  auto c = db->GetCollection("sp").value();
+  EXPECT_EQ(c->schema().sparse_vectors[0].embedder, model);
+  const std::string query = "brown fox";
+  auto docs = (*direct)->Embed(texts).value();
+  auto q = (*direct)->Embed({&query, 1}).value()[0];
+  std::vector<std::pair<double, uint64_t>> want;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    std::map<uint32_t, float> m;
+    for (size_t j = 0; j < docs[i].indices.size(); ++j) m[docs[i].indices[j]] = docs[i].values[j];
+    double dot = 0;
+    for (size_t j = 0; j < q.indices.size(); ++j) {
+      if (auto it = m.find(q.indices[j]); it != m.end()) dot += double(it->second) * q.values[j];
+    }
+    want.emplace_back(-dot, i + 1);
+  }
+  std::sort(want.begin(), want.end());
+  SparseSearchRequest r;
+  r.field = "splade";
+  r.query_text = query;
+  r.k = 3;
+  auto hits = c->SearchSparse(r).value();
+  ASSERT_EQ(hits.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(hits[i].id, PointId(want[i].second)) << i;
+    EXPECT_NEAR(hits[i].score, -want[i].first, 1e-3 * (1 - want[i].first));
+  }
+  // Text and a vector at once, and text for a field without an embedder, are refused.
+  r.vector = q;
+  EXPECT_EQ(c->SearchSparse(r).status().code(), StatusCode::kInvalidArgument);
+  CollectionSchema plain;
+  plain.sparse_vectors.push_back({"sp"});
+  auto p = db->CreateCollection("plain", plain).value();
+  SparseSearchRequest t;
+  t.field = "sp";
+  t.query_text = "x";
+  EXPECT_NE(p->SearchSparse(t).status().message().find("no embedder"), std::string::npos);
+  CollectionSchema bad;
+  bad.sparse_vectors.push_back({"sp", "bert_tiny"});
+  EXPECT_EQ(db->CreateCollection("bad", bad).status().code(), StatusCode::kInvalidArgument);
 }
 
 class HybridTest : public ::testing::Test {

@@ -266,12 +266,50 @@ Result<std::string> Bm25DocumentText(const Json& doc, std::string_view what) {
     return Status::InvalidArgument(std::string(what) + ".text: expected a string");
   }
   std::string model = doc.value("model", Json("")).is_string() ? doc.value("model", "") : "";
+  // splade:MODEL documents are the record's text too, embedded by the sparse field whose
+  // embedder that is (the point endpoints check the name against the schema: SpladeModelMatches).
+  if (model.starts_with("splade:")) return doc["text"].get<std::string>();
   for (char& c : model) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (model != "qdrant/bm25") {
     return Status::Unimplemented(std::string(what) + ": inference model '" + model +
-                                 "' is not supported (only qdrant/bm25, served by BM25)");
+                                 "' is not supported (only qdrant/bm25, served by BM25, and a " +
+                                 "sparse field's splade:MODEL embedder)");
   }
   return doc["text"].get<std::string>();
+}
+
+bool SpladeModelMatches(const std::string& embedder, const std::string& model) {
+  if (embedder.empty() || !model.starts_with("splade:")) return false;
+  if (embedder == model) return true;
+  auto path = ResolveServerModel(model.substr(7));
+  return path.ok() && embedder == "splade:" + *path;
+}
+
+Status CheckSpladeDocuments(const Json& points, const CollectionSchema& schema) {
+  if (!points.is_array()) return Status::Ok();
+  for (size_t i = 0; i < points.size(); ++i) {
+    const Json* v =
+        points[i].is_object() && points[i].contains("vector") ? &points[i]["vector"] : nullptr;
+    if (v == nullptr || !v->is_object()) continue;
+    for (const auto& [name, x] : v->items()) {
+      if (!x.is_object() || !x.contains("text") || !x.value("model", Json("")).is_string()) {
+        continue;
+      }
+      const std::string model = x["model"].get<std::string>();
+      if (!model.starts_with("splade:")) continue;
+      const SparseVectorField* field = nullptr;
+      for (const auto& f : schema.sparse_vectors) {
+        if (f.name == name) field = &f;
+      }
+      if (field == nullptr || !SpladeModelMatches(field->embedder, model)) {
+        return Status::InvalidArgument(
+            "points[" + std::to_string(i) + "].vector." + name + ": model '" + model +
+            "' is not the embedder of a sparse vector field named '" + name + "'" +
+            (field && !field->embedder.empty() ? " ('" + field->embedder + "')" : ""));
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<float>> ParseDense(const Json& j, std::string_view what) {
@@ -509,7 +547,21 @@ Result<CollectionSchema> SchemaFromQdrant(const Json& body, std::vector<std::str
                                        ".index.datatype: sparse values are stored as float32 only");
         }
       }
-      schema.sparse_vectors.push_back(SparseVectorField{name});
+      SparseVectorField field{name, ""};
+      // ragdb's extension: a learned sparse embedder ("splade:MODEL", an installed model).
+      if (params.is_object() && params.contains("embedder") && !params["embedder"].is_null()) {
+        const Json& e = params["embedder"];
+        if (!e.is_string() || !e.get<std::string>().starts_with("splade:")) {
+          return Status::InvalidArgument(where + ".embedder: expected \"splade:MODEL\"");
+        }
+        RAGDB_ASSIGN_OR_RETURN(std::string path,
+                               ResolveServerModel(e.get<std::string>().substr(7)));
+        if (path.starts_with("hash") || path == kAutoEmbedder) {
+          return Status::InvalidArgument(where + ".embedder: splade: needs an installed model");
+        }
+        field.embedder = "splade:" + path;
+      }
+      schema.sparse_vectors.push_back(std::move(field));
       // Qdrant's BM25 recipe is a sparse vector with the IDF modifier fed by "qdrant/bm25"
       // documents; here those documents go to the collection's BM25 text field.
       const Json modifier = params.is_object() ? params.value("modifier", Json()) : Json();
@@ -547,6 +599,7 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
     Json sp = Json::object();
     for (const auto& f : s.sparse_vectors) {
       sp[f.name] = s.text ? Json{{"modifier", "idf"}} : Json::object();
+      if (!f.embedder.empty()) sp[f.name]["embedder"] = f.embedder;
     }
     params["sparse_vectors"] = sp;
   }

@@ -158,7 +158,8 @@ const FieldRules kScalarQuantizationFields = {
      {"always_ram", "SQ8 codes live in the memory-mapped segment file"}},
     {}};
 
-const FieldRules kSparseVectorParamsFields = {{"modifier", "index"}, {}, {}};
+// "embedder" is ragdb's: "splade:MODEL" fills the field from each point's text.
+const FieldRules kSparseVectorParamsFields = {{"modifier", "index", "embedder"}, {}, {}};
 
 const FieldRules kSparseIndexFields = {
     {"datatype"},

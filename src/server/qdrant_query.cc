@@ -590,6 +590,33 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
     case QueryNode::Kind::kVector:
     case QueryNode::Kind::kPointId:
     case QueryNode::Kind::kNearText: {
+      if (n.kind == QueryNode::Kind::kNearText) {
+        // Text for a sparse field's embedder (SPLADE): a sparse search with query_text.
+        const CollectionSchema schema = col.schema();
+        for (const SparseVectorField& f : schema.sparse_vectors) {
+          if (f.name != n.using_) continue;
+          if (!SpladeModelMatches(f.embedder, n.model)) {
+            return Status::Unimplemented(
+                "query: inference model '" + n.model + "' is not the embedder of sparse vector " +
+                "field " + f.name +
+                (f.embedder.empty() ? " (it has none)" : " ('" + f.embedder + "')"));
+          }
+          SparseSearchRequest req;
+          req.field = f.name;
+          req.query_text = n.text;
+          req.k = want;
+          req.filter = n.filter;
+          if (!n.prefetch.empty()) {
+            RAGDB_ASSIGN_OR_RETURN(auto cands, CandidatesFilter(lists));
+            if (!cands) return std::vector<ScoredPoint>();
+            req.filter = AndFilters(req.filter, cands);
+          }
+          req.with_payload = fetch.payload;
+          req.with_vectors = fetch.vectors;
+          req.with_text = fetch.text;
+          return col.SearchSparse(req);
+        }
+      }
       RAGDB_ASSIGN_OR_RETURN(SearchRequest req, DenseRequest(col, n, fetch));
       if (!n.prefetch.empty()) {
         RAGDB_ASSIGN_OR_RETURN(auto f, CandidatesFilter(lists));
