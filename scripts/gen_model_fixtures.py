@@ -503,6 +503,17 @@ def store(folder, W, dtypes):
     return {k: rounded(v, dtypes.get(k, "F32")).to(torch.float64) for k, v in W.items()}
 
 
+def write_bert_folder(folder, cfg, vocab_list, max_len):
+    """config.json and the WordPiece tokenizer files of a BERT fixture folder."""
+    dump(os.path.join(folder, "config.json"), cfg)
+    with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
+        f.write("\n".join(vocab_list) + "\n")
+    vocab = {t: i for i, t in enumerate(vocab_list)}
+    dump(os.path.join(folder, "tokenizer.json"), bert_tokenizer_json(vocab))
+    dump(os.path.join(folder, "tokenizer_config.json"),
+         {"do_lower_case": True, "model_max_length": max_len, "tokenizer_class": "BertTokenizer"})
+
+
 def single_encode(tok_ids, cls, sep, max_len):
     ids = [cls] + tok_ids[:max_len - 2] + [sep]
     return ids, [0] * len(ids)
@@ -539,12 +550,7 @@ def main():
             W["bert.pooler.dense.bias"] = 0.05 * torch.randn(32, generator=gen)
             W["classifier.weight"] = 0.5 * torch.randn(1, 32, generator=gen)
             W["classifier.bias"] = 0.1 * torch.randn(1, generator=gen)
-        dump(os.path.join(folder, "config.json"), cfg)
-        with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
-            f.write("\n".join(vocab_list) + "\n")
-        dump(os.path.join(folder, "tokenizer.json"), bert_tokenizer_json(vocab))
-        dump(os.path.join(folder, "tokenizer_config.json"),
-             {"do_lower_case": True, "model_max_length": max_len, "tokenizer_class": "BertTokenizer"})
+        write_bert_folder(folder, cfg, vocab_list, max_len)
         Wd = store(folder, W, dtypes)
         if not ce:
             os.makedirs(os.path.join(folder, "1_Pooling"), exist_ok=True)
@@ -635,12 +641,7 @@ def main():
     W["cls.predictions.transform.LayerNorm.weight"] = 1.0 + 0.1 * torch.randn(32, generator=gen)
     W["cls.predictions.transform.LayerNorm.bias"] = 0.05 * torch.randn(32, generator=gen)
     W["cls.predictions.bias"] = 0.3 * torch.randn(len(vocab_list), generator=gen) - 0.2
-    dump(os.path.join(folder, "config.json"), cfg)
-    with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
-        f.write("\n".join(vocab_list) + "\n")
-    dump(os.path.join(folder, "tokenizer.json"), bert_tokenizer_json(vocab))
-    dump(os.path.join(folder, "tokenizer_config.json"),
-         {"do_lower_case": True, "model_max_length": max_len, "tokenizer_class": "BertTokenizer"})
+    write_bert_folder(folder, cfg, vocab_list, max_len)
     Wd = store(folder, W, {"bert.embeddings.word_embeddings.weight": "F16"})
     texts = [t for t in BERT_TEXTS if t]
     enc = [single_encode(bert_tokenize(t, vocab), vocab["[CLS]"], vocab["[SEP]"], max_len)

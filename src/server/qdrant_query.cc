@@ -420,27 +420,26 @@ ScoredPoint FromRecord(Record r, float score, const Fetch& fetch) {
 Result<std::vector<ScoredPoint>> ExecuteExplore(Collection& col, const QueryNode& n,
                                                 std::optional<Filter> filter, const Fetch& fetch) {
   const size_t want = n.limit + n.offset;
+  // What recommend and discover requests take from the node alike.
+  auto common = [&](auto& req) {
+    req.field = n.using_;
+    req.k = want;
+    req.filter = std::move(filter);
+    req.score_threshold = n.score_threshold;
+    req.with_payload = fetch.payload;
+    req.with_vectors = fetch.vectors;
+  };
   switch (n.kind) {
     case QueryNode::Kind::kRecommend: {
       RecommendRequest req = n.recommend;
-      req.field = n.using_;
-      req.k = want;
-      req.filter = std::move(filter);
-      req.score_threshold = n.score_threshold;
-      req.with_payload = fetch.payload;
-      req.with_vectors = fetch.vectors;
+      common(req);
       req.exact = n.exact;
       req.ef = n.ef;
       return col.Recommend(req);
     }
     case QueryNode::Kind::kDiscover: {
       DiscoverRequest req = n.discover;
-      req.field = n.using_;
-      req.k = want;
-      req.filter = std::move(filter);
-      req.score_threshold = n.score_threshold;
-      req.with_payload = fetch.payload;
-      req.with_vectors = fetch.vectors;
+      common(req);
       return col.Discover(req);
     }
     case QueryNode::Kind::kOrderBy: {
