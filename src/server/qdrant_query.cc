@@ -356,7 +356,7 @@ bool LargerIsBetter(Collection& col, const std::string& using_) {
 
 // Re-scoring with prefetch considers only the prefetched points: has_id over their union
 // (unset when there are none).
-Result<std::optional<Filter>> CandidatesFilter(const std::vector<std::vector<ScoredPoint>>& lists) {
+std::optional<Filter> CandidatesFilter(const std::vector<std::vector<ScoredPoint>>& lists) {
   Condition c;
   c.kind = Condition::Kind::kHasId;
   std::unordered_set<PointId> seen;
@@ -365,10 +365,10 @@ Result<std::optional<Filter>> CandidatesFilter(const std::vector<std::vector<Sco
       if (seen.insert(p.id).second) c.ids.push_back(p.id);
     }
   }
-  if (c.ids.empty()) return std::optional<Filter>();
+  if (c.ids.empty()) return std::nullopt;
   Filter f;
   f.must.push_back(std::move(c));
-  return std::optional<Filter>(std::move(f));
+  return f;
 }
 
 // Runs a node and returns its best `limit + offset` hits (offset is applied by the caller).
@@ -413,6 +413,19 @@ ScoredPoint FromRecord(Record r, float score, const Fetch& fetch) {
   p.vectors = std::move(r.vectors);
   if (fetch.text) p.text = std::move(r.text);
   return p;
+}
+
+// The sparse search of a node on its `using` field, without the query (a vector or text).
+SparseSearchRequest SparseRequest(const QueryNode& n, std::optional<Filter> filter,
+                                  const Fetch& fetch) {
+  SparseSearchRequest req;
+  req.field = n.using_;
+  req.k = n.limit + n.offset;
+  req.filter = std::move(filter);
+  req.with_payload = fetch.payload;
+  req.with_vectors = fetch.vectors;
+  req.with_text = fetch.text;
+  return req;
 }
 
 // A recommend, discover / context, order_by or sample node over `filter` (its prefetch
@@ -481,6 +494,13 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
     RAGDB_ASSIGN_OR_RETURN(auto l, Execute(col, child, Fetch{}));
     lists.push_back(std::move(l));
   }
+  // A query over prefetches (other than a fusion, or none) re-scores their candidates only.
+  std::optional<Filter> candidates;
+  if (!n.prefetch.empty() && n.kind != QueryNode::Kind::kNone && n.kind != QueryNode::Kind::kRrf &&
+      n.kind != QueryNode::Kind::kDbsf) {
+    candidates = CandidatesFilter(lists);
+    if (!candidates) return std::vector<ScoredPoint>();
+  }
   switch (n.kind) {
     case QueryNode::Kind::kNone: {
       if (!n.prefetch.empty()) {
@@ -539,12 +559,7 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
     }
     case QueryNode::Kind::kText:
     case QueryNode::Kind::kSparse: {
-      std::optional<Filter> filter = n.filter;
-      if (!n.prefetch.empty()) {
-        RAGDB_ASSIGN_OR_RETURN(auto f, CandidatesFilter(lists));
-        if (!f) return std::vector<ScoredPoint>();
-        filter = AndFilters(filter, f);
-      }
+      const std::optional<Filter> filter = AndFilters(n.filter, candidates);
       std::vector<ScoredPoint> hits;
       if (n.kind == QueryNode::Kind::kText) {
         TextSearchRequest req;
@@ -556,14 +571,8 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
         req.with_text = fetch.text;
         RAGDB_ASSIGN_OR_RETURN(hits, col.SearchText(req));
       } else {
-        SparseSearchRequest req;
-        req.field = n.using_;
+        SparseSearchRequest req = SparseRequest(n, filter, fetch);
         req.vector = n.sparse;
-        req.k = want;
-        req.filter = filter;
-        req.with_payload = fetch.payload;
-        req.with_vectors = fetch.vectors;
-        req.with_text = fetch.text;
         RAGDB_ASSIGN_OR_RETURN(hits, col.SearchSparse(req));
       }
       if (n.score_threshold) {
@@ -577,15 +586,8 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
     case QueryNode::Kind::kRecommend:
     case QueryNode::Kind::kDiscover:
     case QueryNode::Kind::kOrderBy:
-    case QueryNode::Kind::kSample: {
-      std::optional<Filter> filter = n.filter;
-      if (!n.prefetch.empty()) {
-        RAGDB_ASSIGN_OR_RETURN(auto f, CandidatesFilter(lists));
-        if (!f) return std::vector<ScoredPoint>();
-        filter = AndFilters(filter, f);
-      }
-      return ExecuteExplore(col, n, std::move(filter), fetch);
-    }
+    case QueryNode::Kind::kSample:
+      return ExecuteExplore(col, n, AndFilters(n.filter, candidates), fetch);
     case QueryNode::Kind::kVector:
     case QueryNode::Kind::kPointId:
     case QueryNode::Kind::kNearText: {
@@ -600,28 +602,13 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
                 "field " + f.name +
                 (f.embedder.empty() ? " (it has none)" : " ('" + f.embedder + "')"));
           }
-          SparseSearchRequest req;
-          req.field = f.name;
+          SparseSearchRequest req = SparseRequest(n, AndFilters(n.filter, candidates), fetch);
           req.query_text = n.text;
-          req.k = want;
-          req.filter = n.filter;
-          if (!n.prefetch.empty()) {
-            RAGDB_ASSIGN_OR_RETURN(auto cands, CandidatesFilter(lists));
-            if (!cands) return std::vector<ScoredPoint>();
-            req.filter = AndFilters(req.filter, cands);
-          }
-          req.with_payload = fetch.payload;
-          req.with_vectors = fetch.vectors;
-          req.with_text = fetch.text;
           return col.SearchSparse(req);
         }
       }
       RAGDB_ASSIGN_OR_RETURN(SearchRequest req, DenseRequest(col, n, fetch));
-      if (!n.prefetch.empty()) {
-        RAGDB_ASSIGN_OR_RETURN(auto f, CandidatesFilter(lists));
-        if (!f) return std::vector<ScoredPoint>();
-        req.filter = AndFilters(req.filter, f);
-      }
+      req.filter = AndFilters(req.filter, candidates);
       return col.Search(req);
     }
   }
