@@ -97,7 +97,6 @@ HnswIndex::HnswIndex(const IndexConfig& c)
 void HnswIndex::TrainCodes(const float* rows, size_t n) {
   if (quant_ == Quantization::kSq8) quantizer_.Train(rows, n, d_);
   if (quant_ == Quantization::kBinary) binary_.Train(rows, n, d_);
-  trained_ = quant_ != Quantization::kNone;
 }
 
 void HnswIndex::SetLinkBytes(uint32_t width) {
@@ -219,7 +218,7 @@ Status HnswIndex::Add(const float* vectors, size_t n_total, ThreadPool* pool) {
     std::unique_lock<std::shared_mutex> grow(grow_mu_);
     if (n_total > capacity_ || mapped_) Reserve(std::max(n_total, capacity_ + capacity_ / 2));
     SetRows(vectors, n_total);
-    if (quant_ != Quantization::kNone && !trained_) TrainCodes(vectors, n_total);
+    if (!CodesTrained()) TrainCodes(vectors, n_total);
     for (size_t x = old; x < n_total; ++x) {
       int level = RandomLevel(seed_, static_cast<uint32_t>(x), level_mult_);
       levels_[x] = static_cast<uint8_t>(level);
@@ -882,7 +881,6 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
     RAGDB_ASSIGN_OR_RETURN(const uint8_t* codes,
                            blob->Array<uint8_t>(kBinaryCodes, n * h.code_bytes_));
     h.codes_ = codes;
-    h.trained_ = true;
   }
   if (h.quant_ == Quantization::kSq8) {
     RAGDB_ASSIGN_OR_RETURN(const float* params, blob->Array<float>(kSq8Params, 2 * size_t{c.dim}));
@@ -893,7 +891,6 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
       }
     }
     h.quantizer_.Load(params, params + c.dim, c.dim);
-    h.trained_ = true;
     RAGDB_ASSIGN_OR_RETURN(const uint8_t* codes, blob->Array<uint8_t>(kSq8Codes, n * c.dim));
     h.codes_ = codes;
   }

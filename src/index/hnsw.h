@@ -128,6 +128,12 @@ class HnswIndex final : public VectorIndex {
   void SetLinkBytes(uint32_t width);
   // Trains the quantizer (SQ8 ranges, binary means) on the first rows the index gets.
   void TrainCodes(const float* rows, size_t n);
+  // The quantizer has its parameters (trained, or loaded with the index).
+  bool CodesTrained() const {
+    return quant_ == Quantization::kSq8      ? quantizer_.dim() != 0
+           : quant_ == Quantization::kBinary ? binary_.dim() != 0
+                                             : true;
+  }
   uint32_t MaxLinks(int level) const { return level == 0 ? max0_ : m_; }
   // float32 rows only.
   const float* Row(uint32_t x) const { return vectors_ + size_t{x} * d_; }
@@ -181,7 +187,6 @@ class HnswIndex final : public VectorIndex {
   Sq8Quantizer quantizer_;        // kSq8
   BinaryQuantizer binary_;        // kBinary
   size_t code_bytes_ = 0;         // bytes of one row's code (0 without quantization)
-  bool trained_ = false;          // the quantizer has its parameters
   TypedRows rows_;                // the caller's rows, in their element type
   std::vector<float> inv_norms_;  // integer rows under cosine (typed_rows.h)
 
