@@ -1,8 +1,6 @@
 // Embedding functions: vector fields that compute their vectors from the record's text or image
 // (issue #16 added images: Record::image and SearchRequest::query_image, for fields whose
 // embedder embeds images, i.e. CLIP). The image bytes are consumed here and never stored.
-#include <functional>
-
 #include "db/collection_impl.h"
 
 namespace ragdb::db {
@@ -44,9 +42,8 @@ Result<const SparseEmbedder*> CollectionImpl::FieldSparseEmbedder(size_t field_i
   return e;
 }
 
-// Sparse fields with an embedder: records with text and no sparse vector for the field.
-static Status EmbedMissingSparse(const CollectionSchema& schema, std::vector<Record>* records,
-                                 const std::function<Result<const SparseEmbedder*>(size_t)>& get) {
+Status CollectionImpl::EmbedMissingSparse(const CollectionSchema& schema,
+                                          std::vector<Record>* records) const {
   for (size_t f = 0; f < schema.sparse_vectors.size(); ++f) {
     const SparseVectorField& field = schema.sparse_vectors[f];
     if (field.embedder.empty()) continue;
@@ -60,7 +57,7 @@ static Status EmbedMissingSparse(const CollectionSchema& schema, std::vector<Rec
       }
     }
     if (texts.empty()) continue;
-    RAGDB_ASSIGN_OR_RETURN(const SparseEmbedder* embedder, get(f));
+    RAGDB_ASSIGN_OR_RETURN(const SparseEmbedder* embedder, FieldSparseEmbedder(f));
     auto vectors = embedder->Embed(texts);
     if (!vectors.ok()) {
       return vectors.status().WithContext("embedding text for sparse field '" + field.name + "'");
@@ -74,8 +71,7 @@ static Status EmbedMissingSparse(const CollectionSchema& schema, std::vector<Rec
 
 Status CollectionImpl::EmbedMissingVectors(const CollectionSchema& schema,
                                            std::vector<Record>* records) const {
-  RAGDB_RETURN_IF_ERROR(
-      EmbedMissingSparse(schema, records, [this](size_t f) { return FieldSparseEmbedder(f); }));
+  RAGDB_RETURN_IF_ERROR(EmbedMissingSparse(schema, records));
   bool any_image_field = false;
   for (size_t f = 0; f < schema.vectors.size(); ++f) {
     if (schema.vectors[f].embedder.empty()) continue;

@@ -260,6 +260,8 @@ class CollectionImpl final : public Collection {
   Result<std::vector<float>> EmbedQuery(const SearchRequest& request, size_t field_index) const;
   // The same for sparse vector fields (SparseVectorField::embedder, SPLADE).
   Result<const SparseEmbedder*> FieldSparseEmbedder(size_t field_index) const;
+  // Sparse fields with an embedder: fills them for records with text and no such vector.
+  Status EmbedMissingSparse(const CollectionSchema& schema, std::vector<Record>* records) const;
   mutable std::mutex embedders_mu_;
   mutable std::map<size_t, std::unique_ptr<Embedder>> embedders_;
   mutable std::map<size_t, std::unique_ptr<SparseEmbedder>> sparse_embedders_;
