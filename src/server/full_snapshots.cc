@@ -75,24 +75,10 @@ Result<Json> CreateFullSnapshot(Ctx& ctx) {
   return DescribeSnapshot(dir, file);
 }
 
-Result<Json> ListFullSnapshots(Ctx& ctx) {
-  const std::string dir = FullSnapshotDir(ctx);
-  Json out = Json::array();
-  if (!FileExists(dir)) return out;
-  RAGDB_ASSIGN_OR_RETURN(auto names, ListDir(dir));
-  for (const auto& n : names) {
-    if (!ValidateSnapshotName(n).ok()) continue;
-    if (auto d = DescribeSnapshot(dir, n); d.ok()) out.push_back(*d);
-  }
-  return out;
-}
+Result<Json> ListFullSnapshots(Ctx& ctx) { return ListSnapshotsIn(FullSnapshotDir(ctx)); }
 
 Result<std::string> FullSnapshotPath(Ctx& ctx) {
-  const std::string& name = ctx.Param("snapshot_name");
-  RAGDB_RETURN_IF_ERROR(ValidateSnapshotName(name));
-  const std::string path = JoinPath(FullSnapshotDir(ctx), name);
-  if (!FileExists(path)) return Status::NotFound("Snapshot " + name + " not found");
-  return path;
+  return SnapshotFileIn(FullSnapshotDir(ctx), ctx.Param("snapshot_name"));
 }
 
 Result<Json> DownloadFullSnapshot(Ctx& ctx) {
@@ -103,8 +89,7 @@ Result<Json> DownloadFullSnapshot(Ctx& ctx) {
 
 Result<Json> DeleteFullSnapshot(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(std::string path, FullSnapshotPath(ctx));
-  RAGDB_RETURN_IF_ERROR(RemoveFile(path));
-  if (FileExists(path + ".checksum")) RAGDB_RETURN_IF_ERROR(RemoveFile(path + ".checksum"));
+  RAGDB_RETURN_IF_ERROR(RemoveSnapshotFile(path));
   return Json(true);
 }
 

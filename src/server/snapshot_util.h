@@ -15,6 +15,12 @@ Status ValidateSnapshotName(const std::string& name);
 Result<std::string> NewSnapshotName(const std::string& prefix);
 // {"name", "creation_time", "size", "checksum"} of dir/name; NotFound when it does not exist.
 Result<Json> DescribeSnapshot(const std::string& dir, const std::string& name);
+// The descriptions of the snapshots in `dir` (none when it does not exist).
+Result<Json> ListSnapshotsIn(const std::string& dir);
+// dir/name after checking the name (no path traversal); NotFound when there is no such file.
+Result<std::string> SnapshotFileIn(const std::string& dir, const std::string& name);
+// Removes a snapshot file and its checksum.
+Status RemoveSnapshotFile(const std::string& path);
 // Archives collection `name` of the caller's tenant into dir/file (+ ".checksum", SHA-256) while
 // its write gate is held exclusively, so the archive is one consistent state of it.
 Result<Json> TakeCollectionSnapshot(Ctx& ctx, const std::string& name, const std::string& dir,

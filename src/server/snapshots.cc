@@ -73,6 +73,30 @@ Result<Json> DescribeSnapshot(const std::string& dir, const std::string& name) {
               {"checksum", checksum.ok() ? Json(*checksum) : Json()}};
 }
 
+Result<Json> ListSnapshotsIn(const std::string& dir) {
+  Json out = Json::array();
+  if (!FileExists(dir)) return out;
+  RAGDB_ASSIGN_OR_RETURN(auto names, ListDir(dir));
+  for (const auto& n : names) {
+    if (!ValidateSnapshotName(n).ok()) continue;
+    if (auto d = DescribeSnapshot(dir, n); d.ok()) out.push_back(*d);
+  }
+  return out;
+}
+
+Result<std::string> SnapshotFileIn(const std::string& dir, const std::string& name) {
+  RAGDB_RETURN_IF_ERROR(ValidateSnapshotName(name));
+  std::string path = JoinPath(dir, name);
+  if (!FileExists(path)) return Status::NotFound("Snapshot " + name + " not found");
+  return path;
+}
+
+Status RemoveSnapshotFile(const std::string& path) {
+  RAGDB_RETURN_IF_ERROR(RemoveFile(path));
+  if (FileExists(path + ".checksum")) RAGDB_RETURN_IF_ERROR(RemoveFile(path + ".checksum"));
+  return Status::Ok();
+}
+
 Result<std::string> NewSnapshotName(const std::string& prefix) {
   RAGDB_ASSIGN_OR_RETURN(std::string rnd, RandomHex(4));
   time_t now = time(nullptr);
@@ -115,28 +139,16 @@ Result<Json> CreateSnapshot(Ctx& ctx) {
 Result<Json> ListSnapshots(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
   RAGDB_ASSIGN_OR_RETURN(auto col, ctx.GetCollection(name));
-  std::string dir = SnapshotDir(ctx, col->name());  // the collection's own name, not an alias
-  Json out = Json::array();
-  if (!FileExists(dir)) return out;
-  RAGDB_ASSIGN_OR_RETURN(auto names, ListDir(dir));
-  for (const auto& n : names) {
-    if (!ValidateSnapshotName(n).ok()) continue;
-    auto d = DescribeSnapshot(dir, n);
-    if (d.ok()) out.push_back(*d);
-  }
-  return out;
+  return ListSnapshotsIn(SnapshotDir(ctx, col->name()));  // the collection's own name, not an alias
 }
 
 // The file of the snapshot the path names (collection_name, snapshot_name): names validated
 // (no path traversal), NotFound when there is no such snapshot.
 Result<std::string> SnapshotPath(Ctx& ctx) {
   const std::string& name = ctx.Param("collection_name");
-  const std::string& snap = ctx.Param("snapshot_name");
-  RAGDB_RETURN_IF_ERROR(ValidateSnapshotName(snap));
+  RAGDB_RETURN_IF_ERROR(ValidateSnapshotName(ctx.Param("snapshot_name")));
   RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
-  std::string path = JoinPath(SnapshotDir(ctx, name), snap);
-  if (!FileExists(path)) return Status::NotFound("Snapshot " + snap + " not found");
-  return path;
+  return SnapshotFileIn(SnapshotDir(ctx, name), ctx.Param("snapshot_name"));
 }
 
 Result<Json> DownloadSnapshot(Ctx& ctx) {
@@ -147,8 +159,7 @@ Result<Json> DownloadSnapshot(Ctx& ctx) {
 
 Result<Json> DeleteSnapshot(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(std::string path, SnapshotPath(ctx));
-  RAGDB_RETURN_IF_ERROR(RemoveFile(path));
-  if (FileExists(path + ".checksum")) RAGDB_RETURN_IF_ERROR(RemoveFile(path + ".checksum"));
+  RAGDB_RETURN_IF_ERROR(RemoveSnapshotFile(path));
   return Json(true);
 }
 
