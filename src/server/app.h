@@ -55,7 +55,7 @@ struct Ctx {
   std::optional<std::string> result_text;
   // Set by handlers that must answer with a different status than 200 on success.
   int success_status = 200;
-  // Fields of the request that were accepted but have no effect here (qdrant_fields.h): each
+  // Fields of the request that were accepted but have no effect here (qdrant/fields.h): each
   // becomes a `Warning: 299 ragdb "..."` header of the response and a warn log line.
   std::vector<std::string> warnings;
 
@@ -141,12 +141,12 @@ class App {
 };
 
 // Route registration, one function per file.
-void RegisterServiceRoutes(App& app);       // qdrant_collections.cc: /, /healthz, /readyz
-void RegisterCollectionRoutes(App& app);    // qdrant_collections.cc
-void RegisterAliasRoutes(App& app);         // qdrant_aliases.cc
-void RegisterPointRoutes(App& app);         // qdrant_points.cc
-void RegisterQueryRoutes(App& app);         // qdrant_query.cc
-void RegisterExploreRoutes(App& app);       // qdrant_explore.cc: recommend, discover, facet, matrix
+void RegisterServiceRoutes(App& app);       // qdrant/collections.cc: /, /healthz, /readyz
+void RegisterCollectionRoutes(App& app);    // qdrant/collections.cc
+void RegisterAliasRoutes(App& app);         // qdrant/aliases.cc
+void RegisterPointRoutes(App& app);         // qdrant/points.cc
+void RegisterQueryRoutes(App& app);         // qdrant/query.cc
+void RegisterExploreRoutes(App& app);       // qdrant/explore.cc: recommend, discover, facet, matrix
 void RegisterSnapshotRoutes(App& app);      // snapshots.cc
 void RegisterFullSnapshotRoutes(App& app);  // full_snapshots.cc: /snapshots
 void RegisterAdminRoutes(App& app);         // admin_api.cc: /ragdb/tenants, /metrics

@@ -16,7 +16,7 @@
 #include "base/file.h"
 #include "base/json_text.h"
 #include "server/app.h"
-#include "server/qdrant_fields.h"
+#include "server/qdrant/fields.h"
 #include "server/snapshot_util.h"
 #include "server/tar.h"
 

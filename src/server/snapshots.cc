@@ -20,7 +20,7 @@
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/multipart.h"
-#include "server/qdrant_fields.h"
+#include "server/qdrant/fields.h"
 #include "server/snapshot_util.h"
 #include "server/tar.h"
 

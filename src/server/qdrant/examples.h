@@ -1,6 +1,6 @@
 // Qdrant's shapes for exploration requests -> ragdb's (ragdb/explore.h): examples, recommend
-// strategies, context pairs, order_by and MMR, shared by the Query API (qdrant_query.cc) and the
-// legacy endpoints (qdrant_explore.cc). Members are checked with FieldRules (qdrant_fields.h).
+// strategies, context pairs, order_by and MMR, shared by the Query API (qdrant/query.cc) and the
+// legacy endpoints (qdrant/explore.cc). Members are checked with FieldRules (qdrant/fields.h).
 #pragma once
 
 #include <string>

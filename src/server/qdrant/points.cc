@@ -2,9 +2,9 @@
 // batches of updates, scroll, count. Every write is durable when it is answered (ragdb's Upsert
 // returns after the WAL fsync), so `wait=false` is accepted and behaves like `wait=true`.
 #include "server/app.h"
-#include "server/qdrant_convert.h"
-#include "server/qdrant_examples.h"
-#include "server/qdrant_fields.h"
+#include "server/qdrant/convert.h"
+#include "server/qdrant/examples.h"
+#include "server/qdrant/fields.h"
 
 namespace ragdb::server {
 namespace {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "server/app.h"
-#include "server/qdrant_convert.h"
-#include "server/qdrant_fields.h"
+#include "server/qdrant/convert.h"
+#include "server/qdrant/fields.h"
 
 namespace ragdb::server {
 namespace {

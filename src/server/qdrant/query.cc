@@ -10,7 +10,7 @@
 // `"with_text": true` (hits carry the record's text), and inference documents
 // {"text", "model"} whose model is the embedder of the `using` field (the field embeds the text;
 // "qdrant/bm25" stays BM25).
-#include "server/qdrant_query.h"
+#include "server/qdrant/query.h"
 
 #include <algorithm>
 #include <type_traits>
@@ -20,9 +20,9 @@
 #include "base/json_text.h"
 #include "server/app.h"
 #include "server/fusion.h"
-#include "server/qdrant_convert.h"
-#include "server/qdrant_examples.h"
-#include "server/qdrant_fields.h"
+#include "server/qdrant/convert.h"
+#include "server/qdrant/examples.h"
+#include "server/qdrant/fields.h"
 
 namespace ragdb::server {
 namespace {

@@ -1,10 +1,10 @@
 // What happens to each field of a Qdrant request body: used, warned, unsupported, unknown; and
 // the single-node check.
-#include "server/qdrant_fields.h"
+#include "server/qdrant/fields.h"
 
 #include <gtest/gtest.h>
 
-#include "server/qdrant_convert.h"
+#include "server/qdrant/convert.h"
 
 namespace ragdb::server {
 namespace {

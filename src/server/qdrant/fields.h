@@ -39,7 +39,7 @@ Status CheckFields(const Json& obj, std::string_view where, const FieldRules& ru
 // the other parameters are refused in both modes.
 Status CheckDistribution(const Json& obj, bool cluster_mode);
 
-// The rules of each request body (qdrant_fields.cc lists them with their reasons).
+// The rules of each request body (qdrant/fields.cc lists them with their reasons).
 extern const FieldRules kCreateCollectionFields;
 extern const FieldRules kUpdateAliasesFields;  // POST /collections/aliases
 extern const FieldRules kCreateAliasFields;
@@ -76,7 +76,7 @@ extern const FieldRules kSearchGroupsFields;
 extern const FieldRules kSearchParamsFields;
 extern const FieldRules kQuantizationSearchFields;
 extern const FieldRules kBatchRequestFields;
-// Exploration (qdrant_examples.cc, qdrant_explore.cc).
+// Exploration (qdrant/examples.cc, qdrant/explore.cc).
 extern const FieldRules kRecommendInputFields;  // Query API {"recommend": {...}}
 extern const FieldRules kDiscoverInputFields;   // Query API {"discover": {...}}
 extern const FieldRules kContextPairFields;     // {"positive", "negative"}
@@ -87,7 +87,7 @@ extern const FieldRules kRecommendGroupsFields;
 extern const FieldRules kDiscoverFields;  // POST /points/discover
 extern const FieldRules kFacetFields;
 extern const FieldRules kMatrixFields;  // /points/search/matrix/{pairs,offsets}
-// Vector updates and batches of operations (qdrant_points.cc).
+// Vector updates and batches of operations (qdrant/points.cc).
 extern const FieldRules kUpdateVectorsFields;     // PUT /points/vectors
 extern const FieldRules kPointVectorsFields;      // each of its points
 extern const FieldRules kDeleteVectorsFields;     // POST /points/vectors/delete

@@ -1,5 +1,5 @@
-// The Query API's engine (qdrant_query.cc), for endpoints that translate their bodies into Query
-// API bodies (qdrant_explore.cc: recommend, discover). Results are written as JSON text.
+// The Query API's engine (qdrant/query.cc), for endpoints that translate their bodies into Query
+// API bodies (qdrant/explore.cc: recommend, discover). Results are written as JSON text.
 #pragma once
 
 #include <string>

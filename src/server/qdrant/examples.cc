@@ -1,7 +1,7 @@
-#include "server/qdrant_examples.h"
+#include "server/qdrant/examples.h"
 
-#include "server/qdrant_convert.h"
-#include "server/qdrant_fields.h"
+#include "server/qdrant/convert.h"
+#include "server/qdrant/fields.h"
 
 namespace ragdb::server {
 namespace {

@@ -3,8 +3,8 @@
 
 #include "cluster/node.h"
 #include "server/app.h"
-#include "server/qdrant_convert.h"
-#include "server/qdrant_fields.h"
+#include "server/qdrant/convert.h"
+#include "server/qdrant/fields.h"
 
 namespace ragdb::server {
 

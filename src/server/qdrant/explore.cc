@@ -1,10 +1,10 @@
 // Exploration endpoints of the Qdrant REST API: the legacy recommend and discover endpoints
-// (translated into Query API bodies and run by qdrant_query.cc), facet counts and the search
+// (translated into Query API bodies and run by qdrant/query.cc), facet counts and the search
 // matrix. The scoring itself lives in the embedded API (ragdb/explore.h).
 #include "server/app.h"
-#include "server/qdrant_convert.h"
-#include "server/qdrant_fields.h"
-#include "server/qdrant_query.h"
+#include "server/qdrant/convert.h"
+#include "server/qdrant/fields.h"
+#include "server/qdrant/query.h"
 
 namespace ragdb::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/qdrant_fields.h"
+#include "server/qdrant/fields.h"
 
 #include <type_traits>
 

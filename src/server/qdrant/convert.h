@@ -42,7 +42,7 @@ Result<std::optional<Filter>> ParseQdrantFilter(const Json* j);
 // Both must hold (either may be unset).
 std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::optional<Filter>& b);
 
-// PUT /collections/{name} body -> schema. Every field is checked (qdrant_fields.h): Qdrant
+// PUT /collections/{name} body -> schema. Every field is checked (qdrant/fields.h): Qdrant
 // tuning knobs with nothing to tune here (WAL, optimizers) are accepted with a warning appended
 // to *warnings (the handler checks shard and replica counts: CheckDistribution); features ragdb
 // does not have

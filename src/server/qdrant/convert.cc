@@ -1,4 +1,4 @@
-#include "server/qdrant_convert.h"
+#include "server/qdrant/convert.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,7 +8,7 @@
 #include "base/base64.h"
 #include "base/json_text.h"
 #include "server/kb_http.h"
-#include "server/qdrant_fields.h"
+#include "server/qdrant/fields.h"
 
 namespace ragdb::server {
 namespace {
