@@ -31,11 +31,14 @@ def steps_during(call, repeat_for=0.3):
 
     windows = []
     old = sys.getswitchinterval()
+    # The long interval is set before the ticker exists: a thread that began waiting for the GIL
+    # under the default 5 ms interval would still ask for it after 5 ms, and this thread would
+    # hand it over at its next bytecode boundary (inside call()'s Python frame), a false step.
+    sys.setswitchinterval(100)
     t = threading.Thread(target=ticker)
-    t.start()
     try:
+        t.start()
         time.sleep(0.01)
-        sys.setswitchinterval(100)
         first = time.perf_counter()
         while True:
             a = time.perf_counter()
