@@ -77,12 +77,16 @@ struct ScoredPoint {
   float score = 0;
   Json payload;                                       // null unless requested
   std::map<std::string, std::vector<float>> vectors;  // empty unless requested
+  std::map<std::string, MultiVector> multi_vectors;   // empty unless requested
   std::optional<std::string> text;                    // unset unless requested
 };
 
 struct SearchRequest {
-  std::string field = kDefaultVectorName;  // which vector field
+  std::string field = kDefaultVectorName;  // which vector field (dense or multi-vector)
   std::vector<float> vector;               // the query; its dimension must match the field
+  // For a multi-vector field (schema.multi_vectors), instead of `vector`: the query matrix,
+  // scored against each record's by MaxSim. Exact (every live row is scored).
+  MultiVector multi_vector;
   // Instead of `vector`: text embedded with the field's embedding function (as a query, with the
   // model's query prompt where it has one). Only for fields that have an embedder.
   std::optional<std::string> query_text;

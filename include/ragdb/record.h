@@ -25,10 +25,15 @@ struct SparseVector {
   friend bool operator==(const SparseVector&, const SparseVector&) = default;
 };
 
+// A multi-vector (late interaction: one vector per token or image patch), each of the field's
+// dimension. Its JSON form is an array of arrays.
+using MultiVector = std::vector<std::vector<float>>;
+
 struct Record {
   PointId id;
   std::map<std::string, std::vector<float>> vectors;   // field name -> vector
   std::map<std::string, SparseVector> sparse_vectors;  // field name -> sparse vector
+  std::map<std::string, MultiVector> multi_vectors;    // field name -> multi-vector
   Json payload = Json::object();                       // always a JSON object
   std::optional<std::string> text;
   // Input only: the bytes of an encoded image (PNG, JPEG, WebP, TIFF). On upsert, each vector
@@ -43,7 +48,8 @@ struct Record {
 namespace ragdb {
 
 // The JSON shape of a record, as `ragdb upsert` reads and `ragdb get` prints it:
-//   {"id": 7, "vector": [..] | {"name": [..], "sparse_name": {"indices": [..], "values": [..]}},
+//   {"id": 7, "vector": [..] | [[..], ..] | {"name": [..], "multi_name": [[..], ..],
+//                                           "sparse_name": {"indices": [..], "values": [..]}},
 //    "payload": {..}, "text": "..", "image": "<base64>"}
 // ("image" is read, as base64 or a data URL, but never written: it is not stored.)
 // The plain array form is the default (unnamed) vector. Unknown keys are errors naming the key.

@@ -67,6 +67,18 @@ struct VectorField {
   static constexpr uint32_t kMaxDim = 65536;
 };
 
+// A multi-vector field (late interaction, as ColBERT and ColPali embed): each record holds a
+// matrix, one `dim`-sized vector per token (or image patch), and a query is a matrix too. The
+// score is MaxSim: the sum, over the query's vectors, of each one's best similarity (dot
+// product, or cosine: vectors are stored unit length) to any of the record's vectors.
+struct MultiVectorField {
+  std::string name;  // may be kDefaultVectorName when no dense field takes it
+  uint32_t dim = 0;  // 1..VectorField::kMaxDim
+  Metric metric = Metric::kCosine;  // kCosine or kIp
+
+  static constexpr uint32_t kMaxVectorsPerRecord = 8192;
+};
+
 struct SparseVectorField {
   std::string name;
   // Learned sparse embedding function: "" = none, or "splade:MODEL" (model.h, SparseEmbedder). A
@@ -102,6 +114,7 @@ struct PayloadIndexField {
 struct CollectionSchema {
   std::vector<VectorField> vectors;
   std::vector<SparseVectorField> sparse_vectors;
+  std::vector<MultiVectorField> multi_vectors;
   std::optional<TextField> text;  // set = records may carry "text", indexed for BM25
   std::vector<PayloadIndexField> payload_indexes;
   // Free-form data the application keeps with the collection (an object; Qdrant's collection
@@ -111,6 +124,7 @@ struct CollectionSchema {
   // Checks names, dimensions and duplicates; the message names the offending field.
   Status Validate() const;
   const VectorField* FindVector(std::string_view name) const;
+  const MultiVectorField* FindMultiVector(std::string_view name) const;
   const PayloadIndexField* FindPayloadIndex(std::string_view path) const;
 
   Json ToJson() const;

@@ -14,16 +14,31 @@ constexpr size_t kChunkHeader = 8 + 4 + 8 + 8 + 4 + 8;
 
 Status Bad(const std::string& what) { return Status::Corruption("log ops: " + what); }
 
+// Upserts with multi-vectors are written under a kind of their own, each record followed by its
+// multi-vectors, so that logs without them keep the form every version reads.
+constexpr uint8_t kUpsertMultiKind = 6;
+
+bool HasMultiVectors(const std::vector<Record>& records) {
+  for (const Record& r : records) {
+    if (!r.multi_vectors.empty()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void EncodeOps(const std::vector<LogOp>& ops, std::string* out) {
   PutVarint(out, ops.size());
   for (const LogOp& op : ops) {
-    out->push_back(static_cast<char>(op.kind));
+    const bool multi = op.kind == LogOp::Kind::kUpsert && HasMultiVectors(op.records);
+    out->push_back(static_cast<char>(multi ? kUpsertMultiKind : static_cast<uint8_t>(op.kind)));
     switch (op.kind) {
       case LogOp::Kind::kUpsert:
         PutVarint(out, op.records.size());
-        for (const Record& r : op.records) storage::EncodeRecord(r, out);
+        for (const Record& r : op.records) {
+          storage::EncodeRecord(r, out);
+          if (multi) storage::EncodeMultiVectors(r, out);
+        }
         break;
       case LogOp::Kind::kDelete:
         PutVarint(out, op.ids.size());
@@ -50,8 +65,9 @@ Result<std::vector<LogOp>> DecodeOps(std::string_view bytes) {
   std::vector<LogOp> ops(count);
   for (LogOp& op : ops) {
     uint8_t kind;
-    if (!in.GetU8(&kind) || kind < 1 || kind > 5) return Bad("unknown op kind");
-    op.kind = static_cast<LogOp::Kind>(kind);
+    if (!in.GetU8(&kind) || kind < 1 || kind > kUpsertMultiKind) return Bad("unknown op kind");
+    const bool multi = kind == kUpsertMultiKind;
+    op.kind = multi ? LogOp::Kind::kUpsert : static_cast<LogOp::Kind>(kind);
     auto read_ids = [&]() -> Status {
       uint64_t n;
       if (!in.GetVarint(&n) || n > in.remaining()) return Bad("bad id count");
@@ -74,7 +90,10 @@ Result<std::vector<LogOp>> DecodeOps(std::string_view bytes) {
         uint64_t n;
         if (!in.GetVarint(&n) || n > in.remaining()) return Bad("bad record count");
         op.records.resize(n);
-        for (auto& r : op.records) RAGDB_RETURN_IF_ERROR(storage::DecodeRecord(&in, &r));
+        for (auto& r : op.records) {
+          RAGDB_RETURN_IF_ERROR(storage::DecodeRecord(&in, &r));
+          if (multi) RAGDB_RETURN_IF_ERROR(storage::DecodeMultiVectors(&in, &r));
+        }
         break;
       }
       case LogOp::Kind::kDelete:

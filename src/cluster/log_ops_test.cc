@@ -30,7 +30,12 @@ std::vector<LogOp> SampleOps() {
   LogOp index;
   index.kind = LogOp::Kind::kPayloadIndex;
   index.json = {{"path", "cat"}, {"type", "keyword"}};
-  return {up, del, set, filter, index};
+  LogOp multi;
+  multi.kind = LogOp::Kind::kUpsert;
+  r.id = PointId(uint64_t{9});
+  r.multi_vectors["colbert"] = {{1, 2}, {3, 4}, {5, 6}};
+  multi.records.push_back(r);
+  return {up, del, set, filter, index, multi};
 }
 
 TEST(LogOps, ChunksRoundTripExactly) {
@@ -46,7 +51,11 @@ TEST(LogOps, ChunksRoundTripExactly) {
   EXPECT_TRUE((*back)[2].merge);
   EXPECT_EQ((*back)[2].json, ops[2].json);
   EXPECT_EQ((*back)[4].json, ops[4].json);
-  EXPECT_EQ(OpRows(ops), 2u + 2u + 1u);
+  EXPECT_TRUE((*back)[0].records[0].multi_vectors.empty());
+  EXPECT_EQ((*back)[5].kind, LogOp::Kind::kUpsert);
+  EXPECT_EQ((*back)[5].records[0].multi_vectors, ops[5].records[0].multi_vectors);
+  EXPECT_EQ((*back)[5].records[0].vectors, ops[5].records[0].vectors);
+  EXPECT_EQ(OpRows(ops), 2u + 2u + 1u + 1u);
 }
 
 TEST(LogOps, DamagedOrMisplacedChunksAreRefused) {

@@ -44,10 +44,21 @@ std::optional<storage::VectorTypes> TypedVectors(const CollectionSchema& schema)
   return types;
 }
 
-void EncodeUpsertPayload(const std::vector<Record>& records, const storage::VectorTypes* types,
-                         std::string* out) {
+// Encodes an upsert as the log frame the schema calls for, and returns the frame's type: kUpsert
+// when every dense field is float32 and there is no multi-vector field (every ragdb version
+// reads it), kUpsertTyped with compact element types, kUpsertMulti with multi-vector fields.
+storage::WalRecordType EncodeUpsertPayload(const CollectionSchema& schema,
+                                           const std::vector<Record>& records, std::string* out) {
+  auto types = TypedVectors(schema);
+  const bool multi = !schema.multi_vectors.empty();
+  if (multi && !types) types.emplace();  // the typed form; unlisted fields are float32
   PutVarint(out, records.size());
-  for (const Record& r : records) storage::EncodeRecord(r, out, types);
+  for (const Record& r : records) {
+    storage::EncodeRecord(r, out, types ? &*types : nullptr);
+    if (multi) storage::EncodeMultiVectors(r, out);
+  }
+  if (multi) return storage::WalRecordType::kUpsertMulti;
+  return types ? storage::WalRecordType::kUpsertTyped : storage::WalRecordType::kUpsert;
 }
 
 void EncodeDeletePayload(const std::vector<PointId>& ids, std::string* out) {
@@ -249,6 +260,9 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
     size_t bytes = 0;
     for (auto& [name, v] : r.vectors) {
       const VectorField* field = schema_.FindVector(name);
+      if (field == nullptr && schema_.FindMultiVector(name) != nullptr) {
+        return fail(VectorLabel(name) + " is a multi-vector field: give an array of vectors");
+      }
       if (field == nullptr) {
         return fail("unknown " + VectorLabel(name) + " (collection '" + name_ + "' has " +
                     std::to_string(schema_.vectors.size()) + " vector field(s))");
@@ -300,6 +314,37 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
         sv.values[k] = pairs[k].second;
       }
       bytes += sv.indices.size() * 8;
+    }
+    for (auto& [name, m] : r.multi_vectors) {
+      const MultiVectorField* field = schema_.FindMultiVector(name);
+      const std::string label = name.empty() ? "the multi-vector" : "multi-vector '" + name + "'";
+      if (field == nullptr) {
+        return fail(schema_.FindVector(name) != nullptr
+                        ? VectorLabel(name) + " takes one vector, not an array of vectors"
+                        : "unknown " + label);
+      }
+      if (m.empty()) return fail(label + " has no vectors");
+      if (m.size() > MultiVectorField::kMaxVectorsPerRecord) {
+        return fail(label + " has " + std::to_string(m.size()) + " vectors, over the limit of " +
+                    std::to_string(MultiVectorField::kMaxVectorsPerRecord));
+      }
+      for (size_t t = 0; t < m.size(); ++t) {
+        std::vector<float>& v = m[t];
+        const std::string at = label + " vector " + std::to_string(t);
+        if (v.size() != field->dim) {
+          return fail(at + " has dimension " + std::to_string(v.size()) + ", expected " +
+                      std::to_string(field->dim));
+        }
+        for (size_t k = 0; k < v.size(); ++k) {
+          if (!std::isfinite(v[k])) {
+            return fail(at + " component " + std::to_string(k) + " is " +
+                        (std::isnan(v[k]) ? "NaN" : "infinite"));
+          }
+        }
+        // Unit length under cosine, so MaxSim adds dot products.
+        if (field->metric == Metric::kCosine) simd::Normalize(v.data(), v.size());
+      }
+      bytes += m.size() * field->dim * sizeof(float);
     }
     if (!r.payload.is_object()) {
       if (!r.payload.is_null()) return fail("payload must be a JSON object");
@@ -391,10 +436,8 @@ Status CollectionImpl::Upsert(std::span<const Record> records) {
   if (records.empty()) return CheckAlive();
   RAGDB_ASSIGN_OR_RETURN(std::vector<Record> prepared, Prepare(records));
   PendingWrite w;
-  // Element types never change after create, so reading the schema unlocked is safe here.
-  const auto types = TypedVectors(schema_);
-  w.type = types ? storage::WalRecordType::kUpsertTyped : storage::WalRecordType::kUpsert;
-  EncodeUpsertPayload(prepared, types ? &*types : nullptr, &w.payload);
+  // Element types and fields never change after create, so reading the schema unlocked is safe.
+  w.type = EncodeUpsertPayload(schema_, prepared, &w.payload);
   w.apply = [this, &prepared] { ApplyUpsert(prepared); };
   return Commit(&w);
 }
@@ -483,6 +526,13 @@ Status CollectionImpl::CheckReplayed(const std::vector<Record>& records) const {
                                   " does not match the schema");
       }
     }
+    for (const auto& [name, m] : r.multi_vectors) {
+      const MultiVectorField* field = schema_.FindMultiVector(name);
+      if (field == nullptr || m.empty() || m[0].size() != field->dim) {
+        return Status::Corruption("log record " + r.id.ToString() + ": multi-vector '" + name +
+                                  "' does not match the schema");
+      }
+    }
   }
   return Status::Ok();
 }
@@ -491,10 +541,14 @@ Status CollectionImpl::ApplyWalRecord(storage::WalRecordType type, std::string_v
   ByteReader in(payload);
   uint64_t count;
   if (!in.GetVarint(&count)) return Status::Corruption("log record without a count");
-  if (type == storage::WalRecordType::kUpsert || type == storage::WalRecordType::kUpsertTyped) {
-    const bool typed = type == storage::WalRecordType::kUpsertTyped;
+  if (type != storage::WalRecordType::kDelete) {
+    const bool multi = type == storage::WalRecordType::kUpsertMulti;
+    const bool typed = multi || type == storage::WalRecordType::kUpsertTyped;
     std::vector<Record> records(count);
-    for (auto& r : records) RAGDB_RETURN_IF_ERROR(storage::DecodeRecord(&in, &r, typed));
+    for (auto& r : records) {
+      RAGDB_RETURN_IF_ERROR(storage::DecodeRecord(&in, &r, typed));
+      if (multi) RAGDB_RETURN_IF_ERROR(storage::DecodeMultiVectors(&in, &r));
+    }
     RAGDB_RETURN_IF_ERROR(CheckReplayed(records));
     ApplyUpsert(records);
   } else {
@@ -675,9 +729,7 @@ Status CollectionImpl::Optimize(const OptimizeProgress& progress) {
 Status CollectionImpl::UpsertPrepared(std::vector<Record> records) {
   if (records.empty()) return CheckAlive();
   PendingWrite w;
-  const auto types = TypedVectors(schema_);
-  w.type = types ? storage::WalRecordType::kUpsertTyped : storage::WalRecordType::kUpsert;
-  EncodeUpsertPayload(records, types ? &*types : nullptr, &w.payload);
+  w.type = EncodeUpsertPayload(schema_, records, &w.payload);
   w.apply = [this, &records] { ApplyUpsert(records); };
   return Commit(&w);
 }

@@ -185,6 +185,13 @@ class CollectionImpl final : public Collection {
   // The parsed query of a text request; empty when it has no terms.
   Result<text::TextQuery> ParseTextRequest(const TextSearchRequest& request) const;
   Result<std::vector<ScoredPoint>> SearchSparseLocked(const SparseSearchRequest& request) const;
+  // Multi-vector search (collection_multi.cc): exact MaxSim over the field's rows.
+  Result<std::vector<ScoredPoint>> SearchMultiLocked(const SearchRequest& request,
+                                                     const MultiVectorField& field) const;
+  // The request's query matrix, validated, normalized for cosine, its vectors one after the
+  // other.
+  Result<std::vector<float>> MultiQuery(const SearchRequest& request,
+                                        const MultiVectorField& field) const;
   // Turns a hit (segment, row) into a ScoredPoint with what the request asked for.
   Status FillPoint(const Segment& s, uint32_t row, bool with_payload, bool with_vectors,
                    bool with_text, ScoredPoint* out) const;

@@ -247,7 +247,8 @@ Result<CollectionInfo> CollectionImpl::Describe() const {
 Result<std::vector<ScoredPoint>> CollectionImpl::Search(const SearchRequest& request) const {
   std::shared_lock lock(data_mu_);
   RAGDB_RETURN_IF_ERROR(CheckAlive());
-  return request.mmr ? SearchWithMmr(request) : SearchLocked(request);
+  return request.mmr && !schema_.FindMultiVector(request.field) ? SearchWithMmr(request)
+                                                                 : SearchLocked(request);
 }
 
 Status CollectionImpl::PrepareQuery(const SearchRequest& request, PreparedQuery* q) const {
@@ -344,7 +345,10 @@ Result<std::vector<ScoredPoint>> CollectionImpl::Materialize(const SearchRequest
       Record r;
       RAGDB_RETURN_IF_ERROR(c.segment->ReadRecord(schema_, c.row, request.with_vectors, &r));
       if (request.with_payload) p.payload = std::move(r.payload);
-      if (request.with_vectors) p.vectors = std::move(r.vectors);
+      if (request.with_vectors) {
+        p.vectors = std::move(r.vectors);
+        p.multi_vectors = std::move(r.multi_vectors);
+      }
       if (request.with_text) p.text = std::move(r.text);
     }
   }
@@ -371,6 +375,9 @@ SearchScratch& ThreadSearchScratch() {
 }  // namespace
 
 Result<std::vector<ScoredPoint>> CollectionImpl::SearchLocked(const SearchRequest& request) const {
+  if (const MultiVectorField* multi = schema_.FindMultiVector(request.field)) {
+    return SearchMultiLocked(request, *multi);
+  }
   SearchScratch& scratch = ThreadSearchScratch();
   const PreparedQuery& q = scratch.query;
   RAGDB_RETURN_IF_ERROR(PrepareQuery(request, &scratch.query));
@@ -513,7 +520,7 @@ Result<std::vector<std::vector<ScoredPoint>>> CollectionImpl::SearchBatch(
   if (threads == 0) threads = ThreadPool::HardwareThreads();
   if (CanBatchTogether(requests)) return SearchBatchTogether(requests, threads);
   return RunBatch(requests, threads, [this](const SearchRequest& r) {
-    return r.mmr ? SearchWithMmr(r) : SearchLocked(r);
+    return r.mmr && !schema_.FindMultiVector(r.field) ? SearchWithMmr(r) : SearchLocked(r);
   });
 }
 

@@ -63,7 +63,10 @@ Status CollectionImpl::FillPoint(const Segment& s, uint32_t row, bool with_paylo
   Record r;
   RAGDB_RETURN_IF_ERROR(s.ReadRecord(schema_, row, with_vectors, &r));
   if (with_payload) out->payload = std::move(r.payload);
-  if (with_vectors) out->vectors = std::move(r.vectors);
+  if (with_vectors) {
+    out->vectors = std::move(r.vectors);
+    out->multi_vectors = std::move(r.multi_vectors);
+  }
   if (with_text) out->text = std::move(r.text);
   return Status::Ok();
 }

@@ -20,6 +20,18 @@ Result<std::vector<float>> FloatArray(const Json& j, const std::string& what) {
   return v;
 }
 
+// An array of arrays: a multi-vector.
+bool IsMatrix(const Json& j) { return j.is_array() && !j.empty() && j[0].is_array(); }
+
+Result<MultiVector> MatrixFromJson(const Json& j, const std::string& what) {
+  MultiVector m;
+  m.reserve(j.size());
+  for (size_t i = 0; i < j.size(); ++i) {
+    RAGDB_ASSIGN_OR_RETURN(m.emplace_back(), FloatArray(j[i], what + "[" + std::to_string(i) + "]"));
+  }
+  return m;
+}
+
 Result<SparseVector> SparseFromJson(const Json& j, const std::string& what) {
   SparseVector sv;
   for (const auto& [key, value] : j.items()) {
@@ -54,12 +66,16 @@ Result<Record> RecordFromJson(const Json& j) {
       RAGDB_ASSIGN_OR_RETURN(r.id, PointId::FromJson(value));
       has_id = true;
     } else if (key == "vector" || key == "vectors") {
-      if (value.is_array()) {
+      if (IsMatrix(value)) {
+        RAGDB_ASSIGN_OR_RETURN(r.multi_vectors[kDefaultVectorName], MatrixFromJson(value, key));
+      } else if (value.is_array()) {
         RAGDB_ASSIGN_OR_RETURN(r.vectors[kDefaultVectorName], FloatArray(value, key));
       } else if (value.is_object()) {
         for (const auto& [name, v] : value.items()) {
           if (v.is_object()) {
             RAGDB_ASSIGN_OR_RETURN(r.sparse_vectors[name], SparseFromJson(v, key + "." + name));
+          } else if (IsMatrix(v)) {
+            RAGDB_ASSIGN_OR_RETURN(r.multi_vectors[name], MatrixFromJson(v, key + "." + name));
           } else {
             RAGDB_ASSIGN_OR_RETURN(r.vectors[name], FloatArray(v, key + "." + name));
           }
@@ -97,12 +113,16 @@ Result<Record> RecordFromJson(const Json& j) {
 
 Json RecordToJson(const Record& r, bool with_vectors) {
   Json j = {{"id", r.id.ToJson()}};
-  if (with_vectors && (!r.vectors.empty() || !r.sparse_vectors.empty())) {
-    if (r.vectors.size() == 1 && r.sparse_vectors.empty() && r.vectors.count(kDefaultVectorName)) {
+  const size_t fields = r.vectors.size() + r.sparse_vectors.size() + r.multi_vectors.size();
+  if (with_vectors && fields > 0) {
+    if (fields == 1 && r.vectors.count(kDefaultVectorName)) {
       j["vector"] = r.vectors.at(kDefaultVectorName);
+    } else if (fields == 1 && r.multi_vectors.count(kDefaultVectorName)) {
+      j["vector"] = r.multi_vectors.at(kDefaultVectorName);
     } else {
       Json named = Json::object();
       for (const auto& [name, v] : r.vectors) named[name] = v;
+      for (const auto& [name, m] : r.multi_vectors) named[name] = m;
       for (const auto& [name, sv] : r.sparse_vectors) {
         named[name] = {{"indices", sv.indices}, {"values", sv.values}};
       }

@@ -181,7 +181,7 @@ Result<PayloadType> ParsePayloadType(std::string_view name) {
 }
 
 Status CollectionSchema::Validate() const {
-  if (vectors.empty() && !text.has_value() && sparse_vectors.empty()) {
+  if (vectors.empty() && !text.has_value() && sparse_vectors.empty() && multi_vectors.empty()) {
     return Status::InvalidArgument(
         "schema: a collection needs at least one vector field, a sparse vector field or text");
   }
@@ -219,6 +219,25 @@ Status CollectionSchema::Validate() const {
       return Status::InvalidArgument("schema: duplicate vector name '" + s.name + "'");
     }
   }
+  for (const auto& m : multi_vectors) {
+    const std::string label =
+        m.name.empty() ? "the default multi-vector" : "multi-vector '" + m.name + "'";
+    if (!ValidFieldName(m.name)) {
+      return Status::InvalidArgument("schema: invalid multi-vector name '" + m.name + "'");
+    }
+    if (!names.insert(m.name).second) {
+      return Status::InvalidArgument("schema: duplicate vector name '" + m.name + "'");
+    }
+    if (m.dim < 1 || m.dim > VectorField::kMaxDim) {
+      return Status::InvalidArgument("schema: " + label + ": dimension " + std::to_string(m.dim) +
+                                     " out of range 1.." + std::to_string(VectorField::kMaxDim));
+    }
+    if (m.metric != Metric::kCosine && m.metric != Metric::kIp) {
+      return Status::InvalidArgument("schema: " + label +
+                                     ": MaxSim scores by cosine or ip (dot), not " +
+                                     std::string(MetricName(m.metric)));
+    }
+  }
   if (text) RAGDB_RETURN_IF_ERROR(db::ValidateTextField(*text));
   std::set<std::string> paths;
   for (const auto& p : payload_indexes) {
@@ -235,6 +254,13 @@ Status CollectionSchema::Validate() const {
 const VectorField* CollectionSchema::FindVector(std::string_view name) const {
   for (const auto& v : vectors) {
     if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+const MultiVectorField* CollectionSchema::FindMultiVector(std::string_view name) const {
+  for (const auto& m : multi_vectors) {
+    if (m.name == name) return &m;
   }
   return nullptr;
 }
@@ -275,6 +301,14 @@ Json CollectionSchema::ToJson() const {
     sp.push_back(std::move(f));
   }
   j["sparse_vectors"] = sp;
+  // Only when there are some, so that other schemas keep their exact form.
+  if (!multi_vectors.empty()) {
+    Json mv = Json::array();
+    for (const auto& m : multi_vectors) {
+      mv.push_back({{"name", m.name}, {"dim", m.dim}, {"metric", MetricName(m.metric)}});
+    }
+    j["multi_vectors"] = mv;
+  }
   if (text) {
     j["text"] = {{"analyzer", text->analyzer},
                  {"stemmer", text->stemmer},
@@ -342,6 +376,20 @@ Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
       RAGDB_ASSIGN_OR_RETURN(f.embedder, o.String("embedder", ""));
       RAGDB_RETURN_IF_ERROR(o.Finish());
       s.sparse_vectors.push_back(std::move(f));
+    }
+  }
+  if (const Json* mv = root.Get("multi_vectors")) {
+    if (!mv->is_array()) return Status::InvalidArgument("schema.multi_vectors: expected an array");
+    for (size_t i = 0; i < mv->size(); ++i) {
+      StrictObject o((*mv)[i], "schema.multi_vectors[" + std::to_string(i) + "]");
+      RAGDB_RETURN_IF_ERROR(o.CheckIsObject());
+      MultiVectorField f;
+      RAGDB_ASSIGN_OR_RETURN(f.name, o.String("name", ""));
+      RAGDB_ASSIGN_OR_RETURN(f.dim, o.Uint("dim", 0));
+      RAGDB_ASSIGN_OR_RETURN(std::string metric, o.String("metric", "cosine"));
+      RAGDB_ASSIGN_OR_RETURN(f.metric, ParseMetric(metric));
+      RAGDB_RETURN_IF_ERROR(o.Finish());
+      s.multi_vectors.push_back(std::move(f));
     }
   }
   if (const Json* t = root.Get("text"); t != nullptr && !t->is_null()) {

@@ -16,6 +16,8 @@ constexpr const char* kIdsSection = "ids";
 constexpr const char* kDocOffsetsSection = "docs.offsets";
 constexpr const char* kDocsSection = "docs";
 std::string PayloadIndexSection(const std::string& path) { return "pidx/" + path; }
+std::string MultiSection(const std::string& field) { return "multi/" + field; }
+std::string MultiOffsetsSection(const std::string& field) { return "multi.offsets/" + field; }
 
 std::string_view AsBytes(const void* p, size_t n) { return {static_cast<const char*>(p), n}; }
 
@@ -36,8 +38,18 @@ Status Segment::ReadRecord(const CollectionSchema& schema, size_t row, bool with
   out->id = id(row);
   out->vectors.clear();
   out->sparse_vectors.clear();
+  out->multi_vectors.clear();
   RAGDB_RETURN_IF_ERROR(ReadDocument(row, out));
   if (with_vectors) {
+    for (size_t f = 0; f < schema.multi_vectors.size(); ++f) {
+      const MultiRows m = multi_rows(f);
+      if (m.count(row) == 0) continue;
+      MultiVector& out_m = out->multi_vectors[schema.multi_vectors[f].name];
+      for (size_t t = 0; t < m.count(row); ++t) {
+        const float* v = m.row(row) + t * m.dim;
+        out_m.emplace_back(v, v + m.dim);
+      }
+    }
     for (size_t f = 0; f < schema.vectors.size(); ++f) {
       if (!has_vector(f).Test(row)) continue;
       const index::TypedRows col = rows(f);
@@ -99,6 +111,12 @@ GrowingSegment::GrowingSegment(const CollectionSchema& schema) : text_(schema) {
     names_.push_back(v.name);
     layouts_.push_back(Layout(v));
   }
+  for (const auto& m : schema.multi_vectors) {
+    multi_names_.push_back(m.name);
+    multi_dims_.push_back(m.dim);
+    multi_offsets_.push_back({0});
+  }
+  multi_data_.resize(multi_dims_.size());
   columns_.resize(layouts_.size());
   inv_norms_.resize(layouts_.size());
   present_.resize(layouts_.size());
@@ -129,6 +147,15 @@ size_t GrowingSegment::Append(const Record& r) {
     if (index::NeedsInverseNorms(layout.type, layout.metric)) {
       index::ComputeInverseNorms(rows(f), row, row + 1, &inv_norms_[f]);
     }
+  }
+  for (size_t f = 0; f < multi_names_.size(); ++f) {
+    auto it = r.multi_vectors.find(multi_names_[f]);
+    if (it != r.multi_vectors.end()) {
+      for (const auto& v : it->second) {
+        multi_data_[f].insert(multi_data_[f].end(), v.begin(), v.end());
+      }
+    }
+    multi_offsets_[f].push_back(multi_data_[f].size() / multi_dims_[f]);
   }
   Record doc;
   doc.payload = r.payload;
@@ -212,6 +239,24 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
     }
     std::memcpy(present.mutable_words().data(), has.data(), has.size());
     s->present_.push_back(std::move(present));
+  }
+  for (const auto& field : schema.multi_vectors) {
+    RAGDB_ASSIGN_OR_RETURN(std::string_view data, s->file_->Section(MultiSection(field.name)));
+    RAGDB_ASSIGN_OR_RETURN(std::string_view offsets,
+                           s->file_->Section(MultiOffsetsSection(field.name)));
+    const std::string what = "multi-vector '" + field.name + "'";
+    if (offsets.size() != (rows + 1) * 8) return corrupt(what + ": offsets have the wrong size");
+    MultiRows m;
+    m.offsets = reinterpret_cast<const uint64_t*>(offsets.data());
+    m.data = reinterpret_cast<const float*>(data.data());
+    m.dim = field.dim;
+    for (size_t r = 0; r < rows; ++r) {
+      if (m.offsets[r] > m.offsets[r + 1]) return corrupt(what + ": offsets decrease");
+    }
+    if (m.offsets[0] != 0 || m.offsets[rows] * field.dim * sizeof(float) != data.size()) {
+      return corrupt(what + ": offsets do not cover the vectors");
+    }
+    s->multi_.push_back(m);
   }
   RAGDB_ASSIGN_OR_RETURN(s->vector_indexes_,
                          OpenVectorIndexes(*s->file_, schema, s->columns_, rows));
@@ -372,6 +417,23 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
     if (indexed) report(stage, 0);
     RAGDB_RETURN_IF_ERROR(AddVectorIndexSection(schema.vectors[f], column, n, present, w.get()));
     if (indexed) report(stage, n);
+  }
+
+  for (size_t f = 0; f < schema.multi_vectors.size(); ++f) {
+    const uint32_t dim = schema.multi_vectors[f].dim;
+    std::vector<float> data;
+    std::vector<uint64_t> offsets{0};
+    offsets.reserve(n + 1);
+    for (const auto& [s, r] : rows) {
+      const Segment::MultiRows m = s->multi_rows(f);
+      data.insert(data.end(), m.row(r), m.row(r) + m.count(r) * dim);
+      offsets.push_back(data.size() / dim);
+    }
+    const std::string& name = schema.multi_vectors[f].name;
+    RAGDB_RETURN_IF_ERROR(
+        w->AddSection(MultiSection(name), AsBytes(data.data(), data.size() * sizeof(float))));
+    RAGDB_RETURN_IF_ERROR(
+        w->AddSection(MultiOffsetsSection(name), AsBytes(offsets.data(), offsets.size() * 8)));
   }
 
   if (!schema.payload_indexes.empty()) {

@@ -38,6 +38,16 @@ class Segment {
   virtual index::TypedRows rows(size_t field_index) const = 0;
   // Rows that hold a vector for the field (a record may leave a field out).
   const Bitset& has_vector(size_t field_index) const { return present_[field_index]; }
+  // The vectors of the multi-vector field at `field_index` in schema.multi_vectors: row r holds
+  // count(r) vectors of `dim` floats from row(r) on (none when it has no value for the field).
+  struct MultiRows {
+    const float* data = nullptr;
+    const uint64_t* offsets = nullptr;  // rows() + 1, in vectors
+    uint32_t dim = 0;
+    size_t count(size_t r) const { return offsets[r + 1] - offsets[r]; }
+    const float* row(size_t r) const { return data + offsets[r] * dim; }
+  };
+  virtual MultiRows multi_rows(size_t field_index) const = 0;
   // Payload, text and sparse vectors of a row into `out` (id and dense vectors untouched).
   virtual Status ReadDocument(size_t row, Record* out) const = 0;
   // The approximate index of the vector field at `field_index`, when this segment has one.
@@ -103,6 +113,9 @@ class GrowingSegment final : public Segment {
   bool sealed() const override { return false; }
   const PointId& id(size_t row) const override { return ids_[row]; }
   index::TypedRows rows(size_t f) const override;
+  MultiRows multi_rows(size_t f) const override {
+    return {multi_data_[f].data(), multi_offsets_[f].data(), multi_dims_[f]};
+  }
   Status ReadDocument(size_t row, Record* out) const override;
   const Json& payload(size_t row) const { return docs_[row].payload; }
   // Brings the payload indexes up to the rows appended so far. Called once per applied write
@@ -123,6 +136,12 @@ class GrowingSegment final : public Segment {
   std::vector<HugeVector<uint8_t>> columns_;   // huge pages: every exact search scans them
   std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine
   std::vector<Record> docs_;                   // payload, text, sparse only
+  // Per multi-vector field: the vectors of every row, one after the other, and where each row's
+  // begin (rows() + 1 offsets, in vectors).
+  std::vector<std::vector<float>> multi_data_;
+  std::vector<std::vector<uint64_t>> multi_offsets_;
+  std::vector<uint32_t> multi_dims_;
+  std::vector<std::string> multi_names_;
   GrowingTextIndex text_;
   std::vector<GrowingPayloadIndex> payload_indexes_;  // one per schema payload index
 };
@@ -142,6 +161,7 @@ class SealedSegment final : public Segment {
   bool sealed() const override { return true; }
   const PointId& id(size_t row) const override { return ids_[row]; }
   index::TypedRows rows(size_t f) const override { return columns_[f]; }
+  MultiRows multi_rows(size_t f) const override { return multi_[f]; }
   Status ReadDocument(size_t row, Record* out) const override;
   const PayloadIndex* payload_index(std::string_view path) const override;
   const index::VectorIndex* vector_index(size_t f) const override {
@@ -169,6 +189,7 @@ class SealedSegment final : public Segment {
   std::unique_ptr<storage::SegmentFileReader> file_;
   std::vector<PointId> ids_;
   std::vector<index::TypedRows> columns_;      // pointing into the mapped file
+  std::vector<MultiRows> multi_;               // pointing into the mapped file
   std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine, computed at open
   const uint64_t* doc_offsets_ = nullptr;
   std::string_view doc_blob_;

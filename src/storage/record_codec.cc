@@ -142,6 +142,40 @@ Status DecodeRecord(ByteReader* in, Record* r, bool typed) {
   }
 }
 
+void EncodeMultiVectors(const Record& r, std::string* out) {
+  PutVarint(out, r.multi_vectors.size());
+  for (const auto& [name, m] : r.multi_vectors) {
+    PutBytes(out, name);
+    PutVarint(out, m.empty() ? 0 : m[0].size());
+    PutVarint(out, m.size());
+    for (const auto& v : m) {
+      out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+    }
+  }
+}
+
+Status DecodeMultiVectors(ByteReader* in, Record* r) {
+  r->multi_vectors.clear();
+  uint64_t count;
+  if (!in->GetVarint(&count)) return Truncated("multi-vectors");
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view name, data;
+    uint64_t dim, n;
+    if (!in->GetBytes(&name) || !in->GetVarint(&dim) || !in->GetVarint(&n)) {
+      return Truncated("multi-vectors");
+    }
+    // Bounds the sizes by the bytes left before allocating.
+    if (dim == 0 ? n != 0 : n > in->remaining() / 4 / dim) return Truncated("multi-vectors");
+    if (!in->GetRaw(n * dim * sizeof(float), &data)) return Truncated("multi-vectors");
+    MultiVector m(n, std::vector<float>(dim));
+    for (uint64_t t = 0; t < n; ++t) {
+      std::memcpy(m[t].data(), data.data() + t * dim * sizeof(float), dim * sizeof(float));
+    }
+    r->multi_vectors.emplace(std::string(name), std::move(m));
+  }
+  return Status::Ok();
+}
+
 void EncodeDocument(const Record& r, std::string* out) { EncodeSparseAndPayloadAndText(r, out); }
 
 Status DecodeDocument(std::string_view bytes, Record* r) {

@@ -8,6 +8,8 @@
 //   sparse    varint count, then per vector: bytes name, varint n, n x u32 index, n x f32 value
 //   payload   bytes (MessagePack of the JSON object)
 //   text      u8 present, then bytes when present
+// Multi-vectors follow a record where the log says so (WalRecordType::kUpsertMulti):
+//   multi     varint count, then per field: bytes name, varint dim, varint n, n x dim x f32
 // The id and the document part (payload, text, sparse) can also be encoded alone: segment files
 // keep dense vectors in their own columns.
 #pragma once
@@ -34,6 +36,10 @@ bool DecodeId(ByteReader* in, PointId* id);
 // type: simd::CheckElements); without, the float32 form. Decoding must be told which form it reads.
 void EncodeRecord(const Record& r, std::string* out, const VectorTypes* types = nullptr);
 Status DecodeRecord(ByteReader* in, Record* r, bool typed = false);
+
+// The multi-vectors of a record (each matrix's rows all of one dimension; checked by callers).
+void EncodeMultiVectors(const Record& r, std::string* out);
+Status DecodeMultiVectors(ByteReader* in, Record* r);
 
 // payload + text + sparse vectors (what a segment stores per row besides dense vectors and id).
 void EncodeDocument(const Record& r, std::string* out);

@@ -77,6 +77,24 @@ TEST(RecordCodec, TypedFormStoresCompactVectorsAndRoundTrips) {
   EXPECT_EQ(DecodeRecord(&bin, &back, true).code(), StatusCode::kCorruption);
 }
 
+TEST(RecordCodec, MultiVectorsRoundTripAndEveryTruncationIsAnError) {
+  Record r;
+  r.multi_vectors["colbert"] = {{1, 2, 3}, {4, 5, 6}};
+  r.multi_vectors["patches"] = {{0.5f}};
+  std::string bytes;
+  EncodeMultiVectors(r, &bytes);
+  Record back;
+  back.multi_vectors["stale"] = {{9}};
+  ByteReader in(bytes);
+  ASSERT_TRUE(DecodeMultiVectors(&in, &back).ok());
+  EXPECT_TRUE(in.empty());
+  EXPECT_EQ(back.multi_vectors, r.multi_vectors);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    ByteReader cut(std::string_view(bytes).substr(0, n));
+    EXPECT_FALSE(DecodeMultiVectors(&cut, &back).ok()) << n;
+  }
+}
+
 TEST(RecordCodec, DocumentAloneRoundTrips) {
   Record r = Sample();
   std::string bytes;

@@ -105,7 +105,7 @@ Status ReadWal(const std::string& path, const WalVisitor& visit, WalReadStats* s
     uint64_t seq = DecodeFixed64(body.data());
     auto type = static_cast<WalRecordType>(static_cast<uint8_t>(body[8]));
     if (type != WalRecordType::kUpsert && type != WalRecordType::kDelete &&
-        type != WalRecordType::kUpsertTyped) {
+        type != WalRecordType::kUpsertTyped && type != WalRecordType::kUpsertMulti) {
       return corrupt(pos, "unknown log record type " + std::to_string(static_cast<int>(type)));
     }
     Status s = visit(seq, type, body.substr(9));

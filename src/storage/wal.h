@@ -29,6 +29,9 @@ enum class WalRecordType : uint8_t {
   // payload: as kUpsert, records in the typed form (record_codec.h): vectors in their field's
   // element type. Written by collections with a non-float32 vector field.
   kUpsertTyped = 3,
+  // payload: as kUpsertTyped, each record followed by its multi-vectors (record_codec.h).
+  // Written by collections with a multi-vector field.
+  kUpsertMulti = 4,
 };
 
 inline constexpr size_t kWalHeaderSize = 16;

@@ -19,11 +19,12 @@ Status CollectionImpl::UpdateVectors(std::span<const Record> records) {
     if (it == by_id.end()) {
       return Status::NotFound("No point with id " + change.id.ToString() + " found");
     }
-    if (change.vectors.empty() && change.sparse_vectors.empty()) {
+    if (change.vectors.empty() && change.sparse_vectors.empty() && change.multi_vectors.empty()) {
       return Status::InvalidArgument("point " + change.id.ToString() + ": no vectors to update");
     }
     for (const auto& [name, v] : change.vectors) it->second->vectors[name] = v;
     for (const auto& [name, v] : change.sparse_vectors) it->second->sparse_vectors[name] = v;
+    for (const auto& [name, m] : change.multi_vectors) it->second->multi_vectors[name] = m;
   }
   // A record named twice takes its changes in order: the map above merged them into one.
   std::vector<Record> merged;
@@ -40,7 +41,7 @@ Result<size_t> CollectionImpl::DeleteVectors(std::span<const PointId> ids,
       const VectorField* dense = s.FindVector(name);
       bool sparse = std::any_of(s.sparse_vectors.begin(), s.sparse_vectors.end(),
                                 [&](const SparseVectorField& f) { return f.name == name; });
-      if (dense == nullptr && !sparse) {
+      if (dense == nullptr && !sparse && s.FindMultiVector(name) == nullptr) {
         return Status::InvalidArgument("collection '" + name_ + "' has no vector field '" + name +
                                        "'");
       }
@@ -56,6 +57,7 @@ Result<size_t> CollectionImpl::DeleteVectors(std::span<const PointId> ids,
     for (const std::string& name : fields) {
       r.vectors.erase(name);
       r.sparse_vectors.erase(name);
+      r.multi_vectors.erase(name);
     }
   }
   RAGDB_RETURN_IF_ERROR(Upsert(stored));

@@ -463,9 +463,6 @@ Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v
   if (!v.contains("distance"))
     return Status::InvalidArgument("vector params: missing field `distance`");
   RAGDB_ASSIGN_OR_RETURN(f.metric, MetricFromQdrant(v["distance"]));
-  if (v.contains("multivector_config") && !v["multivector_config"].is_null()) {
-    return Status::Unimplemented("multivector_config is not supported yet");
-  }
   if (auto dt = v.find("datatype"); dt != v.end() && !dt->is_null()) {
     std::string t = dt->is_string() ? dt->get<std::string>() : "";
     if (t == "float32") {
@@ -493,6 +490,59 @@ Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v
   return f;
 }
 
+bool IsMultiVectorParams(const Json& v) {
+  return v.is_object() && v.contains("multivector_config") && !v["multivector_config"].is_null();
+}
+
+// Vector params with a multivector_config: a multi-vector field, scored by MaxSim, searched
+// exactly (so hnsw_config and quantization_config have nothing to act on).
+Result<MultiVectorField> MultiVectorFieldFromQdrant(const std::string& name, const Json& v,
+                                                    std::vector<std::string>* warnings) {
+  const std::string where = name.empty() ? "vectors" : "vectors." + name;
+  RAGDB_RETURN_IF_ERROR(CheckFields(v, where, kVectorParamsFields, warnings));
+  const Json& mc = v["multivector_config"];
+  RAGDB_RETURN_IF_ERROR(CheckFields(mc, where + ".multivector_config", kMultivectorConfigFields,
+                                    warnings));
+  if (!mc.contains("comparator") || mc["comparator"] != "max_sim") {
+    return Status::InvalidArgument(where +
+                                   ".multivector_config.comparator: expected \"max_sim\"");
+  }
+  MultiVectorField f;
+  f.name = name;
+  RAGDB_ASSIGN_OR_RETURN(auto size, OptUint(v, "size"));
+  if (!size) return Status::InvalidArgument("vector params: missing field `size`");
+  f.dim = static_cast<uint32_t>(std::min<uint64_t>(*size, UINT32_MAX));
+  if (!v.contains("distance")) {
+    return Status::InvalidArgument("vector params: missing field `distance`");
+  }
+  RAGDB_ASSIGN_OR_RETURN(f.metric, MetricFromQdrant(v["distance"]));
+  if (f.metric != Metric::kCosine && f.metric != Metric::kIp) {
+    return Status::Unimplemented(where + ".distance: multi-vectors are scored by Cosine or Dot");
+  }
+  if (auto dt = v.find("datatype"); dt != v.end() && !dt->is_null() && *dt != "float32") {
+    return Status::Unimplemented(where + ".datatype: multi-vectors are stored as float32");
+  }
+  if (auto e = v.find("embedder"); e != v.end() && !e->is_null()) {
+    return Status::Unimplemented(where + ".embedder: multi-vector fields have no embedder yet");
+  }
+  for (const char* key : {"hnsw_config", "quantization_config"}) {
+    if (v.contains(key) && !v[key].is_null()) {
+      warnings->push_back(where + "." + key +
+                          " is ignored: multi-vector fields are searched exactly (MaxSim over "
+                          "every row)");
+    }
+  }
+  CheckOnDisk(v, where, warnings);
+  return f;
+}
+
+Json MultiVectorParamsJson(const MultiVectorField& f) {
+  return {{"size", f.dim},
+          {"distance", QdrantDistance(f.metric)},
+          {"datatype", "float32"},
+          {"multivector_config", {{"comparator", "max_sim"}}}};
+}
+
 Json VectorParamsJson(const VectorField& f) {
   Json j = {{"size", f.dim}, {"distance", QdrantDistance(f.metric)}};
   // Qdrant's names; int8 and binary (ragdb-only types, from the CLI or embedded API) by ours.
@@ -518,12 +568,21 @@ Result<CollectionSchema> SchemaFromQdrant(const Json& body, std::vector<std::str
   Json quant = body.value("quantization_config", Json());
   if (auto v = body.find("vectors"); v != body.end() && !v->is_null()) {
     if (!v->is_object()) return Status::InvalidArgument("vectors: expected an object");
-    if (v->contains("size") || v->contains("distance")) {
+    if (IsMultiVectorParams(*v)) {
+      RAGDB_ASSIGN_OR_RETURN(auto f, MultiVectorFieldFromQdrant(kDefaultVectorName, *v, warnings));
+      schema.multi_vectors.push_back(std::move(f));
+    } else if (v->contains("size") || v->contains("distance")) {
       RAGDB_ASSIGN_OR_RETURN(auto f,
                              VectorFieldFromQdrant(kDefaultVectorName, *v, hnsw, quant, warnings));
       schema.vectors.push_back(std::move(f));
     } else {
       for (const auto& [name, params] : v->items()) {
+        if (IsMultiVectorParams(params)) {
+          auto f = MultiVectorFieldFromQdrant(name, params, warnings);
+          if (!f.ok()) return f.status().WithContext("vectors." + name);
+          schema.multi_vectors.push_back(std::move(f).value());
+          continue;
+        }
         auto f = VectorFieldFromQdrant(name, params, hnsw, quant, warnings);
         if (!f.ok()) return f.status().WithContext("vectors." + name);
         schema.vectors.push_back(std::move(f).value());
@@ -580,15 +639,19 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
   const CollectionSchema& s = info.schema;
   Json vectors;
   const VectorField* first = nullptr;
-  if (s.vectors.size() == 1 && s.vectors[0].name.empty()) {
+  if (s.vectors.size() == 1 && s.vectors[0].name.empty() && s.multi_vectors.empty()) {
     vectors = VectorParamsJson(s.vectors[0]);
     first = &s.vectors[0];
+  } else if (s.multi_vectors.size() == 1 && s.multi_vectors[0].name.empty() &&
+             s.vectors.empty()) {
+    vectors = MultiVectorParamsJson(s.multi_vectors[0]);
   } else {
     vectors = Json::object();
     for (const auto& f : s.vectors) {
       vectors[f.name] = VectorParamsJson(f);
       if (!first) first = &f;
     }
+    for (const auto& f : s.multi_vectors) vectors[f.name] = MultiVectorParamsJson(f);
   }
   Json params = {{"vectors", vectors},
                  {"shard_number", 1},
@@ -667,10 +730,20 @@ Result<std::string> ImageObjectBytes(const Json& x, const std::string& what) {
   return std::move(bytes).value();
 }
 
+Result<MultiVector> ParseMultiVector(const Json& j, const std::string& what) {
+  MultiVector m;
+  m.reserve(j.size());
+  for (size_t i = 0; i < j.size(); ++i) {
+    RAGDB_ASSIGN_OR_RETURN(m.emplace_back(), ParseDense(j[i], what + "[" + std::to_string(i) + "]"));
+  }
+  return m;
+}
+
 Status ParsePointVectors(const Json& v, Record* r) {
   if (v.is_array()) {
     if (!v.empty() && v[0].is_array()) {
-      return Status::Unimplemented("multivectors are not supported yet");
+      RAGDB_ASSIGN_OR_RETURN(r->multi_vectors[kDefaultVectorName], ParseMultiVector(v, "vector"));
+      return Status::Ok();
     }
     RAGDB_ASSIGN_OR_RETURN(r->vectors[kDefaultVectorName], ParseDense(v, "vector"));
     return Status::Ok();
@@ -722,7 +795,7 @@ Status ParsePointVectors(const Json& v, Record* r) {
       }
       r->sparse_vectors[name] = std::move(sv);
     } else if (x.is_array() && !x.empty() && x[0].is_array()) {
-      return Status::Unimplemented(what + ": multivectors are not supported yet");
+      RAGDB_ASSIGN_OR_RETURN(r->multi_vectors[name], ParseMultiVector(x, what));
     } else {
       RAGDB_ASSIGN_OR_RETURN(r->vectors[name], ParseDense(x, what));
     }
@@ -731,17 +804,29 @@ Status ParsePointVectors(const Json& v, Record* r) {
 }
 
 Json VectorsJson(const std::map<std::string, std::vector<float>>& dense,
-                 const std::map<std::string, SparseVector>* sparse, const VectorSelector& s) {
+                 const std::map<std::string, SparseVector>* sparse, const VectorSelector& s,
+                 const std::map<std::string, MultiVector>* multi) {
   if (!s.enabled) return nullptr;
-  bool only_default = (!sparse || sparse->empty()) && dense.size() == 1 &&
-                      dense.begin()->first == kDefaultVectorName;
+  const size_t others = (sparse ? sparse->size() : 0) + (multi ? multi->size() : 0);
+  bool only_default =
+      others == 0 && dense.size() == 1 && dense.begin()->first == kDefaultVectorName;
   if (only_default) {
     if (!Selects(s, kDefaultVectorName) && !s.names.empty()) return nullptr;
     return dense.begin()->second;
   }
+  if (dense.empty() && others == 1 && multi && multi->size() == 1 &&
+      multi->begin()->first == kDefaultVectorName) {
+    if (!Selects(s, kDefaultVectorName) && !s.names.empty()) return nullptr;
+    return multi->begin()->second;
+  }
   Json out = Json::object();
   for (const auto& [name, v] : dense) {
     if (Selects(s, name)) out[name] = v;
+  }
+  if (multi) {
+    for (const auto& [name, m] : *multi) {
+      if (Selects(s, name)) out[name] = m;
+    }
   }
   if (sparse) {
     for (const auto& [name, v] : *sparse) {
@@ -754,7 +839,7 @@ Json VectorsJson(const std::map<std::string, std::vector<float>>& dense,
 Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector& vs,
                 bool with_text) {
   Json j = {{"id", r.id.ToJson()}, {"payload", SelectPayload(r.payload, ps)}};
-  j["vector"] = VectorsJson(r.vectors, &r.sparse_vectors, vs);
+  j["vector"] = VectorsJson(r.vectors, &r.sparse_vectors, vs, &r.multi_vectors);
   if (with_text) j["text"] = r.text ? Json(*r.text) : Json();
   return j;
 }
@@ -779,7 +864,7 @@ void AppendScoredPointJson(const ScoredPoint& p, const PayloadSelector& ps,
   }
   *out += ",\"vector\":";
   if (vs.enabled) {
-    *out += WriteJson(VectorsJson(p.vectors, nullptr, vs));
+    *out += WriteJson(VectorsJson(p.vectors, nullptr, vs, &p.multi_vectors));
   } else {
     *out += "null";
   }

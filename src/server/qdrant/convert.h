@@ -46,7 +46,7 @@ std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::opti
 // tuning knobs with nothing to tune here (WAL, optimizers) are accepted with a warning appended
 // to *warnings (the handler checks shard and replica counts: CheckDistribution); features ragdb
 // does not have
-// (multivectors, product/binary quantization, Manhattan distance) are Unimplemented.
+// (product quantization, Manhattan distance) are Unimplemented.
 // hnsw_config and quantization_config (HnswConfigDiff, QuantizationConfig[Diff]: "Disabled"
 // switches quantization off) applied to a field's index parameters; `where` names the member.
 Status ApplyHnsw(const Json& h, const std::string& where, IndexParams* p,
@@ -73,7 +73,8 @@ Status ParsePointVectors(const Json& v, Record* r);
 Result<std::string> ImageObjectBytes(const Json& x, const std::string& what);
 // The "vector" of a record or hit for output; null when nothing is selected.
 Json VectorsJson(const std::map<std::string, std::vector<float>>& dense,
-                 const std::map<std::string, SparseVector>* sparse, const VectorSelector& s);
+                 const std::map<std::string, SparseVector>* sparse, const VectorSelector& s,
+                 const std::map<std::string, MultiVector>* multi = nullptr);
 
 // `with_text` (a ragdb extension, asked by "with_text": true) adds the record's "text".
 Json RecordJson(const Record& r, const PayloadSelector& ps, const VectorSelector& vs,

@@ -132,9 +132,12 @@ const FieldRules kCollectionParamsFields = {
     {}};
 
 const FieldRules kVectorParamsFields = {
-    {"size", "distance", "datatype", "hnsw_config", "quantization_config", "on_disk", "embedder"},
+    {"size", "distance", "datatype", "hnsw_config", "quantization_config", "on_disk", "embedder",
+     "multivector_config"},
     {},
-    {{"multivector_config", "multivectors"}}};
+    {}};
+
+const FieldRules kMultivectorConfigFields = {{"comparator"}, {}, {}};
 
 const FieldRules kHnswConfigFields = {
     {"m", "ef_construct", "on_disk"},

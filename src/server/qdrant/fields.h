@@ -50,6 +50,7 @@ extern const FieldRules kCollectionParamsFields;  // PATCH "params"
 extern const FieldRules kVectorParamsDiffFields;  // PATCH "vectors.NAME"
 extern const FieldRules kOptimizersFields;
 extern const FieldRules kVectorParamsFields;
+extern const FieldRules kMultivectorConfigFields;  // "vectors.NAME.multivector_config"
 extern const FieldRules kHnswConfigFields;
 extern const FieldRules kQuantizationFields;
 extern const FieldRules kScalarQuantizationFields;

@@ -31,6 +31,7 @@ struct QueryNode {
   enum class Kind {
     kNone,
     kVector,
+    kMultiVector,  // an array of vectors, for a multi-vector field (MaxSim)
     kPointId,
     kRrf,
     kDbsf,
@@ -44,6 +45,7 @@ struct QueryNode {
   };
   Kind kind = Kind::kNone;
   std::vector<float> vector;
+  MultiVector multi;                 // kMultiVector
   std::optional<std::string> image;  // kVector from {"image": ..}: embedded by the field
   std::string text;     // kText: a BM25 query; kNearText: text for the field's embedder
   std::string model;    // kNearText: the inference model named (the field's embedder)
@@ -73,8 +75,8 @@ Status Unsupported(const std::string& what) {
 }
 
 bool IsDense(QueryNode::Kind k) {
-  return k == QueryNode::Kind::kVector || k == QueryNode::Kind::kPointId ||
-         k == QueryNode::Kind::kNearText;
+  return k == QueryNode::Kind::kVector || k == QueryNode::Kind::kMultiVector ||
+         k == QueryNode::Kind::kPointId || k == QueryNode::Kind::kNearText;
 }
 
 // Queries answered by Collection's exploration calls (explore.h).
@@ -144,7 +146,15 @@ Status ParseExploreQuery(const Json& q, QueryNode* n, std::vector<std::string>* 
 Status ParseQueryInterface(const Json& q, QueryNode* n, std::vector<std::string>* warnings) {
   if (q.is_null()) return Status::Ok();
   if (q.is_array()) {
-    if (!q.empty() && q[0].is_array()) return Unsupported("multivector queries");
+    if (!q.empty() && q[0].is_array()) {
+      n->kind = QueryNode::Kind::kMultiVector;
+      n->multi.reserve(q.size());
+      for (size_t i = 0; i < q.size(); ++i) {
+        RAGDB_ASSIGN_OR_RETURN(n->multi.emplace_back(),
+                               ParseDense(q[i], "query[" + std::to_string(i) + "]"));
+      }
+      return Status::Ok();
+    }
     n->kind = QueryNode::Kind::kVector;
     RAGDB_ASSIGN_OR_RETURN(n->vector, ParseDense(q, "query"));
     return Status::Ok();
@@ -375,10 +385,45 @@ std::optional<Filter> CandidatesFilter(const std::vector<std::vector<ScoredPoint
 // `top` asks the engine for payloads/vectors directly when it can.
 // The search request of a vector, point-id or near-text node (its prefetch candidates not
 // included).
+// The query matrix of a node on a multi-vector field: the one given, or the example point's.
+Result<MultiVector> QueryMultiVector(Collection& col, const QueryNode& n) {
+  const std::string name = n.using_.empty() ? "(default)" : n.using_;
+  switch (n.kind) {
+    case QueryNode::Kind::kMultiVector:
+      return n.multi;
+    case QueryNode::Kind::kPointId: {
+      auto rec = col.Get(n.id, true);
+      if (!rec.ok() && rec.status().code() == StatusCode::kNotFound) {
+        return Status::NotFound("No point with id " + n.id.ToString() + " found");
+      }
+      if (!rec.ok()) return rec.status();
+      auto it = rec->multi_vectors.find(n.using_);
+      if (it == rec->multi_vectors.end()) {
+        return Status::InvalidArgument("point " + n.id.ToString() + " has no multi-vector `" +
+                                       name + "`");
+      }
+      return it->second;
+    }
+    default:
+      return Status::InvalidArgument("query: `" + name +
+                                     "` is a multi-vector field: query it with an array of "
+                                     "vectors or a point id");
+  }
+}
+
 Result<SearchRequest> DenseRequest(Collection& col, const QueryNode& n, const Fetch& fetch) {
   SearchRequest req;
   req.field = n.using_;
-  if (n.image) {
+  const bool multi = n.kind == QueryNode::Kind::kMultiVector ||
+                     col.schema().FindMultiVector(n.using_) != nullptr;
+  if (multi && col.schema().FindMultiVector(n.using_) == nullptr) {
+    return Status::InvalidArgument(
+        "query: an array of vectors needs a multi-vector field, and `" +
+        (n.using_.empty() ? std::string("(default)") : n.using_) + "` is not one");
+  }
+  if (multi) {
+    RAGDB_ASSIGN_OR_RETURN(req.multi_vector, QueryMultiVector(col, n));
+  } else if (n.image) {
     req.query_image = n.image;  // embedded by the field's image embedder
   } else {
     RAGDB_ASSIGN_OR_RETURN(req.vector, QueryVector(col, n));
@@ -589,6 +634,7 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
     case QueryNode::Kind::kSample:
       return ExecuteExplore(col, n, AndFilters(n.filter, candidates), fetch);
     case QueryNode::Kind::kVector:
+    case QueryNode::Kind::kMultiVector:
     case QueryNode::Kind::kPointId:
     case QueryNode::Kind::kNearText: {
       if (n.kind == QueryNode::Kind::kNearText) {
@@ -628,7 +674,10 @@ Status Hydrate(Collection& col, std::vector<ScoredPoint>& hits, const PayloadSel
     auto it = by_id.find(h.id);
     if (it == by_id.end()) continue;
     if (ps.enabled) h.payload = it->second->payload;
-    if (vs.enabled) h.vectors = it->second->vectors;
+    if (vs.enabled) {
+      h.vectors = it->second->vectors;
+      h.multi_vectors = it->second->multi_vectors;
+    }
     if (with_text) h.text = it->second->text;
   }
   return Status::Ok();
