@@ -116,8 +116,9 @@ def random_weights(cfg, gen, scale=0.15, prefix=""):
     return w
 
 
-def forward(W, cfg, batch_ids, batch_types, prefix="", dtype=torch.float64):
-    """Last hidden states [B, L, H] and the attention mask [B, L] (padded batch, masked)."""
+def forward(W, cfg, batch_ids, batch_types, prefix="", dtype=torch.float64, attended=None):
+    """Last hidden states [B, L, H] and the attention mask [B, L] (padded batch, masked).
+    attended[b]: how many leading tokens of sequence b may be attended to (default: all)."""
     g = lambda n: W[prefix + n]
     B = len(batch_ids)
     L = max(len(x) for x in batch_ids)
@@ -128,7 +129,7 @@ def forward(W, cfg, batch_ids, batch_types, prefix="", dtype=torch.float64):
     for b, (x, t) in enumerate(zip(batch_ids, batch_types)):
         ids[b, :len(x)] = torch.tensor(x)
         types[b, :len(t)] = torch.tensor(t)
-        mask[b, :len(x)] = 1
+        mask[b, :len(x) if attended is None else attended[b]] = 1
     if cfg["model_type"] == "xlm-roberta":
         pos = (torch.cumsum(mask, 1) * mask).long() + pad
     else:
@@ -657,6 +658,48 @@ def main():
     ref[name] = {"texts": texts,
                  "sparse": [{str(i): float(v) for i, v in enumerate(row.tolist()) if v > 0}
                             for row in w]}
+
+    # ---- ColBERT: a BERT encoder under "bert." and a bias-free linear head "linear.weight"
+    # (colbert-ir/colbertv2.0's HF_ColBERT layout), markers [unused0] / [unused1] appended to the
+    # vocabulary, short lengths in artifact.metadata so truncation and query padding are tested.
+    name = "bert_tiny_colbert"
+    folder = os.path.join(out, name)
+    os.makedirs(folder, exist_ok=True)
+    cb_vocab_list = vocab_list + ["[unused0]", "[unused1]"]
+    cb_vocab = {t: i for i, t in enumerate(cb_vocab_list)}
+    cfg = base_config("bert", len(cb_vocab_list), max_len)
+    cfg["architectures"] = ["HF_ColBERT"]
+    W = random_weights(cfg, gen, prefix="bert.")
+    W["linear.weight"] = 0.3 * torch.randn(8, 32, generator=gen)
+    write_bert_folder(folder, cfg, cb_vocab_list, max_len)
+    meta = {"query_maxlen": 12, "doc_maxlen": 16, "query_token_id": "[unused0]",
+            "doc_token_id": "[unused1]", "mask_punctuation": True,
+            "attend_to_mask_tokens": False, "dim": 8, "similarity": "cosine"}
+    dump(os.path.join(folder, "artifact.metadata"), meta)
+    Wd = store(folder, W, {})
+    cls, sep, msk = cb_vocab["[CLS]"], cb_vocab["[SEP]"], cb_vocab["[MASK]"]
+    punct = {cb_vocab[c] for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"}
+
+    def colbert_vectors(ids, attended):
+        x, _ = forward(Wd, cfg, [ids], [[0] * len(ids)], prefix="bert.", attended=[attended])
+        v = F.normalize(F.linear(x[0], Wd["linear.weight"]), dim=-1)
+        return v
+
+    texts = [t for t in BERT_TEXTS if t]
+    docs = []
+    for t in texts:
+        toks = bert_tokenize(t, cb_vocab)[:meta["doc_maxlen"] - 3]
+        ids = [cls, cb_vocab["[unused1]"]] + toks + [sep]
+        v = colbert_vectors(ids, len(ids))
+        docs.append([row.tolist() for i, row in zip(ids, v) if i not in punct])
+    queries = []
+    for t in texts[:4]:
+        toks = bert_tokenize(t, cb_vocab)[:meta["query_maxlen"] - 3]
+        ids = [cls, cb_vocab["[unused0]"]] + toks + [sep]
+        n = len(ids)
+        ids += [msk] * (meta["query_maxlen"] - n)
+        queries.append([row.tolist() for row in colbert_vectors(ids, n)])
+    ref[name] = {"texts": texts, "docs": docs, "queries": queries}
 
     with open(os.path.join(out, "reference.json"), "w", encoding="utf-8") as f:
         json.dump(ref, f, ensure_ascii=False)

@@ -177,6 +177,32 @@ class SparseEmbedder {
   virtual std::string name() const = 0;
 };
 
+// Late-interaction embeddings (ColBERT): a BERT encoder and a linear head (the Hugging Face layout
+// of colbert-ir/colbertv2.0: config architectures HF_ColBERT, "bert.*" and "linear.weight"
+// tensors, and artifact.metadata for the lengths and markers) give one unit vector per token, for
+// a multi-vector field scored by MaxSim. As ColBERT does: a document is "[CLS] [D] tokens [SEP]"
+// (doc_maxlen tokens at most) and keeps the vectors of its non-punctuation tokens; a query is
+// "[CLS] [Q] tokens [SEP]" padded with [MASK] to query_maxlen tokens (the padding is not attended
+// to, but its vectors are kept: query augmentation).
+struct MultiVectorEmbedderOptions {
+  size_t threads = 0;      // 0 = one per hardware core
+  size_t batch_size = 16;
+};
+
+class MultiVectorEmbedder {
+ public:
+  virtual ~MultiVectorEmbedder() = default;
+  // `spec`: "colbert:MODEL" or MODEL, an installed model's name or a model folder.
+  static Result<std::unique_ptr<MultiVectorEmbedder>> Load(
+      const std::string& spec, MultiVectorEmbedderOptions options = {});
+  // One matrix per text, in input order.
+  virtual Result<std::vector<MultiVector>> EmbedDocuments(
+      std::span<const std::string> texts) const = 0;
+  virtual Result<MultiVector> EmbedQuery(const std::string& text) const = 0;
+  virtual size_t dim() const = 0;
+  virtual std::string name() const = 0;  // "colbert:" and the model folder's name
+};
+
 struct RerankerOptions {
   size_t max_length = 0;  // tokens for query + document + specials; 0 = the model's maximum
   size_t threads = 0;     // 0 = one per hardware core

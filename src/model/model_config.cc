@@ -55,6 +55,7 @@ Result<ModelConfig> ParseModelConfig(const std::string& json_text) {
         } else if (s.find("ForMaskedLM") != std::string::npos) {
           c.masked_lm = true;
         } else if (s != "BertModel" && s != "XLMRobertaModel" && s != "RobertaModel" &&
+                   s != "HF_ColBERT" &&  // ColBERT: a BertModel and a linear head
                    s.find("ForMaskedLM") == std::string::npos &&
                    s.find("ForPreTraining") == std::string::npos) {
           return Bad("architecture '" + s + "' is not supported");

@@ -178,6 +178,56 @@ TEST(Reranker, MatchesPyTorch) {
 // SPLADE: the masked-LM head's max-pooled log(1 + relu) weights match the PyTorch reference,
 // in batches of one and of several (padding must not count), on one thread and two. The same
 // folder still loads as a dense embedder (the head is only read for SPLADE).
+// Every vector of every matrix against the PyTorch reference (float64), in order.
+double CompareMatrices(const MultiVector& got, const Json& want, const std::string& what) {
+  double worst = 0;
+  EXPECT_EQ(got.size(), want.size()) << what;
+  for (size_t t = 0; t < std::min(got.size(), want.size()); ++t) {
+    EXPECT_EQ(got[t].size(), want[t].size()) << what;
+    for (size_t k = 0; k < std::min(got[t].size(), want[t].size()); ++k) {
+      const double d = std::abs(got[t][k] - want[t][k].get<double>());
+      EXPECT_LT(d, 1e-4) << what << " vector " << t << " component " << k;
+      worst = std::max(worst, d);
+    }
+  }
+  return worst;
+}
+
+TEST(MultiVectorEmbedder, ColbertMatchesPyTorch) {
+  const auto& ref = Reference()["bert_tiny_colbert"];
+  auto texts = ref["texts"].get<std::vector<std::string>>();
+  for (size_t threads : {1, 2}) {
+    MultiVectorEmbedderOptions o;
+    o.threads = threads;
+    o.batch_size = threads == 1 ? 1 : 8;
+    auto e = MultiVectorEmbedder::Load("colbert:" + FixtureDir("bert_tiny_colbert"), o);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    EXPECT_EQ((*e)->name(), "colbert:bert_tiny_colbert");
+    EXPECT_EQ((*e)->dim(), 8u);
+    // Documents: [CLS] [D] tokens [SEP], at most doc_maxlen 16 tokens, punctuation dropped.
+    auto docs = (*e)->EmbedDocuments(texts);
+    ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+    ASSERT_EQ(docs->size(), texts.size());
+    double worst = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      worst = std::max(worst, CompareMatrices((*docs)[i], ref["docs"][i], "doc " + texts[i]));
+    }
+    // Queries: padded with [MASK] to query_maxlen 12, the padding not attended to.
+    for (size_t i = 0; i < ref["queries"].size(); ++i) {
+      auto q = (*e)->EmbedQuery(texts[i]);
+      ASSERT_TRUE(q.ok()) << q.status().ToString();
+      EXPECT_EQ(q->size(), 12u);
+      worst = std::max(worst, CompareMatrices(*q, ref["queries"][i], "query " + texts[i]));
+    }
+    std::cout << "[ accuracy ] colbert vectors, " << threads << " thread(s): max |diff| " << worst
+              << "\n";
+  }
+  // A model without the head is refused by name.
+  auto plain = MultiVectorEmbedder::Load(FixtureDir("bert_tiny"));
+  ASSERT_FALSE(plain.ok());
+  EXPECT_NE(plain.status().message().find("linear.weight"), std::string::npos);
+}
+
 TEST(SparseEmbedder, SpladeMatchesPyTorch) {
   const auto& ref = Reference()["bert_tiny_splade"];
   auto texts = ref["texts"].get<std::vector<std::string>>();

@@ -16,6 +16,9 @@ namespace ragdb::model {
 struct Encoding {
   std::vector<int32_t> ids;
   std::vector<int32_t> type_ids;
+  // Tokens the attention may look at: the first `attended` (the rest are padding that still gets
+  // an output, as ColBERT's query [MASK]s); 0 = all.
+  size_t attended = 0;
 };
 
 // The special-token layout of single texts and pairs.

@@ -257,16 +257,21 @@ Status Transformer::Forward(std::span<const Encoding* const> batch, std::vector<
         const auto [s, h] = jobs[j];
         const size_t L0 = (*offsets)[s];
         const int len = static_cast<int>(batch[s]->ids.size());
-        scores.resize(static_cast<size_t>(len) * len);
+        // Keys: the first `attended` tokens (an attention mask of ones, then zeros), or all.
+        const int keys = batch[s]->attended > 0 && static_cast<int>(batch[s]->attended) < len
+                             ? static_cast<int>(batch[s]->attended)
+                             : len;
+        scores.resize(static_cast<size_t>(len) * keys);
         const float* q = &qkv[L0 * 3 * H + h * hd];
         const float* k = q + H;
         const float* v = q + 2 * H;
         const int ld = static_cast<int>(3 * H);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, len, len, static_cast<int>(hd), scale,
-                    q, ld, k, ld, 0.0f, scores.data(), len);
-        for (int i = 0; i < len; ++i) Softmax(&scores[static_cast<size_t>(i) * len], len);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, len, static_cast<int>(hd), len, 1.0f,
-                    scores.data(), len, v, ld, 0.0f, &ctx[L0 * H + h * hd], static_cast<int>(H));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, len, keys, static_cast<int>(hd),
+                    scale, q, ld, k, ld, 0.0f, scores.data(), keys);
+        for (int i = 0; i < len; ++i) Softmax(&scores[static_cast<size_t>(i) * keys], keys);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, len, static_cast<int>(hd), keys,
+                    1.0f, scores.data(), keys, v, ld, 0.0f, &ctx[L0 * H + h * hd],
+                    static_cast<int>(H));
       }
     };
     if (pool && jobs.size() > 1) {
