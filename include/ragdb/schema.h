@@ -75,6 +75,10 @@ struct MultiVectorField {
   std::string name;  // may be kDefaultVectorName when no dense field takes it
   uint32_t dim = 0;  // 1..VectorField::kMaxDim
   Metric metric = Metric::kCosine;  // kCosine or kIp
+  // "" = none, or "colbert:MODEL" (model.h, MultiVectorEmbedder): a record with text but no
+  // matrix for this field gets one from its text, and a search may give text instead
+  // (SearchRequest::query_text).
+  std::string embedder;
 
   static constexpr uint32_t kMaxVectorsPerRecord = 8192;
 };

@@ -69,9 +69,62 @@ Status CollectionImpl::EmbedMissingSparse(const CollectionSchema& schema,
   return Status::Ok();
 }
 
+Result<const MultiVectorEmbedder*> CollectionImpl::FieldMultiEmbedder(size_t field_index) const {
+  const MultiVectorField& field = schema_.multi_vectors[field_index];
+  if (field.embedder.empty()) return static_cast<const MultiVectorEmbedder*>(nullptr);
+  std::lock_guard<std::mutex> lock(embedders_mu_);
+  auto it = multi_embedders_.find(field_index);
+  if (it != multi_embedders_.end()) {
+    return static_cast<const MultiVectorEmbedder*>(it->second.get());
+  }
+  auto loaded = MultiVectorEmbedder::Load(field.embedder);
+  if (!loaded.ok()) {
+    return loaded.status().WithContext("embedder '" + field.embedder +
+                                       "' of multi-vector field '" + field.name + "'");
+  }
+  if ((*loaded)->dim() != field.dim) {
+    return Status::InvalidArgument("embedder '" + field.embedder + "' makes vectors of " +
+                                   std::to_string((*loaded)->dim()) + " dimensions, but " +
+                                   "multi-vector field '" + field.name + "' has " +
+                                   std::to_string(field.dim));
+  }
+  const MultiVectorEmbedder* e = loaded->get();
+  multi_embedders_.emplace(field_index, std::move(loaded).value());
+  return e;
+}
+
+Status CollectionImpl::EmbedMissingMulti(const CollectionSchema& schema,
+                                         std::vector<Record>* records) const {
+  for (size_t f = 0; f < schema.multi_vectors.size(); ++f) {
+    const MultiVectorField& field = schema.multi_vectors[f];
+    if (field.embedder.empty()) continue;
+    std::vector<size_t> rows;
+    std::vector<std::string> texts;
+    for (size_t i = 0; i < records->size(); ++i) {
+      const Record& r = (*records)[i];
+      if (r.text && !r.multi_vectors.count(field.name)) {
+        rows.push_back(i);
+        texts.push_back(*r.text);
+      }
+    }
+    if (rows.empty()) continue;
+    RAGDB_ASSIGN_OR_RETURN(const MultiVectorEmbedder* embedder, FieldMultiEmbedder(f));
+    auto matrices = embedder->EmbedDocuments(texts);
+    if (!matrices.ok()) {
+      return matrices.status().WithContext("embedding text for multi-vector field '" +
+                                           field.name + "'");
+    }
+    for (size_t j = 0; j < rows.size(); ++j) {
+      (*records)[rows[j]].multi_vectors[field.name] = std::move((*matrices)[j]);
+    }
+  }
+  return Status::Ok();
+}
+
 Status CollectionImpl::EmbedMissingVectors(const CollectionSchema& schema,
                                            std::vector<Record>* records) const {
   RAGDB_RETURN_IF_ERROR(EmbedMissingSparse(schema, records));
+  RAGDB_RETURN_IF_ERROR(EmbedMissingMulti(schema, records));
   bool any_image_field = false;
   for (size_t f = 0; f < schema.vectors.size(); ++f) {
     if (schema.vectors[f].embedder.empty()) continue;

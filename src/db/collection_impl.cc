@@ -241,6 +241,7 @@ Result<std::vector<Record>> CollectionImpl::Prepare(std::span<const Record> reco
   bool any_embedder = false;
   for (const VectorField& f : schema_.vectors) any_embedder |= !f.embedder.empty();
   for (const SparseVectorField& f : schema_.sparse_vectors) any_embedder |= !f.embedder.empty();
+  for (const MultiVectorField& f : schema_.multi_vectors) any_embedder |= !f.embedder.empty();
   for (size_t i = 0; i < out.size(); ++i) {
     Record& r = out[i];
     auto fail = [&](const std::string& what) {

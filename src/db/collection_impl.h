@@ -272,6 +272,11 @@ class CollectionImpl final : public Collection {
   mutable std::mutex embedders_mu_;
   mutable std::map<size_t, std::unique_ptr<Embedder>> embedders_;
   mutable std::map<size_t, std::unique_ptr<SparseEmbedder>> sparse_embedders_;
+  // The embedder of multi-vector field i (schema.multi_vectors), loaded on first use; under
+  // embedders_mu_.
+  Result<const MultiVectorEmbedder*> FieldMultiEmbedder(size_t field_index) const;
+  Status EmbedMissingMulti(const CollectionSchema& schema, std::vector<Record>* records) const;
+  mutable std::map<size_t, std::unique_ptr<MultiVectorEmbedder>> multi_embedders_;
 };
 
 }  // namespace ragdb::db

@@ -33,11 +33,21 @@ Result<std::vector<float>> CollectionImpl::MultiQuery(const SearchRequest& reque
     return Status::InvalidArgument(label + ": give an array of vectors (multi_vector), not one "
                                    "vector");
   }
-  if (request.query_text || request.query_image) {
-    return Status::InvalidArgument(label + ": multi-vector fields have no embedder, so the query "
-                                   "needs vectors");
+  if (request.query_image) return Status::InvalidArgument(label + ": image queries need CLIP");
+  MultiVector embedded;
+  if (request.query_text) {
+    if (!request.multi_vector.empty()) {
+      return Status::InvalidArgument(label + ": give vectors or query_text, not both");
+    }
+    const size_t f = static_cast<size_t>(&field - schema_.multi_vectors.data());
+    RAGDB_ASSIGN_OR_RETURN(const MultiVectorEmbedder* embedder, FieldMultiEmbedder(f));
+    if (embedder == nullptr) {
+      return Status::InvalidArgument(label + ": the field has no embedder, so the query needs "
+                                     "vectors");
+    }
+    RAGDB_ASSIGN_OR_RETURN(embedded, embedder->EmbedQuery(*request.query_text));
   }
-  const MultiVector& m = request.multi_vector;
+  const MultiVector& m = request.query_text ? embedded : request.multi_vector;
   if (m.empty()) return Status::InvalidArgument(label + ": no vectors");
   if (m.size() > MultiVectorField::kMaxVectorsPerRecord) {
     return Status::InvalidArgument(label + ": " + std::to_string(m.size()) +

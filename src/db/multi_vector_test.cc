@@ -7,7 +7,9 @@
 #include <map>
 #include <random>
 
+#include "model/test_util.h"
 #include "ragdb/database.h"
+#include "ragdb/model.h"
 #include "storage/test_util.h"
 
 namespace ragdb {
@@ -224,7 +226,10 @@ TEST(MultiVector, BadInputIsRefusedAndChangesNothing) {
   query_refused(q, "vector 1 component 0 is not finite");
   q.multi_vector = RandomMatrix(&rng, 2, 16);
   q.query_text = "words";
-  query_refused(q, "have no embedder");
+  query_refused(q, "give vectors or query_text, not both");
+  q.multi_vector.clear();
+  query_refused(q, "the field has no embedder");
+  q.multi_vector = RandomMatrix(&rng, 2, 16);
   q.query_text.reset();
   q.mmr = MmrParams{};
   query_refused(q, "mmr is not available");
@@ -267,6 +272,75 @@ TEST(MultiVector, SchemaAndRecordJsonRoundTrip) {
   auto bad = RecordFromJson(Json::parse(R"({"id": 3, "vector": [[1, 2], "x"]})"));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("vector[1]"), std::string::npos);
+}
+
+TEST(MultiVector, ColbertEmbedderFillsRecordsAndEmbedsQueries) {
+  const std::string model = "colbert:" + model::testing::FixtureDir("bert_tiny_colbert");
+  auto direct = MultiVectorEmbedder::Load(model);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  const std::vector<std::string> texts = {"the quick brown fox", "hello world", "lazy dog naps",
+                                          "runner café", "brown dog and fox", "world news"};
+  auto docs = (*direct)->EmbedDocuments(texts).value();
+  TempDir dir;
+  CollectionSchema s;
+  s.multi_vectors.push_back({.name = "colbert", .dim = 8, .metric = Metric::kCosine,
+                             .embedder = model});
+  {
+    auto db = Database::Open(dir.path()).value();
+    auto c = db->CreateCollection("cb", s).value();
+    std::vector<Record> recs;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      Record r;
+      r.id = uint64_t{i + 1};
+      r.text = texts[i];
+      recs.push_back(std::move(r));
+    }
+    Record given;  // a record with its own matrix keeps it
+    given.id = uint64_t{99};
+    given.text = "hello";
+    given.multi_vectors["colbert"] = {{1, 0, 0, 0, 0, 0, 0, 0}};
+    recs.push_back(given);
+    ASSERT_TRUE(c->Upsert(recs).ok());
+    auto stored = c->Get(PointId(uint64_t{2})).value();
+    ASSERT_EQ(stored.multi_vectors.at("colbert").size(), docs[1].size());
+    for (size_t t = 0; t < docs[1].size(); ++t) {
+      for (size_t k = 0; k < 8; ++k) {
+        EXPECT_NEAR(stored.multi_vectors.at("colbert")[t][k], docs[1][t][k], 1e-6);
+      }
+    }
+    EXPECT_EQ(c->Get(PointId(uint64_t{99})).value().multi_vectors.at("colbert").size(), 1u);
+  }
+  // Reopened (the embedder loads again from the schema): a text query ranks by MaxSim of the
+  // query's vectors against each document's.
+  auto db = Database::Open(dir.path()).value();
+  auto c = db->GetCollection("cb").value();
+  const std::string query = "brown fox";
+  const MultiVector q = (*direct)->EmbedQuery(query).value();
+  std::vector<std::pair<double, uint64_t>> expected;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    expected.emplace_back(-ReferenceMaxSim(q, docs[i], true), i + 1);
+  }
+  expected.emplace_back(-ReferenceMaxSim(q, {{1, 0, 0, 0, 0, 0, 0, 0}}, true), 99);
+  std::sort(expected.begin(), expected.end());
+  SearchRequest r;
+  r.field = "colbert";
+  r.query_text = query;
+  r.k = 4;
+  auto got = c->Search(r);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ((*got)[i].id, PointId(expected[i].second)) << i;
+    EXPECT_NEAR((*got)[i].score, -expected[i].first, 1e-4) << i;
+  }
+  // A field whose embedder makes vectors of another size is refused when it loads.
+  s.multi_vectors[0].dim = 16;
+  auto bad = db->CreateCollection("bad", s).value();
+  Record t;
+  t.id = uint64_t{1};
+  t.text = "words";
+  Status st = bad->Upsert(std::span<const Record>(&t, 1));
+  EXPECT_NE(st.message().find("makes vectors of 8 dimensions"), std::string::npos) << st.message();
 }
 
 }  // namespace

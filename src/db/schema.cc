@@ -237,6 +237,10 @@ Status CollectionSchema::Validate() const {
                                      ": MaxSim scores by cosine or ip (dot), not " +
                                      std::string(MetricName(m.metric)));
     }
+    if (!m.embedder.empty() && (!m.embedder.starts_with("colbert:") || m.embedder.size() == 8)) {
+      return Status::InvalidArgument("schema: " + label + ": embedder '" + m.embedder +
+                                     "' must be colbert:MODEL");
+    }
   }
   if (text) RAGDB_RETURN_IF_ERROR(db::ValidateTextField(*text));
   std::set<std::string> paths;
@@ -305,7 +309,9 @@ Json CollectionSchema::ToJson() const {
   if (!multi_vectors.empty()) {
     Json mv = Json::array();
     for (const auto& m : multi_vectors) {
-      mv.push_back({{"name", m.name}, {"dim", m.dim}, {"metric", MetricName(m.metric)}});
+      Json f = {{"name", m.name}, {"dim", m.dim}, {"metric", MetricName(m.metric)}};
+      if (!m.embedder.empty()) f["embedder"] = m.embedder;
+      mv.push_back(std::move(f));
     }
     j["multi_vectors"] = mv;
   }
@@ -388,6 +394,7 @@ Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
       RAGDB_ASSIGN_OR_RETURN(f.dim, o.Uint("dim", 0));
       RAGDB_ASSIGN_OR_RETURN(std::string metric, o.String("metric", "cosine"));
       RAGDB_ASSIGN_OR_RETURN(f.metric, ParseMetric(metric));
+      RAGDB_ASSIGN_OR_RETURN(f.embedder, o.String("embedder", ""));
       RAGDB_RETURN_IF_ERROR(o.Finish());
       s.multi_vectors.push_back(std::move(f));
     }

@@ -61,6 +61,38 @@ int EmbedSparse(const std::string& model, const std::vector<std::string>& texts)
   return 0;
 }
 
+// `embed --model colbert:MODEL [--query]`: one matrix per line, a JSON array of vectors (the
+// document's non-punctuation tokens, or the query's tokens padded with [MASK]).
+int EmbedMulti(const std::string& model, const std::vector<std::string>& texts, bool query) {
+  auto embedder = MultiVectorEmbedder::Load(model);
+  if (!embedder.ok()) return Fail(embedder.status());
+  std::vector<MultiVector> matrices;
+  if (query) {
+    for (const std::string& t : texts) {
+      auto m = (*embedder)->EmbedQuery(t);
+      if (!m.ok()) return Fail(m.status());
+      matrices.push_back(std::move(m).value());
+    }
+  } else {
+    auto m = (*embedder)->EmbedDocuments(texts);
+    if (!m.ok()) return Fail(m.status());
+    matrices = std::move(m).value();
+  }
+  std::string out;
+  for (const MultiVector& m : matrices) {
+    out += '[';
+    for (size_t t = 0; t < m.size(); ++t) {
+      out += t ? ",[" : "[";
+      for (size_t j = 0; j < m[t].size(); ++j) out += (j ? "," : "") + FormatFloat(m[t][j]);
+      out += ']';
+    }
+    out += "]\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
 }  // namespace
 
 int RunEmbedCommand(const std::vector<std::string>& args) {
@@ -70,6 +102,7 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
   std::vector<std::string> texts;
   std::vector<std::string> image_files;  // --image FILE: embedded after the texts (CLIP)
   bool options_done = false;
+  bool query = false;  // --query: ColBERT's query encoding
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (options_done || !a.starts_with("--")) {
@@ -99,6 +132,8 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
       image_files.push_back(args[++i]);
     } else if (a == "--normalize") {
       opts.normalize = true;
+    } else if (a == "--query") {
+      query = true;
     } else {
       return Usage(kEmbedUsage, "unknown option " + a);
     }
@@ -116,8 +151,18 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
       return Usage(kEmbedUsage,
                    "--pooling, --quantize, --normalize and --image do not apply to SPLADE models");
     }
+    if (query) return Usage(kEmbedUsage, "--query applies to colbert:MODEL models");
     return EmbedSparse(model, texts);
   }
+  if (model.starts_with("colbert:")) {
+    if (opts.pooling != Pooling::kAuto || opts.quantization != WeightQuantization::kNone ||
+        opts.normalize || !image_files.empty()) {
+      return Usage(kEmbedUsage,
+                   "--pooling, --quantize, --normalize and --image do not apply to ColBERT models");
+    }
+    return EmbedMulti(model, texts, query);
+  }
+  if (query) return Usage(kEmbedUsage, "--query applies to colbert:MODEL models");
   auto embedder = Embedder::Load(model, opts);
   if (!embedder.ok()) return Fail(embedder.status());
   auto vecs = texts.empty()

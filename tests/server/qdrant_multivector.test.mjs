@@ -1,17 +1,23 @@
 // Multi-vector fields (ColBERT / ColPali style) over HTTP: `multivector_config` with the max_sim
 // comparator, points holding a matrix, Query API searches by a query matrix (or a point's
 // matrix), prefetch + re-scoring with MaxSim, filters, retrieve, vector updates, restart; every
-// ranking compared with a brute-force MaxSim computed here.
+// ranking compared with a brute-force MaxSim computed here. A ColBERT model (the random-weight
+// fixture of the model tests, installed with `ragdb model add`) fills a field from text
+// documents and embeds text queries, ranked as the MaxSim of `ragdb embed` matrices.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { startServer, stopServer } from '../lib/serve.mjs';
 
 const BIN = process.env.RAGDB_BIN;
 if (!BIN) throw new Error('set RAGDB_BIN to the ragdb binary');
+const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'models',
+  'bert_tiny_colbert');
 
 const DIM = 8;
 const N = 200;
@@ -49,10 +55,13 @@ let dir;
 let server;
 let client;
 let base;
+let env;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ragdb-multivector-'));
-  server = await startServer(BIN, dir);
+  env = { ...process.env, RAGDB_MODEL_CACHE: join(dir, 'models') };
+  execFileSync(BIN, ['model', 'add', 'tiny-colbert', FIXTURE], { env, stdio: 'pipe' });
+  server = await startServer(BIN, join(dir, 'data'), [], env);
   base = `http://127.0.0.1:${server.port}`;
   client = new QdrantClient({ url: base, checkCompatibility: false });
 });
@@ -166,7 +175,7 @@ test('retrieve and search return the stored matrices; vector updates and deletes
   const without10 = (q) => reference('colbert', q, 10, (pt) => pt.id !== 10);
 
   await stopServer(server);
-  server = await startServer(BIN, dir);
+  server = await startServer(BIN, join(dir, 'data'), [], env);
   base = `http://127.0.0.1:${server.port}`;
   client = new QdrantClient({ url: base, checkCompatibility: false });
   const q = matrix(3);
@@ -218,4 +227,52 @@ test('malformed multi-vector input is refused naming the problem, and changes no
   assert.equal((await client.count('mv', { exact: true })).count, before);
   const list = (await client.getCollections()).collections.map((c) => c.name);
   assert.ok(!list.includes('bad1') && !list.includes('bad2') && !list.includes('bad3'));
+});
+
+// The model's own matrices, from the CLI.
+function embed(list, query = false) {
+  const out = execFileSync(BIN, ['embed', '--model', `colbert:${FIXTURE}`, ...(query ? ['--query'] : []), ...list], { env });
+  return out.toString().trim().split('\n').map((l) => JSON.parse(l));
+}
+
+test('a ColBERT embedder fills the field from text documents and embeds text queries', async () => {
+  await client.createCollection('cb', {
+    vectors: {
+      colbert: { size: 8, distance: 'Cosine', multivector_config: { comparator: 'max_sim' },
+        embedder: 'colbert:tiny-colbert' },
+    },
+  });
+  const info = await client.getCollection('cb');
+  assert.match(info.config.params.vectors.colbert.embedder, /^colbert:/);
+  const texts = ['the quick brown fox', 'hello world', 'lazy dog naps', 'runner café',
+    'brown dog and fox', 'world news today'];
+  await client.upsert('cb', {
+    wait: true,
+    points: texts.map((t, i) => ({ id: i + 1, vector: { colbert: { text: t, model: 'colbert:tiny-colbert' } } })),
+  });
+  const docs = embed(texts);
+  const [stored] = await client.retrieve('cb', { ids: [2], with_vector: true });
+  assert.equal(stored.vector.colbert.length, docs[1].length);
+  stored.vector.colbert.forEach((v, t) => v.forEach((x, k) => assert.ok(Math.abs(x - docs[1][t][k]) < 1e-5)));
+
+  const query = 'brown fox';
+  const [q] = embed([query], true);
+  const ref = docs.map((d, i) => ({ id: i + 1, score: maxSim(q, d, false) }))
+    .sort((a, b) => b.score - a.score || a.id - b.id).slice(0, 4);
+  const got = await client.query('cb', { query: { text: query, model: 'colbert:tiny-colbert' }, using: 'colbert', limit: 4 });
+  assertRanking(got.points, ref, 'colbert text query');
+
+  // Another model, a field without an embedder.
+  let r = await call('/collections/cb/points/query', { query: { text: 'x', model: 'colbert:other' }, using: 'colbert' });
+  assert.equal(r.status, 501, r.error);
+  assert.match(r.error, /not the embedder of multi-vector field colbert/);
+  r = await call('/collections/cb/points?wait=true', { points: [{ id: 50, vector: { colbert: { text: 'x', model: 'colbert:other' } } }] }, 'PUT');
+  assert.equal(r.status, 400, r.error);
+  assert.match(r.error, /not the embedder of a multi-vector field named 'colbert'/);
+  r = await call('/collections/mv/points/query', { query: { text: 'x', model: 'colbert:tiny-colbert' }, using: 'colbert' });
+  assert.equal(r.status, 501, r.error);
+  assert.match(r.error, /\(it has none\)/);
+  r = await call('/collections/cb2', { vectors: { size: 8, distance: 'Dot', multivector_config: { comparator: 'max_sim' }, embedder: 'splade:tiny-colbert' } }, 'PUT');
+  assert.equal(r.status, 400, r.error);
+  assert.match(r.error, /colbert:MODEL/);
 });

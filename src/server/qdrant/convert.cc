@@ -266,26 +266,33 @@ Result<std::string> Bm25DocumentText(const Json& doc, std::string_view what) {
     return Status::InvalidArgument(std::string(what) + ".text: expected a string");
   }
   std::string model = doc.value("model", Json("")).is_string() ? doc.value("model", "") : "";
-  // splade:MODEL documents are the record's text too, embedded by the sparse field whose
-  // embedder that is (the point endpoints check the name against the schema: SpladeModelMatches).
-  if (model.starts_with("splade:")) return doc["text"].get<std::string>();
+  // splade:MODEL and colbert:MODEL documents are the record's text too, embedded by the sparse
+  // or multi-vector field whose embedder that is (the point endpoints check the name against
+  // the schema: FieldModelMatches).
+  if (model.starts_with("splade:") || model.starts_with("colbert:")) {
+    return doc["text"].get<std::string>();
+  }
   for (char& c : model) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (model != "qdrant/bm25") {
     return Status::Unimplemented(std::string(what) + ": inference model '" + model +
-                                 "' is not supported (only qdrant/bm25, served by BM25, and a " +
-                                 "sparse field's splade:MODEL embedder)");
+                                 "' is not supported (only qdrant/bm25, served by BM25, a " +
+                                 "sparse field's splade:MODEL and a multi-vector field's " +
+                                 "colbert:MODEL embedder)");
   }
   return doc["text"].get<std::string>();
 }
 
-bool SpladeModelMatches(const std::string& embedder, const std::string& model) {
-  if (embedder.empty() || !model.starts_with("splade:")) return false;
+bool FieldModelMatches(const std::string& embedder, const std::string& model) {
+  const size_t colon = model.find(':');
+  if (embedder.empty() || colon == std::string::npos) return false;
+  const std::string kind = model.substr(0, colon + 1);
+  if (kind != "splade:" && kind != "colbert:") return false;
   if (embedder == model) return true;
-  auto path = ResolveServerModel(model.substr(7));
-  return path.ok() && embedder == "splade:" + *path;
+  auto path = ResolveServerModel(model.substr(colon + 1));
+  return path.ok() && embedder == kind + *path;
 }
 
-Status CheckSpladeDocuments(const Json& points, const CollectionSchema& schema) {
+Status CheckFieldModelDocuments(const Json& points, const CollectionSchema& schema) {
   if (!points.is_array()) return Status::Ok();
   for (size_t i = 0; i < points.size(); ++i) {
     const Json* v =
@@ -296,16 +303,22 @@ Status CheckSpladeDocuments(const Json& points, const CollectionSchema& schema) 
         continue;
       }
       const std::string model = x["model"].get<std::string>();
-      if (!model.starts_with("splade:")) continue;
-      const SparseVectorField* field = nullptr;
-      for (const auto& f : schema.sparse_vectors) {
-        if (f.name == name) field = &f;
+      const bool splade = model.starts_with("splade:");
+      if (!splade && !model.starts_with("colbert:")) continue;
+      const std::string* embedder = nullptr;
+      if (splade) {
+        for (const auto& f : schema.sparse_vectors) {
+          if (f.name == name) embedder = &f.embedder;
+        }
+      } else if (const MultiVectorField* f = schema.FindMultiVector(name)) {
+        embedder = &f->embedder;
       }
-      if (field == nullptr || !SpladeModelMatches(field->embedder, model)) {
+      if (embedder == nullptr || !FieldModelMatches(*embedder, model)) {
         return Status::InvalidArgument(
             "points[" + std::to_string(i) + "].vector." + name + ": model '" + model +
-            "' is not the embedder of a sparse vector field named '" + name + "'" +
-            (field && !field->embedder.empty() ? " ('" + field->embedder + "')" : ""));
+            "' is not the embedder of a " + (splade ? "sparse" : "multi-") +
+            "vector field named '" + name + "'" +
+            (embedder && !embedder->empty() ? " ('" + *embedder + "')" : ""));
       }
     }
   }
@@ -522,8 +535,17 @@ Result<MultiVectorField> MultiVectorFieldFromQdrant(const std::string& name, con
   if (auto dt = v.find("datatype"); dt != v.end() && !dt->is_null() && *dt != "float32") {
     return Status::Unimplemented(where + ".datatype: multi-vectors are stored as float32");
   }
+  // ragdb's extension: a ColBERT model ("colbert:MODEL", installed) fills the field from the
+  // points' text documents and embeds text queries.
   if (auto e = v.find("embedder"); e != v.end() && !e->is_null()) {
-    return Status::Unimplemented(where + ".embedder: multi-vector fields have no embedder yet");
+    if (!e->is_string() || !e->get<std::string>().starts_with("colbert:")) {
+      return Status::InvalidArgument(where + ".embedder: expected \"colbert:MODEL\"");
+    }
+    RAGDB_ASSIGN_OR_RETURN(std::string path, ResolveServerModel(e->get<std::string>().substr(8)));
+    if (path.starts_with("hash") || path == kAutoEmbedder) {
+      return Status::InvalidArgument(where + ".embedder: colbert: needs an installed model");
+    }
+    f.embedder = "colbert:" + path;
   }
   for (const char* key : {"hnsw_config", "quantization_config"}) {
     if (v.contains(key) && !v[key].is_null()) {
@@ -537,10 +559,12 @@ Result<MultiVectorField> MultiVectorFieldFromQdrant(const std::string& name, con
 }
 
 Json MultiVectorParamsJson(const MultiVectorField& f) {
-  return {{"size", f.dim},
-          {"distance", QdrantDistance(f.metric)},
-          {"datatype", "float32"},
-          {"multivector_config", {{"comparator", "max_sim"}}}};
+  Json j = {{"size", f.dim},
+            {"distance", QdrantDistance(f.metric)},
+            {"datatype", "float32"},
+            {"multivector_config", {{"comparator", "max_sim"}}}};
+  if (!f.embedder.empty()) j["embedder"] = f.embedder;
+  return j;
 }
 
 Json VectorParamsJson(const VectorField& f) {

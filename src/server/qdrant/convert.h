@@ -94,11 +94,11 @@ Result<std::optional<std::string>> OptString(const Json& obj, const char* key);
 Result<std::string> Bm25DocumentText(const Json& doc, std::string_view what);
 // A dense vector: an array of finite numbers.
 Result<std::vector<float>> ParseDense(const Json& j, std::string_view what);
-// True when `model` ("splade:NAME", as a client names it) is the sparse field embedder
-// `embedder` (as the schema records it: an installed model's folder).
-bool SpladeModelMatches(const std::string& embedder, const std::string& model);
-// Each {"text", "model": "splade:..."} document among `points` (an upsert's points) must name
-// the embedder of the sparse vector field it is given for.
-Status CheckSpladeDocuments(const Json& points, const CollectionSchema& schema);
+// True when `model` ("splade:NAME" or "colbert:NAME", as a client names it) is the field
+// embedder `embedder` (as the schema records it: the kind and an installed model's folder).
+bool FieldModelMatches(const std::string& embedder, const std::string& model);
+// Each {"text", "model": "splade:..." | "colbert:..."} document among `points` (an upsert's
+// points) must name the embedder of the sparse or multi-vector field it is given for.
+Status CheckFieldModelDocuments(const Json& points, const CollectionSchema& schema);
 
 }  // namespace ragdb::server

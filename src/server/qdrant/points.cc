@@ -105,7 +105,7 @@ Status ApplyUpsert(const Write& w) {
   RAGDB_RETURN_IF_ERROR(CheckDistribution(w.body, w.cluster_mode));
   RAGDB_ASSIGN_OR_RETURN(auto records, ParseUpsert(w.body, w.warnings));
   if (w.body.contains("points")) {
-    RAGDB_RETURN_IF_ERROR(CheckSpladeDocuments(w.body["points"], w.col.schema()));
+    RAGDB_RETURN_IF_ERROR(CheckFieldModelDocuments(w.body["points"], w.col.schema()));
   }
   return w.col.Upsert(records);
 }

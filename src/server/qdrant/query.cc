@@ -391,6 +391,8 @@ Result<MultiVector> QueryMultiVector(Collection& col, const QueryNode& n) {
   switch (n.kind) {
     case QueryNode::Kind::kMultiVector:
       return n.multi;
+    case QueryNode::Kind::kNearText:
+      return MultiVector();  // the field's embedder embeds SearchRequest::query_text
     case QueryNode::Kind::kPointId: {
       auto rec = col.Get(n.id, true);
       if (!rec.ok() && rec.status().code() == StatusCode::kNotFound) {
@@ -414,12 +416,22 @@ Result<MultiVector> QueryMultiVector(Collection& col, const QueryNode& n) {
 Result<SearchRequest> DenseRequest(Collection& col, const QueryNode& n, const Fetch& fetch) {
   SearchRequest req;
   req.field = n.using_;
-  const bool multi = n.kind == QueryNode::Kind::kMultiVector ||
-                     col.schema().FindMultiVector(n.using_) != nullptr;
-  if (multi && col.schema().FindMultiVector(n.using_) == nullptr) {
+  const CollectionSchema schema = col.schema();  // a copy: the pointers below point into it
+  const MultiVectorField* multi_field = schema.FindMultiVector(n.using_);
+  const bool multi = n.kind == QueryNode::Kind::kMultiVector || multi_field != nullptr;
+  if (multi && multi_field == nullptr) {
     return Status::InvalidArgument(
         "query: an array of vectors needs a multi-vector field, and `" +
         (n.using_.empty() ? std::string("(default)") : n.using_) + "` is not one");
+  }
+  if (multi && n.kind == QueryNode::Kind::kNearText) {
+    const MultiVectorField* f = multi_field;
+    if (!FieldModelMatches(f->embedder, n.model)) {
+      return Status::Unimplemented(
+          "query: inference model '" + n.model + "' is not the embedder of multi-vector field " +
+          n.using_ + (f->embedder.empty() ? " (it has none)" : " ('" + f->embedder + "')"));
+    }
+    req.query_text = n.text;
   }
   if (multi) {
     RAGDB_ASSIGN_OR_RETURN(req.multi_vector, QueryMultiVector(col, n));
@@ -642,7 +654,7 @@ Result<std::vector<ScoredPoint>> Execute(Collection& col, const QueryNode& n, co
         const CollectionSchema schema = col.schema();
         for (const SparseVectorField& f : schema.sparse_vectors) {
           if (f.name != n.using_) continue;
-          if (!SpladeModelMatches(f.embedder, n.model)) {
+          if (!FieldModelMatches(f.embedder, n.model)) {
             return Status::Unimplemented(
                 "query: inference model '" + n.model + "' is not the embedder of sparse vector " +
                 "field " + f.name +
