@@ -19,6 +19,8 @@ constexpr size_t kMaxRowBlock = 1536;
 constexpr size_t kQueryBlock = 1024;
 constexpr size_t kSelectChunk = 128;
 
+}  // namespace
+
 void SingleThreadedBlas() {
   // Our threads split the work; OpenBLAS's own would oversubscribe the cores.
   static std::once_flag once;
@@ -30,8 +32,6 @@ void SingleThreadedBlas() {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 1, 1, 1, 1.0f, &a, 1, &b, 1, 0.0f, &c, 1);
   });
 }
-
-}  // namespace
 
 void FlatBatchScan(const float* queries, size_t nq, const Segment* segment, const float* column,
                    size_t row_begin, size_t row_end, uint32_t dim, Metric metric,

@@ -19,4 +19,7 @@ void FlatBatchScan(const float* queries, size_t nq, const Segment* segment, cons
                    size_t row_begin, size_t row_end, uint32_t dim, Metric metric,
                    const Bitset* allowed, TopK* tops);
 
+// Sets OpenBLAS to one thread (callers split the work) and warms its buffers, once per process.
+void SingleThreadedBlas();
+
 }  // namespace ragdb::db

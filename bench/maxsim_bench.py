@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""MaxSim (multi-vector) search through the HTTP server against a numpy reference.
+
+Layer: HTTP (`ragdb serve`, Qdrant's Query API with a query matrix, one request at a time over
+keep-alive), the server pinned to core 0. Peer: numpy in the same script, single-threaded
+OpenBLAS, on the same matrices: one product of the query against every stored token vector,
+then the per-document maximum (np.maximum.reduceat) summed over the query's vectors, which is
+as fast as plain numpy MaxSim gets. Both are exact; the script checks that they return the same
+top 10. CPU time of the server process is read from /proc, so the ratio is by CPU time.
+
+  /usr/bin/python3 bench/maxsim_bench.py --build build [--docs 1000] [--dim 128] [--queries 50]
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def request(conn, method, path, body=None):
+    data = json.dumps(body) if body is not None else None
+    conn.request(method, path, body=data, headers={"content-type": "application/json"})
+    r = conn.getresponse()
+    out = json.loads(r.read())
+    if r.status != 200:
+        raise RuntimeError(f"{method} {path}: {r.status} {out}")
+    return out["result"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--min-tokens", type=int, default=30)
+    ap.add_argument("--max-tokens", type=int, default=120)
+    ap.add_argument("--query-tokens", type=int, default=32)
+    ap.add_argument("--queries", type=int, default=50)
+    args = ap.parse_args()
+
+    rng = np.random.default_rng(7)
+    counts = rng.integers(args.min_tokens, args.max_tokens + 1, args.docs)
+    tokens = rng.standard_normal((int(counts.sum()), args.dim)).astype(np.float32)
+    tokens /= np.linalg.norm(tokens, axis=1, keepdims=True)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    queries = rng.standard_normal((args.queries, args.query_tokens, args.dim)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=2, keepdims=True)
+
+    # numpy reference
+    def numpy_top(q):
+        s = q @ tokens.T                                   # [query tokens x all tokens]
+        best = np.maximum.reduceat(s, offsets, axis=1)     # [query tokens x docs]
+        scores = best.sum(axis=0)
+        top = np.argpartition(-scores, 10)[:10]
+        return top[np.argsort(-scores[top])], scores
+    numpy_top(queries[0])
+    t0 = time.process_time()
+    ref = [numpy_top(q)[0] for q in queries]
+    numpy_cpu = time.process_time() - t0
+
+    data = tempfile.mkdtemp(prefix="ragdb-maxsim-")
+    port = free_port()
+    server = subprocess.Popen(["taskset", "-c", "0", os.path.join(args.build, "ragdb"), "--data",
+                               data, "serve", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port)
+                conn.request("GET", "/")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        request(conn, "PUT", "/collections/mv", {"vectors": {"colbert": {
+            "size": args.dim, "distance": "Cosine", "multivector_config": {"comparator": "max_sim"}}}})
+        t0 = time.time()
+        for start in range(0, args.docs, 50):
+            points = [{"id": i + 1, "vector": {"colbert": tokens[offsets[i]:offsets[i] + counts[i]].tolist()}}
+                      for i in range(start, min(args.docs, start + 50))]
+            request(conn, "PUT", "/collections/mv/points?wait=true", {"points": points})
+        ingest = time.time() - t0
+        bodies = [json.dumps({"query": q.tolist(), "using": "colbert", "limit": 10}) for q in queries]
+        def run():
+            hits = []
+            for b in bodies:
+                conn.request("POST", "/collections/mv/points/query", body=b,
+                             headers={"content-type": "application/json"})
+                hits.append(json.loads(conn.getresponse().read())["result"]["points"])
+            return hits
+        run()  # warm
+        cpu0, wall0 = cpu_seconds(server.pid), time.time()
+        hits = run()
+        server_cpu, wall = cpu_seconds(server.pid) - cpu0, time.time() - wall0
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(data, ignore_errors=True)
+
+    agree = sum(len(set(r.tolist()) & {h["id"] - 1 for h in hs}) for r, hs in zip(ref, hits))
+    n, total = args.queries, int(counts.sum())
+    print(f"docs {args.docs}, token vectors {total} x {args.dim}, query {args.query_tokens} vectors, "
+          f"{n} queries; ingest {ingest:.1f} s over HTTP")
+    print(f"top-10 agreement with numpy: {agree}/{10 * n}")
+    print(f"numpy (1 thread):      {n / numpy_cpu:8.1f} queries / CPU s")
+    print(f"ragdb HTTP (1 core):   {n / server_cpu:8.1f} queries / CPU s of the server "
+          f"({n / wall:.1f} / s wall, client included)")
+    print(f"ratio ragdb / numpy by CPU time: {numpy_cpu / server_cpu:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
