@@ -185,7 +185,7 @@ class SparseEmbedder {
 // "[CLS] [Q] tokens [SEP]" padded with [MASK] to query_maxlen tokens (the padding is not attended
 // to, but its vectors are kept: query augmentation).
 struct MultiVectorEmbedderOptions {
-  size_t threads = 0;      // 0 = one per hardware core
+  size_t threads = 0;  // 0 = one per hardware core
   size_t batch_size = 16;
 };
 
@@ -193,8 +193,8 @@ class MultiVectorEmbedder {
  public:
   virtual ~MultiVectorEmbedder() = default;
   // `spec`: "colbert:MODEL" or MODEL, an installed model's name or a model folder.
-  static Result<std::unique_ptr<MultiVectorEmbedder>> Load(
-      const std::string& spec, MultiVectorEmbedderOptions options = {});
+  static Result<std::unique_ptr<MultiVectorEmbedder>> Load(const std::string& spec,
+                                                           MultiVectorEmbedderOptions options = {});
   // One matrix per text, in input order.
   virtual Result<std::vector<MultiVector>> EmbedDocuments(
       std::span<const std::string> texts) const = 0;

@@ -72,8 +72,8 @@ struct VectorField {
 // score is MaxSim: the sum, over the query's vectors, of each one's best similarity (dot
 // product, or cosine: vectors are stored unit length) to any of the record's vectors.
 struct MultiVectorField {
-  std::string name;  // may be kDefaultVectorName when no dense field takes it
-  uint32_t dim = 0;  // 1..VectorField::kMaxDim
+  std::string name;                 // may be kDefaultVectorName when no dense field takes it
+  uint32_t dim = 0;                 // 1..VectorField::kMaxDim
   Metric metric = Metric::kCosine;  // kCosine or kIp
   // "" = none, or "colbert:MODEL" (model.h, MultiVectorEmbedder): a record with text but no
   // matrix for this field gets one from its text, and a search may give text instead

@@ -79,8 +79,8 @@ Result<const MultiVectorEmbedder*> CollectionImpl::FieldMultiEmbedder(size_t fie
   }
   auto loaded = MultiVectorEmbedder::Load(field.embedder);
   if (!loaded.ok()) {
-    return loaded.status().WithContext("embedder '" + field.embedder +
-                                       "' of multi-vector field '" + field.name + "'");
+    return loaded.status().WithContext("embedder '" + field.embedder + "' of multi-vector field '" +
+                                       field.name + "'");
   }
   if ((*loaded)->dim() != field.dim) {
     return Status::InvalidArgument("embedder '" + field.embedder + "' makes vectors of " +
@@ -111,8 +111,8 @@ Status CollectionImpl::EmbedMissingMulti(const CollectionSchema& schema,
     RAGDB_ASSIGN_OR_RETURN(const MultiVectorEmbedder* embedder, FieldMultiEmbedder(f));
     auto matrices = embedder->EmbedDocuments(texts);
     if (!matrices.ok()) {
-      return matrices.status().WithContext("embedding text for multi-vector field '" +
-                                           field.name + "'");
+      return matrices.status().WithContext("embedding text for multi-vector field '" + field.name +
+                                           "'");
     }
     for (size_t j = 0; j < rows.size(); ++j) {
       (*records)[rows[j]].multi_vectors[field.name] = std::move((*matrices)[j]);

@@ -47,9 +47,8 @@ void BlockedMaxSim(const float* query, size_t query_rows, const Segment::MultiRo
     const size_t tokens = m.offsets[end] - m.offsets[r];
     scores->resize(query_rows * tokens);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(query_rows),
-                static_cast<int>(tokens), static_cast<int>(dim), 1.0f, query,
-                static_cast<int>(dim), m.row(r), static_cast<int>(dim), 0.0f, scores->data(),
-                static_cast<int>(tokens));
+                static_cast<int>(tokens), static_cast<int>(dim), 1.0f, query, static_cast<int>(dim),
+                m.row(r), static_cast<int>(dim), 0.0f, scores->data(), static_cast<int>(tokens));
     for (size_t row = r; row < end; ++row) {
       if (!allowed.Test(row) || m.count(row) == 0) continue;
       const size_t first = m.offsets[row] - m.offsets[r];
@@ -71,7 +70,8 @@ Result<std::vector<float>> CollectionImpl::MultiQuery(const SearchRequest& reque
                                                       const MultiVectorField& field) const {
   const std::string label = "query for multi-vector field '" + field.name + "'";
   if (!request.vector.empty()) {
-    return Status::InvalidArgument(label + ": give an array of vectors (multi_vector), not one "
+    return Status::InvalidArgument(label +
+                                   ": give an array of vectors (multi_vector), not one "
                                    "vector");
   }
   if (request.query_image) return Status::InvalidArgument(label + ": image queries need CLIP");
@@ -83,7 +83,8 @@ Result<std::vector<float>> CollectionImpl::MultiQuery(const SearchRequest& reque
     const size_t f = static_cast<size_t>(&field - schema_.multi_vectors.data());
     RAGDB_ASSIGN_OR_RETURN(const MultiVectorEmbedder* embedder, FieldMultiEmbedder(f));
     if (embedder == nullptr) {
-      return Status::InvalidArgument(label + ": the field has no embedder, so the query needs "
+      return Status::InvalidArgument(label +
+                                     ": the field has no embedder, so the query needs "
                                      "vectors");
     }
     RAGDB_ASSIGN_OR_RETURN(embedded, embedder->EmbedQuery(*request.query_text));

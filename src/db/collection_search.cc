@@ -248,7 +248,7 @@ Result<std::vector<ScoredPoint>> CollectionImpl::Search(const SearchRequest& req
   std::shared_lock lock(data_mu_);
   RAGDB_RETURN_IF_ERROR(CheckAlive());
   return request.mmr && !schema_.FindMultiVector(request.field) ? SearchWithMmr(request)
-                                                                 : SearchLocked(request);
+                                                                : SearchLocked(request);
 }
 
 Status CollectionImpl::PrepareQuery(const SearchRequest& request, PreparedQuery* q) const {

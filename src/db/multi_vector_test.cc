@@ -77,7 +77,9 @@ void ExpectMatchesReference(const Collection& c, const std::map<uint64_t, Stored
       // Unfiltered and a quarter of the rows: the blocked product; a few ids: row by row.
       const bool filtered = trial % 3 == 1;
       const bool few = trial % 3 == 2;
-      if (filtered) q.filter = Filter::FromJson({{"must", {{{"key", "group"}, {"match", {{"value", 1}}}}}}}).value();
+      if (filtered)
+        q.filter =
+            Filter::FromJson({{"must", {{{"key", "group"}, {"match", {{"value", 1}}}}}}}).value();
       if (few) {
         auto f = Filter::FromJson(Json::parse(
             R"({"must": [{"has_id": [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 200]}]})"));
@@ -89,8 +91,7 @@ void ExpectMatchesReference(const Collection& c, const std::map<uint64_t, Stored
         auto it = s.multi.find(field);
         if (it == s.multi.end() || (filtered && s.group != 1)) continue;
         if (few && !(id >= 3 && id <= 18) && id != 200) continue;
-        expected.emplace_back(-ReferenceMaxSim(q.multi_vector, it->second, field == "colbert"),
-                              id);
+        expected.emplace_back(-ReferenceMaxSim(q.multi_vector, it->second, field == "colbert"), id);
       }
       std::sort(expected.begin(), expected.end());
       auto got = c.Search(q);
@@ -155,9 +156,11 @@ TEST(MultiVector, MaxSimMatchesBruteForceThroughEverySegmentKind) {
       EXPECT_NEAR(n, 1.0, 1e-5);
     }
     // A payload update keeps the matrices.
-    ASSERT_TRUE(c->SetPayload(std::vector<PointId>{PointId(uint64_t{3})}, {{"group", 2}}, true).ok());
+    ASSERT_TRUE(
+        c->SetPayload(std::vector<PointId>{PointId(uint64_t{3})}, {{"group", 2}}, true).ok());
     truth[3].group = 2;
-    EXPECT_EQ(c->Get(PointId(uint64_t{3})).value().multi_vectors.at("raw"), truth[3].multi.at("raw"));
+    EXPECT_EQ(c->Get(PointId(uint64_t{3})).value().multi_vectors.at("raw"),
+              truth[3].multi.at("raw"));
   }
   {
     // Reopen: sealed segments from files, the rest replayed from the log.
@@ -245,8 +248,9 @@ TEST(MultiVector, BadInputIsRefusedAndChangesNothing) {
 
   CollectionSchema bad = MultiSchema();
   bad.multi_vectors[0].metric = Metric::kL2;
-  EXPECT_NE(db->CreateCollection("b1", bad).status().message().find("MaxSim scores by cosine or ip"),
-            std::string::npos);
+  EXPECT_NE(
+      db->CreateCollection("b1", bad).status().message().find("MaxSim scores by cosine or ip"),
+      std::string::npos);
   bad = MultiSchema();
   bad.multi_vectors[0].name = "dense";
   EXPECT_NE(db->CreateCollection("b2", bad).status().message().find("duplicate vector name"),
@@ -273,7 +277,8 @@ TEST(MultiVector, SchemaAndRecordJsonRoundTrip) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->multi_vectors.at("colbert"), (MultiVector{{1, 2, 3}, {4, 5, 6}}));
   EXPECT_EQ(r->vectors.at("dense"), (std::vector<float>{1, 2}));
-  EXPECT_EQ(RecordToJson(*r)["vector"]["colbert"], Json::parse("[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]"));
+  EXPECT_EQ(RecordToJson(*r)["vector"]["colbert"],
+            Json::parse("[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]"));
   auto unnamed = RecordFromJson(Json::parse(R"({"id": 2, "vector": [[1, 2], [3, 4]]})"));
   ASSERT_TRUE(unnamed.ok());
   EXPECT_EQ(unnamed->multi_vectors.at(""), (MultiVector{{1, 2}, {3, 4}}));
@@ -287,13 +292,14 @@ TEST(MultiVector, ColbertEmbedderFillsRecordsAndEmbedsQueries) {
   const std::string model = "colbert:" + model::testing::FixtureDir("bert_tiny_colbert");
   auto direct = MultiVectorEmbedder::Load(model);
   ASSERT_TRUE(direct.ok()) << direct.status().ToString();
-  const std::vector<std::string> texts = {"the quick brown fox", "hello world", "lazy dog naps",
-                                          "runner café", "brown dog and fox", "world news"};
+  const std::vector<std::string> texts = {"the quick brown fox", "hello world",
+                                          "lazy dog naps",       "runner café",
+                                          "brown dog and fox",   "world news"};
   auto docs = (*direct)->EmbedDocuments(texts).value();
   TempDir dir;
   CollectionSchema s;
-  s.multi_vectors.push_back({.name = "colbert", .dim = 8, .metric = Metric::kCosine,
-                             .embedder = model});
+  s.multi_vectors.push_back(
+      {.name = "colbert", .dim = 8, .metric = Metric::kCosine, .embedder = model});
   {
     auto db = Database::Open(dir.path()).value();
     auto c = db->CreateCollection("cb", s).value();

@@ -27,7 +27,8 @@ Result<MultiVector> MatrixFromJson(const Json& j, const std::string& what) {
   MultiVector m;
   m.reserve(j.size());
   for (size_t i = 0; i < j.size(); ++i) {
-    RAGDB_ASSIGN_OR_RETURN(m.emplace_back(), FloatArray(j[i], what + "[" + std::to_string(i) + "]"));
+    RAGDB_ASSIGN_OR_RETURN(m.emplace_back(),
+                           FloatArray(j[i], what + "[" + std::to_string(i) + "]"));
   }
   return m;
 }

@@ -68,12 +68,14 @@ class ColbertEmbedder : public MultiVectorEmbedder {
       RAGDB_ASSIGN_OR_RETURN(auto st, model::SafeTensors::Open(JoinPath(dir, "model.safetensors")));
       const model::TensorInfo* head = st->Find("linear.weight");
       if (head == nullptr || head->shape.size() != 2) {
-        return Status::InvalidArgument(dir + ": no ColBERT head (a 2-d tensor linear.weight of "
+        return Status::InvalidArgument(dir +
+                                       ": no ColBERT head (a 2-d tensor linear.weight of "
                                        "[dim x hidden])");
       }
       e->dim_ = static_cast<size_t>(head->shape[0]);
-      RAGDB_ASSIGN_OR_RETURN(e->head_, st->ReadF32("linear.weight", {static_cast<int64_t>(e->dim_),
-                                                                    static_cast<int64_t>(hidden)}));
+      RAGDB_ASSIGN_OR_RETURN(
+          e->head_, st->ReadF32("linear.weight",
+                                {static_cast<int64_t>(e->dim_), static_cast<int64_t>(hidden)}));
     }
     const model::Tokenizer& tok = e->model_->tokenizer();
     e->query_marker_ = tok.TokenToId(e->settings_.query_marker);

@@ -266,8 +266,8 @@ Status Transformer::Forward(std::span<const Encoding* const> batch, std::vector<
         const float* k = q + H;
         const float* v = q + 2 * H;
         const int ld = static_cast<int>(3 * H);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, len, keys, static_cast<int>(hd),
-                    scale, q, ld, k, ld, 0.0f, scores.data(), keys);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, len, keys, static_cast<int>(hd), scale,
+                    q, ld, k, ld, 0.0f, scores.data(), keys);
         for (int i = 0; i < len; ++i) Softmax(&scores[static_cast<size_t>(i) * keys], keys);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, len, static_cast<int>(hd), keys,
                     1.0f, scores.data(), keys, v, ld, 0.0f, &ctx[L0 * H + h * hd],

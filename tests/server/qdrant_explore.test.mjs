@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { rng } from '../lib/random.mjs';
 import { startServer, stopServer } from '../lib/serve.mjs';
 
 const BIN = process.env.RAGDB_BIN;
@@ -17,16 +18,6 @@ const N = 300;
 const COLORS = ['red', 'green', 'blue', 'black'];
 
 // Deterministic unit vectors (mulberry32), so that cosine = dot and failures reproduce.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(20);
 function unit() {
   const v = Array.from({ length: DIM }, () => rand() * 2 - 1);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { rng } from '../lib/random.mjs';
 import { startServer, stopServer } from '../lib/serve.mjs';
 
 const BIN = process.env.RAGDB_BIN;
@@ -22,16 +23,6 @@ const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 
 const DIM = 8;
 const N = 200;
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(7);
 const vector = (d = DIM) => Array.from({ length: d }, () => rand() * 2 - 1);
 const matrix = (rows, d = DIM) => Array.from({ length: rows }, () => vector(d));

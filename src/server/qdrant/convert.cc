@@ -514,11 +514,10 @@ Result<MultiVectorField> MultiVectorFieldFromQdrant(const std::string& name, con
   const std::string where = name.empty() ? "vectors" : "vectors." + name;
   RAGDB_RETURN_IF_ERROR(CheckFields(v, where, kVectorParamsFields, warnings));
   const Json& mc = v["multivector_config"];
-  RAGDB_RETURN_IF_ERROR(CheckFields(mc, where + ".multivector_config", kMultivectorConfigFields,
-                                    warnings));
+  RAGDB_RETURN_IF_ERROR(
+      CheckFields(mc, where + ".multivector_config", kMultivectorConfigFields, warnings));
   if (!mc.contains("comparator") || mc["comparator"] != "max_sim") {
-    return Status::InvalidArgument(where +
-                                   ".multivector_config.comparator: expected \"max_sim\"");
+    return Status::InvalidArgument(where + ".multivector_config.comparator: expected \"max_sim\"");
   }
   MultiVectorField f;
   f.name = name;
@@ -666,8 +665,7 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
   if (s.vectors.size() == 1 && s.vectors[0].name.empty() && s.multi_vectors.empty()) {
     vectors = VectorParamsJson(s.vectors[0]);
     first = &s.vectors[0];
-  } else if (s.multi_vectors.size() == 1 && s.multi_vectors[0].name.empty() &&
-             s.vectors.empty()) {
+  } else if (s.multi_vectors.size() == 1 && s.multi_vectors[0].name.empty() && s.vectors.empty()) {
     vectors = MultiVectorParamsJson(s.multi_vectors[0]);
   } else {
     vectors = Json::object();
@@ -758,7 +756,8 @@ Result<MultiVector> ParseMultiVector(const Json& j, const std::string& what) {
   MultiVector m;
   m.reserve(j.size());
   for (size_t i = 0; i < j.size(); ++i) {
-    RAGDB_ASSIGN_OR_RETURN(m.emplace_back(), ParseDense(j[i], what + "[" + std::to_string(i) + "]"));
+    RAGDB_ASSIGN_OR_RETURN(m.emplace_back(),
+                           ParseDense(j[i], what + "[" + std::to_string(i) + "]"));
   }
   return m;
 }

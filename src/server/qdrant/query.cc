@@ -420,9 +420,9 @@ Result<SearchRequest> DenseRequest(Collection& col, const QueryNode& n, const Fe
   const MultiVectorField* multi_field = schema.FindMultiVector(n.using_);
   const bool multi = n.kind == QueryNode::Kind::kMultiVector || multi_field != nullptr;
   if (multi && multi_field == nullptr) {
-    return Status::InvalidArgument(
-        "query: an array of vectors needs a multi-vector field, and `" +
-        (n.using_.empty() ? std::string("(default)") : n.using_) + "` is not one");
+    return Status::InvalidArgument("query: an array of vectors needs a multi-vector field, and `" +
+                                   (n.using_.empty() ? std::string("(default)") : n.using_) +
+                                   "` is not one");
   }
   if (multi && n.kind == QueryNode::Kind::kNearText) {
     const MultiVectorField* f = multi_field;
