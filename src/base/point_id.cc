@@ -10,7 +10,12 @@ Json PointId::ToJson() const { return is_number() ? Json(number()) : Json(str())
 
 Result<PointId> PointId::FromJson(const Json& j) {
   if (j.is_number_unsigned()) return PointId(j.get<uint64_t>());
-  if (j.is_number_integer()) return Status::InvalidArgument("id must not be negative");
+  // Parsed JSON holds non-negative integers as unsigned, but a Json built in C++ from int
+  // literals holds them signed.
+  if (j.is_number_integer()) {
+    if (j.get<int64_t>() < 0) return Status::InvalidArgument("id must not be negative");
+    return PointId(static_cast<uint64_t>(j.get<int64_t>()));
+  }
   if (j.is_string()) {
     const auto& s = j.get_ref<const std::string&>();
     if (s.empty()) return Status::InvalidArgument("id must not be an empty string");

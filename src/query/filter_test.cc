@@ -359,6 +359,12 @@ TEST(FilterJsonTest, StrictErrorsNamePaths) {
             "filter.must[0].is_null: expected true (or leave it out)");
   EXPECT_EQ(JsonError(R"({"must": [{"has_id": [1, -1]}]})"),
             "filter.must[0].has_id[1]: id must not be negative");
+  // Ids from a Json built in C++ (signed integers) read as the parsed ones do.
+  Json built = {{"must", {{{"has_id", {3, 200}}}}}};
+  auto from_built = Filter::FromJson(built);
+  ASSERT_TRUE(from_built.ok()) << from_built.status().ToString();
+  EXPECT_EQ(*from_built,
+            Filter::FromJson(Json::parse(R"({"must": [{"has_id": [3, 200]}]})")).value());
   EXPECT_EQ(JsonError(R"({"must": [{"has_id": [1], "x": 2}]})"),
             "filter.must[0]: unknown key 'x' beside 'has_id'");
   EXPECT_EQ(JsonError(R"({"must": [{"nested": {"key": "a"}}]})"),
