@@ -26,6 +26,23 @@ Result<const Embedder*> CollectionImpl::FieldEmbedder(size_t field_index) const 
   return e;
 }
 
+namespace {
+
+// The records (positions, and their texts) that have text but nothing for a field yet, as
+// `has(record)` tells: what a field's embedder must fill in.
+template <typename Has>
+void TextsToEmbed(const std::vector<Record>& records, Has&& has, std::vector<size_t>* rows,
+                  std::vector<std::string>* texts) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (records[i].text && !has(records[i])) {
+      rows->push_back(i);
+      texts->push_back(*records[i].text);
+    }
+  }
+}
+
+}  // namespace
+
 Result<const SparseEmbedder*> CollectionImpl::FieldSparseEmbedder(size_t field_index) const {
   const SparseVectorField& field = schema_.sparse_vectors[field_index];
   if (field.embedder.empty()) return static_cast<const SparseEmbedder*>(nullptr);
@@ -49,13 +66,9 @@ Status CollectionImpl::EmbedMissingSparse(const CollectionSchema& schema,
     if (field.embedder.empty()) continue;
     std::vector<size_t> rows;
     std::vector<std::string> texts;
-    for (size_t i = 0; i < records->size(); ++i) {
-      const Record& r = (*records)[i];
-      if (r.text && !r.sparse_vectors.count(field.name)) {
-        rows.push_back(i);
-        texts.push_back(*r.text);
-      }
-    }
+    TextsToEmbed(
+        *records, [&](const Record& r) { return r.sparse_vectors.count(field.name) > 0; }, &rows,
+        &texts);
     if (texts.empty()) continue;
     RAGDB_ASSIGN_OR_RETURN(const SparseEmbedder* embedder, FieldSparseEmbedder(f));
     auto vectors = embedder->Embed(texts);
@@ -100,14 +113,10 @@ Status CollectionImpl::EmbedMissingMulti(const CollectionSchema& schema,
     if (field.embedder.empty()) continue;
     std::vector<size_t> rows;
     std::vector<std::string> texts;
-    for (size_t i = 0; i < records->size(); ++i) {
-      const Record& r = (*records)[i];
-      if (r.text && !r.multi_vectors.count(field.name)) {
-        rows.push_back(i);
-        texts.push_back(*r.text);
-      }
-    }
-    if (rows.empty()) continue;
+    TextsToEmbed(
+        *records, [&](const Record& r) { return r.multi_vectors.count(field.name) > 0; }, &rows,
+        &texts);
+    if (texts.empty()) continue;
     RAGDB_ASSIGN_OR_RETURN(const MultiVectorEmbedder* embedder, FieldMultiEmbedder(f));
     auto matrices = embedder->EmbedDocuments(texts);
     if (!matrices.ok()) {
