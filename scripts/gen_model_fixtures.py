@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Generates the tiny model fixtures of src/model's tests (tests/fixtures/models/).
 
-Five Hugging Face-format folders with random weights: a BERT encoder and cross-encoder with a
+Hugging Face-format folders with random weights: a BERT encoder and cross-encoder with a
 small WordPiece vocabulary (vocab.txt + tokenizer.json), an XLM-RoBERTa encoder and
-cross-encoder with a small Unigram vocabulary (tokenizer.json), and a BERT masked-LM model for
-SPLADE (its reference: the max-pooled log(1 + relu) vocabulary weights). Some tensors are stored as float16
+cross-encoder with a small Unigram vocabulary (tokenizer.json), a BERT masked-LM model for
+SPLADE (its reference: the max-pooled log(1 + relu) vocabulary weights), a ColBERT checkpoint,
+and an XLM-R encoder with BGE-M3's sparse head in a torch.save'd sparse_linear.pt. Some tensors are stored as float16
 and bfloat16 to exercise the loaders. reference.json holds token ids, embeddings (CLS and mean
 pooling, not normalized) and cross-encoder scores computed here by plain PyTorch (float64) and a
 plain-Python re-implementation of the Hugging Face tokenizers' rules, so the C++ runtime is checked
@@ -15,6 +16,7 @@ The PyTorch encoder (`forward`) and the safetensors writer are also used by benc
 Usage: /usr/bin/python3 scripts/gen_model_fixtures.py [--out tests/fixtures/models]
 """
 import argparse
+import collections
 import json
 import math
 import os
@@ -700,6 +702,57 @@ def main():
         ids += [msk] * (meta["query_maxlen"] - n)
         queries.append([row.tolist() for row in colbert_vectors(ids, n)])
     ref[name] = {"texts": texts, "docs": docs, "queries": queries}
+
+    # ---- BGE-M3's sparse head: an XLM-R encoder and sparse_linear.pt, a torch.save'd
+    # Linear(hidden, 1) state dict as BAAI/bge-m3 ships it. Lexical weights as FlagEmbedding
+    # computes them: relu(linear(h)) per token, the max per token id, <s> </s> <pad> <unk> left out.
+    name = "xlmr_tiny_m3"
+    folder = os.path.join(out, name)
+    os.makedirs(folder, exist_ok=True)
+    cfg = base_config("xlm-roberta", len(pieces), max_pos)
+    W = random_weights(cfg, gen)
+    dump(os.path.join(folder, "config.json"), cfg)
+    dump(os.path.join(folder, "tokenizer.json"), xlmr_tokenizer_json(pieces))
+    dump(os.path.join(folder, "tokenizer_config.json"),
+         {"model_max_length": 64, "tokenizer_class": "XLMRobertaTokenizer"})
+    Wd = store(folder, W, {})
+    head = torch.nn.Linear(32, 1)
+    with torch.no_grad():
+        head.weight.copy_(0.5 * torch.randn(1, 32, generator=gen))
+        head.bias.copy_(0.05 * torch.randn(1, generator=gen))
+    torch.save(head.state_dict(), os.path.join(folder, "sparse_linear.pt"))
+    texts = XLMR_TEXTS
+    enc = [single_encode(xlmr_tokenize(t, pieces), 0, 2, 64) for t in texts]
+    x, m = forward(Wd, cfg, [e[0] for e in enc], [e[1] for e in enc])
+    tw = torch.relu(x @ head.weight.detach().to(torch.float64).T +
+                    head.bias.detach().to(torch.float64))[..., 0]
+    sparse = []
+    for (ids, _), row in zip(enc, tw):
+        weights = {}
+        for i, w in zip(ids, row.tolist()):
+            if i not in (0, 1, 2, 3) and w > 0:
+                weights[str(i)] = max(weights.get(str(i), 0.0), w)
+        sparse.append(weights)
+    ref[name] = {"texts": texts, "sparse": sparse}
+
+    # ---- PyTorch checkpoints for the reader's own tests (src/model/model_files_test.cc): every
+    # float dtype, a view with a storage offset sharing its storage, a Parameter, an integer
+    # tensor; pickle protocols 2 (torch.save's default) and 4; a non-contiguous tensor alone.
+    folder = os.path.join(out, "torch")
+    os.makedirs(folder, exist_ok=True)
+    big = torch.arange(8, dtype=torch.float32)
+    state = collections.OrderedDict([
+        ("f32", torch.arange(6, dtype=torch.float32).reshape(2, 3) * 0.5),
+        ("f16", torch.tensor([1.5, -2.25, 3.0], dtype=torch.float16)),
+        ("bf16", torch.tensor([0.5, -1.0], dtype=torch.bfloat16)),
+        ("full", big), ("view", big[2:5]),
+        ("layer.weight", torch.nn.Parameter(torch.tensor([7.0, -7.0]))),
+        ("steps", torch.tensor([1, 2, 3], dtype=torch.int64)),
+        ("note", "not a tensor")])
+    torch.save(state, os.path.join(folder, "state_p2.pt"))
+    torch.save(state, os.path.join(folder, "state_p4.pt"), pickle_protocol=4)
+    torch.save({"t": torch.arange(6, dtype=torch.float32).reshape(2, 3).t()},
+               os.path.join(folder, "noncontiguous.pt"))
 
     with open(os.path.join(out, "reference.json"), "w", encoding="utf-8") as f:
         json.dump(ref, f, ensure_ascii=False)

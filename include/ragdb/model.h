@@ -153,28 +153,36 @@ class HashEmbedder : public Embedder {
   size_t dim_;
 };
 
-// Learned sparse embeddings (SPLADE): a BERT-family masked-LM model (config architectures
-// *ForMaskedLM, the Hugging Face layout of naver/splade-* models) whose per-token vocabulary
-// logits are turned into one weight per vocabulary entry, w[v] = max over tokens of
-// log(1 + relu(logit[v])). The non-zero weights form a sparse vector over token ids, for a
-// sparse vector field and dot-product search.
+// Learned sparse embeddings: one weight per vocabulary entry, the non-zero weights a sparse
+// vector over token ids, for a sparse vector field and dot-product search. Two kinds of model:
+//  - "splade:MODEL", a BERT-family masked-LM model (config architectures *ForMaskedLM, the
+//    Hugging Face layout of naver/splade-* models): w[v] = max over tokens of
+//    log(1 + relu(logit[v])) of the per-token vocabulary logits;
+//  - "bge-m3-sparse:MODEL", BGE-M3's lexical weights (the BAAI/bge-m3 folder: an XLM-R encoder
+//    and the head sparse_linear.pt, a PyTorch checkpoint): each token's weight is
+//    relu(w . h + b) of its last hidden state, w[id] the max over the text's tokens with that
+//    id, the special tokens (<s>, </s>, <pad>, <unk>) left out.
 struct SparseEmbedderOptions {
   size_t max_length = 0;  // tokens, specials included; 0 = the model's maximum
   size_t threads = 0;     // 0 = one per hardware core
   size_t batch_size = 8;  // the vocabulary logits are tokens x vocab_size floats per sequence
 };
 
+// The prefixes naming a sparse embedder ("splade:", "bge-m3-sparse:"); "" when `spec` has none.
+std::string_view SparseEmbedderKind(std::string_view spec);
+
 class SparseEmbedder {
  public:
   virtual ~SparseEmbedder() = default;
-  // `spec`: "splade:MODEL" or MODEL, an installed model's name or a model folder.
+  // `spec`: "splade:MODEL", "bge-m3-sparse:MODEL", or MODEL (an installed model's name or a model
+  // folder: BGE-M3's head when the folder has sparse_linear.pt, else SPLADE).
   static Result<std::unique_ptr<SparseEmbedder>> Load(const std::string& spec,
                                                       SparseEmbedderOptions options = {});
   // One sparse vector per text (indices ascending, values > 0), in input order. Queries and
   // documents are encoded alike.
   virtual Result<std::vector<SparseVector>> Embed(std::span<const std::string> texts) const = 0;
   virtual size_t vocab_size() const = 0;
-  virtual std::string name() const = 0;
+  virtual std::string name() const = 0;  // the kind's prefix and the model folder's name
 };
 
 // Late-interaction embeddings (ColBERT): a BERT encoder and a linear head (the Hugging Face layout

@@ -211,13 +211,14 @@ std::vector<CommandHelp> MakeHelp() {
       {"embed",
        nullptr,
        "Prints one embedding (a JSON array) per text, one per line; with a\n"
-       "splade:MODEL model, one sparse vector {\"indices\", \"values\"} per line; with a\n"
-       "colbert:MODEL model, one matrix (an array of token vectors) per line.",
+       "splade:MODEL or bge-m3-sparse:MODEL model, one sparse vector\n"
+       "{\"indices\", \"values\"} per line; with a colbert:MODEL model, one matrix\n"
+       "(an array of token vectors) per line.",
        {{"--model MODEL",
          "a model name (bge-small-en-v1.5, multilingual-e5-small, or any\n"
          "installed one; defaults are pulled on first use), a folder, hash,\n"
-         "hash:DIM, splade:MODEL (a masked-LM model: learned sparse vectors)\n"
-         "or colbert:MODEL (late interaction: one vector per token)"},
+         "hash:DIM, splade:MODEL or bge-m3-sparse:MODEL (learned sparse\n"
+         "vectors) or colbert:MODEL (late interaction: one vector per token)"},
         {"--query", "colbert:MODEL: encode the texts as queries ([MASK]-padded)"},
         {"--pooling mean|cls|last", "override the model's pooling"},
         {"--image FILE", "also embed a picture (a clip:MODEL model)"},

@@ -8,6 +8,7 @@
 #include "db/text_segment_index.h"
 #include "query/json_path.h"
 #include "ragdb/database.h"
+#include "ragdb/model.h"
 #include "ragdb/record.h"
 
 namespace ragdb {
@@ -211,9 +212,10 @@ Status CollectionSchema::Validate() const {
     if (!ValidFieldName(s.name) || s.name.empty()) {
       return Status::InvalidArgument("schema: invalid sparse vector name '" + s.name + "'");
     }
-    if (!s.embedder.empty() && (!s.embedder.starts_with("splade:") || s.embedder.size() == 7)) {
+    const std::string_view kind = SparseEmbedderKind(s.embedder);
+    if (!s.embedder.empty() && (kind.empty() || s.embedder.size() == kind.size())) {
       return Status::InvalidArgument("schema: sparse vector '" + s.name + "': embedder '" +
-                                     s.embedder + "' must be splade:MODEL");
+                                     s.embedder + "' must be splade:MODEL or bge-m3-sparse:MODEL");
     }
     if (!names.insert(s.name).second) {
       return Status::InvalidArgument("schema: duplicate vector name '" + s.name + "'");

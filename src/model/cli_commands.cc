@@ -145,11 +145,11 @@ int RunEmbedCommand(const std::vector<std::string>& args) {
     // Hash embeddings have no tokens to pool and no weights to quantize.
     return Usage(kEmbedUsage, "--pooling and --quantize apply to models, not to " + model);
   }
-  if (model.starts_with("splade:")) {
+  if (!SparseEmbedderKind(model).empty()) {
     if (opts.pooling != Pooling::kAuto || opts.quantization != WeightQuantization::kNone ||
         opts.normalize || !image_files.empty()) {
       return Usage(kEmbedUsage,
-                   "--pooling, --quantize, --normalize and --image do not apply to SPLADE models");
+                   "--pooling, --quantize, --normalize and --image do not apply to sparse models");
     }
     if (query) return Usage(kEmbedUsage, "--query applies to colbert:MODEL models");
     return EmbedSparse(model, texts);

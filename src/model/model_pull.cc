@@ -17,6 +17,7 @@
 #include "model/model_add.h"
 #include "model/model_cache.h"
 #include "model/safetensors.h"
+#include "model/torch_checkpoint.h"
 
 namespace ragdb::model {
 namespace {
@@ -93,6 +94,10 @@ Status Verify(const std::string& file, const std::string& path, const HttpGetRes
     auto st = SafeTensors::Open(path);
     if (!st.ok()) return Status::Corruption(file + ": " + st.status().message());
   }
+  if (file.ends_with(".pt")) {
+    auto c = TorchCheckpoint::Open(path);
+    if (!c.ok()) return Status::Corruption(file + ": " + c.status().message());
+  }
   if (file.ends_with(".gguf")) {
     auto g = llm::GgufFile::Open(path);
     if (!g.ok()) return Status::Corruption(file + ": " + g.status().message());
@@ -118,6 +123,8 @@ const std::vector<std::string>& ModelRepoFiles() {
                                                   "1_Pooling/config.json",
                                                   "config_sentence_transformers.json",
                                                   "sentence_bert_config.json",
+                                                  "artifact.metadata",  // ColBERT's settings
+                                                  "sparse_linear.pt",   // BGE-M3's sparse head
                                                   "model.safetensors"};
   return kFiles;
 }

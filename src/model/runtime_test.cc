@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <thread>
 
+#include "base/file.h"
 #include "model/cli_commands.h"
 #include "model/kernels.h"
 #include "model/test_util.h"
@@ -228,6 +230,34 @@ TEST(MultiVectorEmbedder, ColbertMatchesPyTorch) {
   EXPECT_NE(plain.status().message().find("linear.weight"), std::string::npos);
 }
 
+// Sparse vectors against the reference's {"token id": weight} objects: indices ascending, values
+// > 0, each weight within 1e-4 (entries near zero may fall on either side of it in float32).
+// Returns the largest difference.
+double CompareSparse(const nlohmann::json& want_all, const std::vector<SparseVector>& got) {
+  double worst = 0;
+  EXPECT_EQ(want_all.size(), got.size());
+  for (size_t i = 0; i < got.size() && i < want_all.size(); ++i) {
+    const auto& want = want_all[i];
+    const SparseVector& v = got[i];
+    std::map<uint32_t, float> have;
+    for (size_t j = 0; j < v.indices.size(); ++j) {
+      if (j > 0) EXPECT_LT(v.indices[j - 1], v.indices[j]);
+      EXPECT_GT(v.values[j], 0.0f);
+      have[v.indices[j]] = v.values[j];
+    }
+    for (const auto& [key, value] : want.items()) {
+      const uint32_t idx = static_cast<uint32_t>(std::stoul(key));
+      const double w = value.get<double>();
+      const double h = have.count(idx) ? have[idx] : 0.0;
+      EXPECT_NEAR(h, w, 1e-4) << "text " << i << " token " << idx;
+      worst = std::max(worst, std::abs(h - w));
+      have.erase(idx);
+    }
+    for (const auto& [idx, h] : have) EXPECT_LT(h, 1e-4) << "text " << i << " token " << idx;
+  }
+  return worst;
+}
+
 TEST(SparseEmbedder, SpladeMatchesPyTorch) {
   const auto& ref = Reference()["bert_tiny_splade"];
   auto texts = ref["texts"].get<std::vector<std::string>>();
@@ -241,27 +271,7 @@ TEST(SparseEmbedder, SpladeMatchesPyTorch) {
     auto got = (*e)->Embed(texts);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     ASSERT_EQ(got->size(), texts.size());
-    double worst = 0;
-    for (size_t i = 0; i < texts.size(); ++i) {
-      const auto& want = ref["sparse"][i];
-      const SparseVector& v = (*got)[i];
-      std::map<uint32_t, float> have;
-      for (size_t j = 0; j < v.indices.size(); ++j) {
-        if (j > 0) EXPECT_LT(v.indices[j - 1], v.indices[j]);
-        EXPECT_GT(v.values[j], 0.0f);
-        have[v.indices[j]] = v.values[j];
-      }
-      // Entries near zero may fall on either side of it in float32.
-      for (const auto& [key, value] : want.items()) {
-        const uint32_t idx = static_cast<uint32_t>(std::stoul(key));
-        const double w = value.get<double>();
-        const double h = have.count(idx) ? have[idx] : 0.0;
-        EXPECT_NEAR(h, w, 1e-4) << "text " << i << " token " << idx;
-        worst = std::max(worst, std::abs(h - w));
-        have.erase(idx);
-      }
-      for (const auto& [idx, h] : have) EXPECT_LT(h, 1e-4) << "text " << i << " token " << idx;
-    }
+    const double worst = CompareSparse(ref["sparse"], *got);
     std::cout << "[ accuracy ] splade weights, " << threads << " thread(s): max |diff| " << worst
               << "\n";
   }
@@ -270,6 +280,60 @@ TEST(SparseEmbedder, SpladeMatchesPyTorch) {
   auto dense = SparseEmbedder::Load(FixtureDir("bert_tiny"));
   ASSERT_FALSE(dense.ok());
   EXPECT_NE(dense.status().message().find("masked-LM head"), std::string::npos);
+}
+
+TEST(SparseEmbedder, BgeM3MatchesPyTorch) {
+  const auto& ref = Reference()["xlmr_tiny_m3"];
+  auto texts = ref["texts"].get<std::vector<std::string>>();
+  // Named, and found by the folder's sparse_linear.pt alone.
+  for (const std::string prefix : {"bge-m3-sparse:", ""}) {
+    for (size_t threads : {1, 2}) {
+      SparseEmbedderOptions o;
+      o.threads = threads;
+      o.batch_size = threads == 1 ? 1 : 8;
+      auto e = SparseEmbedder::Load(prefix + FixtureDir("xlmr_tiny_m3"), o);
+      ASSERT_TRUE(e.ok()) << e.status().ToString();
+      EXPECT_EQ((*e)->name(), "bge-m3-sparse:xlmr_tiny_m3");
+      auto got = (*e)->Embed(texts);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      const double worst = CompareSparse(ref["sparse"], *got);
+      std::cout << "[ accuracy ] bge-m3 lexical weights, " << threads << " thread(s): max |diff| "
+                << worst << "\n";
+    }
+  }
+  // The texts with unknown characters keep no weight for <unk> (id 3), nor for <s> </s>.
+  auto e = SparseEmbedder::Load("bge-m3-sparse:" + FixtureDir("xlmr_tiny_m3"));
+  ASSERT_TRUE(e.ok());
+  auto got = (*e)->Embed(texts);
+  ASSERT_TRUE(got.ok());
+  size_t entries = 0;
+  for (const SparseVector& v : *got) {
+    entries += v.indices.size();
+    for (uint32_t id : v.indices) EXPECT_GT(id, 3u);
+  }
+  EXPECT_GT(entries, 10u);
+  // A folder without the head, and a damaged head, are refused by name.
+  auto plain = SparseEmbedder::Load("bge-m3-sparse:" + FixtureDir("xlmr_tiny"));
+  ASSERT_FALSE(plain.ok());
+  EXPECT_NE(plain.status().message().find("sparse_linear.pt"), std::string::npos);
+  const std::string dir = ::testing::TempDir() + "/m3_broken";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(FixtureDir("xlmr_tiny_m3"), dir);
+  auto head = ReadFile(dir + "/sparse_linear.pt");
+  ASSERT_TRUE(head.ok());
+  ASSERT_TRUE(WriteFileAtomic(dir + "/sparse_linear.pt", head->substr(0, head->size() / 2)).ok());
+  auto broken = SparseEmbedder::Load(dir);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("sparse_linear.pt"), std::string::npos)
+      << broken.status().ToString();
+  // A head for another hidden size.
+  ASSERT_TRUE(std::filesystem::copy_file(FixtureDir("torch/state_p2.pt"), dir + "/sparse_linear.pt",
+                                         std::filesystem::copy_options::overwrite_existing));
+  auto other = SparseEmbedder::Load(dir);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("missing tensor 'weight'"), std::string::npos)
+      << other.status().ToString();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(HashEmbedder, DeterministicNormalizedLexical) {
@@ -362,6 +426,20 @@ TEST(Cli, EmbedAndRerank) {
   EXPECT_EQ(
       RunEmbedCommand({"--model", "splade:" + FixtureDir("bert_tiny_splade"), "--normalize", "x"}),
       2);
+  // BGE-M3's lexical weights through the same command.
+  const auto& m3 = Reference()["xlmr_tiny_m3"];
+  out = CaptureStdout(
+      [&] {
+        return RunEmbedCommand({"--model", "bge-m3-sparse:" + FixtureDir("xlmr_tiny_m3"),
+                                m3["texts"][1].get<std::string>()});
+      },
+      &code);
+  EXPECT_EQ(code, 0);
+  auto mv = nlohmann::json::parse(out);
+  std::vector<SparseVector> m3_got(1);
+  m3_got[0].indices = mv["indices"].get<std::vector<uint32_t>>();
+  m3_got[0].values = mv["values"].get<std::vector<float>>();
+  CompareSparse(nlohmann::json::array({m3["sparse"][1]}), m3_got);
 
   const auto& ref = Reference()["xlmr_tiny_ce"];
   std::vector<std::string> args = {"--model", FixtureDir("xlmr_tiny_ce"), "--query", ref["query"]};

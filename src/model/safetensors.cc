@@ -137,10 +137,15 @@ void SafeTensors::Release(const std::string& name) const {
 
 Result<std::vector<float>> SafeTensors::ReadF32(const std::string& name,
                                                 const std::vector<int64_t>& shape) const {
-  const TensorInfo* t = Find(name);
-  if (t == nullptr) return Status::NotFound(path_ + ": missing tensor '" + name + "'");
+  return ReadTensorF32(Find(name), path_, name, shape);
+}
+
+Result<std::vector<float>> ReadTensorF32(const TensorInfo* t, const std::string& file,
+                                         const std::string& name,
+                                         const std::vector<int64_t>& shape) {
+  if (t == nullptr) return Status::NotFound(file + ": missing tensor '" + name + "'");
   if (t->shape != shape) {
-    return Status::InvalidArgument(path_ + ": tensor '" + name + "' has shape " +
+    return Status::InvalidArgument(file + ": tensor '" + name + "' has shape " +
                                    ShapeString(t->shape) + ", expected " + ShapeString(shape));
   }
   size_t n = 1;
@@ -166,7 +171,7 @@ Result<std::vector<float>> SafeTensors::ReadF32(const std::string& name,
       }
       break;
     case DType::kOther:
-      return Status::InvalidArgument(path_ + ": tensor '" + name + "' has dtype " + t->dtype_name +
+      return Status::InvalidArgument(file + ": tensor '" + name + "' has dtype " + t->dtype_name +
                                      "; only F32, F16 and BF16 are supported");
   }
   return out;

@@ -52,4 +52,10 @@ class SafeTensors {
 
 std::string ShapeString(const std::vector<int64_t>& shape);
 
+// `t` (nullptr: missing) converted to f32 after checking its shape; errors name `file` and
+// `name`. Shared by the safetensors and PyTorch checkpoint readers.
+Result<std::vector<float>> ReadTensorF32(const TensorInfo* t, const std::string& file,
+                                         const std::string& name,
+                                         const std::vector<int64_t>& shape);
+
 }  // namespace ragdb::model

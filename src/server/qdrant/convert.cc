@@ -7,6 +7,7 @@
 
 #include "base/base64.h"
 #include "base/json_text.h"
+#include "ragdb/model.h"
 #include "server/kb_http.h"
 #include "server/qdrant/fields.h"
 
@@ -266,18 +267,18 @@ Result<std::string> Bm25DocumentText(const Json& doc, std::string_view what) {
     return Status::InvalidArgument(std::string(what) + ".text: expected a string");
   }
   std::string model = doc.value("model", Json("")).is_string() ? doc.value("model", "") : "";
-  // splade:MODEL and colbert:MODEL documents are the record's text too, embedded by the sparse
-  // or multi-vector field whose embedder that is (the point endpoints check the name against
-  // the schema: FieldModelMatches).
-  if (model.starts_with("splade:") || model.starts_with("colbert:")) {
+  // Learned sparse (splade:MODEL, bge-m3-sparse:MODEL) and colbert:MODEL documents are the
+  // record's text too, embedded by the sparse or multi-vector field whose embedder that is (the
+  // point endpoints check the name against the schema: FieldModelMatches).
+  if (!SparseEmbedderKind(model).empty() || model.starts_with("colbert:")) {
     return doc["text"].get<std::string>();
   }
   for (char& c : model) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (model != "qdrant/bm25") {
     return Status::Unimplemented(std::string(what) + ": inference model '" + model +
                                  "' is not supported (only qdrant/bm25, served by BM25, a " +
-                                 "sparse field's splade:MODEL and a multi-vector field's " +
-                                 "colbert:MODEL embedder)");
+                                 "sparse field's splade:MODEL or bge-m3-sparse:MODEL and a " +
+                                 "multi-vector field's " + "colbert:MODEL embedder)");
   }
   return doc["text"].get<std::string>();
 }
@@ -286,7 +287,7 @@ bool FieldModelMatches(const std::string& embedder, const std::string& model) {
   const size_t colon = model.find(':');
   if (embedder.empty() || colon == std::string::npos) return false;
   const std::string kind = model.substr(0, colon + 1);
-  if (kind != "splade:" && kind != "colbert:") return false;
+  if (SparseEmbedderKind(kind).empty() && kind != "colbert:") return false;
   if (embedder == model) return true;
   auto path = ResolveServerModel(model.substr(colon + 1));
   return path.ok() && embedder == kind + *path;
@@ -303,10 +304,10 @@ Status CheckFieldModelDocuments(const Json& points, const CollectionSchema& sche
         continue;
       }
       const std::string model = x["model"].get<std::string>();
-      const bool splade = model.starts_with("splade:");
-      if (!splade && !model.starts_with("colbert:")) continue;
+      const bool sparse = !SparseEmbedderKind(model).empty();
+      if (!sparse && !model.starts_with("colbert:")) continue;
       const std::string* embedder = nullptr;
-      if (splade) {
+      if (sparse) {
         for (const auto& f : schema.sparse_vectors) {
           if (f.name == name) embedder = &f.embedder;
         }
@@ -316,7 +317,7 @@ Status CheckFieldModelDocuments(const Json& points, const CollectionSchema& sche
       if (embedder == nullptr || !FieldModelMatches(*embedder, model)) {
         return Status::InvalidArgument(
             "points[" + std::to_string(i) + "].vector." + name + ": model '" + model +
-            "' is not the embedder of a " + (splade ? "sparse" : "multi-") +
+            "' is not the embedder of a " + (sparse ? "sparse" : "multi-") +
             "vector field named '" + name + "'" +
             (embedder && !embedder->empty() ? " ('" + *embedder + "')" : ""));
       }
@@ -630,18 +631,23 @@ Result<CollectionSchema> SchemaFromQdrant(const Json& body, std::vector<std::str
         }
       }
       SparseVectorField field{name, ""};
-      // ragdb's extension: a learned sparse embedder ("splade:MODEL", an installed model).
+      // ragdb's extension: a learned sparse embedder ("splade:MODEL" or
+      // "bge-m3-sparse:MODEL", an installed model).
       if (params.is_object() && params.contains("embedder") && !params["embedder"].is_null()) {
         const Json& e = params["embedder"];
-        if (!e.is_string() || !e.get<std::string>().starts_with("splade:")) {
-          return Status::InvalidArgument(where + ".embedder: expected \"splade:MODEL\"");
+        const std::string spec = e.is_string() ? e.get<std::string>() : "";
+        const std::string kind(SparseEmbedderKind(spec));
+        if (kind.empty()) {
+          return Status::InvalidArgument(where +
+                                         ".embedder: expected \"splade:MODEL\" or "
+                                         "\"bge-m3-sparse:MODEL\"");
         }
-        RAGDB_ASSIGN_OR_RETURN(std::string path,
-                               ResolveServerModel(e.get<std::string>().substr(7)));
+        RAGDB_ASSIGN_OR_RETURN(std::string path, ResolveServerModel(spec.substr(kind.size())));
         if (path.starts_with("hash") || path == kAutoEmbedder) {
-          return Status::InvalidArgument(where + ".embedder: splade: needs an installed model");
+          return Status::InvalidArgument(where + ".embedder: " + kind +
+                                         " needs an installed model");
         }
-        field.embedder = "splade:" + path;
+        field.embedder = kind + path;
       }
       schema.sparse_vectors.push_back(std::move(field));
       // Qdrant's BM25 recipe is a sparse vector with the IDF modifier fed by "qdrant/bm25"

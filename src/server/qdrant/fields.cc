@@ -161,7 +161,8 @@ const FieldRules kScalarQuantizationFields = {
      {"always_ram", "SQ8 codes live in the memory-mapped segment file"}},
     {}};
 
-// "embedder" is ragdb's: "splade:MODEL" fills the field from each point's text.
+// "embedder" is ragdb's: "splade:MODEL" or "bge-m3-sparse:MODEL" fills the field from each
+// point's text.
 const FieldRules kSparseVectorParamsFields = {{"modifier", "index", "embedder"}, {}, {}};
 
 const FieldRules kSparseIndexFields = {
