@@ -7,7 +7,9 @@
 //   RAGDB_ASSIGN_OR_RETURN(auto answer, ragdb::rag::Ask(*kb, "how do I install it?", {}));
 //
 // Storage (docs/rag.md): a knowledge base K is two collections of the database,
-//   kb.K       chunks: BM25 text, a dense vector "dense" from the KB's embedder, payload with
+//   kb.K       chunks: BM25 text, a dense vector "dense" from the KB's embedder, with a sparse
+//              embedder also a learned sparse vector "sparse" (filled from the chunk's text by the
+//              collection, docs/models.md), payload with
 //              doc_id, version, source, page, heading_path, chunk, start, end, parent, kind
 //              (text | table | image), table (sheet, rows), ocr + bbox; with an image embedder,
 //              also the pictures found in documents: a vector "image" from the image model,
@@ -49,6 +51,9 @@ struct KbOptions {
   // "" = none; "clip:MODEL": pictures in documents (and image files) are stored and embedded
   // with this image-text model, and retrieval also searches them with the question's text.
   std::string image_embedder;
+  // "" = none; "splade:MODEL" or "bge-m3-sparse:MODEL": chunks also get learned sparse vectors,
+  // and hybrid retrieval fuses a third search over them (RetrieveOptions::sparse_weight).
+  std::string sparse_embedder;
 
   Json ToJson() const;
   static Result<KbOptions> FromJson(const Json& j);
@@ -125,8 +130,9 @@ struct IngestOptions {
 // for choosing the "auto" embedder of a new knowledge base (KnowledgeBase::Create).
 std::string SampleText(const std::vector<std::string>& paths, size_t max_bytes = 16384);
 
-// Which searches retrieval runs: both fused (hybrid), or one alone (its own score is kept).
-enum class RetrieveMode { kHybrid, kDense, kBm25 };
+// Which searches retrieval runs: all fused (hybrid: dense, BM25, and the learned sparse search
+// when the knowledge base has a sparse embedder), or one alone (its own score is kept).
+enum class RetrieveMode { kHybrid, kDense, kBm25, kSparse };
 // How hybrid retrieval fuses: reciprocal rank (weight / (60 + rank)) or weighted min-max
 // normalized scores.
 enum class RetrieveFusion { kRrf, kWeighted };
@@ -144,6 +150,7 @@ struct RetrieveOptions {
   RetrieveFusion fusion = RetrieveFusion::kRrf;  // hybrid only
   double dense_weight = 1;                       // hybrid: the dense search's weight
   double bm25_weight = 1;                        // hybrid: the BM25 search's weight
+  double sparse_weight = 1;  // hybrid: the learned sparse search's weight (with a sparse embedder)
   // With an image embedder: also search the stored pictures by the query's image-text
   // embedding, so pictures are returned beside text.
   bool images = true;
@@ -159,7 +166,8 @@ struct RetrievedChunk {
   std::vector<std::string> heading_path;
   size_t chunk_index = 0;
   size_t start = 0, end = 0;
-  double score = 0;           // fused (hybrid), cosine (dense), BM25 (bm25), or reranker's
+  double score =
+      0;  // fused (hybrid), cosine (dense), BM25 (bm25), dot product (sparse), reranker's
   double dense_score = 0;     // cosine between the query and the chunk's embedding
   bool bm25_match = false;    // the chunk matched the BM25 sub-query
   std::string text;           // the chunk (or merged chunks; the parent in parent-child mode)

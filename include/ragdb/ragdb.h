@@ -44,7 +44,9 @@ extern "C" {
 
 /* Version of this header; ragdb_api_version() returns the library's. Bumped when functions or
  * struct fields are added (never for removals: those would be a new library name). */
-#define RAGDB_API_VERSION 2 /* 2: knowledge bases (ragdb_kb_*), memory limit, read-only */
+#define RAGDB_API_VERSION                                        \
+  3 /* 2: knowledge bases (ragdb_kb_*), memory limit, read-only; \
+       3: knowledge bases' sparse_embedder, retrieve mode "sparse" */
 
 /* Same numbers as ragdb::StatusCode in ragdb/status.h. */
 typedef enum ragdb_code {
@@ -178,12 +180,15 @@ RAGDB_EXPORT void ragdb_hits_free(ragdb_hits* hits);
 typedef struct ragdb_kb ragdb_kb;
 
 typedef struct ragdb_kb_options {
-  size_t struct_size;         /* sizeof(ragdb_kb_options); set by ragdb_kb_options_init */
-  const char* embedder;       /* NULL = "auto" (a default model, or "hash" offline); a model name
-                                 or folder, "hash" or "hash:DIM" */
-  const char* image_embedder; /* NULL = none; "clip:MODEL" stores and embeds pictures */
-  size_t chunk_size;          /* approximate tokens per chunk; default 400 */
-  size_t chunk_overlap;       /* tokens shared by neighbouring chunks; default 60 */
+  size_t struct_size;          /* sizeof(ragdb_kb_options); set by ragdb_kb_options_init */
+  const char* embedder;        /* NULL = "auto" (a default model, or "hash" offline); a model name
+                                  or folder, "hash" or "hash:DIM" */
+  const char* image_embedder;  /* NULL = none; "clip:MODEL" stores and embeds pictures */
+  size_t chunk_size;           /* approximate tokens per chunk; default 400 */
+  size_t chunk_overlap;        /* tokens shared by neighbouring chunks; default 60 */
+  const char* sparse_embedder; /* API version 3. NULL = none; "splade:MODEL" or
+                                  "bge-m3-sparse:MODEL": chunks also get learned sparse vectors,
+                                  fused into hybrid retrieval */
 } ragdb_kb_options;
 
 RAGDB_EXPORT void ragdb_kb_options_init(ragdb_kb_options* options);
@@ -210,7 +215,7 @@ typedef struct ragdb_retrieve_options {
   size_t struct_size;   /* sizeof(ragdb_retrieve_options); set by ragdb_retrieve_options_init */
   size_t k;             /* context items; default 5 */
   const char* filter;   /* NULL = none; on chunk payloads (source, page, doc_id, metadata.*) */
-  const char* mode;     /* "hybrid" (default), "dense" or "bm25" */
+  const char* mode;     /* "hybrid" (default), "dense", "bm25" or (API version 3) "sparse" */
   const char* reranker; /* NULL = none; a cross-encoder model folder */
 } ragdb_retrieve_options;
 

@@ -57,7 +57,8 @@ class Database:
     def knowledge_base(self, name: str, *, chunk_size: Optional[int] = ...,
                        overlap: Optional[int] = ..., mode: Optional[str] = ...,
                        parent_size: Optional[int] = ...,
-                       embedder: Optional[str] = ...) -> KnowledgeBase: ...
+                       embedder: Optional[str] = ...,
+                       sparse_embedder: Optional[str] = ...) -> KnowledgeBase: ...
     def list_knowledge_bases(self) -> List[str]: ...
     def delete_knowledge_base(self, name: str) -> None: ...
     def recovery_notes(self) -> List[str]: ...
@@ -150,7 +151,8 @@ class Client(Database):
     def knowledge_base(self, name: str, *, chunk_size: Optional[int] = ...,
                        overlap: Optional[int] = ..., mode: Optional[str] = ...,
                        parent_size: Optional[int] = ...,
-                       embedder: Optional[str] = ...) -> RemoteKnowledgeBase: ...  # type: ignore[override]
+                       embedder: Optional[str] = ...,
+                       sparse_embedder: Optional[str] = ...) -> RemoteKnowledgeBase: ...  # type: ignore[override]
     def __enter__(self) -> Client: ...
 
 

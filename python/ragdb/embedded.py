@@ -77,11 +77,13 @@ class Database:
         self._h.delete_collection(_args.text("name", name))
 
     def knowledge_base(self, name, *, chunk_size=None, overlap=None, mode=None, parent_size=None,
-                       embedder=None):
+                       embedder=None, sparse_embedder=None):
         """Opens the knowledge base `name`, creating it with these options (None = the
         engine's default) when it does not exist. Options given for an existing one must be
-        the ones it was created with (InvalidArgument otherwise)."""
-        options = _kb_options(chunk_size, overlap, mode, parent_size, embedder)
+        the ones it was created with (InvalidArgument otherwise). sparse_embedder:
+        "splade:MODEL" or "bge-m3-sparse:MODEL" adds learned sparse vectors to hybrid
+        retrieval."""
+        options = _kb_options(chunk_size, overlap, mode, parent_size, embedder, sparse_embedder)
         kb = KnowledgeBase(self._h.knowledge_base(_args.text("name", name), options))
         _check_same_options(kb.name, kb.options, options)
         return kb
@@ -113,12 +115,13 @@ class Database:
             return "ragdb.Database(<closed>)"
 
 
-def _kb_options(chunk_size, overlap, mode, parent_size, embedder):
+def _kb_options(chunk_size, overlap, mode, parent_size, embedder, sparse_embedder=None):
     return {"chunk_size": _args.opt_uint("chunk_size", chunk_size),
             "overlap": _args.opt_uint("overlap", overlap),
             "mode": _args.text("mode", mode, optional=True),
             "parent_size": _args.opt_uint("parent_size", parent_size),
-            "embedder": _args.text("embedder", embedder, optional=True)}
+            "embedder": _args.text("embedder", embedder, optional=True),
+            "sparse_embedder": _args.text("sparse_embedder", sparse_embedder, optional=True)}
 
 
 def _check_same_options(name, have, wanted):

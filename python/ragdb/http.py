@@ -277,9 +277,9 @@ class Client:
         self._t.call("DELETE", f"/ragdb/collections/{_q(_args.text('name', name))}")
 
     def knowledge_base(self, name, *, chunk_size=None, overlap=None, mode=None, parent_size=None,
-                       embedder=None):
+                       embedder=None, sparse_embedder=None):
         name = _args.text("name", name)
-        options = _kb_options(chunk_size, overlap, mode, parent_size, embedder)
+        options = _kb_options(chunk_size, overlap, mode, parent_size, embedder, sparse_embedder)
         try:
             info = self._t.call("GET", f"/ragdb/kb/{_q(name)}")
         except NotFound:

@@ -46,6 +46,8 @@ rag::KbOptions KbOptionsFromPy(py::handle options) {
       o.parent_size = v.cast<size_t>();
     } else if (key == "embedder") {
       o.embedder = v.cast<std::string>();
+    } else if (key == "sparse_embedder") {
+      o.sparse_embedder = v.cast<std::string>();
     } else {
       return false;
     }

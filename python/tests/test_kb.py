@@ -108,3 +108,21 @@ def test_http_ask_uses_the_servers_llm(server, name):
     kb = ragdb.connect(server.url).knowledge_base(name)
     with pytest.raises(ragdb.Unimplemented):
         kb.ask("q", llm={"base_url": "http://x"})
+
+
+def test_sparse_embedder_adds_a_learned_sparse_leg(tmp_path):
+    """Embedded: a SPLADE model (the random-weight fixture) as the knowledge base's sparse
+    embedder; the option is kept, and reopening with another one is refused."""
+    model = "splade:" + str(REPO / "tests" / "fixtures" / "models" / "bert_tiny_splade")
+    with ragdb.open(tmp_path / "db") as db:
+        kb = db.knowledge_base("lex", embedder="hash", sparse_embedder=model)
+        assert kb.options["sparse_embedder"] == model
+        kb.ingest_text("fox.txt", "the quick brown fox")
+        kb.ingest_text("bank.txt", "river bank money")
+        chunks = kb.retrieve("quick fox", k=2)
+        assert {c.source for c in chunks} <= {"fox.txt", "bank.txt"} and chunks
+        assert db.knowledge_base("lex", sparse_embedder=model).options["sparse_embedder"] == model
+        with pytest.raises(ragdb.InvalidArgument, match="sparse_embedder"):
+            db.knowledge_base("lex", sparse_embedder=model + "x")
+        with pytest.raises(ragdb.InvalidArgument, match="--sparse-embedder"):
+            db.knowledge_base("other", embedder="hash", sparse_embedder="bm25")

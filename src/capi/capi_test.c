@@ -4,6 +4,7 @@
  * functions are exercised end to end; with 0 they must say the build has none. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,9 @@ static void TestKnowledgeBase(ragdb_db* db, const char* dir) {
   retrieve.k = 3;
   retrieve.mode = "fuzzy";
   CHECK_FAILS(ragdb_kb_retrieve(kb, "x", &retrieve, &json), RAGDB_INVALID_ARGUMENT, "fuzzy");
+  retrieve.mode = "sparse"; /* this knowledge base has no sparse embedder */
+  CHECK_FAILS(ragdb_kb_retrieve(kb, "x", &retrieve, &json), RAGDB_INVALID_ARGUMENT,
+              "no sparse embedder");
   retrieve.mode = NULL;
   retrieve.filter = "metadata.topic ==";
   CHECK_FAILS(ragdb_kb_retrieve(kb, "x", &retrieve, &json), RAGDB_INVALID_ARGUMENT, "filter");
@@ -310,6 +314,16 @@ static void TestKnowledgeBase(ragdb_db* db, const char* dir) {
   CHECK_FAILS(ragdb_kb_open(db, "other", &options, &other), RAGDB_INVALID_ARGUMENT,
               "chunk_overlap");
   CHECK(other == NULL);
+  options.chunk_overlap = 60;
+  options.sparse_embedder = "bm25";
+  CHECK_FAILS(ragdb_kb_open(db, "other", &options, &other), RAGDB_INVALID_ARGUMENT,
+              "--sparse-embedder");
+  /* A caller built against API version 2 passes the shorter struct: no sparse embedder. */
+  options.struct_size = offsetof(ragdb_kb_options, sparse_embedder);
+  CHECK_OK(ragdb_kb_open(db, "v2", &options, &other));
+  ragdb_kb_release(other);
+  other = NULL;
+  CHECK_OK(ragdb_kb_drop(db, "v2"));
   ragdb_kb_release(kb);
 
   /* Reopened (options of the existing KB are its own), then dropped. */

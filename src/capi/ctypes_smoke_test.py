@@ -19,7 +19,7 @@ class SearchOptions(C.Structure):
 class KbOptions(C.Structure):
     _fields_ = [("struct_size", C.c_size_t), ("embedder", C.c_char_p),
                 ("image_embedder", C.c_char_p), ("chunk_size", C.c_size_t),
-                ("chunk_overlap", C.c_size_t)]
+                ("chunk_overlap", C.c_size_t), ("sparse_embedder", C.c_char_p)]
 
 
 class RetrieveOptions(C.Structure):
@@ -77,7 +77,7 @@ def hits_list(hits):
     return out
 
 
-assert lib.ragdb_api_version() == 2
+assert lib.ragdb_api_version() == 3
 with tempfile.TemporaryDirectory() as tmp:
     db, col = P(), P()
     ok(lib.ragdb_open(f"{tmp}/db".encode(), None, C.byref(db)))

@@ -38,9 +38,11 @@ Result<rag::RetrieveOptions> ToRetrieveOptions(const ragdb_retrieve_options* giv
     r.mode = rag::RetrieveMode::kDense;
   } else if (mode == "bm25") {
     r.mode = rag::RetrieveMode::kBm25;
+  } else if (mode == "sparse") {
+    r.mode = rag::RetrieveMode::kSparse;
   } else {
     return Status::InvalidArgument("retrieve options: mode '" + mode +
-                                   "' is not hybrid, dense or bm25");
+                                   "' is not hybrid, dense, bm25 or sparse");
   }
   if (o.reranker != nullptr) r.reranker = o.reranker;
   return r;
@@ -69,6 +71,7 @@ ragdb_code ragdb_kb_open(ragdb_db* db, const char* name, const ragdb_kb_options*
     rag::KbOptions kb_options;
     if (o.embedder != nullptr) kb_options.embedder = o.embedder;
     if (o.image_embedder != nullptr) kb_options.image_embedder = o.image_embedder;
+    if (o.sparse_embedder != nullptr) kb_options.sparse_embedder = o.sparse_embedder;
     if (o.chunk_size == 0) return Status::InvalidArgument("kb options: chunk_size must be >= 1");
     if (o.chunk_overlap >= o.chunk_size) {
       return Status::InvalidArgument(

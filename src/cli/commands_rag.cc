@@ -14,8 +14,10 @@ namespace {
 using rag::KbOptions;
 using rag::KnowledgeBase;
 
-const FlagSpec kKbOptionFlags = {
-    {"chunk-size", "overlap", "mode", "embedder", "parent-size", "image-embedder"}, {}, {}};
+const FlagSpec kKbOptionFlags = {{"chunk-size", "overlap", "mode", "embedder", "parent-size",
+                                  "image-embedder", "sparse-embedder"},
+                                 {},
+                                 {}};
 
 FlagSpec WithKbOptions(FlagSpec spec) {
   spec.with_value.insert(kKbOptionFlags.with_value.begin(), kKbOptionFlags.with_value.end());
@@ -33,6 +35,7 @@ Result<KbOptions> KbOptionsFromArgs(const Args& a, bool* given) {
   o.mode = a.GetOr("mode", o.mode);
   o.embedder = a.GetOr("embedder", o.embedder);
   o.image_embedder = a.GetOr("image-embedder", o.image_embedder);
+  o.sparse_embedder = a.GetOr("sparse-embedder", o.sparse_embedder);
   if (a.Has("parent-size") && o.mode != "parent-child") {
     return Status::InvalidArgument("--parent-size applies to --mode parent-child");
   }
@@ -67,6 +70,7 @@ Status CheckSameOptions(const KnowledgeBase& kb, const Args& a, const KbOptions&
     RAGDB_RETURN_IF_ERROR(differs("embedder", wanted.embedder, have.embedder));
   }
   RAGDB_RETURN_IF_ERROR(differs("image-embedder", wanted.image_embedder, have.image_embedder));
+  RAGDB_RETURN_IF_ERROR(differs("sparse-embedder", wanted.sparse_embedder, have.sparse_embedder));
   return Status::Ok();
 }
 
@@ -122,9 +126,10 @@ int CmdKb(const Context& ctx, const std::vector<std::string>& argv) {
   // Each subcommand takes its own options only.
   Status unused = Status::Ok();
   if (sub != "create") {
-    unused = RejectFlags(
-        *a, {"chunk-size", "overlap", "mode", "embedder", "parent-size", "image-embedder"},
-        "kb " + sub + " (options are fixed by kb create)");
+    unused = RejectFlags(*a,
+                         {"chunk-size", "overlap", "mode", "embedder", "parent-size",
+                          "image-embedder", "sparse-embedder"},
+                         "kb " + sub + " (options are fixed by kb create)");
   }
   if (unused.ok() && sub != "describe") unused = RejectFlags(*a, {"documents"}, "kb " + sub);
   if (!unused.ok()) return Fail(unused, true);

@@ -41,6 +41,10 @@ std::vector<CommandHelp> MakeHelp() {
        "first documents are mostly not Latin script (Chinese, Japanese,\n"
        "Russian...); pulled on first use, hash when offline. Or a model\n"
        "name, a folder, hash or hash:DIM. Fixed when the KB is created."},
+      {"--sparse-embedder MODEL",
+       "splade:MODEL or bge-m3-sparse:MODEL: chunks also get learned sparse\n"
+       "vectors, and retrieval fuses a third search over them. Fixed when\n"
+       "the KB is created."},
   };
 
   return {
@@ -324,7 +328,8 @@ std::vector<CommandHelp> MakeHelp() {
        "ragdb --data d ingest papers corpus.jsonl --id-field _id --text-field text"},
       {"retrieve", nullptr,
        "Finds the passages of a knowledge base that answer a query. Hybrid retrieval\n"
-       "(BM25 + dense, RRF, optional reranker); prints one JSON line per context item.",
+       "(BM25 + dense, + learned sparse with a sparse embedder, RRF, optional reranker);\n"
+       "prints one JSON line per context item.",
        with(retrieve_flags, {{"--full", "print every field of each item"}}),
        "ragdb --data d retrieve kb \"hybrid search\" --k 5"},
       {"ask", nullptr,

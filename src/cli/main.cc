@@ -101,12 +101,14 @@ const Command kCommands[] = {
      "kb list\n"
      "kb create NAME [--chunk-size 400] [--overlap 60] [--mode recursive|parent-child]\n"
      "[--parent-size 1600] [--embedder auto|MODEL|hash] [--image-embedder clip:MODEL]\n"
+     "[--sparse-embedder splade:MODEL|bge-m3-sparse:MODEL]\n"
      "kb describe NAME [--documents]\n"
      "kb drop NAME"},
     {"ingest", CmdIngest,
      "ingest KB PATH... [--sync] [--chunk-size 400] [--overlap 60]\n"
      "[--mode recursive|parent-child] [--parent-size 1600] [--embedder auto|MODEL|hash]\n"
-     "[--image-embedder clip:MODEL] [--ocr auto|always|never] [--ocr-lang eng+chi_sim]\n"
+     "[--image-embedder clip:MODEL] [--sparse-embedder splade:MODEL|bge-m3-sparse:MODEL]\n"
+     "[--ocr auto|always|never] [--ocr-lang eng+chi_sim]\n"
      "[--id-field F] [--title-field F] [--text-field F] [--whole-file] [--quiet]"},
     {"retrieve", CmdRetrieve,
      "retrieve KB \"query\" [--k 5] [--filter EXPR] [--reranker MODEL]\n"

@@ -14,7 +14,8 @@
 namespace ragdb::rag {
 
 inline constexpr const char* kDenseField = "dense";
-inline constexpr const char* kImageField = "image";  // pictures, with an image embedder
+inline constexpr const char* kImageField = "image";    // pictures, with an image embedder
+inline constexpr const char* kSparseField = "sparse";  // with a sparse embedder
 inline constexpr const char* kConfigRowId = "_config";
 
 inline std::string ChunksCollectionName(const std::string& kb) { return "kb." + kb; }

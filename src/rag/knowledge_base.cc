@@ -11,8 +11,13 @@
 namespace ragdb::rag {
 
 Json KbOptions::ToJson() const {
-  return {{"chunk_size", chunk_size},   {"overlap", overlap},   {"mode", mode},
-          {"parent_size", parent_size}, {"embedder", embedder}, {"image_embedder", image_embedder}};
+  return {{"chunk_size", chunk_size},
+          {"overlap", overlap},
+          {"mode", mode},
+          {"parent_size", parent_size},
+          {"embedder", embedder},
+          {"image_embedder", image_embedder},
+          {"sparse_embedder", sparse_embedder}};
 }
 
 Result<KbOptions> KbOptions::FromJson(const Json& j) {
@@ -25,6 +30,7 @@ Result<KbOptions> KbOptions::FromJson(const Json& j) {
     o.parent_size = j.value("parent_size", o.parent_size);
     o.embedder = j.value("embedder", std::string("hash"));  // the default before "auto"
     o.image_embedder = j.value("image_embedder", o.image_embedder);
+    o.sparse_embedder = j.value("sparse_embedder", o.sparse_embedder);
   } catch (const Json::exception& e) {
     return Status::Corruption(std::string("knowledge base options: ") + e.what());
   }
@@ -84,6 +90,13 @@ Status ValidateOptions(const KbOptions& o) {
   if (o.mode == "parent-child" && o.parent_size < o.chunk_size) {
     return Status::InvalidArgument("parent size must be at least the chunk size");
   }
+  const std::string_view kind = SparseEmbedderKind(o.sparse_embedder);
+  if (!o.sparse_embedder.empty() && (kind.empty() || kind.size() == o.sparse_embedder.size())) {
+    return Status::InvalidArgument(
+        "--sparse-embedder must be splade:MODEL or "
+        "bge-m3-sparse:MODEL, not '" +
+        o.sparse_embedder + "'");
+  }
   return Status::Ok();
 }
 
@@ -109,7 +122,9 @@ Result<std::unique_ptr<KnowledgeBase::Impl>> LoadImpl(Database& db, const std::s
   auto embedder = Embedder::Load(impl->options.embedder);
   if (!embedder.ok()) return embedder.status().WithContext("knowledge base '" + name + "'");
   impl->embedder = std::move(embedder).value();
-  const VectorField* field = impl->chunks->schema().FindVector(kDenseField);
+  // A copy: schema() returns by value, and the field pointers below point into it.
+  const CollectionSchema schema = impl->chunks->schema();
+  const VectorField* field = schema.FindVector(kDenseField);
   if (field == nullptr || field->dim != impl->embedder->dim()) {
     return Status::FailedPrecondition("knowledge base '" + name + "': embedder '" +
                                       impl->options.embedder +
@@ -119,12 +134,21 @@ Result<std::unique_ptr<KnowledgeBase::Impl>> LoadImpl(Database& db, const std::s
     auto images = Embedder::Load(impl->options.image_embedder);
     if (!images.ok()) return images.status().WithContext("knowledge base '" + name + "'");
     impl->image_embedder = std::move(images).value();
-    const VectorField* f = impl->chunks->schema().FindVector(kImageField);
+    const VectorField* f = schema.FindVector(kImageField);
     if (f == nullptr || f->dim != impl->image_embedder->dim()) {
       return Status::FailedPrecondition("knowledge base '" + name + "': image embedder '" +
                                         impl->options.image_embedder +
                                         "' does not match the stored image vectors");
     }
+  }
+  // The sparse field embeds with its own embedder (loaded by the collection on first use).
+  const bool has_sparse = std::any_of(
+      schema.sparse_vectors.begin(), schema.sparse_vectors.end(),
+      [](const SparseVectorField& f) { return f.name == kSparseField && !f.embedder.empty(); });
+  if (has_sparse != !impl->options.sparse_embedder.empty()) {
+    return Status::FailedPrecondition("knowledge base '" + name + "': sparse embedder '" +
+                                      impl->options.sparse_embedder +
+                                      "' does not match the stored chunks");
   }
   return impl;
 }
@@ -180,6 +204,14 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Create(Database& db, const
     pictures.dim = static_cast<uint32_t>(images->dim());
     pictures.metric = Metric::kCosine;
     chunk_schema.vectors.push_back(pictures);
+  }
+  if (!options.sparse_embedder.empty()) {
+    // Loaded once to refuse a bad model now; the collection loads its own on first use and fills
+    // each chunk's sparse vector from its text.
+    SparseEmbedderOptions probe;
+    probe.threads = 1;
+    RAGDB_RETURN_IF_ERROR(SparseEmbedder::Load(options.sparse_embedder, probe).status());
+    chunk_schema.sparse_vectors.push_back({kSparseField, options.sparse_embedder});
   }
   chunk_schema.text = TextField{};
   chunk_schema.payload_indexes.push_back({"doc_id", PayloadType::kKeyword});

@@ -336,6 +336,103 @@ TEST_F(KbTest, RetrieveFiltersAndExtractiveAnswers) {
   EXPECT_THAT(none->answer, HasSubstr("No relevant information"));
 }
 
+// A sparse embedder adds a learned sparse leg: chunks get the model's vectors from their text,
+// mode kSparse ranks by their dot product with the query's, and hybrid retrieval fuses it.
+TEST_F(KbTest, LearnedSparseLegJoinsHybridRetrieval) {
+  const char* root = std::getenv("RAGDB_SOURCE_DIR");
+  const std::string model =
+      std::string(root ? root : ".") + "/tests/fixtures/models/bert_tiny_splade";
+  KbOptions o;
+  o.embedder = "hash";
+  o.sparse_embedder = "splade:" + model;
+  // Bad sparse embedders are refused before anything is created.
+  KbOptions bad = o;
+  bad.sparse_embedder = "splade:" + data_.path() + "/no-such-model";
+  EXPECT_FALSE(KnowledgeBase::Create(*db_, "bad", bad).ok());
+  bad.sparse_embedder = "bm25";
+  auto refused = KnowledgeBase::Create(*db_, "bad", bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("--sparse-embedder"));
+  EXPECT_TRUE(KnowledgeBase::List(*db_).empty());
+
+  auto kb = MakeKb(o);
+  const std::vector<std::string> texts = {"the quick brown fox", "lazy dog jumps over",
+                                          "river bank money",    "data base query document",
+                                          "hello world cafe",    "model token text",
+                                          "quick river of money"};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSERT_TRUE(kb->IngestText("d" + std::to_string(i) + ".txt", texts[i]).ok());
+  }
+  auto embedder = SparseEmbedder::Load(o.sparse_embedder);
+  ASSERT_TRUE(embedder.ok()) << embedder.status().ToString();
+  const std::string query = "quick fox river bank";
+  auto vectors = (*embedder)->Embed(std::vector<std::string>{query});
+  ASSERT_TRUE(vectors.ok());
+  const SparseVector q = (*vectors)[0];
+  auto dot = [&](const std::string& text) {
+    auto v = (*embedder)->Embed(std::vector<std::string>{text});
+    double s = 0;
+    for (size_t i = 0; i < q.indices.size(); ++i) {
+      for (size_t j = 0; j < v->at(0).indices.size(); ++j) {
+        if (q.indices[i] == v->at(0).indices[j]) s += double(q.values[i]) * v->at(0).values[j];
+      }
+    }
+    return s;
+  };
+  std::vector<std::pair<double, std::string>> want;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const double s = dot(texts[i]);
+    if (s > 0) want.push_back({s, "d" + std::to_string(i) + ".txt"});
+  }
+  std::sort(want.rbegin(), want.rend());
+  ASSERT_GE(want.size(), 3u);
+
+  RetrieveOptions r;
+  r.k = texts.size();
+  r.mode = RetrieveMode::kSparse;
+  r.merge_neighbors = false;
+  r.dedup_threshold = 1.0;
+  r.token_budget = 0;
+  auto sparse = Must(kb->Retrieve(query, r));
+  ASSERT_EQ(sparse.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_THAT(sparse[i].source, ::testing::EndsWith(want[i].second)) << i;
+    EXPECT_NEAR(sparse[i].score, want[i].first, 1e-4 * (1 + want[i].first)) << i;
+  }
+  // Hybrid with only the sparse leg weighted ranks the same way; all three legs find more.
+  r.mode = RetrieveMode::kHybrid;
+  r.dense_weight = 0;
+  r.bm25_weight = 0;
+  auto fused = Must(kb->Retrieve(query, r));
+  ASSERT_GE(fused.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_THAT(fused[i].source, ::testing::EndsWith(want[i].second)) << i;
+  }
+  r.sparse_weight = 0;
+  EXPECT_EQ(kb->Retrieve(query, r).status().code(), StatusCode::kInvalidArgument);
+  r.dense_weight = r.bm25_weight = r.sparse_weight = 1;
+  EXPECT_FALSE(Must(kb->Retrieve(query, r)).empty());
+
+  // The option is stored with the knowledge base.
+  kb.reset();
+  auto reopened = KnowledgeBase::Open(*db_, "test");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->options().sparse_embedder, o.sparse_embedder);
+  r.mode = RetrieveMode::kSparse;
+  auto again = Must((*reopened)->Retrieve(query, r));
+  ASSERT_FALSE(again.empty());
+  EXPECT_EQ(again[0].source, sparse[0].source);
+
+  // A knowledge base without a sparse embedder has no sparse mode.
+  KbOptions plain;
+  plain.embedder = "hash";
+  auto other = KnowledgeBase::Create(*db_, "plain", plain);
+  ASSERT_TRUE(other.ok());
+  auto none = (*other)->Retrieve(query, r);
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.status().message(), HasSubstr("no sparse embedder"));
+}
+
 TEST_F(KbTest, ParentChildModeReturnsParents) {
   KbOptions o;
   o.chunk_size = 20;

@@ -1,5 +1,6 @@
-// Retrieval: hybrid search (BM25 + dense, fused by Collection::Query with RRF or weighted
-// scores; or one of the two alone) -> stale-version filtering -> optional cross-encoder rerank
+// Retrieval: hybrid search (BM25 + dense, and learned sparse with a sparse embedder, fused by
+// Collection::Query with RRF or weighted scores; or one of them alone) -> stale-version filtering
+// -> optional cross-encoder rerank
 // -> context assembly (near-duplicate removal, per-document cap, merging of neighbouring chunks,
 // token budget).
 #include <algorithm>
@@ -134,6 +135,17 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
   }
   if (o.k == 0) return std::vector<RetrievedChunk>{};
   const size_t candidates = o.candidates ? o.candidates : std::max<size_t>(o.k * 4, 20);
+  const bool has_sparse = !impl_->options.sparse_embedder.empty();
+  if (o.mode == RetrieveMode::kSparse && !has_sparse) {
+    return Status::InvalidArgument("knowledge base '" + impl_->name +
+                                   "' has no sparse embedder (create it with --sparse-embedder "
+                                   "splade:MODEL or bge-m3-sparse:MODEL)");
+  }
+  // The learned sparse search: the collection embeds the query with the field's embedder.
+  SparseSearchRequest sparse;
+  sparse.field = kSparseField;
+  sparse.query_text = query;
+  sparse.k = candidates;
 
   auto t = Clock::now();
   std::string q = query;
@@ -148,8 +160,10 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
   bm25.filter = o.filter;
   std::vector<ScoredPoint> hits;
   if (o.mode == RetrieveMode::kHybrid) {
-    if (!(o.dense_weight >= 0 && o.bm25_weight >= 0 && o.dense_weight + o.bm25_weight > 0)) {
-      return Status::InvalidArgument("fusion weights must be >= 0 and not both 0");
+    const double sparse_weight = has_sparse ? o.sparse_weight : 0;
+    if (!(o.dense_weight >= 0 && o.bm25_weight >= 0 && sparse_weight >= 0 &&
+          o.dense_weight + o.bm25_weight + sparse_weight > 0)) {
+      return Status::InvalidArgument("fusion weights must be >= 0 and not all 0");
     }
     HybridQuery hq;
     HybridSubQuery dense;
@@ -166,6 +180,13 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
     hq.fusion =
         o.fusion == RetrieveFusion::kWeighted ? FusionMethod::kWeighted : FusionMethod::kRrf;
     hq.weights = {static_cast<float>(o.dense_weight), static_cast<float>(o.bm25_weight)};
+    if (has_sparse) {
+      HybridSubQuery learned;
+      learned.sparse = sparse;
+      learned.sparse->with_payload = false;
+      hq.queries.push_back(std::move(learned));
+      hq.weights.push_back(static_cast<float>(sparse_weight));
+    }
     // Pictures: the question through the image model's text tower, against the picture vectors.
     if (impl_->image_embedder && o.images) {
       auto t_img = Clock::now();
@@ -197,6 +218,11 @@ Result<std::vector<RetrievedChunk>> KnowledgeBase::Retrieve(const std::string& q
     dense.with_text = true;
     dense.with_vectors = true;
     RAGDB_ASSIGN_OR_RETURN(hits, impl_->chunks->Search(dense));
+  } else if (o.mode == RetrieveMode::kSparse) {
+    sparse.filter = o.filter;
+    sparse.with_text = true;
+    sparse.with_vectors = true;
+    RAGDB_ASSIGN_OR_RETURN(hits, impl_->chunks->SearchSparse(sparse));
   } else {
     TextSearchRequest text = bm25;
     text.with_text = true;

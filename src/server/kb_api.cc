@@ -43,9 +43,10 @@ Result<std::string> StringField(const Json& body, const std::string& key) {
 
 Result<Json> CreateKb(Ctx& ctx) {
   RAGDB_ASSIGN_OR_RETURN(Json body, ctx.Body());
-  RAGDB_RETURN_IF_ERROR(RejectUnknown(
-      body, {"name", "chunk_size", "overlap", "mode", "parent_size", "embedder", "image_embedder"},
-      "create"));
+  RAGDB_RETURN_IF_ERROR(RejectUnknown(body,
+                                      {"name", "chunk_size", "overlap", "mode", "parent_size",
+                                       "embedder", "image_embedder", "sparse_embedder"},
+                                      "create"));
   RAGDB_ASSIGN_OR_RETURN(std::string name, StringField(body, "name"));
   rag::KbOptions o;
   RAGDB_ASSIGN_OR_RETURN(o.chunk_size, UintField(body, "chunk_size", o.chunk_size, 100000));
@@ -61,6 +62,14 @@ Result<Json> CreateKb(Ctx& ctx) {
   if (body.contains("image_embedder") && !body["image_embedder"].is_null()) {
     RAGDB_ASSIGN_OR_RETURN(std::string e, StringField(body, "image_embedder"));
     RAGDB_ASSIGN_OR_RETURN(o.image_embedder, ResolveServerModel(e));
+  }
+  if (body.contains("sparse_embedder") && !body["sparse_embedder"].is_null()) {
+    RAGDB_ASSIGN_OR_RETURN(std::string e, StringField(body, "sparse_embedder"));
+    if (SparseEmbedderKind(e).empty()) {
+      return Status::InvalidArgument(
+          "sparse_embedder: expected \"splade:MODEL\" or \"bge-m3-sparse:MODEL\"");
+    }
+    RAGDB_ASSIGN_OR_RETURN(o.sparse_embedder, ResolveServerModel(e));
   }
   RAGDB_ASSIGN_OR_RETURN(auto kbs, ctx.Kbs());
   RAGDB_ASSIGN_OR_RETURN(auto kb, kbs->Create(name, o));
@@ -473,11 +482,17 @@ Result<std::string> ResolveServerModel(const std::string& name) {
   if (name == "hash" || name.starts_with("hash:")) return name;
   // "auto" and the default models' names: pulled into the model cache on first use.
   if (name == kAutoEmbedder || model::FindDefaultModel(name) != nullptr) return name;
-  // "clip:NAME": an installed image-text model, named as the CLI's --embedder clip:MODEL.
-  if (name.starts_with("clip:")) {
-    RAGDB_ASSIGN_OR_RETURN(std::string path, ResolveServerModel(name.substr(5)));
-    if (path.starts_with("hash")) return Status::InvalidArgument("clip: needs a model name");
-    return "clip:" + path;
+  // "clip:NAME" (an image-text model), "colbert:NAME", "splade:NAME", "bge-m3-sparse:NAME": an
+  // installed model under its kind's prefix, named as the CLI names them.
+  const std::string kind = name.starts_with("clip:")      ? "clip:"
+                           : name.starts_with("colbert:") ? "colbert:"
+                                                          : std::string(SparseEmbedderKind(name));
+  if (!kind.empty()) {
+    RAGDB_ASSIGN_OR_RETURN(std::string path, ResolveServerModel(name.substr(kind.size())));
+    if (path.starts_with("hash") || path == kAutoEmbedder) {
+      return Status::InvalidArgument(kind + " needs an installed model");
+    }
+    return kind + path;
   }
   // Installed names only: a remote client must not load (or probe for) server folders.
   std::string path = model::FindInstalledSpec(name);
@@ -546,8 +561,11 @@ Result<rag::RetrieveOptions> RetrieveOptionsFromJson(const Json& body) {
       o.mode = rag::RetrieveMode::kDense;
     } else if (m == "bm25") {
       o.mode = rag::RetrieveMode::kBm25;
+    } else if (m == "sparse") {
+      o.mode = rag::RetrieveMode::kSparse;
     } else {
-      return Status::InvalidArgument("`mode` must be \"hybrid\", \"dense\" or \"bm25\"");
+      return Status::InvalidArgument(
+          "`mode` must be \"hybrid\", \"dense\", \"bm25\" or \"sparse\"");
     }
   }
   if (body.contains("fusion") && !body["fusion"].is_null()) {
@@ -563,20 +581,25 @@ Result<rag::RetrieveOptions> RetrieveOptionsFromJson(const Json& body) {
   if (body.contains("weights") && !body["weights"].is_null()) {
     const Json& w = body["weights"];
     if (!w.is_object()) {
-      return Status::InvalidArgument("`weights` must be an object {\"dense\": w, \"bm25\": w}");
+      return Status::InvalidArgument(
+          "`weights` must be an object {\"dense\": w, \"bm25\": w, \"sparse\": w}");
     }
     for (const auto& [key, value] : w.items()) {
-      if (key != "dense" && key != "bm25") {
+      double* slot = key == "dense"    ? &o.dense_weight
+                     : key == "bm25"   ? &o.bm25_weight
+                     : key == "sparse" ? &o.sparse_weight
+                                       : nullptr;
+      if (slot == nullptr) {
         return Status::InvalidArgument("weights: unknown field `" + key +
-                                       "` (expected dense, bm25)");
+                                       "` (expected dense, bm25, sparse)");
       }
       if (!value.is_number() || !(value.get<double>() >= 0) || value.get<double>() > 1e6) {
         return Status::InvalidArgument("weights." + key + " must be a number in 0..1e6");
       }
-      (key == "dense" ? o.dense_weight : o.bm25_weight) = value.get<double>();
+      *slot = value.get<double>();
     }
-    if (o.dense_weight + o.bm25_weight <= 0) {
-      return Status::InvalidArgument("weights: dense and bm25 must not both be 0");
+    if (o.dense_weight + o.bm25_weight + o.sparse_weight <= 0) {
+      return Status::InvalidArgument("weights: dense, bm25 and sparse must not all be 0");
     }
   }
   for (auto [key, field] : {std::pair{"images", &o.images}, {"thumbnails", &o.with_thumbnails}}) {

@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "model/model_add.h"
 #include "server/app.h"
 #include "server/http_server.h"
 #include "server/test_client.h"
@@ -159,6 +160,79 @@ TEST_F(KbApiTest, CreateListDescribeDrop) {
   EXPECT_EQ(Call("DELETE", "/ragdb/kb/docs").status, 200);
   EXPECT_EQ(Call("GET", "/ragdb/kb/docs").status, 404);
   EXPECT_EQ(Call("DELETE", "/ragdb/kb/docs").status, 404);
+}
+
+// A knowledge base with a learned sparse embedder (an installed SPLADE model): created by name,
+// searched alone with mode "sparse" and fused with a "sparse" weight.
+TEST_F(KbApiTest, SparseEmbedderAddsALearnedSparseLeg) {
+  const char* root = std::getenv("RAGDB_SOURCE_DIR");
+  auto added = model::AddLocalModel(
+      "tiny-splade", std::string(root ? root : ".") + "/tests/fixtures/models/bert_tiny_splade");
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  Start();
+  Reply bad = Call("POST", "/ragdb/kb", {{"name", "x"}, {"sparse_embedder", "tiny-splade"}});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("bge-m3-sparse:MODEL"), std::string::npos) << bad.body;
+  bad = Call("POST", "/ragdb/kb", {{"name", "x"}, {"sparse_embedder", "splade:/etc"}});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  Reply c =
+      Call("POST", "/ragdb/kb",
+           {{"name", "lex"}, {"embedder", "hash"}, {"sparse_embedder", "splade:tiny-splade"}});
+  ASSERT_EQ(c.status, 200) << c.body;
+  EXPECT_NE(c.json()["result"]["options"]["sparse_embedder"].get<std::string>().find("splade:"),
+            std::string::npos);
+  const std::vector<std::pair<std::string, std::string>> docs = {
+      {"fox.txt", "the quick brown fox"},
+      {"bank.txt", "river bank money"},
+      {"dog.txt", "lazy dog jumps over"}};
+  for (const auto& [source, text] : docs) Ingest("lex", source, text);
+  // The model's own ranking: dot products of its vectors (random weights: not by meaning).
+  auto model = SparseEmbedder::Load("splade:tiny-splade");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  std::vector<std::string> texts = {"quick fox"};
+  for (const auto& d : docs) texts.push_back(d.second);
+  auto vecs = (*model)->Embed(texts);
+  ASSERT_TRUE(vecs.ok());
+  std::vector<std::pair<double, std::string>> want;
+  for (size_t d = 0; d < docs.size(); ++d) {
+    double s = 0;
+    for (size_t i = 0; i < (*vecs)[0].indices.size(); ++i) {
+      for (size_t j = 0; j < (*vecs)[d + 1].indices.size(); ++j) {
+        if ((*vecs)[0].indices[i] == (*vecs)[d + 1].indices[j]) {
+          s += double((*vecs)[0].values[i]) * (*vecs)[d + 1].values[j];
+        }
+      }
+    }
+    want.push_back({s, docs[d].first});
+  }
+  std::sort(want.rbegin(), want.rend());
+  Json q = {{"query", "quick fox"}, {"mode", "sparse"}, {"k", 3}, {"merge_neighbors", false}};
+  Reply r = Call("POST", "/ragdb/kb/lex/retrieve", q);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const Json chunks = r.json()["result"]["chunks"];
+  ASSERT_EQ(chunks.size(), want.size()) << r.body;
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(chunks[i]["source"], want[i].second) << i;
+    EXPECT_NEAR(chunks[i]["score"].get<double>(), want[i].first, 1e-3 * (1 + want[i].first));
+  }
+  q["mode"] = "hybrid";
+  q["weights"] = {{"dense", 0}, {"bm25", 0}, {"sparse", 1}};
+  Reply h = Call("POST", "/ragdb/kb/lex/retrieve", q);
+  ASSERT_EQ(h.status, 200) << h.body;
+  const Json fused = h.json()["result"]["chunks"];
+  ASSERT_EQ(fused.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(fused[i]["source"], want[i].second) << i;
+  q["weights"] = {{"dense", 0}, {"bm25", 0}, {"sparse", 0}};
+  EXPECT_EQ(Call("POST", "/ragdb/kb/lex/retrieve", q).status, 400);
+  q["weights"] = {{"splade", 1}};
+  Reply unknown = Call("POST", "/ragdb/kb/lex/retrieve", q);
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("expected dense, bm25, sparse"), std::string::npos);
+  // A knowledge base without one has no sparse mode.
+  ASSERT_EQ(Call("POST", "/ragdb/kb", {{"name", "plain"}, {"embedder", "hash"}}).status, 200);
+  Reply none = Call("POST", "/ragdb/kb/plain/retrieve", {{"query", "fox"}, {"mode", "sparse"}});
+  EXPECT_EQ(none.status, 400);
+  EXPECT_NE(none.body.find("no sparse embedder"), std::string::npos) << none.body;
 }
 
 TEST_F(KbApiTest, UploadJsonAndMultipartThenListRetrieveDelete) {

@@ -327,7 +327,8 @@ TEST_F(KbBrowseApiTest, RetrievalModesAndFusionWeights) {
   EXPECT_LE(Result(weighted)["chunks"][0]["score"].get<double>(), 1.0 + 1e-6);
 
   const std::string url = "/ragdb/kb/kb/retrieve";
-  ExpectError("POST", url, 400, "`mode`", {{"query", "q"}, {"mode", "sparse"}});
+  ExpectError("POST", url, 400, "`mode`", {{"query", "q"}, {"mode", "fuzzy"}});
+  ExpectError("POST", url, 400, "no sparse embedder", {{"query", "q"}, {"mode", "sparse"}});
   ExpectError("POST", url, 400, "`mode`", {{"query", "q"}, {"mode", 3}});
   ExpectError("POST", url, 400, "`fusion`", {{"query", "q"}, {"fusion", "dbsf"}});
   ExpectError("POST", url, 400, "`weights`", {{"query", "q"}, {"weights", {1, 2}}});
@@ -335,7 +336,7 @@ TEST_F(KbBrowseApiTest, RetrievalModesAndFusionWeights) {
               {{"query", "q"}, {"weights", {{"text", 1}}}});
   ExpectError("POST", url, 400, "weights.dense", {{"query", "q"}, {"weights", {{"dense", -1}}}});
   ExpectError("POST", url, 400, "weights.bm25", {{"query", "q"}, {"weights", {{"bm25", "1"}}}});
-  ExpectError("POST", url, 400, "both be 0",
+  ExpectError("POST", url, 400, "not all 0",
               {{"query", "q"}, {"weights", {{"dense", 0}, {"bm25", 0}}}});
 }
 

@@ -30,7 +30,8 @@ Result<size_t> QueryUint(const HttpRequest& req, std::string_view name, size_t d
 
 // Retrieval options in request bodies: k, filter (expression string or Qdrant filter object),
 // candidates, max_per_document, token_budget, merge_neighbors, reranker (installed model),
-// mode (hybrid | dense | bm25), fusion (rrf | weighted), weights ({"dense", "bm25"}).
+// mode (hybrid | dense | bm25 | sparse), fusion (rrf | weighted), weights ({"dense", "bm25",
+// "sparse"}).
 std::set<std::string> RetrieveFieldNames(std::set<std::string> extra);
 Result<rag::RetrieveOptions> RetrieveOptionsFromJson(const Json& body);
 

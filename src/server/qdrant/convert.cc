@@ -541,11 +541,9 @@ Result<MultiVectorField> MultiVectorFieldFromQdrant(const std::string& name, con
     if (!e->is_string() || !e->get<std::string>().starts_with("colbert:")) {
       return Status::InvalidArgument(where + ".embedder: expected \"colbert:MODEL\"");
     }
-    RAGDB_ASSIGN_OR_RETURN(std::string path, ResolveServerModel(e->get<std::string>().substr(8)));
-    if (path.starts_with("hash") || path == kAutoEmbedder) {
-      return Status::InvalidArgument(where + ".embedder: colbert: needs an installed model");
-    }
-    f.embedder = "colbert:" + path;
+    auto resolved = ResolveServerModel(e->get<std::string>());
+    if (!resolved.ok()) return resolved.status().WithContext(where + ".embedder");
+    f.embedder = std::move(resolved).value();
   }
   for (const char* key : {"hnsw_config", "quantization_config"}) {
     if (v.contains(key) && !v[key].is_null()) {
@@ -642,12 +640,9 @@ Result<CollectionSchema> SchemaFromQdrant(const Json& body, std::vector<std::str
                                          ".embedder: expected \"splade:MODEL\" or "
                                          "\"bge-m3-sparse:MODEL\"");
         }
-        RAGDB_ASSIGN_OR_RETURN(std::string path, ResolveServerModel(spec.substr(kind.size())));
-        if (path.starts_with("hash") || path == kAutoEmbedder) {
-          return Status::InvalidArgument(where + ".embedder: " + kind +
-                                         " needs an installed model");
-        }
-        field.embedder = kind + path;
+        auto resolved = ResolveServerModel(spec);
+        if (!resolved.ok()) return resolved.status().WithContext(where + ".embedder");
+        field.embedder = std::move(resolved).value();
       }
       schema.sparse_vectors.push_back(std::move(field));
       // Qdrant's BM25 recipe is a sparse vector with the IDF modifier fed by "qdrant/bm25"
