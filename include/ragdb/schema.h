@@ -79,6 +79,11 @@ struct MultiVectorField {
   // matrix for this field gets one from its text, and a search may give text instead
   // (SearchRequest::query_text).
   std::string embedder;
+  // kFlat (default): exact MaxSim over every row. kHnsw: sealed segments with at least 1,024
+  // token vectors get an HNSW graph over the token vectors (m, ef_construction; the other
+  // IndexParams do not apply); a search finds each query vector's nearest tokens, ranks their
+  // rows by the similarities found, and scores the best ones exactly (docs/storage.md).
+  IndexParams index;
 
   static constexpr uint32_t kMaxVectorsPerRecord = 8192;
 };

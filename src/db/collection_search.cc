@@ -234,6 +234,14 @@ Result<CollectionInfo> CollectionImpl::Describe() const {
                              std::to_string(index->MemoryUsage()) + " bytes)");
       }
     }
+    for (size_t f = 0; f < schema_.multi_vectors.size(); ++f) {
+      if (const index::VectorIndex* index = s->multi_index(f)) {
+        const std::string& name = schema_.multi_vectors[f].name;
+        si.indexes.push_back("hnsw tokens" + (name.empty() ? "" : ":" + name) + " (" +
+                             std::to_string(index->size()) + " vectors, " +
+                             std::to_string(index->MemoryUsage()) + " bytes)");
+      }
+    }
     info.segments.push_back(si);
   }
   SegmentInfo g;

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <map>
 #include <random>
+#include <set>
 
 #include "model/test_util.h"
 #include "ragdb/database.h"
@@ -184,6 +186,128 @@ TEST(MultiVector, MaxSimMatchesBruteForceThroughEverySegmentKind) {
     EXPECT_EQ(page[0].id, all[2].id);
     EXPECT_EQ(page[1].id, all[3].id);
   }
+}
+
+// Token vectors near one of `topics` centroids (ColBERT-like: a document's tokens cluster around
+// a few topics), so that the token index has neighbourhoods to find.
+MultiVector TopicMatrix(std::mt19937* rng, const std::vector<std::vector<float>>& topics,
+                        size_t rows) {
+  std::normal_distribution<float> g(0.0f, 0.35f);
+  std::uniform_int_distribution<size_t> pick(0, topics.size() - 1);
+  const size_t first = pick(*rng), second = pick(*rng);
+  MultiVector m(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    const auto& c = topics[r % 2 ? first : second];
+    m[r].resize(c.size());
+    for (size_t k = 0; k < c.size(); ++k) m[r][k] = c[k] + g(*rng);
+  }
+  return m;
+}
+
+// A field with a token index: sealed segments get an HNSW graph over their token vectors (kept
+// in the segment file), searches score exactly the rows the token search ranks best; with a
+// beam as wide as the segment it finds the exact top-k, at the default beam most of it.
+TEST(MultiVector, TokenIndexFindsTheTopKAndSurvivesReopen) {
+  TempDir dir;
+  DatabaseOptions o;
+  o.seal_threshold_rows = 200;  // three sealed segments of ~3,000 token vectors, and a growing one
+  std::mt19937 rng(11);
+  CollectionSchema schema;
+  MultiVectorField field{.name = "colbert", .dim = 16, .metric = Metric::kCosine};
+  field.index.type = IndexType::kHnsw;
+  field.index.ef_construction = 100;
+  schema.multi_vectors.push_back(field);
+  schema.payload_indexes.push_back({"group", PayloadType::kInteger});
+  std::vector<std::vector<float>> topics = RandomMatrix(&rng, 40, 16);
+  std::map<uint64_t, Stored> truth;
+  std::vector<MultiVector> queries;
+  for (int i = 0; i < 30; ++i) queries.push_back(TopicMatrix(&rng, topics, 4 + i % 5));
+
+  // Recall@10 of the default search against the exact one, with and without a filter, and the
+  // widest beam against the exact ranking.
+  auto check = [&](const Collection& c, const std::string& when) {
+    double found = 0, wanted = 0;
+    for (size_t qi = 0; qi < queries.size(); ++qi) {
+      SearchRequest q;
+      q.field = "colbert";
+      q.multi_vector = queries[qi];
+      q.k = 10;
+      if (qi % 3 == 1) {
+        q.filter =
+            Filter::FromJson({{"must", {{{"key", "group"}, {"match", {{"value", 1}}}}}}}).value();
+      }
+      SearchRequest exact = q;
+      exact.exact = true;
+      auto want = c.Search(exact);
+      auto got = c.Search(q);
+      ASSERT_TRUE(want.ok() && got.ok()) << when;
+      ASSERT_EQ(want->size(), 10u);
+      std::set<std::string> ids;
+      for (const auto& h : *want) ids.insert(h.id.ToString());
+      for (const auto& h : *got) {
+        found += ids.count(h.id.ToString());
+        if (qi % 3 == 1) EXPECT_EQ(h.payload["group"], 1) << when;
+        // Whatever it finds is scored exactly.
+        const Stored& s = truth.at(std::stoull(h.id.ToString()));
+        EXPECT_NEAR(h.score, ReferenceMaxSim(q.multi_vector, s.multi.at("colbert"), true), 1e-4);
+      }
+      wanted += 10;
+      q.ef = 100000;  // every token of every segment: the exact ranking
+      auto wide = c.Search(q);
+      ASSERT_TRUE(wide.ok());
+      ASSERT_EQ(wide->size(), want->size());
+      for (size_t i = 0; i < want->size(); ++i) {
+        EXPECT_NEAR((*wide)[i].score, (*want)[i].score, 1e-5) << when << " query " << qi;
+      }
+    }
+    const double recall = found / wanted;
+    std::cout << "[ recall ] token index, default beam, " << when << ": " << recall << "\n";
+    EXPECT_GE(recall, 0.9) << when;
+  };
+  {
+    auto db = Database::Open(dir.path(), o).value();
+    auto c = db->CreateCollection("mv", schema).value();
+    std::vector<Record> batch;
+    for (uint64_t id = 1; id <= 650; ++id) {
+      Stored s;
+      s.group = static_cast<int64_t>(id % 2);
+      s.multi["colbert"] = TopicMatrix(&rng, topics, 8 + id % 17);
+      Record r;
+      r.id = PointId(id);
+      r.multi_vectors = s.multi;
+      r.payload = {{"group", s.group}};
+      batch.push_back(std::move(r));
+      truth[id] = std::move(s);
+      if (batch.size() == 50) {
+        ASSERT_TRUE(c->Upsert(batch).ok());
+        batch.clear();
+      }
+    }
+    auto info = c->Describe();
+    ASSERT_TRUE(info.ok());
+    size_t indexed = 0;
+    for (const auto& seg : info->segments) {
+      for (const auto& ix : seg.indexes) indexed += ix.starts_with("hnsw tokens:colbert");
+    }
+    EXPECT_EQ(indexed, 3u) << info->ToJson().dump();
+    check(*c, "fresh");
+    // Deleted rows never come back through the token index.
+    ASSERT_TRUE(c->Delete(std::vector<PointId>{PointId(uint64_t{1}), PointId(uint64_t{2})}).ok());
+    truth.erase(1);
+    truth.erase(2);
+  }
+  auto db = Database::Open(dir.path(), o).value();
+  auto c = db->GetCollection("mv").value();
+  check(*c, "reopened");
+  SearchRequest q;
+  q.field = "colbert";
+  q.multi_vector = truth.begin()->second.multi.at("colbert");
+  q.k = 650;
+  q.ef = 100000;
+  auto all = c->Search(q);
+  ASSERT_TRUE(all.ok());
+  for (const auto& h : *all) EXPECT_NE(h.id, PointId(uint64_t{1}));
+  EXPECT_EQ(all->size(), truth.size());
 }
 
 TEST(MultiVector, BadInputIsRefusedAndChangesNothing) {

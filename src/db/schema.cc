@@ -117,6 +117,15 @@ class StrictObject {
   std::set<std::string> seen_;
 };
 
+// The graph part of an "index" object, shared by vector and multi-vector fields.
+Status ReadGraphParams(StrictObject& io, IndexParams* p) {
+  RAGDB_ASSIGN_OR_RETURN(std::string type, io.String("type", "flat"));
+  RAGDB_ASSIGN_OR_RETURN(p->type, ParseIndexType(type));
+  RAGDB_ASSIGN_OR_RETURN(p->m, io.Uint("m", p->m));
+  RAGDB_ASSIGN_OR_RETURN(p->ef_construction, io.Uint("ef_construction", p->ef_construction));
+  return Status::Ok();
+}
+
 bool ValidFieldName(std::string_view name) {
   if (name.size() > 255) return false;
   for (char c : name) {
@@ -239,6 +248,17 @@ Status CollectionSchema::Validate() const {
                                      ": MaxSim scores by cosine or ip (dot), not " +
                                      std::string(MetricName(m.metric)));
     }
+    if (m.index.type != IndexType::kFlat && m.index.type != IndexType::kHnsw) {
+      return Status::InvalidArgument("schema: " + label + ": index must be flat or hnsw, not " +
+                                     std::string(IndexTypeName(m.index.type)));
+    }
+    if (m.index.type == IndexType::kHnsw &&
+        (m.index.m < 2 || m.index.m > 256 || m.index.ef_construction < 1 ||
+         m.index.quantization != Quantization::kNone)) {
+      return Status::InvalidArgument("schema: " + label +
+                                     ": hnsw needs m in 2..256, ef_construction >= 1 and no "
+                                     "quantization");
+    }
     if (!m.embedder.empty() && (!m.embedder.starts_with("colbert:") || m.embedder.size() == 8)) {
       return Status::InvalidArgument("schema: " + label + ": embedder '" + m.embedder +
                                      "' must be colbert:MODEL");
@@ -313,6 +333,12 @@ Json CollectionSchema::ToJson() const {
     for (const auto& m : multi_vectors) {
       Json f = {{"name", m.name}, {"dim", m.dim}, {"metric", MetricName(m.metric)}};
       if (!m.embedder.empty()) f["embedder"] = m.embedder;
+      // Only when indexed, so that exact fields keep the form written before.
+      if (m.index.type != IndexType::kFlat) {
+        f["index"] = {{"type", IndexTypeName(m.index.type)},
+                      {"m", m.index.m},
+                      {"ef_construction", m.index.ef_construction}};
+      }
       mv.push_back(std::move(f));
     }
     j["multi_vectors"] = mv;
@@ -355,11 +381,7 @@ Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
       if (const Json* idx = o.Get("index")) {
         StrictObject io(*idx, path + ".index");
         RAGDB_RETURN_IF_ERROR(io.CheckIsObject());
-        RAGDB_ASSIGN_OR_RETURN(std::string type, io.String("type", "flat"));
-        RAGDB_ASSIGN_OR_RETURN(f.index.type, ParseIndexType(type));
-        RAGDB_ASSIGN_OR_RETURN(f.index.m, io.Uint("m", f.index.m));
-        RAGDB_ASSIGN_OR_RETURN(f.index.ef_construction,
-                               io.Uint("ef_construction", f.index.ef_construction));
+        RAGDB_RETURN_IF_ERROR(ReadGraphParams(io, &f.index));
         RAGDB_ASSIGN_OR_RETURN(f.index.nlist, io.Uint("nlist", 0));
         RAGDB_ASSIGN_OR_RETURN(f.index.pq_m, io.Uint("pq_m", 0));
         RAGDB_ASSIGN_OR_RETURN(std::string q, io.String("quantization", "none"));
@@ -397,6 +419,12 @@ Result<CollectionSchema> CollectionSchema::FromJson(const Json& j) {
       RAGDB_ASSIGN_OR_RETURN(std::string metric, o.String("metric", "cosine"));
       RAGDB_ASSIGN_OR_RETURN(f.metric, ParseMetric(metric));
       RAGDB_ASSIGN_OR_RETURN(f.embedder, o.String("embedder", ""));
+      if (const Json* idx = o.Get("index")) {
+        StrictObject io(*idx, "schema.multi_vectors[" + std::to_string(i) + "].index");
+        RAGDB_RETURN_IF_ERROR(io.CheckIsObject());
+        RAGDB_RETURN_IF_ERROR(ReadGraphParams(io, &f.index));
+        RAGDB_RETURN_IF_ERROR(io.Finish());
+      }
       RAGDB_RETURN_IF_ERROR(o.Finish());
       s.multi_vectors.push_back(std::move(f));
     }

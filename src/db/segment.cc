@@ -18,6 +18,35 @@ constexpr const char* kDocsSection = "docs";
 std::string PayloadIndexSection(const std::string& path) { return "pidx/" + path; }
 std::string MultiSection(const std::string& field) { return "multi/" + field; }
 std::string MultiOffsetsSection(const std::string& field) { return "multi.offsets/" + field; }
+std::string MultiIndexSection(const std::string& field) { return "multi.index/" + field; }
+
+// Whether a segment with `tokens` token vectors of the field gets a token index: the field asks
+// for one and the segment has enough vectors for it to pay.
+bool WillBuildTokenIndex(const MultiVectorField& field, size_t tokens) {
+  return field.index.type == IndexType::kHnsw && tokens >= kMinRowsForVectorIndex;
+}
+
+// The token-vector HNSW of a multi-vector field (MultiVectorField::index), as a section.
+Status AddMultiIndexSection(const MultiVectorField& field, const std::vector<float>& data,
+                            storage::SegmentFileWriter* writer) {
+  const size_t tokens = data.size() / field.dim;
+  if (!WillBuildTokenIndex(field, tokens)) return Status::Ok();
+  index::IndexConfig config;
+  config.kind = index::IndexKind::kHnsw;
+  config.metric = Metric::kIp;  // cosine fields store unit vectors
+  config.dim = field.dim;
+  config.m = field.index.m;
+  config.ef_construction = field.index.ef_construction;
+  ThreadPool pool;
+  auto built = index::BuildIndex(config, data.data(), tokens, &pool);
+  if (!built.ok()) {
+    return built.status().WithContext("building the token index of multi-vector field '" +
+                                      field.name + "'");
+  }
+  std::string bytes;
+  RAGDB_RETURN_IF_ERROR((*built)->Serialize(&bytes));
+  return writer->AddSection(MultiIndexSection(field.name), bytes);
+}
 
 std::string_view AsBytes(const void* p, size_t n) { return {static_cast<const char*>(p), n}; }
 
@@ -257,6 +286,20 @@ Result<std::unique_ptr<SealedSegment>> SealedSegment::Open(const std::string& pa
       return corrupt(what + ": offsets do not cover the vectors");
     }
     s->multi_.push_back(m);
+    std::unique_ptr<index::VectorIndex> token_index;
+    if (const std::string section = MultiIndexSection(field.name); s->file_->Has(section)) {
+      RAGDB_ASSIGN_OR_RETURN(std::string_view bytes, s->file_->Section(section));
+      index::OpenOptions options;
+      options.verify_checksums = false;  // the segment file verified the section
+      auto opened = index::OpenIndex(bytes, m.data, m.offsets[rows], options);
+      if (!opened.ok()) return opened.status().WithContext(path + ": section '" + section + "'");
+      if ((*opened)->dim() != field.dim || (*opened)->kind() != index::IndexKind::kHnsw ||
+          (*opened)->metric() != Metric::kIp) {
+        return corrupt(what + ": the token index does not match the field");
+      }
+      token_index = std::move(opened).value();
+    }
+    s->multi_indexes_.push_back(std::move(token_index));
   }
   RAGDB_ASSIGN_OR_RETURN(s->vector_indexes_,
                          OpenVectorIndexes(*s->file_, schema, s->columns_, rows));
@@ -434,6 +477,11 @@ Result<size_t> WriteSegment(const std::string& path, const CollectionSchema& sch
         w->AddSection(MultiSection(name), AsBytes(data.data(), data.size() * sizeof(float))));
     RAGDB_RETURN_IF_ERROR(
         w->AddSection(MultiOffsetsSection(name), AsBytes(offsets.data(), offsets.size() * 8)));
+    const bool indexed = WillBuildTokenIndex(schema.multi_vectors[f], data.size() / dim);
+    const std::string stage = "token index '" + name + "'";
+    if (indexed) report(stage, 0);
+    RAGDB_RETURN_IF_ERROR(AddMultiIndexSection(schema.multi_vectors[f], data, w.get()));
+    if (indexed) report(stage, n);
   }
 
   if (!schema.payload_indexes.empty()) {

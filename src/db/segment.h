@@ -48,6 +48,9 @@ class Segment {
     const float* row(size_t r) const { return data + offsets[r] * dim; }
   };
   virtual MultiRows multi_rows(size_t field_index) const = 0;
+  // The HNSW graph over the token vectors of the multi-vector field at `field_index` (its rows
+  // are the field's vectors in multi_rows order), when this segment has one.
+  virtual const index::VectorIndex* multi_index(size_t field_index) const { return nullptr; }
   // Payload, text and sparse vectors of a row into `out` (id and dense vectors untouched).
   virtual Status ReadDocument(size_t row, Record* out) const = 0;
   // The approximate index of the vector field at `field_index`, when this segment has one.
@@ -162,6 +165,7 @@ class SealedSegment final : public Segment {
   const PointId& id(size_t row) const override { return ids_[row]; }
   index::TypedRows rows(size_t f) const override { return columns_[f]; }
   MultiRows multi_rows(size_t f) const override { return multi_[f]; }
+  const index::VectorIndex* multi_index(size_t f) const override { return multi_indexes_[f].get(); }
   Status ReadDocument(size_t row, Record* out) const override;
   const PayloadIndex* payload_index(std::string_view path) const override;
   const index::VectorIndex* vector_index(size_t f) const override {
@@ -188,8 +192,9 @@ class SealedSegment final : public Segment {
  private:
   std::unique_ptr<storage::SegmentFileReader> file_;
   std::vector<PointId> ids_;
-  std::vector<index::TypedRows> columns_;      // pointing into the mapped file
-  std::vector<MultiRows> multi_;               // pointing into the mapped file
+  std::vector<index::TypedRows> columns_;                           // pointing into the mapped file
+  std::vector<MultiRows> multi_;                                    // pointing into the mapped file
+  std::vector<std::unique_ptr<index::VectorIndex>> multi_indexes_;  // per multi field, or null
   std::vector<std::vector<float>> inv_norms_;  // integer rows under cosine, computed at open
   const uint64_t* doc_offsets_ = nullptr;
   std::string_view doc_blob_;

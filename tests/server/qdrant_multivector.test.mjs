@@ -195,6 +195,47 @@ test('an unnamed multi-vector collection uses the plain array-of-arrays form', a
   assert.deepEqual(p.vector, [[1, 0, 0], [0, 1, 0]]);
 });
 
+test('hnsw_config on a multi-vector field: a token index in sealed segments, exact scores', async () => {
+  await client.createCollection('mvh', {
+    vectors: {
+      colbert: { size: DIM, distance: 'Cosine', multivector_config: { comparator: 'max_sim' },
+        hnsw_config: { m: 16, ef_construct: 64 } },
+    },
+  });
+  const info = await client.getCollection('mvh');
+  assert.deepEqual(info.config.params.vectors.colbert.hnsw_config, { m: 16, ef_construct: 64 });
+  const docs = new Map(Array.from({ length: 300 }, (_, i) => [i + 1, matrix(2 + (i % 9))]));
+  await client.upsert('mvh', {
+    wait: true, points: [...docs].map(([id, m]) => ({ id, vector: { colbert: m } })),
+  });
+  const top = (q) => [...docs].map(([id, m]) => ({ id, score: maxSim(q, m, true) }))
+    .sort((x, y) => y.score - x.score || x.id - y.id).slice(0, 10);
+  // Sealing builds the token index (1,800 token vectors: enough for one).
+  const opt = await call('/ragdb/collections/mvh/optimize', {});
+  assert.equal(opt.status, 200, opt.error);
+  assert.ok(JSON.stringify(opt.result).includes('hnsw tokens:colbert'), JSON.stringify(opt.result));
+  let found = 0;
+  for (let t = 0; t < 10; ++t) {
+    const q = matrix(1 + (t % 4));
+    const want = top(q);
+    const got = await client.query('mvh', { query: q, using: 'colbert', limit: 10 });
+    const ids = new Set(want.map((w) => w.id));
+    found += got.points.filter((p) => ids.has(p.id)).length;
+    // Whatever the token search finds is scored exactly.
+    for (const p of got.points) {
+      assert.ok(Math.abs(p.score - maxSim(q, docs.get(p.id), true)) < 1e-4);
+    }
+    const exact = await client.query('mvh', { query: q, using: 'colbert', limit: 10, params: { exact: true } });
+    assert.deepEqual(exact.points.map((p) => p.id), want.map((w) => w.id));
+  }
+  assert.ok(found >= 90, `recall@10 ${found / 100}`);
+  const bad = await call('/collections/bad4', {
+    vectors: { size: 4, distance: 'Dot', multivector_config: { comparator: 'max_sim' }, hnsw_config: { m: 1 } },
+  }, 'PUT');
+  assert.equal(bad.status, 400);
+  assert.match(bad.error, /m in 2\.\.256/);
+});
+
 test('malformed multi-vector input is refused naming the problem, and changes nothing', async () => {
   const before = (await client.count('mv', { exact: true })).count;
   const cases = [

@@ -508,8 +508,9 @@ bool IsMultiVectorParams(const Json& v) {
   return v.is_object() && v.contains("multivector_config") && !v["multivector_config"].is_null();
 }
 
-// Vector params with a multivector_config: a multi-vector field, scored by MaxSim, searched
-// exactly (so hnsw_config and quantization_config have nothing to act on).
+// Vector params with a multivector_config: a multi-vector field, scored by MaxSim, exactly; an
+// hnsw_config (m > 0) asks for the token index (MultiVectorField::index). quantization_config
+// has nothing to act on.
 Result<MultiVectorField> MultiVectorFieldFromQdrant(const std::string& name, const Json& v,
                                                     std::vector<std::string>* warnings) {
   const std::string where = name.empty() ? "vectors" : "vectors." + name;
@@ -545,12 +546,12 @@ Result<MultiVectorField> MultiVectorFieldFromQdrant(const std::string& name, con
     if (!resolved.ok()) return resolved.status().WithContext(where + ".embedder");
     f.embedder = std::move(resolved).value();
   }
-  for (const char* key : {"hnsw_config", "quantization_config"}) {
-    if (v.contains(key) && !v[key].is_null()) {
-      warnings->push_back(where + "." + key +
-                          " is ignored: multi-vector fields are searched exactly (MaxSim over "
-                          "every row)");
-    }
+  RAGDB_RETURN_IF_ERROR(
+      ApplyHnsw(v.value("hnsw_config", Json()), where + ".hnsw_config", &f.index, warnings));
+  if (v.contains("quantization_config") && !v["quantization_config"].is_null()) {
+    warnings->push_back(where +
+                        ".quantization_config is ignored: multi-vector fields keep float32 "
+                        "vectors (MaxSim is computed on them)");
   }
   CheckOnDisk(v, where, warnings);
   return f;
@@ -562,6 +563,9 @@ Json MultiVectorParamsJson(const MultiVectorField& f) {
             {"datatype", "float32"},
             {"multivector_config", {{"comparator", "max_sim"}}}};
   if (!f.embedder.empty()) j["embedder"] = f.embedder;
+  if (f.index.type == IndexType::kHnsw) {
+    j["hnsw_config"] = {{"m", f.index.m}, {"ef_construct", f.index.ef_construction}};
+  }
   return j;
 }
 
