@@ -9,6 +9,8 @@ For each data set, in one run on the same data, single thread:
                   disk and only the rows being re-scored come into memory, as Qdrant's
                   `on_disk: true` vectors with binary codes in RAM;
   ragdb sq8       `--quantization sq8`, for reference;
+  ragdb pq        `--quantization pq --pq-m dim/8` (product quantization, x32 compression: one
+                  byte per 8 components, the walk summing table lookups, the beam re-scored);
   hnswlib         Debian's python3-hnswlib (float32, same m / ef_construction), the peer.
 QPS is each engine's own search-phase rate (the CLI's `qps`, median of 3 runs per ef); memory is
 the searching process's peak resident set (GNU time %M) minus the same CLI searching an empty
@@ -50,8 +52,10 @@ def cli(args, data, *a, memory_limit=None):
 def build(args, data, base_path, dim, quantization):
     shutil.rmtree(data, ignore_errors=True)
     t = time.perf_counter()
+    extra = ['--pq-m', str(dim // 8)] if quantization == 'pq' else []
     cli(args, data, 'create', 'c', '--dim', str(dim), '--metric', 'cosine', '--index', 'hnsw',
-        '--m', str(args.m), '--ef-construction', str(args.efc), '--quantization', quantization)
+        '--m', str(args.m), '--ef-construction', str(args.efc), '--quantization', quantization,
+        *extra)
     cli(args, data, 'import', 'c', '--fvecs', base_path)
     cli(args, data, 'optimize', 'c')
     return time.perf_counter() - t
@@ -128,7 +132,8 @@ def one_set(args, name, base, queries, gt, tmp):
             ('float32', 'ragdb float32', 'none', None),
             ('binary', 'ragdb binary', 'binary', None),
             ('frugal', f'ragdb binary, --memory-limit {limit}', 'binary', limit),
-            ('sq8', 'ragdb sq8', 'sq8', None)):
+            ('sq8', 'ragdb sq8', 'sq8', None),
+            ('pq', 'ragdb pq (x32)', 'pq', None)):
         if key not in args.variants:
             continue
         data = os.path.join(tmp, 'db-' + quant)
@@ -136,7 +141,7 @@ def one_set(args, name, base, queries, gt, tmp):
             load = build(args, data, bp, dim, quant)
             print(f'  built {quant} in {load:.0f} s', flush=True)
         results[label] = sweep(args, data, qp, gt, tmp, mem_limit, baseline)
-        if mem_limit or quant == 'sq8':
+        if mem_limit or quant in ('sq8', 'pq'):
             shutil.rmtree(data)
     if 'hnswlib' in args.variants:
         results['hnswlib (float32)'] = hnswlib_runs(args, base, qp, gt, tmp)
@@ -152,7 +157,7 @@ def one_set(args, name, base, queries, gt, tmp):
         f_qps, f_mem = rows.get('ragdb float32', (None, None))
         peer = rows.get('hnswlib (float32)', (None, None))[0]
         for label in results:
-            if label.startswith('ragdb binary') and rows[label][0] and f_qps:
+            if label.startswith(('ragdb binary', 'ragdb pq')) and rows[label][0] and f_qps:
                 q, m = rows[label]
                 print(f'    {label}: {q / f_qps:.2f}x the QPS of float32 HNSW, '
                       f'{100 * m / f_mem:.0f}% of its memory' +
@@ -168,8 +173,8 @@ def main():
     ap.add_argument('--queries', type=int, default=500)
     ap.add_argument('--m', type=int, default=16)
     ap.add_argument('--efc', type=int, default=200)
-    ap.add_argument('--variants', default='float32,binary,frugal,sq8,hnswlib',
-                    help='which of float32, binary, frugal, sq8, hnswlib to run')
+    ap.add_argument('--variants', default='float32,binary,frugal,sq8,pq,hnswlib',
+                    help='which of float32, binary, frugal, sq8, pq, hnswlib to run')
     ap.add_argument('--targets', type=lambda s: [float(x) for x in s.split(',')],
                     default=[0.9, 0.95])
     args = ap.parse_args()

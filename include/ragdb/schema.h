@@ -21,9 +21,10 @@ enum class ElementType { kFloat32, kFloat16, kInt8, kBinary, kUint8 };
 enum class IndexType { kFlat, kHnsw, kIvfFlat, kIvfPq };
 // How an HNSW graph over float32 rows is walked: on the rows (kNone), or on compact codes with the
 // final beam re-scored from the float rows: kSq8 one byte per component, kBinary one bit per
-// component (Hamming distances; for high-dimensional embeddings). The numbers are stored in index
-// files: only ever append.
-enum class Quantization { kNone, kSq8, kBinary };
+// component (Hamming distances; for high-dimensional embeddings), kPq one byte per sub-space of
+// dim / pq_m components (product quantization: table lookups against 256 centroids per
+// sub-space). The numbers are stored in index files: only ever append.
+enum class Quantization { kNone, kSq8, kBinary, kPq };
 // Payload index types. The numbers are stored in segment files: only ever append.
 enum class PayloadType { kKeyword, kInteger, kFloat, kBool, kText, kGeo, kDatetime, kUuid };
 
@@ -34,7 +35,7 @@ std::string_view ElementTypeName(ElementType t);
 Result<ElementType> ParseElementType(std::string_view name);
 std::string_view IndexTypeName(IndexType t);  // "flat", "hnsw", "ivf_flat", "ivf_pq"
 Result<IndexType> ParseIndexType(std::string_view name);
-std::string_view QuantizationName(Quantization q);  // "none", "sq8"
+std::string_view QuantizationName(Quantization q);  // "none", "sq8", "binary", "pq"
 Result<Quantization> ParseQuantization(std::string_view name);
 // "keyword", "integer", "float", "bool", "text", "geo", "datetime", "uuid"
 std::string_view PayloadTypeName(PayloadType t);
@@ -45,7 +46,7 @@ struct IndexParams {
   uint32_t m = 16;                    // HNSW links per node
   uint32_t ef_construction = 200;     // HNSW build beam width
   uint32_t nlist = 0;                 // IVF lists; 0 = about sqrt(rows)
-  uint32_t pq_m = 0;                  // IVF-PQ sub-quantizers; 0 = dim / 4
+  uint32_t pq_m = 0;                  // PQ sub-spaces (IVF-PQ, or HNSW with kPq); 0 = dim / 4
   Quantization quantization = Quantization::kNone;
   // A sealed segment whose vectors take fewer kilobytes than this stays exact (no index); 0 =
   // never build one (Qdrant's optimizers_config.indexing_threshold). Unset: segments of 1,024

@@ -58,6 +58,11 @@ Status CheckIndexFlags(const Args& a, IndexType type) {
       continue;
     }
     if (std::string(u.flag) == "quantization" && a.GetOr("quantization", "") == "none") continue;
+    // HNSW's product quantization has sub-spaces too.
+    if (std::string(u.flag) == "pq-m" && type == IndexType::kHnsw &&
+        a.GetOr("quantization", "") == "pq") {
+      continue;
+    }
     std::string wanted;
     for (IndexType t : u.types)
       wanted += (wanted.empty() ? "" : " or ") + std::string(IndexTypeName(t));

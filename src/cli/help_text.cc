@@ -63,10 +63,11 @@ std::vector<CommandHelp> MakeHelp() {
         {"--m N", "HNSW links per node (default 16)"},
         {"--ef-construction N", "HNSW build beam width (default 200)"},
         {"--nlist N", "IVF lists (default about sqrt(rows))"},
-        {"--pq-m M", "IVF-PQ sub-quantizers (default dim / 4)"},
+        {"--pq-m M", "PQ sub-spaces, IVF-PQ or --quantization pq (default dim / 4)"},
         {"--quantization Q",
-         "none (default), sq8 (HNSW walks 8-bit codes) or binary (1-bit codes, Hamming "
-         "distances); the final beam is re-ranked exactly"},
+         "none (default), sq8 (HNSW walks 8-bit codes), binary (1-bit codes, Hamming\n"
+         "distances) or pq (product quantization, --pq-m bytes per row); the final\n"
+         "beam is re-ranked exactly"},
         {"--text", "add a text field: records' \"text\" is indexed for BM25 (search --text)"},
         {"--analyzer NAME",
          "text analyzer: standard (default), whitespace, keyword, ngram\n"

@@ -50,10 +50,11 @@ constexpr std::array<std::pair<IndexType, const char*>, 4> kIndexTypes{
      {IndexType::kHnsw, "hnsw"},
      {IndexType::kIvfFlat, "ivf_flat"},
      {IndexType::kIvfPq, "ivf_pq"}}};
-constexpr std::array<std::pair<Quantization, const char*>, 3> kQuantizations{
+constexpr std::array<std::pair<Quantization, const char*>, 4> kQuantizations{
     {{Quantization::kNone, "none"},
      {Quantization::kSq8, "sq8"},
-     {Quantization::kBinary, "binary"}}};
+     {Quantization::kBinary, "binary"},
+     {Quantization::kPq, "pq"}}};
 constexpr std::array<std::pair<PayloadType, const char*>, 8> kPayloadTypes{
     {{PayloadType::kKeyword, "keyword"},
      {PayloadType::kInteger, "integer"},
@@ -148,9 +149,12 @@ Status ValidateElementType(const VectorField& v, const std::string& label) {
     return Status::InvalidArgument(
         "schema: " + label + ": metric 'hamming' needs element type 'binary' (not '" + type + "')");
   }
-  if (v.index.quantization == Quantization::kBinary && v.index.type != IndexType::kHnsw) {
-    return Status::InvalidArgument("schema: " + label +
-                                   ": binary quantization needs an hnsw index (its walk uses the "
+  if ((v.index.quantization == Quantization::kBinary ||
+       v.index.quantization == Quantization::kPq) &&
+      v.index.type != IndexType::kHnsw) {
+    return Status::InvalidArgument("schema: " + label + ": " +
+                                   std::string(QuantizationName(v.index.quantization)) +
+                                   " quantization needs an hnsw index (its walk uses the "
                                    "codes; this field's index is " +
                                    std::string(IndexTypeName(v.index.type)) + ")");
   }

@@ -27,6 +27,9 @@ constexpr uint32_t kSq8Params = SectionTag("SQ8P");
 constexpr uint32_t kSq8Codes = SectionTag("SQ8C");
 constexpr uint32_t kBinaryMean = SectionTag("BQMN");
 constexpr uint32_t kBinaryCodes = SectionTag("BQCD");
+constexpr uint32_t kPqParams = SectionTag("PQPM");  // u32 sub-space count
+constexpr uint32_t kPqCodebooks = SectionTag("PQCB");
+constexpr uint32_t kPqCodes = SectionTag("PQCD");
 constexpr int kMaxLevel = 30;
 
 struct HnswMeta {
@@ -69,6 +72,7 @@ struct HnswIndex::Query {
   float bias;               // SQ8 dot: dot(q, vmin)
   const float* scale;
   const uint8_t* bits;  // binary quantization: the query's code
+  const float* table;   // product quantization: the query's distance table
   // The kernels, looked up once per search (Kernels() is a guarded static: called per distance
   // it cost about 2% of a search's instructions).
   const IndexKernels* kern;
@@ -86,7 +90,8 @@ HnswIndex::HnswIndex(const IndexConfig& c)
       quant_(c.quantization),
       code_bytes_(c.quantization == Quantization::kSq8      ? c.dim
                   : c.quantization == Quantization::kBinary ? BinaryQuantizer::CodeBytes(c.dim)
-                                                            : 0) {
+                  : c.quantization == Quantization::kPq ? ProductQuantizer::Subspaces(c.dim, c.pq_m)
+                                                        : 0) {
   rows_.type = c.element_type;
   rows_.metric = c.metric;
   rows_.dim = c.dim;
@@ -97,6 +102,7 @@ HnswIndex::HnswIndex(const IndexConfig& c)
 void HnswIndex::TrainCodes(const float* rows, size_t n) {
   if (quant_ == Quantization::kSq8) quantizer_.Train(rows, n, d_);
   if (quant_ == Quantization::kBinary) binary_.Train(rows, n, d_);
+  if (quant_ == Quantization::kPq) pq_.Train(rows, n, d_, code_bytes_, seed_, nullptr);
 }
 
 void HnswIndex::SetLinkBytes(uint32_t width) {
@@ -229,6 +235,7 @@ Status HnswIndex::Add(const float* vectors, size_t n_total, ThreadPool* pool) {
       uint8_t* code = codes_owned_.data() + x * code_bytes_;
       if (quant_ == Quantization::kSq8) quantizer_.Encode(Row(static_cast<uint32_t>(x)), code);
       if (quant_ == Quantization::kBinary) binary_.Encode(Row(static_cast<uint32_t>(x)), code);
+      if (quant_ == Quantization::kPq) pq_.Encode(Row(static_cast<uint32_t>(x)), code);
     }
   }
   if (n_total == old) return Status::Ok();
@@ -464,6 +471,8 @@ inline float HnswIndex::Dist(const Query& q, uint32_t x) const {
     return l2_ ? kern.sq8_l2(q.qs, c, q.scale, d_) : -(kern.sq8_dot(q.qs, c, d_) + q.bias);
   } else if constexpr (kW == Walk::kBits) {
     return static_cast<float>(kern.hamming(q.bits, codes_ + size_t{x} * code_bytes_, code_bytes_));
+  } else if constexpr (kW == Walk::kPq) {
+    return ProductQuantizer::Distance(q.table, codes_ + size_t{x} * code_bytes_, code_bytes_);
   } else {
     if (typed()) return TypedDistance(kern, rows_, *q.typed, x);
     return FloatDistance(kern, l2_, q.q, Row(x), d_);
@@ -745,7 +754,13 @@ void HnswIndex::SearchInto(const float* query, size_t k, const SearchParams& par
   q.bias = 0;
   q.scale = nullptr;
   q.bits = nullptr;
-  if (quant_ == Quantization::kBinary) {
+  q.table = nullptr;
+  if (quant_ == Quantization::kPq) {
+    s->qs.resize(code_bytes_ * ProductQuantizer::kCentroids);
+    pq_.PrepareTable(q.q, l2_, s->qs.data());
+    q.table = s->qs.data();
+    SearchImpl<Walk::kPq>(q, k, params, allowed, &*s, out);
+  } else if (quant_ == Quantization::kBinary) {
     s->bits.resize(code_bytes_);
     binary_.Encode(q.q, s->bits.data());
     q.bits = s->bits.data();
@@ -776,7 +791,9 @@ size_t HnswIndex::GraphBytes() const {
 }
 size_t HnswIndex::CodeBytes() const {
   if (quant_ == Quantization::kNone) return 0;
-  const size_t params = (quant_ == Quantization::kSq8 ? 2 : 1) * d_ * sizeof(float);
+  const size_t params = quant_ == Quantization::kPq
+                            ? pq_.codebooks().size() * sizeof(float)
+                            : (quant_ == Quantization::kSq8 ? 2 : 1) * d_ * sizeof(float);
   return n_.load() * code_bytes_ + params;
 }
 
@@ -799,7 +816,7 @@ Status HnswIndex::Serialize(std::string* out) const {
   meta.metric = static_cast<uint32_t>(metric_);
   meta.m = m_;
   meta.ef_construction = ef_construction_;
-  meta.quantization = static_cast<uint32_t>(quant_);  // 0 none, 1 SQ8, 2 binary
+  meta.quantization = static_cast<uint32_t>(quant_);  // 0 none, 1 SQ8, 2 binary, 3 PQ
   meta.element_type = static_cast<uint32_t>(rows_.type);
   meta.entry = static_cast<uint32_t>(e >> 32);
   meta.max_level = meta.entry == kNone ? 0 : static_cast<uint32_t>(e & 0xffffffff);
@@ -827,6 +844,11 @@ Status HnswIndex::Serialize(std::string* out) const {
   } else if (quant_ == Quantization::kBinary) {
     w.AddVector(kBinaryMean, binary_.mean());
     w.Add(kBinaryCodes, codes_, n * code_bytes_);
+  } else if (quant_ == Quantization::kPq && pq_.dim() != 0) {  // untrained: an empty index
+    const uint32_t m = static_cast<uint32_t>(code_bytes_);
+    w.Add(kPqParams, &m, sizeof(m));
+    w.AddVector(kPqCodebooks, pq_.codebooks());
+    w.Add(kPqCodes, codes_, n * code_bytes_);
   }
   w.Finish(out);
   return Status::Ok();
@@ -839,7 +861,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
   HnswMeta meta;
   RAGDB_RETURN_IF_ERROR(blob->Pod(kMeta, &meta));
   if (meta.dim == 0 || meta.dim > VectorField::kMaxDim || meta.metric > 3 || meta.m < 2 ||
-      meta.m > 256 || meta.quantization > 2 || meta.n >= 0x7fffffffu || meta.element_type > 4 ||
+      meta.m > 256 || meta.quantization > 3 || meta.n >= 0x7fffffffu || meta.element_type > 4 ||
       (meta.element_type != 0 && meta.quantization != 0) ||
       ((meta.element_type == static_cast<uint32_t>(ElementType::kBinary)) !=
        (meta.metric == static_cast<uint32_t>(Metric::kHamming)))) {
@@ -880,6 +902,20 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Open(std::string_view bytes, const
     h.binary_.Load(mean, c.dim);
     RAGDB_ASSIGN_OR_RETURN(const uint8_t* codes,
                            blob->Array<uint8_t>(kBinaryCodes, n * h.code_bytes_));
+    h.codes_ = codes;
+  }
+  if (h.quant_ == Quantization::kPq && (n > 0 || blob->Bytes(kPqParams).ok())) {
+    uint32_t m = 0;
+    RAGDB_RETURN_IF_ERROR(blob->Pod(kPqParams, &m));
+    if (m == 0 || m > c.dim || c.dim % m != 0) return Status::Corruption("hnsw: bad PQ sub-spaces");
+    const size_t cb_floats = size_t{m} * ProductQuantizer::kCentroids * (c.dim / m);
+    RAGDB_ASSIGN_OR_RETURN(const float* codebooks, blob->Array<float>(kPqCodebooks, cb_floats));
+    for (size_t j = 0; j < cb_floats; ++j) {
+      if (!std::isfinite(codebooks[j])) return Status::Corruption("hnsw: bad PQ codebooks");
+    }
+    h.pq_.Load(codebooks, c.dim, m);
+    h.code_bytes_ = m;
+    RAGDB_ASSIGN_OR_RETURN(const uint8_t* codes, blob->Array<uint8_t>(kPqCodes, n * m));
     h.codes_ = codes;
   }
   if (h.quant_ == Quantization::kSq8) {

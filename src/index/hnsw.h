@@ -30,6 +30,7 @@
 #include "base/huge_pages.h"
 #include "index/bq.h"
 #include "index/format.h"
+#include "index/pq.h"
 #include "index/search_scratch.h"
 #include "index/sq8.h"
 #include "index/typed_rows.h"
@@ -71,7 +72,7 @@ class HnswIndex final : public VectorIndex {
   struct Query;
   static constexpr uint32_t kNone = 0xffffffffu;
   // What a search walks on: the rows, SQ8 codes or binary codes.
-  enum class Walk { kRows, kSq8, kBits };
+  enum class Walk { kRows, kSq8, kBits, kPq };
 
   HnswIndex(const IndexConfig& config);
   void Reserve(size_t capacity);  // exclusive lock held
@@ -132,6 +133,7 @@ class HnswIndex final : public VectorIndex {
   bool CodesTrained() const {
     return quant_ == Quantization::kSq8      ? quantizer_.dim() != 0
            : quant_ == Quantization::kBinary ? binary_.dim() != 0
+           : quant_ == Quantization::kPq     ? pq_.dim() != 0
                                              : true;
   }
   uint32_t MaxLinks(int level) const { return level == 0 ? max0_ : m_; }
@@ -186,6 +188,7 @@ class HnswIndex final : public VectorIndex {
   Quantization quant_;
   Sq8Quantizer quantizer_;        // kSq8
   BinaryQuantizer binary_;        // kBinary
+  ProductQuantizer pq_;           // kPq
   size_t code_bytes_ = 0;         // bytes of one row's code (0 without quantization)
   TypedRows rows_;                // the caller's rows, in their element type
   std::vector<float> inv_norms_;  // integer rows under cosine (typed_rows.h)

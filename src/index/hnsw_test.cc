@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <limits>
 #include <thread>
 
 #include "base/thread_pool.h"
@@ -210,10 +211,24 @@ TEST(Hnsw, EmptyAndTiny) {
   ASSERT_TRUE((*empty)->Serialize(&blob).ok());
   AlignedBytes a(blob);
   EXPECT_TRUE(OpenIndex(a.view(), x.data(), 0).ok());
+  // Product quantization untrained (no rows), and trained on one row.
+  auto pq_empty = HnswIndex::Build(Hnsw(Metric::kL2, Quantization::kPq), x.data(), 0, nullptr);
+  ASSERT_TRUE(pq_empty.ok());
+  std::string pq_blob;
+  ASSERT_TRUE((*pq_empty)->Serialize(&pq_blob).ok());
+  AlignedBytes pa(pq_blob);
+  auto reopened = OpenIndex(pa.view(), x.data(), 0);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_TRUE((*reopened)->Add(x.data(), 1, nullptr).ok());
+  EXPECT_EQ((*reopened)->Search(x.data(), 5, {}, nullptr).size(), 1u);
+  auto pq_one = HnswIndex::Build(Hnsw(Metric::kL2, Quantization::kPq), x.data(), 1, nullptr);
+  ASSERT_TRUE(pq_one.ok());
+  EXPECT_EQ((*pq_one)->Search(x.data(), 5, {}, nullptr).size(), 1u);
 }
 
 TEST(Hnsw, SerializeRoundTripIdenticalResults) {
-  for (Quantization quant : {Quantization::kNone, Quantization::kSq8, Quantization::kBinary}) {
+  for (Quantization quant :
+       {Quantization::kNone, Quantization::kSq8, Quantization::kBinary, Quantization::kPq}) {
     auto [x, q] = testing::MakeData(3000, 50, kD, 10, 4);
     auto built = HnswIndex::Build(Hnsw(Metric::kL2, quant), x.data(), 3000, nullptr);
     ASSERT_TRUE(built.ok());
@@ -274,6 +289,87 @@ TEST(Hnsw, BinaryQuantizationRecallMemoryAndFilters) {
     }
     EXPECT_GE(recall / nq, 0.9) << static_cast<int>(metric);
     EXPECT_GE(filtered / nq, 0.9) << static_cast<int>(metric);
+  }
+}
+
+// Product quantization: the walk ranks rows by table lookups against 256 centroids per
+// sub-space, the beam is re-ranked exactly; codes take pq_m bytes per row plus the codebooks.
+// Checked for every metric, with a filter, after inserts into a reopened index; a corrupt
+// sub-space count and non-finite codebooks are refused at open.
+TEST(Hnsw, ProductQuantizationRecallMemoryAndFilters) {
+  constexpr size_t n = 4000, d = 64, nq = 50;
+  EXPECT_EQ(ProductQuantizer::Subspaces(64, 0), 16u);
+  EXPECT_EQ(ProductQuantizer::Subspaces(100, 30), 25u);  // the largest divisor not above
+  EXPECT_EQ(ProductQuantizer::Subspaces(7, 3), 1u);
+  for (Metric metric : {Metric::kCosine, Metric::kL2, Metric::kIp}) {
+    auto [x, q] = testing::MakeData(n, nq, d, 40, 23, metric == Metric::kCosine);
+    IndexConfig c = Hnsw(metric, Quantization::kPq);
+    c.dim = d;
+    c.pq_m = 16;  // 4 components per byte: x16 compression
+    ThreadPool pool(2);
+    auto built = HnswIndex::Build(c, x.data(), n / 2, &pool);
+    ASSERT_TRUE(built.ok()) << built.status().ToString();
+    ASSERT_TRUE((*built)->Add(x.data(), n * 3 / 4, &pool).ok());
+    std::string blob;
+    ASSERT_TRUE((*built)->Serialize(&blob).ok());
+    AlignedBytes a(blob);
+    auto opened = OpenIndex(a.view(), x.data(), n * 3 / 4);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    ASSERT_TRUE((*opened)->Add(x.data(), n, &pool).ok());
+    auto* h = static_cast<HnswIndex*>(opened->get());
+    EXPECT_TRUE(h->quantized());
+    EXPECT_EQ(h->CodeBytes(), n * 16 + 16 * 256 * 4 * sizeof(float));
+    SearchParams p{.ef = 200};
+    Bitset half = testing::RandomBits(n, 0.5, 3);
+    double recall = 0, filtered = 0;
+    for (size_t i = 0; i < nq; ++i) {
+      const float* qi = &q[i * d];
+      auto got = h->Search(qi, kK, p, nullptr);
+      recall += Recall(got, BruteForce(metric, x, d, qi, kK));
+      for (size_t j = 1; j < got.size(); ++j) EXPECT_LE(got[j - 1].distance, got[j].distance);
+      auto f = h->Search(qi, kK, p, &half);
+      for (const Neighbor& nb : f) EXPECT_TRUE(half.Test(nb.row));
+      filtered += Recall(f, BruteForce(metric, x, d, qi, kK, &half));
+    }
+    EXPECT_GE(recall / nq, 0.9) << static_cast<int>(metric);
+    EXPECT_GE(filtered / nq, 0.9) << static_cast<int>(metric);
+  }
+  // Corrupt PQ sections: the sub-space count (must divide the dimension), then a codebook value.
+  auto [x, q] = testing::MakeData(1500, 1, kD, 10, 5);
+  auto built = HnswIndex::Build(Hnsw(Metric::kL2, Quantization::kPq), x.data(), 1500, nullptr);
+  ASSERT_TRUE(built.ok());
+  std::string blob;
+  ASSERT_TRUE((*built)->Serialize(&blob).ok());
+  // The section table (format.h): 32-byte entries from byte 64, {tag, crc, offset, size, 0}.
+  auto section = [&](const char* tag) {
+    for (size_t e = 64; e + 32 <= blob.size(); e += 32) {
+      if (blob.compare(e, 4, tag) == 0) {
+        uint64_t offset;
+        std::memcpy(&offset, &blob[e + 8], 8);
+        return static_cast<size_t>(offset);
+      }
+    }
+    return std::string::npos;
+  };
+  const size_t params = section("PQPM"), codebooks = section("PQCB");
+  ASSERT_NE(params, std::string::npos);
+  ASSERT_NE(codebooks, std::string::npos);
+  uint32_t m;
+  std::memcpy(&m, &blob[params], 4);
+  EXPECT_EQ(m, kD / 4);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int trial = 0; trial < 4; ++trial) {
+    std::string broken = blob;
+    const uint32_t bad[] = {0, 5, 64};
+    if (trial < 3) {
+      std::memcpy(&broken[params], &bad[trial], 4);
+    } else {
+      std::memcpy(&broken[codebooks + 12], &nan, 4);
+    }
+    AlignedBytes b(broken);
+    auto opened = OpenIndex(b.view(), x.data(), 1500, OpenOptions{.verify_checksums = false});
+    ASSERT_FALSE(opened.ok()) << trial;
+    EXPECT_NE(opened.status().message().find("PQ"), std::string::npos) << trial;
   }
 }
 

@@ -204,7 +204,8 @@ test('PATCH a collection: bad input is refused and changes nothing', async () =>
     [{ vectors: { nope: { hnsw_config: { m: 8 } } } }, 400, /nope/],
     [{ hnsw_config: { payload_m: 4 } }, 501, /payload_m/],
     [{ hnsw_config: { m: 8, colour: 1 } }, 400, /hnsw_config\.colour/],
-    [{ quantization_config: { product: { compression: 'x4' } } }, 501, /product/],
+    [{ quantization_config: { product: { compression: 'x5' } } }, 400, /compression/],
+    [{ quantization_config: { turbo: {} } }, 400, /turbo/],
     [{ sparse_vectors: {} }, 501, /sparse_vectors/],
     [{ optimizers_config: { indexing_threshold: -1 } }, 400, /indexing_threshold/],
     [{ vectors: { '': { size: 4 } } }, 400, /vectors\.\.size|size/],
@@ -272,4 +273,49 @@ test('binary quantization: created and PATCHed through the Qdrant API, searches 
   // Switched to scalar and back off by PATCH.
   assert.equal(await client.updateCollection('bq', { quantization_config: { scalar: { type: 'int8' } } }), true);
   assert.equal((await client.getCollection('bq')).config.quantization_config.scalar.type, 'int8');
+});
+
+test('product quantization: compression xN gives HNSW PQ codes, searches re-scored exactly', async () => {
+  const dim = 64;
+  const n = 2000;
+  await client.createCollection('pq', {
+    vectors: { size: dim, distance: 'Euclid' },
+    quantization_config: { product: { compression: 'x16', always_ram: true } },
+  });
+  let info = await client.getCollection('pq');
+  assert.equal(info.config.quantization_config.product.compression, 'x16');
+  assert.ok(info.config.hnsw_config.m > 0);
+  let s = 5;
+  const rand = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 - 0.5; };
+  const centres = Array.from({ length: 20 }, () => Array.from({ length: dim }, rand));
+  const pts = Array.from({ length: n }, (_, i) => ({
+    id: i + 1, vector: centres[i % 20].map((c) => c + 0.3 * rand()),
+  }));
+  for (let i = 0; i < n; i += 500) await client.upsert('pq', { wait: true, points: pts.slice(i, i + 500) });
+  assert.equal((await request('POST', '/ragdb/collections/pq/optimize', {})).status, 200);
+  info = await client.getCollection('pq');
+  assert.equal(info.indexed_vectors_count, n);
+  let hit = 0;
+  for (let i = 0; i < 20; i++) {
+    const q = pts[i * 37].vector.map((v, j) => v + 0.1 * Math.sin(i + j));
+    const exact = (await client.query('pq', { query: q, limit: 10, params: { exact: true } })).points;
+    const got = (await client.query('pq', { query: q, limit: 10, params: { hnsw_ef: 128 } })).points;
+    hit += got.filter((p) => exact.some((e) => e.id === p.id)).length;
+    // Scores are the exact distances, not code estimates.
+    for (const p of got) {
+      const e = exact.find((x) => x.id === p.id);
+      if (e) assert.ok(Math.abs(e.score - p.score) < 1e-4);
+    }
+  }
+  assert.ok(hit / 200 >= 0.9, `recall ${hit / 200}`);
+  const r = await request('PUT', '/collections/pq2', {
+    vectors: { size: 8, distance: 'Dot' }, quantization_config: { product: { compression: 'x3' } },
+  });
+  assert.equal(r.status, 400);
+  assert.match(r.error, /compression/);
+  // PATCHed to another compression, and back off.
+  assert.equal(await client.updateCollection('pq', { quantization_config: { product: { compression: 'x8' } } }), true);
+  assert.equal((await client.getCollection('pq')).config.quantization_config.product.compression, 'x8');
+  assert.equal(await client.updateCollection('pq', { quantization_config: 'Disabled' }), true);
+  assert.equal((await client.getCollection('pq')).config.quantization_config, null);
 });

@@ -145,9 +145,10 @@ Result<Json> UpdateCollection(Ctx& ctx) {
   const Json none;
   const Json& hnsw = body.contains("hnsw_config") ? body["hnsw_config"] : none;
   const Json& quant = body.contains("quantization_config") ? body["quantization_config"] : none;
-  for (IndexParams& p : next) {
-    RAGDB_RETURN_IF_ERROR(ApplyHnsw(hnsw, "hnsw_config", &p, &ctx.warnings));
-    RAGDB_RETURN_IF_ERROR(ApplyQuantization(quant, "quantization_config", &p, &ctx.warnings));
+  for (size_t i = 0; i < next.size(); ++i) {
+    RAGDB_RETURN_IF_ERROR(ApplyHnsw(hnsw, "hnsw_config", &next[i], &ctx.warnings));
+    RAGDB_RETURN_IF_ERROR(ApplyQuantization(quant, "quantization_config", schema.vectors[i].dim,
+                                            &next[i], &ctx.warnings));
   }
   RAGDB_ASSIGN_OR_RETURN(
       auto threshold,
@@ -175,8 +176,8 @@ Result<Json> UpdateCollection(Ctx& ctx) {
       RAGDB_RETURN_IF_ERROR(ApplyHnsw(diff.value("hnsw_config", Json()), where + ".hnsw_config",
                                       &next[i], &ctx.warnings));
       RAGDB_RETURN_IF_ERROR(ApplyQuantization(diff.value("quantization_config", Json()),
-                                              where + ".quantization_config", &next[i],
-                                              &ctx.warnings));
+                                              where + ".quantization_config", schema.vectors[i].dim,
+                                              &next[i], &ctx.warnings));
     }
   }
   ctx.LockForWrite(col->name());

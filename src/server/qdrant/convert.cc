@@ -403,7 +403,7 @@ Status ApplyHnsw(const Json& h, const std::string& where, IndexParams* p,
   return Status::Ok();
 }
 
-Status ApplyQuantization(const Json& q, const std::string& where, IndexParams* p,
+Status ApplyQuantization(const Json& q, const std::string& where, uint32_t dim, IndexParams* p,
                          std::vector<std::string>* warnings) {
   if (q.is_null()) return Status::Ok();
   if (q == Json("Disabled")) {  // Qdrant's way to switch quantization off (PATCH)
@@ -442,8 +442,31 @@ Status ApplyQuantization(const Json& q, const std::string& where, IndexParams* p
     if (p->type == IndexType::kFlat) p->type = IndexType::kHnsw;
     return Status::Ok();
   }
-  return Status::Unimplemented(
-      where + ": only scalar int8 and binary quantization are supported (not product or turbo)");
+  if (q.contains("product")) {
+    // Qdrant's compression xN keeps 1/N of the float bytes: dim * 4 / N one-byte codes, one per
+    // sub-space of N / 4 components (ProductQuantizer::Subspaces rounds to a divisor of dim).
+    const Json& pq = q["product"];
+    if (!pq.is_object()) return Status::InvalidArgument(where + ".product: expected an object");
+    RAGDB_RETURN_IF_ERROR(
+        CheckFields(pq, where + ".product", kProductQuantizationFields, warnings));
+    static const std::pair<const char*, uint32_t> kCompression[] = {
+        {"x4", 1}, {"x8", 2}, {"x16", 4}, {"x32", 8}, {"x64", 16}};
+    uint32_t components = 0;
+    for (const auto& [name, per_code] : kCompression) {
+      if (pq.value("compression", Json()) == name) components = per_code;
+    }
+    if (components == 0) {
+      return Status::InvalidArgument(where +
+                                     ".product.compression: expected x4, x8, x16, x32 or x64");
+    }
+    p->quantization = Quantization::kPq;
+    p->pq_m = std::max<uint32_t>(1, dim / components);
+    if (p->type == IndexType::kFlat) p->type = IndexType::kHnsw;
+    return Status::Ok();
+  }
+  return Status::Unimplemented(where +
+                               ": turbo quantization is not supported (scalar int8, "
+                               "binary and product are)");
 }
 
 Result<std::optional<uint32_t>> ParseIndexingThreshold(const Json& o,
@@ -498,9 +521,11 @@ Result<VectorField> VectorFieldFromQdrant(const std::string& name, const Json& v
   RAGDB_RETURN_IF_ERROR(ApplyHnsw(top_hnsw, "hnsw_config", &f.index, warnings));
   RAGDB_RETURN_IF_ERROR(
       ApplyHnsw(v.value("hnsw_config", Json()), where + ".hnsw_config", &f.index, warnings));
-  RAGDB_RETURN_IF_ERROR(ApplyQuantization(top_quant, "quantization_config", &f.index, warnings));
+  RAGDB_RETURN_IF_ERROR(
+      ApplyQuantization(top_quant, "quantization_config", f.dim, &f.index, warnings));
   RAGDB_RETURN_IF_ERROR(ApplyQuantization(v.value("quantization_config", Json()),
-                                          where + ".quantization_config", &f.index, warnings));
+                                          where + ".quantization_config", f.dim, &f.index,
+                                          warnings));
   return f;
 }
 
@@ -705,6 +730,12 @@ Json QdrantCollectionInfo(const CollectionInfo& info,
   }
   if (first && first->index.quantization == Quantization::kBinary) {
     quant = {{"binary", {{"always_ram", true}, {"encoding", "one_bit"}}}};
+  }
+  if (first && first->index.quantization == Quantization::kPq) {
+    const uint32_t m =
+        first->index.pq_m ? first->index.pq_m : std::max<uint32_t>(1, first->dim / 4);
+    const uint32_t ratio = 4 * first->dim / m;
+    quant = {{"product", {{"compression", "x" + std::to_string(ratio)}, {"always_ram", true}}}};
   }
   Json payload_schema = Json::object();
   for (const auto& p : s.payload_indexes) {

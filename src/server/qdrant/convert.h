@@ -51,7 +51,8 @@ std::optional<Filter> AndFilters(const std::optional<Filter>& a, const std::opti
 // switches quantization off) applied to a field's index parameters; `where` names the member.
 Status ApplyHnsw(const Json& h, const std::string& where, IndexParams* p,
                  std::vector<std::string>* warnings);
-Status ApplyQuantization(const Json& q, const std::string& where, IndexParams* p,
+// `dim`: the field's dimension (product quantization's sub-spaces follow from it).
+Status ApplyQuantization(const Json& q, const std::string& where, uint32_t dim, IndexParams* p,
                          std::vector<std::string>* warnings);
 // optimizers_config: its indexing_threshold (kilobytes of vectors below which a sealed segment
 // stays unindexed, 0 = never index), the other members warned about.

@@ -146,8 +146,11 @@ const FieldRules kHnswConfigFields = {
      {"inline_storage", "graph links and vectors live in one memory-mapped segment file"}},
     {{"payload_m", "payload-aware graph links"}}};
 
-const FieldRules kQuantizationFields = {
-    {"scalar", "binary"}, {}, {{"product", "product quantization"}}};
+const FieldRules kQuantizationFields = {{"scalar", "binary", "product"}, {}, {}};
+
+// compression is checked where it is read.
+const FieldRules kProductQuantizationFields = {
+    {"compression"}, {{"always_ram", "PQ codes live in the memory-mapped segment file"}}, {}};
 
 // encoding / query_encoding values are checked where they are read.
 const FieldRules kBinaryQuantizationFields = {

@@ -53,6 +53,7 @@ extern const FieldRules kVectorParamsFields;
 extern const FieldRules kMultivectorConfigFields;  // "vectors.NAME.multivector_config"
 extern const FieldRules kHnswConfigFields;
 extern const FieldRules kQuantizationFields;
+extern const FieldRules kProductQuantizationFields;
 extern const FieldRules kScalarQuantizationFields;
 extern const FieldRules kBinaryQuantizationFields;
 extern const FieldRules kSparseVectorParamsFields;
