@@ -49,7 +49,8 @@ class Database:
                           text: Union[bool, Dict[str, Any]] = ..., embedder: Optional[str] = ...,
                           payload_indexes: Union[None, Mapping[str, str], Sequence[Any]] = ...,
                           vectors: Optional[Mapping[str, Any]] = ...,
-                          sparse_vectors: Optional[Sequence[str]] = ...,
+                          sparse_vectors: Union[None, Sequence[str], Mapping[str, Any]] = ...,
+                          multi_vectors: Optional[Mapping[str, Any]] = ...,
                           schema: Optional[Dict[str, Any]] = ...) -> Collection: ...
     def get_collection(self, name: str) -> Collection: ...
     def list_collections(self) -> List[str]: ...
@@ -145,7 +146,8 @@ class Client(Database):
                           text: Union[bool, Dict[str, Any]] = ..., embedder: Optional[str] = ...,
                           payload_indexes: Union[None, Mapping[str, str], Sequence[Any]] = ...,
                           vectors: Optional[Mapping[str, Any]] = ...,
-                          sparse_vectors: Optional[Sequence[str]] = ...,
+                          sparse_vectors: Union[None, Sequence[str], Mapping[str, Any]] = ...,
+                          multi_vectors: Optional[Mapping[str, Any]] = ...,
                           schema: Optional[Dict[str, Any]] = ...) -> RemoteCollection: ...  # type: ignore[override]
     def get_collection(self, name: str) -> RemoteCollection: ...  # type: ignore[override]
     def knowledge_base(self, name: str, *, chunk_size: Optional[int] = ...,

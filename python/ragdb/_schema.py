@@ -47,8 +47,41 @@ def _payload_indexes(spec):
     return out
 
 
+def _multi_vectors(spec):
+    """{name: dim | {dim, metric, embedder, index, m, ef_construction}} -> schema fields."""
+    if spec is None:
+        return []
+    if not isinstance(spec, dict):
+        raise InvalidArgument("multi_vectors: expected a dict of name -> dim or name -> options")
+    out = []
+    for name, options in spec.items():
+        options = dict(dim=options) if not isinstance(options, dict) else dict(options)
+        unknown = set(options) - {"dim", "metric", "embedder", "index", "m", "ef_construction"}
+        if unknown:
+            raise InvalidArgument(f"multi_vectors['{name}']: unknown option "
+                                  f"'{sorted(unknown)[0]}'")
+        field = {"name": name}
+        for key in ("dim", "metric", "embedder"):
+            if options.get(key) is not None:
+                field[key] = options[key]
+        if options.get("index", "flat") != "flat":
+            field["index"] = {"type": options["index"]}
+            for key in ("m", "ef_construction"):
+                if options.get(key) is not None:
+                    field["index"][key] = options[key]
+        out.append(field)
+    return out
+
+
+def _sparse_vectors(spec):
+    """[name, ...] or {name: {"embedder": ...}} -> schema fields."""
+    if isinstance(spec, dict):
+        return [{"name": n, **dict(o or {})} for n, o in spec.items()]
+    return [{"name": n} for n in (spec or [])]
+
+
 def build(dim, metric, index, datatype, m, ef_construction, nlist, pq_m, quantization, text,
-          embedder, payload_indexes, vectors, sparse_vectors):
+          embedder, payload_indexes, vectors, sparse_vectors, multi_vectors=None):
     """The schema dict for create_collection's arguments."""
     common = dict(index=index, datatype=datatype, m=m, ef_construction=ef_construction,
                   nlist=nlist, pq_m=pq_m, quantization=quantization)
@@ -67,8 +100,10 @@ def build(dim, metric, index, datatype, m, ef_construction, nlist, pq_m, quantiz
             merged.update(options)
             fields.append(_vector_field(name, **merged))
     schema = {"vectors": fields,
-              "sparse_vectors": [{"name": n} for n in (sparse_vectors or [])],
+              "sparse_vectors": _sparse_vectors(sparse_vectors),
               "payload_indexes": _payload_indexes(payload_indexes)}
+    if multi_vectors is not None:
+        schema["multi_vectors"] = _multi_vectors(multi_vectors)
     if text is True:
         schema["text"] = {}
     elif isinstance(text, dict):

@@ -46,7 +46,7 @@ class Database:
     def create_collection(self, name, dim=None, metric=None, index="flat", *, datatype="float32",
                           m=None, ef_construction=None, nlist=None, pq_m=None,
                           quantization="none", text=False, embedder=None, payload_indexes=None,
-                          vectors=None, sparse_vectors=None, schema=None):
+                          vectors=None, sparse_vectors=None, multi_vectors=None, schema=None):
         """Creates a collection and returns it.
 
         dim/metric/index/datatype/embedder describe the unnamed vector field (metric: cosine,
@@ -55,13 +55,16 @@ class Database:
         name the engine accepts, e.g. "hash" or "hash:256", used to embed texts). text=True
         (or a dict of analyzer options) adds a BM25 text field. payload_indexes: {"path":
         "keyword"|"integer"|"float"|"bool"|"text"} or ["path:type", ...]. vectors: named
-        fields {name: dim | {dim, metric, index, ...}}; sparse_vectors: [name, ...]. schema:
-        a whole schema dict (CollectionSchema's JSON form) instead of all of these.
+        fields {name: dim | {dim, metric, index, ...}}; sparse_vectors: [name, ...] or {name:
+        {"embedder": "splade:MODEL"}}; multi_vectors: late-interaction fields scored by MaxSim,
+        {name: dim | {dim, metric ("cosine" | "ip"), embedder ("colbert:MODEL"), index ("flat"
+        | "hnsw": a token index), m, ef_construction}}. schema: a whole schema dict
+        (CollectionSchema's JSON form) instead of all of these.
         """
         if schema is None:
             schema = _schema.build(dim, metric, index, datatype, m, ef_construction, nlist, pq_m,
                                    quantization, text, embedder, payload_indexes, vectors,
-                                   sparse_vectors)
+                                   sparse_vectors, multi_vectors)
         return Collection(self._h.create_collection(_args.text("name", name), schema))
 
     def get_collection(self, name):
@@ -163,7 +166,8 @@ class Collection:
         the unnamed field (or the field `using`), or {field: array}; float32 C-contiguous arrays
         are read in place, others converted once. payloads: dicts (or None); texts: strs (or
         None), indexed for BM25 and embedded by a field's embedder; sparse_vectors: dicts of
-        field -> (indices, values).
+        field -> (indices, values). A multi-vector field's entry in `vectors` is a list of
+        matrices, one (tokens, dim) array per id.
         """
         self._c.upsert(ids, vectors, payloads, texts, sparse_vectors,
                        _args.text("using", using, optional=True) or "")
@@ -182,8 +186,9 @@ class Collection:
                sparse_using=None, all_terms=False, phrase=False):
         """Top-k hits, best first.
 
-        vector: a query vector (dense search on the field `using`); near_text: text embedded by
-        the field's embedder instead; text: a BM25 query ("quoted phrases" required; all_terms,
+        vector: a query vector (dense search on the field `using`), or a (tokens, dim) matrix
+        when `using` is a multi-vector field (MaxSim); near_text: text embedded by the field's
+        embedder instead; text: a BM25 query ("quoted phrases" required; all_terms,
         phrase); sparse: (indices, values). Several of them are fused (fusion "rrf", default,
         or "weighted" with normalization "minmax"/"dbsf"; weights in the order text, vector,
         sparse; each contributes `prefetch` candidates, default max(100, k + offset)).

@@ -212,6 +212,16 @@ def _sparse(x, what):
     return {"indices": indices, "values": values}
 
 
+def _multi(m, what):
+    a = np.asarray(m, dtype=np.float32)
+    if a.ndim != 2:
+        raise InvalidArgument(f"{what}: a multi-vector is a 2-D array (one row per vector), got "
+                              f"{a.ndim} dimensions")
+    if not np.isfinite(a).all():
+        raise InvalidArgument(f"{what}: components must be finite")
+    return a.tolist()
+
+
 def _vector_out(v):
     if v is None:
         return None
@@ -255,11 +265,11 @@ class Client:
     def create_collection(self, name, dim=None, metric=None, index="flat", *, datatype="float32",
                           m=None, ef_construction=None, nlist=None, pq_m=None,
                           quantization="none", text=False, embedder=None, payload_indexes=None,
-                          vectors=None, sparse_vectors=None, schema=None):
+                          vectors=None, sparse_vectors=None, multi_vectors=None, schema=None):
         if schema is None:
             schema = _schema.build(dim, metric, index, datatype, m, ef_construction, nlist, pq_m,
                                    quantization, text, embedder, payload_indexes, vectors,
-                                   sparse_vectors)
+                                   sparse_vectors, multi_vectors)
         name = _args.text("name", name)
         self._t.call("PUT", f"/ragdb/collections/{_q(name)}", schema)
         return RemoteCollection(self._t, name)
@@ -339,6 +349,12 @@ class RemoteCollection:
             self._schema = self.schema
         return self._schema
 
+    def _multi_field(self, using):
+        for f in self._cached_schema().get("multi_vectors", []):
+            if f["name"] == (using or ""):
+                return f
+        return None
+
     def _field(self, using):
         for f in self._cached_schema()["vectors"]:
             if f["name"] == (using or ""):
@@ -354,11 +370,20 @@ class RemoteCollection:
         n = len(ids)
         using = _args.text("using", using, True) or ""
         dense = {}
+        def rows(arr, name, what):
+            if self._multi_field(name) is None:
+                return _matrix(arr, what, n).tolist()
+            # A multi-vector field: one matrix per id.
+            if not isinstance(arr, (list, tuple)) or len(arr) != n:
+                raise InvalidArgument(f"{what}: a multi-vector field takes a list of {n} "
+                                      "matrices, one per id")
+            return [_multi(m, f"{what}[{i}]") for i, m in enumerate(arr)]
+
         if isinstance(vectors, dict):
             for name, arr in vectors.items():
-                dense[name] = _matrix(arr, f"vectors['{name}']", n).tolist()
+                dense[name] = rows(arr, name, f"vectors['{name}']")
         elif vectors is not None:
-            dense[using] = _matrix(vectors, "vectors", n).tolist()
+            dense[using] = rows(vectors, using, "vectors")
         payloads = _per_record(payloads, "payloads", n)
         texts = _per_record(texts, "texts", n)
         sparse = _per_record(sparse_vectors, "sparse_vectors", n)
@@ -419,12 +444,15 @@ class RemoteCollection:
             if vector is not None and near_text is not None:
                 raise InvalidArgument("give `vector` or `near_text`, not both")
             using = _args.text("using", using, True) or ""
-            if vector is not None:
+            if vector is not None and self._multi_field(using) is not None:
+                q = _multi(vector, "vector")  # a query matrix: MaxSim
+            elif vector is not None:
                 q = _vector(vector, "vector")
             else:
                 # Qdrant's inference document, naming the field's own embedder.
+                field = self._multi_field(using) or self._field(using)
                 q = {"text": _args.text("near_text", near_text),
-                     "model": self._field(using).get("embedder", "")}
+                     "model": field.get("embedder", "")}
             sub = {"query": q, "using": using}
             params = {k2: v for k2, v in (("hnsw_ef", ef), ("nprobe", nprobe)) if v}
             if exact:

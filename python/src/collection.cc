@@ -33,14 +33,28 @@ void PerRecord(py::handle seq, const char* what, size_t n, Fn fn) {
 // The records of one upsert. `vectors`: None, an array (rows = ids) for the field `field`, or a
 // dict of field name -> array. Rows are copied straight from the array's buffer into the records
 // (the engine's input); a float32 C-contiguous array is not copied before that.
-std::vector<Record> RecordsFromPy(py::handle ids, py::handle vectors, py::handle payloads,
-                                  py::handle texts, py::handle sparse, const std::string& field) {
+std::vector<Record> RecordsFromPy(const CollectionSchema& schema, py::handle ids,
+                                  py::handle vectors, py::handle payloads, py::handle texts,
+                                  py::handle sparse, const std::string& field) {
   std::vector<PointId> id_list = IdsFromPy(ids, "ids");
   const size_t n = id_list.size();
   std::vector<Record> records(n);
   for (size_t i = 0; i < n; ++i) records[i].id = std::move(id_list[i]);
 
   auto fill = [&](py::handle array, const std::string& name, const std::string& what) {
+    if (schema.FindMultiVector(name) != nullptr) {
+      // A multi-vector field: one matrix per record (their row counts differ).
+      if (!PySequence_Check(array.ptr()) || static_cast<size_t>(py::len(array)) != n) {
+        ThrowInvalid(what + ": a multi-vector field takes a list of " + std::to_string(n) +
+                     " matrices, one per id");
+      }
+      auto list = py::reinterpret_borrow<py::sequence>(array);
+      for (size_t i = 0; i < n; ++i) {
+        records[i].multi_vectors[name] =
+            MultiVectorFromPy(list[i], what + "[" + std::to_string(i) + "]");
+      }
+      return;
+    }
     FloatArray a = MatrixFromPy(array, n, what);
     const size_t dim = static_cast<size_t>(a.shape(1));
     const float* data = a.data();
@@ -103,7 +117,7 @@ void BindCollection(py::class_<PyCollection>& c) {
           [](const PyCollection& p, py::handle ids, py::handle vectors, py::handle payloads,
              py::handle texts, py::handle sparse, const std::string& field) {
             std::vector<Record> records =
-                RecordsFromPy(ids, vectors, payloads, texts, sparse, field);
+                RecordsFromPy(p.col->schema(), ids, vectors, payloads, texts, sparse, field);
             Check(p.handle->Call([&] { return p.col->Upsert(records); }));
           },
           py::arg("ids"), py::arg("vectors"), py::arg("payloads"), py::arg("texts"),

@@ -51,7 +51,9 @@ std::vector<HybridSubQuery> SubQueries(const PyCollection& p, const SearchArgs& 
     }
     SearchRequest d;
     d.field = a.field;
-    if (!a.vector.is_none()) {
+    if (!a.vector.is_none() && p.col->schema().FindMultiVector(a.field) != nullptr) {
+      d.multi_vector = MultiVectorFromPy(a.vector, "vector");  // a query matrix: MaxSim
+    } else if (!a.vector.is_none()) {
       d.vector = VectorFromPy(a.vector, "vector");
     } else {
       d.query_text = StrFromPy(a.near_text, "near_text");

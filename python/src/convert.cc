@@ -260,6 +260,18 @@ FloatArray MatrixFromPy(py::handle obj, size_t rows, const std::string& what) {
   return a;
 }
 
+MultiVector MultiVectorFromPy(py::handle obj, const std::string& what) {
+  FloatArray a = EnsureFloat(obj, what);
+  if (a.ndim() != 2) {
+    ThrowInvalid(what + ": a multi-vector is a 2-D array (one row per vector), got " +
+                 std::to_string(a.ndim()) + " dimensions");
+  }
+  const size_t rows = static_cast<size_t>(a.shape(0)), dim = static_cast<size_t>(a.shape(1));
+  MultiVector m(rows);
+  for (size_t r = 0; r < rows; ++r) m[r].assign(a.data() + r * dim, a.data() + (r + 1) * dim);
+  return m;
+}
+
 std::vector<float> VectorFromPy(py::handle obj, const std::string& what) {
   FloatArray a = EnsureFloat(obj, what);
   if (a.ndim() == 2 && a.shape(0) == 1) return {a.data(), a.data() + a.shape(1)};
@@ -312,13 +324,24 @@ py::array_t<float> FloatsToPy(const std::vector<float>& v) {
   return a;
 }
 
-py::object VectorsToPy(const std::map<std::string, std::vector<float>>& vectors) {
-  if (vectors.empty()) return py::none();
-  if (vectors.size() == 1 && vectors.begin()->first == kDefaultVectorName) {
-    return FloatsToPy(vectors.begin()->second);
+py::array_t<float> MatrixToPy(const MultiVector& m) {
+  const size_t dim = m.empty() ? 0 : m[0].size();
+  py::array_t<float> a({static_cast<ssize_t>(m.size()), static_cast<ssize_t>(dim)});
+  float* out = a.mutable_data();
+  for (const auto& row : m) out = std::copy(row.begin(), row.end(), out);
+  return a;
+}
+
+py::object VectorsToPy(const std::map<std::string, std::vector<float>>& vectors,
+                       const std::map<std::string, MultiVector>& multi) {
+  if (vectors.empty() && multi.empty()) return py::none();
+  if (vectors.size() + multi.size() == 1) {
+    if (vectors.count(kDefaultVectorName)) return FloatsToPy(vectors.begin()->second);
+    if (multi.count(kDefaultVectorName)) return MatrixToPy(multi.begin()->second);
   }
   py::dict out;
   for (const auto& [name, v] : vectors) out[Utf8(name)] = FloatsToPy(v);
+  for (const auto& [name, m] : multi) out[Utf8(name)] = MatrixToPy(m);
   return out;
 }
 
@@ -353,14 +376,15 @@ py::object NamedTuple(py::handle cls, const py::tuple& items) {
 
 py::object RecordToPy(const Record& r) {
   static py::handle cls = py::object(py::module_::import("ragdb.types").attr("Record")).release();
-  return NamedTuple(cls, py::make_tuple(IdToPy(r.id), VectorsToPy(r.vectors), JsonToPy(r.payload),
-                                        Text(r.text), SparseToPy(r.sparse_vectors)));
+  return NamedTuple(
+      cls, py::make_tuple(IdToPy(r.id), VectorsToPy(r.vectors, r.multi_vectors),
+                          JsonToPy(r.payload), Text(r.text), SparseToPy(r.sparse_vectors)));
 }
 
 py::object HitToPy(const ScoredPoint& p) {
   static py::handle cls = py::object(py::module_::import("ragdb.types").attr("Hit")).release();
   return NamedTuple(cls, py::make_tuple(IdToPy(p.id), p.score, JsonToPy(p.payload),
-                                        VectorsToPy(p.vectors), Text(p.text)));
+                                        VectorsToPy(p.vectors, p.multi_vectors), Text(p.text)));
 }
 
 }  // namespace ragdb::python

@@ -42,10 +42,13 @@ FloatArray MatrixFromPy(py::handle obj, const std::string& what);
 FloatArray MatrixFromPy(py::handle obj, size_t rows, const std::string& what);
 // A 1-D vector (a (1, d) array is accepted too).
 std::vector<float> VectorFromPy(py::handle obj, const std::string& what);
+// A multi-vector: a 2-D array (or list of lists), one row per token vector.
+MultiVector MultiVectorFromPy(py::handle obj, const std::string& what);
 SparseVector SparseFromPy(py::handle obj, const std::string& what);
 
 // ragdb.types.Record / ragdb.types.Hit. The vector is a float32 array for a record whose only
-// vector is the unnamed one, else a dict of name -> array (None when there are none).
+// vector is the unnamed one, else a dict of name -> array (None when there are none); a
+// multi-vector field's value is a 2-D array (one row per token vector).
 py::object RecordToPy(const Record& r);
 py::object HitToPy(const ScoredPoint& p);
 

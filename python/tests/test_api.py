@@ -186,6 +186,46 @@ def test_named_and_sparse_vectors(store, name):
     assert [h.id for h in hits] == [1, 2] and hits[0].score == pytest.approx(2.0)
 
 
+def test_multi_vector_fields(store, name):
+    """Late-interaction fields: a matrix per record, MaxSim queries against numpy; exact and
+    with the token index; bad shapes refused naming the field."""
+    rng = np.random.default_rng(9)
+    for index in ("flat", "hnsw"):
+        col = store.create_collection(
+            f"{name}_{index}", vectors={"dense": 4},
+            multi_vectors={"colbert": {"dim": 8, "index": index}, "raw": {"dim": 3, "metric": "ip"}})
+        schema = col.schema["multi_vectors"]
+        assert [f["name"] for f in schema] == ["colbert", "raw"]
+        assert schema[0].get("index", {}).get("type", "flat") == index
+        n = 30
+        mats = [rng.standard_normal((1 + i % 6, 8)).astype(np.float32) for i in range(n)]
+        raws = [rng.standard_normal((2, 3)).astype(np.float32) for _ in range(n)]
+        col.upsert(ids=list(range(1, n + 1)),
+                   vectors={"dense": rows(n, 4, 3), "colbert": mats, "raw": raws},
+                   payloads=[{"g": i % 2} for i in range(n)])
+        unit = [m / np.linalg.norm(m, axis=1, keepdims=True) for m in mats]
+        r = col.get(5)
+        assert r.vector["colbert"].shape == (5, 8)  # id 5 holds mats[4]: 5 token vectors
+        np.testing.assert_allclose(r.vector["colbert"], unit[4], atol=1e-6)  # stored unit length
+        np.testing.assert_allclose(r.vector["raw"], raws[4])
+        q = rng.standard_normal((3, 8)).astype(np.float32)
+        qu = q / np.linalg.norm(q, axis=1, keepdims=True)
+        want = sorted(((-(qu @ u.T).max(axis=1).sum(), i + 1) for i, u in enumerate(unit)))[:5]
+        hits = col.search(vector=q, using="colbert", k=5)
+        assert [h.id for h in hits] == [i for _, i in want]
+        assert [h.score for h in hits] == pytest.approx([-s for s, _ in want], abs=1e-4)
+        only_even = col.search(vector=q, using="colbert", k=3, filter="g == 0")
+        assert only_even and all(h.id % 2 == 1 for h in only_even)  # ids i + 1 with g = i % 2
+        best = max(range(n), key=lambda i: (raws[7] @ raws[i].T).max(axis=1).sum()) + 1
+        hits = col.search(vector=raws[7], using="raw", k=1, with_vectors=True)  # dot products
+        assert hits[0].id == best and hits[0].vector["raw"].shape == (2, 3)
+        with pytest.raises(ragdb.InvalidArgument, match="colbert"):
+            col.upsert(ids=[99], vectors={"colbert": rows(1, 8)[0]})
+        with pytest.raises(ragdb.InvalidArgument, match="dimension|2-D"):
+            col.search(vector=q[0], using="colbert")
+        assert col.count() == n
+
+
 def test_uuid_ids(store, name):
     # Strings that are UUIDs are ids everywhere (HTTP, like Qdrant, takes no other strings).
     col = store.create_collection(name, dim=2)
