@@ -95,9 +95,7 @@ class ColbertEmbedder : public MultiVectorEmbedder {
     e->settings_.query_maxlen = std::min(e->settings_.query_maxlen, limit);
     e->settings_.doc_maxlen = std::min(e->settings_.doc_maxlen, limit);
     e->opts_ = opts;
-    std::string d = dir;
-    while (d.size() > 1 && d.back() == '/') d.pop_back();
-    e->name_ = "colbert:" + d.substr(d.rfind('/') == std::string::npos ? 0 : d.rfind('/') + 1);
+    e->name_ = "colbert:" + model::ModelFolderName(dir);
     return std::unique_ptr<MultiVectorEmbedder>(std::move(e));
   }
 

@@ -29,13 +29,6 @@ Result<nlohmann::json> ReadJsonIfExists(const std::string& path) {
   }
 }
 
-std::string BaseName(const std::string& dir) {
-  std::string d = dir;
-  while (d.size() > 1 && d.back() == '/') d.pop_back();
-  size_t slash = d.rfind('/');
-  return slash == std::string::npos ? d : d.substr(slash + 1);
-}
-
 class TransformerEmbedder : public Embedder {
  public:
   static Result<std::unique_ptr<Embedder>> Load(const std::string& dir, EmbedderOptions opts) {
@@ -47,7 +40,7 @@ class TransformerEmbedder : public Embedder {
                                      ": is a sequence-classification model; load it as a Reranker");
     }
     e->opts_ = opts;
-    e->name_ = BaseName(dir);
+    e->name_ = model::ModelFolderName(dir);
     if (opts.pooling == Pooling::kLast) {
       return Status::InvalidArgument(dir + ": last-token pooling is for decoder models");
     }

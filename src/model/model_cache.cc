@@ -51,6 +51,13 @@ std::string FindInstalledSpec(const std::string& name) {
   return dir.empty() || !int8 ? dir : dir + "@int8";
 }
 
+std::string ModelFolderName(const std::string& dir) {
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  const size_t slash = d.rfind('/');
+  return slash == std::string::npos ? d : d.substr(slash + 1);
+}
+
 std::string ModelFolderKind(const std::string& dir) {
   std::error_code ec;
   bool has_bin = false, has_tokenizer_bin = false;

@@ -37,6 +37,9 @@ struct InstalledModel {
   std::string kind;                // as ModelFolderKind
 };
 
+// A model folder's last path component (trailing slashes ignored): the name embedders report.
+std::string ModelFolderName(const std::string& dir);
+
 // What a model folder holds: "gguf" (a .gguf file), "llama2c" (a llama2.c checkpoint and its
 // tokenizer), "hf" (config.json), or "" (not a model).
 std::string ModelFolderKind(const std::string& dir);

@@ -17,12 +17,6 @@ constexpr std::string_view kSplade = "splade:";
 constexpr std::string_view kBgeM3 = "bge-m3-sparse:";
 constexpr const char* kBgeM3Head = "sparse_linear.pt";
 
-std::string FolderName(std::string d) {
-  while (d.size() > 1 && d.back() == '/') d.pop_back();
-  const size_t slash = d.rfind('/');
-  return slash == std::string::npos ? d : d.substr(slash + 1);
-}
-
 // Tokenizes `texts` and runs the encoder, handing each batch's hidden states to `consume`.
 Status RunEncoder(const model::EncoderModel& m, std::span<const std::string> texts,
                   size_t batch_size, std::vector<model::Encoding>* enc,
@@ -49,7 +43,7 @@ class SpladeEmbedder : public SparseEmbedder {
           "cls.predictions.* or lm_head.* tensors): SPLADE needs the vocabulary projection");
     }
     e->opts_ = opts;
-    e->name_ = std::string(kSplade) + FolderName(dir);
+    e->name_ = std::string(kSplade) + model::ModelFolderName(dir);
     return std::unique_ptr<SparseEmbedder>(std::move(e));
   }
 
@@ -113,7 +107,7 @@ class BgeM3SparseEmbedder : public SparseEmbedder {
       if (id >= 0) e->unused_.push_back(id);
     }
     e->opts_ = opts;
-    e->name_ = std::string(kBgeM3) + FolderName(dir);
+    e->name_ = std::string(kBgeM3) + model::ModelFolderName(dir);
     return std::unique_ptr<SparseEmbedder>(std::move(e));
   }
 
