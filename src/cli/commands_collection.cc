@@ -17,14 +17,43 @@ Result<std::string> OneName(const Args& a, const char* usage) {
   return a.positional()[0];
 }
 
-// "name:dim[:metric]" as given to --vector.
-Result<VectorField> ParseVectorSpec(const std::string& spec, Metric default_metric) {
+std::vector<std::string> SplitColons(const std::string& spec) {
   std::vector<std::string> parts;
   size_t start = 0;
   for (size_t pos; (pos = spec.find(':', start)) != std::string::npos; start = pos + 1) {
     parts.push_back(spec.substr(start, pos - start));
   }
   parts.push_back(spec.substr(start));
+  return parts;
+}
+
+// "name:dim[:metric[:index]]" as given to --multi: a multi-vector field (cosine or ip; index
+// flat, the default, or hnsw: the token index).
+Result<MultiVectorField> ParseMultiSpec(const std::string& spec) {
+  const std::vector<std::string> parts = SplitColons(spec);
+  if (parts.size() < 2 || parts.size() > 4) {
+    return Status::InvalidArgument("--multi expects NAME:DIM[:cosine|ip[:flat|hnsw]], got '" +
+                                   spec + "'");
+  }
+  MultiVectorField f;
+  f.name = parts[0];
+  try {
+    f.dim = static_cast<uint32_t>(std::stoul(parts[1]));
+  } catch (...) {
+    return Status::InvalidArgument("--multi " + spec + ": bad dimension");
+  }
+  if (parts.size() >= 3) {
+    RAGDB_ASSIGN_OR_RETURN(f.metric, ParseMetric(parts[2]));
+  }
+  if (parts.size() == 4) {
+    RAGDB_ASSIGN_OR_RETURN(f.index.type, ParseIndexType(parts[3]));
+  }
+  return f;
+}
+
+// "name:dim[:metric]" as given to --vector.
+Result<VectorField> ParseVectorSpec(const std::string& spec, Metric default_metric) {
+  const std::vector<std::string> parts = SplitColons(spec);
   if (parts.size() < 2 || parts.size() > 3) {
     return Status::InvalidArgument("--vector expects NAME:DIM[:METRIC], got '" + spec + "'");
   }
@@ -75,10 +104,11 @@ Status CheckIndexFlags(const Args& a, IndexType type) {
 }  // namespace
 
 int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
-  FlagSpec spec{{"dim", "metric", "datatype", "index", "m", "ef-construction", "nlist", "pq-m",
-                 "quantization", "embedder", "analyzer", "vector", "sparse", "payload-index"},
-                {"text"},
-                {"vector", "sparse", "payload-index"}};
+  FlagSpec spec{
+      {"dim", "metric", "datatype", "index", "m", "ef-construction", "nlist", "pq-m",
+       "quantization", "embedder", "analyzer", "vector", "sparse", "multi", "payload-index"},
+      {"text"},
+      {"vector", "sparse", "multi", "payload-index"}};
   auto a = Args::Parse(argv, spec);
   if (!a.ok()) return Fail(a.status(), true);
   auto name = OneName(*a,
@@ -174,6 +204,11 @@ int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
     schema.vectors.push_back(*f);
   }
   for (const auto& s : a->GetAll("sparse")) schema.sparse_vectors.push_back({s});
+  for (const auto& spec : a->GetAll("multi")) {
+    auto m = ParseMultiSpec(spec);
+    if (!m.ok()) return Fail(m.status(), true);
+    schema.multi_vectors.push_back(*m);
+  }
   if (a->Has("text") || a->Has("analyzer")) {
     TextField t;
     t.analyzer = a->GetOr("analyzer", t.analyzer);
@@ -188,7 +223,8 @@ int CmdCreate(const Context& ctx, const std::vector<std::string>& argv) {
     f.type = *t;
     schema.payload_indexes.push_back(f);
   }
-  if (schema.vectors.empty() && !schema.text && schema.sparse_vectors.empty()) {
+  if (schema.vectors.empty() && !schema.text && schema.sparse_vectors.empty() &&
+      schema.multi_vectors.empty()) {
     return Fail(Status::InvalidArgument("create needs --dim D, --vector NAME:DIM or --text"), true);
   }
   auto db = OpenDatabase(ctx);

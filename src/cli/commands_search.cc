@@ -13,17 +13,39 @@
 namespace ragdb::cli {
 namespace {
 
+Result<std::vector<float>> NumbersOf(const Json& j, const std::string& what) {
+  std::vector<float> v;
+  for (const auto& x : j) {
+    if (!x.is_number()) return Status::InvalidArgument(what + ": every element must be a number");
+    v.push_back(x.get<float>());
+  }
+  return v;
+}
+
 Result<std::vector<float>> ParseVectorArg(const std::string& text) {
   Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_array()) {
     return Status::InvalidArgument("--vector expects a JSON array of numbers, e.g. '[0.1, 0.2]'");
   }
-  std::vector<float> v;
-  for (const auto& x : j) {
-    if (!x.is_number()) return Status::InvalidArgument("--vector: every element must be a number");
-    v.push_back(x.get<float>());
+  return NumbersOf(j, "--vector");
+}
+
+// A query matrix: a JSON array of arrays of numbers.
+Result<MultiVector> ParseMatrixArg(const std::string& text) {
+  Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array()) {
+    return Status::InvalidArgument(
+        "--vector: a query matrix is a JSON array of arrays, e.g. "
+        "'[[0.1, 0.2], [0.3, 0.4]]'");
   }
-  return v;
+  MultiVector m;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const std::string what = "--vector row " + std::to_string(i);
+    if (!j[i].is_array()) return Status::InvalidArgument(what + ": expected an array");
+    RAGDB_ASSIGN_OR_RETURN(auto row, NumbersOf(j[i], what));
+    m.push_back(std::move(row));
+  }
+  return m;
 }
 
 // CPU time used by this process (all threads): beside the wall time, it says how much work the
@@ -41,6 +63,9 @@ Status CheckNearText(const CollectionSchema& schema, const std::string& name,
   const VectorField* f = schema.FindVector(field);
   const std::string label = field.empty() ? "" : " '" + field + "'";
   if (f != nullptr && !f->embedder.empty()) return Status::Ok();
+  if (const MultiVectorField* m = schema.FindMultiVector(field); m && !m->embedder.empty()) {
+    return Status::Ok();  // a ColBERT field embeds the query text as a matrix
+  }
   return Status::InvalidArgument(
       "--near-text needs an embedder, and " +
       (f == nullptr ? "collection '" + name + "' has no vector field" + label
@@ -154,9 +179,20 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
     req.filter = std::move(f).value();
   }
   if (a->Has("vector")) {
-    auto v = ParseVectorArg(*a->Get("vector"));
-    if (!v.ok()) return Fail(v.status(), true);
-    req.vector = std::move(v).value();
+    // An array of arrays is a query matrix, for a multi-vector field (MaxSim).
+    const std::string text = *a->Get("vector");  // Get returns by value
+    const size_t first = text.find_first_not_of(" \t\n");
+    const size_t second =
+        first == std::string::npos ? first : text.find_first_not_of(" \t\n", first + 1);
+    if (second != std::string::npos && text[first] == '[' && text[second] == '[') {
+      auto m = ParseMatrixArg(text);
+      if (!m.ok()) return Fail(m.status(), true);
+      req.multi_vector = std::move(m).value();
+    } else {
+      auto v = ParseVectorArg(text);
+      if (!v.ok()) return Fail(v.status(), true);
+      req.vector = std::move(v).value();
+    }
   }
   if (a->Has("near-text")) {
     req.query_text = *a->Get("near-text");
@@ -184,6 +220,7 @@ int CmdSearch(const Context& ctx, const std::vector<std::string>& argv) {
     if (req.with_vectors) {
       Record r;
       r.vectors = h.vectors;
+      r.multi_vectors = h.multi_vectors;
       line["vector"] = RecordToJson(r)["vector"];
     }
     PrintJson(line);

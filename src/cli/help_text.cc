@@ -78,6 +78,11 @@ std::vector<CommandHelp> MakeHelp() {
          "folder, hash or hash:DIM"},
         {"--vector NAME:DIM[:METRIC]", "a named vector field; repeatable"},
         {"--sparse NAME", "a sparse vector field; repeatable"},
+        {"--multi NAME:DIM[:METRIC[:INDEX]]",
+         "a multi-vector (late interaction) field scored by MaxSim: metric\n"
+         "cosine (default) or ip, index flat (exact, default) or hnsw (a\n"
+         "token index); records give a matrix, search --using NAME --vector\n"
+         "'[[..], ..]'; repeatable"},
         {"--payload-index PATH:TYPE",
          "index a payload path: keyword, integer, float, bool,\n"
          "text; repeatable"}},

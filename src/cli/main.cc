@@ -49,9 +49,10 @@ struct Command {
 const Command kCommands[] = {
     {"create", CmdCreate,
      "create NAME --dim D [--metric cosine|l2|ip|hamming] [--index flat|hnsw|ivf_flat|ivf_pq]\n"
-     "[--m 16] [--ef-construction 200] [--nlist N] [--pq-m M] [--quantization none|sq8|binary]\n"
+     "[--m 16] [--ef-construction 200] [--nlist N] [--pq-m M] [--quantization none|sq8|binary|pq]\n"
      "[--datatype float32|float16|int8|uint8|binary] [--vector NAME:DIM[:METRIC]]...\n"
      "[--text [--analyzer standard]] [--embedder MODEL] [--sparse NAME]...\n"
+     "[--multi NAME:DIM[:METRIC[:INDEX]]]...\n"
      "[--payload-index PATH:TYPE]..."},
     {"list", CmdList, "list"},
     {"describe", CmdDescribe, "describe NAME"},
