@@ -166,8 +166,8 @@ struct RetrievedChunk {
   std::vector<std::string> heading_path;
   size_t chunk_index = 0;
   size_t start = 0, end = 0;
-  double score =
-      0;  // fused (hybrid), cosine (dense), BM25 (bm25), dot product (sparse), reranker's
+  // Fused (hybrid), cosine (dense), BM25 (bm25), dot product (sparse), or the reranker's.
+  double score = 0;
   double dense_score = 0;     // cosine between the query and the chunk's embedding
   bool bm25_match = false;    // the chunk matched the BM25 sub-query
   std::string text;           // the chunk (or merged chunks; the parent in parent-child mode)

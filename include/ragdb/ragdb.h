@@ -43,10 +43,10 @@ extern "C" {
 #endif
 
 /* Version of this header; ragdb_api_version() returns the library's. Bumped when functions or
- * struct fields are added (never for removals: those would be a new library name). */
-#define RAGDB_API_VERSION                                        \
-  3 /* 2: knowledge bases (ragdb_kb_*), memory limit, read-only; \
-       3: knowledge bases' sparse_embedder, retrieve mode "sparse" */
+ * struct fields are added (never for removals: those would be a new library name).
+ * 2: knowledge bases (ragdb_kb_*), memory limit, read-only;
+ * 3: knowledge bases' sparse_embedder, retrieve mode "sparse". */
+#define RAGDB_API_VERSION 3
 
 /* Same numbers as ragdb::StatusCode in ragdb/status.h. */
 typedef enum ragdb_code {

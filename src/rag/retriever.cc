@@ -1,8 +1,7 @@
 // Retrieval: hybrid search (BM25 + dense, and learned sparse with a sparse embedder, fused by
-// Collection::Query with RRF or weighted scores; or one of them alone) -> stale-version filtering
-// -> optional cross-encoder rerank
-// -> context assembly (near-duplicate removal, per-document cap, merging of neighbouring chunks,
-// token budget).
+// Collection::Query with RRF or weighted scores; or one of them alone) -> stale-version
+// filtering -> optional cross-encoder rerank -> context assembly (near-duplicate removal,
+// per-document cap, merging of neighbouring chunks, token budget).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
