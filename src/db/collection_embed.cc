@@ -28,17 +28,35 @@ Result<const Embedder*> CollectionImpl::FieldEmbedder(size_t field_index) const 
 
 namespace {
 
-// The records (positions, and their texts) that have text but nothing for a field yet, as
-// `has(record)` tells: what a field's embedder must fill in.
-template <typename Has>
-void TextsToEmbed(const std::vector<Record>& records, Has&& has, std::vector<size_t>* rows,
-                  std::vector<std::string>* texts) {
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (records[i].text && !has(records[i])) {
-      rows->push_back(i);
-      texts->push_back(*records[i].text);
+// For every field of `fields` that has an embedder: the records that have text but no value in
+// `values` (a Record member: name -> value) for the field get one, embedded from their text by
+// `embed(field index, texts)`. `kind` names the fields in errors ("sparse", "multi-vector").
+template <typename Field, typename Values, typename Embed>
+Status FillFromText(const std::vector<Field>& fields, Values Record::*values, const char* kind,
+                    std::vector<Record>* records, Embed&& embed) {
+  for (size_t f = 0; f < fields.size(); ++f) {
+    const Field& field = fields[f];
+    if (field.embedder.empty()) continue;
+    std::vector<size_t> rows;
+    std::vector<std::string> texts;
+    for (size_t i = 0; i < records->size(); ++i) {
+      const Record& r = (*records)[i];
+      if (r.text && (r.*values).count(field.name) == 0) {
+        rows.push_back(i);
+        texts.push_back(*r.text);
+      }
+    }
+    if (texts.empty()) continue;
+    auto embedded = embed(f, texts);
+    if (!embedded.ok()) {
+      return embedded.status().WithContext(std::string("embedding text for ") + kind + " field '" +
+                                           field.name + "'");
+    }
+    for (size_t j = 0; j < rows.size(); ++j) {
+      ((*records)[rows[j]].*values)[field.name] = std::move((*embedded)[j]);
     }
   }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -61,25 +79,12 @@ Result<const SparseEmbedder*> CollectionImpl::FieldSparseEmbedder(size_t field_i
 
 Status CollectionImpl::EmbedMissingSparse(const CollectionSchema& schema,
                                           std::vector<Record>* records) const {
-  for (size_t f = 0; f < schema.sparse_vectors.size(); ++f) {
-    const SparseVectorField& field = schema.sparse_vectors[f];
-    if (field.embedder.empty()) continue;
-    std::vector<size_t> rows;
-    std::vector<std::string> texts;
-    TextsToEmbed(
-        *records, [&](const Record& r) { return r.sparse_vectors.count(field.name) > 0; }, &rows,
-        &texts);
-    if (texts.empty()) continue;
-    RAGDB_ASSIGN_OR_RETURN(const SparseEmbedder* embedder, FieldSparseEmbedder(f));
-    auto vectors = embedder->Embed(texts);
-    if (!vectors.ok()) {
-      return vectors.status().WithContext("embedding text for sparse field '" + field.name + "'");
-    }
-    for (size_t j = 0; j < rows.size(); ++j) {
-      (*records)[rows[j]].sparse_vectors[field.name] = std::move((*vectors)[j]);
-    }
-  }
-  return Status::Ok();
+  return FillFromText(
+      schema.sparse_vectors, &Record::sparse_vectors, "sparse", records,
+      [&](size_t f, const std::vector<std::string>& texts) -> Result<std::vector<SparseVector>> {
+        RAGDB_ASSIGN_OR_RETURN(const SparseEmbedder* e, FieldSparseEmbedder(f));
+        return e->Embed(texts);
+      });
 }
 
 Result<const MultiVectorEmbedder*> CollectionImpl::FieldMultiEmbedder(size_t field_index) const {
@@ -108,26 +113,12 @@ Result<const MultiVectorEmbedder*> CollectionImpl::FieldMultiEmbedder(size_t fie
 
 Status CollectionImpl::EmbedMissingMulti(const CollectionSchema& schema,
                                          std::vector<Record>* records) const {
-  for (size_t f = 0; f < schema.multi_vectors.size(); ++f) {
-    const MultiVectorField& field = schema.multi_vectors[f];
-    if (field.embedder.empty()) continue;
-    std::vector<size_t> rows;
-    std::vector<std::string> texts;
-    TextsToEmbed(
-        *records, [&](const Record& r) { return r.multi_vectors.count(field.name) > 0; }, &rows,
-        &texts);
-    if (texts.empty()) continue;
-    RAGDB_ASSIGN_OR_RETURN(const MultiVectorEmbedder* embedder, FieldMultiEmbedder(f));
-    auto matrices = embedder->EmbedDocuments(texts);
-    if (!matrices.ok()) {
-      return matrices.status().WithContext("embedding text for multi-vector field '" + field.name +
-                                           "'");
-    }
-    for (size_t j = 0; j < rows.size(); ++j) {
-      (*records)[rows[j]].multi_vectors[field.name] = std::move((*matrices)[j]);
-    }
-  }
-  return Status::Ok();
+  return FillFromText(
+      schema.multi_vectors, &Record::multi_vectors, "multi-vector", records,
+      [&](size_t f, const std::vector<std::string>& texts) -> Result<std::vector<MultiVector>> {
+        RAGDB_ASSIGN_OR_RETURN(const MultiVectorEmbedder* e, FieldMultiEmbedder(f));
+        return e->EmbedDocuments(texts);
+      });
 }
 
 Status CollectionImpl::EmbedMissingVectors(const CollectionSchema& schema,
