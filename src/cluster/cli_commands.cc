@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cluster/etcd.h"
+#include "cluster/keys.h"
 #include "cluster/placement.h"
 #include "cluster/shard_copy.h"
 #include "ragdb/json.h"
@@ -11,7 +12,11 @@
 namespace ragdb::cluster {
 namespace {
 
-const char* kUsage = "usage: ragdb cluster status --etcd URL[,URL..]\n";
+const char* kUsage =
+    "usage: ragdb cluster status --etcd URL[,URL..] [--ca-file PEM] [--cert-file PEM --key-file "
+    "PEM]\n"
+    "  https:// etcd endpoints are verified against --ca-file (default: the system's CAs); a\n"
+    "  client certificate is sent when etcd asks for one (--client-cert-auth).\n";
 
 std::vector<std::string> SplitCommas(const std::string& s) {
   std::vector<std::string> out;
@@ -31,20 +36,21 @@ Result<Json> Status(EtcdClient& etcd) {
   int64_t revision = 0;
   RAGDB_ASSIGN_OR_RETURN(auto kvs, etcd.GetPrefix("/ragdb/", &revision));
   Json nodes = Json::object(), collections = Json::object();
-  std::map<std::string, Json> shard_keys;
+  std::map<std::pair<std::string, uint32_t>, Json> shard_keys;
   for (const auto& kv : kvs) {
     auto value = Json::parse(kv.value, nullptr, false);
-    if (kv.key.starts_with("/ragdb/nodes/")) {
-      nodes[kv.key.substr(13)] = {{"advertise", value.value("advertise", "")}};
-    } else if (kv.key.starts_with("/ragdb/collections/")) {
-      collections[kv.key.substr(19)] = {
-          {"shard_number", value.value("shard_number", 1)},
-          {"replication_factor", value.value("replication_factor", 1)},
-          {"incarnation", kv.create_revision},
-          {"shards", Json::array()}};
-    } else if (kv.key.starts_with("/ragdb/shards/")) {
-      Json& e = shard_keys[kv.key.substr(0, kv.key.rfind('/'))];
-      const std::string what = kv.key.substr(kv.key.rfind('/') + 1);
+    if (!value.is_object()) value = Json::object();
+    CollectionKey ck;
+    if (kv.key.starts_with(kNodesPrefix)) {
+      nodes[kv.key.substr(kNodesPrefix.size())] = {{"advertise", value.value("advertise", "")}};
+    } else if (ParseCollectionKey(kv.key, &ck) && ck.kind.empty()) {
+      collections[ck.collection] = {{"shard_number", value.value("shard_number", 1)},
+                                    {"replication_factor", value.value("replication_factor", 1)},
+                                    {"incarnation", kv.create_revision},
+                                    {"shards", Json::array()}};
+    } else if (!ck.kind.empty()) {
+      Json& e = shard_keys[{ck.collection, ck.shard}];
+      const std::string& what = ck.kind;
       if (what == "owner") {
         e["owner"] = value.value("node", "");
         e["epoch"] = kv.create_revision;
@@ -61,7 +67,7 @@ Result<Json> Status(EtcdClient& etcd) {
     const uint32_t shards = c["shard_number"].get<uint32_t>();
     auto placement = AssignShards(name, shards, c["replication_factor"].get<uint32_t>(), live);
     for (uint32_t s = 0; s < shards; ++s) {
-      Json e = shard_keys["/ragdb/shards/" + name + "/" + std::to_string(s)];
+      Json e = shard_keys[{name, s}];
       if (e.is_null()) e = Json::object();
       e["shard_id"] = s;
       e["state"] = e.contains("owner") ? "Active" : "Dead";
@@ -87,9 +93,17 @@ int RunClusterCommand(const std::vector<std::string>& args) {
     return 2;
   }
   std::string etcd_urls;
+  HttpTlsOptions tls;
   for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--etcd" && i + 1 < args.size()) {
+    const bool has_value = i + 1 < args.size();
+    if (args[i] == "--etcd" && has_value) {
       etcd_urls = args[++i];
+    } else if (args[i] == "--ca-file" && has_value) {
+      tls.ca_file = args[++i];
+    } else if (args[i] == "--cert-file" && has_value) {
+      tls.cert_file = args[++i];
+    } else if (args[i] == "--key-file" && has_value) {
+      tls.key_file = args[++i];
     } else {
       fprintf(stderr, "ragdb cluster: unknown argument '%s'\n%s", args[i].c_str(), kUsage);
       return 2;
@@ -99,7 +113,7 @@ int RunClusterCommand(const std::vector<std::string>& args) {
     fputs(kUsage, stderr);
     return 2;
   }
-  auto etcd = EtcdClient::Create(SplitCommas(etcd_urls), std::chrono::seconds(5));
+  auto etcd = EtcdClient::Create(SplitCommas(etcd_urls), std::chrono::seconds(5), tls);
   if (!etcd.ok()) {
     fprintf(stderr, "ragdb cluster: %s\n", etcd.status().ToString().c_str());
     return 2;

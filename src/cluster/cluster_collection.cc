@@ -9,39 +9,36 @@
 
 #include "cluster/node.h"
 #include "cluster/placement.h"
-#include "cluster/wire.h"
 #include "db/replication.h"
 #include "query/fusion.h"
 
 namespace ragdb::cluster {
 namespace {
 
+LogOp OpOf(LogOp::Kind kind) {
+  LogOp op;
+  op.kind = kind;
+  return op;
+}
+
 bool LowerIsBetter(const CollectionSchema& schema, const std::string& field) {
   const VectorField* f = schema.FindVector(field);
   return f != nullptr && (f->metric == Metric::kL2 || f->metric == Metric::kHamming);
 }
 
-// Merges per-shard top lists into one: best first, equal scores by id; then the page.
-std::vector<ScoredPoint> MergeTop(std::vector<std::vector<ScoredPoint>> lists, bool lower_better,
-                                  size_t offset, size_t k) {
-  std::vector<ScoredPoint> all;
-  for (auto& l : lists) {
-    for (auto& p : l) all.push_back(std::move(p));
-  }
-  std::stable_sort(all.begin(), all.end(), [&](const ScoredPoint& a, const ScoredPoint& b) {
-    if (a.score != b.score) return lower_better ? a.score < b.score : a.score > b.score;
-    return a.id < b.id;
-  });
-  std::vector<ScoredPoint> out;
-  for (size_t i = offset; i < all.size() && out.size() < k; ++i) out.push_back(std::move(all[i]));
-  return out;
-}
-
 class ClusterCollection final : public Collection {
  public:
-  ClusterCollection(Node* node, CollectionMeta meta) : node_(node), meta_(std::move(meta)) {}
+  ClusterCollection(Node* node, CollectionMeta meta, std::string display_name)
+      : node_(node), meta_(std::move(meta)), display_name_(std::move(display_name)) {}
 
-  const std::string& name() const override { return meta_.name; }
+  // The same collection, reading with another consistency.
+  std::shared_ptr<Collection> With(ReadConsistency consistency) const {
+    auto c = std::make_shared<ClusterCollection>(*this);
+    c->consistency_ = consistency;
+    return c;
+  }
+
+  const std::string& name() const override { return display_name_; }
   CollectionSchema schema() const override {
     auto m = node_->GetMeta(meta_.name);
     return m.ok() ? m->schema : meta_.schema;
@@ -49,27 +46,13 @@ class ClusterCollection final : public Collection {
 
   Result<CollectionInfo> Describe() const override {
     RAGDB_ASSIGN_OR_RETURN(CollectionMeta meta, node_->GetMeta(meta_.name));
-    CollectionInfo info;
-    info.name = meta.name;
+    ReadArgs args;
+    args.kind = ReadKind::kDescribe;
+    ReadResult r;
+    RAGDB_RETURN_IF_ERROR(node_->Read(meta, args, consistency_, &r));
+    CollectionInfo info = std::move(r.info);
+    info.name = display_name_;
     info.schema = meta.schema;
-    std::mutex mu;
-    RAGDB_RETURN_IF_ERROR(node_->ForEachShard(meta, [&](uint32_t s) -> Status {
-      RAGDB_ASSIGN_OR_RETURN(Json j, node_->ReadShard(meta, s, "describe", Json::object()));
-      std::lock_guard lock(mu);
-      info.points += j.value("points", uint64_t{0});
-      info.wal_bytes += j.value("wal_bytes", uint64_t{0});
-      for (const auto& seg : j.value("segments", Json::array())) {
-        SegmentInfo si;
-        si.id = info.segments.size();
-        si.rows = seg.value("rows", uint64_t{0});
-        si.deleted = seg.value("deleted", uint64_t{0});
-        si.bytes = seg.value("bytes", uint64_t{0});
-        si.sealed = seg.value("sealed", false);
-        si.indexes = seg.value("indexes", std::vector<std::string>{});
-        info.segments.push_back(std::move(si));
-      }
-      return Status::Ok();
-    }));
     return info;
   }
 
@@ -84,15 +67,13 @@ class ClusterCollection final : public Collection {
     // written, and every copy stores the very same bits.
     RAGDB_ASSIGN_OR_RETURN(auto validator, node_->Validator(meta_));
     RAGDB_ASSIGN_OR_RETURN(std::vector<Record> prepared, db::PrepareRecords(*validator, records));
-    std::vector<std::vector<Record>> parts(meta_.shards);
-    for (auto& r : prepared) parts[ShardOf(r.id, meta_.shards)].push_back(std::move(r));
-    return node_->ForEachShard(meta_, [&](uint32_t s) -> Status {
-      if (parts[s].empty()) return Status::Ok();
-      LogOp op;
-      op.kind = LogOp::Kind::kUpsert;
-      op.records = std::move(parts[s]);
-      return node_->WriteShard(meta_, s, {std::move(op)}).status();
-    });
+    std::vector<std::vector<LogOp>> ops(meta_.shards);
+    for (auto& r : prepared) {
+      auto& shard = ops[ShardOf(r.id, meta_.shards)];
+      if (shard.empty()) shard.push_back(LogOp{});
+      shard[0].records.push_back(std::move(r));
+    }
+    return node_->Write(meta_, std::move(ops)).status();
   }
 
   Result<Record> Get(const PointId& id, bool with_vectors) const override {
@@ -103,123 +84,94 @@ class ClusterCollection final : public Collection {
 
   Result<std::vector<Record>> GetMany(std::span<const PointId> ids,
                                       bool with_vectors) const override {
-    std::vector<Json> parts(meta_.shards, Json::array());
-    for (const auto& id : ids) parts[ShardOf(id, meta_.shards)].push_back(id.ToJson());
-    std::vector<std::vector<Record>> found(meta_.shards);
-    RAGDB_RETURN_IF_ERROR(node_->ForEachShard(meta_, [&](uint32_t s) -> Status {
-      if (parts[s].empty()) return Status::Ok();
-      RAGDB_ASSIGN_OR_RETURN(
-          Json j, node_->ReadShard(meta_, s, "get",
-                                   Json{{"ids", parts[s]}, {"with_vectors", with_vectors}}));
-      for (const auto& r : j) {
-        RAGDB_ASSIGN_OR_RETURN(Record rec, RecordFromJson(r));
-        found[s].push_back(std::move(rec));
-      }
-      return Status::Ok();
-    }));
+    ReadArgs args;
+    args.kind = ReadKind::kGet;
+    args.with_vectors = with_vectors;
+    args.ids.resize(meta_.shards);
+    for (const auto& id : ids) args.ids[ShardOf(id, meta_.shards)].push_back(id);
+    ReadResult r;
+    RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &r));
     // In the order asked for, as a single node returns them.
-    std::map<PointId, Record> by_id;
-    for (auto& list : found) {
-      for (auto& r : list) by_id.emplace(r.id, std::move(r));
-    }
+    std::map<PointId, Record*> by_id;
+    for (auto& rec : r.records) by_id.emplace(rec.id, &rec);
     std::vector<Record> out;
     for (const auto& id : ids) {
       auto it = by_id.find(id);
-      if (it != by_id.end()) out.push_back(it->second);
+      if (it != by_id.end()) out.push_back(*it->second);
     }
     return out;
   }
 
   Result<size_t> Delete(std::span<const PointId> ids) override {
-    std::vector<std::vector<PointId>> parts(meta_.shards);
-    for (const auto& id : ids) parts[ShardOf(id, meta_.shards)].push_back(id);
-    return WriteEach([&](uint32_t s, LogOp* op) {
-      op->kind = LogOp::Kind::kDelete;
-      op->ids = parts[s];
-      return !parts[s].empty();
-    });
+    std::vector<std::vector<LogOp>> ops(meta_.shards);
+    for (const auto& id : ids) {
+      auto& shard = ops[ShardOf(id, meta_.shards)];
+      if (shard.empty()) shard.push_back(OpOf(LogOp::Kind::kDelete));
+      shard[0].ids.push_back(id);
+    }
+    return node_->Write(meta_, std::move(ops));
   }
 
   Result<size_t> DeleteByFilter(const Filter& filter) override {
-    return WriteEach([&](uint32_t, LogOp* op) {
-      op->kind = LogOp::Kind::kDeleteFilter;
-      op->json = filter.ToJson();
-      return true;
-    });
+    LogOp op = OpOf(LogOp::Kind::kDeleteFilter);
+    op.json = filter.ToJson();
+    return node_->Write(meta_, std::vector<std::vector<LogOp>>(meta_.shards, {op}));
   }
 
   Result<size_t> SetPayload(std::span<const PointId> ids, const Json& payload,
                             bool merge) override {
     if (!payload.is_object()) return Status::InvalidArgument("payload must be a JSON object");
-    std::vector<std::vector<PointId>> parts(meta_.shards);
-    for (const auto& id : ids) parts[ShardOf(id, meta_.shards)].push_back(id);
-    return WriteEach([&](uint32_t s, LogOp* op) {
-      op->kind = LogOp::Kind::kSetPayload;
-      op->ids = parts[s];
-      op->json = payload;
-      op->merge = merge;
-      return !parts[s].empty();
-    });
+    std::vector<std::vector<LogOp>> ops(meta_.shards);
+    for (const auto& id : ids) {
+      auto& shard = ops[ShardOf(id, meta_.shards)];
+      if (shard.empty()) {
+        shard.push_back(OpOf(LogOp::Kind::kSetPayload));
+        shard[0].json = payload;
+        shard[0].merge = merge;
+      }
+      shard[0].ids.push_back(id);
+    }
+    return node_->Write(meta_, std::move(ops));
   }
 
   Result<size_t> Count(const Filter* filter) const override {
-    std::atomic<size_t> total{0};
-    Json args = {{"filter", filter ? filter->ToJson() : Json()}};
-    RAGDB_RETURN_IF_ERROR(node_->ForEachShard(meta_, [&](uint32_t s) -> Status {
-      RAGDB_ASSIGN_OR_RETURN(Json j, node_->ReadShard(meta_, s, "count", args));
-      total += j.value("count", size_t{0});
-      return Status::Ok();
-    }));
-    return total.load();
+    ReadArgs args;
+    args.kind = ReadKind::kCount;
+    if (filter != nullptr) args.filter = *filter;
+    ReadResult r;
+    RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &r));
+    return r.count;
   }
 
   Result<ScrollPage> Scroll(const ScrollRequest& request) const override {
-    std::vector<ScrollPage> pages(meta_.shards);
-    Json args = {{"request", ToJson(request)}};
-    RAGDB_RETURN_IF_ERROR(node_->ForEachShard(meta_, [&](uint32_t s) -> Status {
-      RAGDB_ASSIGN_OR_RETURN(Json j, node_->ReadShard(meta_, s, "scroll", args));
-      RAGDB_ASSIGN_OR_RETURN(pages[s], ScrollPageFromJson(j));
-      return Status::Ok();
-    }));
-    // Each shard returned its first `limit` matches from the offset, so the first `limit` of
-    // the union are the collection's; the next page starts at the smallest id left over.
-    std::vector<Record> all;
-    std::optional<PointId> next;
-    auto consider = [&](const PointId& id) {
-      if (!next || id < *next) next = id;
-    };
-    for (auto& p : pages) {
-      for (auto& r : p.records) all.push_back(std::move(r));
-      if (p.next_offset) consider(*p.next_offset);
+    if (request.order_by) {
+      return Status::Unimplemented("scroll with order_by is not available in cluster mode yet");
     }
-    std::sort(all.begin(), all.end(), [](const Record& a, const Record& b) { return a.id < b.id; });
-    ScrollPage out;
-    for (size_t i = 0; i < all.size(); ++i) {
-      if (i < request.limit) {
-        if (!request.with_payload) all[i].payload = Json();
-        out.records.push_back(std::move(all[i]));
-      } else {
-        consider(all[i].id);
-      }
+    ReadArgs args;
+    args.kind = ReadKind::kScroll;
+    args.scroll = request;
+    ReadResult r;
+    RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &r));
+    ScrollPage page{std::move(r.records), std::move(r.next_offset)};
+    if (!request.with_payload) {
+      for (auto& rec : page.records) rec.payload = Json();
     }
-    out.next_offset = next;
-    return out;
+    return page;
   }
 
   Result<std::vector<ScoredPoint>> Search(const SearchRequest& request) const override {
+    if (request.mmr) {
+      // Diversity is chosen over one candidate pool; per-shard pools merged would not be it.
+      return Status::Unimplemented("MMR re-ranking is not available in cluster mode yet");
+    }
     if (request.k == 0) return std::vector<ScoredPoint>{};
-    SearchRequest per_shard = request;
-    per_shard.k = request.k + request.offset;
-    per_shard.offset = 0;
-    Json args = {{"request", ToJson(per_shard)}};
-    std::vector<std::vector<ScoredPoint>> lists(meta_.shards);
-    RAGDB_RETURN_IF_ERROR(node_->ForEachShard(meta_, [&](uint32_t s) -> Status {
-      RAGDB_ASSIGN_OR_RETURN(Json j, node_->ReadShard(meta_, s, "search", args));
-      RAGDB_ASSIGN_OR_RETURN(lists[s], PointsFromJson(j));
-      return Status::Ok();
-    }));
-    return MergeTop(std::move(lists), LowerIsBetter(meta_.schema, request.field), request.offset,
-                    request.k);
+    ReadArgs args;
+    args.kind = ReadKind::kSearch;
+    args.search = request;
+    args.search.k = request.k + request.offset;  // each shard's best, then the page of the union
+    args.search.offset = 0;
+    args.lower_is_better = LowerIsBetter(meta_.schema, request.field);
+    return Points(args, request.offset);
   }
 
   Result<std::vector<std::vector<ScoredPoint>>> SearchBatch(std::span<const SearchRequest> requests,
@@ -235,36 +187,22 @@ class ClusterCollection final : public Collection {
 
   Result<std::vector<ScoredPoint>> SearchText(const TextSearchRequest& request) const override {
     if (!meta_.schema.text) {
-      return Status::InvalidArgument("collection '" + meta_.name +
+      return Status::InvalidArgument("collection '" + display_name_ +
                                      "' has no text field (create it with --text)");
     }
     if (request.k == 0) return std::vector<ScoredPoint>{};
-    TextSearchRequest per_shard = request;
-    per_shard.k = request.k + request.offset;
-    per_shard.offset = 0;
-    Json req = ToJson(per_shard);
-    // Phase 1: the shards' statistics for the query's terms, summed; phase 2: every shard scores
+    // Round 1: the shards' statistics for the query's terms, summed; round 2: every shard scores
     // with the sums, as one collection would.
-    std::vector<text::CollectionStats> parts(meta_.shards);
-    RAGDB_RETURN_IF_ERROR(node_->ForEachShard(meta_, [&](uint32_t s) -> Status {
-      RAGDB_ASSIGN_OR_RETURN(Json j, node_->ReadShard(meta_, s, "text_stats", {{"request", req}}));
-      RAGDB_ASSIGN_OR_RETURN(parts[s], StatsFromJson(j));
-      return Status::Ok();
-    }));
-    text::CollectionStats sum;
-    for (const auto& p : parts) {
-      sum.doc_count += p.doc_count;
-      sum.total_tokens += p.total_tokens;
-      for (const auto& [t, n] : p.doc_freq) sum.doc_freq[t] += n;
-    }
-    Json args = {{"request", req}, {"stats", ToJson(sum)}};
-    std::vector<std::vector<ScoredPoint>> lists(meta_.shards);
-    RAGDB_RETURN_IF_ERROR(node_->ForEachShard(meta_, [&](uint32_t s) -> Status {
-      RAGDB_ASSIGN_OR_RETURN(Json j, node_->ReadShard(meta_, s, "search_text", args));
-      RAGDB_ASSIGN_OR_RETURN(lists[s], PointsFromJson(j));
-      return Status::Ok();
-    }));
-    return MergeTop(std::move(lists), false, request.offset, request.k);
+    ReadArgs args;
+    args.kind = ReadKind::kTextStats;
+    args.text = request;
+    args.text.k = request.k + request.offset;
+    args.text.offset = 0;
+    ReadResult stats;
+    RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &stats));
+    args.kind = ReadKind::kSearchText;
+    args.stats = std::move(stats.stats);
+    return Points(args, request.offset);
   }
 
   Result<std::vector<std::vector<ScoredPoint>>> SearchTextBatch(
@@ -280,17 +218,12 @@ class ClusterCollection final : public Collection {
 
   Result<std::vector<ScoredPoint>> SearchSparse(const SparseSearchRequest& request) const override {
     if (request.k == 0) return std::vector<ScoredPoint>{};
-    SparseSearchRequest per_shard = request;
-    per_shard.k = request.k + request.offset;
-    per_shard.offset = 0;
-    Json args = {{"request", ToJson(per_shard)}};
-    std::vector<std::vector<ScoredPoint>> lists(meta_.shards);
-    RAGDB_RETURN_IF_ERROR(node_->ForEachShard(meta_, [&](uint32_t s) -> Status {
-      RAGDB_ASSIGN_OR_RETURN(Json j, node_->ReadShard(meta_, s, "search_sparse", args));
-      RAGDB_ASSIGN_OR_RETURN(lists[s], PointsFromJson(j));
-      return Status::Ok();
-    }));
-    return MergeTop(std::move(lists), false, request.offset, request.k);
+    ReadArgs args;
+    args.kind = ReadKind::kSearchSparse;
+    args.sparse = request;
+    args.sparse.k = request.k + request.offset;
+    args.sparse.offset = 0;
+    return Points(args, request.offset);
   }
 
   // As CollectionImpl::Query (collection_text.cc), over the merged sub-query lists.
@@ -372,11 +305,7 @@ class ClusterCollection final : public Collection {
     return node_->AddPayloadIndex(meta_.name, field);
   }
 
-  Status Optimize() override {
-    return node_->ForEachShard(meta_, [&](uint32_t s) {
-      return node_->ReadShard(meta_, s, "optimize", Json::object()).status();
-    });
-  }
+  Status Optimize() override { return node_->Optimize(meta_); }
 
   Status ImportVectors(const std::string& field, const float* data, size_t rows,
                        uint64_t first_id) override {
@@ -398,47 +327,78 @@ class ClusterCollection final : public Collection {
   }
 
  private:
-  // One forwarded write per shard that `fill` gives an op (parallel); sums what they touched.
-  Result<size_t> WriteEach(const std::function<bool(uint32_t, LogOp*)>& fill) {
-    std::atomic<size_t> total{0};
-    RAGDB_RETURN_IF_ERROR(node_->ForEachShard(meta_, [&](uint32_t s) -> Status {
-      LogOp op;
-      if (!fill(s, &op)) return Status::Ok();
-      RAGDB_ASSIGN_OR_RETURN(uint64_t n, node_->WriteShard(meta_, s, {std::move(op)}));
-      total += n;
-      return Status::Ok();
-    }));
-    return total.load();
+  // A top list read over the shards, without its first `offset` hits.
+  Result<std::vector<ScoredPoint>> Points(const ReadArgs& args, size_t offset) const {
+    ReadResult r;
+    RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &r));
+    auto& pts = r.points;
+    pts.erase(pts.begin(), pts.begin() + std::min(offset, pts.size()));
+    return std::move(pts);
   }
 
   Node* node_;
   CollectionMeta meta_;
+  std::string display_name_;  // without the tenant's prefix
+  ReadConsistency consistency_ = ReadConsistency::kOwner;
 };
 
+// The collections of one tenant: cluster-wide names are the tenant's prefix ("" for the default
+// tenant, "tenant/" for another) and the name the tenant sees.
 class ClusterDatabase final : public Database {
  public:
-  explicit ClusterDatabase(Node* node) : node_(node) {}
+  ClusterDatabase(Node* node, std::string prefix) : node_(node), prefix_(std::move(prefix)) {}
 
   Result<std::shared_ptr<Collection>> CreateCollection(const std::string& name,
                                                        const CollectionSchema& schema) override {
-    RAGDB_RETURN_IF_ERROR(node_->CreateCollection(name, schema, 1, 1));
+    RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
+    RAGDB_RETURN_IF_ERROR(node_->CreateCollection(prefix_ + name, schema, 1, 1));
     return GetCollection(name);
   }
   Result<std::shared_ptr<Collection>> GetCollection(const std::string& name) const override {
-    RAGDB_ASSIGN_OR_RETURN(CollectionMeta meta, node_->GetMeta(name));
-    return std::shared_ptr<Collection>(std::make_shared<ClusterCollection>(node_, std::move(meta)));
+    RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
+    auto meta = node_->GetMeta(prefix_ + name);
+    if (!meta.ok() && meta.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("collection '" + name + "' not found");
+    }
+    if (!meta.ok()) return meta.status();
+    return std::shared_ptr<Collection>(
+        std::make_shared<ClusterCollection>(node_, std::move(meta).value(), name));
   }
-  std::vector<std::string> ListCollections() const override { return node_->ListCollections(); }
-  Status DropCollection(const std::string& name) override { return node_->DropCollection(name); }
+  std::vector<std::string> ListCollections() const override {
+    std::vector<std::string> out;
+    for (const auto& n : node_->ListCollections()) {
+      // The default tenant's names hold no '/'; another tenant's start with its prefix.
+      if (prefix_.empty() ? n.find('/') == std::string::npos : n.starts_with(prefix_)) {
+        out.push_back(n.substr(prefix_.size()));
+      }
+    }
+    return out;
+  }
+  Status DropCollection(const std::string& name) override {
+    RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
+    Status s = node_->DropCollection(prefix_ + name);
+    if (s.code() == StatusCode::kNotFound)
+      return Status::NotFound("collection '" + name + "' not found");
+    return s;
+  }
   std::vector<std::string> RecoveryNotes() const override { return {}; }
   const std::string& path() const override { return node_->options().cache_dir; }
 
  private:
   Node* node_;
+  std::string prefix_;
 };
 
 }  // namespace
 
-std::unique_ptr<Database> Node::OpenDatabase() { return std::make_unique<ClusterDatabase>(this); }
+std::unique_ptr<Database> Node::OpenDatabase(const std::string& prefix) {
+  return std::make_unique<ClusterDatabase>(this, prefix);
+}
+
+std::shared_ptr<Collection> WithReadConsistency(std::shared_ptr<Collection> c,
+                                                ReadConsistency consistency) {
+  if (auto* cluster = dynamic_cast<ClusterCollection*>(c.get())) return cluster->With(consistency);
+  return c;
+}
 
 }  // namespace ragdb::cluster

@@ -82,16 +82,59 @@ void Child::Kill() {
 
 bool EtcdInstalled() { return std::system("command -v etcd >/dev/null 2>&1") == 0; }
 
-Etcd StartEtcd(const std::string& dir) {
+bool MakeTestCertificates(const std::string& dir, TestCertificates* out) {
+  const std::string d = dir + "/certs";
+  // A CA, then a server certificate for 127.0.0.1 and a client certificate, both signed by it. The
+  // server's may also authenticate as a client: etcd's JSON gateway dials etcd's own gRPC port
+  // with it, which --client-cert-auth checks.
+  const std::string script =
+      "set -e; mkdir -p '" + d + "'; cd '" + d +
+      "'; "
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ragdb-test-ca "
+      "-keyout ca.key -out ca.pem; "
+      "printf "
+      "'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth,clientAuth\\n' "
+      "> server.ext; "
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr; "
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+      "-extfile server.ext -out server.pem; "
+      "printf 'extendedKeyUsage=clientAuth\\n' > client.ext; "
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=ragdb-node -keyout client.key -out "
+      "client.csr; "
+      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+      "-extfile client.ext -out client.pem";
+  const std::string cmd = "sh -c \"" + script + "\" > '" + dir + "/openssl.log' 2>&1";
+  if (std::system(cmd.c_str()) != 0) return false;
+  *out = {d + "/ca.pem", d + "/server.pem", d + "/server.key", d + "/client.pem",
+          d + "/client.key"};
+  return true;
+}
+
+Etcd StartEtcd(const std::string& dir, const TestCertificates* tls, bool client_auth) {
   Etcd e;
   const int client = FreePort(), peer = FreePort();
-  const std::string c = "http://127.0.0.1:" + std::to_string(client);
+  const std::string c = (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(client);
   const std::string p = "http://127.0.0.1:" + std::to_string(peer);
-  e.process =
-      Child::Spawn({"etcd", "--name", "t", "--data-dir", dir + "/etcd", "--listen-client-urls", c,
-                    "--advertise-client-urls", c, "--listen-peer-urls", p,
-                    "--initial-advertise-peer-urls", p, "--initial-cluster", "t=" + p},
-                   dir + "/etcd.log");
+  std::vector<std::string> argv = {"etcd",
+                                   "--name",
+                                   "t",
+                                   "--data-dir",
+                                   dir + "/etcd",
+                                   "--listen-client-urls",
+                                   c,
+                                   "--advertise-client-urls",
+                                   c,
+                                   "--listen-peer-urls",
+                                   p,
+                                   "--initial-advertise-peer-urls",
+                                   p,
+                                   "--initial-cluster",
+                                   "t=" + p};
+  if (tls) {
+    argv.insert(argv.end(), {"--cert-file", tls->server_cert, "--key-file", tls->server_key});
+    if (client_auth) argv.insert(argv.end(), {"--client-cert-auth", "--trusted-ca-file", tls->ca});
+  }
+  e.process = Child::Spawn(argv, dir + "/etcd.log");
   if (WaitForPort(client, 15000)) e.endpoint = c;
   return e;
 }

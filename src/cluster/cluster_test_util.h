@@ -29,12 +29,22 @@ class Child {
   pid_t pid_ = -1;
 };
 
-// One etcd member on free ports, data in `dir`; empty when etcd is not installed.
+// A private CA and certificates signed by it (openssl's command line), in `dir`: for 127.0.0.1
+// (server.pem / server.key) and for a client (client.pem / client.key). False when openssl failed.
+struct TestCertificates {
+  std::string ca, server_cert, server_key, client_cert, client_key;
+};
+bool MakeTestCertificates(const std::string& dir, TestCertificates* out);
+
+// One etcd member on free ports, data in `dir`; empty endpoint when it did not start. With
+// `tls`, it serves https:// with the server certificate, and with `client_auth` it wants a client
+// certificate signed by the CA (--client-cert-auth).
 struct Etcd {
   Child process;
-  std::string endpoint;  // http://127.0.0.1:PORT
+  std::string endpoint;  // http[s]://127.0.0.1:PORT
 };
 bool EtcdInstalled();
-Etcd StartEtcd(const std::string& dir);
+Etcd StartEtcd(const std::string& dir, const TestCertificates* tls = nullptr,
+               bool client_auth = false);
 
 }  // namespace ragdb::cluster::testing

@@ -133,7 +133,8 @@ std::string PrefixEnd(const std::string& prefix) {
 }
 
 Result<std::unique_ptr<EtcdClient>> EtcdClient::Create(const std::vector<std::string>& endpoints,
-                                                       std::chrono::milliseconds timeout) {
+                                                       std::chrono::milliseconds timeout,
+                                                       const HttpTlsOptions& tls) {
   if (endpoints.empty()) return Status::InvalidArgument("--etcd: no endpoint given");
   std::vector<HttpUrl> urls;
   for (const auto& e : endpoints) {
@@ -141,7 +142,8 @@ Result<std::unique_ptr<EtcdClient>> EtcdClient::Create(const std::vector<std::st
     if (!u.ok()) return u.status().WithContext("--etcd");
     urls.push_back(std::move(u).value());
   }
-  return std::unique_ptr<EtcdClient>(new EtcdClient(std::move(urls), timeout));
+  RAGDB_ASSIGN_OR_RETURN(auto http, HttpClient::Create(tls));
+  return std::unique_ptr<EtcdClient>(new EtcdClient(std::move(urls), timeout, std::move(http)));
 }
 
 Result<std::string> EtcdClient::Call(const std::string& path, const std::string& body) {
@@ -157,8 +159,8 @@ Result<std::string> EtcdClient::Call(const std::string& path, const std::string&
     // One member gets a share of the time, so that a silent member leaves time for the others.
     auto per_try = std::max(std::chrono::milliseconds(200),
                             left / static_cast<int>(std::max<size_t>(1, endpoints_.size())));
-    auto reply = http_.Request(ep, "POST", path, body, {{"content-type", "application/json"}},
-                               std::min(per_try, left));
+    auto reply = http_->Request(ep, "POST", path, body, {{"content-type", "application/json"}},
+                                std::min(per_try, left));
     if (reply.ok() && reply->status == 200) return std::move(reply->body);
     if (reply.ok()) {
       if (!Retryable(reply->status, reply->body)) {
@@ -267,9 +269,9 @@ std::vector<EtcdClient::MemberStatus> EtcdClient::Members() {
   std::vector<MemberStatus> out;
   for (const auto& ep : endpoints_) {
     MemberStatus m;
-    m.endpoint = "http://" + ep.HostPort();
-    auto reply = http_.Request(ep, "POST", "/v3/maintenance/status", "{}",
-                               {{"content-type", "application/json"}}, timeout_);
+    m.endpoint = ep.Origin();
+    auto reply = http_->Request(ep, "POST", "/v3/maintenance/status", "{}",
+                                {{"content-type", "application/json"}}, timeout_);
     if (!reply.ok()) {
       m.error = reply.status().message();
     } else if (reply->status != 200) {

@@ -58,9 +58,10 @@ struct EtcdTxnResult {
 
 class EtcdClient {
  public:
-  // endpoints: http://HOST:PORT of etcd members (at least one).
+  // endpoints: http[s]://HOST:PORT of etcd members (at least one); `tls` for https ones.
   static Result<std::unique_ptr<EtcdClient>> Create(const std::vector<std::string>& endpoints,
-                                                    std::chrono::milliseconds timeout);
+                                                    std::chrono::milliseconds timeout,
+                                                    const HttpTlsOptions& tls = {});
 
   // The key, or a KeyValue with create_revision 0 when absent.
   Result<KeyValue> Get(const std::string& key);
@@ -93,14 +94,15 @@ class EtcdClient {
   uint64_t failovers() const { return failovers_; }
 
  private:
-  EtcdClient(std::vector<HttpUrl> endpoints, std::chrono::milliseconds timeout)
-      : endpoints_(std::move(endpoints)), timeout_(timeout) {}
+  EtcdClient(std::vector<HttpUrl> endpoints, std::chrono::milliseconds timeout,
+             std::unique_ptr<HttpClient> http)
+      : endpoints_(std::move(endpoints)), timeout_(timeout), http_(std::move(http)) {}
   // POSTs a JSON body to `path` on a reachable member; returns the parsed JSON text of a 200.
   Result<std::string> Call(const std::string& path, const std::string& body);
 
   std::vector<HttpUrl> endpoints_;
   std::chrono::milliseconds timeout_;
-  HttpClient http_;
+  std::unique_ptr<HttpClient> http_;
   std::atomic<size_t> current_{0};
   std::atomic<uint64_t> calls_{0}, failovers_{0};
 };

@@ -153,10 +153,57 @@ TEST(EtcdClientErrors, UnreachableClusterIsUnavailable) {
                               std::chrono::milliseconds(600));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ((*c)->Get("/x").status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(EtcdClient::Create({"https://x:1"}, std::chrono::seconds(1)).status().code(),
+  EXPECT_EQ(EtcdClient::Create({"ftp://x:1"}, std::chrono::seconds(1)).status().code(),
             StatusCode::kInvalidArgument);
+  HttpTlsOptions missing_ca;
+  missing_ca.ca_file = "/nonexistent/ca.pem";
+  EXPECT_EQ(
+      EtcdClient::Create({"https://x:1"}, std::chrono::seconds(1), missing_ca).status().code(),
+      StatusCode::kInvalidArgument);
   EXPECT_EQ(EtcdClient::Create({}, std::chrono::seconds(1)).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+// etcd serving https:// with a certificate from a CA the test makes, and asking for client
+// certificates: the client verifies the server against the CA and presents its own.
+TEST(EtcdTls, VerifiedServerAndClientCertificates) {
+  if (!testing::EtcdInstalled()) GTEST_SKIP() << "etcd is not installed";
+  TempDir dir;
+  testing::TestCertificates certs;
+  ASSERT_TRUE(testing::MakeTestCertificates(dir.path(), &certs)) << "openssl failed";
+  testing::Etcd etcd = testing::StartEtcd(dir.path(), &certs, /*client_auth=*/true);
+  ASSERT_FALSE(etcd.endpoint.empty());
+  ASSERT_TRUE(etcd.endpoint.starts_with("https://"));
+
+  HttpTlsOptions tls{certs.ca, certs.client_cert, certs.client_key};
+  // etcd may take a moment to answer after its port opens; each call retries for 10 s.
+  auto c = EtcdClient::Create({etcd.endpoint}, std::chrono::seconds(10), tls);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  Status put = (*c)->Put("/tls/a", "1").status();
+  ASSERT_TRUE(put.ok()) << put.ToString();
+  EXPECT_EQ((*c)->Get("/tls/a")->value, "1");
+  auto members = (*c)->Members();
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_TRUE(members[0].healthy) << members[0].error;
+  EXPECT_EQ(members[0].endpoint, etcd.endpoint);
+
+  // The system's CAs do not know the test CA: the handshake fails, and says why.
+  auto untrusting = EtcdClient::Create({etcd.endpoint}, std::chrono::seconds(2));
+  ASSERT_TRUE(untrusting.ok());
+  auto r = (*untrusting)->Get("/tls/a");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("TLS handshake"), std::string::npos) << r.status().message();
+  // Trusting the CA but without a client certificate: etcd refuses the connection.
+  HttpTlsOptions no_client_cert;
+  no_client_cert.ca_file = certs.ca;
+  auto anonymous = EtcdClient::Create({etcd.endpoint}, std::chrono::seconds(2), no_client_cert);
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_FALSE((*anonymous)->Get("/tls/a").ok());
+  // Plain http:// to a TLS port does not work either.
+  auto plain = EtcdClient::Create({"http://" + etcd.endpoint.substr(8)}, std::chrono::seconds(2));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE((*plain)->Get("/tls/a").ok());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "base/file.h"
 #include "base/json_text.h"
+#include "cluster/keys.h"
 #include "cluster/placement.h"
 
 namespace ragdb::cluster {
@@ -17,10 +18,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
       .count();
 }
-
-constexpr const char* kNodesPrefix = "/ragdb/nodes/";
-constexpr const char* kCollectionsPrefix = "/ragdb/collections/";
-constexpr const char* kShardsPrefix = "/ragdb/shards/";
 
 void Log(const std::string& line) {
   fprintf(stderr, "ragdb cluster: %s\n", line.c_str());
@@ -85,8 +82,11 @@ Status Node::Init() {
   RAGDB_RETURN_IF_ERROR(ParseHttpUrl(options_.advertise).status().WithContext("--advertise"));
   if (options_.cache_dir.empty())
     return Status::InvalidArgument("cluster mode needs --data CACHE_DIR");
-  RAGDB_ASSIGN_OR_RETURN(etcd_, EtcdClient::Create(options_.etcd, std::chrono::seconds(5)));
-  RAGDB_ASSIGN_OR_RETURN(store_, OpenObjectStore(options_.object_store));
+  RAGDB_ASSIGN_OR_RETURN(etcd_,
+                         EtcdClient::Create(options_.etcd, std::chrono::seconds(5), options_.tls));
+  RAGDB_ASSIGN_OR_RETURN(store_, OpenObjectStore(options_.object_store, options_.tls));
+  RAGDB_ASSIGN_OR_RETURN(peers_, HttpClient::Create(options_.tls));
+  commit_pool_ = std::make_unique<ThreadPool>(std::max<size_t>(1, options_.commit_threads));
   // The cache holds nothing that is not in etcd and the object store: start it empty.
   RAGDB_RETURN_IF_ERROR(RemoveAll(JoinPath(options_.cache_dir, "shards")));
   RAGDB_RETURN_IF_ERROR(RemoveAll(JoinPath(options_.cache_dir, "validators")));
@@ -96,10 +96,12 @@ Status Node::Init() {
   env_.store = store_.get();
   env_.cache_dir = options_.cache_dir;
   env_.seal_threshold_rows = options_.seal_threshold_rows;
+  env_.commit_pool = commit_pool_.get();
   env_.lease_alive = [this] { return LeaseAlive(); };
   RAGDB_RETURN_IF_ERROR(RegisterSelf());
-  RAGDB_RETURN_IF_ERROR(ReconcileOnce());
+  // Renewed from now on: loading the shards below may take longer than the lease lives.
   keepalive_thread_ = std::thread([this] { KeepAliveLoop(); });
+  RAGDB_RETURN_IF_ERROR(ReconcileOnce());
   reconcile_thread_ = std::thread([this] { ReconcileLoop(); });
   return Status::Ok();
 }
@@ -111,7 +113,7 @@ Status Node::RegisterSelf() {
   lease_deadline_ms_ = sent + 1000LL * options_.lease_ttl_seconds;
   const std::string value =
       WriteJson(Json{{"advertise", options_.advertise}, {"lease", std::to_string(lease)}});
-  return etcd_->Put(kNodesPrefix + options_.node_id, value, lease).status();
+  return etcd_->Put(std::string(kNodesPrefix) + options_.node_id, value, lease).status();
 }
 
 void Node::KeepAliveLoop() {
@@ -163,25 +165,21 @@ Result<Node::ClusterState> Node::ReadClusterState() {
   std::map<std::string, CollectionMeta> catalog;
   std::map<std::pair<std::string, uint32_t>, std::map<std::string, KeyValue>> shard_keys;
   for (const KeyValue& kv : kvs) {
+    CollectionKey ck;
     if (kv.key.starts_with(kNodesPrefix)) {
       auto j = ReadJson(kv.value);
-      if (j.ok()) nodes[kv.key.substr(strlen(kNodesPrefix))] = j->value("advertise", "");
-    } else if (kv.key.starts_with(kCollectionsPrefix)) {
-      const std::string name = kv.key.substr(strlen(kCollectionsPrefix));
-      auto meta = DecodeMeta(kv, name);
+      if (j.ok()) nodes[kv.key.substr(kNodesPrefix.size())] = j->value("advertise", "");
+    } else if (ParseCollectionKey(kv.key, &ck)) {
+      if (!ck.kind.empty()) {
+        shard_keys[std::make_pair(ck.collection, ck.shard)][ck.kind] = kv;
+        continue;
+      }
+      auto meta = DecodeMeta(kv, ck.collection);
       if (meta.ok()) {
-        catalog[name] = std::move(meta).value();
+        catalog[ck.collection] = std::move(meta).value();
       } else {
         Log(meta.status().ToString());
       }
-    } else if (kv.key.starts_with(kShardsPrefix)) {
-      // /ragdb/shards/{collection}/{shard}/{owner|head|manifest}
-      std::string rest = kv.key.substr(strlen(kShardsPrefix));
-      size_t a = rest.find('/'), b = rest.rfind('/');
-      if (a == std::string::npos || a == b) continue;
-      uint32_t shard =
-          static_cast<uint32_t>(std::strtoul(rest.substr(a + 1, b - a - 1).c_str(), nullptr, 10));
-      shard_keys[std::make_pair(rest.substr(0, a), shard)][rest.substr(b + 1)] = kv;
     }
   }
   std::vector<std::string> live;
@@ -215,9 +213,29 @@ Result<Node::ClusterState> Node::ReadClusterState() {
   }
   {
     std::unique_lock lock(mu_);
+    // What copies were caught up to stays until this node's reconcile moves it on.
+    for (auto& [key, r] : routes) {
+      auto old = routes_.find(key);
+      if (old != routes_.end()) r.read_seq = std::min(old->second.read_seq, r.head.seq);
+    }
     nodes_ = nodes;
     catalog_ = catalog;
     routes_ = routes;
+  }
+  {
+    std::lock_guard lock(watch_mu_);
+    for (Watcher& w : watchers_) {
+      // etcd returns the keys in order.
+      auto it =
+          std::lower_bound(kvs.begin(), kvs.end(), w.key,
+                           [](const KeyValue& kv, const std::string& k) { return kv.key < k; });
+      KeyValue absent;
+      absent.key = w.key;
+      const KeyValue& kv = it != kvs.end() && it->key == w.key ? *it : absent;
+      if (kv.mod_revision == w.mod_revision) continue;
+      w.mod_revision = kv.mod_revision;
+      w.fn(kv);
+    }
   }
   return ClusterState{std::move(catalog), std::move(routes)};
 }
@@ -262,6 +280,14 @@ Status Node::ReconcileOnce() {
       copies_.erase(key);
       copy.reset();
     }
+    if (copy && copy->stale() && !copy->is_owner()) {
+      // A replica that fell more than a snapshot behind: load it again from the latest one.
+      stale_reloads_++;
+      Log("shard " + name.Label() + ": replica fell behind the collected log; loading it again");
+      std::unique_lock lock(mu_);
+      copies_.erase(key);
+      copy.reset();
+    }
     const auto& p = route.placement;
     const bool desired_owner = !p.empty() && p[0] == options_.node_id;
     const bool in_set = std::find(p.begin(), p.end(), options_.node_id) != p.end();
@@ -270,8 +296,7 @@ Status Node::ReconcileOnce() {
 
     auto load = [&](const LogHead& head) -> Status {
       if (copy) return copy->CatchUp(head);
-      RAGDB_ASSIGN_OR_RETURN(auto loaded, ShardCopy::Load(env_, name, meta.schema, head));
-      copy = std::move(loaded);
+      RAGDB_ASSIGN_OR_RETURN(copy, ShardCopy::Load(env_, name, meta.schema, head));
       std::unique_lock lock(mu_);
       copies_[key] = copy;
       return Status::Ok();
@@ -348,6 +373,15 @@ Status Node::ReconcileOnce() {
       if (!s.ok()) Log("shard " + name.Label() + ": snapshot: " + s.ToString());
     }
   }
+  // Replica reads through this node reflect at least the heads of this tick from now on: its
+  // own copies have applied them (or failed, and are not read).
+  {
+    std::unique_lock lock(mu_);
+    for (const auto& [key, route] : routes) {
+      auto it = routes_.find(key);
+      if (it != routes_.end()) it->second.read_seq = std::max(it->second.read_seq, route.head.seq);
+    }
+  }
   return Status::Ok();
 }
 
@@ -379,6 +413,17 @@ void Node::Stop() {
   validators_.clear();
 }
 
+void Node::Watch(const std::string& key, std::function<void(const KeyValue&)> fn) {
+  std::lock_guard lock(watch_mu_);
+  watchers_.push_back({key, -1, std::move(fn)});
+}
+
+HttpHeaders Node::PeerHeaders() const {
+  HttpHeaders headers = {{"content-type", "application/octet-stream"}};
+  if (!options_.api_key.empty()) headers.emplace_back("api-key", options_.api_key);
+  return headers;
+}
+
 std::shared_ptr<ShardCopy> Node::Copy(const std::string& collection, uint32_t shard) {
   std::shared_lock lock(mu_);
   auto it = copies_.find({collection, shard});
@@ -399,7 +444,7 @@ Result<ShardRoute> Node::Route(const std::string& collection, uint32_t shard, bo
 
 Status Node::CreateCollection(const std::string& name, const CollectionSchema& schema,
                               uint32_t shards, uint32_t replication) {
-  RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
+  RAGDB_RETURN_IF_ERROR(ValidateClusterName(name));
   RAGDB_RETURN_IF_ERROR(schema.Validate());
   if (shards < 1 || shards > 1024)
     return Status::InvalidArgument("shard_number must be in 1..1024");
@@ -411,7 +456,7 @@ Status Node::CreateCollection(const std::string& name, const CollectionSchema& s
   m.schema = schema;
   m.shards = shards;
   m.replication = replication;
-  const std::string key = kCollectionsPrefix + name;
+  const std::string key = CatalogKey(name);
   RAGDB_ASSIGN_OR_RETURN(
       EtcdTxnResult txn,
       etcd_->Txn({{key, EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, 0, ""}},
@@ -438,18 +483,17 @@ Status Node::CreateCollection(const std::string& name, const CollectionSchema& s
 
 Status Node::DropCollection(const std::string& name) {
   RAGDB_ASSIGN_OR_RETURN(CollectionMeta meta, GetMeta(name));
-  const std::string key = kCollectionsPrefix + name;
-  RAGDB_ASSIGN_OR_RETURN(
-      EtcdTxnResult txn,
-      etcd_->Txn(
-          {{key, EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual, meta.incarnation, ""}},
-          {{EtcdOp::Kind::kDelete, key, "", 0},
-           {EtcdOp::Kind::kDeletePrefix, std::string(kShardsPrefix) + name + "/", "", 0}}));
+  const std::string key = CatalogKey(name);
+  RAGDB_ASSIGN_OR_RETURN(EtcdTxnResult txn,
+                         etcd_->Txn({{key, EtcdCompare::Target::kCreate, EtcdCompare::Op::kEqual,
+                                      meta.incarnation, ""}},
+                                    {{EtcdOp::Kind::kDelete, key, "", 0},
+                                     {EtcdOp::Kind::kDeletePrefix, ShardKeysPrefix(name), "", 0}}));
   if (!txn.succeeded) return Status::NotFound("collection '" + name + "' not found");
   (void)ReconcileOnce();
   // Its objects: nothing names them any more (a stale owner's late chunk may still appear;
   // nothing will ever read it).
-  const std::string prefix = "collections/" + name + "-" + std::to_string(meta.incarnation) + "/";
+  const std::string prefix = ObjectRoot(name, meta.incarnation);
   auto objects = store_->List(prefix);
   if (objects.ok()) {
     for (const auto& o : *objects) (void)store_->Delete(o.key);
@@ -463,7 +507,7 @@ Result<CollectionMeta> Node::GetMeta(const std::string& name) {
     auto it = catalog_.find(name);
     if (it != catalog_.end()) return it->second;
   }
-  RAGDB_ASSIGN_OR_RETURN(KeyValue kv, etcd_->Get(kCollectionsPrefix + name));
+  RAGDB_ASSIGN_OR_RETURN(KeyValue kv, etcd_->Get(CatalogKey(name)));
   if (kv.create_revision == 0) return Status::NotFound("collection '" + name + "' not found");
   RAGDB_RETURN_IF_ERROR(ReadClusterState().status());
   std::shared_lock lock(mu_);
@@ -490,11 +534,10 @@ Status Node::AddPayloadIndex(const std::string& name, const PayloadIndexField& f
   LogOp op;
   op.kind = LogOp::Kind::kPayloadIndex;
   op.json = {{"path", field.path}, {"type", std::string(PayloadTypeName(field.type))}};
-  RAGDB_RETURN_IF_ERROR(
-      ForEachShard(meta, [&](uint32_t s) { return WriteShard(meta, s, {op}).status(); }));
+  RAGDB_RETURN_IF_ERROR(Write(meta, std::vector<std::vector<LogOp>>(meta.shards, {op})).status());
   CollectionMeta updated = meta;
   updated.schema.payload_indexes.push_back(field);
-  const std::string key = kCollectionsPrefix + name;
+  const std::string key = CatalogKey(name);
   RAGDB_ASSIGN_OR_RETURN(
       EtcdTxnResult txn,
       etcd_->Txn({{key, EtcdCompare::Target::kMod, EtcdCompare::Op::kEqual, meta.mod_revision, ""}},
@@ -509,14 +552,11 @@ Result<std::shared_ptr<Collection>> Node::Validator(const CollectionMeta& meta) 
   auto it = validators_.find(meta.name);
   if (it != validators_.end() && it->second.first == meta.incarnation) return it->second.second;
   if (it != validators_.end()) {
+    (void)validator_db_->DropCollection(it->second.second->name());
     validators_.erase(it);
-    (void)validator_db_->DropCollection(meta.name);
   }
-  auto c = validator_db_->CreateCollection(meta.name, meta.schema);
-  if (!c.ok() && c.status().code() == StatusCode::kAlreadyExists) {
-    (void)validator_db_->DropCollection(meta.name);
-    c = validator_db_->CreateCollection(meta.name, meta.schema);
-  }
+  // A local name of its own: cluster-wide names may hold a tenant's '/'.
+  auto c = validator_db_->CreateCollection("v" + std::to_string(validator_counter_++), meta.schema);
   if (!c.ok()) return c.status();
   validators_[meta.name] = {meta.incarnation, *c};
   return *c;

@@ -10,7 +10,7 @@ Json Node::ClusterInfo() {
   Json peers = Json::object();
   for (const auto& [id, url] : nodes_) peers[id] = {{"uri", url}};
   Json etcd = Json::array();
-  for (const auto& ep : etcd_->endpoints()) etcd.push_back("http://" + ep.HostPort());
+  for (const auto& ep : etcd_->endpoints()) etcd.push_back(ep.Origin());
   // Qdrant's shape (status, peer_id, peers), with ragdb's own fields beside it: there is no
   // Raft among the nodes; etcd holds the consensus.
   return {{"status", "enabled"},
@@ -98,6 +98,10 @@ std::string Node::MetricsText() {
     line("ragdb_cluster_shard_snapshots_total", l, k.snapshots);
     line("ragdb_cluster_shard_snapshot_bytes_total", l, k.snapshot_bytes);
     line("ragdb_cluster_shard_fenced_total", l, k.fenced);
+    line("ragdb_cluster_shard_queue_full_total", l, k.queue_full);
+    line("ragdb_cluster_shard_reads_total", l, k.reads);
+    line("ragdb_cluster_shard_objects_deleted_total", l, k.objects_deleted);
+    line("ragdb_cluster_shard_object_bytes_deleted_total", l, k.object_bytes_deleted);
     auto count = c->collection().Count(nullptr);
     line("ragdb_cluster_shard_points", l, count.ok() ? *count : 0);
   }
@@ -108,7 +112,11 @@ std::string Node::MetricsText() {
   line("ragdb_cluster_object_get_bytes_total", "", o.get_bytes);
   line("ragdb_cluster_etcd_calls_total", "", etcd_->calls());
   line("ragdb_cluster_etcd_failovers_total", "", etcd_->failovers());
+  line("ragdb_cluster_object_deletes_total", "", o.deletes);
   line("ragdb_cluster_forwarded_writes_total", "", forwarded_writes_);
+  line("ragdb_cluster_forwarded_writes_refused_total", "", forwards_refused_);
+  line("ragdb_cluster_forwarded_writes_waiting", "", forwarding_);
+  line("ragdb_cluster_stale_replica_reloads_total", "", stale_reloads_);
   line("ragdb_cluster_remote_reads_total", "", remote_reads_);
   line("ragdb_cluster_takeovers_total", "", takeovers_);
   line("ragdb_cluster_handovers_total", "", handovers_);

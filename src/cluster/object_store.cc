@@ -56,7 +56,7 @@ Result<S3Location> ParseS3Url(std::string_view url) {
     }
   }
   if (loc.endpoint.empty()) {
-    return Status::InvalidArgument("s3:// URL needs ?endpoint=http://HOST:PORT");
+    return Status::InvalidArgument("s3:// URL needs ?endpoint=http[s]://HOST:PORT");
   }
   return loc;
 }
@@ -81,11 +81,12 @@ Status ValidateObjectKey(std::string_view key) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url) {
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url,
+                                                     const HttpTlsOptions& tls) {
   if (url.starts_with("file://")) return OpenFileStore(url.substr(7));
   if (url.starts_with("s3://")) {
     RAGDB_ASSIGN_OR_RETURN(S3Location loc, ParseS3Url(url));
-    return OpenS3Store(loc);
+    return OpenS3Store(loc, tls);
   }
   return Status::InvalidArgument(
       "--object-store: expected file:///PATH or s3://BUCKET/PREFIX?endpoint=..., got '" + url +

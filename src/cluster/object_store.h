@@ -5,7 +5,7 @@
 //
 // URLs:
 //   file:///path                                   a shared folder (one host, tests)
-//   s3://BUCKET/PREFIX?endpoint=http://HOST:PORT&region=R
+//   s3://BUCKET/PREFIX?endpoint=http[s]://HOST:PORT&region=R
 //                                                  S3-compatible, path-style, SigV4; the keys
 //                                                  come from AWS_ACCESS_KEY_ID and
 //                                                  AWS_SECRET_ACCESS_KEY
@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/http_client.h"
 #include "ragdb/status.h"
 
 namespace ragdb::cluster {
@@ -52,9 +53,11 @@ class ObjectStore {
   ObjectStoreCounters counters_;
 };
 
-// Opens the store a URL names (above). InvalidArgument names what is wrong with the URL; the S3
-// backend also checks that the bucket answers (Unavailable / NotFound otherwise).
-Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url);
+// Opens the store a URL names (above); `tls` applies to an https:// S3 endpoint. InvalidArgument
+// names what is wrong with the URL; the S3 backend also checks that the bucket answers
+// (Unavailable / NotFound otherwise).
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url,
+                                                     const HttpTlsOptions& tls = {});
 
 // Keys are relative paths: 1..1024 bytes of [A-Za-z0-9._/-], no "..", no leading '/'.
 Status ValidateObjectKey(std::string_view key);

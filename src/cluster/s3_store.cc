@@ -40,8 +40,12 @@ std::vector<std::string> TagValues(const std::string& xml, const std::string& ta
 
 class S3Store final : public ObjectStore {
  public:
-  S3Store(S3Location where, HttpUrl endpoint, SigV4Credentials creds)
-      : where_(std::move(where)), endpoint_(std::move(endpoint)), creds_(std::move(creds)) {}
+  S3Store(S3Location where, HttpUrl endpoint, SigV4Credentials creds,
+          std::unique_ptr<HttpClient> http)
+      : where_(std::move(where)),
+        endpoint_(std::move(endpoint)),
+        creds_(std::move(creds)),
+        http_(std::move(http)) {}
 
   // GET of the bucket with max-keys=1: fails early and clearly when it is missing or unreachable.
   Status CheckBucket() {
@@ -136,7 +140,7 @@ class S3Store final : public ObjectStore {
     Result<HttpReply> r = Status::Unavailable("not sent");
     for (int attempt = 0; attempt < 4; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
-      r = http_.Request(endpoint_, method, target, body, headers, kTimeout);
+      r = http_->Request(endpoint_, method, target, body, headers, kTimeout);
       if (r.ok() && r->status < 500) break;
     }
     return r;
@@ -154,12 +158,13 @@ class S3Store final : public ObjectStore {
   S3Location where_;
   HttpUrl endpoint_;
   SigV4Credentials creds_;
-  HttpClient http_;
+  std::unique_ptr<HttpClient> http_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectStore>> OpenS3Store(const S3Location& where) {
+Result<std::unique_ptr<ObjectStore>> OpenS3Store(const S3Location& where,
+                                                 const HttpTlsOptions& tls) {
   RAGDB_ASSIGN_OR_RETURN(HttpUrl endpoint, ParseHttpUrl(where.endpoint));
   const char* id = std::getenv("AWS_ACCESS_KEY_ID");
   const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
@@ -168,7 +173,8 @@ Result<std::unique_ptr<ObjectStore>> OpenS3Store(const S3Location& where) {
         "s3:// object store: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
   SigV4Credentials creds{id, secret, where.region, "s3"};
-  auto store = std::make_unique<S3Store>(where, endpoint, creds);
+  RAGDB_ASSIGN_OR_RETURN(auto http, HttpClient::Create(tls));
+  auto store = std::make_unique<S3Store>(where, endpoint, creds, std::move(http));
   RAGDB_RETURN_IF_ERROR(store->CheckBucket());
   return std::unique_ptr<ObjectStore>(std::move(store));
 }

@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <cstdio>
+#include <future>
 
 #include "base/file.h"
 #include "base/json_text.h"
+#include "cluster/keys.h"
 #include "db/replication.h"
 
 namespace ragdb::cluster {
@@ -28,15 +30,44 @@ bool Resolving(const std::vector<LogOp>& ops) {
 
 std::atomic<uint64_t> g_copy_counter{0};
 
+// The name of the one collection inside a copy's local database (cluster-wide names may hold a
+// tenant's '/', which local names may not).
+constexpr const char* kLocalName = "shard";
+
+// A rough size of what a write holds in memory, for the bound on a shard's commit queue.
+uint64_t EstimateBytes(const std::vector<LogOp>& ops) {
+  uint64_t n = 0;
+  for (const LogOp& op : ops) {
+    for (const Record& r : op.records) {
+      n += 64;
+      for (const auto& [name, v] : r.vectors) n += v.size() * sizeof(float);
+      for (const auto& [name, v] : r.sparse_vectors) n += v.indices.size() * 8;
+      if (r.text) n += r.text->size();
+    }
+    n += op.ids.size() * 16;
+  }
+  return n;
+}
+
+// The seq and epoch of a chunk key's file name ("{seq:020}-{epoch}.chunk").
+bool ParseChunkName(const std::string& name, uint64_t* seq, int64_t* epoch) {
+  size_t dash = name.find('-');
+  if (dash == std::string::npos || !name.ends_with(".chunk")) return false;
+  char* end = nullptr;
+  *seq = std::strtoull(name.substr(0, dash).c_str(), &end, 10);
+  if (*end != '\0') return false;
+  *epoch = std::strtoll(name.substr(dash + 1, name.size() - 6 - dash - 1).c_str(), &end, 10);
+  return *end == '\0';
+}
+
 }  // namespace
 
 std::string ShardName::EtcdPrefix() const {
-  return "/ragdb/shards/" + collection + "/" + std::to_string(shard) + "/";
+  return ShardKeysPrefix(collection) + std::to_string(shard) + "/";
 }
 
 std::string ShardName::ObjectPrefix() const {
-  return "collections/" + collection + "-" + std::to_string(incarnation) + "/" +
-         std::to_string(shard) + "/";
+  return ObjectRoot(collection, incarnation) + std::to_string(shard) + "/";
 }
 
 std::string ShardName::ChunkKey(uint64_t seq, int64_t epoch) const {
@@ -79,14 +110,16 @@ ShardCopy::~ShardCopy() {
   if (!dir_.empty()) (void)RemoveAll(dir_);
 }
 
-Result<std::unique_ptr<ShardCopy>> ShardCopy::Load(const ShardEnv& env, ShardName name,
+Result<std::shared_ptr<ShardCopy>> ShardCopy::Load(const ShardEnv& env, ShardName name,
                                                    const CollectionSchema& schema,
                                                    const LogHead& head) {
-  std::unique_ptr<ShardCopy> copy(new ShardCopy(env, std::move(name)));
+  std::shared_ptr<ShardCopy> copy(new ShardCopy(env, std::move(name)));
+  std::string folder = copy->name_.collection;
+  std::replace(folder.begin(), folder.end(), '/', '+');
   copy->dir_ = JoinPath(JoinPath(env.cache_dir, "shards"),
-                        copy->name_.collection + "-" + std::to_string(copy->name_.incarnation) +
-                            "-" + std::to_string(copy->name_.shard) + "-" +
-                            std::to_string(::getpid()) + "-" + std::to_string(g_copy_counter++));
+                        folder + "-" + std::to_string(copy->name_.incarnation) + "-" +
+                            std::to_string(copy->name_.shard) + "-" + std::to_string(::getpid()) +
+                            "-" + std::to_string(g_copy_counter++));
   RAGDB_RETURN_IF_ERROR(RemoveAll(copy->dir_));
   RAGDB_RETURN_IF_ERROR(copy->LoadSnapshot(schema).WithContext("shard " + copy->name_.Label()));
   RAGDB_RETURN_IF_ERROR(copy->CatchUp(head));
@@ -100,7 +133,7 @@ Status ShardCopy::LoadSnapshot(const CollectionSchema& schema) {
   RAGDB_ASSIGN_OR_RETURN(KeyValue pointer, env_.etcd->Get(name_.ManifestKey()));
   if (pointer.create_revision == 0) {
     RAGDB_ASSIGN_OR_RETURN(db_, Database::Open(dir_, options));
-    RAGDB_ASSIGN_OR_RETURN(collection_, db_->CreateCollection(name_.collection, schema));
+    RAGDB_ASSIGN_OR_RETURN(collection_, db_->CreateCollection(kLocalName, schema));
     return Status::Ok();
   }
   manifest_mod_revision_ = pointer.mod_revision;
@@ -109,7 +142,7 @@ Status ShardCopy::LoadSnapshot(const CollectionSchema& schema) {
   RAGDB_ASSIGN_OR_RETURN(std::string text, env_.store->Get(object));
   auto manifest = ReadJson(text);
   if (!manifest.ok()) return Status::Corruption(object + ": " + manifest.status().message());
-  const std::string cdir = JoinPath(JoinPath(dir_, "collections"), name_.collection);
+  const std::string cdir = JoinPath(JoinPath(dir_, "collections"), kLocalName);
   RAGDB_RETURN_IF_ERROR(CreateDirs(cdir));
   try {
     for (const auto& f : manifest->at("files")) {
@@ -137,7 +170,7 @@ Status ShardCopy::LoadSnapshot(const CollectionSchema& schema) {
   }
   snapshot_seq_ = applied_seq_;
   RAGDB_ASSIGN_OR_RETURN(db_, Database::Open(dir_, options));
-  RAGDB_ASSIGN_OR_RETURN(collection_, db_->GetCollection(name_.collection));
+  RAGDB_ASSIGN_OR_RETURN(collection_, db_->GetCollection(kLocalName));
   return Status::Ok();
 }
 
@@ -148,8 +181,14 @@ Status ShardCopy::CatchUp(const LogHead& head) {
     const uint64_t seq = applied_seq_ + 1;
     const int64_t epoch = head.EpochOf(seq);
     const std::string key = name_.ChunkKey(seq, epoch);
-    RAGDB_ASSIGN_OR_RETURN(std::string bytes, env_.store->Get(key));
-    RAGDB_ASSIGN_OR_RETURN(std::vector<LogOp> ops, DecodeChunk(bytes, seq, epoch, key));
+    auto bytes = env_.store->Get(key);
+    if (!bytes.ok()) {
+      // Collected: a snapshot after it was published more than one snapshot ago, and this copy
+      // is further behind than that (docs/cluster.md). Only a fresh load catches up now.
+      if (bytes.status().code() == StatusCode::kNotFound) stale_ = true;
+      return bytes.status().WithContext("shard " + name_.Label());
+    }
+    RAGDB_ASSIGN_OR_RETURN(std::vector<LogOp> ops, DecodeChunk(*bytes, seq, epoch, key));
     Status s = Apply(ops, nullptr);
     if (!s.ok()) {
       broken_ = true;
@@ -166,9 +205,31 @@ Status ShardCopy::CatchUp(const LogHead& head) {
 Status ShardCopy::BecomeOwner(int64_t epoch, const LogHead& head) {
   RAGDB_RETURN_IF_ERROR(CatchUp(head));
   std::lock_guard lock(write_mu_);
+  RAGDB_RETURN_IF_ERROR(ForgetUploadsNotInCurrentSnapshot());
   head_ = head;
   epoch_ = epoch;
   owner_ = true;
+  return Status::Ok();
+}
+
+Status ShardCopy::ForgetUploadsNotInCurrentSnapshot() {
+  // Only this node, now the owner, can move the pointer from here on: what it names stays.
+  RAGDB_ASSIGN_OR_RETURN(KeyValue pointer, env_.etcd->Get(name_.ManifestKey()));
+  manifest_mod_revision_ = pointer.mod_revision;
+  std::set<std::string> named;
+  if (pointer.create_revision != 0) {
+    auto ptr = ReadJson(pointer.value);
+    const std::string object = ptr.ok() ? ptr->value("object", "") : "";
+    auto text = env_.store->Get(object);
+    auto manifest = text.ok() ? ReadJson(*text) : Result<Json>(text.status());
+    if (manifest.ok() && manifest->contains("files") && (*manifest)["files"].is_array()) {
+      for (const auto& f : (*manifest)["files"]) {
+        if (f.is_object()) named.insert(f.value("key", ""));
+      }
+    }
+    // Unreadable: nothing is kept, and the next snapshot uploads every file again.
+  }
+  std::erase_if(uploaded_, [&](const auto& entry) { return !named.contains(entry.second); });
   return Status::Ok();
 }
 
@@ -249,42 +310,82 @@ Status ShardCopy::Resolve(const LogOp& op, std::vector<LogOp>* out) {
   }
 }
 
-Result<uint64_t> ShardCopy::Write(std::vector<LogOp> ops) {
-  Pending w;
-  w.ops = std::move(ops);
-  std::unique_lock lock(queue_mu_);
-  queue_.push_back(&w);
-  while (!w.done && &w != queue_.front()) w.cv.wait(lock);
-  if (w.done) {
-    if (!w.status.ok()) return w.status;
-    return w.affected;
-  }
-  // Lead: take the queued batches, but a batch that reads the current state (delete by filter,
-  // set payload) only alone, so that it sees every earlier write applied.
-  std::vector<Pending*> batch;
-  size_t rows = 0;
-  for (Pending* p : queue_) {
-    if (!batch.empty() && (Resolving(p->ops) || Resolving(batch.front()->ops))) break;
-    if (!batch.empty() && (batch.size() >= kMaxBatchOps || rows + OpRows(p->ops) > kMaxBatchRows)) {
-      break;
-    }
-    batch.push_back(p);
-    rows += OpRows(p->ops);
-  }
-  lock.unlock();
+void ShardCopy::Submit(std::vector<LogOp> ops, WriteDone done) {
+  Pending p;
+  p.bytes = EstimateBytes(ops);
+  p.ops = std::move(ops);
+  p.done = std::move(done);
+  bool start = false;
   {
-    std::lock_guard write(write_mu_);
-    CommitBatch(batch);
+    std::unique_lock lock(queue_mu_);
+    // Bounded: a flood of writes waits here as 503s to its senders, not as memory.
+    if (!queue_.empty() && queued_bytes_ + p.bytes > env_.max_queued_bytes) {
+      lock.unlock();
+      counters_.queue_full++;
+      p.done(Status::ResourceExhausted("shard " + name_.Label() + ": its write queue is full (" +
+                                       std::to_string(env_.max_queued_bytes >> 20) +
+                                       " MiB waiting for the group commit); retry"));
+      return;
+    }
+    queued_bytes_ += p.bytes;
+    queue_.push_back(std::move(p));
+    start = !committing_;
+    committing_ = true;
   }
-  lock.lock();
-  for (Pending* p : batch) {
-    queue_.pop_front();
-    p->done = true;
-    if (p != &w) p->cv.notify_one();
+  if (!start) return;  // the running CommitLoop takes it
+  if (env_.commit_pool != nullptr) {
+    env_.commit_pool->Submit([self = shared_from_this()] { self->CommitLoop(); });
+  } else {
+    CommitLoop();
   }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
-  if (!w.status.ok()) return w.status;
-  return w.affected;
+}
+
+Result<WriteAck> ShardCopy::Write(std::vector<LogOp> ops) {
+  std::promise<Result<WriteAck>> promise;
+  auto result = promise.get_future();
+  Submit(std::move(ops), [&promise](Result<WriteAck> r) { promise.set_value(std::move(r)); });
+  return result.get();
+}
+
+void ShardCopy::CommitLoop() {
+  for (;;) {
+    // Take the queued batches, but a batch that reads the current state (delete by filter, set
+    // payload) only alone, so that it sees every earlier write applied.
+    std::vector<Pending> batch;
+    {
+      std::lock_guard lock(queue_mu_);
+      size_t rows = 0;
+      while (!queue_.empty()) {
+        Pending& p = queue_.front();
+        if (!batch.empty() && (Resolving(p.ops) || Resolving(batch.front().ops))) break;
+        if (!batch.empty() &&
+            (batch.size() >= kMaxBatchOps || rows + OpRows(p.ops) > kMaxBatchRows)) {
+          break;
+        }
+        rows += OpRows(p.ops);
+        queued_bytes_ -= p.bytes;
+        batch.push_back(std::move(p));
+        queue_.pop_front();
+      }
+      if (batch.empty()) {
+        committing_ = false;
+        return;
+      }
+    }
+    std::vector<Pending*> refs;
+    for (Pending& p : batch) refs.push_back(&p);
+    {
+      std::lock_guard write(write_mu_);
+      CommitBatch(refs);
+    }
+    for (Pending& p : batch) {
+      if (p.status.ok()) {
+        p.done(p.ack);
+      } else {
+        p.done(p.status);
+      }
+    }
+  }
 }
 
 bool ShardCopy::AlreadyCommitted(uint64_t seq) {
@@ -391,7 +492,7 @@ void ShardCopy::CommitBatch(const std::vector<Pending*>& batch) {
     uint64_t sum = 0;
     for (size_t i = 0; i < n && at + i < affected.size(); ++i) sum += affected[at + i];
     at += n;
-    p->affected = sum;
+    p->ack = {sum, seq};
     counters_.rows_written += sum;
   }
 }
@@ -400,9 +501,21 @@ Status ShardCopy::PublishSnapshot() {
   std::lock_guard lock(write_mu_);
   if (!owner_) return Status::FailedPrecondition("not the owner of shard " + name_.Label());
   if (broken_) return Status::FailedPrecondition("shard copy " + name_.Label() + " is broken");
+  // Overwrites and deletes leave dead rows in sealed segments; once they are the larger part,
+  // the snapshot merges them away first, so that what is stored tracks the live data (with
+  // garbage collection below) instead of everything ever written.
+  RAGDB_ASSIGN_OR_RETURN(CollectionInfo info, collection_->Describe());
+  uint64_t rows = 0, dead = 0;
+  for (const SegmentInfo& seg : info.segments) {
+    rows += seg.rows;
+    dead += seg.deleted;
+  }
+  if (dead > 0 && 2 * dead > rows) RAGDB_RETURN_IF_ERROR(collection_->Optimize());
   RAGDB_ASSIGN_OR_RETURN(db::CheckpointFileList files, db::CheckpointFiles(*collection_));
   const std::string snap = name_.ObjectPrefix() + "snap/" + std::to_string(epoch_) + "/";
   Json list = Json::array();
+  std::map<std::string, std::string> now_uploaded;
+  std::set<std::string> keys;
   for (const auto& f : files.files) {
     const std::string path = JoinPath(files.dir, f);
     // Segment files never change under one name; the manifest does, so it gets the seq.
@@ -418,6 +531,8 @@ Status ShardCopy::PublishSnapshot() {
       counters_.snapshot_bytes += bytes.size();
       if (!mutable_name) uploaded_[f] = key;
     }
+    if (!mutable_name) now_uploaded[f] = key;
+    keys.insert(key);
     list.push_back({{"name", f}, {"key", key}, {"size", bytes.size()}});
   }
   const std::string manifest_key = snap + "shard-" + Padded(applied_seq_) + ".json";
@@ -430,9 +545,12 @@ Status ShardCopy::PublishSnapshot() {
        manifest_mod_revision_, ""}};
   const std::string pointer =
       WriteJson(Json{{"seq", applied_seq_}, {"object", manifest_key}, {"epoch", epoch_}});
+  // The pointer's value before the move comes back with it: the previous snapshot, which
+  // garbage collection keeps.
   RAGDB_ASSIGN_OR_RETURN(
       EtcdTxnResult txn,
-      env_.etcd->Txn(cmp, {{EtcdOp::Kind::kPut, name_.ManifestKey(), pointer, 0}}));
+      env_.etcd->Txn(cmp, {{EtcdOp::Kind::kGet, name_.ManifestKey(), "", 0},
+                           {EtcdOp::Kind::kPut, name_.ManifestKey(), pointer, 0}}));
   if (!txn.succeeded) {
     // Either the epoch is over or another publisher moved the pointer: re-read it next time.
     auto kv = env_.etcd->Get(name_.ManifestKey());
@@ -444,7 +562,66 @@ Status ShardCopy::PublishSnapshot() {
   snapshot_seq_ = applied_seq_;
   rows_since_snapshot_ = 0;
   counters_.snapshots++;
+  uploaded_ = std::move(now_uploaded);  // keys of files gone from the folder may be collected
+  std::string previous;
+  if (!txn.gets.empty() && !txn.gets[0].empty()) previous = txn.gets[0][0].value;
+  CollectGarbage(manifest_key, keys, previous);
   return Status::Ok();
+}
+
+// Runs under write_mu_, after this owner moved the pointer, so none of its own uploads is in
+// flight. What may go (docs/cluster.md, "Garbage collection"):
+//   - chunks up to the previous snapshot's seq: every loader starts at a pointer at least that
+//     new, and a replica tailing the log is at most a tick behind (one that fell a whole
+//     snapshot behind finds a chunk gone, is marked stale and loads again);
+//   - chunks after it that the head names under another epoch: written by a fenced owner,
+//     never read (chunks past the head are left alone: they may be a commit under way);
+//   - snapshot files under epochs up to ours that neither snapshot names: superseded, or
+//     uploads of a publish that failed. Files under a later epoch belong to an owner newer than
+//     us (this node may be stale without knowing it) and are never touched.
+void ShardCopy::CollectGarbage(const std::string& current_manifest_key,
+                               const std::set<std::string>& current_files,
+                               const std::string& previous_pointer) {
+  std::set<std::string> keep = current_files;
+  keep.insert(current_manifest_key);
+  uint64_t chunk_floor = 0;  // chunks up to this seq go
+  if (!previous_pointer.empty()) {
+    auto ptr = ReadJson(previous_pointer);
+    if (!ptr.ok()) return;  // unreadable: collect nothing rather than guess
+    const std::string object = ptr->value("object", "");
+    auto text = env_.store->Get(object);
+    auto manifest = text.ok() ? ReadJson(*text) : Result<Json>(text.status());
+    if (!manifest.ok() || !manifest->contains("files")) return;
+    keep.insert(object);
+    for (const auto& f : (*manifest)["files"]) {
+      if (f.is_object()) keep.insert(f.value("key", ""));
+    }
+    chunk_floor = ptr->value("seq", uint64_t{0});
+  }
+  auto objects = env_.store->List(name_.ObjectPrefix());
+  if (!objects.ok()) return;
+  const std::string log_prefix = name_.ObjectPrefix() + "log/";
+  const std::string snap_prefix = name_.ObjectPrefix() + "snap/";
+  for (const ObjectInfo& o : *objects) {
+    bool collect = false;
+    if (o.key.starts_with(log_prefix)) {
+      uint64_t seq;
+      int64_t epoch;
+      if (!ParseChunkName(o.key.substr(log_prefix.size()), &seq, &epoch)) continue;
+      collect = seq <= chunk_floor || (seq <= head_.seq && epoch != head_.EpochOf(seq));
+    } else if (o.key.starts_with(snap_prefix)) {
+      const std::string rest = o.key.substr(snap_prefix.size());
+      char* end = nullptr;
+      const int64_t epoch = std::strtoll(rest.c_str(), &end, 10);
+      if (end == rest.c_str() || *end != '/') continue;
+      collect = epoch <= epoch_ && !keep.contains(o.key);
+    }
+    if (!collect) continue;
+    if (env_.store->Delete(o.key).ok()) {
+      counters_.objects_deleted++;
+      counters_.object_bytes_deleted += o.size;
+    }
+  }
 }
 
 Status ShardCopy::Optimize() {

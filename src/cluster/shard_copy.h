@@ -1,7 +1,8 @@
 // One copy of one shard on this node: a local collection in the cache folder that equals the
 // shard's log in object storage up to `applied_seq()`. The owner's copy also writes the log
-// (group commit, fenced by its epoch) and publishes snapshots; a replica's copy tails it.
-// docs/cluster.md describes the keys, objects and the fencing argument.
+// (group commit, fenced by its epoch), publishes snapshots and deletes the objects they make
+// unnecessary; a replica's copy tails the log. docs/cluster.md describes the keys, objects, the
+// fencing argument and the garbage-collection rule.
 #pragma once
 
 #include <condition_variable>
@@ -10,9 +11,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "cluster/etcd.h"
 #include "cluster/log_ops.h"
 #include "cluster/object_store.h"
@@ -22,15 +25,15 @@ namespace ragdb::cluster {
 
 // Names of one shard's etcd keys and object keys.
 struct ShardName {
-  std::string collection;
+  std::string collection;  // cluster-wide: "name", or "tenant/name" for other tenants
   uint32_t shard = 0;
   int64_t incarnation = 0;  // the create revision of the collection's catalog key
 
-  std::string EtcdPrefix() const;  // /ragdb/shards/{collection}/{shard}/
+  std::string EtcdPrefix() const;  // /ragdb/[tenants/{t}/]shards/{name}/{shard}/ (keys.h)
   std::string OwnerKey() const { return EtcdPrefix() + "owner"; }
   std::string HeadKey() const { return EtcdPrefix() + "head"; }
   std::string ManifestKey() const { return EtcdPrefix() + "manifest"; }
-  // collections/{collection}-{incarnation}/{shard}/
+  // [tenants/{t}/]collections/{name}-{incarnation}/{shard}/
   std::string ObjectPrefix() const;
   std::string ChunkKey(uint64_t seq, int64_t epoch) const;
   std::string Label() const { return collection + "/" + std::to_string(shard); }
@@ -53,6 +56,10 @@ struct ShardEnv {
   ObjectStore* store = nullptr;
   std::string cache_dir;  // copies live in cache_dir/shards/
   size_t seal_threshold_rows = 65536;
+  // Runs group commits that no waiting caller leads (writes forwarded by other nodes).
+  ThreadPool* commit_pool = nullptr;
+  // Bytes of vectors (estimated) that may wait for a shard's group commit; more are refused.
+  uint64_t max_queued_bytes = uint64_t{256} << 20;
   // False once the node's lease may have expired (no renewal for a TTL): writes stop being
   // acknowledged even before etcd says so. A safety margin, not the fencing itself.
   std::function<bool()> lease_alive;
@@ -61,14 +68,24 @@ struct ShardEnv {
 struct ShardCounters {
   std::atomic<uint64_t> chunks{0}, chunk_bytes{0}, rows_written{0}, writes_rejected{0};
   std::atomic<uint64_t> chunks_applied{0}, snapshots{0}, snapshot_bytes{0};
-  std::atomic<uint64_t> fenced{0};  // head transactions refused because the epoch had moved on
+  std::atomic<uint64_t> fenced{0};      // head transactions refused because the epoch had moved on
+  std::atomic<uint64_t> queue_full{0};  // writes refused: the commit queue was full
+  std::atomic<uint64_t> objects_deleted{0}, object_bytes_deleted{0};  // garbage collection
+  std::atomic<uint64_t> reads{0};  // reads of other nodes and of this one served by the copy
 };
 
-class ShardCopy {
+// What a committed write reports: the points it touched and the chunk that holds it.
+struct WriteAck {
+  uint64_t affected = 0;
+  uint64_t seq = 0;
+};
+
+class ShardCopy : public std::enable_shared_from_this<ShardCopy> {
  public:
   // Builds the copy from the shard's last published snapshot (or empty, from `schema`), then
-  // replays the log up to `head`.
-  static Result<std::unique_ptr<ShardCopy>> Load(const ShardEnv& env, ShardName name,
+  // replays the log up to `head`. NotFound when an object it needs is gone (a snapshot newer
+  // than the pointer it read was published, and garbage collected it): load again.
+  static Result<std::shared_ptr<ShardCopy>> Load(const ShardEnv& env, ShardName name,
                                                  const CollectionSchema& schema,
                                                  const LogHead& head);
   ~ShardCopy();
@@ -79,9 +96,13 @@ class ShardCopy {
   bool is_owner() const { return owner_; }
   int64_t epoch() const { return epoch_; }
   bool broken() const { return broken_; }
+  // True once a chunk this replica needs has been collected (it fell more than a snapshot
+  // behind): the node loads it again from the latest snapshot.
+  bool stale() const { return stale_; }
   uint64_t rows_since_snapshot() const { return rows_since_snapshot_; }
   uint64_t snapshot_seq() const { return snapshot_seq_; }
   const ShardCounters& counters() const { return counters_; }
+  ShardCounters& mutable_counters() { return counters_; }
 
   // Applies the chunks after applied_seq() up to head.seq (a replica's tail, an owner's
   // catch-up after taking the lease).
@@ -93,12 +114,18 @@ class ShardCopy {
   // Gives up the writer role (lease lost, or the shard moves): waits for the write under way.
   void Demote();
 
-  // Owner only: commits the ops (group commit with other writers), fenced by the epoch; returns
-  // how many points they touched (upserted, or deleted ones that existed).
-  Result<uint64_t> Write(std::vector<LogOp> ops);
+  // Owner only: queues the ops for the next group commit (fenced by the epoch) and returns at
+  // once. `done` runs when the chunk holding them is committed and applied (or they failed), on
+  // the commit pool's thread, or on the caller's thread when refused at once (ResourceExhausted
+  // when the queue holds max_queued_bytes already).
+  using WriteDone = std::function<void(Result<WriteAck>)>;
+  void Submit(std::vector<LogOp> ops, WriteDone done);
+  // Submit, then wait for it.
+  Result<WriteAck> Write(std::vector<LogOp> ops);
 
   // Owner only: checkpoints the local collection, uploads the files that are new, then moves
-  // the shard's manifest pointer in etcd (guarded by the epoch).
+  // the shard's manifest pointer in etcd (guarded by the epoch); then deletes the objects that
+  // neither this snapshot nor the one before it needs (docs/cluster.md, "Garbage collection").
   Status PublishSnapshot();
   // Owner only: Optimize() on the local collection, then a snapshot.
   Status Optimize();
@@ -106,10 +133,10 @@ class ShardCopy {
  private:
   struct Pending {
     std::vector<LogOp> ops;
+    uint64_t bytes = 0;
+    WriteDone done;
     Status status;
-    uint64_t affected = 0;
-    bool done = false;
-    std::condition_variable cv;
+    WriteAck ack;
   };
 
   ShardCopy(const ShardEnv& env, ShardName name) : env_(env), name_(std::move(name)) {}
@@ -117,18 +144,31 @@ class ShardCopy {
   // The log ops a forwarded op stands for, against the current state (owner, write lock held).
   Status Resolve(const LogOp& op, std::vector<LogOp>* out);
   Status Apply(const std::vector<LogOp>& ops, std::vector<uint64_t>* affected);
-  // Leader of a group commit: writes `batch` as one chunk (write lock held).
+  // Takes queued batches and commits them until the queue is empty.
+  void CommitLoop();
+  // Writes `batch` as one chunk (write lock held).
   void CommitBatch(const std::vector<Pending*>& batch);
   // After a refused head transaction: true when the head already holds our chunk (an earlier
   // attempt of the same transaction went through before its reply was lost).
   bool AlreadyCommitted(uint64_t seq);
+  // On taking the writer role: keeps of uploaded_ only the keys the current snapshot names.
+  // Others may be gone: an owner that published twice while this node was not the owner
+  // collected them, and a snapshot naming them would not load.
+  Status ForgetUploadsNotInCurrentSnapshot();
+  // Deletes what neither the snapshot just published (`current`: its manifest object and files)
+  // nor the previous one (named by `previous_pointer`, the pointer's value before) needs.
+  void CollectGarbage(const std::string& current_manifest_key,
+                      const std::set<std::string>& current_files,
+                      const std::string& previous_pointer);
 
   const ShardEnv env_;
   const ShardName name_;
   std::string dir_;
   std::unique_ptr<Database> db_;
   std::shared_ptr<Collection> collection_;
-  std::map<std::string, std::string> uploaded_;  // local file name -> object key
+  // Local file name -> object key holding the same bytes (this copy uploaded it, or loaded the
+  // file from it); a snapshot names the key instead of uploading the file again.
+  std::map<std::string, std::string> uploaded_;
 
   std::mutex write_mu_;  // held while a chunk is written and applied, and by snapshots
   uint64_t applied_seq_ = 0;
@@ -136,12 +176,15 @@ class ShardCopy {
   bool owner_ = false;
   int64_t epoch_ = 0;
   bool broken_ = false;
+  bool stale_ = false;
   uint64_t rows_since_snapshot_ = 0;
   uint64_t snapshot_seq_ = 0;
   int64_t manifest_mod_revision_ = 0;
 
   std::mutex queue_mu_;
-  std::deque<Pending*> queue_;
+  std::deque<Pending> queue_;
+  uint64_t queued_bytes_ = 0;
+  bool committing_ = false;  // a CommitLoop runs
   ShardCounters counters_;
 };
 

@@ -26,6 +26,14 @@ Result<Json> ListTenants(Ctx& ctx) {
 Result<Json> DeleteTenant(Ctx& ctx) {
   const std::string& name = ctx.Param("tenant");
   RAGDB_RETURN_IF_ERROR(ctx.app.auth().DeleteTenant(name));
+  if (ctx.app.cluster() != nullptr) {
+    // Its collections are the cluster's, under its prefix: each is dropped there.
+    auto db = ctx.app.cluster()->OpenDatabase(ClusterPrefix(name));
+    for (const auto& c : db->ListCollections()) {
+      Status s = db->DropCollection(c);
+      if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+    }
+  }
   RAGDB_RETURN_IF_ERROR(
       ctx.app.tenants().WithClosed(name, [](const std::string& path) { return RemoveAll(path); }));
   return Json(true);
@@ -94,21 +102,24 @@ Result<Json> MetricsText(Ctx& ctx) {
   }
   if (ctx.app.cluster() != nullptr) out += ctx.app.cluster()->MetricsText();
   std::string points, wal, seg_bytes, segs;
-  ctx.app.tenants().ForEachOpen([&](const std::string& tenant, Database& db) {
-    for (const auto& name : db.ListCollections()) {
-      auto col = db.GetCollection(name);
-      if (!col.ok()) continue;
-      auto info = (*col)->Describe();
-      if (!info.ok()) continue;
-      std::string l = "{tenant=\"" + Label(tenant) + "\",collection=\"" + Label(name) + "\"} ";
-      uint64_t bytes = 0;
-      for (const auto& s : info->segments) bytes += s.bytes;
-      points += "ragdb_collection_points" + l + std::to_string(info->points) + "\n";
-      wal += "ragdb_collection_wal_bytes" + l + std::to_string(info->wal_bytes) + "\n";
-      seg_bytes += "ragdb_collection_segment_bytes" + l + std::to_string(bytes) + "\n";
-      segs += "ragdb_collection_segments" + l + std::to_string(info->segments.size()) + "\n";
-    }
-  });
+  // In cluster mode a collection's figures would be a read of every shard on other nodes, for
+  // every scrape of every node: each node reports its own shard copies above instead.
+  if (ctx.app.cluster() == nullptr)
+    ctx.app.tenants().ForEachOpen([&](const std::string& tenant, Database& db) {
+      for (const auto& name : db.ListCollections()) {
+        auto col = db.GetCollection(name);
+        if (!col.ok()) continue;
+        auto info = (*col)->Describe();
+        if (!info.ok()) continue;
+        std::string l = "{tenant=\"" + Label(tenant) + "\",collection=\"" + Label(name) + "\"} ";
+        uint64_t bytes = 0;
+        for (const auto& s : info->segments) bytes += s.bytes;
+        points += "ragdb_collection_points" + l + std::to_string(info->points) + "\n";
+        wal += "ragdb_collection_wal_bytes" + l + std::to_string(info->wal_bytes) + "\n";
+        seg_bytes += "ragdb_collection_segment_bytes" + l + std::to_string(bytes) + "\n";
+        segs += "ragdb_collection_segments" + l + std::to_string(info->segments.size()) + "\n";
+      }
+    });
   out += "# TYPE ragdb_collection_points gauge\n" + points;
   out += "# TYPE ragdb_collection_wal_bytes gauge\n" + wal;
   out += "# TYPE ragdb_collection_segment_bytes gauge\n" + seg_bytes;

@@ -4,6 +4,7 @@
 
 #include "base/json_text.h"
 #include "base/log.h"
+#include "cluster/node.h"
 #include "server/status_http.h"
 
 namespace ragdb::server {
@@ -52,13 +53,20 @@ Result<Database*> Ctx::Db() {
   return lease_->db();
 }
 
+std::string ClusterPrefix(const std::string& tenant) {
+  return tenant == kDefaultTenant ? "" : tenant + "/";
+}
+
 Result<std::shared_ptr<Collection>> Ctx::GetCollection(const std::string& name) {
+  // Qdrant's read consistency; one node is its every shard's owner, so it only checks the value.
+  RAGDB_ASSIGN_OR_RETURN(auto consistency, cluster::ParseReadConsistency(req.Query("consistency")));
   RAGDB_ASSIGN_OR_RETURN(Database * db, Db());
   auto c = db->GetCollection(name);
   if (!c.ok() && c.status().code() == StatusCode::kNotFound) {
     return Status::NotFound("Collection `" + name + "` doesn't exist!");
   }
-  return c;
+  if (!c.ok() || app.cluster() == nullptr) return c;
+  return cluster::WithReadConsistency(std::move(c).value(), consistency);
 }
 
 void Ctx::LockForWrite(const std::string& collection) {
@@ -124,9 +132,41 @@ void App::Route(std::string method, std::string pattern, Access access, Handler 
 bool App::RunsInline(const HttpRequest& req) const {
   RouteMatch m = router_.Match(req.method, req.path);
   if (m.kind != RouteMatch::Kind::kFound) return true;
-  // In cluster mode a read waits on other nodes: never on an I/O thread, or two nodes whose I/O
-  // threads wait on each other would stall.
-  return routes_[m.route].runs == Runs::kInline && cluster_ == nullptr;
+  const RouteEntry& e = routes_[m.route];
+  if (e.runs == Runs::kOnWorker) return false;
+  if (cluster_ == nullptr || e.runs == Runs::kInlineAlways) return true;
+  // Cluster mode: inline only a read of a collection whose every shard this node holds.
+  const std::string& name = m.Param("collection_name");
+  if (name.empty()) return false;
+  auto principal = Authorize(req, e.access);
+  auto consistency = cluster::ParseReadConsistency(req.Query("consistency"));
+  if (!principal.ok() || !consistency.ok()) return true;  // answered at once with the error
+  return cluster_->ReadsLocally(ClusterPrefix(principal->tenant) + name, *consistency);
+}
+
+Result<Principal> App::Authorize(const HttpRequest& req, Access access) const {
+  if (access == Access::kPublic) return Principal{};
+  std::string_view key = req.Header("api-key");
+  if (key.empty()) key = BearerToken(req.Header("authorization"));
+  RAGDB_ASSIGN_OR_RETURN(Principal principal, auth_->Authenticate(key));
+  if (access == Access::kWrite && principal.role == Role::kReadOnly) {
+    return Status::PermissionDenied("this API key is read-only");
+  }
+  if (access == Access::kAdmin && principal.role != Role::kAdmin) {
+    return Status::PermissionDenied("this endpoint needs an admin API key");
+  }
+  // An admin may act inside another tenant by naming it.
+  std::string_view as = req.Header("ragdb-tenant");
+  if (!as.empty()) {
+    if (principal.role != Role::kAdmin) {
+      return Status::PermissionDenied("only admin keys may use the ragdb-tenant header");
+    }
+    if (!auth_->TenantExists(std::string(as))) {
+      return Status::NotFound("tenant '" + std::string(as) + "' does not exist");
+    }
+    principal.tenant = std::string(as);
+  }
+  return principal;
 }
 
 HttpResponse App::Handle(const HttpRequest& req) {
@@ -171,43 +211,22 @@ HttpResponse App::Dispatch(const HttpRequest& req, std::string* route_label, std
   *route_label = router_.pattern(m.route);
   const RouteEntry& entry = routes_[m.route];
 
-  Principal principal;
-  if (entry.access != Access::kPublic) {
-    std::string_view key = req.Header("api-key");
-    if (key.empty()) key = BearerToken(req.Header("authorization"));
-    auto p = auth_->Authenticate(key);
-    if (!p.ok()) {
-      return ErrorResponse(HttpStatusFor(p.status().code()), p.status().message(),
-                           SecondsSince(start));
-    }
-    principal = std::move(p).value();
-    if (entry.access == Access::kWrite && principal.role == Role::kReadOnly) {
-      return ErrorResponse(403, "this API key is read-only", SecondsSince(start));
-    }
-    if (entry.access == Access::kAdmin && principal.role != Role::kAdmin) {
-      return ErrorResponse(403, "this endpoint needs an admin API key", SecondsSince(start));
-    }
-    // An admin may act inside another tenant by naming it.
-    std::string_view as = req.Header("ragdb-tenant");
-    if (!as.empty()) {
-      if (principal.role != Role::kAdmin) {
-        return ErrorResponse(403, "only admin keys may use the ragdb-tenant header",
-                             SecondsSince(start));
-      }
-      if (!auth_->TenantExists(std::string(as))) {
-        return ErrorResponse(404, "tenant '" + std::string(as) + "' does not exist",
-                             SecondsSince(start));
-      }
-      principal.tenant = std::string(as);
-    }
+  auto authorized = Authorize(req, entry.access);
+  if (!authorized.ok()) {
+    return ErrorResponse(HttpStatusFor(authorized.status().code()), authorized.status().message(),
+                         SecondsSince(start));
   }
+  Principal principal = std::move(authorized).value();
   *tenant = principal.tenant;
 
   Ctx ctx{*this, req, m, principal};
   Result<Json> result = entry.handler(ctx);
   if (!result.ok()) {
-    return ErrorResponse(HttpStatusFor(result.status().code()), result.status().message(),
-                         SecondsSince(start));
+    HttpResponse r = ErrorResponse(HttpStatusFor(result.status().code()), result.status().message(),
+                                   SecondsSince(start));
+    // Overload and moving shards are worth another try (cluster mode's backpressure).
+    if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+    return r;
   }
   if (ctx.raw) return std::move(*ctx.raw);
   HttpResponse r;

@@ -34,8 +34,12 @@ enum class Access { kPublic, kRead, kWrite, kAdmin };
 // Where a route's handler runs. kInline: on the I/O thread that read the request, which saves
 // the hand-off to a worker and back (two thread wake-ups per request, a fifth of the CPU of a
 // search on a 2-core VM). Only for handlers that never wait on anything but the CPU: no fsync, no
-// network, no long file reads. Everything else runs on the worker pool.
-enum class Runs { kOnWorker, kInline };
+// network, no long file reads. In cluster mode a kInline route of a collection runs inline only
+// while this node holds every shard it reads (cluster::Node::ReadsLocally): a wait on another
+// node there could stall two nodes whose I/O threads wait on each other. kInlineAlways: inline
+// in every mode (the calls between cluster nodes, which never wait). Everything else runs on
+// the worker pool.
+enum class Runs { kOnWorker, kInline, kInlineAlways };
 
 class App;
 
@@ -64,7 +68,8 @@ struct Ctx {
   Result<Json> Body() const;
   // The caller's tenant database (held for the whole request).
   Result<Database*> Db();
-  // The collection, or NotFound in Qdrant's words.
+  // The collection, or NotFound in Qdrant's words. In cluster mode it reads with the request's
+  // `consistency` query parameter (InvalidArgument for a value that is not one).
   Result<std::shared_ptr<Collection>> GetCollection(const std::string& name);
   // Holds the collection's write gate shared until the request ends.
   void LockForWrite(const std::string& collection);
@@ -124,6 +129,9 @@ class App {
     Runs runs = Runs::kOnWorker;
   };
   HttpResponse Dispatch(const HttpRequest& req, std::string* route_label, std::string* tenant);
+  // The caller of a route: its key's tenant and role (an admin may name another tenant with the
+  // ragdb-tenant header); an error response when it may not call the route.
+  Result<Principal> Authorize(const HttpRequest& req, Access access) const;
 
   std::string data_dir_;
   ServerConfig config_;
@@ -160,6 +168,13 @@ void RegisterKbBrowseRoutes(App& app);      // kb_browse_api.cc: documents, chun
 void RegisterConsoleRoutes(App& app);       // console.cc: the web console at /console
 // ragdb_collections.cc: /ragdb/collections (ragdb schemas, describe, drop, optimize)
 void RegisterRagdbCollectionRoutes(App& app);
+
+// A tenant's prefix of cluster-wide collection names: "" for the default tenant, "T/" for T.
+std::string ClusterPrefix(const std::string& tenant);
+// Cluster mode keeps the tenants and API-made keys in one etcd key that every node shares
+// (cluster_api.cc): the document, and the watch that reloads `auth` when another node changes it.
+std::unique_ptr<AuthDocument> ClusterAuthDocument(cluster::Node* node);
+void WatchClusterAuth(cluster::Node* node, AuthStore* auth);
 
 // Seconds since `start`, for the envelope's "time".
 double SecondsSince(std::chrono::steady_clock::time_point start);

@@ -51,54 +51,126 @@ Result<std::string> RandomHex(size_t bytes) {
   return Hex(reinterpret_cast<const unsigned char*>(buf.data()), bytes);
 }
 
-Result<std::unique_ptr<AuthStore>> AuthStore::Open(const std::string& data_dir,
-                                                   const ServerConfig& config) {
-  auto store = std::unique_ptr<AuthStore>(new AuthStore());
-  store->path_ = JoinPath(data_dir, "auth.json");
-  if (FileExists(store->path_)) {
-    RAGDB_ASSIGN_OR_RETURN(std::string text, ReadFile(store->path_));
-    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      return Status::Corruption(store->path_ + ": not a JSON object");
-    }
-    try {
-      for (const auto& t : j.value("tenants", Json::array())) {
-        store->tenants_.push_back(t.get<std::string>());
-      }
-      for (const auto& k : j.value("keys", Json::array())) {
-        Entry e;
-        e.hash = k.at("sha256").get<std::string>();
-        e.info.id = k.at("id").get<std::string>();
-        e.info.tenant = k.at("tenant").get<std::string>();
-        RAGDB_ASSIGN_OR_RETURN(e.info.role, ParseRole(k.at("role").get<std::string>()));
-        e.info.source = "api";
-        e.info.created = k.value("created", int64_t{0});
-        store->by_hash_[e.hash] = std::move(e);
-      }
-    } catch (const std::exception& e) {
-      return Status::Corruption(store->path_ + ": " + e.what());
-    }
+namespace {
+
+// DATA/auth.json: one process writes it, under AuthStore's own lock.
+class FileDocument final : public AuthDocument {
+ public:
+  explicit FileDocument(std::string path) : path_(std::move(path)) {}
+  Result<std::pair<std::string, int64_t>> Load() override {
+    if (!FileExists(path_)) return std::pair<std::string, int64_t>{"", 0};
+    RAGDB_ASSIGN_OR_RETURN(std::string text, ReadFile(path_));
+    return std::pair<std::string, int64_t>{std::move(text), 0};
   }
+  Result<bool> Store(const std::string& text, int64_t) override {
+    RAGDB_RETURN_IF_ERROR(WriteFileAtomic(path_, text));
+    return true;
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+Result<AuthStore::Stored> AuthStore::Parse(const std::string& text) {
+  Stored out;
+  if (text.empty()) return out;
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Status::Corruption("auth: not a JSON object");
+  try {
+    for (const auto& t : j.value("tenants", Json::array())) {
+      out.tenants.push_back(t.get<std::string>());
+    }
+    for (const auto& k : j.value("keys", Json::array())) {
+      Entry e;
+      e.hash = k.at("sha256").get<std::string>();
+      e.info.id = k.at("id").get<std::string>();
+      e.info.tenant = k.at("tenant").get<std::string>();
+      RAGDB_ASSIGN_OR_RETURN(e.info.role, ParseRole(k.at("role").get<std::string>()));
+      e.info.source = "api";
+      e.info.created = k.value("created", int64_t{0});
+      out.keys.push_back(std::move(e));
+    }
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string("auth: ") + e.what());
+  }
+  return out;
+}
+
+std::string AuthStore::Serialize(const Stored& stored) {
+  Json j = {{"version", 1}, {"tenants", stored.tenants}, {"keys", Json::array()}};
+  std::vector<const Entry*> keys;
+  for (const Entry& e : stored.keys) keys.push_back(&e);
+  std::sort(keys.begin(), keys.end(), [](auto* a, auto* b) { return a->info.id < b->info.id; });
+  for (const Entry* e : keys) {
+    j["keys"].push_back({{"id", e->info.id},
+                         {"sha256", e->hash},
+                         {"tenant", e->info.tenant},
+                         {"role", RoleName(e->info.role)},
+                         {"created", e->info.created}});
+  }
+  return j.dump(2) + "\n";
+}
+
+Result<std::unique_ptr<AuthStore>> AuthStore::Open(const std::string& data_dir,
+                                                   const ServerConfig& config,
+                                                   std::unique_ptr<AuthDocument> document) {
+  auto store = std::unique_ptr<AuthStore>(new AuthStore());
+  const std::string path = JoinPath(data_dir, "auth.json");
+  store->document_ = document ? std::move(document) : std::make_unique<FileDocument>(path);
   int i = 0;
   for (const auto& k : config.api_keys) {
     RAGDB_RETURN_IF_ERROR(ValidateTenantName(k.tenant));
     Entry e;
     e.hash = Sha256Hex(k.key);
     e.info = {"config-" + std::to_string(i++), k.tenant, k.role, "config", 0};
-    store->by_hash_[e.hash] = std::move(e);
-    if (k.tenant != kDefaultTenant && std::find(store->tenants_.begin(), store->tenants_.end(),
-                                                k.tenant) == store->tenants_.end()) {
-      store->tenants_.push_back(k.tenant);  // a tenant named in the config exists
-    }
+    store->configured_.push_back(std::move(e));
+    if (k.tenant != kDefaultTenant) store->configured_tenants_.push_back(k.tenant);  // it exists
   }
   if (!config.admin_key.empty()) {
     Entry e;
     e.hash = Sha256Hex(config.admin_key);
     e.info = {"admin-key", kDefaultTenant, Role::kAdmin, "admin-key", 0};
-    store->by_hash_[e.hash] = std::move(e);
+    store->configured_.push_back(std::move(e));
   }
-  std::sort(store->tenants_.begin(), store->tenants_.end());
+  RAGDB_ASSIGN_OR_RETURN(auto loaded, store->document_->Load());
+  auto stored = Parse(loaded.first);
+  if (!stored.ok()) return Status::Corruption(path + ": " + stored.status().message());
+  store->Install(std::move(stored).value());
   return store;
+}
+
+Status AuthStore::Reload(const std::string& text) {
+  RAGDB_ASSIGN_OR_RETURN(Stored stored, Parse(text));
+  Install(std::move(stored));
+  return Status::Ok();
+}
+
+void AuthStore::Install(Stored stored) {
+  std::lock_guard<std::mutex> lock(mu_);
+  by_hash_.clear();
+  for (Entry& e : stored.keys) by_hash_[e.hash] = std::move(e);
+  for (const Entry& e : configured_) by_hash_[e.hash] = e;  // the config wins
+  tenants_ = stored.tenants;
+  for (const auto& t : configured_tenants_) {
+    if (std::find(tenants_.begin(), tenants_.end(), t) == tenants_.end()) tenants_.push_back(t);
+  }
+  std::sort(tenants_.begin(), tenants_.end());
+}
+
+Status AuthStore::Mutate(const std::function<Status(Stored*)>& change) {
+  std::lock_guard<std::mutex> serial(mutate_mu_);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    RAGDB_ASSIGN_OR_RETURN(auto loaded, document_->Load());
+    RAGDB_ASSIGN_OR_RETURN(Stored stored, Parse(loaded.first));
+    RAGDB_RETURN_IF_ERROR(change(&stored));
+    RAGDB_ASSIGN_OR_RETURN(bool stored_ok, document_->Store(Serialize(stored), loaded.second));
+    if (!stored_ok) continue;  // another node changed it meanwhile: apply to its version
+    Install(std::move(stored));
+    return Status::Ok();
+  }
+  return Status::Unavailable("the tenants and keys kept changing; retry");
 }
 
 bool AuthStore::enabled() const {
@@ -119,54 +191,37 @@ Result<Principal> AuthStore::Authenticate(std::string_view key) const {
   return Principal{it->second.info.tenant, it->second.info.role, it->second.info.id};
 }
 
-Status AuthStore::SaveLocked() const {
-  Json j = {{"version", 1}, {"tenants", tenants_}, {"keys", Json::array()}};
-  std::vector<const Entry*> api;
-  for (const auto& [h, e] : by_hash_) {
-    if (e.info.source == "api") api.push_back(&e);
-  }
-  std::sort(api.begin(), api.end(), [](auto* a, auto* b) { return a->info.id < b->info.id; });
-  for (const Entry* e : api) {
-    j["keys"].push_back({{"id", e->info.id},
-                         {"sha256", e->hash},
-                         {"tenant", e->info.tenant},
-                         {"role", RoleName(e->info.role)},
-                         {"created", e->info.created}});
-  }
-  return WriteFileAtomic(path_, j.dump(2) + "\n");
-}
-
 Status AuthStore::CreateTenant(const std::string& name) {
   RAGDB_RETURN_IF_ERROR(ValidateTenantName(name));
-  std::lock_guard<std::mutex> lock(mu_);
-  if (name == kDefaultTenant ||
-      std::find(tenants_.begin(), tenants_.end(), name) != tenants_.end()) {
-    return Status::AlreadyExists("tenant '" + name + "' already exists");
-  }
-  tenants_.push_back(name);
-  std::sort(tenants_.begin(), tenants_.end());
-  Status s = SaveLocked();
-  if (!s.ok()) tenants_.erase(std::find(tenants_.begin(), tenants_.end(), name));
-  return s;
+  return Mutate([&](Stored* s) -> Status {
+    if (name == kDefaultTenant ||
+        std::find(s->tenants.begin(), s->tenants.end(), name) != s->tenants.end() ||
+        std::find(configured_tenants_.begin(), configured_tenants_.end(), name) !=
+            configured_tenants_.end()) {
+      return Status::AlreadyExists("tenant '" + name + "' already exists");
+    }
+    s->tenants.push_back(name);
+    std::sort(s->tenants.begin(), s->tenants.end());
+    return Status::Ok();
+  });
 }
 
 Status AuthStore::DeleteTenant(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
   if (name == kDefaultTenant)
     return Status::InvalidArgument("the default tenant cannot be deleted");
-  auto it = std::find(tenants_.begin(), tenants_.end(), name);
-  if (it == tenants_.end()) return Status::NotFound("tenant '" + name + "' does not exist");
-  for (const auto& [h, e] : by_hash_) {
-    if (e.info.tenant == name && e.info.source != "api") {
+  for (const Entry& e : configured_) {
+    if (e.info.tenant == name) {
       return Status::FailedPrecondition("tenant '" + name +
                                         "' has keys in the config file; remove them there first");
     }
   }
-  tenants_.erase(it);
-  for (auto k = by_hash_.begin(); k != by_hash_.end();) {
-    k = k->second.info.tenant == name ? by_hash_.erase(k) : std::next(k);
-  }
-  return SaveLocked();
+  return Mutate([&](Stored* s) -> Status {
+    auto it = std::find(s->tenants.begin(), s->tenants.end(), name);
+    if (it == s->tenants.end()) return Status::NotFound("tenant '" + name + "' does not exist");
+    s->tenants.erase(it);
+    std::erase_if(s->keys, [&](const Entry& e) { return e.info.tenant == name; });
+    return Status::Ok();
+  });
 }
 
 std::vector<std::string> AuthStore::ListTenants() const {
@@ -176,10 +231,14 @@ std::vector<std::string> AuthStore::ListTenants() const {
   return out;
 }
 
-bool AuthStore::TenantExists(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
+bool AuthStore::TenantExistsLocked(const std::string& name) const {
   return name == kDefaultTenant ||
          std::find(tenants_.begin(), tenants_.end(), name) != tenants_.end();
+}
+
+bool AuthStore::TenantExists(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return TenantExistsLocked(name);
 }
 
 Result<AuthStore::NewKey> AuthStore::CreateKey(const std::string& tenant, Role role) {
@@ -193,13 +252,10 @@ Result<AuthStore::NewKey> AuthStore::CreateKey(const std::string& tenant, Role r
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
   e.info = {out.id, tenant, role, "api", now};
-  std::lock_guard<std::mutex> lock(mu_);
-  by_hash_[e.hash] = e;
-  Status s = SaveLocked();
-  if (!s.ok()) {
-    by_hash_.erase(e.hash);
-    return s;
-  }
+  RAGDB_RETURN_IF_ERROR(Mutate([&](Stored* s) -> Status {
+    s->keys.push_back(e);
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -214,20 +270,21 @@ std::vector<AuthStore::KeyInfo> AuthStore::ListKeys(const std::string& tenant) c
 }
 
 Status AuthStore::DeleteKey(const std::string& tenant, const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = by_hash_.begin(); it != by_hash_.end(); ++it) {
-    if (it->second.info.tenant != tenant || it->second.info.id != id) continue;
-    if (it->second.info.source != "api") {
-      return Status::FailedPrecondition("key '" + id + "' comes from the " +
-                                        it->second.info.source + "; remove it there");
+  for (const Entry& e : configured_) {
+    if (e.info.tenant == tenant && e.info.id == id) {
+      return Status::FailedPrecondition("key '" + id + "' comes from the " + e.info.source +
+                                        "; remove it there");
     }
-    Entry saved = it->second;
-    by_hash_.erase(it);
-    Status s = SaveLocked();
-    if (!s.ok()) by_hash_[saved.hash] = saved;
-    return s;
   }
-  return Status::NotFound("key '" + id + "' not found in tenant '" + tenant + "'");
+  return Mutate([&](Stored* s) -> Status {
+    const size_t before = s->keys.size();
+    std::erase_if(s->keys,
+                  [&](const Entry& e) { return e.info.tenant == tenant && e.info.id == id; });
+    if (s->keys.size() == before) {
+      return Status::NotFound("key '" + id + "' not found in tenant '" + tenant + "'");
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace ragdb::server

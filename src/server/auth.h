@@ -1,9 +1,12 @@
 // API keys and tenants. Keys come from the config file (plain text there), from --admin-key /
-// RAGDB_ADMIN_KEY, and from the admin API; the last are stored only as SHA-256 hashes in
-// DATA/auth.json (written atomically). With no key anywhere, authentication is off: local
-// single-user mode, which the serve command allows on loopback addresses only.
+// RAGDB_ADMIN_KEY, and from the admin API; the last are stored only as SHA-256 hashes, with the
+// tenants made through the API, in one JSON document: DATA/auth.json (written atomically), or in
+// cluster mode an etcd key that every node shares (changes made on one node reach the others
+// within a reconcile tick). With no key anywhere, authentication is off: local single-user mode,
+// which the serve command allows on loopback addresses only.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,10 +34,25 @@ std::string Sha256Hex(std::string_view data);
 // `bytes` random bytes from OpenSSL's CSPRNG, hex-encoded.
 Result<std::string> RandomHex(size_t bytes);
 
+// Where the document of API-made tenants and keys is kept.
+class AuthDocument {
+ public:
+  virtual ~AuthDocument() = default;
+  // The stored text ("" when there is none yet) and its version, to write against.
+  virtual Result<std::pair<std::string, int64_t>> Load() = 0;
+  // Stores `text` if the document is still at `version`; false when another writer came first.
+  virtual Result<bool> Store(const std::string& text, int64_t version) = 0;
+};
+
 class AuthStore {
  public:
+  // `document` null = DATA/auth.json.
   static Result<std::unique_ptr<AuthStore>> Open(const std::string& data_dir,
-                                                 const ServerConfig& config);
+                                                 const ServerConfig& config,
+                                                 std::unique_ptr<AuthDocument> document = nullptr);
+  // Takes the tenants and keys of a document another process stored (cluster mode: another
+  // node changed them). Corruption for text that is not one.
+  Status Reload(const std::string& text);
 
   // True once any key exists (config, admin key or created through the API).
   bool enabled() const;
@@ -68,10 +86,24 @@ class AuthStore {
     KeyInfo info;
     std::string hash;
   };
-  Status SaveLocked() const;
+  // What the document holds.
+  struct Stored {
+    std::vector<std::string> tenants;
+    std::vector<Entry> keys;
+  };
+  static Result<Stored> Parse(const std::string& text);
+  static std::string Serialize(const Stored& stored);
+  // Loads the document, applies `change`, stores it (again from a fresh load when another
+  // writer came first), then serves the result.
+  Status Mutate(const std::function<Status(Stored*)>& change);
+  void Install(Stored stored);
+  bool TenantExistsLocked(const std::string& name) const;
 
-  std::string path_;
+  std::unique_ptr<AuthDocument> document_;
+  std::mutex mutate_mu_;  // one change at a time from this process
   mutable std::mutex mu_;
+  std::vector<Entry> configured_;  // from the config file and the admin key
+  std::vector<std::string> configured_tenants_;
   std::vector<std::string> tenants_;                // besides "default"
   std::unordered_map<std::string, Entry> by_hash_;  // SHA-256 hex -> key
 };

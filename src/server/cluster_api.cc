@@ -1,9 +1,12 @@
 // Cluster endpoints: Qdrant's GET /cluster and GET /collections/{c}/cluster, and the calls that
-// nodes make to each other (POST /ragdb/cluster/shards/{collection}/{shard}/{op}, admin key).
+// nodes make to each other (POST /ragdb/cluster/read and /ragdb/cluster/write, admin key).
 // Outside cluster mode /cluster answers {"status": "disabled"}, as Qdrant does.
+#include <cstdio>
+
 #include "base/json_text.h"
 #include "cluster/node.h"
 #include "server/app.h"
+#include "server/status_http.h"
 
 namespace ragdb::server {
 namespace {
@@ -25,41 +28,94 @@ Result<Json> CollectionCluster(Ctx& ctx) {
                 {"remote_shards", Json::array()},
                 {"shard_transfers", Json::array()}};
   }
-  auto info = ctx.app.cluster()->CollectionClusterInfo(name);
+  RAGDB_RETURN_IF_ERROR(ValidateCollectionName(name));
+  auto info = ctx.app.cluster()->CollectionClusterInfo(ClusterPrefix(ctx.principal.tenant) + name);
   if (!info.ok() && info.status().code() == StatusCode::kNotFound) {
     return Status::NotFound("Collection `" + name + "` doesn't exist!");
   }
   return info;
 }
 
-// The reply carries the Status code itself, so that the calling node sees the same error (and
-// knows which ones to retry elsewhere).
-Result<Json> ShardCall(Ctx& ctx) {
-  cluster::Node* node = ctx.app.cluster();
-  if (node == nullptr) return Status::FailedPrecondition("this server is not in cluster mode");
-  const std::string& shard_text = ctx.Param("shard");
-  char* end = nullptr;
-  unsigned long shard = std::strtoul(shard_text.c_str(), &end, 10);
-  if (shard_text.empty() || *end != '\0') return Status::InvalidArgument("bad shard number");
-  auto r = node->HandleShardRpc(ctx.Param("collection"), static_cast<uint32_t>(shard),
-                                ctx.Param("op"), ctx.req.body);
-  HttpResponse resp;
-  if (r.ok()) {
-    resp.body = "{\"code\":0,\"result\":" + WriteJson(*r) + "}";
-  } else {
-    resp.body = WriteJson(
-        Json{{"code", static_cast<int>(r.status().code())}, {"message", r.status().message()}});
+constexpr const char* kAuthKey = "/ragdb/auth";
+
+// The tenants and API-made keys as one etcd key, written by compare-and-swap on its revision.
+class EtcdAuthDocument final : public AuthDocument {
+ public:
+  explicit EtcdAuthDocument(cluster::Node* node) : node_(node) {}
+  Result<std::pair<std::string, int64_t>> Load() override {
+    RAGDB_ASSIGN_OR_RETURN(cluster::KeyValue kv, node_->etcd().Get(kAuthKey));
+    return std::pair<std::string, int64_t>{kv.value, kv.mod_revision};
   }
-  ctx.raw = std::move(resp);
+  Result<bool> Store(const std::string& text, int64_t version) override {
+    using cluster::EtcdCompare;
+    RAGDB_ASSIGN_OR_RETURN(cluster::EtcdTxnResult txn,
+                           node_->etcd().Txn({{kAuthKey, EtcdCompare::Target::kMod,
+                                               EtcdCompare::Op::kEqual, version, ""}},
+                                             {{cluster::EtcdOp::Kind::kPut, kAuthKey, text, 0}}));
+    return txn.succeeded;
+  }
+
+ private:
+  cluster::Node* node_;
+};
+
+cluster::Node* Node(Ctx& ctx) { return ctx.app.cluster(); }
+
+HttpResponse Binary(std::string body) {
+  HttpResponse r;
+  r.content_type = "application/octet-stream";
+  r.body = std::move(body);
+  return r;
+}
+
+// POST /ragdb/cluster/read: reads of this node's shard copies for another node (binary, wire.h).
+// CPU only, so it runs on the I/O thread. A malformed request is a 400; what a shard could not
+// answer travels inside the reply.
+Result<Json> ShardRead(Ctx& ctx) {
+  if (Node(ctx) == nullptr) return Status::FailedPrecondition("this server is not in cluster mode");
+  RAGDB_ASSIGN_OR_RETURN(std::string reply, Node(ctx)->ServeRead(ctx.req.body));
+  ctx.raw = Binary(std::move(reply));
+  return Json();
+}
+
+// POST /ragdb/cluster/write: writes another node forwards to the shards this node owns. They
+// join the shards' group commits; the answer comes from the commit thread once they are
+// durable, so no server thread waits for them.
+Result<Json> ShardWrite(Ctx& ctx) {
+  cluster::Node* node = Node(ctx);
+  if (node == nullptr) return Status::FailedPrecondition("this server is not in cluster mode");
+  HttpResponse r;
+  r.deferred = [node, body = ctx.req.body](HttpResponse::Respond respond) {
+    node->ServeWrite(body, [respond](Result<std::string> reply) {
+      if (!reply.ok()) {
+        return respond(
+            ErrorResponse(HttpStatusFor(reply.status().code()), reply.status().message()));
+      }
+      respond(Binary(std::move(reply).value()));
+    });
+  };
+  ctx.raw = std::move(r);
   return Json();
 }
 
 }  // namespace
 
+std::unique_ptr<AuthDocument> ClusterAuthDocument(cluster::Node* node) {
+  return std::make_unique<EtcdAuthDocument>(node);
+}
+
+void WatchClusterAuth(cluster::Node* node, AuthStore* auth) {
+  node->Watch(kAuthKey, [auth](const cluster::KeyValue& kv) {
+    Status s = auth->Reload(kv.value);
+    if (!s.ok()) fprintf(stderr, "ragdb cluster: %s: %s\n", kAuthKey, s.ToString().c_str());
+  });
+}
+
 void RegisterClusterRoutes(App& app) {
   app.Route("GET", "/cluster", Access::kRead, ClusterStatus);
   app.Route("GET", "/collections/{collection_name}/cluster", Access::kRead, CollectionCluster);
-  app.Route("POST", "/ragdb/cluster/shards/{collection}/{shard}/{op}", Access::kAdmin, ShardCall);
+  app.Route("POST", "/ragdb/cluster/read", Access::kAdmin, ShardRead, Runs::kInlineAlways);
+  app.Route("POST", "/ragdb/cluster/write", Access::kAdmin, ShardWrite, Runs::kInlineAlways);
 }
 
 }  // namespace ragdb::server

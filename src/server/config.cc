@@ -87,9 +87,11 @@ Status Apply(const toml::table& root, ServerConfig* c) {
     const toml::table* t = n->as_table();
     if (!t) return Status::InvalidArgument("config: [cluster] must be a table");
     const std::string w = "cluster.";
-    RAGDB_RETURN_IF_ERROR(CheckKeys(*t, w,
-                                    {"enabled", "etcd", "object_store", "node_id", "advertise",
-                                     "lease_ttl", "snapshot_rows", "seal_threshold_rows"}));
+    RAGDB_RETURN_IF_ERROR(
+        CheckKeys(*t, w,
+                  {"enabled", "etcd", "object_store", "node_id", "advertise", "lease_ttl",
+                   "snapshot_rows", "seal_threshold_rows", "max_forwarded_writes", "ca_file",
+                   "client_cert_file", "client_key_file"}));
     ClusterSettings& cl = c->cluster;
     if (const toml::node* e = t->get("enabled")) {
       auto v = e->value<bool>();
@@ -116,6 +118,13 @@ Status Apply(const toml::table& root, ServerConfig* c) {
     RAGDB_RETURN_IF_ERROR(ReadInt(*t, "lease_ttl", w, &cl.lease_ttl_seconds));
     RAGDB_RETURN_IF_ERROR(ReadInt(*t, "snapshot_rows", w, &cl.snapshot_rows));
     RAGDB_RETURN_IF_ERROR(ReadInt(*t, "seal_threshold_rows", w, &cl.seal_threshold_rows));
+    RAGDB_RETURN_IF_ERROR(ReadInt(*t, "max_forwarded_writes", w, &cl.max_forwarded_writes));
+    if (cl.max_forwarded_writes == 0) {
+      return Status::InvalidArgument("config: cluster.max_forwarded_writes must be at least 1");
+    }
+    RAGDB_RETURN_IF_ERROR(ReadString(*t, "ca_file", w, &cl.ca_file));
+    RAGDB_RETURN_IF_ERROR(ReadString(*t, "client_cert_file", w, &cl.client_cert_file));
+    RAGDB_RETURN_IF_ERROR(ReadString(*t, "client_key_file", w, &cl.client_key_file));
   }
   if (const toml::node* n = root.get("server")) {
     const toml::table* s = n->as_table();

@@ -27,6 +27,10 @@
 //   lease_ttl = 10            # --lease-ttl SECONDS
 //   snapshot_rows = 65536     # a shard publishes a snapshot after this many rows
 //   seal_threshold_rows = 65536
+//   max_forwarded_writes = 8  # requests that may wait on writes forwarded to other nodes
+//   ca_file = "/etc/ragdb/ca.pem"          # --cluster-ca-file: CA of https:// etcd / S3 / nodes
+//   client_cert_file = "/etc/ragdb/client.pem"  # --cluster-cert-file (mutual TLS, optional)
+//   client_key_file = "/etc/ragdb/client.key"   # --cluster-key-file
 //
 //   [llm]                     # answers of ask / chat (default: DIR/llm.json, RAGDB_LLM_*)
 //   model = "local:NAME"      # a local model (ragdb model add / pull), or a remote model name
@@ -69,6 +73,8 @@ struct ClusterSettings {
   int lease_ttl_seconds = 10;
   uint64_t snapshot_rows = 65536;
   uint64_t seal_threshold_rows = 65536;
+  uint64_t max_forwarded_writes = 8;
+  std::string ca_file, client_cert_file, client_key_file;
 };
 
 // The [llm] section as written (serve_command turns it into a rag::LlmConfig over llm.json).

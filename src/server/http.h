@@ -39,6 +39,14 @@ struct HttpResponse {
   // headers with chunked transfer encoding, then calls `stream` on the handler's thread; each
   // write is one chunk on the wire, sent before write returns. `body` is ignored.
   std::function<void(const StreamWriter& write)> stream;
+  // Set for an answer made later on another thread (a write another cluster node forwarded
+  // here waits for its shard's group commit, which runs on the commit threads): once the
+  // handler returns, the transport calls `deferred` with a `respond` function, and sends what
+  // respond is given, from whichever thread calls it. Calls after the first are ignored; if
+  // every copy of respond is dropped without a call, the client gets a 500. The request counts
+  // as in flight until then. `body` and `stream` are ignored.
+  using Respond = std::function<void(HttpResponse)>;
+  std::function<void(Respond respond)> deferred;
 };
 
 // The one entry point the transport calls. It must not throw; the transport still catches

@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/event_loop_thread.h"
 #include "base/log.h"
 #include "base/thread_pool.h"
 
@@ -304,6 +305,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
     if (server_->runs_inline && server_->runs_inline(*hreq)) {
       HttpResponse res = server_->SafeCall(*hreq);
+      if (res.deferred) return StartDeferred(std::move(res));
       server_->active_handlers--;
       if (!res.stream) return Write(std::move(res));
       // A producer blocks while each chunk is written, which needs this I/O thread free.
@@ -314,6 +316,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     net::post(*server_->workers, [self = this->shared_from_this(), hreq] {
       auto res = std::make_shared<HttpResponse>(self->server_->SafeCall(*hreq));
+      if (res->deferred) return self->StartDeferred(std::move(*res));
       if (res->stream) {
         // The producer runs here, on the worker, and blocks it while each chunk is written.
         self->StreamFromWorker(std::move(*res));
@@ -323,6 +326,33 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       self->server_->active_handlers--;
       net::post(self->stream_.get_executor(), [self, res] { self->Write(std::move(*res)); });
     });
+  }
+
+  // Hands `respond` to the handler's deferred answer; what it is given is written on this
+  // session's I/O thread. Called on the thread that ran the handler.
+  void StartDeferred(HttpResponse res) {
+    // Answers once: the first respond wins; a reply dropped unanswered becomes a 500.
+    struct Reply {
+      std::shared_ptr<Session> session;
+      std::atomic<bool> sent{false};
+      void Send(HttpResponse r) {
+        if (sent.exchange(true)) return;
+        session->server_->active_handlers--;
+        auto shared = std::make_shared<HttpResponse>(std::move(r));
+        net::post(session->stream_.get_executor(),
+                  [s = session, shared] { s->Write(std::move(*shared)); });
+      }
+      ~Reply() { Send(ErrorResponse(500, "internal error: the request was never answered")); }
+    };
+    auto reply = std::make_shared<Reply>();
+    reply->session = this->shared_from_this();
+    auto deferred = std::move(res.deferred);
+    try {
+      deferred([reply](HttpResponse r) { reply->Send(std::move(r)); });
+    } catch (const std::exception& e) {
+      server_->stats.handler_exceptions++;
+      reply->Send(ErrorResponse(500, std::string("internal error: ") + e.what()));
+    }
   }
 
   // Runs op(done) on the session's I/O thread and blocks the calling worker until done(ec) runs.
@@ -604,6 +634,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(
     }
     for (size_t i = 0; i < io; ++i) {
       impl->threads.emplace_back([raw, ioc = impl->iocs[i].get()] {
+        MarkEventLoopThread();
         // A handler that throws must not end the I/O thread: log it and keep serving.
         for (;;) {
           try {

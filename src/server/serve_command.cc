@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -33,8 +34,11 @@ const char* kUsage =
     "cluster mode (docs/cluster.md):\n"
     "  ragdb serve --cluster --etcd URL[,URL..] --object-store URL --node-id NAME\n"
     "              --advertise http://HOST:PORT --port P --data CACHE_DIR [--lease-ttl 10]\n"
-    "  object store URLs: file:///path, s3://BUCKET/PREFIX?endpoint=http://HOST:PORT&region=R\n"
-    "  (keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); also [cluster] in --config.\n";
+    "              [--cluster-ca-file PEM] [--cluster-cert-file PEM --cluster-key-file PEM]\n"
+    "  object store URLs: file:///path, s3://BUCKET/PREFIX?endpoint=http[s]://HOST:PORT&region=R\n"
+    "  (keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); also [cluster] in --config.\n"
+    "  https:// etcd, S3 and node URLs are verified against --cluster-ca-file (default: the\n"
+    "  system's CAs); the client certificate is for etcd's --client-cert-auth.\n";
 
 std::vector<std::string> SplitCommas(const std::string& s) {
   std::vector<std::string> out;
@@ -116,7 +120,7 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
   int port = -1;
   // Cluster flags; set ones override the config file's [cluster].
   bool cluster_flag = false, check = false;
-  std::string etcd, object_store, node_id, advertise, lease_ttl;
+  std::string etcd, object_store, node_id, advertise, lease_ttl, ca_file, cert_file, key_file;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string* out) {
@@ -144,6 +148,9 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     if (a == "--advertise" && value(&advertise)) continue;
     if (a == "--lease-ttl" && value(&lease_ttl)) continue;
     if (a == "--llm" && value(&llm_model)) continue;
+    if (a == "--cluster-ca-file" && value(&ca_file)) continue;
+    if (a == "--cluster-cert-file" && value(&cert_file)) continue;
+    if (a == "--cluster-key-file" && value(&key_file)) continue;
     if (a == "--port" && value(&v)) {
       char* end = nullptr;
       long p = strtol(v.c_str(), &end, 10);
@@ -175,6 +182,9 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
   if (!object_store.empty()) cl.object_store = object_store;
   if (!node_id.empty()) cl.node_id = node_id;
   if (!advertise.empty()) cl.advertise = advertise;
+  if (!ca_file.empty()) cl.ca_file = ca_file;
+  if (!cert_file.empty()) cl.client_cert_file = cert_file;
+  if (!key_file.empty()) cl.client_key_file = key_file;
   if (!lease_ttl.empty()) {
     char* end = nullptr;
     long ttl = strtol(lease_ttl.c_str(), &end, 10);
@@ -235,16 +245,6 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
 
   Status s = CreateDirs(data_dir);
   if (!s.ok()) return Fail(s, 1);
-  auto auth = AuthStore::Open(data_dir, config);
-  if (!auth.ok()) return Fail(auth.status(), 1);
-  bool auth_on = (*auth)->enabled();
-  if (!auth_on && !IsLoopback(config.http.host)) {
-    return Fail(
-        Status::InvalidArgument("refusing to listen on " + config.http.host +
-                                " without authentication; configure an API key (--admin-key, "
-                                "RAGDB_ADMIN_KEY or [[api_keys]] in --config) or use 127.0.0.1"),
-        2);
-  }
   RaiseFdLimit();
 
   // Block the signals in every thread; this one waits for them with sigwait below.
@@ -276,21 +276,36 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
     o.snapshot_rows = cl.snapshot_rows;
     o.seal_threshold_rows = cl.seal_threshold_rows;
     o.api_key = config.admin_key;
+    o.tls = {cl.ca_file, cl.client_cert_file, cl.client_key_file};
+    // At most half the workers may wait on other nodes: the rest serve everything else.
+    o.max_forwarded_writes = std::min<uint64_t>(
+        cl.max_forwarded_writes, std::max<size_t>(1, config.http.worker_threads / 2));
     auto started = cluster::Node::Start(std::move(o));
     if (!started.ok()) return Fail(started.status().WithContext("cluster"), 1);
     node = std::move(started).value();
   }
+  // In cluster mode the tenants and API-made keys live in etcd, shared by every node.
+  auto auth = AuthStore::Open(data_dir, config, node ? ClusterAuthDocument(node.get()) : nullptr);
+  if (!auth.ok()) return Fail(auth.status(), 1);
+  bool auth_on = (*auth)->enabled();
+  if (!auth_on && !IsLoopback(config.http.host)) {
+    return Fail(
+        Status::InvalidArgument("refusing to listen on " + config.http.host +
+                                " without authentication; configure an API key (--admin-key, "
+                                "RAGDB_ADMIN_KEY or [[api_keys]] in --config) or use 127.0.0.1"),
+        2);
+  }
+  AuthStore* auth_store = auth->get();
   auto app = std::make_unique<App>(data_dir, config, std::move(auth).value());
   app->set_llm(*llm);
   if (node) {
     cluster::Node* n = node.get();
     app->set_cluster(n);
+    WatchClusterAuth(n, auth_store);
+    // Every tenant is served: its collections are the cluster's under its prefix.
     app->tenants().set_opener(
         [n](const std::string& tenant, const std::string&) -> Result<std::unique_ptr<Database>> {
-          if (tenant != kDefaultTenant) {
-            return Status::FailedPrecondition("cluster mode serves the default tenant only");
-          }
-          return n->OpenDatabase();
+          return n->OpenDatabase(ClusterPrefix(tenant));
         });
   }
   // Open the default tenant now so that a damaged database fails the start, not a request.
@@ -336,11 +351,10 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
             std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + " received, draining requests");
   app->set_ready(false);
   (*server)->Shutdown(std::chrono::seconds(30));
-  app.reset();  // closes every database (each fsyncs what it holds)
-  if (node) {
-    node->Stop();  // snapshots of owned shards, then the leases are released
-    node.reset();
-  }
+  // The node first: its reconcile thread calls into the app's key store until it stops.
+  if (node) node->Stop();  // snapshots of owned shards, then the leases are released
+  app.reset();             // closes every database (each fsyncs what it holds)
+  node.reset();
   log::Info("serve.stopped", "stopped");
   return 0;
 }

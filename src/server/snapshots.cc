@@ -335,16 +335,30 @@ Result<Json> RecoverFromUpload(Ctx& ctx) {
   return Json(true);
 }
 
+// Snapshots are archives of one node's collection folder; in cluster mode a collection is
+// spread over shards whose data lives in object storage, and a node's folder is a cache. So the
+// endpoints answer 501 there, naming why, instead of archiving a cache.
+Handler SingleNodeOnly(Handler h) {
+  return [h = std::move(h)](Ctx& ctx) -> Result<Json> {
+    if (ctx.app.cluster() != nullptr) {
+      return Status::Unimplemented(
+          "collection snapshots are not available in cluster mode: the data lives in etcd and "
+          "object storage (back up both; docs/cluster.md, \"Backups\")");
+    }
+    return h(ctx);
+  };
+}
+
 }  // namespace
 
 void RegisterSnapshotRoutes(App& app) {
   const std::string c = "/collections/{collection_name}/snapshots";
-  app.Route("POST", c, Access::kWrite, CreateSnapshot);
-  app.Route("GET", c, Access::kRead, ListSnapshots);
-  app.Route("GET", c + "/{snapshot_name}", Access::kRead, DownloadSnapshot);
-  app.Route("DELETE", c + "/{snapshot_name}", Access::kWrite, DeleteSnapshot);
-  app.Route("PUT", c + "/recover", Access::kWrite, RecoverFromLocation);
-  app.Route("POST", c + "/upload", Access::kWrite, RecoverFromUpload);
+  app.Route("POST", c, Access::kWrite, SingleNodeOnly(CreateSnapshot));
+  app.Route("GET", c, Access::kRead, SingleNodeOnly(ListSnapshots));
+  app.Route("GET", c + "/{snapshot_name}", Access::kRead, SingleNodeOnly(DownloadSnapshot));
+  app.Route("DELETE", c + "/{snapshot_name}", Access::kWrite, SingleNodeOnly(DeleteSnapshot));
+  app.Route("PUT", c + "/recover", Access::kWrite, SingleNodeOnly(RecoverFromLocation));
+  app.Route("POST", c + "/upload", Access::kWrite, SingleNodeOnly(RecoverFromUpload));
 }
 
 }  // namespace ragdb::server

@@ -130,6 +130,72 @@ test('a 4-shard collection answers as one node does', async () => {
   assert.deepEqual(Object.keys(cl.peers).sort(), ['n1', 'n2', 'n3']);
 });
 
+// The sum of a metric's values on a node (over every label set that matches `labels`).
+async function metric(node, name, labels = '') {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(name + '{') || line.startsWith(name + ' ')) {
+      if (labels && !line.includes(labels)) continue;
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return sum;
+}
+const totalOf = async (name, labels) => (await Promise.all(nodes.map((n) => metric(n, name, labels))))
+  .reduce((a, b) => a + b, 0);
+
+test('replicas serve reads with consistency=replica, never older than what the node saw', async () => {
+  const replicaReads = () => totalOf('ragdb_cluster_shard_reads_total', 'role="replica"');
+  const search = (v) => ({ vector: { name: 'dense', vector: v }, limit: 10, params: { exact: true } });
+  await sleep(1000);  // replicas tail the last writes
+  // By default the owners answer: no replica copy reads anything.
+  let before = await replicaReads();
+  for (let q = 0; q < 9; q++) await ok(nodes[q % 3].url, 'POST', '/collections/items/points/search', search(vec()));
+  assert.equal(await replicaReads(), before);
+  // consistency=replica: the same answers, and replica copies give some of them.
+  for (let q = 0; q < 30; q++) {
+    const v = vec();
+    const via = nodes[q % 3].url;
+    const mine = await ok(via, 'POST', '/collections/items/points/search?consistency=replica', search(v));
+    const owners = await ok(via, 'POST', '/collections/items/points/search', search(v));
+    assert.deepEqual(mine.map((p) => [p.id, p.score]), owners.map((p) => [p.id, p.score]));
+  }
+  assert.ok(await replicaReads() > before, 'no read went to a replica');
+  // A write acknowledged through a node is in that node's replica reads at once.
+  for (let k = 0; k < 6; k++) {
+    const via = nodes[k % 3].url;
+    const p = point(5_000_000 + k);
+    await ok(via, 'PUT', '/collections/items/points?wait=true', { points: [p] });
+    const got = await ok(via, 'POST', '/collections/items/points?consistency=replica', { ids: [p.id], with_payload: true });
+    assert.equal(got.length, 1, `write ${k} not visible to a replica read through the same node`);
+    assert.deepEqual(got[0].payload, p.payload);
+  }
+  // Qdrant's values are understood; anything else is refused, naming the value.
+  for (const c of ['majority', 'quorum', 'all', '1', '2', 'owner', 'replica']) {
+    await ok(nodes[0].url, 'POST', `/collections/items/points/count?consistency=${c}`, { exact: true });
+  }
+  const bad = await call(nodes[0].url, 'POST', '/collections/items/points/count?consistency=sometimes', { exact: true });
+  assert.equal(bad.status, 400);
+  assert.match(JSON.stringify(bad.body), /consistency.*sometimes/);
+
+  // replication_factor 3 on 3 nodes: every node holds every shard, and replica reads never leave
+  // the node that got them (no call to another node), so each node adds read throughput.
+  await ok(nodes[0].url, 'PUT', '/collections/everywhere', { ...CREATE, shard_number: 4, replication_factor: 3 });
+  const pts = Array.from({ length: 400 }, (_, i) => point(i + 1));
+  await ok(nodes[1].url, 'PUT', '/collections/everywhere/points?wait=true', { points: pts });
+  await sleep(1500);
+  before = await totalOf('ragdb_cluster_remote_reads_total');
+  for (let q = 0; q < 30; q++) {
+    const v = vec();
+    const local = await ok(nodes[q % 3].url, 'POST', '/collections/everywhere/points/search?consistency=replica', search(v));
+    assert.equal(local.length, 10);
+  }
+  assert.equal(await totalOf('ragdb_cluster_remote_reads_total'), before, 'replica reads called other nodes');
+  assert.equal((await ok(nodes[2].url, 'POST', '/collections/everywhere/points/count?consistency=replica', { exact: true })).count, 400);
+  await ok(nodes[0].url, 'DELETE', '/collections/everywhere');
+});
+
 // Writes a stream of small batches through `via` until stop(); returns the acknowledged ids.
 async function writeStream(via, firstId, stop, acked, errors) {
   let id = firstId;

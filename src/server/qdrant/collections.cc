@@ -63,8 +63,9 @@ Result<Json> CreateCollection(Ctx& ctx) {
     // Cluster mode honours shard_number and replication_factor (docs/cluster.md).
     RAGDB_ASSIGN_OR_RETURN(auto shards, OptUint(body, "shard_number"));
     RAGDB_ASSIGN_OR_RETURN(auto replication, OptUint(body, "replication_factor"));
-    Status s = ctx.app.cluster()->CreateCollection(name, schema, shards.value_or(1),
-                                                   replication.value_or(1));
+    Status s =
+        ctx.app.cluster()->CreateCollection(ClusterPrefix(ctx.principal.tenant) + name, schema,
+                                            shards.value_or(1), replication.value_or(1));
     c = s.ok() ? ctx.GetCollection(name) : Result<std::shared_ptr<Collection>>(s);
   } else {
     RAGDB_ASSIGN_OR_RETURN(Database * db, ctx.Db());
@@ -96,7 +97,8 @@ Result<Json> GetCollectionInfo(Ctx& ctx) {
   }
   Json out = QdrantCollectionInfo(info, counts);
   if (ctx.app.cluster() != nullptr) {
-    if (auto meta = ctx.app.cluster()->GetMeta(name); meta.ok() && out.contains("config")) {
+    auto meta = ctx.app.cluster()->GetMeta(ClusterPrefix(ctx.principal.tenant) + name);
+    if (meta.ok() && out.contains("config")) {
       out["config"]["params"]["shard_number"] = meta->shards;
       out["config"]["params"]["replication_factor"] = meta->replication;
     }
