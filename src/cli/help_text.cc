@@ -206,7 +206,10 @@ std::vector<CommandHelp> MakeHelp() {
          "(keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)"},
         {"--node-id NAME", "cluster: this node's name"},
         {"--advertise URL", "cluster: how the other nodes reach this one (http://HOST:PORT)"},
-        {"--lease-ttl SECONDS", "cluster: shard ownership lease (default 10)"}},
+        {"--lease-ttl SECONDS", "cluster: shard ownership lease (default 10)"},
+        {"--cluster-ca-file PEM", "cluster: CA for https:// etcd, S3 and node URLs"},
+        {"--cluster-cert-file PEM", "cluster: client certificate (mutual TLS), with the key below"},
+        {"--cluster-key-file PEM", "cluster: the client certificate's private key"}},
        "ragdb --data d serve --port 6333\n"
        "ragdb --data d serve --config ragdb.toml --check\n"
        "ragdb serve --cluster --etcd http://127.0.0.1:2379 --object-store file:///srv/ragdb \\\n"

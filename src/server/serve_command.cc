@@ -164,10 +164,11 @@ int RunServeCommand(const std::string& data_dir_arg, const std::vector<std::stri
       fputs(kUsage, stdout);
       return 0;
     }
-    const bool takes_value = a == "--host" || a == "--config" || a == "--admin-key" ||
-                             a == "--llm-config" || a == "--data" || a == "--etcd" ||
-                             a == "--object-store" || a == "--node-id" || a == "--advertise" ||
-                             a == "--lease-ttl" || a == "--port" || a == "--llm";
+    const bool takes_value =
+        a == "--host" || a == "--config" || a == "--admin-key" || a == "--llm-config" ||
+        a == "--data" || a == "--etcd" || a == "--object-store" || a == "--node-id" ||
+        a == "--advertise" || a == "--lease-ttl" || a == "--port" || a == "--llm" ||
+        a == "--cluster-ca-file" || a == "--cluster-cert-file" || a == "--cluster-key-file";
     return Fail(Status::InvalidArgument(takes_value ? a + " needs a value" : "unknown option " + a),
                 2);
   }
