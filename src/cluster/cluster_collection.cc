@@ -9,6 +9,7 @@
 
 #include "cluster/node.h"
 #include "cluster/placement.h"
+#include "db/explore/explore_util.h"
 #include "db/replication.h"
 #include "query/fusion.h"
 
@@ -144,15 +145,12 @@ class ClusterCollection final : public Collection {
   }
 
   Result<ScrollPage> Scroll(const ScrollRequest& request) const override {
-    if (request.order_by) {
-      return Status::Unimplemented("scroll with order_by is not available in cluster mode yet");
-    }
     ReadArgs args;
     args.kind = ReadKind::kScroll;
     args.scroll = request;
     ReadResult r;
     RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &r));
-    ScrollPage page{std::move(r.records), std::move(r.next_offset)};
+    ScrollPage page{std::move(r.records), std::move(r.next_offset), std::move(r.order_values)};
     if (!request.with_payload) {
       for (auto& rec : page.records) rec.payload = Json();
     }
@@ -160,9 +158,13 @@ class ClusterCollection final : public Collection {
   }
 
   Result<std::vector<ScoredPoint>> Search(const SearchRequest& request) const override {
-    if (request.mmr) {
-      // Diversity is chosen over one candidate pool; per-shard pools merged would not be it.
-      return Status::Unimplemented("MMR re-ranking is not available in cluster mode yet");
+    if (request.mmr && meta_.schema.FindMultiVector(request.field) == nullptr) {
+      // The candidates are the collection's nearest (merged over the shards); MMR picks among
+      // them as one collection would.
+      RAGDB_ASSIGN_OR_RETURN(SearchRequest candidates,
+                             db::MmrCandidatesRequest(meta_.schema, display_name_, request));
+      RAGDB_ASSIGN_OR_RETURN(std::vector<ScoredPoint> hits, Search(candidates));
+      return db::SelectMmr(meta_.schema, request, std::move(hits));
     }
     if (request.k == 0) return std::vector<ScoredPoint>{};
     ReadArgs args;
@@ -328,12 +330,105 @@ class ClusterCollection final : public Collection {
 
  private:
   // A top list read over the shards, without its first `offset` hits.
+  Result<std::vector<ScoredPoint>> Recommend(const RecommendRequest& request) const override {
+    RecommendRequest r = request;
+    std::vector<VectorExample*> examples;
+    for (auto& e : r.positive) examples.push_back(&e);
+    for (auto& e : r.negative) examples.push_back(&e);
+    RAGDB_ASSIGN_OR_RETURN(std::vector<PointId> ids, ResolveExamples(r.field, examples));
+    r.filter = db::ExcludingIds(r.filter, std::move(ids));
+    ReadArgs args;
+    args.kind = ReadKind::kRecommend;
+    args.recommend = std::move(r);
+    args.recommend.k = request.k + request.offset;
+    args.recommend.offset = 0;
+    args.lower_is_better = request.strategy == RecommendStrategy::kAverageVector &&
+                           LowerIsBetter(meta_.schema, request.field);
+    return Points(args, request.offset);
+  }
+
+  Result<std::vector<ScoredPoint>> Discover(const DiscoverRequest& request) const override {
+    DiscoverRequest r = request;
+    std::vector<VectorExample*> examples;
+    if (r.target) examples.push_back(&*r.target);
+    for (auto& pair : r.context) {
+      examples.push_back(&pair.positive);
+      examples.push_back(&pair.negative);
+    }
+    RAGDB_ASSIGN_OR_RETURN(std::vector<PointId> ids, ResolveExamples(r.field, examples));
+    r.filter = db::ExcludingIds(r.filter, std::move(ids));
+    ReadArgs args;
+    args.kind = ReadKind::kDiscover;
+    args.discover = std::move(r);
+    args.discover.k = request.k + request.offset;
+    args.discover.offset = 0;
+    return Points(args, request.offset);
+  }
+
+  Result<std::vector<FacetHit>> Facet(const FacetRequest& request) const override {
+    if (request.limit == 0) return Status::InvalidArgument("facet limit must be at least 1");
+    ReadArgs args;
+    args.kind = ReadKind::kFacet;
+    args.facet = request;
+    args.facet.limit = SIZE_MAX;  // every value's count, summed over the shards, then cut
+    ReadResult r;
+    RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &r));
+    if (r.facets.size() > request.limit) r.facets.resize(request.limit);
+    return std::move(r.facets);
+  }
+
+  Result<std::vector<Record>> Sample(const SampleRequest& request) const override {
+    ReadArgs args;
+    args.kind = ReadKind::kSample;
+    args.sample = request;
+    ReadResult r;
+    RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &r));
+    if (!request.with_payload) {
+      for (auto& rec : r.records) rec.payload = Json();
+    }
+    return std::move(r.records);
+  }
+
   Result<std::vector<ScoredPoint>> Points(const ReadArgs& args, size_t offset) const {
     ReadResult r;
     RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &r));
     auto& pts = r.points;
     pts.erase(pts.begin(), pts.begin() + std::min(offset, pts.size()));
     return std::move(pts);
+  }
+
+  // Replaces each example that names a stored point by that point's vector of `field` (looked up
+  // on its shard, as one collection would read it), and returns the ids named: they are never
+  // results. Errors as one collection gives them.
+  Result<std::vector<PointId>> ResolveExamples(const std::string& field,
+                                               const std::vector<VectorExample*>& examples) const {
+    if (meta_.schema.FindVector(field) == nullptr) {
+      return Status::InvalidArgument("collection '" + display_name_ + "' has no vector field '" +
+                                     field + "'");
+    }
+    std::vector<PointId> ids;
+    for (const VectorExample* e : examples) {
+      if (e->id) ids.push_back(*e->id);
+    }
+    if (ids.empty()) return ids;
+    RAGDB_ASSIGN_OR_RETURN(std::vector<Record> records, GetMany(ids, /*with_vectors=*/true));
+    std::map<PointId, const Record*> by_id;
+    for (const Record& rec : records) by_id.emplace(rec.id, &rec);
+    for (VectorExample* e : examples) {
+      if (!e->id) continue;
+      auto it = by_id.find(*e->id);
+      if (it == by_id.end()) {
+        return Status::NotFound("No point with id " + e->id->ToString() + " found");
+      }
+      auto v = it->second->vectors.find(field);
+      if (v == it->second->vectors.end()) {
+        return Status::InvalidArgument("point " + e->id->ToString() + " has no vector '" + field +
+                                       "'");
+      }
+      e->vector = v->second;
+      e->id.reset();
+    }
+    return ids;
   }
 
   Node* node_;

@@ -5,7 +5,8 @@
 // serialization, no thread hand-off) and merges those with the replies. Merging is associative,
 // so merging per node and again at the receiver gives the single-node answer: top lists by
 // score (equal scores by id), BM25 statistics and counts summed, scroll pages cut at the limit
-// with the smallest left-over id as the next offset.
+// with the smallest left-over id as the next offset (ordered scrolls: by value, then id), facet
+// counts summed by value, samples drawn from each side in proportion to what it was drawn from.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,10 @@ struct ReadArgs {
   SparseSearchRequest sparse;             // kSearchSparse (k as for search)
   std::optional<Filter> filter;           // kCount
   ScrollRequest scroll;                   // kScroll
+  RecommendRequest recommend;             // kRecommend (examples as vectors; k as for search)
+  DiscoverRequest discover;               // kDiscover (the same)
+  FacetRequest facet;                     // kFacet (limit unbounded: every value's count)
+  SampleRequest sample;                   // kSample
   bool with_vectors = true;               // kGet
   std::vector<std::vector<PointId>> ids;  // kGet: by shard number
   bool lower_is_better = false;           // top lists: l2 and hamming distances sort ascending
@@ -41,8 +46,11 @@ struct ReadResult {
   std::vector<ScoredPoint> points;  // top lists (cut by Finish)
   text::CollectionStats stats;
   uint64_t count = 0;
-  std::vector<Record> records;         // kGet, kScroll
+  std::vector<Record> records;         // kGet, kScroll, kSample
+  std::vector<Json> order_values;      // kScroll with order_by: the value each record is at
   std::optional<PointId> next_offset;  // kScroll
+  std::vector<FacetHit> facets;        // kFacet
+  uint64_t population = 0;             // kSample: how many points `records` were drawn from
   CollectionInfo info;                 // kDescribe
 };
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "cluster/placement.h"
 #include "db/replication.h"
 #include "storage/test_util.h"
@@ -83,6 +85,11 @@ class ShardReadsTest : public ::testing::Test {
     if (args.kind == ReadKind::kGet) {  // in the order the shards answered
       std::sort(a.begin(), a.end());
       std::sort(b.begin(), b.end());
+    }
+    if (args.kind == ReadKind::kSample) {  // other draws, as fair, of the same size
+      EXPECT_EQ(a.size(), b.size());
+      EXPECT_EQ(direct.population, merged.population);
+      return direct;
     }
     EXPECT_EQ(a, b);
     return direct;
@@ -190,6 +197,123 @@ TEST_F(ShardReadsTest, CountScrollAndGetAreExact) {
   describe.kind = ReadKind::kDescribe;
   ReadResult info = Both(describe);
   EXPECT_EQ(info.info.points, 600u);
+}
+
+TEST_F(ShardReadsTest, ExplorationCallsEqualOneCollection) {
+  auto same_points = [](const ReadResult& r, const std::vector<ScoredPoint>& expected,
+                        const char* what) {
+    ASSERT_EQ(r.points.size(), expected.size()) << what;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(r.points[i].id, expected[i].id) << what << " rank " << i;
+      EXPECT_EQ(r.points[i].score, expected[i].score) << what << " rank " << i;
+    }
+  };
+  const std::vector<float> a = {1, 2, 0, 3, 1, 1, 2, 0}, b = {3, 0, 1, 1, 2, 0, 0, 1};
+  const std::vector<float> c = {0, 0, 2, 2, 1, 3, 1, 1};
+  for (RecommendStrategy strategy :
+       {RecommendStrategy::kAverageVector, RecommendStrategy::kBestScore,
+        RecommendStrategy::kSumScores}) {
+    ReadArgs args;
+    args.kind = ReadKind::kRecommend;
+    args.recommend.strategy = strategy;
+    args.recommend.positive = {VectorExample::Vector(a), VectorExample::Vector(b)};
+    args.recommend.negative = {VectorExample::Vector(c)};
+    args.recommend.k = 17;
+    args.recommend.filter = Filter::Parse("n != 3").value();
+    args.recommend.exact = true;
+    args.lower_is_better = strategy == RecommendStrategy::kAverageVector;  // l2
+    same_points(Both(args), all_->Recommend(args.recommend).value(), "recommend");
+  }
+  ReadArgs discover;
+  discover.kind = ReadKind::kDiscover;
+  discover.discover.target = VectorExample::Vector(a);
+  discover.discover.context = {{VectorExample::Vector(b), VectorExample::Vector(c)}};
+  discover.discover.k = 21;
+  same_points(Both(discover), all_->Discover(discover.discover).value(), "discover");
+  discover.discover.target.reset();  // context alone
+  same_points(Both(discover), all_->Discover(discover.discover).value(), "context");
+
+  ReadArgs facet;
+  facet.kind = ReadKind::kFacet;
+  facet.facet.key = "n";
+  facet.facet.limit = SIZE_MAX;
+  facet.facet.filter = Filter::Parse("n != 4").value();
+  const std::vector<FacetHit> counts = Both(facet).facets;
+  const std::vector<FacetHit> expected = all_->Facet(facet.facet).value();
+  ASSERT_EQ(counts.size(), expected.size());
+  ASSERT_EQ(counts.size(), 9u);
+  for (size_t i = 0; i < counts.size(); ++i) {
+    EXPECT_EQ(counts[i].value, expected[i].value) << i;
+    EXPECT_EQ(counts[i].count, expected[i].count) << i;
+  }
+
+  for (bool descending : {false, true}) {
+    ReadArgs scroll;
+    scroll.kind = ReadKind::kScroll;
+    scroll.scroll.limit = 37;
+    scroll.scroll.order_by = OrderBy{"n", descending, descending ? 6.0 : 2.0};
+    ReadResult page = Both(scroll);
+    ScrollPage want = all_->Scroll(scroll.scroll).value();
+    ASSERT_EQ(page.records.size(), want.records.size());
+    ASSERT_EQ(page.order_values.size(), want.order_values.size());
+    for (size_t i = 0; i < want.records.size(); ++i) {
+      EXPECT_EQ(page.records[i].id, want.records[i].id) << i;
+      EXPECT_EQ(page.order_values[i], want.order_values[i]) << i;
+    }
+    EXPECT_FALSE(page.next_offset);
+  }
+}
+
+TEST_F(ShardReadsTest, SamplesHoldTheLimitFromEveryShardWithoutRepeats) {
+  ReadArgs args;
+  args.kind = ReadKind::kSample;
+  args.sample.limit = 50;
+  args.sample.seed = 9;
+  args.sample.filter = Filter::Parse("n < 5").value();
+  ReadResult r = Both(args);
+  ASSERT_EQ(r.records.size(), 50u);
+  EXPECT_EQ(r.population, all_->Count(&*args.sample.filter).value());
+  std::set<PointId> ids, shards;
+  for (const Record& rec : r.records) {
+    ids.insert(rec.id);
+    EXPECT_LT(rec.payload["n"].get<int>(), 5);
+    shards.insert(PointId(uint64_t{ShardOf(rec.id, kShards)}));
+  }
+  EXPECT_EQ(ids.size(), 50u);
+  EXPECT_EQ(shards.size(), kShards);
+}
+
+// Two sides drawn from 100 and 300 points: a fair merge takes 3 of 4 picks from the second.
+TEST(ShardSamples, MergeDrawsInProportionToWhatEachSideWasDrawnFrom) {
+  auto side = [](uint64_t first_id, uint64_t population) {
+    ReadResult r;
+    for (uint64_t i = 0; i < 10; ++i) {
+      Record rec;
+      rec.id = first_id + i;
+      r.records.push_back(std::move(rec));
+    }
+    r.population = population;
+    return r;
+  };
+  ReadArgs args;
+  args.kind = ReadKind::kSample;
+  args.sample.limit = 10;
+  std::string small, large;
+  EncodeResult(args, side(1, 100), &small);
+  EncodeResult(args, side(1001, 300), &large);
+  uint64_t from_large = 0, picks = 0;
+  for (uint64_t seed = 0; seed < 2000; ++seed) {
+    args.sample.seed = seed;
+    ReadResult out;
+    ASSERT_TRUE(MergeEncoded(args, small, &out).ok());
+    ASSERT_TRUE(MergeEncoded(args, large, &out).ok());
+    ASSERT_EQ(out.records.size(), 10u);
+    EXPECT_EQ(out.population, 400u);
+    for (const Record& rec : out.records) from_large += !(rec.id < PointId(uint64_t{1001}));
+    picks += out.records.size();
+  }
+  const double share = static_cast<double>(from_large) / static_cast<double>(picks);
+  EXPECT_NEAR(share, 0.75, 0.02);
 }
 
 }  // namespace

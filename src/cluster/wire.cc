@@ -3,91 +3,15 @@
 #include <cstring>
 
 #include "base/json_text.h"
+#include "cluster/wire_primitives.h"
 #include "storage/record_codec.h"
 
 namespace ragdb::cluster {
 namespace {
 
+using namespace wire_internal;  // NOLINT(google-build-using-namespace): this file's primitives
+
 constexpr uint8_t kVersion = 1;
-
-Status Bad(const std::string& what) { return Status::InvalidArgument("cluster wire: " + what); }
-
-void PutFloat(std::string* out, float v) { out->append(reinterpret_cast<const char*>(&v), 4); }
-bool GetFloat(ByteReader* in, float* v) {
-  std::string_view raw;
-  if (!in->GetRaw(4, &raw)) return false;
-  std::memcpy(v, raw.data(), 4);
-  return true;
-}
-void PutFloats(std::string* out, const std::vector<float>& v) {
-  PutVarint(out, v.size());
-  out->append(reinterpret_cast<const char*>(v.data()), v.size() * 4);
-}
-bool GetFloats(ByteReader* in, std::vector<float>* v) {
-  uint64_t n;
-  std::string_view raw;
-  if (!in->GetVarint(&n) || n > in->remaining() / 4 || !in->GetRaw(n * 4, &raw)) return false;
-  v->resize(n);
-  std::memcpy(v->data(), raw.data(), n * 4);
-  return true;
-}
-bool GetSize(ByteReader* in, size_t* v) {
-  uint64_t n;
-  if (!in->GetVarint(&n)) return false;
-  *v = static_cast<size_t>(n);
-  return true;
-}
-bool GetU32(ByteReader* in, uint32_t* v) {
-  uint64_t n;
-  if (!in->GetVarint(&n) || n > UINT32_MAX) return false;
-  *v = static_cast<uint32_t>(n);
-  return true;
-}
-bool GetString(ByteReader* in, std::string* s) {
-  std::string_view v;
-  if (!in->GetBytes(&v)) return false;
-  s->assign(v);
-  return true;
-}
-void PutOptionalString(std::string* out, const std::optional<std::string>& s) {
-  out->push_back(s ? 1 : 0);
-  if (s) PutBytes(out, *s);
-}
-bool GetOptionalString(ByteReader* in, std::optional<std::string>* s) {
-  uint8_t has;
-  if (!in->GetU8(&has) || has > 1) return false;
-  if (!has) {
-    s->reset();
-    return true;
-  }
-  std::string v;
-  if (!GetString(in, &v)) return false;
-  *s = std::move(v);
-  return true;
-}
-// with_payload, with_vectors, with_text (and one more flag) as bits of one byte.
-uint8_t Flags(bool a, bool b, bool c, bool d = false) {
-  return static_cast<uint8_t>(a | (b << 1) | (c << 2) | (d << 3));
-}
-bool GetFlags(ByteReader* in, bool* a, bool* b, bool* c, bool* d = nullptr) {
-  uint8_t f;
-  if (!in->GetU8(&f) || f > 15) return false;
-  *a = f & 1;
-  *b = f & 2;
-  *c = f & 4;
-  if (d != nullptr) *d = f & 8;
-  return d != nullptr || (f & 8) == 0;
-}
-void PutPayload(std::string* out, const Json& payload) {
-  std::vector<uint8_t> mp = Json::to_msgpack(payload);
-  PutBytes(out, std::string_view(reinterpret_cast<const char*>(mp.data()), mp.size()));
-}
-bool GetPayload(ByteReader* in, Json* payload) {
-  std::string_view mp;
-  if (!in->GetBytes(&mp)) return false;
-  *payload = Json::from_msgpack(mp.begin(), mp.end(), true, false);
-  return !payload->is_discarded();
-}
 
 }  // namespace
 
@@ -109,6 +33,14 @@ const char* ReadKindName(ReadKind kind) {
       return "get";
     case ReadKind::kDescribe:
       return "describe";
+    case ReadKind::kRecommend:
+      return "recommend";
+    case ReadKind::kDiscover:
+      return "discover";
+    case ReadKind::kFacet:
+      return "facet";
+    case ReadKind::kSample:
+      return "sample";
   }
   return "?";
 }
@@ -144,7 +76,9 @@ Result<ShardReadRequest> DecodeShardReadRequest(std::string_view bytes) {
       !in.GetVarint(&n) || n > in.remaining()) {
     return Bad("truncated read request");
   }
-  if (kind < 1 || kind > 8) return Bad("unknown read kind " + std::to_string(kind));
+  if (kind < 1 || kind > static_cast<uint8_t>(ReadKind::kLast)) {
+    return Bad("unknown read kind " + std::to_string(kind));
+  }
   r.incarnation = static_cast<int64_t>(incarnation);
   r.kind = static_cast<ReadKind>(kind);
   r.shards.resize(n);
@@ -392,6 +326,7 @@ void PutScrollRequest(const ScrollRequest& r, std::string* out) {
   if (r.offset) storage::EncodeId(*r.offset, out);
   PutVarint(out, r.limit);
   out->push_back(static_cast<char>(Flags(r.with_payload, r.with_vectors, false)));
+  PutOrderBy(r.order_by, out);
 }
 
 Status GetScrollRequest(ByteReader* in, ScrollRequest* r) {
@@ -408,7 +343,7 @@ Status GetScrollRequest(ByteReader* in, ScrollRequest* r) {
   if (!GetSize(in, &r->limit) || !GetFlags(in, &r->with_payload, &r->with_vectors, &unused)) {
     return Bad("truncated scroll request");
   }
-  return Status::Ok();
+  return GetOrderBy(in, &r->order_by);
 }
 
 void PutStats(const text::CollectionStats& s, std::string* out) {
@@ -524,6 +459,7 @@ void PutScrollPage(const ScrollPage& page, std::string* out) {
   PutRecords(page.records, out);
   out->push_back(page.next_offset ? 1 : 0);
   if (page.next_offset) storage::EncodeId(*page.next_offset, out);
+  PutJsonValues(page.order_values, out);
 }
 
 Status GetScrollPage(ByteReader* in, ScrollPage* page) {
@@ -536,7 +472,7 @@ Status GetScrollPage(ByteReader* in, ScrollPage* page) {
     if (!storage::DecodeId(in, &id)) return Bad("truncated scroll page");
     page->next_offset = std::move(id);
   }
-  return Status::Ok();
+  return GetJsonValues(in, &page->order_values);
 }
 
 void PutInfo(const CollectionInfo& info, std::string* out) {

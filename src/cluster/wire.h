@@ -29,6 +29,11 @@ enum class ReadKind : uint8_t {
   kScroll = 6,        // args: ScrollRequest; result: ScrollPage (merged)
   kGet = 7,           // args: u8 with_vectors; per shard: its ids; result: records
   kDescribe = 8,      // args: none; result: CollectionInfo (summed)
+  kRecommend = 9,     // args: RecommendRequest (examples as vectors); result: points
+  kDiscover = 10,     // args: DiscoverRequest (examples as vectors); result: points
+  kFacet = 11,        // args: FacetRequest; result: every value's count (summed)
+  kSample = 12,       // args: SampleRequest; result: records + the count they were drawn from
+  kLast = kSample,
 };
 const char* ReadKindName(ReadKind kind);
 
@@ -110,6 +115,23 @@ void PutScrollPage(const ScrollPage& page, std::string* out);
 Status GetScrollPage(ByteReader* in, ScrollPage* page);
 void PutInfo(const CollectionInfo& info, std::string* out);  // points, wal bytes, segments
 Status GetInfo(ByteReader* in, CollectionInfo* info);
+
+// The exploration calls (wire_explore.cc). Examples travel as vectors: the receiving node looks
+// stored points up before it sends a request.
+void PutRecommendRequest(const RecommendRequest& r, std::string* out);
+Status GetRecommendRequest(ByteReader* in, RecommendRequest* r);
+void PutDiscoverRequest(const DiscoverRequest& r, std::string* out);
+Status GetDiscoverRequest(ByteReader* in, DiscoverRequest* r);
+void PutFacetRequest(const FacetRequest& r, std::string* out);
+Status GetFacetRequest(ByteReader* in, FacetRequest* r);
+void PutFacetHits(const std::vector<FacetHit>& hits, std::string* out);
+Status GetFacetHits(ByteReader* in, std::vector<FacetHit>* hits);
+void PutSampleRequest(const SampleRequest& r, std::string* out);
+Status GetSampleRequest(ByteReader* in, SampleRequest* r);
+void PutOrderBy(const std::optional<OrderBy>& o, std::string* out);
+Status GetOrderBy(ByteReader* in, std::optional<OrderBy>* o);
+void PutJsonValues(const std::vector<Json>& values, std::string* out);
+Status GetJsonValues(ByteReader* in, std::vector<Json>* values);
 
 // InvalidArgument unless `in` is at its end (after the last piece).
 Status ExpectEnd(const ByteReader& in, const char* what);

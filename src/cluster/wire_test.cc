@@ -103,6 +103,94 @@ TEST(Wire, OtherRequestsRoundTrip) {
   EXPECT_EQ(st2.DocFreq("fox"), 3u);
 }
 
+// Recommend, discover, facets, samples and ordered scrolls: through EncodeReadArgs /
+// DecodeReadArgs (as a node sends them), exactly, and refused when cut anywhere.
+TEST(Wire, ExplorationRequestsRoundTripAndRefuseTruncation) {
+  std::vector<ReadArgs> all(5);
+  all[0].kind = ReadKind::kRecommend;
+  all[0].lower_is_better = true;
+  RecommendRequest& rec = all[0].recommend;
+  rec.field = "img";
+  rec.positive = {VectorExample::Vector({0.1f, -2.5f}), VectorExample::Vector({1e-30f, 3})};
+  rec.negative = {VectorExample::Vector({7, 8})};
+  rec.strategy = RecommendStrategy::kSumScores;
+  rec.k = 12;
+  rec.offset = 1;
+  rec.filter = Filter::Parse("n > 1").value();
+  rec.score_threshold = -0.25f;
+  rec.with_payload = false;
+  rec.exact = true;
+  rec.ef = 77;
+  all[1].kind = ReadKind::kDiscover;
+  DiscoverRequest& dis = all[1].discover;
+  dis.target = VectorExample::Vector({1, 2});
+  dis.context = {{VectorExample::Vector({3, 4}), VectorExample::Vector({5, 6})}};
+  dis.k = 4;
+  dis.with_vectors = true;
+  all[2].kind = ReadKind::kFacet;
+  all[2].facet = {"a.b", SIZE_MAX, Filter::Parse("n < 3").value()};
+  all[3].kind = ReadKind::kSample;
+  all[3].sample.limit = 33;
+  all[3].sample.seed = uint64_t{1} << 63;
+  all[3].sample.with_payload = false;
+  all[4].kind = ReadKind::kScroll;
+  all[4].scroll.limit = 5;
+  all[4].scroll.order_by = OrderBy{"price", true, 12.75};
+  for (const ReadArgs& args : all) {
+    std::string bytes;
+    EncodeReadArgs(args, &bytes);
+    ReadArgs back;
+    ASSERT_TRUE(DecodeReadArgs(args.kind, bytes, &back).ok()) << ReadKindName(args.kind);
+    std::string again;
+    EncodeReadArgs(back, &again);
+    EXPECT_EQ(again, bytes) << ReadKindName(args.kind);  // every field came back
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      ReadArgs cut;
+      EXPECT_FALSE(DecodeReadArgs(args.kind, std::string_view(bytes).substr(0, n), &cut).ok())
+          << ReadKindName(args.kind) << " cut at " << n;
+    }
+  }
+  ReadArgs back;
+  std::string bytes;
+  EncodeReadArgs(all[0], &bytes);
+  ASSERT_TRUE(DecodeReadArgs(ReadKind::kRecommend, bytes, &back).ok());
+  EXPECT_EQ(back.recommend.positive[1].vector, rec.positive[1].vector);  // bit for bit
+  EXPECT_EQ(back.recommend.strategy, RecommendStrategy::kSumScores);
+  EXPECT_EQ(*back.recommend.score_threshold, -0.25f);
+  EXPECT_EQ(back.recommend.ef, 77u);
+  bytes.clear();
+  EncodeReadArgs(all[4], &bytes);
+  ASSERT_TRUE(DecodeReadArgs(ReadKind::kScroll, bytes, &back).ok());
+  EXPECT_EQ(back.scroll.order_by->key, "price");
+  EXPECT_TRUE(back.scroll.order_by->descending);
+  EXPECT_EQ(*back.scroll.order_by->start_from, 12.75);
+
+  // Results: facet counts with every value type, a page with its order values.
+  std::vector<FacetHit> hits = {{"red", 5}, {Json(-3), 2}, {Json(true), 1}};
+  std::string fb;
+  PutFacetHits(hits, &fb);
+  ByteReader fin(fb);
+  std::vector<FacetHit> hits2;
+  ASSERT_TRUE(GetFacetHits(&fin, &hits2).ok());
+  ASSERT_EQ(hits2.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(hits2[i].value, hits[i].value);
+    EXPECT_EQ(hits2[i].count, hits[i].count);
+  }
+  ScrollPage page;
+  page.records.resize(2);
+  page.records[0].id = 4;
+  page.records[1].id = PointId("x");
+  page.order_values = {Json(0.1), Json(int64_t{-7})};
+  std::string pb;
+  PutScrollPage(page, &pb);
+  ByteReader pin(pb);
+  ScrollPage page2;
+  ASSERT_TRUE(GetScrollPage(&pin, &page2).ok());
+  EXPECT_EQ(page2.order_values, page.order_values);
+  EXPECT_EQ(page2.order_values[0].get<double>(), 0.1);
+}
+
 TEST(Wire, ResultsRoundTrip) {
   std::vector<ScoredPoint> pts(2);
   pts[0].id = PointId(uint64_t{3});

@@ -7,7 +7,9 @@
 //     bits, and equal to a single node given the same input);
 //   - copy a collection's files at a consistent point (CheckpointFiles);
 //   - score BM25 with statistics summed over several collections (TextStatistics +
-//     SearchTextWithStats), so that a query over many shards ranks as one collection would.
+//     SearchTextWithStats), so that a query over many shards ranks as one collection would;
+//   - re-rank for diversity (MMR) candidates gathered from several collections, and sum facet
+//     counts of several collections in the order one collection gives them.
 // Every function fails with InvalidArgument for a Collection that is not a local one.
 #pragma once
 
@@ -41,5 +43,19 @@ Result<text::CollectionStats> TextStatistics(const Collection& c, const TextSear
 Result<std::vector<ScoredPoint>> SearchTextWithStats(const Collection& c,
                                                      const TextSearchRequest& request,
                                                      const text::CollectionStats& stats);
+
+// Search with request.mmr set, in two steps: the candidates' request (the nearest
+// mmr.candidates, or k + offset, with the field's vectors; no MMR), checked against `schema`
+// (`collection` names it in errors); then the page MMR picks among the candidates found (best
+// first, over all the collections), as one collection's Search returns it.
+Result<SearchRequest> MmrCandidatesRequest(const CollectionSchema& schema,
+                                           const std::string& collection,
+                                           const SearchRequest& request);
+std::vector<ScoredPoint> SelectMmr(const CollectionSchema& schema, const SearchRequest& request,
+                                   std::vector<ScoredPoint> candidates);
+
+// Facet counts of several collections (each with every value: FacetRequest::limit unbounded)
+// summed by value and ordered as Facet orders them (count descending, then the value order).
+std::vector<FacetHit> MergeFacetHits(std::span<const FacetHit> hits);
 
 }  // namespace ragdb::db

@@ -130,6 +130,70 @@ test('a 4-shard collection answers as one node does', async () => {
   assert.deepEqual(Object.keys(cl.peers).sort(), ['n1', 'n2', 'n3']);
 });
 
+test('recommend, discover, facets, ordered scrolls, MMR and samples answer as one node does', async () => {
+  for (const base of [nodes[0].url, single.url]) {
+    await ok(base, 'PUT', '/collections/items/index?wait=true', { field_name: 'price', field_schema: 'integer' });
+  }
+  const ask = async (route, body) => [await ok(nodes[Math.floor(r() * 3)].url, 'POST', route, body),
+    await ok(single.url, 'POST', route, body)];
+  const same = (c, s, what) => assert.deepEqual(c.map((p) => [p.id, p.score]), s.map((p) => [p.id, p.score]), what);
+  const filter = { must: [{ key: 'cat', match: { any: ['c1', 'c2', 'c4'] } }] };
+  // Stored points (on any shard) and vectors as examples; the three strategies; filters, offsets.
+  for (const strategy of ['average_vector', 'best_score', 'sum_scores']) {
+    const body = { positive: [105, 2006, vec()], negative: [3007], strategy, using: 'dense', limit: 10,
+      params: { exact: true }, with_payload: true };
+    const [c, s] = await ask('/collections/items/points/recommend', body);
+    same(c, s, strategy);
+    assert.ok(!c.some((p) => [105, 2006, 3007].includes(p.id)), 'an example came back');
+    const [cf, sf] = await ask('/collections/items/points/recommend', { ...body, filter, offset: 3 });
+    same(cf, sf, `${strategy} filtered`);
+    const [cq, sq] = await ask('/collections/items/points/query',
+      { query: { recommend: { positive: [105, 2006], negative: [3007], strategy } }, using: 'dense', limit: 10, params: { exact: true } });
+    same(cq.points, sq.points, `query ${strategy}`);
+  }
+  const missing = await call(nodes[1].url, 'POST', '/collections/items/points/recommend', { positive: [999999], using: 'dense', limit: 3 });
+  assert.equal(missing.status, 404, JSON.stringify(missing.body));
+  assert.match(JSON.stringify(missing.body), /999999/);
+  // Discovery (target + context), context alone, through both APIs.
+  const context = [{ positive: 11, negative: 12 }, { positive: vec(), negative: 5005 }];
+  let [c, s] = await ask('/collections/items/points/discover', { target: 7007, context, using: 'dense', limit: 15 });
+  same(c, s, 'discover');
+  [c, s] = await ask('/collections/items/points/query', { query: { context }, using: 'dense', limit: 15, filter });
+  same(c.points, s.points, 'context');
+  // Facets: counts summed over the shards, in the same order, filtered.
+  for (const body of [{ key: 'cat', limit: 10, exact: true }, { key: 'price', limit: 7, exact: true, filter }]) {
+    [c, s] = await ask('/collections/items/facet', body);
+    assert.deepEqual(c.hits, s.hits, `facet ${body.key}`);
+    assert.ok(c.hits.length > 0);
+  }
+  // Scroll ordered by a payload value, both directions, from a value, with a filter.
+  for (const order_by of [{ key: 'price' }, { key: 'price', direction: 'desc', start_from: 70 }]) {
+    [c, s] = await ask('/collections/items/points/scroll', { limit: 120, order_by, filter, with_payload: true });
+    assert.deepEqual(c.points.map((p) => [p.id, p.payload.price]), s.points.map((p) => [p.id, p.payload.price]),
+      `order_by ${JSON.stringify(order_by)}`);
+    assert.equal(c.points.length, 120);
+    [c, s] = await ask('/collections/items/points/query', { query: { order_by }, limit: 30 });
+    assert.deepEqual(c.points.map((p) => p.id), s.points.map((p) => p.id));
+  }
+  // MMR over the collection's nearest candidates (exact, so that they are the single node's).
+  for (const diversity of [0, 0.5, 0.9]) {
+    [c, s] = await ask('/collections/items/points/query', {
+      query: { nearest: vec(), mmr: { diversity, candidates_limit: 40 } }, using: 'dense', limit: 8,
+      params: { exact: true },
+    });
+    same(c.points, s.points, `mmr ${diversity}`);
+  }
+  // Random samples: the limit, no repeats, only stored points the filter lets through (the
+  // draw's fairness over the shards is checked in shard_reads_test.cc).
+  const sample = await ok(nodes[2].url, 'POST', '/collections/items/points/query',
+    { query: { sample: 'random' }, limit: 40, filter, with_payload: true });
+  assert.equal(sample.points.length, 40);
+  assert.equal(new Set(sample.points.map((p) => p.id)).size, 40);
+  assert.ok(sample.points.every((p) => ['c1', 'c2', 'c4'].includes(p.payload.cat)));
+  const stored = await points(single.url, sample.points.map((p) => p.id));
+  assert.equal(stored.length, 40);
+});
+
 // The sum of a metric's values on a node (over every label set that matches `labels`).
 async function metric(node, name, labels = '') {
   const text = await (await fetch(`${node.url}/metrics`)).text();

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "db/collection_impl.h"
+#include "db/replication.h"
 #include "query/json_path.h"
 #include "query/payload/stored_index.h"
 
@@ -42,6 +43,16 @@ void CountPayload(const Json& payload, const std::string& key, Counts* counts) {
     seen.push_back(&v);
     ++(*counts)[v];
   });
+}
+
+// By count descending; equal counts keep the value order of the map (stable sort).
+std::vector<FacetHit> ByCount(const Counts& counts) {
+  std::vector<FacetHit> hits;
+  hits.reserve(counts.size());
+  for (auto& [value, n] : counts) hits.push_back({value, n});
+  std::stable_sort(hits.begin(), hits.end(),
+                   [](const FacetHit& a, const FacetHit& b) { return a.count > b.count; });
+  return hits;
 }
 
 bool IndexCountsFacets(const PayloadIndex* index) {
@@ -88,14 +99,15 @@ Result<std::vector<FacetHit>> CollectionImpl::Facet(const FacetRequest& request)
   for (const auto& s : sealed_) RAGDB_RETURN_IF_ERROR(count_segment(*s));
   RAGDB_RETURN_IF_ERROR(count_segment(*growing_));
 
-  std::vector<FacetHit> hits;
-  hits.reserve(counts.size());
-  for (auto& [value, n] : counts) hits.push_back({value, n});
-  // By count descending; equal counts keep the value order of the map (stable sort).
-  std::stable_sort(hits.begin(), hits.end(),
-                   [](const FacetHit& a, const FacetHit& b) { return a.count > b.count; });
+  std::vector<FacetHit> hits = ByCount(counts);
   if (hits.size() > request.limit) hits.resize(request.limit);
   return hits;
+}
+
+std::vector<FacetHit> MergeFacetHits(std::span<const FacetHit> hits) {
+  Counts counts;
+  for (const FacetHit& h : hits) counts[h.value] += h.count;
+  return ByCount(counts);
 }
 
 }  // namespace ragdb::db

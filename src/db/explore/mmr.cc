@@ -3,6 +3,7 @@
 #include "query/mmr.h"
 
 #include "db/collection_impl.h"
+#include "db/replication.h"
 #include "simd/distance.h"
 
 namespace ragdb::db {
@@ -37,24 +38,31 @@ float Relevance(Metric metric, float score) {
 
 }  // namespace
 
-Result<std::vector<ScoredPoint>> CollectionImpl::SearchWithMmr(const SearchRequest& request) const {
+Result<SearchRequest> MmrCandidatesRequest(const CollectionSchema& schema,
+                                           const std::string& collection,
+                                           const SearchRequest& request) {
   const MmrParams& mmr = *request.mmr;
   if (!(mmr.diversity >= 0 && mmr.diversity <= 1)) {
     return Status::InvalidArgument("mmr.diversity must be between 0 and 1");
   }
-  const VectorField* field = schema_.FindVector(request.field);
-  if (field == nullptr) {
-    return Status::InvalidArgument("collection '" + name_ + "' has no vector field '" +
+  if (schema.FindVector(request.field) == nullptr) {
+    return Status::InvalidArgument("collection '" + collection + "' has no vector field '" +
                                    request.field + "'");
   }
-  const size_t want = request.k + request.offset;
   SearchRequest candidates = request;
   candidates.mmr.reset();
   candidates.offset = 0;
-  candidates.k = mmr.candidates > 0 ? mmr.candidates : want;
+  candidates.k = mmr.candidates > 0 ? mmr.candidates : request.k + request.offset;
   candidates.with_vectors = true;
-  RAGDB_ASSIGN_OR_RETURN(std::vector<ScoredPoint> hits, SearchLocked(candidates));
+  return candidates;
+}
 
+std::vector<ScoredPoint> SelectMmr(const CollectionSchema& schema, const SearchRequest& request,
+                                   std::vector<ScoredPoint> hits) {
+  const MmrParams& mmr = *request.mmr;
+  const VectorField* field = schema.FindVector(request.field);
+  if (field == nullptr) return {};  // MmrCandidatesRequest refused it
+  const size_t want = request.k + request.offset;
   std::vector<float> relevance(hits.size());
   std::vector<std::vector<float>> vectors(hits.size());
   for (size_t i = 0; i < hits.size(); ++i) {
@@ -74,6 +82,12 @@ Result<std::vector<ScoredPoint>> CollectionImpl::SearchWithMmr(const SearchReque
     out.push_back(std::move(p));
   }
   return out;
+}
+
+Result<std::vector<ScoredPoint>> CollectionImpl::SearchWithMmr(const SearchRequest& request) const {
+  RAGDB_ASSIGN_OR_RETURN(SearchRequest candidates, MmrCandidatesRequest(schema_, name_, request));
+  RAGDB_ASSIGN_OR_RETURN(std::vector<ScoredPoint> hits, SearchLocked(candidates));
+  return SelectMmr(schema_, request, std::move(hits));
 }
 
 }  // namespace ragdb::db

@@ -350,9 +350,6 @@ Result<Json> Scroll(Ctx& ctx) {
   req.with_payload = ps.enabled;
   req.with_vectors = vs.enabled;
   if (body.contains("order_by") && !body["order_by"].is_null()) {
-    if (ctx.app.cluster() != nullptr) {
-      return Status::Unimplemented("order_by: not in cluster mode yet (scroll by id instead)");
-    }
     if (req.offset) {
       return Status::InvalidArgument(
           "order_by: cannot be combined with `offset`; page with order_by.start_from");
