@@ -27,14 +27,14 @@ std::vector<std::string> SplitColons(const std::string& spec) {
   return parts;
 }
 
-// "name:dim[:metric[:index]]" as given to --multi: a multi-vector field (cosine or ip; index
-// flat, the default, or hnsw: the token index).
+// "name:dim[:cosine|ip][:flat|hnsw][:colbert:MODEL]" as given to --multi: a multi-vector field
+// (index flat, the default, or hnsw: the token index), filled from text by a ColBERT model
+// when one is named (the rest of the spec, colons included: a path may hold them).
 Result<MultiVectorField> ParseMultiSpec(const std::string& spec) {
   const std::vector<std::string> parts = SplitColons(spec);
-  if (parts.size() < 2 || parts.size() > 4) {
-    return Status::InvalidArgument("--multi expects NAME:DIM[:cosine|ip[:flat|hnsw]], got '" +
-                                   spec + "'");
-  }
+  const std::string usage =
+      "--multi expects NAME:DIM[:cosine|ip][:flat|hnsw][:colbert:MODEL], got '" + spec + "'";
+  if (parts.size() < 2) return Status::InvalidArgument(usage);
   MultiVectorField f;
   f.name = parts[0];
   try {
@@ -42,11 +42,34 @@ Result<MultiVectorField> ParseMultiSpec(const std::string& spec) {
   } catch (...) {
     return Status::InvalidArgument("--multi " + spec + ": bad dimension");
   }
-  if (parts.size() >= 3) {
-    RAGDB_ASSIGN_OR_RETURN(f.metric, ParseMetric(parts[2]));
+  bool metric = false, index = false;
+  for (size_t i = 2; i < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    if (p == "colbert") {
+      f.embedder = spec.substr(spec.find(":colbert:") + 1);
+      if (f.embedder == "colbert:")
+        return Status::InvalidArgument(usage + ": colbert: which model?");
+      break;
+    }
+    if (!metric && !index && (p == "cosine" || p == "ip")) {
+      RAGDB_ASSIGN_OR_RETURN(f.metric, ParseMetric(p));
+      metric = true;
+    } else if (!index && (p == "flat" || p == "hnsw")) {
+      RAGDB_ASSIGN_OR_RETURN(f.index.type, ParseIndexType(p));
+      index = true;
+    } else {
+      return Status::InvalidArgument(usage + ": '" + p +
+                                     "' is not cosine or ip, flat or hnsw, or colbert:MODEL");
+    }
   }
-  if (parts.size() == 4) {
-    RAGDB_ASSIGN_OR_RETURN(f.index.type, ParseIndexType(parts[3]));
+  if (!f.embedder.empty()) {
+    auto loaded = MultiVectorEmbedder::Load(f.embedder);
+    if (!loaded.ok()) return loaded.status().WithContext("--multi " + f.name);
+    if ((*loaded)->dim() != f.dim) {
+      return Status::InvalidArgument("--multi " + f.name + ": " + f.embedder + " makes " +
+                                     std::to_string((*loaded)->dim()) + "-d token vectors, not " +
+                                     std::to_string(f.dim));
+    }
   }
   return f;
 }

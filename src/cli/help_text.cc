@@ -78,11 +78,12 @@ std::vector<CommandHelp> MakeHelp() {
          "folder, hash or hash:DIM"},
         {"--vector NAME:DIM[:METRIC]", "a named vector field; repeatable"},
         {"--sparse NAME", "a sparse vector field; repeatable"},
-        {"--multi NAME:DIM[:METRIC[:INDEX]]",
+        {"--multi NAME:DIM[:METRIC][:INDEX][:colbert:MODEL]",
          "a multi-vector (late interaction) field scored by MaxSim: metric\n"
          "cosine (default) or ip, index flat (exact, default) or hnsw (a\n"
          "token index); records give a matrix, search --using NAME --vector\n"
-         "'[[..], ..]'; repeatable"},
+         "'[[..], ..]'; with a ColBERT model, text fills it and --near-text\n"
+         "searches it; repeatable"},
         {"--payload-index PATH:TYPE",
          "index a payload path: keyword, integer, float, bool,\n"
          "text; repeatable"}},

@@ -52,7 +52,7 @@ const Command kCommands[] = {
      "[--m 16] [--ef-construction 200] [--nlist N] [--pq-m M] [--quantization none|sq8|binary|pq]\n"
      "[--datatype float32|float16|int8|uint8|binary] [--vector NAME:DIM[:METRIC]]...\n"
      "[--text [--analyzer standard]] [--embedder MODEL] [--sparse NAME]...\n"
-     "[--multi NAME:DIM[:METRIC[:INDEX]]]...\n"
+     "[--multi NAME:DIM[:METRIC][:INDEX][:colbert:MODEL]]...\n"
      "[--payload-index PATH:TYPE]..."},
     {"list", CmdList, "list"},
     {"describe", CmdDescribe, "describe NAME"},

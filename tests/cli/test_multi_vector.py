@@ -2,6 +2,7 @@
 upserted records, `search --using FIELD --vector '[[..], ..]'` ranked by MaxSim, and the
 mistakes a user makes, each named."""
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -45,3 +46,34 @@ def test_multi_vector_mistakes_are_named(cli):
     assert r.code != 0 and 'array of vectors' in r.err, r
     r = cli.run('search', 'mv', '--using', 'colbert', '--vector', '[[1, "a", 0]]')
     assert r.code == 2 and 'row 0' in r.err, r
+
+
+MODELS = Path(__file__).resolve().parents[1] / 'fixtures' / 'models'
+
+
+def test_a_colbert_field_fills_itself_from_text(cli):
+    """--multi NAME:DIM:...:colbert:MODEL: records with text get their matrices from the model,
+    --near-text queries are embedded as queries, and MaxSim scores match the PyTorch reference."""
+    ref = json.loads((MODELS / 'reference.json').read_text())['bert_tiny_colbert']
+    dim = len(ref['docs'][0][0])
+    model = MODELS / 'bert_tiny_colbert'
+    r = cli.ok('create', 'cb', '--multi', f'tok:{dim}:cosine:colbert:{model}')
+    field = json.loads(r.out)['schema']['multi_vectors'][0]
+    assert field['embedder'] == f'colbert:{model}', field
+    lines = ''.join(json.dumps({'id': i, 'text': t}) + '\n' for i, t in enumerate(ref['texts']))
+    cli.ok('upsert', 'cb', input=lines)
+    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    docs = [unit(np.array(d)) for d in ref['docs']]
+    for q, text in enumerate(ref['texts'][:4]):
+        query = unit(np.array(ref['queries'][q]))
+        want = sorted(((float((query @ d.T).max(axis=1).sum()), i) for i, d in enumerate(docs)),
+                      key=lambda x: (-x[0], x[1]))
+        out = cli.ok('search', 'cb', '--using', 'tok', '--near-text', text, '--k', '9').out
+        hits = [json.loads(line) for line in out.splitlines() if line]
+        assert [h['id'] for h in hits] == [i for _, i in want], (q, hits, want)
+        for h, (score, _) in zip(hits, want):
+            assert abs(h['score'] - score) < 1e-4, (h, score)
+    r = cli.run('create', 'bad', '--multi', f'tok:{dim + 1}:colbert:{model}')
+    assert r.code != 0 and f'makes {dim}-d token vectors' in r.err, r
+    r = cli.run('create', 'bad', '--multi', 'tok:4:colbert:')
+    assert r.code != 0 and 'which model' in r.err, r
