@@ -307,6 +307,14 @@ class ClusterCollection final : public Collection {
     return node_->AddPayloadIndex(meta_.name, field);
   }
 
+  Status DropPayloadIndex(const std::string& path) override {
+    return node_->DropPayloadIndex(meta_.name, display_name_, path);
+  }
+
+  Status UpdateVectorIndex(const std::string& field, const IndexParams& params) override {
+    return node_->UpdateVectorIndex(meta_.name, display_name_, field, params);
+  }
+
   Status Optimize() override { return node_->Optimize(meta_); }
 
   Status ImportVectors(const std::string& field, const float* data, size_t rows,
@@ -328,8 +336,6 @@ class ClusterCollection final : public Collection {
     return Status::Ok();
   }
 
- private:
-  // A top list read over the shards, without its first `offset` hits.
   Result<std::vector<ScoredPoint>> Recommend(const RecommendRequest& request) const override {
     RecommendRequest r = request;
     std::vector<VectorExample*> examples;
@@ -389,6 +395,8 @@ class ClusterCollection final : public Collection {
     return std::move(r.records);
   }
 
+ private:
+  // A top list read over the shards, without its first `offset` hits.
   Result<std::vector<ScoredPoint>> Points(const ReadArgs& args, size_t offset) const {
     ReadResult r;
     RAGDB_RETURN_IF_ERROR(node_->Read(meta_, args, consistency_, &r));

@@ -52,6 +52,8 @@ void EncodeOps(const std::vector<LogOp>& ops, std::string* out) {
         break;
       case LogOp::Kind::kDeleteFilter:
       case LogOp::Kind::kPayloadIndex:
+      case LogOp::Kind::kDropPayloadIndex:
+      case LogOp::Kind::kVectorIndex:
         PutBytes(out, WriteJson(op.json));
         break;
     }
@@ -65,7 +67,9 @@ Result<std::vector<LogOp>> DecodeOps(std::string_view bytes) {
   std::vector<LogOp> ops(count);
   for (LogOp& op : ops) {
     uint8_t kind;
-    if (!in.GetU8(&kind) || kind < 1 || kind > kUpsertMultiKind) return Bad("unknown op kind");
+    if (!in.GetU8(&kind) || kind < 1 || kind > static_cast<uint8_t>(LogOp::Kind::kVectorIndex)) {
+      return Bad("unknown op kind");
+    }
     const bool multi = kind == kUpsertMultiKind;
     op.kind = multi ? LogOp::Kind::kUpsert : static_cast<LogOp::Kind>(kind);
     auto read_ids = [&]() -> Status {
@@ -109,6 +113,8 @@ Result<std::vector<LogOp>> DecodeOps(std::string_view bytes) {
       }
       case LogOp::Kind::kDeleteFilter:
       case LogOp::Kind::kPayloadIndex:
+      case LogOp::Kind::kDropPayloadIndex:
+      case LogOp::Kind::kVectorIndex:
         RAGDB_RETURN_IF_ERROR(read_json());
         break;
     }

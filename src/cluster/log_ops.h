@@ -29,12 +29,17 @@ struct LogOp {
     kDeleteFilter = 3,
     kSetPayload = 4,
     kPayloadIndex = 5,
+    // 6 is the chunk code of an upsert whose records carry matrices (log_ops.cc).
+    kDropPayloadIndex = 7,
+    kVectorIndex = 8,
   };
   Kind kind = Kind::kUpsert;
   std::vector<Record> records;  // kUpsert
   std::vector<PointId> ids;     // kDelete, kSetPayload
-  Json json;                    // kDeleteFilter: filter; kSetPayload: payload; kPayloadIndex: field
-  bool merge = false;           // kSetPayload
+  // kDeleteFilter: filter; kSetPayload: payload; kPayloadIndex: {path, type};
+  // kDropPayloadIndex: {path}; kVectorIndex: {field, schema} (the schema with the new params)
+  Json json;
+  bool merge = false;  // kSetPayload
 };
 
 void EncodeOps(const std::vector<LogOp>& ops, std::string* out);

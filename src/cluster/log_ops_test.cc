@@ -35,7 +35,13 @@ std::vector<LogOp> SampleOps() {
   r.id = PointId(uint64_t{9});
   r.multi_vectors["colbert"] = {{1, 2}, {3, 4}, {5, 6}};
   multi.records.push_back(r);
-  return {up, del, set, filter, index, multi};
+  LogOp drop;
+  drop.kind = LogOp::Kind::kDropPayloadIndex;
+  drop.json = {{"path", "cat"}};
+  LogOp vindex;
+  vindex.kind = LogOp::Kind::kVectorIndex;
+  vindex.json = {{"field", ""}, {"schema", {{"vectors", Json::array()}}}};
+  return {up, del, set, filter, index, multi, drop, vindex};
 }
 
 TEST(LogOps, ChunksRoundTripExactly) {
@@ -55,6 +61,10 @@ TEST(LogOps, ChunksRoundTripExactly) {
   EXPECT_EQ((*back)[5].kind, LogOp::Kind::kUpsert);
   EXPECT_EQ((*back)[5].records[0].multi_vectors, ops[5].records[0].multi_vectors);
   EXPECT_EQ((*back)[5].records[0].vectors, ops[5].records[0].vectors);
+  EXPECT_EQ((*back)[6].kind, LogOp::Kind::kDropPayloadIndex);
+  EXPECT_EQ((*back)[6].json, ops[6].json);
+  EXPECT_EQ((*back)[7].kind, LogOp::Kind::kVectorIndex);
+  EXPECT_EQ((*back)[7].json, ops[7].json);
   EXPECT_EQ(OpRows(ops), 2u + 2u + 1u + 1u);
 }
 

@@ -39,13 +39,13 @@ Result<CollectionMeta> DecodeMeta(const KeyValue& kv, const std::string& name) {
   return m;
 }
 
+}  // namespace
+
 std::string EncodeMeta(const CollectionMeta& m) {
   return WriteJson(Json{{"schema", m.schema.ToJson()},
                         {"shard_number", m.shards},
                         {"replication_factor", m.replication}});
 }
-
-}  // namespace
 
 Status ValidateNodeId(const std::string& id) {
   if (id.empty() || id.size() > 64)
@@ -522,29 +522,6 @@ std::vector<std::string> Node::ListCollections() {
   std::vector<std::string> out;
   for (const auto& [name, m] : catalog_) out.push_back(name);
   return out;
-}
-
-Status Node::AddPayloadIndex(const std::string& name, const PayloadIndexField& field) {
-  RAGDB_ASSIGN_OR_RETURN(CollectionMeta meta, GetMeta(name));
-  if (const PayloadIndexField* existing = meta.schema.FindPayloadIndex(field.path)) {
-    if (existing->type == field.type) return Status::Ok();
-    return Status::AlreadyExists("payload index on '" + field.path + "' exists with type " +
-                                 std::string(PayloadTypeName(existing->type)));
-  }
-  LogOp op;
-  op.kind = LogOp::Kind::kPayloadIndex;
-  op.json = {{"path", field.path}, {"type", std::string(PayloadTypeName(field.type))}};
-  RAGDB_RETURN_IF_ERROR(Write(meta, std::vector<std::vector<LogOp>>(meta.shards, {op})).status());
-  CollectionMeta updated = meta;
-  updated.schema.payload_indexes.push_back(field);
-  const std::string key = CatalogKey(name);
-  RAGDB_ASSIGN_OR_RETURN(
-      EtcdTxnResult txn,
-      etcd_->Txn({{key, EtcdCompare::Target::kMod, EtcdCompare::Op::kEqual, meta.mod_revision, ""}},
-                 {{EtcdOp::Kind::kPut, key, EncodeMeta(updated), 0}}));
-  if (!txn.succeeded)
-    return Status::Unavailable("collection '" + name + "' changed meanwhile; retry");
-  return ReadClusterState().status();
 }
 
 Result<std::shared_ptr<Collection>> Node::Validator(const CollectionMeta& meta) {

@@ -60,6 +60,9 @@ struct CollectionMeta {
   int64_t mod_revision = 0;
 };
 
+// The value of a collection's catalog key.
+std::string EncodeMeta(const CollectionMeta& m);
+
 // Where one shard is served, as this node last read it from etcd.
 struct ShardRoute {
   std::string owner;  // node id; empty while no node holds the lease
@@ -103,8 +106,14 @@ class Node {
   Status DropCollection(const std::string& name);
   Result<CollectionMeta> GetMeta(const std::string& name);
   std::vector<std::string> ListCollections();
-  // Adds a payload index to the catalog schema and to every shard's log.
+  // Schema changes (node_schema.cc): payload indexes made and dropped, a vector field's index
+  // parameters changed; in every shard's log, then in the catalog. `display_name` names the
+  // collection in errors.
   Status AddPayloadIndex(const std::string& name, const PayloadIndexField& field);
+  Status DropPayloadIndex(const std::string& name, const std::string& display_name,
+                          const std::string& path);
+  Status UpdateVectorIndex(const std::string& name, const std::string& display_name,
+                           const std::string& field, const IndexParams& params);
 
   // ---- reads and writes over the shards ----
   // Runs the read on every shard (kGet: those with ids) and merges the results: this node's
@@ -148,6 +157,8 @@ class Node {
   };
   // Reads the cluster's keys and updates the catalog and routes (no action).
   Result<ClusterState> ReadClusterState();
+  // `op` on every shard (the log), then `updated` as the catalog's schema.
+  Status ChangeSchema(const CollectionMeta& meta, const LogOp& op, CollectionSchema updated);
   // ReadClusterState, then takes, hands over, loads, tails and drops shard copies (serialized).
   Status ReconcileOnce();
   std::mutex reconcile_mu_;

@@ -258,6 +258,21 @@ Status ShardCopy::Apply(const std::vector<LogOp>& ops, std::vector<uint64_t>* af
         if (!s.ok() && s.code() != StatusCode::kAlreadyExists) return s;
         break;
       }
+      case LogOp::Kind::kDropPayloadIndex: {
+        Status s = collection_->DropPayloadIndex(op.json.value("path", ""));
+        if (!s.ok() && s.code() != StatusCode::kNotFound) return s;  // replayed
+        break;
+      }
+      case LogOp::Kind::kVectorIndex: {
+        // Each copy rebuilds its segments' indexes in the background, as one node does.
+        const std::string field = op.json.value("field", "");
+        RAGDB_ASSIGN_OR_RETURN(CollectionSchema s,
+                               CollectionSchema::FromJson(op.json.value("schema", Json())));
+        const VectorField* f = s.FindVector(field);
+        if (f == nullptr) return Status::Corruption("vector index op names no field");
+        RAGDB_RETURN_IF_ERROR(collection_->UpdateVectorIndex(field, f->index));
+        break;
+      }
       case LogOp::Kind::kDeleteFilter:
       case LogOp::Kind::kSetPayload:
         return Status::Corruption("a log chunk holds an unresolved operation");

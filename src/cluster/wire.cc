@@ -394,7 +394,8 @@ void PutPoints(const std::vector<ScoredPoint>& points, std::string* out) {
     storage::EncodeId(p.id, out);
     PutFloat(out, p.score);
     const bool payload = !p.payload.is_null();
-    out->push_back(static_cast<char>(Flags(payload, !p.vectors.empty(), p.text.has_value())));
+    out->push_back(static_cast<char>(
+        Flags(payload, !p.vectors.empty(), p.text.has_value(), !p.multi_vectors.empty())));
     if (payload) PutPayload(out, p.payload);
     if (!p.vectors.empty()) {
       PutVarint(out, p.vectors.size());
@@ -404,6 +405,14 @@ void PutPoints(const std::vector<ScoredPoint>& points, std::string* out) {
       }
     }
     if (p.text) PutBytes(out, *p.text);
+    if (!p.multi_vectors.empty()) {
+      PutVarint(out, p.multi_vectors.size());
+      for (const auto& [name, m] : p.multi_vectors) {
+        PutBytes(out, name);
+        PutVarint(out, m.size());
+        for (const auto& row : m) PutFloats(out, row);
+      }
+    }
   }
 }
 
@@ -413,9 +422,9 @@ Status GetPoints(ByteReader* in, std::vector<ScoredPoint>* points) {
   points->clear();
   points->resize(n);
   for (ScoredPoint& p : *points) {
-    bool payload, vectors, text;
+    bool payload, vectors, text, multi;
     if (!storage::DecodeId(in, &p.id) || !GetFloat(in, &p.score) ||
-        !GetFlags(in, &payload, &vectors, &text)) {
+        !GetFlags(in, &payload, &vectors, &text, &multi)) {
       return Bad("truncated point");
     }
     if (payload && !GetPayload(in, &p.payload)) return Bad("bad point payload");
@@ -434,13 +443,32 @@ Status GetPoints(ByteReader* in, std::vector<ScoredPoint>* points) {
       if (!GetString(in, &t)) return Bad("truncated point text");
       p.text = std::move(t);
     }
+    if (multi) {
+      uint64_t count;
+      if (!in->GetVarint(&count) || count > in->remaining()) return Bad("truncated point matrices");
+      for (uint64_t i = 0; i < count; ++i) {
+        std::string name;
+        size_t rows;
+        if (!GetString(in, &name) || !GetSize(in, &rows) || rows > in->remaining()) {
+          return Bad("truncated point matrices");
+        }
+        MultiVector m(rows);
+        for (auto& row : m) {
+          if (!GetFloats(in, &row)) return Bad("truncated point matrices");
+        }
+        p.multi_vectors.emplace(std::move(name), std::move(m));
+      }
+    }
   }
   return Status::Ok();
 }
 
 void PutRecords(const std::vector<Record>& records, std::string* out) {
   PutVarint(out, records.size());
-  for (const Record& r : records) storage::EncodeRecord(r, out);
+  for (const Record& r : records) {
+    storage::EncodeRecord(r, out);
+    storage::EncodeMultiVectors(r, out);  // the record codec leaves matrices to the WAL's frames
+  }
 }
 
 Status GetRecords(ByteReader* in, std::vector<Record>* records) {
@@ -450,6 +478,7 @@ Status GetRecords(ByteReader* in, std::vector<Record>* records) {
   records->resize(n);
   for (Record& r : *records) {
     Status s = storage::DecodeRecord(in, &r);
+    if (s.ok()) s = storage::DecodeMultiVectors(in, &r);
     if (!s.ok()) return Bad(s.message());
   }
   return Status::Ok();

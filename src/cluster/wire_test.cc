@@ -200,6 +200,7 @@ TEST(Wire, ResultsRoundTrip) {
   pts[1].score = -1e-7f;
   pts[1].vectors[""] = {1.5f};
   pts[1].text = "hello";
+  pts[1].multi_vectors["colbert"] = {{1, 2}, {3, 4}, {5, 6}};
   std::string bytes;
   PutPoints(pts, &bytes);
   ByteReader in(bytes);
@@ -212,6 +213,31 @@ TEST(Wire, ResultsRoundTrip) {
   EXPECT_TRUE(back[1].payload.is_null());  // not asked for stays null
   EXPECT_EQ(back[1].vectors, pts[1].vectors);
   EXPECT_EQ(*back[1].text, "hello");
+  EXPECT_EQ(back[1].multi_vectors, pts[1].multi_vectors);
+  EXPECT_TRUE(back[0].multi_vectors.empty());
+
+  // Records keep their matrices too (get and scroll with vectors, samples).
+  std::vector<Record> recs(2);
+  recs[0].id = 1;
+  recs[0].vectors[""] = {0.5f, 0.25f};
+  recs[0].multi_vectors["colbert"] = {{1, 0}, {0, 1}};
+  recs[0].text = "t";
+  recs[1].id = PointId("no-matrix");
+  bytes.clear();
+  PutRecords(recs, &bytes);
+  ByteReader rin(bytes);
+  std::vector<Record> recs2;
+  ASSERT_TRUE(GetRecords(&rin, &recs2).ok());
+  ASSERT_EQ(recs2.size(), 2u);
+  EXPECT_EQ(recs2[0].multi_vectors, recs[0].multi_vectors);
+  EXPECT_EQ(recs2[0].vectors, recs[0].vectors);
+  EXPECT_EQ(*recs2[0].text, "t");
+  EXPECT_TRUE(recs2[1].multi_vectors.empty());
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    ByteReader cut(std::string_view(bytes).substr(0, n));
+    std::vector<Record> r;
+    EXPECT_FALSE(GetRecords(&cut, &r).ok()) << "cut at " << n;
+  }
 
   CollectionInfo info;
   info.points = 5;

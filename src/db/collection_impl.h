@@ -88,9 +88,6 @@ class CollectionImpl final : public Collection {
   Result<std::vector<FacetHit>> Facet(const FacetRequest& request) const override;
   Result<std::vector<Record>> Sample(const SampleRequest& request) const override;
   Result<DistanceMatrix> SearchMatrix(const DistanceMatrixRequest& request) const override;
-  Status UpdateVectors(std::span<const Record> records) override;
-  Result<size_t> DeleteVectors(std::span<const PointId> ids,
-                               std::span<const std::string> fields) override;
   Status ImportVectors(const std::string& field, const float* data, size_t rows,
                        uint64_t first_id) override;
 

@@ -194,6 +194,56 @@ test('recommend, discover, facets, ordered scrolls, MMR and samples answer as on
   assert.equal(stored.length, 40);
 });
 
+test('vector updates and deletes, index drops and index changes apply on every shard', async () => {
+  const create = { vectors: { dense: { size: DIM, distance: 'Cosine' }, other: { size: 3, distance: 'Dot' } } };
+  await ok(nodes[0].url, 'PUT', '/collections/alter', { ...create, shard_number: 4, replication_factor: 2 });
+  await ok(single.url, 'PUT', '/collections/alter', create);
+  const pts = Array.from({ length: 400 }, (_, i) => ({ id: i + 1, vector: { dense: vec(), other: [r(), r(), r()] },
+    payload: { k: i % 7 } }));
+  for (const base of [nodes[1].url, single.url]) {
+    await ok(base, 'PUT', '/collections/alter/points?wait=true', { points: pts });
+    await ok(base, 'PUT', '/collections/alter/index?wait=true', { field_name: 'k', field_schema: 'integer' });
+  }
+  const both = async (method, route, body) => [await ok(nodes[Math.floor(r() * 3)].url, method, route, body),
+    await ok(single.url, method, route, body)];
+  // New vectors for some points, one vector field removed from others: every copy agrees.
+  const update = { points: [{ id: 7, vector: { dense: vec() } }, { id: 300, vector: { dense: vec(), other: [1, 2, 3] } }] };
+  await both('PUT', '/collections/alter/points/vectors?wait=true', update);
+  await both('POST', '/collections/alter/points/vectors/delete?wait=true', { points: [8, 9, 301], vector: ['other'] });
+  const ids = [7, 8, 9, 300, 301, 5];
+  let [c, s] = await both('POST', '/collections/alter/points', { ids, with_vector: true, with_payload: true });
+  assert.deepEqual(c, s);
+  assert.ok(!('other' in c.find((p) => p.id === 8).vector) && 'other' in c.find((p) => p.id === 5).vector);
+  const q = { vector: { name: 'dense', vector: update.points[0].vector.dense }, limit: 5, params: { exact: true } };
+  [c, s] = await both('POST', '/collections/alter/points/search', q);
+  assert.deepEqual(c.map((p) => [p.id, p.score]), s.map((p) => [p.id, p.score]));
+  assert.equal(c[0].id, 7);
+  const missing = await call(nodes[2].url, 'PUT', '/collections/alter/points/vectors?wait=true',
+    { points: [{ id: 99999, vector: { dense: vec() } }] });
+  assert.equal(missing.status, 404, JSON.stringify(missing.body));
+  // A payload index dropped, a vector index's parameters changed: in the catalog every node
+  // reads, and in every shard (filters still answer; the index rebuilds in the background).
+  await both('DELETE', '/collections/alter/index/k?wait=true');
+  await both('PATCH', '/collections/alter', { hnsw_config: { m: 8, ef_construct: 40 } });
+  for (const n of nodes) {
+    // Other nodes read the catalog at their next reconcile tick (TTL / 8).
+    let info;
+    for (let i = 0; i < 40; i++) {
+      info = await ok(n.url, 'GET', '/collections/alter');
+      if (info.config.hnsw_config.m === 8) break;
+      await sleep(100);
+    }
+    assert.ok(!('k' in (info.payload_schema ?? {})), `${n.id} still lists the dropped index`);
+    assert.equal(info.config.hnsw_config.m, 8, n.id);
+    assert.equal(info.config.hnsw_config.ef_construct, 40, n.id);
+  }
+  const gone = await call(nodes[0].url, 'DELETE', '/collections/alter/index/k?wait=true');
+  assert.equal(gone.status, 404, JSON.stringify(gone.body));
+  [c, s] = await both('POST', '/collections/alter/points/count', { exact: true, filter: { must: [{ key: 'k', match: { value: 3 } }] } });
+  assert.equal(c.count, s.count);
+  assert.ok(c.count > 0);
+});
+
 // The sum of a metric's values on a node (over every label set that matches `labels`).
 async function metric(node, name, labels = '') {
   const text = await (await fetch(`${node.url}/metrics`)).text();
