@@ -1,12 +1,16 @@
 // What a Collection answers for the optional calls it does not implement (the cluster layer's
-// collections, for now): Unimplemented, naming the call. Changing some vectors of stored records
-// works for every collection through its public calls: each record is read, changed and written
-// back as one upsert, like SetPayload (not atomic against a concurrent write to the same record,
-// which one of the two then overwrites).
+// collections, for now): Unimplemented, naming the call. Two work for every collection through
+// its public calls:
+//   - changing some vectors of stored records: each record is read, changed and written back as
+//     one upsert, like SetPayload (not atomic against a concurrent write to the same record,
+//     which one of the two then overwrites);
+//   - the distance matrix of a random sample: Sample with vectors, then every pair scored.
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "ragdb/database.h"
+#include "simd/distance.h"
 
 namespace ragdb {
 namespace {
@@ -29,9 +33,6 @@ Result<std::vector<FacetHit>> Collection::Facet(const FacetRequest&) const {
 }
 Result<std::vector<Record>> Collection::Sample(const SampleRequest&) const {
   return NotHere(*this, "random sampling");
-}
-Result<DistanceMatrix> Collection::SearchMatrix(const DistanceMatrixRequest&) const {
-  return NotHere(*this, "search matrix");
 }
 Status Collection::DropPayloadIndex(const std::string&) {
   return NotHere(*this, "deleting a payload index");
@@ -95,6 +96,60 @@ Result<size_t> Collection::DeleteVectors(std::span<const PointId> ids,
   }
   RAGDB_RETURN_IF_ERROR(Upsert(stored));
   return stored.size();
+}
+
+Result<DistanceMatrix> Collection::SearchMatrix(const DistanceMatrixRequest& request) const {
+  const CollectionSchema s = schema();
+  const VectorField* field = s.FindVector(request.field);
+  if (field == nullptr) {
+    return Status::InvalidArgument("collection '" + name() + "' has no vector field '" +
+                                   request.field + "'");
+  }
+  DistanceMatrix out;
+  if (request.sample == 0 || request.limit == 0) return out;
+  SampleRequest sample;
+  sample.filter = request.filter;
+  sample.limit = request.sample;
+  sample.with_payload = false;
+  sample.with_vectors = true;
+  sample.seed = request.seed;
+  RAGDB_ASSIGN_OR_RETURN(std::vector<Record> picked, Sample(sample));
+  // Only points with a vector in the field take part (the sample may come out smaller).
+  std::erase_if(picked, [&](const Record& r) { return !r.vectors.contains(field->name); });
+  if (picked.size() < 2) return out;  // no pairs
+  std::sort(picked.begin(), picked.end(),
+            [](const Record& a, const Record& b) { return a.id < b.id; });
+  std::vector<const std::vector<float>*> rows;
+  for (const Record& r : picked) {
+    out.ids.push_back(r.id);
+    rows.push_back(&r.vectors.at(field->name));
+  }
+  // Every pair, scored as a search with the row's own vector scores the other: similarity for
+  // cosine and ip, Euclidean distance for l2, differing bits for hamming.
+  const size_t dim = field->dim;
+  auto distance = [&](size_t i, size_t j) {
+    if (field->metric == Metric::kCosine || field->metric == Metric::kIp) {
+      return -simd::Dot(rows[i]->data(), rows[j]->data(), dim);
+    }
+    return simd::L2Sqr(rows[i]->data(), rows[j]->data(), dim);
+  };
+  auto score = [&](float d) {
+    if (field->metric == Metric::kL2) return std::sqrt(std::max(0.0f, d));
+    return field->metric == Metric::kHamming ? d : -d;
+  };
+  out.rows.resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<std::pair<float, size_t>> by_distance;  // (distance, column)
+    for (size_t j = 0; j < rows.size(); ++j) {
+      if (j != i) by_distance.push_back({distance(i, j), j});
+    }
+    const size_t keep = std::min(request.limit, by_distance.size());
+    std::partial_sort(by_distance.begin(), by_distance.begin() + keep, by_distance.end());
+    for (size_t k = 0; k < keep; ++k) {
+      out.rows[i].push_back({by_distance[k].second, score(by_distance[k].first)});
+    }
+  }
+  return out;
 }
 
 }  // namespace ragdb

@@ -130,7 +130,7 @@ test('a 4-shard collection answers as one node does', async () => {
   assert.deepEqual(Object.keys(cl.peers).sort(), ['n1', 'n2', 'n3']);
 });
 
-test('recommend, discover, facets, ordered scrolls, MMR and samples answer as one node does', async () => {
+test('recommend, discover, facets, ordered scrolls, MMR, samples and the search matrix answer as one node does', async () => {
   for (const base of [nodes[0].url, single.url]) {
     await ok(base, 'PUT', '/collections/items/index?wait=true', { field_name: 'price', field_schema: 'integer' });
   }
@@ -192,6 +192,21 @@ test('recommend, discover, facets, ordered scrolls, MMR and samples answer as on
   assert.ok(sample.points.every((p) => ['c1', 'c2', 'c4'].includes(p.payload.cat)));
   const stored = await points(single.url, sample.points.map((p) => p.id));
   assert.equal(stored.length, 40);
+  // The search matrix of a sample: each sampled point's nearest other sampled points, scored
+  // as a search scores them (cosine of the stored vectors).
+  const m = await ok(nodes[0].url, 'POST', '/collections/items/points/search/matrix/offsets',
+    { sample: 16, limit: 3, using: 'dense', filter });
+  assert.equal(m.ids.length, 16);
+  assert.equal(m.offsets_row.length, 16 * 3);
+  const vecs = new Map((await ok(single.url, 'POST', '/collections/items/points',
+    { ids: m.ids, with_vector: true })).map((p) => [p.id, p.vector.dense]));
+  const cos = (a, b) => a.reduce((acc, x, i) => acc + x * b[i], 0);
+  for (let i = 0; i < m.scores.length; i++) {
+    const a = m.ids[m.offsets_row[i]];
+    const others = m.ids.filter((id) => id !== a).map((id) => cos(vecs.get(a), vecs.get(id))).sort((x, y) => y - x);
+    assert.ok(Math.abs(m.scores[i] - cos(vecs.get(a), vecs.get(m.ids[m.offsets_col[i]]))) < 1e-5);
+    assert.ok(Math.abs(m.scores[i] - others[i % 3]) < 1e-5, `row ${m.offsets_row[i]} rank ${i % 3}`);
+  }
 });
 
 test('vector updates and deletes, index drops and index changes apply on every shard', async () => {
