@@ -67,7 +67,8 @@ def pin(core):
 def run(cmd, **kw):
     r = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if r.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({r.returncode}): {r.stderr[-2000:]}")
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({r.returncode}): "
+                         f"{(r.stderr or r.stdout)[-2000:]}")
     return r.stdout
 
 
@@ -210,7 +211,7 @@ class Ragdb:
                 cpu0 = proc_cpu_seconds(srv.pid)
                 # 16 connections keep the one-core server busy (4 left it waiting on the
                 # client's round trips on this VM).
-                out = run(['taskset', '-c', '1', 'wrk', '-t1', '-c16', f'-d{seconds}s', '-s',
+                out = run(['taskset', '-c', '1', 'wrk', '-t1', '-c16', f'-d{seconds:g}s', '-s',
                            os.path.join(HERE, 'db_search.lua'), url, '--', bodies, path])
                 cpu = proc_cpu_seconds(srv.pid) - cpu0
                 qps = float(next(l.split()[1] for l in out.splitlines()

@@ -212,7 +212,18 @@ TEST(IndexRebuild, KillNineMidRebuildResumesOnOpen) {
   close(fds[1]);
   char ok = 0;
   ASSERT_EQ(read(fds[0], &ok, 1), 1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // inside the first segment
+  // Killed as soon as the first segment's new index is in the manifest: the next one is being
+  // rebuilt then (each takes a few hundred ms here), whatever the machine's load. (A fixed sleep
+  // let a slow parent miss the whole rebuild.)
+  for (int i = 0; i < 30000; ++i) {
+    auto m = storage::ReadManifest(dir.Join("collections/c"));
+    size_t rebuilt = 0;
+    if (m.ok()) {
+      for (const auto& e : m->segments) rebuilt += e.index_params[""]["m"] == 32;
+    }
+    if (rebuilt > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   kill(pid, SIGKILL);
   int status;
   waitpid(pid, &status, 0);
