@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_set>
 #include <vector>
 
 #include "query/datetime.h"
@@ -195,11 +196,24 @@ bool IsIndexedNested(const Condition& c, const FilterSource& src) {
   return c.kind == Condition::Kind::kNested && c.filter != nullptr && UsesIndex(*c.filter, src);
 }
 
-// The rows matching `c`, exact within `scope`, from an index; nullopt when no index answers. Rows
-// the index cannot vouch for (its other rows, or all of an inexact answer) are re-checked against
-// their payloads.
+// The rows of `scope` whose id is one of a has_id condition's: from the ids alone, never the
+// payloads (a recommendation excludes its examples this way on every row of the collection).
+Bitset HasIdRows(const Condition& c, const FilterSource& src, const Bitset& scope) {
+  Bitset bits(src.rows());
+  if (c.ids.empty()) return bits;
+  const std::unordered_set<PointId> ids(c.ids.begin(), c.ids.end());
+  scope.ForEach([&](size_t row) {
+    if (ids.contains(src.id(row))) bits.Set(row);
+  });
+  return bits;
+}
+
+// The rows matching `c`, exact within `scope`, from an index (or, for has_id, from the ids);
+// nullopt when no index answers. Rows the index cannot vouch for (its other rows, or all of an
+// inexact answer) are re-checked against their payloads.
 std::optional<Bitset> IndexAnswerIn(const Condition& c, const FilterSource& src,
                                     const Bitset& scope) {
+  if (c.kind == Condition::Kind::kHasId) return HasIdRows(c, src, scope);
   const PayloadIndex* idx = UsableIndex(c, src);
   if (idx == nullptr) return std::nullopt;
   std::optional<IndexAnswer> answer = idx->Lookup(c, src.rows());
@@ -233,6 +247,8 @@ Bitset EvaluateIn(const Filter& f, const FilterSource& src, const Bitset& scope)
   for (const Condition& c : f.must) {
     if (IsIndexedNested(c, src)) {
       nested_must.push_back(&c);
+    } else if (c.kind == Condition::Kind::kHasId) {
+      indexed.emplace_back(c.ids.size(), &c);
     } else if (const PayloadIndex* idx = UsableIndex(c, src)) {
       std::optional<size_t> est = idx->EstimateCount(c);
       if (est) {

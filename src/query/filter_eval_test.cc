@@ -199,6 +199,15 @@ TEST(EvaluateTest, IndexesAvoidPayloadReads) {
   EXPECT_EQ(EstimateCount(*Filter::Parse("price > 3"), src), 1000u);  // unindexed: upper bound
   Bitset none(1000);
   EXPECT_EQ(Evaluate(f, src, &none).Count(), 0u);
+  // has_id is answered from the ids: excluding a recommendation's examples reads no payload.
+  src.payload_reads = 0;
+  Filter ids = *Filter::FromJson(Json::parse(R"({"must_not": [{"has_id": [3, 999, 5000]}]})"));
+  EXPECT_EQ(Evaluate(ids, src).Count(), 998u);
+  ids = *Filter::FromJson(Json::parse(R"({"must": [{"has_id": [3, 7]}], "should": [{"has_id": [7]}]})"));
+  Bitset seven = Evaluate(ids, src);
+  EXPECT_EQ(seven.Count(), 1u);
+  EXPECT_TRUE(seven.Test(7));
+  EXPECT_EQ(src.payload_reads, 0u);
 }
 
 }  // namespace
