@@ -203,7 +203,8 @@ TEST(EvaluateTest, IndexesAvoidPayloadReads) {
   src.payload_reads = 0;
   Filter ids = *Filter::FromJson(Json::parse(R"({"must_not": [{"has_id": [3, 999, 5000]}]})"));
   EXPECT_EQ(Evaluate(ids, src).Count(), 998u);
-  ids = *Filter::FromJson(Json::parse(R"({"must": [{"has_id": [3, 7]}], "should": [{"has_id": [7]}]})"));
+  ids = *Filter::FromJson(
+      Json::parse(R"({"must": [{"has_id": [3, 7]}], "should": [{"has_id": [7]}]})"));
   Bitset seven = Evaluate(ids, src);
   EXPECT_EQ(seven.Count(), 1u);
   EXPECT_TRUE(seven.Test(7));
