@@ -206,6 +206,9 @@ class CollectionImpl final : public Collection {
     std::vector<std::vector<float>> examples;
     std::function<float(std::span<const float>)> score;
     const Filter* filter = nullptr;
+    // Stored points used as examples: never results. Checked only for rows good enough to enter
+    // the top list, which is far cheaper than a has_id filter over every row.
+    std::vector<PointId> exclude;
     size_t k = 10;
     size_t offset = 0;
     std::optional<float> score_threshold;

@@ -6,6 +6,7 @@
 #include "db/collection_impl.h"
 #include "db/explore/explore_util.h"
 #include "query/example_score.h"
+#include "simd/distance.h"
 #include "simd/elements.h"
 
 namespace ragdb::db {
@@ -75,17 +76,50 @@ Result<std::vector<ScoredPoint>> CollectionImpl::ScanByScore(const ScoreScan& sc
     const Segment::Searchable where = SearchScope(s, fi, scan.filter, &filtered);
     if (where.count == 0) return;
     const index::TypedRows rows = s.rows(fi);
+    auto consider = [&](size_t r) {
+      const float score = scan.score(sims);
+      if (scan.score_threshold && score < *scan.score_threshold) return;
+      if (score < best.threshold()) return;
+      if (!scan.exclude.empty() &&
+          std::find(scan.exclude.begin(), scan.exclude.end(), s.id(r)) != scan.exclude.end()) {
+        return;
+      }
+      best.Push({score, &s, static_cast<uint32_t>(r)});
+    };
     auto visit = [&](size_t r) {
       // Similarity is minus the index layer's "smaller is better" distance (explore.h).
       for (size_t e = 0; e < n_examples; ++e) {
         sims[e] = -index::TypedDistance(kernels, rows, queries[e], r);
       }
-      const float score = scan.score(sims);
-      if (scan.score_threshold && score < *scan.score_threshold) return;
-      if (score < best.threshold()) return;
-      best.Push({score, &s, static_cast<uint32_t>(r)});
+      consider(r);
     };
-    if (where.rows == nullptr) {
+    // Float rows that are not sparse among the allowed ones: each example against a block of
+    // rows at once (the batch kernels of exact search), then the rows scored from the block.
+    const bool dense = where.rows == nullptr || where.count * 8 >= s.rows();
+    if (rows.type == ElementType::kFloat32 && rows.row_bytes == rows.dim * sizeof(float) &&
+        rows.metric != Metric::kHamming && dense) {
+      constexpr size_t kBlock = 256;
+      std::vector<float> block(n_examples * kBlock);
+      const bool l2 = rows.metric == Metric::kL2;
+      for (size_t first = 0; first < s.rows(); first += kBlock) {
+        const size_t n = std::min(kBlock, s.rows() - first);
+        const float* base = reinterpret_cast<const float*>(rows.row(first));
+        for (size_t e = 0; e < n_examples; ++e) {
+          float* out = block.data() + e * kBlock;
+          if (l2) {
+            simd::L2SqrBatch(queries[e].q, base, n, rows.dim, out);
+            for (size_t i = 0; i < n; ++i) out[i] = -out[i];
+          } else {
+            simd::DotBatch(queries[e].q, base, n, rows.dim, out);
+          }
+        }
+        for (size_t i = 0; i < n; ++i) {
+          if (where.rows != nullptr && !where.rows->Test(first + i)) continue;
+          for (size_t e = 0; e < n_examples; ++e) sims[e] = block[e * kBlock + i];
+          consider(first + i);
+        }
+      }
+    } else if (where.rows == nullptr) {
       for (size_t r = 0; r < s.rows(); ++r) visit(r);
     } else {
       where.rows->ForEach(visit);
@@ -120,7 +154,6 @@ Result<std::vector<ScoredPoint>> CollectionImpl::Recommend(const RecommendReques
   std::vector<PointId> example_ids;
   CollectIds(request.positive, &example_ids);
   CollectIds(request.negative, &example_ids);
-  const std::optional<Filter> filter = ExcludingIds(request.filter, std::move(example_ids));
 
   if (request.strategy == RecommendStrategy::kAverageVector) {
     if (positive.empty()) {
@@ -144,7 +177,7 @@ Result<std::vector<ScoredPoint>> CollectionImpl::Recommend(const RecommendReques
     }
     search.k = request.k;
     search.offset = request.offset;
-    search.filter = filter;
+    search.filter = ExcludingIds(request.filter, std::move(example_ids));
     search.score_threshold = request.score_threshold;
     search.with_payload = request.with_payload;
     search.with_vectors = request.with_vectors;
@@ -170,7 +203,8 @@ Result<std::vector<ScoredPoint>> CollectionImpl::Recommend(const RecommendReques
       return query::SumScores(sims.first(n_pos), sims.subspan(n_pos));
     };
   }
-  scan.filter = filter && !filter->empty() ? &*filter : nullptr;
+  scan.filter = request.filter && !request.filter->empty() ? &*request.filter : nullptr;
+  scan.exclude = std::move(example_ids);
   scan.k = request.k;
   scan.offset = request.offset;
   scan.score_threshold = request.score_threshold;
@@ -216,8 +250,8 @@ Result<std::vector<ScoredPoint>> CollectionImpl::Discover(const DiscoverRequest&
       return loss;
     };
   }
-  const std::optional<Filter> filter = ExcludingIds(request.filter, std::move(example_ids));
-  scan.filter = filter && !filter->empty() ? &*filter : nullptr;
+  scan.filter = request.filter && !request.filter->empty() ? &*request.filter : nullptr;
+  scan.exclude = std::move(example_ids);
   scan.k = request.k;
   scan.offset = request.offset;
   scan.score_threshold = request.score_threshold;
