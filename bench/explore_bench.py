@@ -15,10 +15,8 @@ HNSW index (recall@10 against exact). The other strategies and discovery scan ev
 """
 import argparse
 import http.client
-import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,31 +24,10 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
+from maxsim_bench import cpu_seconds, free_port, request  # noqa: E402  (the same HTTP helpers)
+
 FLT_EPSILON = np.float32(1.1920929e-07)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def request(conn, method, path, body=None):
-    conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                 headers={"content-type": "application/json"})
-    r = conn.getresponse()
-    out = json.loads(r.read())
-    if r.status != 200:
-        raise RuntimeError(f"{method} {path}: {r.status} {out}")
-    return out["result"]
+TICK = 1 / os.sysconf("SC_CLK_TCK")  # CPU time resolution: below one tick counts as one
 
 
 def squash(x):
@@ -196,15 +173,15 @@ def main():
         agree = sum(len(set(a) & set(b)) for a, b in zip(got, reference[name]))
         lat_ms = np.array(lat) * 1000
         print(f"{name:32s} {agree / (10 * n):7.3f} {n / numpy_cpu[name]:14.1f} "
-              f"{n / max(cpu, 1e-9):14.1f} {numpy_cpu[name] / max(cpu, 1e-9):5.2f}x "
+              f"{n / max(cpu, TICK):14.1f} {numpy_cpu[name] / max(cpu, TICK):5.2f}x "
               f"{np.percentile(lat_ms, 50):7.2f} {np.percentile(lat_ms, 95):7.2f}")
     exact = results["recommend average_vector"][0]
     for ef, got, cpu, lat in hnsw:
         recall = sum(len(set(a) & set(b)) for a, b in zip(got, exact)) / (10 * n)
         lat_ms = np.array(lat) * 1000
         label = f"average_vector, HNSW ef {ef or '64 (default)'}"
-        print(f"{label:32s} recall@10 {recall:.3f} vs exact; {n / max(cpu, 1e-9):.1f} q/CPU s, "
-              f"{numpy_cpu['recommend average_vector'] / max(cpu, 1e-9):.2f}x numpy exact; "
+        print(f"{label:32s} recall@10 {recall:.3f} vs exact; {n / max(cpu, TICK):.1f} q/CPU s, "
+              f"{numpy_cpu['recommend average_vector'] / max(cpu, TICK):.2f}x numpy exact; "
               f"p50 {np.percentile(lat_ms, 50):.2f} ms, p95 {np.percentile(lat_ms, 95):.2f} ms")
 
 

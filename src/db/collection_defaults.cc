@@ -1,6 +1,6 @@
-// What a Collection answers for the optional calls it does not implement (the cluster layer's
-// collections, for now): Unimplemented, naming the call. Two work for every collection through
-// its public calls:
+// What a Collection answers for the optional calls it does not implement (the local and the
+// cluster collections implement them all): Unimplemented, naming the call. Two work for every
+// collection through its public calls:
 //   - changing some vectors of stored records: each record is read, changed and written back as
 //     one upsert, like SetPayload (not atomic against a concurrent write to the same record,
 //     which one of the two then overwrites);
@@ -17,7 +17,7 @@ namespace {
 
 Status NotHere(const Collection& c, const char* what) {
   return Status::Unimplemented(std::string(what) + " is not supported by collection '" + c.name() +
-                               "' (not available in cluster mode yet)");
+                               "'");
 }
 
 }  // namespace
