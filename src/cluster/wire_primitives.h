@@ -14,9 +14,13 @@
 
 namespace ragdb::cluster::wire_internal {
 
-inline Status Bad(const std::string& what) { return Status::InvalidArgument("cluster wire: " + what); }
+inline Status Bad(const std::string& what) {
+  return Status::InvalidArgument("cluster wire: " + what);
+}
 
-inline void PutFloat(std::string* out, float v) { out->append(reinterpret_cast<const char*>(&v), 4); }
+inline void PutFloat(std::string* out, float v) {
+  out->append(reinterpret_cast<const char*>(&v), 4);
+}
 inline bool GetFloat(ByteReader* in, float* v) {
   std::string_view raw;
   if (!in->GetRaw(4, &raw)) return false;
@@ -92,6 +96,5 @@ inline bool GetPayload(ByteReader* in, Json* payload) {
   *payload = Json::from_msgpack(mp.begin(), mp.end(), true, false);
   return !payload->is_discarded();
 }
-
 
 }  // namespace ragdb::cluster::wire_internal
