@@ -189,6 +189,10 @@ class Node {
                       const ReadFailures& failures, bool local_only, ReadTarget* target);
   uint64_t MinReadSeq(const std::string& collection, uint32_t shard, const ShardRoute& route);
   void NoteAcked(const std::string& collection, uint32_t shard, uint64_t seq);
+  // Write / Optimize: rounds of WriteRound until every shard in `pending` is done, the routes
+  // read again between rounds, until the move timeout.
+  Result<uint64_t> WriteRounds(const CollectionMeta& meta, bool optimize,
+                               std::vector<std::vector<LogOp>>* ops, std::vector<uint32_t> pending);
   // One round of Write / Optimize: the shards in `pending` to their owners (this node's in
   // process, the others one call per owner, sent together); the shards still to do come back.
   Result<std::vector<uint32_t>> WriteRound(const CollectionMeta& meta, bool optimize,

@@ -28,6 +28,18 @@ Result<uint64_t> Node::Write(const CollectionMeta& meta, std::vector<std::vector
   for (uint32_t s = 0; s < ops.size(); ++s) {
     if (!ops[s].empty()) pending.push_back(s);
   }
+  return WriteRounds(meta, false, &ops, std::move(pending));
+}
+
+Status Node::Optimize(const CollectionMeta& meta) {
+  std::vector<uint32_t> pending;
+  for (uint32_t s = 0; s < meta.shards; ++s) pending.push_back(s);
+  return WriteRounds(meta, true, nullptr, std::move(pending)).status();
+}
+
+Result<uint64_t> Node::WriteRounds(const CollectionMeta& meta, bool optimize,
+                                   std::vector<std::vector<LogOp>>* ops,
+                                   std::vector<uint32_t> pending) {
   uint64_t affected = 0;
   Status last = Status::Unavailable("it has no owner");
   const auto deadline = Clock::now() + MoveTimeout();
@@ -37,34 +49,15 @@ Result<uint64_t> Node::Write(const CollectionMeta& meta, std::vector<std::vector
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     RAGDB_ASSIGN_OR_RETURN(pending,
-                           WriteRound(meta, false, &ops, pending, attempt > 0, &affected, &last));
+                           WriteRound(meta, optimize, ops, pending, attempt > 0, &affected, &last));
   }
   if (!pending.empty()) {
-    return Status::Unavailable("write to shard " + meta.name + "/" + std::to_string(pending[0]) +
-                               " not acknowledged: " + last.message());
+    const std::string shard = meta.name + "/" + std::to_string(pending[0]);
+    return Status::Unavailable(
+        optimize ? "optimize of shard " + shard + " failed: " + last.message()
+                 : "write to shard " + shard + " not acknowledged: " + last.message());
   }
   return affected;
-}
-
-Status Node::Optimize(const CollectionMeta& meta) {
-  std::vector<uint32_t> pending;
-  for (uint32_t s = 0; s < meta.shards; ++s) pending.push_back(s);
-  uint64_t unused = 0;
-  Status last = Status::Unavailable("it has no owner");
-  const auto deadline = Clock::now() + MoveTimeout();
-  for (int attempt = 0; !pending.empty(); ++attempt) {
-    if (attempt > 0) {
-      if (stopping_ || Clock::now() >= deadline) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    RAGDB_ASSIGN_OR_RETURN(pending,
-                           WriteRound(meta, true, nullptr, pending, attempt > 0, &unused, &last));
-  }
-  if (!pending.empty()) {
-    return Status::Unavailable("optimize of shard " + meta.name + "/" + std::to_string(pending[0]) +
-                               " failed: " + last.message());
-  }
-  return Status::Ok();
 }
 
 Result<std::vector<uint32_t>> Node::WriteRound(const CollectionMeta& meta, bool optimize,
