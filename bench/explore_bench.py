@@ -14,17 +14,14 @@ HNSW index (recall@10 against exact). The other strategies and discovery scan ev
   /usr/bin/python3 bench/explore_bench.py --build build [--n 50000] [--dim 128] [--queries 200]
 """
 import argparse
-import http.client
 import os
 import shutil
-import subprocess
-import tempfile
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
-from maxsim_bench import cpu_seconds, free_port, request  # noqa: E402  (the same HTTP helpers)
+from maxsim_bench import cpu_seconds, request, start_server  # noqa: E402  (same HTTP helpers)
 
 FLT_EPSILON = np.float32(1.1920929e-07)
 TICK = 1 / os.sysconf("SC_CLK_TCK")  # CPU time resolution: below one tick counts as one
@@ -111,21 +108,9 @@ def main():
         reference[name] = [top10(*score()) for _, _, score in reqs]
         numpy_cpu[name] = time.process_time() - t0
 
-    data = tempfile.mkdtemp(prefix="ragdb-explore-")
-    port = free_port()
-    server = subprocess.Popen(["taskset", "-c", "0", os.path.join(args.build, "ragdb"), "--data",
-                               data, "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, conn, data = start_server(args.build, "ragdb-explore-")
     results = {}
     try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port)
-                conn.request("GET", "/")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.1)
         request(conn, "PUT", "/collections/e", {"vectors": {"size": args.dim, "distance": "Cosine"},
                                                 "hnsw_config": {"m": 16, "ef_construct": 100}})
         t0 = time.time()

@@ -56,6 +56,26 @@ def request(conn, method, path, body=None):
     return out["result"]
 
 
+def start_server(build, prefix):
+    """`ragdb serve` pinned to core 0 over a fresh data folder, once it answers: (process,
+    keep-alive connection, folder)."""
+    data = tempfile.mkdtemp(prefix=prefix)
+    port = free_port()
+    server = subprocess.Popen(["taskset", "-c", "0", os.path.join(build, "ragdb"), "--data",
+                               data, "serve", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port)
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            return server, conn, data
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("ragdb serve did not start")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -104,20 +124,8 @@ def main():
     ref = [numpy_top(q)[0] for q in queries]
     numpy_cpu = time.process_time() - t0
 
-    data = tempfile.mkdtemp(prefix="ragdb-maxsim-")
-    port = free_port()
-    server = subprocess.Popen(["taskset", "-c", "0", os.path.join(args.build, "ragdb"), "--data",
-                               data, "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, conn, data = start_server(args.build, "ragdb-maxsim-")
     try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port)
-                conn.request("GET", "/")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.1)
         params = {"size": args.dim, "distance": "Cosine",
                   "multivector_config": {"comparator": "max_sim"}}
         if args.index == "hnsw":
