@@ -5,8 +5,8 @@
 
 #include "cluster/etcd.h"
 #include "cluster/keys.h"
-#include "cluster/placement.h"
-#include "cluster/shard_copy.h"
+#include "cluster/shard/placement.h"
+#include "cluster/shard/shard_copy.h"
 #include "ragdb/json.h"
 
 namespace ragdb::cluster {

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "cluster/node.h"
-#include "cluster/placement.h"
+#include "cluster/shard/placement.h"
 #include "db/explore/explore_util.h"
 #include "db/replication.h"
 #include "query/fusion.h"

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/http_client.h"
+#include "cluster/store/http_client.h"
 #include "ragdb/status.h"
 
 namespace ragdb::cluster {

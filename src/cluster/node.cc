@@ -7,7 +7,7 @@
 #include "base/file.h"
 #include "base/json_text.h"
 #include "cluster/keys.h"
-#include "cluster/placement.h"
+#include "cluster/shard/placement.h"
 
 namespace ragdb::cluster {
 namespace {

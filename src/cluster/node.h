@@ -25,10 +25,10 @@
 
 #include "base/thread_pool.h"
 #include "cluster/etcd.h"
-#include "cluster/http_client.h"
-#include "cluster/object_store.h"
-#include "cluster/shard_copy.h"
-#include "cluster/shard_reads.h"
+#include "cluster/shard/shard_copy.h"
+#include "cluster/shard/shard_reads.h"
+#include "cluster/store/http_client.h"
+#include "cluster/store/object_store.h"
 #include "ragdb/database.h"
 
 namespace ragdb::cluster {

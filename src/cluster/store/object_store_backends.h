@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "cluster/object_store.h"
+#include "cluster/store/object_store.h"
 
 namespace ragdb::cluster {
 

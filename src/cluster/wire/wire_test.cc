@@ -1,8 +1,8 @@
-#include "cluster/wire.h"
+#include "cluster/wire/wire.h"
 
 #include <gtest/gtest.h>
 
-#include "cluster/shard_reads.h"
+#include "cluster/shard/shard_reads.h"
 
 namespace ragdb::cluster {
 namespace {

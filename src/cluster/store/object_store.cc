@@ -1,8 +1,8 @@
-#include "cluster/object_store.h"
+#include "cluster/store/object_store.h"
 
 #include <map>
 
-#include "cluster/object_store_backends.h"
+#include "cluster/store/object_store_backends.h"
 
 namespace ragdb::cluster {
 namespace {

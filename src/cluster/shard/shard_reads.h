@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/wire.h"
+#include "cluster/wire/wire.h"
 #include "ragdb/database.h"
 #include "text/bm25.h"
 

@@ -4,9 +4,9 @@
 #include <cstring>
 #include <thread>
 
-#include "cluster/http_client.h"
-#include "cluster/object_store_backends.h"
-#include "cluster/sigv4.h"
+#include "cluster/store/http_client.h"
+#include "cluster/store/object_store_backends.h"
+#include "cluster/store/sigv4.h"
 
 namespace ragdb::cluster {
 namespace {

@@ -17,8 +17,8 @@
 
 #include "base/thread_pool.h"
 #include "cluster/etcd.h"
-#include "cluster/log_ops.h"
-#include "cluster/object_store.h"
+#include "cluster/store/object_store.h"
+#include "cluster/wire/log_ops.h"
 #include "ragdb/database.h"
 
 namespace ragdb::cluster {

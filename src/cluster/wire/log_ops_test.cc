@@ -1,4 +1,4 @@
-#include "cluster/log_ops.h"
+#include "cluster/wire/log_ops.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The primitives of the wire encoding between cluster nodes (wire.h): floats bit for bit,
-// varint sizes, flag bytes, payloads as MessagePack. Internal to src/cluster/wire*.cc.
+// varint sizes, flag bytes, payloads as MessagePack. Internal to src/cluster/wire/wire*.cc.
 #pragma once
 
 #include <cstdint>

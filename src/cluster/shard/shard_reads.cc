@@ -1,4 +1,4 @@
-#include "cluster/shard_reads.h"
+#include "cluster/shard/shard_reads.h"
 
 #include <algorithm>
 #include <numeric>

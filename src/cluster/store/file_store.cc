@@ -5,8 +5,8 @@
 #include <system_error>
 
 #include "base/file.h"
-#include "cluster/object_store.h"
-#include "cluster/object_store_backends.h"
+#include "cluster/store/object_store.h"
+#include "cluster/store/object_store_backends.h"
 
 namespace ragdb::cluster {
 namespace {

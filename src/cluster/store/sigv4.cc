@@ -1,4 +1,4 @@
-#include "cluster/sigv4.h"
+#include "cluster/store/sigv4.h"
 
 #include <openssl/hmac.h>
 #include <openssl/sha.h>

@@ -1,8 +1,8 @@
 // The wire form of the exploration calls (ragdb/explore.h) between cluster nodes: recommend and
 // discover (examples as vectors), facets, samples, and scrolls ordered by a payload value.
 #include "base/json_text.h"
-#include "cluster/wire.h"
-#include "cluster/wire_primitives.h"
+#include "cluster/wire/wire.h"
+#include "cluster/wire/wire_primitives.h"
 
 namespace ragdb::cluster {
 namespace {

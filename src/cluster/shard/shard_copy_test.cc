@@ -1,7 +1,7 @@
 // Shard copies against a real etcd and a file:// object store: the snapshot and garbage
 // collection rules of docs/cluster.md, driven step by step (the node's reconcile loop is not
 // involved, so each interleaving is exact).
-#include "cluster/shard_copy.h"
+#include "cluster/shard/shard_copy.h"
 
 #include <gtest/gtest.h>
 

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cluster/http_client.h"
+#include "cluster/store/http_client.h"
 #include "ragdb/status.h"
 
 namespace ragdb::cluster {

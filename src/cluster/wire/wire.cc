@@ -1,9 +1,9 @@
-#include "cluster/wire.h"
+#include "cluster/wire/wire.h"
 
 #include <cstring>
 
 #include "base/json_text.h"
-#include "cluster/wire_primitives.h"
+#include "cluster/wire/wire_primitives.h"
 #include "storage/record_codec.h"
 
 namespace ragdb::cluster {

@@ -1,12 +1,12 @@
 // Reads over several shard collections, merged, equal one collection holding all of the points:
 // in process, and through the encoded form a node sends another.
-#include "cluster/shard_reads.h"
+#include "cluster/shard/shard_reads.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "cluster/placement.h"
+#include "cluster/shard/placement.h"
 #include "db/replication.h"
 #include "storage/test_util.h"
 

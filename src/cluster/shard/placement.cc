@@ -1,4 +1,4 @@
-#include "cluster/placement.h"
+#include "cluster/shard/placement.h"
 
 #include <algorithm>
 #include <map>

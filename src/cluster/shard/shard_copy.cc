@@ -1,4 +1,4 @@
-#include "cluster/shard_copy.h"
+#include "cluster/shard/shard_copy.h"
 
 #include <atomic>
 #include <cstdio>

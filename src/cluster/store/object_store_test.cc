@@ -1,4 +1,4 @@
-#include "cluster/object_store.h"
+#include "cluster/store/object_store.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

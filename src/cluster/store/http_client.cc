@@ -1,4 +1,4 @@
-#include "cluster/http_client.h"
+#include "cluster/store/http_client.h"
 
 #include <openssl/ssl.h>
 
